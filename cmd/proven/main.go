@@ -1,0 +1,48 @@
+// Command proven runs deterministic simulations and reports their verdicts.
+//
+//	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace]
+//
+// One line per run (key=value, or a JSON object with --json), then a summary
+// line. Exit status: 0 when every run is ok, 1 when any fails, 2 on a usage
+// error (the message names the bad value).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: proven <command> [flags]
+
+commands:
+  sim     run seeded simulations and check them (proven sim --help)
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr)))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer, progress bool) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "sim":
+		return runSim(args[1:], stdout, stderr, progress)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "proven: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+// isTerminal reports whether f is a character device (a terminal), without
+// any dependency: progress output goes only to terminals.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut, false)
+	return code, out.String(), errOut.String()
+}
+
+var runLinePattern = regexp.MustCompile(`^seed=(\d+) scenario=counter verdict=(ok|fail) events=(\d+) virtual=\S+ fingerprint=([0-9a-f]{16}) `)
+
+func TestSimRunLineContractAndDeterminism(t *testing.T) {
+	code, first, _ := runCLI("sim", "--seed", "42", "--faults", "all")
+	if code != 0 {
+		t.Fatalf("exit %d, output %q", code, first)
+	}
+	lines := strings.Split(strings.TrimSpace(first), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want a run line and a summary, got %q", first)
+	}
+	match := runLinePattern.FindStringSubmatch(lines[0])
+	if match == nil || match[1] != "42" || match[2] != "ok" {
+		t.Fatalf("run line %q does not follow the contract", lines[0])
+	}
+	if lines[1] != "runs=1 ok=1 failed=0" {
+		t.Fatalf("summary %q", lines[1])
+	}
+	_, second, _ := runCLI("sim", "--seed", "42", "--faults", "all")
+	if first != second {
+		t.Fatalf("same seed, different output:\n%s\n%s", first, second)
+	}
+	_, hex, _ := runCLI("sim", "--seed", "0x2a", "--faults", "all")
+	if hex != first {
+		t.Fatalf("--seed 0x2a differs from --seed 42")
+	}
+}
+
+func TestSimManySeedsSwarm(t *testing.T) {
+	code, out, errOut := runCLI("sim", "--seeds", "200", "--faults", "swarm")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasSuffix(out, "runs=200 ok=200 failed=0\n") {
+		t.Fatalf("summary: %q", out[max(0, len(out)-100):])
+	}
+	fingerprints := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[:200] {
+		match := runLinePattern.FindStringSubmatch(line)
+		if match == nil {
+			t.Fatalf("bad run line %q", line)
+		}
+		fingerprints[match[4]] = true
+	}
+	if len(fingerprints) != 200 {
+		t.Fatalf("%d distinct fingerprints over 200 seeds", len(fingerprints))
+	}
+}
+
+func TestSimJSONHasTheSameFields(t *testing.T) {
+	code, out, _ := runCLI("sim", "--seed", "7", "--seeds", "2", "--json", "--faults", "crash,partition")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 2 JSON lines and a summary: %q", out)
+	}
+	for i, line := range lines[:2] {
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(line), &fields); err != nil {
+			t.Fatalf("line %d is not JSON: %v", i, err)
+		}
+		for _, key := range []string{"seed", "scenario", "verdict", "events", "virtual", "fingerprint"} {
+			if _, ok := fields[key]; !ok {
+				t.Fatalf("line %d lacks %q: %s", i, key, line)
+			}
+		}
+		if fields["seed"].(float64) != float64(7+i) {
+			t.Fatalf("line %d seed %v", i, fields["seed"])
+		}
+	}
+}
+
+func TestSimUsageErrorsExit2AndNameTheValue(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sim", "--faults", "bogus"}, `"bogus"`},
+		{[]string{"sim", "--faults", "crash,bogus2"}, `"bogus2"`},
+		{[]string{"sim", "--seed", "12x"}, `"12x"`},
+		{[]string{"sim", "--seeds", "0"}, "--seeds 0"},
+		{[]string{"sim", "--nope"}, "-nope"},
+		{[]string{"sim", "--workload", "nothing"}, `"nothing"`},
+		{[]string{"sim", "extra"}, `"extra"`},
+		{[]string{"frobnicate"}, `"frobnicate"`},
+		{nil, "usage"},
+	}
+	for _, c := range cases {
+		code, _, errOut := runCLI(c.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2", c.args, code)
+		}
+		if !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: stderr %q does not name %s", c.args, errOut, c.want)
+		}
+	}
+}
+
+func TestTraceGoesToStderr(t *testing.T) {
+	code, out, errOut := runCLI("sim", "--seed", "3", "--trace", "--faults", "none")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errOut, "deliver") || !strings.Contains(errOut, "server boot") {
+		t.Fatalf("trace lacks events: %q", errOut[:min(len(errOut), 300)])
+	}
+	if strings.Contains(out, "deliver") {
+		t.Fatal("trace leaked into stdout")
+	}
+}
