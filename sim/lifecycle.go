@@ -96,4 +96,6 @@ func (w *World) SetClockDrift(id NodeID, ppm int64) {
 	w.notef(id, "clock drift %dppm", ppm)
 }
 
-func (w *World) notef(id NodeID, format string, args ...any) { w.note(id, fmt.Sprintf(format, args...)) }
+func (w *World) notef(id NodeID, format string, args ...any) {
+	w.note(id, fmt.Sprintf(format, args...))
+}

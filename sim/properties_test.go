@@ -64,7 +64,7 @@ type timerNode struct {
 	ids       map[uint64]TimerID
 }
 
-func (n *timerNode) Start(*NodeContext)               {}
+func (n *timerNode) Start(*NodeContext)              {}
 func (n *timerNode) Receive(*NodeContext, Addr, any) {}
 func (n *timerNode) Timer(ctx *NodeContext, tag uint64) {
 	if _, twice := n.firedAt[tag]; twice {

@@ -405,7 +405,6 @@ type envelope struct {
 	data []byte
 }
 
-
 func (w *World) setTimer(node *nodeState, after time.Duration, tag uint64) TimerID {
 	w.timerCount++
 	id := w.timerCount
