@@ -1,0 +1,388 @@
+package mvcc
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"math"
+
+	"github.com/google/btree"
+	"github.com/proven2pc/proven/clock"
+)
+
+// TxnID identifies a transaction: an HLC timestamp whose Node is the
+// coordinator's id. Smaller is older. The zero TxnID means "no transaction".
+type TxnID = clock.Timestamp
+
+// MaxTimestamp is the largest timestamp. A read at MaxTimestamp reads the
+// latest committed state. It is reserved: no version, prepare or commit
+// carries it.
+var MaxTimestamp = clock.Timestamp{WallNanos: math.MaxInt64, Logical: math.MaxUint32, Node: math.MaxUint32}
+
+// minTimestamp is the smallest timestamp, used as a seek pivot that sorts
+// before every transaction id.
+var minTimestamp = clock.Timestamp{WallNanos: math.MinInt64}
+
+const (
+	// KeyLenMax is the longest key the store accepts, in bytes.
+	KeyLenMax = 1 << 16
+	// ValueLenMax is the longest value the store accepts, in bytes.
+	ValueLenMax = 1 << 26
+
+	btreeDegreeDefault = 32
+	// itemOverheadBytes approximates the memory of one btree item beyond its
+	// key and value bytes (slice headers, timestamp, node slot).
+	itemOverheadBytes = 64
+)
+
+// Options configures a Store.
+type Options struct {
+	// BTreeDegree is the degree of the underlying btrees. Values below 2
+	// select the default (32). It changes performance, never results.
+	BTreeDegree int
+}
+
+// entry is a key and a value (or a tombstone) in one allocation, kept small
+// because btree nodes hold items by value: the smaller the item, the fewer
+// cache lines a seek touches.
+type entry struct {
+	// data holds the key, then the value.
+	data      []byte
+	keyLen    uint32
+	tombstone bool
+}
+
+// newEntry packs key and value into one new allocation; a nil value makes a
+// tombstone.
+func newEntry(key, value []byte) entry {
+	data := make([]byte, len(key)+len(value))
+	copy(data, key)
+	copy(data[len(key):], value)
+	return entry{data: data, keyLen: uint32(len(key)), tombstone: value == nil}
+}
+
+// pivotEntry wraps key, without copying, for a btree seek.
+func pivotEntry(key []byte) entry { return entry{data: key, keyLen: uint32(len(key))} }
+
+// key returns the key, capped so an append cannot reach the value.
+func (e entry) key() []byte { return e.data[:e.keyLen:e.keyLen] }
+
+// value returns the value, nil for a tombstone. Invariant: a live value is
+// non-nil, even when empty.
+func (e entry) value() []byte {
+	if e.tombstone {
+		return nil
+	}
+	return e.data[e.keyLen:]
+}
+
+// version is one committed value of a key.
+type version struct {
+	entry
+	timestamp clock.Timestamp
+}
+
+// versionLess orders versions by key ascending, then commit timestamp
+// descending, so that the first version at or after (key, T) is the newest
+// version of key at or below T.
+func versionLess(a, b version) bool {
+	if order := bytes.Compare(a.key(), b.key()); order != 0 {
+		return order < 0
+	}
+	return b.timestamp.Less(a.timestamp)
+}
+
+// intent is one transaction's uncommitted write or delete (tombstone) of a
+// key.
+type intent struct {
+	entry
+	txn TxnID
+}
+
+// intentLess orders intents by key ascending, then transaction id ascending
+// (oldest first), so a reader meets the smallest blocking id first.
+func intentLess(a, b intent) bool {
+	if order := bytes.Compare(a.key(), b.key()); order != 0 {
+		return order < 0
+	}
+	return a.txn.Less(b.txn)
+}
+
+// transaction is the store's record of a transaction that holds intents.
+type transaction struct {
+	prepared         bool
+	prepareTimestamp clock.Timestamp
+	// keys lists the keys this transaction holds intents on, in the order of
+	// first write. Invariant: non-empty, no duplicates, and each key has an
+	// intent of this transaction in Store.intents.
+	keys [][]byte
+}
+
+// Store is the multi-version store. It is not safe for concurrent use; a
+// View taken from it may be read concurrently with later Store calls.
+type Store struct {
+	reader
+	// transactions holds every Active or Prepared transaction.
+	// Invariant: a transaction is here iff it has at least one intent.
+	transactions map[TxnID]*transaction
+	// keyCount is the number of distinct keys in versions.
+	keyCount int
+	// approximateBytes sums key and value lengths plus itemOverheadBytes over
+	// versions and intents.
+	approximateBytes int64
+}
+
+// Stats are the store's counters.
+type Stats struct {
+	Keys             int // distinct keys with at least one version (tombstones included)
+	Versions         int // committed versions, tombstones included
+	Intents          int // uncommitted writes and deletes
+	Transactions     int // Active or Prepared transactions
+	ApproximateBytes int64
+}
+
+// New returns an empty store.
+func New(opts Options) *Store {
+	degree := opts.BTreeDegree
+	if degree < 2 {
+		degree = btreeDegreeDefault
+	}
+	return &Store{
+		reader: reader{
+			versions: btree.NewG(degree, versionLess),
+			intents:  btree.NewG(degree, intentLess),
+			prepared: map[TxnID]clock.Timestamp{},
+		},
+		transactions: map[TxnID]*transaction{},
+	}
+}
+
+// Put records txn's intent to write value at key, replacing txn's earlier
+// intent on key. The store copies key and value.
+func (s *Store) Put(txn TxnID, key, value []byte) error {
+	if len(value) > ValueLenMax {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrValueTooLarge, len(value), ValueLenMax)
+	}
+	return s.write(txn, key, value, false)
+}
+
+// Delete records txn's intent to delete key (a tombstone once committed),
+// replacing txn's earlier intent on key.
+func (s *Store) Delete(txn TxnID, key []byte) error {
+	return s.write(txn, key, nil, true)
+}
+
+func (s *Store) write(txn TxnID, key, value []byte, tombstone bool) error {
+	if txn.IsZero() {
+		return ErrInvalidTransaction
+	}
+	if len(key) > KeyLenMax {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrKeyTooLarge, len(key), KeyLenMax)
+	}
+	record := s.transactions[txn]
+	if record != nil && record.prepared {
+		return fmt.Errorf("%w: txn %v cannot write key %q after prepare at %v", ErrTransactionPrepared, txn, key, record.prepareTimestamp)
+	}
+	if !tombstone && value == nil {
+		value = []byte{}
+	}
+	owned := newEntry(key, value)
+	if record == nil {
+		record = &transaction{}
+		s.transactions[txn] = record
+	}
+	previous, replaced := s.intents.ReplaceOrInsert(intent{entry: owned, txn: txn})
+	if replaced {
+		s.approximateBytes -= previous.bytes()
+	} else {
+		record.keys = append(record.keys, owned.key())
+	}
+	s.approximateBytes += owned.bytes()
+	return nil
+}
+
+// Prepare marks txn Prepared at prepareTimestamp: it may no longer write, and
+// readers at or above prepareTimestamp that meet its intents are blocked.
+// Preparing again at the same timestamp is a no-op.
+func (s *Store) Prepare(txn TxnID, prepareTimestamp clock.Timestamp) error {
+	record := s.transactions[txn]
+	if record == nil {
+		return fmt.Errorf("%w: prepare of txn %v", ErrUnknownTransaction, txn)
+	}
+	if !validWriteTimestamp(prepareTimestamp) {
+		return fmt.Errorf("%w: prepare timestamp %v for txn %v", ErrInvalidTimestamp, prepareTimestamp, txn)
+	}
+	if record.prepared {
+		if record.prepareTimestamp == prepareTimestamp {
+			return nil
+		}
+		return fmt.Errorf("%w: txn %v already prepared at %v, not %v", ErrTransactionPrepared, txn, record.prepareTimestamp, prepareTimestamp)
+	}
+	record.prepared = true
+	record.prepareTimestamp = prepareTimestamp
+	s.prepared[txn] = prepareTimestamp
+	return nil
+}
+
+// Commit turns every intent of txn into a version stamped commitTimestamp,
+// atomically: it validates first and changes nothing if any check fails.
+// It accepts Prepared transactions and Active ones (one-phase commit).
+func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
+	newKeys, err := s.validateCommit(txn, commitTimestamp)
+	if err != nil {
+		return err
+	}
+	record := s.transactions[txn]
+	for _, key := range record.keys {
+		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
+		if !ok {
+			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", txn, key))
+		}
+		s.versions.ReplaceOrInsert(version{entry: removed.entry, timestamp: commitTimestamp})
+	}
+	s.keyCount += newKeys
+	s.forget(txn)
+	return nil
+}
+
+// validateCommit checks every precondition of Commit and returns how many of
+// txn's keys have no version yet.
+func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) (newKeys int, err error) {
+	record := s.transactions[txn]
+	if record == nil {
+		return 0, fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
+	}
+	if !validWriteTimestamp(commitTimestamp) {
+		return 0, fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
+	}
+	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
+		return 0, fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrCommitBeforePrepare, txn, commitTimestamp, record.prepareTimestamp)
+	}
+	if !s.watermark.Less(commitTimestamp) {
+		return 0, fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
+	}
+	for _, key := range record.keys {
+		newest, ok := s.newestVersion(key)
+		if !ok {
+			newKeys++
+			continue
+		}
+		if !newest.timestamp.Less(commitTimestamp) {
+			return 0, fmt.Errorf("%w: txn %v commit %v <= version %v of key %q", ErrWriteTooOld, txn, commitTimestamp, newest.timestamp, key)
+		}
+	}
+	return newKeys, nil
+}
+
+// Abort discards every intent of txn, Active or Prepared.
+func (s *Store) Abort(txn TxnID) error {
+	record := s.transactions[txn]
+	if record == nil {
+		return fmt.Errorf("%w: abort of txn %v", ErrUnknownTransaction, txn)
+	}
+	for _, key := range record.keys {
+		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
+		if !ok {
+			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", txn, key))
+		}
+		s.approximateBytes -= removed.bytes()
+	}
+	s.forget(txn)
+	return nil
+}
+
+func (s *Store) forget(txn TxnID) {
+	delete(s.transactions, txn)
+	delete(s.prepared, txn)
+}
+
+// GC raises the watermark and drops versions no read at or above it can see:
+// per key it keeps every version newer than watermark and the newest version
+// at or below it, unless that one is a tombstone. A watermark at or below the
+// current one changes nothing. Cost: one pass over all versions.
+func (s *Store) GC(watermark clock.Timestamp) {
+	if !s.watermark.Less(watermark) {
+		return
+	}
+	s.watermark = watermark
+	var doomed []version
+	var currentKey []byte
+	started, passedWatermark, survivors := false, false, 0
+	s.versions.Ascend(func(v version) bool {
+		if !started || !bytes.Equal(v.key(), currentKey) {
+			if started && survivors == 0 {
+				s.keyCount--
+			}
+			started, currentKey, passedWatermark, survivors = true, v.key(), false, 0
+		}
+		switch {
+		case watermark.Less(v.timestamp):
+			survivors++
+		case !passedWatermark && !v.tombstone:
+			passedWatermark = true
+			survivors++
+		default:
+			passedWatermark = true
+			doomed = append(doomed, v)
+		}
+		return true
+	})
+	if started && survivors == 0 {
+		s.keyCount--
+	}
+	for _, v := range doomed {
+		if _, ok := s.versions.Delete(v); !ok {
+			panic(fmt.Sprintf("mvcc: invariant broken: GC lost version %q@%v", v.key(), v.timestamp))
+		}
+		s.approximateBytes -= v.bytes()
+	}
+}
+
+// Watermark returns the GC watermark: reads below it fail.
+func (s *Store) Watermark() clock.Timestamp { return s.watermark }
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	return Stats{
+		Keys:             s.keyCount,
+		Versions:         s.versions.Len(),
+		Intents:          s.intents.Len(),
+		Transactions:     len(s.transactions),
+		ApproximateBytes: s.approximateBytes,
+	}
+}
+
+// View returns a read-only snapshot of the store's current state. Later
+// writes, commits and GC do not change it. View must be called from the
+// store's owner; the returned View may then be read from any goroutine.
+func (s *Store) View() *View {
+	return &View{reader: reader{
+		versions:  s.versions.Clone(),
+		intents:   s.intents.Clone(),
+		prepared:  maps.Clone(s.prepared),
+		watermark: s.watermark,
+	}}
+}
+
+// Get reads key at opts.At; see ReadOptions for the rules.
+func (s *Store) Get(key []byte, opts ReadOptions) (value []byte, found bool, err error) {
+	return s.reader.get(key, opts)
+}
+
+// Scan calls fn for each visible key in range, in order; see ScanOptions.
+func (s *Store) Scan(opts ScanOptions, fn func(key, value []byte) bool) error {
+	return s.reader.scan(opts, fn)
+}
+
+// newestVersion returns the version of key with the largest timestamp.
+func (s *Store) newestVersion(key []byte) (version, bool) {
+	return s.reader.visibleVersion(key, MaxTimestamp)
+}
+
+// validWriteTimestamp reports whether t may stamp a prepare or a commit.
+func validWriteTimestamp(t clock.Timestamp) bool {
+	return !t.IsZero() && t != MaxTimestamp
+}
+
+// bytes is e's contribution to Stats.ApproximateBytes.
+func (e entry) bytes() int64 { return int64(len(e.data) + itemOverheadBytes) }
