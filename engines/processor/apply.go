@@ -1,0 +1,364 @@
+package processor
+
+import (
+	"fmt"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+)
+
+// apply runs the per-entry pipeline of DESIGN.md for one log entry:
+// (1) expire transactions whose deadline the log has passed, (2) retry
+// deferred operations, (3) apply the entry, (4) retry again, (5) record
+// the position (and serve snapshot reads the new time allows).
+func (p *Processor) apply(logEntry engines.LogEntry) {
+	invariant(p.appliedTimestamp.Less(logEntry.Timestamp),
+		"stream %s entry %d timestamp %v not after %v", p.config.Stream, logEntry.Position,
+		logEntry.Timestamp, p.appliedTimestamp)
+	now := logEntry.Timestamp
+	p.now = now
+	p.expire(now)
+	p.retryDeferred()
+	entry, err := engines.DecodeEntry(logEntry.Payload)
+	if err == nil {
+		p.applyEntry(entry, logEntry.Position, now)
+	}
+	// An undecodable payload is skipped: the log accepts any bytes, and a
+	// corrupt append must not stop the stream. It changes no state.
+	p.retryDeferred()
+	p.appliedPosition = logEntry.Position
+	p.appliedTimestamp = now
+	p.serveReads()
+}
+
+// after reports whether log timestamp now is after the deadline.
+func after(now clock.Timestamp, deadlineNanos int64) bool { return now.WallNanos > deadlineNanos }
+
+// expire aborts active transactions whose deadline has passed (rule 2),
+// starts termination for prepared ones (rule 5), and forgets finished ones
+// (every later entry of theirs is after the deadline, refused or ignored
+// without their record). It scans only when the earliest pending deadline
+// has passed.
+func (p *Processor) expire(now clock.Timestamp) {
+	if !after(now, p.deadlineNext) {
+		return
+	}
+	p.deadlineNext = deadlineNever
+	for _, t := range p.sortedTxns() {
+		if !after(now, t.deadlineNanos) {
+			p.deadlineNext = min(p.deadlineNext, t.deadlineNanos)
+			continue
+		}
+		switch t.status {
+		case txnActive:
+			p.abortAndNotify(t, engines.CodeDeadline, "deadline passed before prepare")
+			delete(p.txns, t.id)
+		case txnPrepared:
+			p.startTermination(t)
+		default:
+			delete(p.txns, t.id)
+		}
+	}
+}
+
+// deadlineNever is a deadline later than any log timestamp.
+const deadlineNever = int64(^uint64(0) >> 1)
+
+func (p *Processor) applyEntry(entry engines.Entry, position uint64, now clock.Timestamp) {
+	switch entry.Kind {
+	case engines.EntryTick:
+	case engines.EntryOperation:
+		p.applyOperation(entry, position, now)
+	case engines.EntryPrepare:
+		p.applyPrepare(entry, now)
+	case engines.EntryCommit:
+		p.applyCommit(entry, now)
+	case engines.EntryAbort:
+		p.applyAbort(entry)
+	case engines.EntryOnePhase:
+		p.applyOnePhase(entry, position, now)
+	case engines.EntryResolve:
+		p.applyResolve(entry)
+	}
+}
+
+// applyOperation applies an operation of a read-write transaction, or of
+// an ad-hoc one-phase transaction (entry.Kind == EntryOnePhase).
+func (p *Processor) applyOperation(entry engines.Entry, position uint64, now clock.Timestamp) {
+	t := p.txns[entry.Txn]
+	if after(now, entry.DeadlineNanos) {
+		if t != nil && t.status == txnActive {
+			p.abort(t, engines.CodeDeadline, "deadline passed")
+		}
+		p.replyOperationRefused(entry, position, now, engines.CodeDeadline, "operation after the transaction's deadline")
+		return
+	}
+	if t == nil {
+		t = &txnState{id: entry.Txn, status: txnActive, deadlineNanos: entry.DeadlineNanos,
+			replyTo: entry.ReplyTo, startPosition: position}
+		p.txns[entry.Txn] = t
+		p.deadlineNext = min(p.deadlineNext, t.deadlineNanos)
+	}
+	switch {
+	case t.status == txnAborted:
+		p.replyOperationRefused(entry, position, now, t.abortCode, t.abortReason)
+		return
+	case t.status != txnActive:
+		p.replyOperationRefused(entry, position, now, engines.CodeInvalid,
+			fmt.Sprintf("operation on a %s transaction", t.status))
+		return
+	case entry.Sequence != 0 && entry.Sequence <= t.lastSequence:
+		if entry.Sequence == t.lastSequence && t.lastReply != nil {
+			p.send(t.replyTo, *t.lastReply)
+		}
+		return // a duplicate: answered, or deferred and answered later
+	case p.hasDeferred(t.id):
+		p.replyOperationRefused(entry, position, now, engines.CodeInvalid,
+			"operation while an earlier operation of the transaction is still waiting")
+		return
+	}
+	t.lastSequence = entry.Sequence
+	t.replyTo = entry.ReplyTo
+	p.run(&deferredOperation{entry: entry, position: position, stamp: now})
+}
+
+// run applies an operation and handles its outcome: reply, or wound-wait
+// and deferral.
+func (p *Processor) run(op *deferredOperation) {
+	t := p.txns[op.entry.Txn]
+	for {
+		outcome := p.engine.Apply(op.entry.Txn, op.entry.Operation, op.stamp)
+		if outcome.Status != engines.StatusBlocked {
+			p.complete(t, op, outcome)
+			return
+		}
+		if !p.wound(t, outcome.Blockers) {
+			op.blockers = outcome.Blockers
+			op.waitFor = outcome.WaitFor
+			p.deferOperation(op)
+			return
+		}
+		// Some blockers were wounded; try again (each pass wounds at
+		// least one transaction, so this ends).
+	}
+}
+
+// wound applies wound-wait: every blocker younger than the requester that
+// has not prepared is aborted. It reports whether any was.
+func (p *Processor) wound(requester *txnState, blockers []engines.TxnID) bool {
+	wounded := false
+	for _, id := range blockers {
+		blocker := p.txns[id]
+		invariant(blocker != nil, "engine on %s blocked %v on unknown transaction %v", p.config.Stream, requester.id, id)
+		invariant(id != requester.id, "engine on %s blocked %v on itself", p.config.Stream, id)
+		if blocker.status == txnActive && requester.id.Less(id) {
+			p.abortAndNotify(blocker, engines.CodeAborted, fmt.Sprintf("wounded by older transaction %v", requester.id))
+			wounded = true
+		}
+	}
+	return wounded
+}
+
+// complete replies to a finished operation; a one-phase transaction is
+// committed (done) or aborted (failed) at once.
+func (p *Processor) complete(t *txnState, op *deferredOperation, outcome engines.Outcome) {
+	reply := engines.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
+		Status: outcome.Status, Result: outcome.Result, Position: op.position, Timestamp: op.stamp}
+	if outcome.Status == engines.StatusFailed {
+		refusal := engines.AsRefusal(outcome.Err)
+		reply.Code, reply.Error = refusal.Code, refusal.Message
+	}
+	if op.entry.Kind == engines.EntryOnePhase {
+		if outcome.Status == engines.StatusDone {
+			reply.Timestamp = p.commitOnePhase(t)
+		} else {
+			p.abort(t, reply.Code, reply.Error)
+		}
+	}
+	t.lastReply = &reply
+	p.send(t.replyTo, reply)
+}
+
+func (p *Processor) replyOperationRefused(entry engines.Entry, position uint64, now clock.Timestamp,
+	code engines.ErrorCode, reason string) {
+	p.send(entry.ReplyTo, engines.MsgOperationReply{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+		Status: engines.StatusFailed, Code: code, Error: reason, Position: position, Timestamp: now})
+}
+
+// applyPrepare votes (rule 3): prepared with a prepare timestamp no smaller
+// than the entry's own and greater than every commit timestamp applied
+// (and so, by rule 8, than every snapshot served).
+func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
+	t := p.txns[entry.Txn]
+	vote := engines.MsgVote{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream}
+	switch {
+	case t != nil && (t.status == txnPrepared || t.status == txnCommitted):
+		vote.Prepared, vote.PrepareTimestamp = true, t.prepareTimestamp // a retried prepare
+	case t != nil && t.status == txnAborted:
+		vote.Code, vote.Reason = t.abortCode, t.abortReason
+	case after(now, entry.DeadlineNanos):
+		if t != nil {
+			p.abort(t, engines.CodeDeadline, "prepare after the deadline")
+		}
+		vote.Code, vote.Reason = engines.CodeDeadline, "prepare after the deadline"
+	case t == nil:
+		vote.Code, vote.Reason = engines.CodeAborted, "no operation of this transaction reached this stream"
+	case p.hasDeferred(t.id):
+		p.abort(t, engines.CodeInvalid, "prepare while an operation is still waiting")
+		vote.Code, vote.Reason = t.abortCode, t.abortReason
+	default:
+		prepareTimestamp := now.Max(p.maxCommitTimestamp.Next())
+		if err := p.engine.Prepare(t.id, prepareTimestamp); err != nil {
+			refusal := engines.AsRefusal(err)
+			p.abort(t, refusal.Code, refusal.Message)
+			vote.Code, vote.Reason = t.abortCode, t.abortReason
+			break
+		}
+		t.status = txnPrepared
+		t.prepareTimestamp = prepareTimestamp
+		t.participants = entry.Participants
+		t.voteRequest = entry.Request
+		vote.Prepared, vote.PrepareTimestamp = true, prepareTimestamp
+	}
+	p.send(entry.ReplyTo, vote)
+}
+
+// applyCommit commits a prepared transaction (rule 4). A Commit entry after
+// the deadline is ignored: the transaction's fate is then settled by
+// Commit entries at or before the deadline on any participant.
+func (p *Processor) applyCommit(entry engines.Entry, now clock.Timestamp) {
+	if after(now, entry.DeadlineNanos) {
+		return
+	}
+	t := p.txns[entry.Txn]
+	invariant(t != nil, "stream %s: commit of unknown transaction %v at or before its deadline", p.config.Stream, entry.Txn)
+	switch t.status {
+	case txnPrepared:
+		p.commit(t, entry.CommitTimestamp)
+	case txnCommitted:
+		invariant(t.commitTimestamp == entry.CommitTimestamp, "stream %s: transaction %v committed at %v, then at %v",
+			p.config.Stream, t.id, t.commitTimestamp, entry.CommitTimestamp)
+	default:
+		invariant(false, "stream %s: commit of %s transaction %v at or before its deadline", p.config.Stream, t.status, t.id)
+	}
+	p.send(entry.ReplyTo, p.outcomeOf(t, entry.Request))
+}
+
+func (p *Processor) applyAbort(entry engines.Entry) {
+	t := p.txns[entry.Txn]
+	if t == nil {
+		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+			Code: engines.CodeAborted, Reason: "aborted by its coordinator"})
+		return
+	}
+	if !t.finished() {
+		p.abort(t, engines.CodeAborted, "aborted by its coordinator")
+	}
+	p.send(entry.ReplyTo, p.outcomeOf(t, entry.Request))
+}
+
+// applyOnePhase handles a single-participant transaction (rule 7): an
+// ad-hoc operation committed in the same entry, or the commit of a
+// transaction whose operations were applied earlier.
+func (p *Processor) applyOnePhase(entry engines.Entry, position uint64, now clock.Timestamp) {
+	if entry.Operation != nil {
+		p.applyOperation(entry, position, now)
+		return
+	}
+	t := p.txns[entry.Txn]
+	switch {
+	case t == nil:
+		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+			Code: engines.CodeAborted, Reason: "no operation of this transaction reached this stream"})
+		return
+	case t.status == txnActive && after(now, entry.DeadlineNanos):
+		p.abort(t, engines.CodeDeadline, "commit after the deadline")
+	case t.status == txnActive && p.hasDeferred(t.id):
+		p.abort(t, engines.CodeInvalid, "commit while an operation is still waiting")
+	case t.status == txnActive:
+		p.commitOnePhase(t)
+	}
+	p.send(entry.ReplyTo, p.outcomeOf(t, entry.Request))
+}
+
+// commitOnePhase commits an active transaction without a prepare, at a
+// timestamp chosen as a prepare timestamp would be.
+func (p *Processor) commitOnePhase(t *txnState) clock.Timestamp {
+	commitTimestamp := p.now.Max(p.maxCommitTimestamp.Next())
+	t.prepareTimestamp = commitTimestamp
+	p.commit(t, commitTimestamp)
+	return commitTimestamp
+}
+
+func (p *Processor) applyResolve(entry engines.Entry) {
+	t := p.txns[entry.Txn]
+	if t == nil || t.status != txnPrepared {
+		return // resolved already (a second copy's resolve) or forgotten
+	}
+	if entry.Committed {
+		p.commit(t, entry.CommitTimestamp)
+	} else {
+		p.abort(t, engines.CodeDeadline, "no commit found at or before the deadline")
+	}
+	delete(p.terminations, t.id)
+	p.send(t.replyTo, p.outcomeOf(t, engines.RequestID{}))
+}
+
+func (p *Processor) commit(t *txnState, commitTimestamp clock.Timestamp) {
+	invariant(!commitTimestamp.Less(t.prepareTimestamp), "stream %s: %v commit timestamp %v below prepare timestamp %v",
+		p.config.Stream, t.id, commitTimestamp, t.prepareTimestamp)
+	if err := p.engine.Commit(t.id, commitTimestamp); err != nil {
+		panic(fmt.Sprintf("processor invariant: stream %s: engine refused to commit prepared %v: %v", p.config.Stream, t.id, err))
+	}
+	t.status = txnCommitted
+	t.commitTimestamp = commitTimestamp
+	// Commits need not arrive in timestamp order: a transaction prepared at
+	// P may commit at C after another committed at Q > C. That is safe:
+	// every snapshot at or above P waited for it, and a later prepare is
+	// placed above the largest commit timestamp seen.
+	p.maxCommitTimestamp = p.maxCommitTimestamp.Max(commitTimestamp)
+	delete(p.terminations, t.id)
+}
+
+// abort aborts a transaction that is not committed, drops its deferred
+// operation (answering it) and tells its coordinator.
+func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
+	invariant(t.status != txnCommitted, "stream %s: abort of committed %v", p.config.Stream, t.id)
+	if t.status == txnAborted {
+		return
+	}
+	p.engine.Abort(t.id)
+	t.status = txnAborted
+	t.abortCode, t.abortReason = code, reason
+	delete(p.terminations, t.id)
+	if op := p.removeDeferred(t.id); op != nil {
+		reply := engines.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
+			Status: engines.StatusFailed, Code: code, Error: reason, Position: op.position, Timestamp: op.stamp}
+		t.lastReply = &reply
+		p.send(t.replyTo, reply)
+	}
+}
+
+// abortAndNotify aborts on the processor's own initiative (a wound, a
+// deadline) and tells the coordinator at once, unless the abort already
+// answered a deferred operation.
+func (p *Processor) abortAndNotify(t *txnState, code engines.ErrorCode, reason string) {
+	hadDeferred := p.hasDeferred(t.id)
+	p.abort(t, code, reason)
+	if !hadDeferred {
+		p.send(t.replyTo, p.outcomeOf(t, engines.RequestID{}))
+	}
+}
+
+func (p *Processor) outcomeOf(t *txnState, request engines.RequestID) engines.MsgOutcome {
+	outcome := engines.MsgOutcome{Request: request, Txn: t.id, Stream: p.config.Stream}
+	switch t.status {
+	case txnCommitted:
+		outcome.Committed, outcome.CommitTimestamp = true, t.commitTimestamp
+	case txnAborted:
+		outcome.Code, outcome.Reason = t.abortCode, t.abortReason
+	default:
+		outcome.Code, outcome.Reason = engines.CodeInternal, "still "+t.status.String()
+	}
+	return outcome
+}

@@ -1,0 +1,64 @@
+// Package processor applies one stream's log to one engine: the ordered
+// apply loop of DESIGN.md, with wound-wait, deferral, two-phase commit on
+// the participant's side, termination, snapshot reads and recovery.
+//
+// # Model
+//
+// A Processor is a step machine. Its host (the simulator adapter in
+// internal/simhost, or the embedded runtime) feeds it the stream's entries
+// as the log service pushes them (MsgEntries), snapshot reads from
+// coordinators (MsgSnapshotRead), log reads it asked for (MsgReadLogReply),
+// and periodic Ticks; after each step the host sends Ready.Messages and may
+// store Ready.Checkpoint.
+//
+// For each entry, with log timestamp t, the processor: (1) aborts active
+// transactions whose deadline is before t and starts termination for
+// prepared ones; (2) retries deferred operations that became runnable; (3)
+// applies the entry; (4) retries deferred operations again; (5) records the
+// position, and serves snapshot reads the new time allows.
+//
+// # Contract
+//
+//   - Operations: applied through the engine. A Blocked outcome triggers
+//     wound-wait: every blocker younger than the requester and not prepared
+//     is aborted ("wounded") and the operation is tried again; otherwise it
+//     is deferred until its blockers prepare or finish (as the engine asks),
+//     and retried oldest transaction first. Duplicate appends of an
+//     operation (same sequence) are answered again, never applied twice.
+//   - Prepare (rule 3): the vote carries a prepare timestamp no smaller than
+//     the entry's own and greater than every commit timestamp applied.
+//     Snapshots need no bookkeeping: a read at T is served only once the
+//     log reached T, so every later prepare is above T.
+//   - Commit (rule 4): applied when at or before the deadline; a Commit
+//     entry after the deadline is ignored. One-phase entries (rule 7)
+//     prepare and commit at once. Commits are NOT applied in commit
+//     timestamp order: a transaction prepared at P may commit at C < Q after
+//     another committed at Q. Engines must place its effects at C (no
+//     snapshot at or above P was served meanwhile: all waited for it).
+//   - Termination (rule 5): a prepared transaction whose deadline the log
+//     passed reads every peer participant's log from its start position to
+//     the deadline, once that peer has passed it. Commit found: commit at
+//     its timestamp; none: abort. The outcome is appended to this stream as
+//     an EntryResolve and takes effect when applied, so the state remains a
+//     function of the log: replay, and any second copy of this processor,
+//     apply it at the same point. Two copies cannot decide differently, as
+//     both read the same immutable log prefixes up to the deadline.
+//   - Snapshot reads (rule 8): served once entries up to the snapshot are
+//     applied, and after every prepared transaction they would need has
+//     finished.
+//   - Recovery: Recover restores a checkpoint; Start subscribes from the
+//     next position, and replaying the rest of the log reaches the same
+//     state as an uninterrupted run (tests compare checkpoints byte for
+//     byte). Replies carry request ids, so the duplicates replay sends are
+//     harmless.
+//
+// Broken protocol invariants (a Commit at or before the deadline for a
+// transaction that is not prepared, commit timestamps going backwards) are
+// programmer errors and panic with the invariant's name: the simulator
+// reports them with the seed.
+//
+// # What it does not do
+//
+// It does no I/O, keeps no timers (the host calls Tick), and never reads a
+// clock: the log's timestamps are its only time.
+package processor

@@ -1,0 +1,273 @@
+package processor
+
+import (
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+)
+
+// Config describes one processor.
+type Config struct {
+	// Stream is the stream this processor applies.
+	Stream string
+	// Self is the processor's own address: entries are pushed and replies
+	// are sent from here.
+	Self engines.Address
+	// Log is the log service's address.
+	Log engines.Address
+	// CheckpointEvery is the number of applied entries between checkpoints
+	// (default 256).
+	CheckpointEvery int
+	// ReadCountMax bounds the entries asked for in one log read (default 256).
+	ReadCountMax int
+}
+
+// Outbound is a message the host must send.
+type Outbound struct {
+	To      engines.Address
+	Message any
+}
+
+// Ready is what a step produced: a checkpoint to store (replacing the
+// previous one; optional, since the log is the source of truth) and
+// messages to send.
+type Ready struct {
+	Checkpoint []byte
+	Messages   []Outbound
+}
+
+// txnStatus is a transaction's state on this stream.
+type txnStatus uint8
+
+const (
+	txnActive txnStatus = iota + 1
+	txnPrepared
+	txnCommitted
+	txnAborted
+)
+
+var txnStatusNames = [...]string{txnActive: "active", txnPrepared: "prepared", txnCommitted: "committed", txnAborted: "aborted"}
+
+func (s txnStatus) String() string { return txnStatusNames[s] }
+
+// txnState is what the processor knows of one transaction.
+type txnState struct {
+	id            engines.TxnID
+	status        txnStatus
+	deadlineNanos int64
+	replyTo       engines.Address
+	startPosition uint64
+	// lastSequence is the highest operation sequence applied (or deferred);
+	// lastReply answers a retry of it.
+	lastSequence uint32
+	lastReply    *engines.MsgOperationReply
+	// Invariant: prepareTimestamp is set iff status is prepared or a
+	// prepared transaction later committed or aborted.
+	prepareTimestamp clock.Timestamp
+	commitTimestamp  clock.Timestamp
+	participants     []engines.Participant
+	abortCode        engines.ErrorCode
+	abortReason      string
+	// voteRequest remembers the prepare request, to answer a retry.
+	voteRequest engines.RequestID
+}
+
+func (t *txnState) finished() bool { return t.status == txnCommitted || t.status == txnAborted }
+
+// deferredOperation is a blocked operation waiting for its blockers.
+type deferredOperation struct {
+	entry    engines.Entry
+	position uint64
+	stamp    clock.Timestamp // the log timestamp of its entry
+	blockers []engines.TxnID
+	waitFor  engines.WaitFor
+}
+
+// Processor applies one stream's entries to one engine. It is a step
+// machine: the host feeds it entries, requests and ticks, and sends what
+// each step returns. Not safe for concurrent use.
+type Processor struct {
+	config Config
+	engine engines.Engine
+
+	// Durable-by-derivation state: a pure function of the log prefix up to
+	// appliedPosition. Checkpoints hold exactly this (and the engine).
+	appliedPosition    uint64
+	appliedTimestamp   clock.Timestamp
+	maxCommitTimestamp clock.Timestamp
+	txns               map[engines.TxnID]*txnState
+	// deadlineNext is the earliest deadline of a transaction that has not
+	// passed it yet (deadlineNever when none): expire scans only then.
+	deadlineNext int64
+	// Invariant: deferred is sorted by transaction age (oldest first), at
+	// most one operation per transaction.
+	deferred []*deferredOperation
+
+	// Soft state, rebuilt after a restart.
+	reads           []*pendingRead
+	terminations    map[engines.TxnID]*termination
+	sinceCheckpoint int
+	// now is the timestamp of the entry being applied.
+	now                clock.Timestamp
+	positionAtLastTick uint64
+	out                []Outbound
+	nextRequest        uint64
+}
+
+// New returns a processor for an empty stream over a new engine.
+func New(config Config, engine engines.Engine) *Processor {
+	if config.CheckpointEvery <= 0 {
+		config.CheckpointEvery = 256
+	}
+	if config.ReadCountMax <= 0 {
+		config.ReadCountMax = 256
+	}
+	return &Processor{
+		config:       config,
+		engine:       engine,
+		txns:         map[engines.TxnID]*txnState{},
+		deadlineNext: deadlineNever,
+		terminations: map[engines.TxnID]*termination{},
+	}
+}
+
+// Start returns the messages a (re)started processor sends: a subscription
+// to its stream from the first entry it has not applied.
+func (p *Processor) Start() Ready {
+	p.subscribe()
+	return p.ready(nil)
+}
+
+// AppliedPosition returns the position of the last applied entry.
+func (p *Processor) AppliedPosition() uint64 { return p.appliedPosition }
+
+// AppliedTimestamp returns the timestamp of the last applied entry.
+func (p *Processor) AppliedTimestamp() clock.Timestamp { return p.appliedTimestamp }
+
+// Engine returns the engine, for inspection by tests and checkers.
+func (p *Processor) Engine() engines.Engine { return p.engine }
+
+// Status summarizes what is in flight, for liveness checks: after healing
+// and a quiet period everything but Engine.Held may be zero only if no
+// transaction is left unresolved.
+type Status struct {
+	Active, Prepared, Deferred, PendingReads, Terminations int
+	Held                                                   engines.Held
+}
+
+// Status reports what is in flight.
+func (p *Processor) Status() Status {
+	s := Status{Deferred: len(p.deferred), PendingReads: len(p.reads), Terminations: len(p.terminations),
+		Held: p.engine.Held()}
+	for _, t := range p.txns {
+		switch t.status {
+		case txnActive:
+			s.Active++
+		case txnPrepared:
+			s.Prepared++
+		}
+	}
+	return s
+}
+
+// Step handles one message from the log service or a coordinator.
+func (p *Processor) Step(from engines.Address, message any) Ready {
+	switch m := message.(type) {
+	case engines.MsgEntries:
+		return p.receiveEntries(m)
+	case engines.MsgSnapshotRead:
+		p.receiveRead(m)
+	case engines.MsgReadLogReply:
+		p.receiveLogRead(m)
+	case engines.MsgAppendReply:
+		// Acknowledges a resolve append; the entry itself arrives through
+		// the subscription.
+	}
+	return p.ready(nil)
+}
+
+// Tick is called by the host periodically (every few log tick intervals):
+// it re-subscribes when no entry arrived since the last tick (a lost
+// subscription or message) and re-sends termination reads and appends.
+func (p *Processor) Tick() Ready {
+	if p.appliedPosition == p.positionAtLastTick {
+		p.subscribe()
+	}
+	p.positionAtLastTick = p.appliedPosition
+	p.retryTerminations()
+	return p.ready(nil)
+}
+
+func (p *Processor) subscribe() {
+	p.send(p.config.Log, engines.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
+		Subscriber: p.config.Self})
+}
+
+func (p *Processor) send(to engines.Address, message any) {
+	p.out = append(p.out, Outbound{To: to, Message: message})
+}
+
+func (p *Processor) ready(checkpoint []byte) Ready {
+	r := Ready{Checkpoint: checkpoint, Messages: p.out}
+	p.out = nil
+	return r
+}
+
+// receiveEntries applies the consecutive new entries of a push. A gap
+// (a lost message) stops it and asks for the missing entries again.
+func (p *Processor) receiveEntries(m engines.MsgEntries) Ready {
+	if m.Stream != p.config.Stream {
+		return p.ready(nil)
+	}
+	var checkpoint []byte
+	for _, entry := range m.Entries {
+		if entry.Position <= p.appliedPosition {
+			continue // a duplicate
+		}
+		if entry.Position != p.appliedPosition+1 {
+			p.subscribe()
+			break
+		}
+		p.apply(entry)
+		p.sinceCheckpoint++
+		if p.sinceCheckpoint >= p.config.CheckpointEvery {
+			p.sinceCheckpoint = 0
+			checkpoint = p.Checkpoint()
+		}
+	}
+	return p.ready(checkpoint)
+}
+
+// sortedTxns returns the transactions in age order, for deterministic scans.
+func (p *Processor) sortedTxns() []*txnState {
+	list := make([]*txnState, 0, len(p.txns))
+	for _, id := range sortedKeys(p.txns) {
+		list = append(list, p.txns[id])
+	}
+	return list
+}
+
+func sortedKeys[V any](m map[engines.TxnID]V) []engines.TxnID {
+	return slices.SortedFunc(maps.Keys(m), engines.TxnID.Compare)
+}
+
+// requestFor derives a deterministic request id for an append this
+// processor makes on behalf of a transaction (a resolve), so that two
+// copies of the processor send the same id and the log deduplicates them.
+func (p *Processor) requestFor(txn engines.TxnID) engines.RequestID {
+	h := fnv.New64a()
+	h.Write([]byte(p.config.Stream))
+	origin := h.Sum64() | 1<<63
+	h.Write(txn.AppendKey(nil))
+	return engines.RequestID{Origin: origin, Sequence: h.Sum64()}
+}
+
+func invariant(condition bool, format string, args ...any) {
+	if !condition {
+		panic("processor invariant: " + fmt.Sprintf(format, args...))
+	}
+}

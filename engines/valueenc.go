@@ -1,0 +1,273 @@
+package engines
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// ErrBadValueEncoding reports bytes that are not a value written by
+// AppendValue.
+var ErrBadValueEncoding = errors.New("engines: bad value encoding")
+
+// Value encoding: compact and canonical, for storage and messages (not
+// ordered; see AppendKey for that). A tag byte, then:
+//
+//	Null, false, true   nothing (the tag says it all)
+//	Int                 zig-zag varint
+//	Float               8 bytes little-endian IEEE 754
+//	String, Bytes       uvarint length, then the bytes
+//	List                uvarint element count, then each element
+//	Map                 uvarint entry count, then per entry in key order:
+//	                    uvarint key length, key bytes, the value
+//
+// Canonical: equal values encode to identical bytes, and decoding accepts
+// only what AppendValue writes (minimal varints, the canonical NaN, strictly
+// increasing map keys), so re-encoding a decoded value reproduces its input.
+const (
+	valueTagNull byte = iota
+	valueTagFalse
+	valueTagTrue
+	valueTagInt
+	valueTagFloat
+	valueTagString
+	valueTagBytes
+	valueTagList
+	valueTagMap
+)
+
+// valueFloatLen is the width of an encoded Float.
+const valueFloatLen = 8
+
+// valueItemsPreallocateMax caps the slice capacity a decoder reserves from
+// an encoded count, so a forged count cannot make it allocate much before
+// the input runs out.
+const valueItemsPreallocateMax = 1024
+
+// AppendValue appends v's canonical value encoding to dst and returns the
+// extended slice.
+func AppendValue(dst []byte, v Value) []byte {
+	switch v.kind {
+	case KindNull:
+		return append(dst, valueTagNull)
+	case KindBool:
+		if v.bits == 1 {
+			return append(dst, valueTagTrue)
+		}
+		return append(dst, valueTagFalse)
+	case KindInt:
+		return binary.AppendVarint(append(dst, valueTagInt), int64(v.bits))
+	case KindFloat:
+		return binary.LittleEndian.AppendUint64(append(dst, valueTagFloat), v.bits)
+	case KindString:
+		return appendValueText(append(dst, valueTagString), v.text)
+	case KindBytes:
+		return appendValueText(append(dst, valueTagBytes), v.text)
+	case KindList:
+		dst = binary.AppendUvarint(append(dst, valueTagList), uint64(len(v.items)))
+		for _, item := range v.items {
+			dst = AppendValue(dst, item)
+		}
+		return dst
+	case KindMap:
+		dst = binary.AppendUvarint(append(dst, valueTagMap), uint64(len(v.items)/2))
+		for i := 0; i < len(v.items); i += 2 {
+			dst = appendValueText(dst, v.items[i].text)
+			dst = AppendValue(dst, v.items[i+1])
+		}
+		return dst
+	}
+	panic("engines: AppendValue of invalid kind " + v.kind.String())
+}
+
+func appendValueText(dst []byte, text string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(text)))
+	return append(dst, text...)
+}
+
+// DecodeValue decodes src, which must hold exactly one value encoding.
+// Errors wrap ErrBadValueEncoding (or ErrNestingTooDeep) and name the byte
+// offset. The value never aliases src.
+func DecodeValue(src []byte) (Value, error) {
+	v, rest, err := DecodeValuePrefix(src)
+	if err != nil {
+		return Value{}, err
+	}
+	if len(rest) > 0 {
+		return Value{}, fmt.Errorf("%w: at byte %d: %d trailing bytes", ErrBadValueEncoding, len(src)-len(rest), len(rest))
+	}
+	return v, nil
+}
+
+// DecodeValuePrefix decodes one value encoding from the start of src and
+// returns the value and the bytes after it.
+func DecodeValuePrefix(src []byte) (Value, []byte, error) {
+	decoder := valueDecoder{src: src}
+	v, err := decoder.value(0)
+	if err != nil {
+		return Value{}, nil, err
+	}
+	return v, src[decoder.position:], nil
+}
+
+// valueDecoder reads value encodings from src.
+// Invariant: position <= len(src).
+type valueDecoder struct {
+	src      []byte
+	position int
+}
+
+func (d *valueDecoder) fail(format string, args ...any) error {
+	return fmt.Errorf("%w: at byte %d: %s", ErrBadValueEncoding, d.position, fmt.Sprintf(format, args...))
+}
+
+func (d *valueDecoder) remaining() int { return len(d.src) - d.position }
+
+// value decodes one value; depth counts the lists and maps around it.
+func (d *valueDecoder) value(depth int) (Value, error) {
+	if d.remaining() == 0 {
+		return Value{}, d.fail("truncated: want a tag")
+	}
+	tag := d.src[d.position]
+	d.position++
+	switch tag {
+	case valueTagNull:
+		return Value{}, nil
+	case valueTagFalse:
+		return Bool(false), nil
+	case valueTagTrue:
+		return Bool(true), nil
+	case valueTagInt:
+		return d.integer()
+	case valueTagFloat:
+		return d.float()
+	case valueTagString:
+		text, err := d.text()
+		return Value{kind: KindString, text: text}, err
+	case valueTagBytes:
+		text, err := d.text()
+		return Value{kind: KindBytes, text: text}, err
+	case valueTagList:
+		return d.list(depth + 1)
+	case valueTagMap:
+		return d.mapEntries(depth + 1)
+	}
+	d.position--
+	return Value{}, d.fail("unknown tag 0x%02x", tag)
+}
+
+// uvarint decodes a minimal unsigned varint.
+func (d *valueDecoder) uvarint() (uint64, error) {
+	number, width := binary.Uvarint(d.src[d.position:])
+	if width == 0 {
+		return 0, d.fail("truncated varint")
+	}
+	if width < 0 {
+		return 0, d.fail("varint overflows 64 bits")
+	}
+	if width > 1 && d.src[d.position+width-1] == 0 {
+		return 0, d.fail("non-minimal varint")
+	}
+	d.position += width
+	return number, nil
+}
+
+func (d *valueDecoder) integer() (Value, error) {
+	zigzag, err := d.uvarint()
+	if err != nil {
+		return Value{}, err
+	}
+	integer := int64(zigzag >> 1)
+	if zigzag&1 != 0 {
+		integer = ^integer
+	}
+	return Int(integer), nil
+}
+
+func (d *valueDecoder) float() (Value, error) {
+	if d.remaining() < valueFloatLen {
+		return Value{}, d.fail("truncated float: want %d bytes, have %d", valueFloatLen, d.remaining())
+	}
+	v, ok := floatFromBits(binary.LittleEndian.Uint64(d.src[d.position:]))
+	if !ok {
+		return Value{}, d.fail("non-canonical NaN")
+	}
+	d.position += valueFloatLen
+	return v, nil
+}
+
+// count decodes a count of what (bytes, elements, entries), each needing
+// at least itemBytesMin bytes, and checks the input can hold that many.
+func (d *valueDecoder) count(what string, itemBytesMin int) (int, error) {
+	start := d.position
+	count, err := d.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	if count > uint64(d.remaining()/itemBytesMin) {
+		remaining := d.remaining()
+		d.position = start
+		return 0, d.fail("%d %s cannot fit in the %d bytes left", count, what, remaining)
+	}
+	return int(count), nil
+}
+
+func (d *valueDecoder) text() (string, error) {
+	length, err := d.count("bytes", 1)
+	if err != nil {
+		return "", err
+	}
+	text := string(d.src[d.position : d.position+length])
+	d.position += length
+	return text, nil
+}
+
+// list decodes a list's elements; depth counts this list.
+func (d *valueDecoder) list(depth int) (Value, error) {
+	if depth > NestingDepthMax {
+		return Value{}, fmt.Errorf("%w: at byte %d: deeper than %d", ErrNestingTooDeep, d.position-1, NestingDepthMax)
+	}
+	count, err := d.count("elements", 1)
+	if err != nil {
+		return Value{}, err
+	}
+	items := make([]Value, 0, min(count, valueItemsPreallocateMax))
+	for range count {
+		item, err := d.value(depth)
+		if err != nil {
+			return Value{}, err
+		}
+		items = append(items, item)
+	}
+	return Value{kind: KindList, bits: uint64(1) + itemsDepth(items), items: items}, nil
+}
+
+// mapEntries decodes a map's entries; depth counts this map.
+func (d *valueDecoder) mapEntries(depth int) (Value, error) {
+	if depth > NestingDepthMax {
+		return Value{}, fmt.Errorf("%w: at byte %d: deeper than %d", ErrNestingTooDeep, d.position-1, NestingDepthMax)
+	}
+	const entryBytesMin = 2 // a key length and a value tag
+	count, err := d.count("entries", entryBytesMin)
+	if err != nil {
+		return Value{}, err
+	}
+	items := make([]Value, 0, 2*min(count, valueItemsPreallocateMax))
+	for i := range count {
+		keyStart := d.position
+		key, err := d.text()
+		if err != nil {
+			return Value{}, err
+		}
+		if i > 0 && items[len(items)-2].text >= key {
+			d.position = keyStart
+			return Value{}, d.fail("map key %q not after the previous key", key)
+		}
+		item, err := d.value(depth)
+		if err != nil {
+			return Value{}, err
+		}
+		items = append(items, String(key), item)
+	}
+	return Value{kind: KindMap, bits: uint64(1) + itemsDepth(items), items: items}, nil
+}
