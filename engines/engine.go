@@ -138,6 +138,7 @@ const (
 	CodeReadOnly     ErrorCode = "read-only"    // a write in a read-only transaction
 	CodeAborted      ErrorCode = "aborted"      // the transaction is no longer active
 	CodeDeadline     ErrorCode = "deadline"     // the transaction's deadline has passed
+	CodeUnknown      ErrorCode = "unknown"      // the participant no longer knows the transaction
 	CodeInternal     ErrorCode = "internal"     // anything else
 )
 
@@ -151,13 +152,14 @@ var (
 	ErrReadOnly     = errors.New("engines: write in a read-only transaction")
 	ErrAborted      = errors.New("engines: transaction aborted")
 	ErrDeadline     = errors.New("engines: transaction deadline passed")
+	ErrUnknown      = errors.New("engines: transaction unknown to the participant")
 	ErrInternal     = errors.New("engines: internal error")
 )
 
 var codeSentinels = map[ErrorCode]error{
 	CodeInvalid: ErrInvalid, CodeNotFound: ErrNotFound, CodeExists: ErrExists,
 	CodeInsufficient: ErrInsufficient, CodeConstraint: ErrConstraint, CodeReadOnly: ErrReadOnly,
-	CodeAborted: ErrAborted, CodeDeadline: ErrDeadline, CodeInternal: ErrInternal,
+	CodeAborted: ErrAborted, CodeDeadline: ErrDeadline, CodeUnknown: ErrUnknown, CodeInternal: ErrInternal,
 }
 
 // Refusal is a domain error with a code: what engines return in Failed
@@ -189,7 +191,7 @@ func AsRefusal(err error) *Refusal {
 		return refusal
 	}
 	for _, code := range []ErrorCode{CodeInvalid, CodeNotFound, CodeExists, CodeInsufficient, CodeConstraint,
-		CodeReadOnly, CodeAborted, CodeDeadline} {
+		CodeReadOnly, CodeAborted, CodeDeadline, CodeUnknown} {
 		if errors.Is(err, codeSentinels[code]) {
 			return &Refusal{Code: code, Message: err.Error()}
 		}

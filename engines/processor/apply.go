@@ -2,6 +2,7 @@ package processor
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -55,6 +56,10 @@ func (p *Processor) expire(now clock.Timestamp) {
 			delete(p.txns, t.id)
 		case txnPrepared:
 			p.startTermination(t)
+		case txnCommitted:
+			if t.applied {
+				delete(p.txns, t.id)
+			}
 		default:
 			delete(p.txns, t.id)
 		}
@@ -207,7 +212,7 @@ func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
 		p.abort(t, engines.CodeInvalid, "prepare while an operation is still waiting")
 		vote.Code, vote.Reason = t.abortCode, t.abortReason
 	default:
-		prepareTimestamp := now.Max(p.maxCommitTimestamp.Next())
+		prepareTimestamp := p.prepareTimestamp(now)
 		if err := p.engine.Prepare(t.id, prepareTimestamp); err != nil {
 			refusal := engines.AsRefusal(err)
 			p.abort(t, refusal.Code, refusal.Message)
@@ -215,6 +220,7 @@ func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
 			break
 		}
 		t.status = txnPrepared
+		p.prepared++
 		t.prepareTimestamp = prepareTimestamp
 		t.participants = entry.Participants
 		t.voteRequest = entry.Request
@@ -267,6 +273,11 @@ func (p *Processor) applyOnePhase(entry engines.Entry, position uint64, now cloc
 	}
 	t := p.txns[entry.Txn]
 	switch {
+	case t == nil && after(now, entry.DeadlineNanos):
+		// Forgotten after its deadline: it may have committed earlier.
+		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+			Code: engines.CodeUnknown, Reason: "transaction forgotten after its deadline"})
+		return
 	case t == nil:
 		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
 			Code: engines.CodeAborted, Reason: "no operation of this transaction reached this stream"})
@@ -281,13 +292,40 @@ func (p *Processor) applyOnePhase(entry engines.Entry, position uint64, now cloc
 	p.send(entry.ReplyTo, p.outcomeOf(t, entry.Request))
 }
 
-// commitOnePhase commits an active transaction without a prepare, at a
-// timestamp chosen as a prepare timestamp would be.
+// commitOnePhase commits an active transaction without a prepare entry, at
+// a timestamp chosen as a prepare timestamp would be. It prepares in the
+// engine first, so that snapshot reads wait for it while its commit is
+// pending.
 func (p *Processor) commitOnePhase(t *txnState) clock.Timestamp {
-	commitTimestamp := p.now.Max(p.maxCommitTimestamp.Next())
+	commitTimestamp := p.prepareTimestamp(p.now)
+	if err := p.engine.Prepare(t.id, commitTimestamp); err != nil {
+		panic(fmt.Sprintf("processor invariant: stream %s: engine refused to prepare one-phase %v: %v", p.config.Stream, t.id, err))
+	}
 	t.prepareTimestamp = commitTimestamp
 	p.commit(t, commitTimestamp)
 	return commitTimestamp
+}
+
+// prepareTimestamp returns a prepare timestamp for an entry at now (rule
+// 3): no smaller than now, above every commit timestamp decided and every
+// prepare timestamp given on this stream. Derived timestamps carry the
+// stream's own node id, so they never equal a log timestamp or another
+// stream's.
+func (p *Processor) prepareTimestamp(now clock.Timestamp) clock.Timestamp {
+	floor := p.maxCommitTimestamp.Max(p.maxPrepareTimestamp)
+	stamp := now
+	if !floor.Less(now) {
+		stamp = floor.Next()
+		stamp.Node = p.streamNode
+		if !floor.Less(stamp) {
+			stamp = clock.Timestamp{WallNanos: floor.WallNanos, Logical: floor.Logical + 1, Node: p.streamNode}
+			if stamp.Logical == 0 {
+				stamp = clock.Timestamp{WallNanos: floor.WallNanos + 1, Node: p.streamNode}
+			}
+		}
+	}
+	p.maxPrepareTimestamp = stamp
+	return stamp
 }
 
 func (p *Processor) applyResolve(entry engines.Entry) {
@@ -304,20 +342,67 @@ func (p *Processor) applyResolve(entry engines.Entry) {
 	p.send(t.replyTo, p.outcomeOf(t, engines.RequestID{}))
 }
 
+// commit decides a prepared transaction's commit. The engine applies it
+// at once unless an undecided prepared transaction could still commit
+// below it; then it waits in pendingCommits, so that every engine sees
+// commits in strictly increasing timestamp order. (A transaction prepared
+// at P may be decided at C >= P after another was decided at Q > C.)
+// Nothing observes the wait: snapshot reads at or above the pending
+// commit's prepare timestamp block on it, and its locks stay held.
 func (p *Processor) commit(t *txnState, commitTimestamp clock.Timestamp) {
 	invariant(!commitTimestamp.Less(t.prepareTimestamp), "stream %s: %v commit timestamp %v below prepare timestamp %v",
 		p.config.Stream, t.id, commitTimestamp, t.prepareTimestamp)
-	if err := p.engine.Commit(t.id, commitTimestamp); err != nil {
-		panic(fmt.Sprintf("processor invariant: stream %s: engine refused to commit prepared %v: %v", p.config.Stream, t.id, err))
+	if t.status == txnPrepared {
+		p.prepared--
 	}
 	t.status = txnCommitted
 	t.commitTimestamp = commitTimestamp
-	// Commits need not arrive in timestamp order: a transaction prepared at
-	// P may commit at C after another committed at Q > C. That is safe:
-	// every snapshot at or above P waited for it, and a later prepare is
-	// placed above the largest commit timestamp seen.
 	p.maxCommitTimestamp = p.maxCommitTimestamp.Max(commitTimestamp)
 	delete(p.terminations, t.id)
+	index, _ := slices.BinarySearchFunc(p.pendingCommits, t, comparePending)
+	p.pendingCommits = slices.Insert(p.pendingCommits, index, t)
+	p.applyPendingCommits()
+}
+
+// lowestUndecidedPrepare returns the smallest prepare timestamp of a
+// prepared transaction whose outcome is not decided yet.
+func (p *Processor) lowestUndecidedPrepare() (clock.Timestamp, bool) {
+	if p.prepared == 0 {
+		return clock.Timestamp{}, false
+	}
+	var lowest clock.Timestamp
+	found := false
+	for _, t := range p.txns { //proven:allow map-order: a minimum does not depend on the order
+		if t.status == txnPrepared && (!found || t.prepareTimestamp.Less(lowest)) {
+			lowest, found = t.prepareTimestamp, true
+		}
+	}
+	return lowest, found
+}
+
+func comparePending(a, b *txnState) int {
+	if c := a.commitTimestamp.Compare(b.commitTimestamp); c != 0 {
+		return c
+	}
+	return a.id.Compare(b.id)
+}
+
+// applyPendingCommits applies decided commits in timestamp order while no
+// undecided prepared transaction has a prepare timestamp at or below the
+// next one's commit timestamp.
+func (p *Processor) applyPendingCommits() {
+	for len(p.pendingCommits) > 0 {
+		next := p.pendingCommits[0]
+		if floor, any := p.lowestUndecidedPrepare(); any && !next.commitTimestamp.Less(floor) {
+			return // a prepared transaction may still commit below next
+		}
+		if err := p.engine.Commit(next.id, next.commitTimestamp); err != nil {
+			panic(fmt.Sprintf("processor invariant: stream %s: engine refused to commit prepared %v at %v: %v",
+				p.config.Stream, next.id, next.commitTimestamp, err))
+		}
+		next.applied = true
+		p.pendingCommits = p.pendingCommits[1:]
+	}
 }
 
 // abort aborts a transaction that is not committed, drops its deferred
@@ -327,10 +412,17 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	if t.status == txnAborted {
 		return
 	}
+	wasPrepared := t.status == txnPrepared
+	if wasPrepared {
+		p.prepared--
+	}
 	p.engine.Abort(t.id)
 	t.status = txnAborted
 	t.abortCode, t.abortReason = code, reason
 	delete(p.terminations, t.id)
+	if wasPrepared {
+		p.applyPendingCommits()
+	}
 	if op := p.removeDeferred(t.id); op != nil {
 		reply := engines.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
 			Status: engines.StatusFailed, Code: code, Error: reason, Position: op.position, Timestamp: op.stamp}

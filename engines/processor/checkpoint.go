@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -28,6 +29,7 @@ func (p *Processor) Checkpoint() []byte {
 	w.uvarint(p.appliedPosition)
 	w.timestamp(p.appliedTimestamp)
 	w.timestamp(p.maxCommitTimestamp)
+	w.timestamp(p.maxPrepareTimestamp)
 	w.varint(p.deadlineNext)
 	txns := p.sortedTxns()
 	w.uvarint(uint64(len(txns)))
@@ -68,6 +70,7 @@ func writeTxn(w *writer, t *txnState) {
 	}
 	w.timestamp(t.prepareTimestamp)
 	w.timestamp(t.commitTimestamp)
+	w.uvarint(boolByte(t.applied))
 	w.uvarint(uint64(len(t.participants)))
 	for _, participant := range t.participants {
 		w.bytes([]byte(participant.Stream))
@@ -106,11 +109,19 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	p.appliedPosition = r.uvarint()
 	p.appliedTimestamp = r.timestamp()
 	p.maxCommitTimestamp = r.timestamp()
+	p.maxPrepareTimestamp = r.timestamp()
 	p.deadlineNext = r.varint()
 	for count := r.count(); count > 0 && r.err == nil; count-- {
 		t := readTxn(r)
 		p.txns[t.id] = t
+		switch {
+		case t.status == txnPrepared:
+			p.prepared++
+		case t.status == txnCommitted && !t.applied:
+			p.pendingCommits = append(p.pendingCommits, t)
+		}
 	}
+	slices.SortFunc(p.pendingCommits, comparePending)
 	for count := r.count(); count > 0 && r.err == nil; count-- {
 		entry, err := engines.DecodeEntry(r.bytes())
 		if err != nil {
@@ -149,6 +160,10 @@ func readTxn(r *reader) *txnState {
 	}
 	t.prepareTimestamp = r.timestamp()
 	t.commitTimestamp = r.timestamp()
+	t.applied = r.uvarint() == 1
+	if t.applied && t.status != txnCommitted {
+		r.fail("transaction %v: applied but %s", t.id, t.status)
+	}
 	for count := r.count(); count > 0 && r.err == nil; count-- {
 		t.participants = append(t.participants, engines.Participant{Stream: string(r.bytes()), StartPosition: r.uvarint()})
 	}
@@ -156,6 +171,13 @@ func readTxn(r *reader) *txnState {
 	t.abortReason = string(r.bytes())
 	t.voteRequest = r.request()
 	return t
+}
+
+func boolByte(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type writer struct{ data []byte }

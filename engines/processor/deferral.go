@@ -44,7 +44,7 @@ func (p *Processor) removeDeferred(txn engines.TxnID) *deferredOperation {
 func (p *Processor) runnable(op *deferredOperation) bool {
 	for _, id := range op.blockers {
 		blocker := p.txns[id]
-		if blocker == nil || blocker.finished() {
+		if blocker == nil || blocker.settled() {
 			continue
 		}
 		if op.waitFor == engines.WaitForPrepared && blocker.status == txnPrepared {

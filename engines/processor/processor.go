@@ -69,14 +69,24 @@ type txnState struct {
 	// prepared transaction later committed or aborted.
 	prepareTimestamp clock.Timestamp
 	commitTimestamp  clock.Timestamp
-	participants     []engines.Participant
-	abortCode        engines.ErrorCode
-	abortReason      string
+	// applied is set once the engine committed it. Invariant: applied
+	// implies status committed.
+	applied      bool
+	participants []engines.Participant
+	abortCode    engines.ErrorCode
+	abortReason  string
 	// voteRequest remembers the prepare request, to answer a retry.
 	voteRequest engines.RequestID
 }
 
 func (t *txnState) finished() bool { return t.status == txnCommitted || t.status == txnAborted }
+
+// settled reports whether the engine has applied the transaction's outcome
+// (a commit may be decided before the engine applies it; see
+// applyPendingCommits).
+func (t *txnState) settled() bool {
+	return t.status == txnAborted || (t.status == txnCommitted && t.applied)
+}
 
 // deferredOperation is a blocked operation waiting for its blockers.
 type deferredOperation struct {
@@ -99,7 +109,17 @@ type Processor struct {
 	appliedPosition    uint64
 	appliedTimestamp   clock.Timestamp
 	maxCommitTimestamp clock.Timestamp
-	txns               map[engines.TxnID]*txnState
+	// maxPrepareTimestamp makes prepare timestamps unique on the stream.
+	maxPrepareTimestamp clock.Timestamp
+	txns                map[engines.TxnID]*txnState
+	// pendingCommits are decided commits the engine has not applied yet,
+	// sorted by commit timestamp. Invariant: each is a txnCommitted with
+	// applied false.
+	pendingCommits []*txnState
+	// prepared counts transactions in status prepared.
+	prepared int
+	// streamNode is the node id stamped on derived timestamps.
+	streamNode uint32
 	// deadlineNext is the earliest deadline of a transaction that has not
 	// passed it yet (deadlineNever when none): expire scans only then.
 	deadlineNext int64
@@ -126,7 +146,10 @@ func New(config Config, engine engines.Engine) *Processor {
 	if config.ReadCountMax <= 0 {
 		config.ReadCountMax = 256
 	}
+	h := fnv.New32a()
+	h.Write([]byte(config.Stream))
 	return &Processor{
+		streamNode:   h.Sum32() | 1<<31,
 		config:       config,
 		engine:       engine,
 		txns:         map[engines.TxnID]*txnState{},
@@ -155,15 +178,15 @@ func (p *Processor) Engine() engines.Engine { return p.engine }
 // and a quiet period everything but Engine.Held may be zero only if no
 // transaction is left unresolved.
 type Status struct {
-	Active, Prepared, Deferred, PendingReads, Terminations int
-	Held                                                   engines.Held
+	Active, Prepared, PendingCommits, Deferred, PendingReads, Terminations int
+	Held                                                                   engines.Held
 }
 
 // Status reports what is in flight.
 func (p *Processor) Status() Status {
 	s := Status{Deferred: len(p.deferred), PendingReads: len(p.reads), Terminations: len(p.terminations),
-		Held: p.engine.Held()}
-	for _, t := range p.txns {
+		PendingCommits: len(p.pendingCommits), Held: p.engine.Held()}
+	for _, t := range p.txns { //proven:allow map-order: counting does not depend on the order
 		switch t.status {
 		case txnActive:
 			s.Active++

@@ -52,7 +52,7 @@ func (p *Processor) serve(read *pendingRead) bool {
 		return false
 	}
 	for _, id := range read.blockers {
-		if t := p.txns[id]; t != nil && !t.finished() {
+		if t := p.txns[id]; t != nil && !t.settled() {
 			return false
 		}
 	}
