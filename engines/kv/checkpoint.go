@@ -1,0 +1,368 @@
+package kv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"maps"
+	"slices"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// Checkpoint format, version 1. Integers are big-endian; timestamps use
+// clock.Timestamp.AppendKey (16 bytes); a string is a uint32 length and
+// its bytes. Every field has one valid encoding, so Restore followed by
+// Checkpoint reproduces the input.
+//
+//	magic             4 bytes "PKVE"
+//	format            uint32 = 1
+//	store             uint64 length, then mvcc checkpoint bytes
+//	transactionCount  uint64
+//	  transaction:    id, state byte (1 active, 2 prepared), prepare
+//	                  timestamp (zero when active), wrote byte (0 or 1),
+//	                  shared keys (uint64 count, strings ascending),
+//	                  exclusive keys (likewise), ranges (uint64 count, each
+//	                  start, unbounded byte, end; in compareSpan order, end
+//	                  empty when unbounded); transactions by id ascending
+//	checksum          uint32 CRC-32C of every preceding byte
+//
+// The lock table is not stored: Restore rebuilds it from the transactions,
+// refusing any two that hold conflicting locks.
+const (
+	checkpointMagic       = "PKVE"
+	checkpointFormat      = 1
+	checkpointChecksumLen = 4
+	stateActive           = 1
+	statePrepared         = 2
+	// Smallest encodings, to reject counts the remaining bytes cannot hold.
+	stringEncodedLenMin      = 4
+	spanEncodedLenMin        = 2*stringEncodedLenMin + 1
+	transactionEncodedLenMin = 2*clock.TimestampKeyLen + 2 + 3*8
+)
+
+// ErrCorruptCheckpoint reports checkpoint bytes that Restore rejects.
+var ErrCorruptCheckpoint = errors.New("kv: corrupt checkpoint")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Checkpoint serializes the whole state: the store (versions and intents),
+// and every live transaction with its stage and locks. The same state
+// always gives the same bytes.
+func (e *Engine) Checkpoint() []byte {
+	storeBytes := e.store.Checkpoint()
+	out := make([]byte, 0, len(storeBytes)+64)
+	out = append(out, checkpointMagic...)
+	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
+	out = binary.BigEndian.AppendUint64(out, uint64(len(storeBytes)))
+	out = append(out, storeBytes...)
+	ids := slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare)
+	out = binary.BigEndian.AppendUint64(out, uint64(len(ids)))
+	for _, id := range ids {
+		out = appendTransaction(out, id, e.transactions[id])
+	}
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+}
+
+func appendTransaction(out []byte, id engines.TxnID, record *transaction) []byte {
+	out = id.AppendKey(out)
+	if record.prepared {
+		out = append(out, statePrepared)
+	} else {
+		out = append(out, stateActive)
+	}
+	out = record.prepareTimestamp.AppendKey(out)
+	out = append(out, boolByte(record.wrote))
+	out = appendStrings(out, slices.Sorted(maps.Keys(record.sharedKeys)))
+	out = appendStrings(out, slices.Sorted(maps.Keys(record.exclusiveKeys)))
+	spans := slices.SortedFunc(maps.Keys(record.ranges), compareSpan)
+	out = binary.BigEndian.AppendUint64(out, uint64(len(spans)))
+	for _, span := range spans {
+		out = appendString(out, span.start)
+		out = append(out, boolByte(span.unbounded))
+		out = appendString(out, span.end)
+	}
+	return out
+}
+
+func appendStrings(out []byte, texts []string) []byte {
+	out = binary.BigEndian.AppendUint64(out, uint64(len(texts)))
+	for _, text := range texts {
+		out = appendString(out, text)
+	}
+	return out
+}
+
+func appendString(out []byte, text string) []byte {
+	out = binary.BigEndian.AppendUint32(out, uint32(len(text)))
+	return append(out, text...)
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Restore rebuilds an engine from Checkpoint bytes; nil or empty bytes
+// give a new engine. Bad input returns an error wrapping
+// ErrCorruptCheckpoint, never a panic.
+func Restore(checkpoint []byte) (engines.Engine, error) {
+	if len(checkpoint) == 0 {
+		return NewEngine(), nil
+	}
+	e, err := restore(checkpoint)
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return e, nil
+}
+
+func restore(data []byte) (*Engine, error) {
+	headerLen := len(checkpointMagic) + 4
+	if len(data) < headerLen+checkpointChecksumLen {
+		return nil, corrupt("%d bytes, shorter than the %d-byte minimum", len(data), headerLen+checkpointChecksumLen)
+	}
+	body := data[:len(data)-checkpointChecksumLen]
+	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(data[len(body):]); got != want {
+		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
+	}
+	d := &decoder{data: body}
+	if magic := d.bytes(len(checkpointMagic)); string(magic) != checkpointMagic {
+		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
+	}
+	if format := d.uint32(); format != checkpointFormat {
+		return nil, corrupt("format %d, want %d", format, checkpointFormat)
+	}
+	storeBytes := d.bytes(int(d.count(1)))
+	if d.err != nil {
+		return nil, d.err
+	}
+	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
+	if err != nil {
+		return nil, corrupt("store: %v", err)
+	}
+	e := NewEngine()
+	e.store = store
+	if err := e.restoreTransactions(d); err != nil {
+		return nil, err
+	}
+	if d.offset != len(body) {
+		return nil, corrupt("%d trailing bytes at offset %d", len(body)-d.offset, d.offset)
+	}
+	return e, nil
+}
+
+func (e *Engine) restoreTransactions(d *decoder) error {
+	count := d.count(transactionEncodedLenMin)
+	var previous engines.TxnID
+	writers := 0
+	for index := uint64(0); index < count && d.err == nil; index++ {
+		offset := d.offset
+		id := d.timestamp()
+		if d.err == nil && (id.IsZero() || (index > 0 && !previous.Less(id))) {
+			return corrupt("transaction at offset %d: id %v zero or out of order", offset, id)
+		}
+		record, err := restoreRecord(d, id)
+		if err != nil {
+			return err
+		}
+		if err := e.restoreLocks(id, record); err != nil {
+			return err
+		}
+		e.transactions[id] = record
+		if record.wrote {
+			writers++
+		}
+		previous = id
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if stored := e.store.Stats().Transactions; stored != writers {
+		return corrupt("%d transactions wrote, but the store holds %d", writers, stored)
+	}
+	return nil
+}
+
+// restoreRecord reads one transaction after its id.
+func restoreRecord(d *decoder, id engines.TxnID) (*transaction, error) {
+	offset := d.offset
+	state := d.byte()
+	record := &transaction{prepareTimestamp: d.timestamp()}
+	wrote := d.byte()
+	if d.err != nil {
+		return nil, d.err
+	}
+	switch {
+	case state == stateActive && record.prepareTimestamp.IsZero():
+	case state == statePrepared && validTimestamp(record.prepareTimestamp):
+		record.prepared = true
+	default:
+		return nil, corrupt("transaction %v at offset %d: state %d with prepare timestamp %v", id, offset, state, record.prepareTimestamp)
+	}
+	if wrote > 1 {
+		return nil, corrupt("transaction %v at offset %d: wrote byte %d", id, offset, wrote)
+	}
+	record.wrote = wrote == 1
+	record.sharedKeys = d.keySet()
+	record.exclusiveKeys = d.keySet()
+	record.ranges = d.spanSet()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return record, nil
+}
+
+// restoreLocks enters a restored transaction's locks in the lock table,
+// refusing any that conflicts with a lock restored before.
+func (e *Engine) restoreLocks(id engines.TxnID, record *transaction) error {
+	for _, key := range slices.Sorted(maps.Keys(record.exclusiveKeys)) {
+		if blockers := e.locks.exclusiveBlockers(id, key); len(blockers) > 0 {
+			return corrupt("transaction %v: exclusive lock on %q conflicts with %v", id, key, blockers)
+		}
+		e.locks.addExclusive(id, key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(record.sharedKeys)) {
+		if _, both := record.exclusiveKeys[key]; both {
+			return corrupt("transaction %v: both a shared and an exclusive lock on %q", id, key)
+		}
+		if blockers := e.locks.sharedBlockers(id, key); len(blockers) > 0 {
+			return corrupt("transaction %v: shared lock on %q conflicts with %v", id, key, blockers)
+		}
+		e.locks.addShared(id, key)
+	}
+	for _, span := range slices.SortedFunc(maps.Keys(record.ranges), compareSpan) {
+		if blockers := e.locks.rangeBlockers(id, span); len(blockers) > 0 {
+			return corrupt("transaction %v: range lock on %v conflicts with %v", id, span, blockers)
+		}
+		e.locks.addRange(id, span)
+	}
+	e.lockCount += record.lockCount()
+	return nil
+}
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+}
+
+// decoder reads checkpoint fields; the first failure sticks in err and
+// every later read returns zero values.
+type decoder struct {
+	data   []byte
+	offset int
+	err    error
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(d.data)-d.offset {
+		d.err = corrupt("need %d bytes at offset %d, have %d", n, d.offset, len(d.data)-d.offset)
+		return nil
+	}
+	out := d.data[d.offset : d.offset+n]
+	d.offset += n
+	return out
+}
+
+func (d *decoder) byte() byte {
+	if b := d.bytes(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+func (d *decoder) uint32() uint32 {
+	if b := d.bytes(4); b != nil {
+		return binary.BigEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (d *decoder) timestamp() clock.Timestamp {
+	b := d.bytes(clock.TimestampKeyLen)
+	if b == nil {
+		return clock.Timestamp{}
+	}
+	timestamp, _ := clock.DecodeTimestampKey(b)
+	return timestamp
+}
+
+// count reads a uint64 count and rejects it if the remaining bytes cannot
+// hold that many items of at least itemLenMin bytes each.
+func (d *decoder) count(itemLenMin int) uint64 {
+	offset := d.offset
+	b := d.bytes(8)
+	if b == nil {
+		return 0
+	}
+	count := binary.BigEndian.Uint64(b)
+	if count > uint64(len(d.data)-d.offset)/uint64(itemLenMin) {
+		d.err = corrupt("count %d at offset %d exceeds the %d bytes left", count, offset, len(d.data)-d.offset)
+		return 0
+	}
+	return count
+}
+
+func (d *decoder) string() string {
+	offset := d.offset
+	length := d.uint32()
+	if d.err == nil && length > mvcc.KeyLenMax {
+		d.err = corrupt("key length %d at offset %d exceeds %d", length, offset, mvcc.KeyLenMax)
+	}
+	return string(d.bytes(int(length)))
+}
+
+// keySet reads strictly ascending keys; an empty set is nil.
+func (d *decoder) keySet() map[string]struct{} {
+	count := d.count(stringEncodedLenMin)
+	var set map[string]struct{}
+	previous := ""
+	for index := uint64(0); index < count && d.err == nil; index++ {
+		offset := d.offset
+		key := d.string()
+		if index > 0 && key <= previous && d.err == nil {
+			d.err = corrupt("key %q at offset %d out of order", key, offset)
+		}
+		if set == nil {
+			set = map[string]struct{}{}
+		}
+		set[key], previous = struct{}{}, key
+	}
+	return set
+}
+
+// spanSet reads non-empty spans in strictly ascending compareSpan order;
+// an empty set is nil.
+func (d *decoder) spanSet() map[keySpan]struct{} {
+	count := d.count(spanEncodedLenMin)
+	var set map[keySpan]struct{}
+	var previous keySpan
+	for index := uint64(0); index < count && d.err == nil; index++ {
+		offset := d.offset
+		span := keySpan{start: d.string()}
+		unbounded := d.byte()
+		span.end = d.string()
+		span.unbounded = unbounded == 1
+		switch {
+		case d.err != nil:
+		case unbounded > 1 || (span.unbounded && span.end != ""):
+			d.err = corrupt("range at offset %d: unbounded byte %d with end %q", offset, unbounded, span.end)
+		case span.empty():
+			d.err = corrupt("range %v at offset %d is empty", span, offset)
+		case index > 0 && compareSpan(previous, span) >= 0:
+			d.err = corrupt("range %v at offset %d out of order", span, offset)
+		}
+		if set == nil {
+			set = map[keySpan]struct{}{}
+		}
+		set[span], previous = struct{}{}, span
+	}
+	return set
+}

@@ -1,0 +1,253 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/proven2pc/proven/engines"
+)
+
+// Client is the typed KV client of one stream. It encodes operations,
+// runs them through an engines.Executor (a transaction's, a snapshot
+// read's, or an auto-committing one) and decodes the results. Errors from
+// the executor come back unchanged: a *engines.Refusal, or an error
+// matching engines.ErrAborted or engines.ErrDeadline.
+type Client struct {
+	executor engines.Executor
+	stream   string
+}
+
+// KeyValue is one pair of a scan result.
+type KeyValue struct {
+	Key   string
+	Value engines.Value
+}
+
+// ScanOptions selects the keys of a Scan. With a Prefix, the keys starting
+// with it (Start and End must be empty); otherwise [Start, End), where an
+// empty End means no upper bound.
+type ScanOptions struct {
+	Prefix  string
+	Start   string
+	End     string
+	Limit   int  // at most that many pairs; 0 = no limit
+	Reverse bool // largest key first
+}
+
+// Client errors. Compare with errors.Is.
+var (
+	// ErrWrongKind reports a typed Get of a value of another kind; the
+	// concrete error is a *KindError.
+	ErrWrongKind = errors.New("kv: value of another kind")
+	// ErrBadResult reports result bytes the client cannot decode: an
+	// executor or engine out of step with this client.
+	ErrBadResult = errors.New("kv: bad result")
+	// ErrBadScanOptions reports a Prefix together with Start or End, or a
+	// negative or too large Limit.
+	ErrBadScanOptions = errors.New("kv: bad scan options")
+)
+
+// KindError reports that Key holds a value of kind Found where a typed
+// Get wanted Wanted.
+type KindError struct {
+	Key    string
+	Found  engines.Kind
+	Wanted engines.Kind
+}
+
+// Error reads like `kv: key "k" holds a string, not an int`.
+func (e *KindError) Error() string {
+	return fmt.Sprintf("kv: key %q holds %s, not %s", e.Key, kindPhrase(e.Found), kindPhrase(e.Wanted))
+}
+
+// Is makes errors.Is(err, ErrWrongKind) hold.
+func (e *KindError) Is(target error) bool { return target == ErrWrongKind }
+
+func kindPhrase(kind engines.Kind) string {
+	switch kind {
+	case engines.KindNull:
+		return "null"
+	case engines.KindBytes:
+		return "bytes"
+	case engines.KindInt:
+		return "an int"
+	}
+	return "a " + kind.String()
+}
+
+// New returns a client for stream that runs operations through executor.
+func New(executor engines.Executor, stream string) *Client {
+	return &Client{executor: executor, stream: stream}
+}
+
+// Get reads key: its value and whether it exists.
+func (c *Client) Get(ctx context.Context, key string) (engines.Value, bool, error) {
+	result, err := c.execute(ctx, Operation{Kind: OperationGet, Key: key})
+	if err != nil {
+		return engines.Value{}, false, err
+	}
+	return decodeGetResult(result)
+}
+
+// Put writes value under key.
+func (c *Client) Put(ctx context.Context, key string, value engines.Value) error {
+	result, err := c.execute(ctx, Operation{Kind: OperationPut, Key: key, Value: value})
+	if err != nil {
+		return err
+	}
+	if !result.IsNull() {
+		return fmt.Errorf("%w: put answered %s, want null", ErrBadResult, result)
+	}
+	return nil
+}
+
+// Delete removes key and reports whether it existed.
+func (c *Client) Delete(ctx context.Context, key string) (bool, error) {
+	result, err := c.execute(ctx, Operation{Kind: OperationDelete, Key: key})
+	if err != nil {
+		return false, err
+	}
+	existed, ok := result.AsBool()
+	if !ok {
+		return false, fmt.Errorf("%w: delete answered %s, want a bool", ErrBadResult, result)
+	}
+	return existed, nil
+}
+
+// Scan reads the pairs that options select, in key order (or reverse).
+func (c *Client) Scan(ctx context.Context, options ScanOptions) ([]KeyValue, error) {
+	operation, err := options.operation()
+	if err != nil {
+		return nil, err
+	}
+	result, err := c.execute(ctx, operation)
+	if err != nil {
+		return nil, err
+	}
+	return decodeScanResult(result)
+}
+
+func (o ScanOptions) operation() (Operation, error) {
+	if o.Limit < 0 || o.Limit > ScanLimitMax {
+		return Operation{}, fmt.Errorf("%w: limit %d outside [0, %d]", ErrBadScanOptions, o.Limit, ScanLimitMax)
+	}
+	if o.Prefix != "" {
+		if o.Start != "" || o.End != "" {
+			return Operation{}, fmt.Errorf("%w: prefix %q with start %q or end %q", ErrBadScanOptions, o.Prefix, o.Start, o.End)
+		}
+		return Operation{Kind: OperationScanPrefix, Prefix: o.Prefix, Limit: o.Limit, Reverse: o.Reverse}, nil
+	}
+	return Operation{Kind: OperationScan, Start: o.Start, End: o.End, EndUnbounded: o.End == "", Limit: o.Limit, Reverse: o.Reverse}, nil
+}
+
+// execute runs operation and decodes its result as a value.
+func (c *Client) execute(ctx context.Context, operation Operation) (engines.Value, error) {
+	result, err := c.executor.Execute(ctx, c.stream, operation.Encode())
+	if err != nil {
+		return engines.Value{}, err
+	}
+	value, err := engines.DecodeValue(result)
+	if err != nil {
+		return engines.Value{}, fmt.Errorf("%w: %s: %v", ErrBadResult, operation.Kind, err)
+	}
+	return value, nil
+}
+
+// decodeGetResult reads [] (absent) or [value] (present).
+func decodeGetResult(result engines.Value) (engines.Value, bool, error) {
+	if result.Kind() != engines.KindList || result.Len() > 1 {
+		return engines.Value{}, false, fmt.Errorf("%w: get answered %s, want [] or [value]", ErrBadResult, result)
+	}
+	if result.Len() == 0 {
+		return engines.Value{}, false, nil
+	}
+	return result.Index(0), true, nil
+}
+
+// decodeScanResult reads a list of [key, value] pairs.
+func decodeScanResult(result engines.Value) ([]KeyValue, error) {
+	if result.Kind() != engines.KindList {
+		return nil, fmt.Errorf("%w: scan answered %s, want a list", ErrBadResult, result.Kind())
+	}
+	pairs := make([]KeyValue, 0, result.Len())
+	for index := range result.Len() {
+		pair := result.Index(index)
+		if pair.Kind() != engines.KindList || pair.Len() != 2 {
+			return nil, fmt.Errorf("%w: scan pair %d is %s, want [key, value]", ErrBadResult, index, pair)
+		}
+		key, ok := pair.Index(0).AsBytes()
+		if !ok {
+			return nil, fmt.Errorf("%w: scan pair %d has key %s, want bytes", ErrBadResult, index, pair.Index(0))
+		}
+		pairs = append(pairs, KeyValue{Key: string(key), Value: pair.Index(1)})
+	}
+	return pairs, nil
+}
+
+// getKind reads key and checks that its value has the wanted kind.
+func (c *Client) getKind(ctx context.Context, key string, wanted engines.Kind) (engines.Value, bool, error) {
+	value, found, err := c.Get(ctx, key)
+	if err != nil || !found {
+		return engines.Value{}, false, err
+	}
+	if value.Kind() != wanted {
+		return engines.Value{}, false, &KindError{Key: key, Found: value.Kind(), Wanted: wanted}
+	}
+	return value, true, nil
+}
+
+// PutString writes a string value.
+func (c *Client) PutString(ctx context.Context, key, value string) error {
+	return c.Put(ctx, key, engines.String(value))
+}
+
+// GetString reads a string value; another kind returns a *KindError.
+func (c *Client) GetString(ctx context.Context, key string) (string, bool, error) {
+	value, found, err := c.getKind(ctx, key, engines.KindString)
+	text, _ := value.AsString()
+	return text, found, err
+}
+
+// PutInt writes an int value.
+func (c *Client) PutInt(ctx context.Context, key string, value int64) error {
+	return c.Put(ctx, key, engines.Int(value))
+}
+
+// GetInt reads an int value; another kind returns a *KindError.
+func (c *Client) GetInt(ctx context.Context, key string) (int64, bool, error) {
+	value, found, err := c.getKind(ctx, key, engines.KindInt)
+	number, _ := value.AsInt()
+	return number, found, err
+}
+
+// PutBytes writes a bytes value.
+func (c *Client) PutBytes(ctx context.Context, key string, value []byte) error {
+	return c.Put(ctx, key, engines.Bytes(value))
+}
+
+// GetBytes reads a bytes value; another kind returns a *KindError.
+func (c *Client) GetBytes(ctx context.Context, key string) ([]byte, bool, error) {
+	value, found, err := c.getKind(ctx, key, engines.KindBytes)
+	raw, _ := value.AsBytes()
+	return raw, found, err
+}
+
+// PutMap writes a map value.
+func (c *Client) PutMap(ctx context.Context, key string, value map[string]engines.Value) error {
+	return c.Put(ctx, key, engines.Map(value))
+}
+
+// GetMap reads a map value; another kind returns a *KindError.
+func (c *Client) GetMap(ctx context.Context, key string) (map[string]engines.Value, bool, error) {
+	value, found, err := c.getKind(ctx, key, engines.KindMap)
+	if err != nil || !found {
+		return nil, found, err
+	}
+	entries := value.MapEntries()
+	out := make(map[string]engines.Value, len(entries))
+	for _, entry := range entries {
+		out[entry.Key] = entry.Value
+	}
+	return out, true, nil
+}

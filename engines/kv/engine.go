@@ -1,0 +1,437 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// Domain errors of Prepare and Commit. Compare with errors.Is.
+var (
+	// ErrUnknownTransaction reports Prepare or Commit of a transaction the
+	// engine does not know: it never applied an operation here, or it has
+	// already committed or aborted. It matches engines.ErrAborted.
+	ErrUnknownTransaction error = &codedError{message: "kv: unknown transaction", matches: engines.ErrAborted}
+	// ErrInvalidTimestamp reports a prepare or commit timestamp that is zero
+	// or mvcc.MaxTimestamp, or a commit timestamp below the prepare
+	// timestamp, or a second Prepare at another timestamp.
+	ErrInvalidTimestamp error = &codedError{message: "kv: invalid timestamp", matches: engines.ErrInvalid}
+)
+
+// codedError is a sentinel that also matches an engines sentinel, so that
+// engines.AsRefusal gives it the right code.
+type codedError struct {
+	message string
+	matches error
+}
+
+func (e *codedError) Error() string { return e.message }
+
+// Is makes errors.Is match the engines sentinel too.
+func (e *codedError) Is(target error) bool { return target == e.matches }
+
+// Engine is the KV engine of one stream: an mvcc store plus a lock table
+// and the state of every live transaction. See the package documentation.
+type Engine struct {
+	store *mvcc.Store
+	locks *lockTable
+	// transactions holds every Active or Prepared transaction, from its
+	// first Apply to its Commit or Abort.
+	transactions map[engines.TxnID]*transaction
+	// lockCount is the number of locks held, summed over transactions.
+	// Invariant: it equals the sum of every record's lockCount().
+	lockCount int
+}
+
+// transaction is what the engine knows of one live transaction.
+type transaction struct {
+	prepared         bool
+	prepareTimestamp clock.Timestamp // when prepared
+	// wrote reports that the store holds intents of the transaction.
+	// Invariant: wrote iff the mvcc store knows the transaction.
+	wrote bool
+	// The locks held, to release at the end. A key is in at most one of
+	// sharedKeys and exclusiveKeys (an upgrade moves it).
+	sharedKeys    map[string]struct{}
+	exclusiveKeys map[string]struct{}
+	ranges        map[keySpan]struct{}
+}
+
+func (t *transaction) lockCount() int {
+	return len(t.sharedKeys) + len(t.exclusiveKeys) + len(t.ranges)
+}
+
+var _ engines.Engine = (*Engine)(nil)
+
+var _ engines.Restorer = Restore
+
+// NewEngine returns an empty engine.
+func NewEngine() *Engine {
+	return &Engine{
+		store:        mvcc.New(mvcc.Options{}),
+		locks:        newLockTable(),
+		transactions: map[engines.TxnID]*transaction{},
+	}
+}
+
+// Apply runs one operation of a read-write transaction. Reads see the
+// latest committed data plus txn's own writes; the locks make sure that
+// no other transaction's intent is in the way.
+func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
+	if txn.IsZero() {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: zero transaction id"))
+	}
+	record := e.begin(txn)
+	if record.prepared {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: transaction %v is prepared and takes no more operations", txn))
+	}
+	op, err := DecodeOperation(operation)
+	if err != nil {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "%v", err))
+	}
+	switch op.Kind {
+	case OperationGet:
+		return e.applyGet(txn, record, op.Key)
+	case OperationPut:
+		return e.applyPut(txn, record, op.Key, op.Value)
+	case OperationDelete:
+		return e.applyDelete(txn, record, op.Key)
+	default:
+		return e.applyScan(txn, record, op)
+	}
+}
+
+// begin returns txn's record, creating it on the transaction's first
+// operation.
+func (e *Engine) begin(txn engines.TxnID) *transaction {
+	record, ok := e.transactions[txn]
+	if !ok {
+		record = &transaction{}
+		e.transactions[txn] = record
+	}
+	return record
+}
+
+func (e *Engine) applyGet(txn engines.TxnID, record *transaction, key string) engines.Outcome {
+	if blockers := e.lockShared(txn, record, key); len(blockers) > 0 {
+		return engines.Blocked(engines.WaitForFinished, blockers...)
+	}
+	return e.get(key, mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
+}
+
+func (e *Engine) applyPut(txn engines.TxnID, record *transaction, key string, value engines.Value) engines.Outcome {
+	encoded := engines.AppendValue(nil, value)
+	if len(encoded) > mvcc.ValueLenMax {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: value of key %q is %d bytes, longer than %d", key, len(encoded), mvcc.ValueLenMax))
+	}
+	if blockers := e.lockExclusive(txn, record, key); len(blockers) > 0 {
+		return engines.Blocked(engines.WaitForFinished, blockers...)
+	}
+	if err := e.store.Put(txn, []byte(key), encoded); err != nil {
+		panic(fmt.Sprintf("kv: invariant broken: put of %q by active txn %v refused by the store: %v", key, txn, err))
+	}
+	record.wrote = true
+	return engines.Done(encodedNull)
+}
+
+// applyDelete reports whether the key existed. Deleting an absent key
+// writes nothing but keeps the exclusive lock: the answer "absent" must
+// stay true until the transaction ends.
+func (e *Engine) applyDelete(txn engines.TxnID, record *transaction, key string) engines.Outcome {
+	if blockers := e.lockExclusive(txn, record, key); len(blockers) > 0 {
+		return engines.Blocked(engines.WaitForFinished, blockers...)
+	}
+	_, found, err := e.store.Get([]byte(key), mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
+	if err != nil {
+		panic(fmt.Sprintf("kv: invariant broken: locked read of %q by txn %v failed: %v", key, txn, err))
+	}
+	if found {
+		if err := e.store.Delete(txn, []byte(key)); err != nil {
+			panic(fmt.Sprintf("kv: invariant broken: delete of %q by active txn %v refused by the store: %v", key, txn, err))
+		}
+		record.wrote = true
+	}
+	return engines.Done(engines.AppendValue(nil, engines.Bool(found)))
+}
+
+func (e *Engine) applyScan(txn engines.TxnID, record *transaction, op Operation) engines.Outcome {
+	span := op.span()
+	if span.empty() {
+		return engines.Done(encodedEmptyList)
+	}
+	if blockers := e.lockRange(txn, record, span); len(blockers) > 0 {
+		return engines.Blocked(engines.WaitForFinished, blockers...)
+	}
+	return e.scan(span, op, mvcc.MaxTimestamp, txn)
+}
+
+// lockShared takes a shared lock on key for txn, unless txn holds a lock
+// on it already; it returns the blockers instead when others conflict.
+func (e *Engine) lockShared(txn engines.TxnID, record *transaction, key string) []engines.TxnID {
+	if _, held := record.exclusiveKeys[key]; held {
+		return nil
+	}
+	if _, held := record.sharedKeys[key]; held {
+		return nil
+	}
+	if blockers := e.locks.sharedBlockers(txn, key); len(blockers) > 0 {
+		return blockers
+	}
+	e.locks.addShared(txn, key)
+	if record.sharedKeys == nil {
+		record.sharedKeys = map[string]struct{}{}
+	}
+	record.sharedKeys[key] = struct{}{}
+	e.lockCount++
+	return nil
+}
+
+// lockExclusive takes an exclusive lock on key for txn, upgrading txn's
+// shared lock when it holds one; it returns the blockers instead when
+// others conflict.
+func (e *Engine) lockExclusive(txn engines.TxnID, record *transaction, key string) []engines.TxnID {
+	if _, held := record.exclusiveKeys[key]; held {
+		return nil
+	}
+	if blockers := e.locks.exclusiveBlockers(txn, key); len(blockers) > 0 {
+		return blockers
+	}
+	if _, held := record.sharedKeys[key]; held {
+		e.locks.removeShared(txn, key)
+		delete(record.sharedKeys, key)
+		e.lockCount--
+	}
+	e.locks.addExclusive(txn, key)
+	if record.exclusiveKeys == nil {
+		record.exclusiveKeys = map[string]struct{}{}
+	}
+	record.exclusiveKeys[key] = struct{}{}
+	e.lockCount++
+	return nil
+}
+
+// lockRange takes a shared range lock on span for txn, unless txn holds
+// one on exactly that span; it returns the blockers instead when others
+// hold exclusive locks inside it.
+func (e *Engine) lockRange(txn engines.TxnID, record *transaction, span keySpan) []engines.TxnID {
+	if _, held := record.ranges[span]; held {
+		return nil
+	}
+	if blockers := e.locks.rangeBlockers(txn, span); len(blockers) > 0 {
+		return blockers
+	}
+	e.locks.addRange(txn, span)
+	if record.ranges == nil {
+		record.ranges = map[keySpan]struct{}{}
+	}
+	record.ranges[span] = struct{}{}
+	e.lockCount++
+	return nil
+}
+
+// Read runs a Get, Scan or ScanPrefix at snapshot, without locks.
+func (e *Engine) Read(operation []byte, snapshot clock.Timestamp) engines.Outcome {
+	op, err := DecodeOperation(operation)
+	if err != nil {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "%v", err))
+	}
+	switch op.Kind {
+	case OperationGet:
+		return e.get(op.Key, mvcc.ReadOptions{At: snapshot})
+	case OperationScan, OperationScanPrefix:
+		span := op.span()
+		if span.empty() {
+			return engines.Done(encodedEmptyList)
+		}
+		return e.scan(span, op, snapshot, engines.TxnID{})
+	default:
+		return engines.Failed(engines.Refuse(engines.CodeReadOnly, "kv: %s of key %q in a read-only snapshot read", op.Kind, op.Key))
+	}
+}
+
+// get reads one key; the result is [] when absent, [value] when present.
+func (e *Engine) get(key string, options mvcc.ReadOptions) engines.Outcome {
+	raw, found, err := e.store.Get([]byte(key), options)
+	if err != nil {
+		return readFailure(err, options.Txn)
+	}
+	if !found {
+		return engines.Done(encodedEmptyList)
+	}
+	value, err := engines.DecodeValue(raw)
+	if err != nil {
+		return undecodable(key, err)
+	}
+	return engines.Done(engines.AppendValue(nil, engines.List(value)))
+}
+
+// scan reads span; the result is a list of [key, value] pairs in scan
+// order.
+func (e *Engine) scan(span keySpan, op Operation, at clock.Timestamp, txn engines.TxnID) engines.Outcome {
+	options := mvcc.ScanOptions{Start: []byte(span.start), Reverse: op.Reverse, Limit: op.Limit, At: at, Txn: txn}
+	if !span.unbounded {
+		options.End = []byte(span.end)
+	}
+	var pairs []engines.Value
+	var decodeErr error
+	err := e.store.Scan(options, func(key, raw []byte) bool {
+		value, err := engines.DecodeValue(raw)
+		if err != nil {
+			decodeErr = fmt.Errorf("key %q: %w", key, err)
+			return false
+		}
+		pairs = append(pairs, engines.List(engines.Bytes(key), value))
+		return true
+	})
+	if err != nil {
+		return readFailure(err, txn)
+	}
+	if decodeErr != nil {
+		return engines.Failed(engines.Refuse(engines.CodeInternal, "kv: stored value does not decode: %v", decodeErr))
+	}
+	return engines.Done(engines.AppendValue(nil, engines.List(pairs...)))
+}
+
+// readFailure turns a store read error into an outcome. A read-write
+// transaction never meets another's prepared intent: its locks keep them
+// apart.
+func readFailure(err error, txn engines.TxnID) engines.Outcome {
+	var blocked *mvcc.BlockedError
+	if errors.As(err, &blocked) {
+		if !txn.IsZero() {
+			panic(fmt.Sprintf("kv: invariant broken: locked read of txn %v met prepared txn %v: %v", txn, blocked.Txn, err))
+		}
+		return engines.Blocked(engines.WaitForFinished, blocked.Txn)
+	}
+	return engines.Failed(engines.AsRefusal(err))
+}
+
+func undecodable(key string, err error) engines.Outcome {
+	return engines.Failed(engines.Refuse(engines.CodeInternal, "kv: stored value of key %q does not decode: %v", key, err))
+}
+
+var (
+	encodedNull      = engines.AppendValue(nil, engines.Null())
+	encodedEmptyList = engines.AppendValue(nil, engines.List())
+)
+
+// Prepare fixes txn's writes in the store at prepareTimestamp; the
+// transaction keeps every lock. A transaction without writes prepares too.
+// Preparing again at the same timestamp does nothing.
+func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
+	record, ok := e.transactions[txn]
+	if !ok {
+		return fmt.Errorf("%w: prepare of %v", ErrUnknownTransaction, txn)
+	}
+	if !validTimestamp(prepareTimestamp) {
+		return fmt.Errorf("%w: prepare of %v at %v", ErrInvalidTimestamp, txn, prepareTimestamp)
+	}
+	if record.prepared {
+		if record.prepareTimestamp == prepareTimestamp {
+			return nil
+		}
+		return fmt.Errorf("%w: %v prepared at %v, asked again at %v", ErrInvalidTimestamp, txn, record.prepareTimestamp, prepareTimestamp)
+	}
+	if record.wrote {
+		if err := e.store.Prepare(txn, prepareTimestamp); err != nil {
+			return fmt.Errorf("kv: prepare of %v: %w", txn, err)
+		}
+	}
+	record.prepared, record.prepareTimestamp = true, prepareTimestamp
+	return nil
+}
+
+// Commit makes txn's writes visible at commitTimestamp and releases its
+// locks. On error nothing changes.
+func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) error {
+	record, ok := e.transactions[txn]
+	if !ok {
+		return fmt.Errorf("%w: commit of %v", ErrUnknownTransaction, txn)
+	}
+	if !validTimestamp(commitTimestamp) {
+		return fmt.Errorf("%w: commit of %v at %v", ErrInvalidTimestamp, txn, commitTimestamp)
+	}
+	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
+		return fmt.Errorf("%w: commit of %v at %v, below its prepare timestamp %v", ErrInvalidTimestamp, txn, commitTimestamp, record.prepareTimestamp)
+	}
+	if record.wrote {
+		if err := e.store.Commit(txn, commitTimestamp); err != nil {
+			return fmt.Errorf("kv: commit of %v: %w", txn, err)
+		}
+	}
+	e.finish(txn, record)
+	return nil
+}
+
+// Abort discards txn's writes and releases its locks; unknown
+// transactions are ignored.
+func (e *Engine) Abort(txn engines.TxnID) {
+	record, ok := e.transactions[txn]
+	if !ok {
+		return
+	}
+	if record.wrote {
+		if err := e.store.Abort(txn); err != nil {
+			panic(fmt.Sprintf("kv: invariant broken: txn %v wrote but the store cannot abort it: %v", txn, err))
+		}
+	}
+	e.finish(txn, record)
+}
+
+// finish releases every lock of txn and forgets it.
+func (e *Engine) finish(txn engines.TxnID, record *transaction) {
+	for _, key := range sortedKeys(record.sharedKeys) {
+		e.locks.removeShared(txn, key)
+	}
+	for _, key := range sortedKeys(record.exclusiveKeys) {
+		e.locks.removeExclusive(txn, key)
+	}
+	if len(record.ranges) > 0 {
+		for _, span := range slices.SortedFunc(maps.Keys(record.ranges), compareSpan) {
+			e.locks.removeRange(txn, span)
+		}
+	}
+	e.lockCount -= record.lockCount()
+	delete(e.transactions, txn)
+	if len(e.transactions) == 0 && (e.lockCount != 0 || !e.locks.isEmpty()) {
+		panic(fmt.Sprintf("kv: invariant broken: no transaction left but %d locks held", e.lockCount))
+	}
+}
+
+// Held counts live transactions and their locks (shared, exclusive and
+// range locks alike).
+func (e *Engine) Held() engines.Held {
+	return engines.Held{Transactions: len(e.transactions), Locks: e.lockCount}
+}
+
+// sortedKeys returns the keys of set in order (nil when empty, without
+// allocating).
+func sortedKeys(set map[string]struct{}) []string {
+	if len(set) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+func validTimestamp(t clock.Timestamp) bool { return !t.IsZero() && t != mvcc.MaxTimestamp }
+
+// compareSpan orders spans by start, then bounded before unbounded, then
+// end: the order of checkpoints.
+func compareSpan(a, b keySpan) int {
+	switch {
+	case a.start != b.start:
+		return strings.Compare(a.start, b.start)
+	case a.unbounded != b.unbounded:
+		if a.unbounded {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(a.end, b.end)
+}

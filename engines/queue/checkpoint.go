@@ -1,0 +1,353 @@
+package queue
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"maps"
+	"slices"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// Checkpoint layout: the value encoding of
+//
+//	[format, store checkpoint (bytes),
+//	 [[queue name, sequenceNext], ...] sorted by name,
+//	 [[txn id (bytes), prepared, prepare timestamp (bytes),
+//	   [[queue name, [[sequence, item (bytes)], ...], dequeued, cleared, head lock, count], ...]
+//	  ], ...] sorted by txn id]
+//
+// followed by a big-endian CRC-32C of those bytes. Head and tail positions
+// are not repeated: Restore reads them from the store. Lock sets are
+// rebuilt from the transaction records.
+
+const checkpointFormat = 1
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Checkpoint serializes the whole engine; the same state gives the same
+// bytes.
+func (e *Engine) Checkpoint() []byte {
+	queues := make([]engines.Value, 0, len(e.queues))
+	for _, name := range slices.Sorted(maps.Keys(e.queues)) {
+		queues = append(queues, engines.List(engines.String(name), engines.Int(int64(e.queues[name].sequenceNext))))
+	}
+	transactions := make([]engines.Value, 0, len(e.transactions))
+	for _, id := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
+		transactions = append(transactions, checkpointTransaction(e.transactions[id]))
+	}
+	body := engines.AppendValue(nil, engines.List(engines.Int(checkpointFormat), engines.Bytes(e.store.Checkpoint()),
+		engines.List(queues...), engines.List(transactions...)))
+	return binary.BigEndian.AppendUint32(body, crc32.Checksum(body, castagnoli))
+}
+
+func checkpointTransaction(t *transaction) engines.Value {
+	records := make([]engines.Value, 0, len(t.queues))
+	for _, r := range t.queues {
+		items := make([]engines.Value, 0, len(r.enqueued))
+		for _, pending := range r.enqueued {
+			items = append(items, engines.List(engines.Int(int64(pending.sequence)), engines.Bytes(pending.item)))
+		}
+		records = append(records, engines.List(engines.String(r.queue.name), engines.List(items...),
+			engines.Int(int64(r.dequeued)), engines.Bool(r.cleared), engines.Int(int64(r.head)), engines.Bool(r.count)))
+	}
+	return engines.List(engines.Bytes(t.id.AppendKey(nil)), engines.Bool(t.prepared),
+		engines.Bytes(t.prepareTimestamp.AppendKey(nil)), engines.List(records...))
+}
+
+// Restore rebuilds an engine from a Checkpoint (nil or empty: a new
+// engine). Bad input returns an error wrapping ErrCorruptCheckpoint.
+func Restore(checkpoint []byte) (engines.Engine, error) {
+	if len(checkpoint) == 0 {
+		return NewEngine(), nil
+	}
+	engine, err := restore(checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	return engine, nil
+}
+
+func restore(checkpoint []byte) (*Engine, error) {
+	if len(checkpoint) < 4 {
+		return nil, corrupt("%d bytes", len(checkpoint))
+	}
+	body, sum := checkpoint[:len(checkpoint)-4], binary.BigEndian.Uint32(checkpoint[len(checkpoint)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, corrupt("checksum mismatch")
+	}
+	top, err := engines.DecodeValue(body)
+	if err != nil {
+		return nil, corrupt("%v", err)
+	}
+	d := checkpointDecoder{}
+	parts := d.list(top, 4, "checkpoint")
+	if d.integer(parts.at(0), "format") != checkpointFormat && d.err == nil {
+		return nil, corrupt("format %v, want %d", parts.at(0), checkpointFormat)
+	}
+	engine := &Engine{queues: map[string]*queueState{}, transactions: map[engines.TxnID]*transaction{}}
+	storeBytes := d.bytes(parts.at(1), "store")
+	if d.err != nil {
+		return nil, d.err
+	}
+	if engine.store, err = mvcc.Restore(storeBytes, mvcc.Options{}); err != nil {
+		return nil, corrupt("%v", err)
+	}
+	if engine.store.Stats().Intents != 0 {
+		return nil, corrupt("store holds %d intents", engine.store.Stats().Intents)
+	}
+	d.restoreQueues(engine, parts.at(2))
+	d.restoreTransactions(engine, parts.at(3))
+	if d.err != nil {
+		return nil, d.err
+	}
+	return engine, nil
+}
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+}
+
+// checkpointDecoder reads the checkpoint's values; the first error sticks
+// and later reads return zero values.
+type checkpointDecoder struct{ err error }
+
+func (d *checkpointDecoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = corrupt(format, args...)
+	}
+}
+
+// elements is a list's elements; at returns Null past the end, so a short
+// list only fails where it was checked.
+type elements []engines.Value
+
+func (e elements) at(index int) engines.Value {
+	if index < len(e) {
+		return e[index]
+	}
+	return engines.Null()
+}
+
+// list returns v's elements; length < 0 accepts any length.
+func (d *checkpointDecoder) list(v engines.Value, length int, what string) elements {
+	if v.Kind() != engines.KindList || (length >= 0 && v.Len() != length) {
+		d.fail("%s: %v is not a list of %d", what, v, length)
+		return nil
+	}
+	out := make(elements, v.Len())
+	for index := range out {
+		out[index] = v.Index(index)
+	}
+	return out
+}
+
+func (d *checkpointDecoder) integer(v engines.Value, what string) uint64 {
+	i, ok := v.AsInt()
+	if !ok || i < 0 {
+		d.fail("%s: %v is not a non-negative int", what, v)
+		return 0
+	}
+	return uint64(i)
+}
+
+func (d *checkpointDecoder) boolean(v engines.Value, what string) bool {
+	b, ok := v.AsBool()
+	if !ok {
+		d.fail("%s: %v is not a bool", what, v)
+	}
+	return b
+}
+
+func (d *checkpointDecoder) text(v engines.Value, what string) string {
+	s, ok := v.AsString()
+	if !ok {
+		d.fail("%s: %v is not a string", what, v)
+	}
+	return s
+}
+
+func (d *checkpointDecoder) bytes(v engines.Value, what string) []byte {
+	b, ok := v.AsBytes()
+	if !ok {
+		d.fail("%s: %v is not bytes", what, v)
+	}
+	return b
+}
+
+func (d *checkpointDecoder) timestamp(v engines.Value, what string) clock.Timestamp {
+	b := d.bytes(v, what)
+	if d.err != nil {
+		return clock.Timestamp{}
+	}
+	if len(b) != clock.TimestampKeyLen {
+		d.fail("%s: %d bytes, want %d", what, len(b), clock.TimestampKeyLen)
+		return clock.Timestamp{}
+	}
+	t, _ := clock.DecodeTimestampKey(b)
+	return t
+}
+
+func (d *checkpointDecoder) restoreQueues(engine *Engine, v engines.Value) {
+	previous := ""
+	for index, element := range d.list(v, -1, "queues") {
+		fields := d.list(element, 2, "queue")
+		name := d.text(fields.at(0), "queue name")
+		if d.err != nil {
+			return
+		}
+		if index > 0 && name <= previous {
+			d.fail("queue %q after %q", name, previous)
+			return
+		}
+		previous = name
+		q := newQueueState(name)
+		q.sequenceNext = d.integer(fields.at(1), "sequence")
+		d.restoreExtent(engine, q)
+		engine.queues[name] = q
+	}
+}
+
+// restoreExtent reads q's extent from the store and checks that the store
+// holds exactly the items in it.
+func (d *checkpointDecoder) restoreExtent(engine *Engine, q *queueState) {
+	latest, err := engine.extentAt(q, mvcc.MaxTimestamp)
+	if err != nil {
+		d.fail("%v", err)
+		return
+	}
+	q.head, q.tail = latest.head, latest.tail
+	expected, mismatch := q.head, false
+	// The prefix ends with the key part terminator 0x00 0x01, so raising
+	// its last byte bounds every key with the prefix.
+	end := slices.Clone(q.itemPrefix)
+	end[len(end)-1]++
+	err = engine.store.Scan(mvcc.ScanOptions{Start: q.itemPrefix, End: end, At: mvcc.MaxTimestamp}, func(key, _ []byte) bool {
+		if expected >= q.tail || !bytes.Equal(key, q.itemKey(expected)) {
+			mismatch = true
+			return false
+		}
+		expected++
+		return true
+	})
+	if err != nil || mismatch || expected != q.tail {
+		d.fail("queue %q: items do not match extent [%d, %d)", q.name, q.head, q.tail)
+	}
+}
+
+func (d *checkpointDecoder) restoreTransactions(engine *Engine, v engines.Value) {
+	var previous engines.TxnID
+	for index, element := range d.list(v, -1, "transactions") {
+		fields := d.list(element, 4, "transaction")
+		t := &transaction{id: d.timestamp(fields.at(0), "transaction id")}
+		t.prepared = d.boolean(fields.at(1), "prepared")
+		t.prepareTimestamp = d.timestamp(fields.at(2), "prepare timestamp")
+		if d.err != nil {
+			return
+		}
+		if t.id.IsZero() || (index > 0 && !previous.Less(t.id)) {
+			d.fail("transaction %v after %v", t.id, previous)
+			return
+		}
+		if t.prepared == t.prepareTimestamp.IsZero() {
+			d.fail("transaction %v: prepared %v at %v", t.id, t.prepared, t.prepareTimestamp)
+			return
+		}
+		previous = t.id
+		engine.transactions[t.id] = t
+		d.restoreRecords(engine, t, fields.at(3))
+	}
+}
+
+func (d *checkpointDecoder) restoreRecords(engine *Engine, t *transaction, v engines.Value) {
+	for index, element := range d.list(v, -1, "queue records") {
+		fields := d.list(element, 6, "queue record")
+		name := d.text(fields.at(0), "queue name")
+		q := engine.queues[name]
+		if d.err != nil {
+			return
+		}
+		if q == nil || (index > 0 && name <= t.queues[index-1].queue.name) {
+			d.fail("transaction %v: record of queue %q unknown or out of order", t.id, name)
+			return
+		}
+		r := &queueRecord{queue: q}
+		r.enqueued = d.pendingItems(q, fields.at(1))
+		r.dequeued = d.integer(fields.at(2), "dequeued")
+		r.cleared = d.boolean(fields.at(3), "cleared")
+		r.head = headLock(d.integer(fields.at(4), "head lock"))
+		r.count = d.boolean(fields.at(5), "count lock")
+		t.queues = append(t.queues, r)
+		if d.err != nil {
+			return
+		}
+		d.checkRecord(t.id, r)
+		d.lockRecord(t.id, r)
+	}
+}
+
+func (d *checkpointDecoder) pendingItems(q *queueState, v engines.Value) []pendingItem {
+	var items []pendingItem
+	for _, element := range d.list(v, -1, "enqueued items") {
+		fields := d.list(element, 2, "enqueued item")
+		pending := pendingItem{sequence: d.integer(fields.at(0), "sequence"), item: d.bytes(fields.at(1), "item")}
+		if d.err != nil {
+			return nil
+		}
+		if _, err := engines.DecodeValue(pending.item); err != nil || pending.sequence >= q.sequenceNext {
+			d.fail("queue %q: bad enqueued item %d", q.name, pending.sequence)
+			return nil
+		}
+		if len(items) > 0 && pending.sequence <= items[len(items)-1].sequence {
+			d.fail("queue %q: enqueued item %d out of order", q.name, pending.sequence)
+			return nil
+		}
+		items = append(items, pending)
+	}
+	return items
+}
+
+// checkRecord checks the invariants of one queue record.
+func (d *checkpointDecoder) checkRecord(txn engines.TxnID, r *queueRecord) {
+	q := r.queue
+	switch {
+	case r.head >= headLockEnd:
+		d.fail("transaction %v, queue %q: head lock %d", txn, q.name, r.head)
+	case r.dequeued > q.tail-q.head:
+		d.fail("transaction %v, queue %q: dequeued %d of %d items", txn, q.name, r.dequeued, q.tail-q.head)
+	case (r.dequeued > 0 || r.cleared) && r.head != headLockExclusive:
+		d.fail("transaction %v, queue %q: dequeued or cleared without the head lock", txn, q.name)
+	case r.cleared && (r.dequeued > 0 || !r.count):
+		d.fail("transaction %v, queue %q: cleared with dequeued items or without the count lock", txn, q.name)
+	}
+}
+
+// lockRecord registers r's locks with its queue, checking that they are
+// compatible with the locks registered before.
+func (d *checkpointDecoder) lockRecord(txn engines.TxnID, r *queueRecord) {
+	q := r.queue
+	switch r.head {
+	case headLockExclusive:
+		if !q.headOwner.IsZero() || len(q.headSharers) > 0 {
+			d.fail("queue %q: head locks of %v conflict", q.name, txn)
+			return
+		}
+		q.headOwner = txn
+	case headLockShared:
+		if !q.headOwner.IsZero() {
+			d.fail("queue %q: head locks of %v conflict", q.name, txn)
+			return
+		}
+		q.headSharers.add(txn)
+	}
+	if r.count {
+		q.countHolders.add(txn)
+	}
+	if len(r.enqueued) > 0 {
+		q.enqueuers.add(txn)
+	}
+}

@@ -1,0 +1,126 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/proven2pc/proven/engines"
+)
+
+// ErrBadAnswer reports answer bytes a Client cannot read: a protocol
+// mismatch between the client and the engine.
+var ErrBadAnswer = errors.New("queue: bad answer")
+
+// Client runs queue operations on one stream through an Executor: inside a
+// read-write transaction, a read-only one (Peek, Size and IsEmpty only) or
+// ad hoc, as the executor decides. Errors from the executor come back
+// unchanged (a *engines.Refusal, or an error matching engines.ErrAborted
+// or engines.ErrDeadline).
+type Client struct {
+	executor engines.Executor
+	stream   string
+}
+
+// New returns a client of the queues of stream.
+func New(executor engines.Executor, stream string) *Client {
+	return &Client{executor: executor, stream: stream}
+}
+
+// Enqueue appends value to the queue. Its place in the queue is fixed when
+// the transaction commits.
+func (c *Client) Enqueue(ctx context.Context, queue string, value engines.Value) error {
+	answer, err := c.executor.Execute(ctx, c.stream, encodeEnqueue(queue, value))
+	if err != nil {
+		return err
+	}
+	return decodeNullAnswer(answer, "enqueue")
+}
+
+// Dequeue removes the queue's head and returns it, or false when the queue
+// is empty.
+func (c *Client) Dequeue(ctx context.Context, queue string) (engines.Value, bool, error) {
+	return c.item(ctx, operationDequeue, queue)
+}
+
+// Peek returns the queue's head without removing it, or false when the
+// queue is empty.
+func (c *Client) Peek(ctx context.Context, queue string) (engines.Value, bool, error) {
+	return c.item(ctx, operationPeek, queue)
+}
+
+// Size returns the number of items in the queue.
+func (c *Client) Size(ctx context.Context, queue string) (int64, error) {
+	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(operationSize, queue))
+	if err != nil {
+		return 0, err
+	}
+	decoded, err := engines.DecodeValue(answer)
+	if err != nil {
+		return 0, fmt.Errorf("%w: size: %v", ErrBadAnswer, err)
+	}
+	size, ok := decoded.AsInt()
+	if !ok || size < 0 {
+		return 0, fmt.Errorf("%w: size: %v", ErrBadAnswer, decoded)
+	}
+	return size, nil
+}
+
+// IsEmpty reports whether the queue holds no item.
+func (c *Client) IsEmpty(ctx context.Context, queue string) (bool, error) {
+	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(operationIsEmpty, queue))
+	if err != nil {
+		return false, err
+	}
+	decoded, err := engines.DecodeValue(answer)
+	if err != nil {
+		return false, fmt.Errorf("%w: is-empty: %v", ErrBadAnswer, err)
+	}
+	empty, ok := decoded.AsBool()
+	if !ok {
+		return false, fmt.Errorf("%w: is-empty: %v", ErrBadAnswer, decoded)
+	}
+	return empty, nil
+}
+
+// Clear removes every item of the queue.
+func (c *Client) Clear(ctx context.Context, queue string) error {
+	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(operationClear, queue))
+	if err != nil {
+		return err
+	}
+	return decodeNullAnswer(answer, "clear")
+}
+
+func (c *Client) item(ctx context.Context, kind operationKind, queue string) (engines.Value, bool, error) {
+	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(kind, queue))
+	if err != nil {
+		return engines.Null(), false, err
+	}
+	return decodeItemAnswer(answer, kind)
+}
+
+func decodeItemAnswer(answer []byte, kind operationKind) (engines.Value, bool, error) {
+	decoded, err := engines.DecodeValue(answer)
+	if err != nil {
+		return engines.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, err)
+	}
+	if decoded.Kind() != engines.KindList || decoded.Len() > 1 {
+		return engines.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, decoded)
+	}
+	if decoded.Len() == 0 {
+		return engines.Null(), false, nil
+	}
+	return decoded.Index(0), true, nil
+}
+
+func decodeNullAnswer(answer []byte, what string) error {
+	decoded, err := engines.DecodeValue(answer)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadAnswer, what, err)
+	}
+	if !decoded.IsNull() {
+		return fmt.Errorf("%w: %s: %v", ErrBadAnswer, what, decoded)
+	}
+	return nil
+}

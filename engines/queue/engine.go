@@ -1,0 +1,372 @@
+package queue
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// Errors of Prepare, Commit and Restore. Compare with errors.Is.
+var (
+	// ErrUnknownTransaction reports Prepare or Commit of a transaction that
+	// never applied an operation here, or already finished.
+	ErrUnknownTransaction = errors.New("queue: unknown transaction")
+	// ErrTransactionPrepared reports a second Prepare at another timestamp.
+	ErrTransactionPrepared = errors.New("queue: transaction is prepared")
+	// ErrInvalidTimestamp reports a zero or reserved prepare or commit
+	// timestamp, or a commit timestamp below the prepare timestamp.
+	ErrInvalidTimestamp = errors.New("queue: invalid timestamp")
+	// ErrCorruptCheckpoint reports checkpoint bytes that Restore rejects.
+	ErrCorruptCheckpoint = errors.New("queue: corrupt checkpoint")
+)
+
+// Engine is the queue engine of one stream. It is not safe for concurrent
+// use: the stream's processor drives it from one thread.
+type Engine struct {
+	// store holds the committed queues, versioned by commit timestamp: per
+	// queue a meta key with its head and tail positions and one key per item
+	// position. It never holds intents between calls: a commit writes and
+	// commits in one step.
+	store *mvcc.Store
+	// queues holds every queue any transaction has touched.
+	queues map[string]*queueState
+	// transactions holds every Active or Prepared transaction.
+	// Invariant: a transaction is here from its first Apply until its
+	// Commit or Abort.
+	transactions map[engines.TxnID]*transaction
+	// scratch builds store keys and values; the store copies what it keeps.
+	scratch []byte
+}
+
+var _ engines.Engine = (*Engine)(nil)
+
+// queueState is one queue: its latest committed extent and who holds what
+// on it.
+type queueState struct {
+	name       string
+	metaKey    []byte
+	itemPrefix []byte
+	// The committed items sit at positions [head, tail).
+	// Invariant: head <= tail, and the store holds an item at every one of
+	// these positions at the latest timestamp and none at the others.
+	head, tail uint64
+	// sequenceNext is the id the next enqueue reserves.
+	sequenceNext uint64
+	// headOwner holds the head lock exclusively (it dequeued committed items
+	// or cleared the queue); zero when nobody does.
+	// Invariant: when not zero, headSharers holds no other transaction.
+	headOwner engines.TxnID
+	// headSharers peeked at a committed item and hold the head lock shared.
+	headSharers txnSet
+	// countHolders observed the count or the emptiness of the queue.
+	countHolders txnSet
+	// enqueuers hold uncommitted enqueues to the queue.
+	enqueuers txnSet
+}
+
+// transaction is the engine's record of an Active or Prepared transaction.
+type transaction struct {
+	id               engines.TxnID
+	prepared         bool
+	prepareTimestamp clock.Timestamp
+	// queues holds what the transaction did to each queue, sorted by name.
+	queues []*queueRecord
+}
+
+type headLock uint8
+
+const (
+	headLockNone headLock = iota
+	headLockShared
+	headLockExclusive
+	headLockEnd
+)
+
+// queueRecord is what one transaction holds on one queue.
+type queueRecord struct {
+	queue *queueState
+	// enqueued lists the transaction's uncommitted enqueues, in order.
+	enqueued []pendingItem
+	// dequeued counts the committed items taken from the head.
+	// Invariant: dequeued > 0 or cleared implies head == headLockExclusive.
+	dequeued uint64
+	// cleared: the queue's committed items are removed at commit.
+	// Invariant: cleared implies dequeued == 0 and count.
+	cleared bool
+	head    headLock
+	count   bool
+}
+
+// pendingItem is an uncommitted enqueue: the id it reserved and the value
+// encoding of its value.
+type pendingItem struct {
+	sequence uint64
+	item     []byte
+}
+
+// NewEngine returns an empty engine.
+func NewEngine() *Engine {
+	return &Engine{
+		store:        mvcc.New(mvcc.Options{}),
+		queues:       map[string]*queueState{},
+		transactions: map[engines.TxnID]*transaction{},
+	}
+}
+
+func newQueueState(name string) *queueState {
+	return &queueState{
+		name:       name,
+		metaKey:    mvcc.AppendKeyPart([]byte{'m'}, []byte(name)),
+		itemPrefix: mvcc.AppendKeyPart([]byte{'i'}, []byte(name)),
+	}
+}
+
+func (q *queueState) itemKey(position uint64) []byte {
+	return q.appendItemKey(make([]byte, 0, len(q.itemPrefix)+8), position)
+}
+
+func (q *queueState) appendItemKey(dst []byte, position uint64) []byte {
+	dst = append(dst, q.itemPrefix...)
+	return binary.BigEndian.AppendUint64(dst, position)
+}
+
+// queue returns the named queue, creating it.
+func (e *Engine) queue(name string) *queueState {
+	q := e.queues[name]
+	if q == nil {
+		q = newQueueState(name)
+		e.queues[name] = q
+	}
+	return q
+}
+
+// find returns txn's record of q, or nil.
+func (t *transaction) find(q *queueState) *queueRecord {
+	index, found := t.search(q.name)
+	if !found {
+		return nil
+	}
+	return t.queues[index]
+}
+
+// ensure returns txn's record of q, creating it.
+func (t *transaction) ensure(q *queueState) *queueRecord {
+	index, found := t.search(q.name)
+	if found {
+		return t.queues[index]
+	}
+	record := &queueRecord{queue: q}
+	t.queues = slices.Insert(t.queues, index, record)
+	return record
+}
+
+func (t *transaction) search(name string) (int, bool) {
+	return slices.BinarySearchFunc(t.queues, name, func(r *queueRecord, name string) int {
+		switch {
+		case r.queue.name < name:
+			return -1
+		case r.queue.name > name:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Apply runs one operation of txn. The log timestamp does not matter to
+// queues.
+func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timestamp) engines.Outcome {
+	if txn.IsZero() {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: the zero transaction id"))
+	}
+	record := e.transactions[txn]
+	if record == nil {
+		record = &transaction{id: txn}
+		e.transactions[txn] = record
+	}
+	op, err := decodeOperation(operationBytes)
+	if err != nil {
+		return engines.Failed(err)
+	}
+	if record.prepared {
+		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: %v: transaction %v is prepared", op.kind, txn))
+	}
+	q := e.queue(op.queue)
+	switch op.kind {
+	case operationEnqueue:
+		return e.enqueue(record, q, op.item)
+	case operationDequeue:
+		return e.dequeue(record, q)
+	case operationPeek:
+		return e.peek(record, q)
+	case operationSize, operationIsEmpty:
+		return e.size(record, q, op.kind)
+	case operationClear:
+		return e.clear(record, q)
+	}
+	panic(fmt.Sprintf("queue: invariant broken: decoded operation kind %v", op.kind))
+}
+
+// Prepare marks txn Prepared at prepareTimestamp. Its locks stay.
+func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
+	record := e.transactions[txn]
+	if record == nil {
+		return fmt.Errorf("%w: prepare of txn %v", ErrUnknownTransaction, txn)
+	}
+	if prepareTimestamp.IsZero() || prepareTimestamp == mvcc.MaxTimestamp {
+		return fmt.Errorf("%w: prepare timestamp %v for txn %v", ErrInvalidTimestamp, prepareTimestamp, txn)
+	}
+	if record.prepared {
+		if record.prepareTimestamp == prepareTimestamp {
+			return nil
+		}
+		return fmt.Errorf("%w: txn %v already prepared at %v, not %v", ErrTransactionPrepared, txn, record.prepareTimestamp, prepareTimestamp)
+	}
+	record.prepared = true
+	record.prepareTimestamp = prepareTimestamp
+	return nil
+}
+
+// Commit appends txn's enqueues to the committed tails in the order it
+// enqueued them, removes the items it dequeued (or every item of a queue it
+// cleared), stamps the new queue states with commitTimestamp and releases
+// its locks. A failed commit changes nothing.
+func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) error {
+	record := e.transactions[txn]
+	if record == nil {
+		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
+	}
+	if commitTimestamp.IsZero() || commitTimestamp == mvcc.MaxTimestamp {
+		return fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
+	}
+	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
+		return fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrInvalidTimestamp, txn, commitTimestamp, record.prepareTimestamp)
+	}
+	extents, err := e.writeCommit(record, commitTimestamp)
+	if err != nil {
+		return err
+	}
+	for index, queueRecord := range record.queues {
+		queueRecord.queue.head, queueRecord.queue.tail = extents[index].head, extents[index].tail
+	}
+	e.release(record)
+	return nil
+}
+
+type extent struct{ head, tail uint64 }
+
+// writeCommit stores txn's effects in the store at commitTimestamp and
+// returns each of its queues' new extent, or changes nothing and fails.
+func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestamp) ([]extent, error) {
+	extents := make([]extent, len(record.queues))
+	wrote := false
+	for index, queueRecord := range record.queues {
+		next, changed, err := e.writeQueue(record.id, queueRecord)
+		if err != nil {
+			e.abortStore(record.id, wrote)
+			return nil, err
+		}
+		extents[index] = next
+		wrote = wrote || changed
+	}
+	if !wrote {
+		return extents, nil
+	}
+	if err := e.store.Commit(record.id, commitTimestamp); err != nil {
+		e.abortStore(record.id, true)
+		return nil, fmt.Errorf("queue: commit of txn %v at %v: %w", record.id, commitTimestamp, err)
+	}
+	return extents, nil
+}
+
+func (e *Engine) abortStore(txn engines.TxnID, wrote bool) {
+	if !wrote {
+		return
+	}
+	if err := e.store.Abort(txn); err != nil {
+		panic(fmt.Sprintf("queue: invariant broken: abort of store writes of txn %v: %v", txn, err))
+	}
+}
+
+// writeQueue writes one queue's new items, removed items and extent as
+// intents of txn, and returns the new extent.
+func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord) (extent, bool, error) {
+	q := r.queue
+	next := extent{head: q.head, tail: q.tail}
+	removed := r.dequeued
+	if r.cleared {
+		removed = q.tail - q.head
+	}
+	if removed > q.tail-q.head {
+		panic(fmt.Sprintf("queue: invariant broken: txn %v removes %d items of queue %q holding %d", txn, removed, q.name, q.tail-q.head))
+	}
+	for ; removed > 0; removed-- {
+		e.scratch = q.appendItemKey(e.scratch[:0], next.head)
+		if err := e.store.Delete(txn, e.scratch); err != nil {
+			return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
+		}
+		next.head++
+	}
+	for _, pending := range r.enqueued {
+		e.scratch = q.appendItemKey(e.scratch[:0], next.tail)
+		if err := e.store.Put(txn, e.scratch, pending.item); err != nil {
+			return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
+		}
+		next.tail++
+	}
+	if next.head == q.head && next.tail == q.tail {
+		return next, false, nil
+	}
+	e.scratch = binary.BigEndian.AppendUint64(e.scratch[:0], next.head)
+	e.scratch = binary.BigEndian.AppendUint64(e.scratch, next.tail)
+	if err := e.store.Put(txn, q.metaKey, e.scratch); err != nil {
+		return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
+	}
+	return next, true, nil
+}
+
+// Abort discards txn's uncommitted enqueues (their ids are never used),
+// returns the items it dequeued to the head (they never left) and releases
+// its locks. Unknown transactions are ignored.
+func (e *Engine) Abort(txn engines.TxnID) {
+	if record := e.transactions[txn]; record != nil {
+		e.release(record)
+	}
+}
+
+// release drops every lock of record and forgets the transaction.
+func (e *Engine) release(record *transaction) {
+	for _, r := range record.queues {
+		q := r.queue
+		if q.headOwner == record.id {
+			q.headOwner = engines.TxnID{}
+		}
+		q.headSharers.remove(record.id)
+		q.countHolders.remove(record.id)
+		q.enqueuers.remove(record.id)
+	}
+	delete(e.transactions, record.id)
+}
+
+// Held counts the transactions known, the head and count locks they hold,
+// and their reservations: reserved enqueue ids and dequeued items.
+func (e *Engine) Held() engines.Held {
+	held := engines.Held{Transactions: len(e.transactions)}
+	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
+		for _, r := range e.transactions[txn].queues {
+			if r.head != headLockNone {
+				held.Locks++
+			}
+			if r.count {
+				held.Locks++
+			}
+			held.Reservations += len(r.enqueued) + int(r.dequeued)
+		}
+	}
+	return held
+}

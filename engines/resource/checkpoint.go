@@ -1,0 +1,493 @@
+package resource
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// Checkpoint layout: the magic "rsc1", a CRC-32C of the rest (big endian),
+// then the value encoding of
+//
+//	[mvcc checkpoint bytes, last commit timestamp (16-byte key form),
+//	 [transaction...]]
+//	transaction = [id, prepared, prepare timestamp,
+//	               [[token, symbol, decimals]...],   created
+//	               [[token, account, delta]...],     balance deltas
+//	               [[token, delta]...],              supply deltas
+//	               [[token, account]...],            balance locks
+//	               [token...], [token...]]           supply, absence locks
+//
+// with transactions and every inner list sorted, so one state gives one
+// byte string. The indexes (accounts, tokens, the metadata cache) are
+// rebuilt from these on Restore.
+
+var checkpointMagic = []byte("rsc1")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Checkpoint serializes the whole state deterministically.
+func (e *Engine) Checkpoint() []byte {
+	var transactions []engines.Value
+	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
+		transactions = append(transactions, e.transactions[txn].checkpointValue())
+	}
+	state := engines.List(
+		engines.Bytes(e.store.Checkpoint()),
+		engines.Bytes(e.lastCommitTimestamp.AppendKey(nil)),
+		engines.List(transactions...),
+	)
+	body := engines.AppendValue(nil, state)
+	out := append(slices.Clone(checkpointMagic), binary.BigEndian.AppendUint32(nil, crc32.Checksum(body, castagnoli))...)
+	return append(out, body...)
+}
+
+func (t *transaction) checkpointValue() engines.Value {
+	var created, balanceDeltas, supplyDeltas, balanceLocks, supplyLocks, absenceLocks []engines.Value
+	for _, token := range slices.Sorted(maps.Keys(t.created)) {
+		m := t.created[token]
+		created = append(created, engines.List(engines.String(token), engines.String(m.Symbol), engines.Int(int64(m.Decimals))))
+	}
+	for _, key := range slices.SortedFunc(maps.Keys(t.balanceDeltas), compareAccountKeys) {
+		balanceDeltas = append(balanceDeltas, engines.List(engines.String(key.token), engines.String(key.account), engines.Int(t.balanceDeltas[key])))
+	}
+	for _, token := range slices.Sorted(maps.Keys(t.supplyDeltas)) {
+		supplyDeltas = append(supplyDeltas, engines.List(engines.String(token), engines.Int(t.supplyDeltas[token])))
+	}
+	for _, key := range slices.SortedFunc(maps.Keys(t.balanceLocks), compareAccountKeys) {
+		balanceLocks = append(balanceLocks, engines.List(engines.String(key.token), engines.String(key.account)))
+	}
+	for _, token := range slices.Sorted(maps.Keys(t.supplyLocks)) {
+		supplyLocks = append(supplyLocks, engines.String(token))
+	}
+	for _, token := range slices.Sorted(maps.Keys(t.absenceLocks)) {
+		absenceLocks = append(absenceLocks, engines.String(token))
+	}
+	return engines.List(
+		engines.Bytes(t.id.AppendKey(nil)), engines.Bool(t.prepared), engines.Bytes(t.prepareTimestamp.AppendKey(nil)),
+		engines.List(created...), engines.List(balanceDeltas...), engines.List(supplyDeltas...),
+		engines.List(balanceLocks...), engines.List(supplyLocks...), engines.List(absenceLocks...),
+	)
+}
+
+// Restore rebuilds an engine from a checkpoint; nil or empty input gives a
+// new engine. Bad input returns an error wrapping ErrCorruptCheckpoint,
+// never a panic: Restore checks the checksum, the shape, and the invariants
+// later calls rely on (supply equals the sum of balances, reservations
+// within balances, no pending credit or mint that could overflow).
+func Restore(checkpoint []byte) (engines.Engine, error) {
+	if len(checkpoint) == 0 {
+		return NewEngine(), nil
+	}
+	body, err := checkpointBody(checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	value, err := engines.DecodeValue(body)
+	if err != nil {
+		return nil, corrupt("state: %v", err)
+	}
+	r := &valueReader{}
+	parts := r.list(value, 3, "state")
+	storeBytes := r.bytes(parts, 0, "mvcc checkpoint")
+	lastCommit := r.timestamp(parts, 1, "last commit timestamp")
+	transactions := r.list(r.item(parts, 2), -1, "transactions")
+	if r.err != nil {
+		return nil, r.err
+	}
+	e := NewEngine()
+	e.lastCommitTimestamp = lastCommit
+	if e.store, err = mvcc.Restore(storeBytes, mvcc.Options{}); err != nil {
+		return nil, corrupt("%v", err)
+	}
+	if err := e.restoreCommitted(); err != nil {
+		return nil, err
+	}
+	for _, item := range transactions {
+		if err := e.restoreTransaction(item); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.checkPendingBounds(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func checkpointBody(checkpoint []byte) ([]byte, error) {
+	headerLen := len(checkpointMagic) + 4
+	if len(checkpoint) < headerLen || !bytes.Equal(checkpoint[:len(checkpointMagic)], checkpointMagic) {
+		return nil, corrupt("missing magic %q", checkpointMagic)
+	}
+	body := checkpoint[headerLen:]
+	if want := binary.BigEndian.Uint32(checkpoint[len(checkpointMagic):]); crc32.Checksum(body, castagnoli) != want {
+		return nil, corrupt("checksum mismatch")
+	}
+	return body, nil
+}
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+}
+
+// restoreCommitted fills the metadata cache from the latest versions and
+// checks that every stored amount decodes and that each supply equals the
+// sum of its token's balances.
+func (e *Engine) restoreCommitted() error {
+	if e.store.Stats().Transactions != 0 {
+		return corrupt("mvcc holds intents")
+	}
+	supplies, balanceSums := map[string]int64{}, map[string]int64{}
+	var scanErr error
+	err := e.store.Scan(mvcc.ScanOptions{At: mvcc.MaxTimestamp}, func(key, value []byte) bool {
+		scanErr = e.restoreCommittedKey(key, value, supplies, balanceSums)
+		return scanErr == nil
+	})
+	if err != nil {
+		return corrupt("%v", err)
+	}
+	if scanErr != nil {
+		return scanErr
+	}
+	for _, token := range slices.Sorted(maps.Keys(balanceSums)) {
+		if _, ok := e.metadata[token]; !ok {
+			return corrupt("balances of unknown token %q", token)
+		}
+	}
+	for _, token := range slices.Sorted(maps.Keys(supplies)) {
+		if _, ok := e.metadata[token]; !ok {
+			return corrupt("supply of unknown token %q", token)
+		}
+		if supplies[token] != balanceSums[token] {
+			return corrupt("supply %d of %q differs from the sum %d of its balances", supplies[token], token, balanceSums[token])
+		}
+	}
+	return nil
+}
+
+func (e *Engine) restoreCommittedKey(key, value []byte, supplies, balanceSums map[string]int64) error {
+	if len(key) == 0 {
+		return corrupt("empty key")
+	}
+	token, rest, err := mvcc.DecodeKeyPart(key[1:])
+	if err != nil {
+		return corrupt("key %q: %v", key, err)
+	}
+	switch {
+	case key[0] == 'm' && len(rest) == 0:
+		m, err := decodeMetadataVersion(value)
+		if err != nil {
+			return corrupt("metadata of %q: %v", token, err)
+		}
+		e.metadata[string(token)] = m
+	case key[0] == 's' && len(rest) == 0:
+		units, err := decodeUnits(value)
+		if err != nil {
+			return corrupt("supply of %q: %v", token, err)
+		}
+		supplies[string(token)] = units
+	case key[0] == 'b':
+		if _, tail, err := mvcc.DecodeKeyPart(rest); err != nil || len(tail) != 0 {
+			return corrupt("balance key %q", key)
+		}
+		units, err := decodeUnits(value)
+		sum, ok := addUnits(balanceSums[string(token)], units)
+		if err != nil || !ok {
+			return corrupt("balance key %q: bad amount or sum overflow", key)
+		}
+		balanceSums[string(token)] = sum
+	default:
+		return corrupt("unexpected key %q", key)
+	}
+	return nil
+}
+
+func (e *Engine) restoreTransaction(item engines.Value) error {
+	r := &valueReader{}
+	parts := r.list(item, 9, "transaction")
+	id := r.timestamp(parts, 0, "transaction id")
+	prepared := r.boolean(parts, 1, "prepared")
+	prepareTimestamp := r.timestamp(parts, 2, "prepare timestamp")
+	if r.err != nil {
+		return r.err
+	}
+	if id.IsZero() || e.transactions[id] != nil {
+		return corrupt("transaction id %v zero or repeated", id)
+	}
+	if prepared != validWriteTimestamp(prepareTimestamp) || (!prepared && !prepareTimestamp.IsZero()) {
+		return corrupt("txn %v: prepared %v with prepare timestamp %v", id, prepared, prepareTimestamp)
+	}
+	t := newTransaction(id)
+	t.prepared, t.prepareTimestamp = prepared, prepareTimestamp
+	e.transactions[id] = t
+	restorers := []func(*valueReader, engines.Value) error{
+		e.restoreCreated(t), e.restoreBalanceDelta(t), e.restoreSupplyDelta(t),
+		e.restoreBalanceLock(t), e.restoreSupplyLock(t), e.restoreAbsenceLock(t),
+	}
+	for i, restore := range restorers {
+		for _, entry := range r.list(r.item(parts, 3+i), -1, "transaction entries") {
+			if err := restore(r, entry); err != nil {
+				return err
+			}
+		}
+		if r.err != nil {
+			return r.err
+		}
+	}
+	return e.checkTransactionConservation(t)
+}
+
+func (e *Engine) restoreCreated(t *transaction) func(*valueReader, engines.Value) error {
+	return func(r *valueReader, entry engines.Value) error {
+		parts := r.list(entry, 3, "created token")
+		token, symbol, decimals := r.text(parts, 0, "token"), r.text(parts, 1, "symbol"), r.integer(parts, 2, "decimals")
+		if r.err != nil {
+			return r.err
+		}
+		_, committed := e.metadata[token]
+		if stopped(checkName("token", token)) || committed || (e.tokens[token] != nil && !e.tokens[token].creator.IsZero()) ||
+			symbol == "" || len(symbol) > SymbolLenMax || decimals < 0 || decimals > DecimalsMax {
+			return corrupt("txn %v creates token %q (%q, %d): invalid or already created", t.id, token, symbol, decimals)
+		}
+		t.createToken(token, Metadata{Symbol: symbol, Decimals: int(decimals)})
+		e.token(token).creator = t.id
+		return nil
+	}
+}
+
+// visible reports whether t may hold state on token.
+func (e *Engine) visible(t *transaction, token string) bool {
+	_, committed := e.metadata[token]
+	_, own := t.created[token]
+	return committed || own
+}
+
+func (e *Engine) restoreBalanceDelta(t *transaction) func(*valueReader, engines.Value) error {
+	return func(r *valueReader, entry engines.Value) error {
+		parts := r.list(entry, 3, "balance delta")
+		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
+		delta := r.integer(parts, 2, "delta")
+		if r.err != nil {
+			return r.err
+		}
+		_, repeated := t.balanceDeltas[key]
+		if repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) || delta == math.MinInt64 {
+			return corrupt("txn %v: balance delta %d on %q/%q", t.id, delta, key.token, key.account)
+		}
+		if _, ok := addUnits(e.accountReserved(key), max(0, -delta)); !ok {
+			return corrupt("txn %v: reservations on %q/%q overflow", t.id, key.token, key.account)
+		}
+		e.setBalanceDelta(t, key, delta)
+		return nil
+	}
+}
+
+func (e *Engine) accountReserved(key accountKey) int64 {
+	if state := e.accounts[key]; state != nil {
+		return state.reservedUnits
+	}
+	return 0
+}
+
+func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, engines.Value) error {
+	return func(r *valueReader, entry engines.Value) error {
+		parts := r.list(entry, 2, "supply delta")
+		token, delta := r.text(parts, 0, "token"), r.integer(parts, 1, "delta")
+		if r.err != nil {
+			return r.err
+		}
+		_, repeated := t.supplyDeltas[token]
+		if repeated || !e.visible(t, token) {
+			return corrupt("txn %v: supply delta %d on %q", t.id, delta, token)
+		}
+		positive := int64(0)
+		if state := e.tokens[token]; state != nil {
+			positive = state.positiveUnits
+		}
+		if _, ok := addUnits(positive, max(0, delta)); !ok {
+			return corrupt("txn %v: pending mints of %q overflow", t.id, token)
+		}
+		e.setSupplyDelta(t, token, delta)
+		return nil
+	}
+}
+
+func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, engines.Value) error {
+	return func(r *valueReader, entry engines.Value) error {
+		parts := r.list(entry, 2, "balance lock")
+		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
+		if r.err != nil {
+			return r.err
+		}
+		if _, repeated := t.balanceLocks[key]; repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) {
+			return corrupt("txn %v: balance lock on %q/%q", t.id, key.token, key.account)
+		}
+		e.lockBalance(t, key)
+		return nil
+	}
+}
+
+func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, engines.Value) error {
+	return func(r *valueReader, entry engines.Value) error {
+		token := r.text([]engines.Value{entry}, 0, "supply lock")
+		if r.err != nil {
+			return r.err
+		}
+		if _, repeated := t.supplyLocks[token]; repeated || !e.visible(t, token) {
+			return corrupt("txn %v: supply lock on %q", t.id, token)
+		}
+		e.lockSupply(t, token)
+		return nil
+	}
+}
+
+func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, engines.Value) error {
+	return func(r *valueReader, entry engines.Value) error {
+		token := r.text([]engines.Value{entry}, 0, "absence lock")
+		if r.err != nil {
+			return r.err
+		}
+		_, committed := e.metadata[token]
+		if _, repeated := t.absenceLocks[token]; repeated || committed || stopped(checkName("token", token)) {
+			return corrupt("txn %v: absence lock on %q", t.id, token)
+		}
+		e.lockAbsence(t, token)
+		return nil
+	}
+}
+
+// checkTransactionConservation checks that t's supply delta of each token
+// equals the sum of its balance deltas there (commit asserts it).
+func (e *Engine) checkTransactionConservation(t *transaction) error {
+	sums := map[string]int64{}
+	for _, key := range slices.SortedFunc(maps.Keys(t.balanceDeltas), compareAccountKeys) {
+		sum, ok := addUnits(sums[key.token], t.balanceDeltas[key])
+		if !ok {
+			return corrupt("txn %v: balance deltas of %q overflow", t.id, key.token)
+		}
+		sums[key.token] = sum
+	}
+	for _, token := range slices.Sorted(maps.Keys(t.supplyDeltas)) {
+		if _, ok := sums[token]; !ok {
+			sums[token] = 0
+		}
+	}
+	for _, token := range slices.Sorted(maps.Keys(sums)) {
+		if sums[token] != t.supplyDeltas[token] {
+			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.id, t.supplyDeltas[token], token, sums[token])
+		}
+	}
+	return nil
+}
+
+// checkPendingBounds checks, per account, that reservations are within the
+// committed balance and that every pending credit could land without
+// overflow, and per token that every pending mint could.
+func (e *Engine) checkPendingBounds() error {
+	for _, key := range slices.SortedFunc(maps.Keys(e.accounts), compareAccountKeys) {
+		state := e.accounts[key]
+		committed := e.committedBalance(key)
+		if state.reservedUnits > committed {
+			return corrupt("reservations %d on %q/%q exceed balance %d", state.reservedUnits, key.token, key.account, committed)
+		}
+		total := committed
+		for _, txn := range state.holders {
+			var ok bool
+			if total, ok = addUnits(total, max(0, e.transactions[txn].balanceDeltas[key])); !ok {
+				return corrupt("pending credits on %q/%q overflow", key.token, key.account)
+			}
+		}
+	}
+	for _, token := range slices.Sorted(maps.Keys(e.tokens)) {
+		if _, ok := addUnits(e.committedSupply(token), e.tokens[token].positiveUnits); !ok {
+			return corrupt("pending mints of %q overflow", token)
+		}
+	}
+	return nil
+}
+
+// valueReader reads the checkpoint's values; the first error sticks and
+// later reads return zero values.
+type valueReader struct{ err error }
+
+func (r *valueReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = corrupt(format, args...)
+	}
+}
+
+// list returns v's elements, checking the length unless length < 0.
+func (r *valueReader) list(v engines.Value, length int, what string) []engines.Value {
+	if r.err != nil {
+		return nil
+	}
+	if v.Kind() != engines.KindList || (length >= 0 && v.Len() != length) {
+		r.fail("%s: want a list of %d, got %v", what, length, v.Kind())
+		return nil
+	}
+	items := make([]engines.Value, v.Len())
+	for i := range items {
+		items[i] = v.Index(i)
+	}
+	return items
+}
+
+func (r *valueReader) item(items []engines.Value, index int) engines.Value {
+	if r.err != nil || index >= len(items) {
+		return engines.Null()
+	}
+	return items[index]
+}
+
+func (r *valueReader) text(items []engines.Value, index int, what string) string {
+	text, ok := r.item(items, index).AsString()
+	if !ok {
+		r.fail("%s: want a string", what)
+	}
+	return text
+}
+
+func (r *valueReader) bytes(items []engines.Value, index int, what string) []byte {
+	data, ok := r.item(items, index).AsBytes()
+	if !ok {
+		r.fail("%s: want bytes", what)
+	}
+	return data
+}
+
+func (r *valueReader) integer(items []engines.Value, index int, what string) int64 {
+	number, ok := r.item(items, index).AsInt()
+	if !ok {
+		r.fail("%s: want an int", what)
+	}
+	return number
+}
+
+func (r *valueReader) boolean(items []engines.Value, index int, what string) bool {
+	flag, ok := r.item(items, index).AsBool()
+	if !ok {
+		r.fail("%s: want a bool", what)
+	}
+	return flag
+}
+
+func (r *valueReader) timestamp(items []engines.Value, index int, what string) clock.Timestamp {
+	data := r.bytes(items, index, what)
+	if r.err != nil {
+		return clock.Timestamp{}
+	}
+	if len(data) != clock.TimestampKeyLen {
+		r.fail("%s: %d bytes, want %d", what, len(data), clock.TimestampKeyLen)
+		return clock.Timestamp{}
+	}
+	t, _ := clock.DecodeTimestampKey(data)
+	return t
+}

@@ -1,0 +1,162 @@
+package resource
+
+import (
+	"fmt"
+
+	"github.com/proven2pc/proven/engines"
+)
+
+// Operations travel as the value encoding of an engines.Value list whose
+// first element is the operation name and whose other elements are its
+// arguments, all strings except the decimals of create:
+//
+//	["create", token, symbol, decimals]   ["mint", token, to, amount]
+//	["burn", token, from, amount]         ["transfer", token, from, to, amount]
+//	["balance", token, account]           ["supply", token]
+//	["metadata", token]
+//
+// Amounts travel as decimal text, parsed against the token's decimals by the
+// engine. Results: Null for create, mint, burn and transfer; the amount text
+// for balance and supply; [symbol, decimals] for metadata.
+
+// operationKind names an operation.
+type operationKind uint8
+
+const (
+	operationCreate operationKind = iota + 1
+	operationMint
+	operationBurn
+	operationTransfer
+	operationBalance
+	operationSupply
+	operationMetadata
+	operationKindEnd
+)
+
+var operationNames = [...]string{operationCreate: "create", operationMint: "mint", operationBurn: "burn",
+	operationTransfer: "transfer", operationBalance: "balance", operationSupply: "supply", operationMetadata: "metadata"}
+
+// operationArgumentCounts is the number of arguments after the name.
+var operationArgumentCounts = [...]int{operationCreate: 3, operationMint: 3, operationBurn: 3,
+	operationTransfer: 4, operationBalance: 2, operationSupply: 1, operationMetadata: 1}
+
+func (k operationKind) String() string {
+	if k > 0 && k < operationKindEnd {
+		return operationNames[k]
+	}
+	return fmt.Sprintf("operation(%d)", uint8(k))
+}
+
+// writes reports whether the operation changes state (snapshot reads refuse it).
+func (k operationKind) writes() bool {
+	return k == operationCreate || k == operationMint || k == operationBurn || k == operationTransfer
+}
+
+// operation is one decoded operation; fields unused by its kind are empty.
+type operation struct {
+	kind     operationKind
+	token    string
+	symbol   string // create
+	decimals int    // create
+	from     string // burn, transfer
+	to       string // mint, transfer
+	account  string // balance
+	amount   string // mint, burn, transfer: decimal text
+}
+
+// encode returns the operation's wire form.
+func (o operation) encode() []byte {
+	items := []engines.Value{engines.String(o.kind.String()), engines.String(o.token)}
+	switch o.kind {
+	case operationCreate:
+		items = append(items, engines.String(o.symbol), engines.Int(int64(o.decimals)))
+	case operationMint:
+		items = append(items, engines.String(o.to), engines.String(o.amount))
+	case operationBurn:
+		items = append(items, engines.String(o.from), engines.String(o.amount))
+	case operationTransfer:
+		items = append(items, engines.String(o.from), engines.String(o.to), engines.String(o.amount))
+	case operationBalance:
+		items = append(items, engines.String(o.account))
+	}
+	return engines.AppendValue(nil, engines.List(items...))
+}
+
+// decodeOperation decodes an operation's wire form. Bad input returns a
+// CodeInvalid refusal naming what was wrong, never a panic.
+func decodeOperation(data []byte) (operation, error) {
+	value, err := engines.DecodeValue(data)
+	if err != nil {
+		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: %v", err)
+	}
+	if value.Kind() != engines.KindList || value.Len() == 0 {
+		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: want a list starting with a name, got %v", value.Kind())
+	}
+	name, ok := value.Index(0).AsString()
+	kind := operationKindNamed(name)
+	if !ok || kind == 0 {
+		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: unknown name %v", value.Index(0))
+	}
+	if value.Len() != 1+operationArgumentCounts[kind] {
+		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: %s takes %d arguments, got %d",
+			kind, operationArgumentCounts[kind], value.Len()-1)
+	}
+	return decodeArguments(kind, value)
+}
+
+func operationKindNamed(name string) operationKind {
+	for kind := operationCreate; kind < operationKindEnd; kind++ {
+		if operationNames[kind] == name {
+			return kind
+		}
+	}
+	return 0
+}
+
+// decodeArguments fills an operation of kind from the list value.
+// Requires: value has the right number of elements for kind.
+func decodeArguments(kind operationKind, value engines.Value) (operation, error) {
+	texts := make([]string, value.Len())
+	for i := 1; i < value.Len(); i++ {
+		if kind == operationCreate && i == 3 {
+			continue
+		}
+		text, ok := value.Index(i).AsString()
+		if !ok {
+			return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: %s argument %d is %v, want a string",
+				kind, i, value.Index(i).Kind())
+		}
+		texts[i] = text
+	}
+	o := operation{kind: kind, token: texts[1]}
+	switch kind {
+	case operationCreate:
+		decimals, ok := value.Index(3).AsInt()
+		if !ok || decimals < 0 || decimals > DecimalsMax {
+			return operation{}, engines.Refuse(engines.CodeInvalid, "resource: create %q: decimals %v, want an int in 0..%d",
+				o.token, value.Index(3), DecimalsMax)
+		}
+		o.symbol, o.decimals = texts[2], int(decimals)
+	case operationMint:
+		o.to, o.amount = texts[2], texts[3]
+	case operationBurn:
+		o.from, o.amount = texts[2], texts[3]
+	case operationTransfer:
+		o.from, o.to, o.amount = texts[2], texts[3], texts[4]
+	case operationBalance:
+		o.account = texts[2]
+	}
+	return o, nil
+}
+
+// Results.
+
+func encodeNullResult() []byte { return engines.AppendValue(nil, engines.Null()) }
+
+func encodeAmountResult(a Amount) []byte {
+	return engines.AppendValue(nil, engines.String(a.String()))
+}
+
+func encodeMetadataResult(m Metadata) []byte {
+	return engines.AppendValue(nil, engines.List(engines.String(m.Symbol), engines.Int(int64(m.Decimals))))
+}

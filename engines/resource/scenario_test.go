@@ -1,0 +1,124 @@
+package resource
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+)
+
+// TestScenarios runs the scenario files in testdata/. Commands:
+//
+//	create txn=<n> token=<t> symbol=<s> decimals=<d>
+//	mint txn=<n> token=<t> to=<a> amount=<x>
+//	burn txn=<n> token=<t> from=<a> amount=<x>
+//	transfer txn=<n> token=<t> from=<a> to=<b> amount=<x>
+//	balance (txn=<n> | ts=<n>) token=<t> account=<a>
+//	supply (txn=<n> | ts=<n>) token=<t>
+//	metadata (txn=<n> | ts=<n>) token=<t>
+//	prepare txn=<n> ts=<n>     commit txn=<n> ts=<n>     abort txn=<n>
+//	held                       restart (checkpoint, then restore)
+//
+// A read with ts= is a snapshot read; with txn= it runs in that
+// read-write transaction.
+func TestScenarios(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if info, err := os.Stat(path); err != nil || info.IsDir() {
+			continue // rapid and fuzz keep their own directories here
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			engine := NewEngine()
+			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+				return runScenarioCommand(t, d, &engine) + "\n"
+			})
+		})
+	}
+}
+
+func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) string {
+	e := *engine
+	switch d.Cmd {
+	case "create":
+		decimals, err := strconv.Atoi(argument(t, d, "decimals"))
+		if err != nil {
+			d.Fatalf(t, "decimals: %v", err)
+		}
+		op := operation{kind: operationCreate, token: argument(t, d, "token"), symbol: argument(t, d, "symbol"), decimals: decimals}
+		return showOutcome(e.Apply(txnArgument(t, d), op.encode(), clock.Timestamp{}))
+	case "mint", "burn", "transfer", "balance", "supply", "metadata":
+		return runOperation(t, d, e)
+	case "prepare":
+		return showError(e.Prepare(txnArgument(t, d), timestampArgument(t, d, "ts")))
+	case "commit":
+		return showError(e.Commit(txnArgument(t, d), timestampArgument(t, d, "ts")))
+	case "abort":
+		e.Abort(txnArgument(t, d))
+		return "ok"
+	case "held":
+		held := e.Held()
+		return fmt.Sprintf("transactions=%d locks=%d reservations=%d", held.Transactions, held.Locks, held.Reservations)
+	case "restart":
+		restored, err := checkInvariants(e)
+		if err != nil {
+			return showError(err)
+		}
+		*engine = restored
+		return "ok"
+	}
+	d.Fatalf(t, "unknown command %q", d.Cmd)
+	return ""
+}
+
+func runOperation(t *testing.T, d *datadriven.TestData, e *Engine) string {
+	op := operation{kind: operationKindNamed(d.Cmd), token: argument(t, d, "token")}
+	for _, field := range []struct {
+		name   string
+		target *string
+	}{{"to", &op.to}, {"from", &op.from}, {"account", &op.account}, {"amount", &op.amount}} {
+		if d.HasArg(field.name) {
+			*field.target = argument(t, d, field.name)
+		}
+	}
+	if d.HasArg("ts") {
+		return showOutcome(e.Read(op.encode(), timestampArgument(t, d, "ts")))
+	}
+	return showOutcome(e.Apply(txnArgument(t, d), op.encode(), clock.Timestamp{}))
+}
+
+func argument(t *testing.T, d *datadriven.TestData, key string) string {
+	var value string
+	d.ScanArgs(t, key, &value)
+	return value
+}
+
+func txnArgument(t *testing.T, d *datadriven.TestData) engines.TxnID {
+	return txnID(numberArgument(t, d, "txn"))
+}
+
+func timestampArgument(t *testing.T, d *datadriven.TestData, key string) clock.Timestamp {
+	return timestamp(numberArgument(t, d, key))
+}
+
+func numberArgument(t *testing.T, d *datadriven.TestData, key string) int64 {
+	number, err := strconv.ParseInt(argument(t, d, key), 10, 64)
+	if err != nil {
+		d.Fatalf(t, "%s: %v", key, err)
+	}
+	return number
+}
+
+func showError(err error) string {
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return "ok"
+}

@@ -1,0 +1,147 @@
+package streamlog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/proven2pc/proven/engines"
+)
+
+// scenario is the state of one datadriven file: a service, its clock, and
+// every record it asked to persist (the "disk").
+type scenario struct {
+	config  Config
+	clock   *scriptedClock
+	node    uint32
+	service *Service
+	records [][]byte
+}
+
+// TestScenarios runs testdata/scenarios/*. Commands:
+//
+//	new [tick=N] [read-max=N] [dedupe=N] [node=N] [clock=N]   a fresh service (times in ns)
+//	clock set=N | jump=N                  set or move the physical clock
+//	append stream=S origin=O seq=Q [reply=A] [payload=P]
+//	subscribe stream=S to=A [from=N]
+//	read stream=S [from=N] [count=N] [reply=A]
+//	tick
+//	unknown                               step a message of an unknown type
+//	crash [drop=I]                        lose memory; Recover from the persisted records
+//	                                      (without record I: a broken log)
+//	log stream=S                          the stream's entries
+//	streams                               known streams with their heads
+//	stats
+func TestScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
+		s := &scenario{}
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			return s.run(t, d)
+		})
+	})
+}
+
+func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
+	if d.Cmd != "new" && s.service == nil {
+		d.Fatalf(t, "%s before new", d.Cmd)
+	}
+	switch d.Cmd {
+	case "new":
+		return s.reset(t, d)
+	case "clock":
+		var value int64
+		if d.MaybeScanArgs(t, "set", &value) {
+			s.clock.nowNanos = value
+		} else {
+			d.ScanArgs(t, "jump", &value)
+			s.clock.nowNanos += value
+		}
+		return fmt.Sprintf("clock=%d\n", s.clock.nowNanos)
+	case "append", "subscribe", "read", "tick", "unknown":
+		return s.step(t, d)
+	case "crash":
+		records := s.records
+		var drop int
+		if d.MaybeScanArgs(t, "drop", &drop) {
+			records = slices.Delete(slices.Clone(records), drop, drop+1)
+		}
+		service, err := Recover(s.config, s.clock, s.node, records)
+		if err != nil {
+			return fmt.Sprintf("error: %v\n", err)
+		}
+		s.service = service
+		return fmt.Sprintf("recovered %d records\n", len(records)) + s.streams()
+	case "log":
+		var stream string
+		d.ScanArgs(t, "stream", &stream)
+		return formatEntries(s.service.Read(stream, 1, 1<<30)) + "\n"
+	case "streams":
+		return s.streams()
+	case "stats":
+		return fmt.Sprintf("%+v\n", s.service.Stats())
+	}
+	d.Fatalf(t, "unknown command %q", d.Cmd)
+	return ""
+}
+
+func (s *scenario) reset(t *testing.T, d *datadriven.TestData) string {
+	var tickNanos int64
+	d.MaybeScanArgs(t, "tick", &tickNanos)
+	s.config = Config{TickInterval: time.Duration(tickNanos)}
+	d.MaybeScanArgs(t, "read-max", &s.config.ReadCountMax)
+	d.MaybeScanArgs(t, "dedupe", &s.config.DedupeWindow)
+	s.node = 1
+	d.MaybeScanArgs(t, "node", &s.node)
+	s.clock = &scriptedClock{}
+	d.MaybeScanArgs(t, "clock", &s.clock.nowNanos)
+	s.service = New(s.config, s.clock, s.node)
+	s.records = nil
+	return fmt.Sprintf("%+v\n", s.service.Config())
+}
+
+func (s *scenario) step(t *testing.T, d *datadriven.TestData) string {
+	var stream, payload string
+	var from, origin, sequence uint64
+	count := 1 << 30
+	reply := uint64(100)
+	d.MaybeScanArgs(t, "stream", &stream)
+	d.MaybeScanArgs(t, "from", &from)
+	d.MaybeScanArgs(t, "reply", &reply)
+	d.MaybeScanArgs(t, "count", &count)
+	d.MaybeScanArgs(t, "payload", &payload)
+	var ready Ready
+	switch d.Cmd {
+	case "append":
+		d.ScanArgs(t, "origin", &origin)
+		d.ScanArgs(t, "seq", &sequence)
+		ready = s.service.Step(engines.Address(reply), engines.MsgAppend{
+			Request: engines.RequestID{Origin: origin, Sequence: sequence}, ReplyTo: engines.Address(reply),
+			Stream: stream, Payload: []byte(payload)})
+	case "subscribe":
+		var subscriber uint64
+		d.ScanArgs(t, "to", &subscriber)
+		ready = s.service.Step(engines.Address(subscriber), engines.MsgSubscribe{Stream: stream, From: from,
+			Subscriber: engines.Address(subscriber)})
+	case "read":
+		ready = s.service.Step(engines.Address(reply), engines.MsgReadLog{Request: engines.RequestID{Origin: 9, Sequence: 1},
+			ReplyTo: engines.Address(reply), Stream: stream, From: from, CountMax: count})
+	case "tick":
+		ready = s.service.Tick()
+	case "unknown":
+		ready = s.service.Step(1, engines.MsgVote{})
+	}
+	s.records = append(s.records, ready.Persist...)
+	return formatReady(ready)
+}
+
+func (s *scenario) streams() string {
+	var b strings.Builder
+	for _, name := range s.service.Streams() {
+		position, timestamp := s.service.Head(name)
+		fmt.Fprintf(&b, "%s head=#%d %v\n", name, position, timestamp)
+	}
+	return b.String()
+}

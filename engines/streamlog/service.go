@@ -1,0 +1,186 @@
+package streamlog
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+)
+
+// Config tunes a Service. Zero fields take their defaults.
+type Config struct {
+	// TickInterval: an idle stream gets a tick entry at least this often
+	// (measured on the service's HLC). Default 10ms.
+	TickInterval time.Duration
+	// ReadCountMax bounds the entries of one MsgEntries or MsgReadLogReply.
+	// Default 256.
+	ReadCountMax int
+	// DedupeWindow is how many appends are remembered per origin to answer
+	// retries. Default 1024.
+	DedupeWindow int
+}
+
+const (
+	tickIntervalDefault = 10 * time.Millisecond
+	readCountMaxDefault = 256
+	dedupeWindowDefault = 1024
+)
+
+func (c Config) withDefaults() Config {
+	if c.TickInterval <= 0 {
+		c.TickInterval = tickIntervalDefault
+	}
+	if c.ReadCountMax <= 0 {
+		c.ReadCountMax = readCountMaxDefault
+	}
+	if c.DedupeWindow <= 0 {
+		c.DedupeWindow = dedupeWindowDefault
+	}
+	return c
+}
+
+// Ready is what one step asks of its host: append and sync every record of
+// Persist, in order, and only then send Messages, in order.
+type Ready struct {
+	Persist  [][]byte
+	Messages []Outbound
+}
+
+// Outbound is one message to send. Messages share memory with the service's
+// log: hosts encode them or hand them on read-only.
+type Outbound struct {
+	To      engines.Address
+	Message any
+}
+
+// Stats counts what a service did since it was built (not persisted;
+// Appends and Ticks include the records that Recover replayed).
+type Stats struct {
+	Appends    uint64 // client appends written
+	Ticks      uint64 // tick entries written
+	Duplicates uint64 // retried appends answered again
+	Stale      uint64 // retried appends older than the dedupe window, dropped
+	Rejected   uint64 // messages with an invalid stream name, dropped
+	Ignored    uint64 // messages of an unknown type, dropped
+	Subscribes uint64
+	Reads      uint64
+}
+
+// Service is the log service of one node: a step machine holding any number
+// of named streams. See the package documentation for its contract.
+type Service struct {
+	config Config
+	clock  clock.Clock
+	hlc    *clock.HLC
+	// streams by name; names is their keys in sorted order.
+	streams map[string]*stream
+	names   []string
+	dedupe  *dedupeTable
+	stats   Stats
+}
+
+// tickPayload is the payload of every tick entry.
+var tickPayload = engines.Entry{Kind: engines.EntryTick}.Encode()
+
+// New returns an empty service. Timestamps come from an HLC over clock,
+// stamped with node.
+func New(config Config, physical clock.Clock, node uint32) *Service {
+	config = config.withDefaults()
+	return &Service{
+		config:  config,
+		clock:   physical,
+		hlc:     clock.NewHLC(physical, node),
+		streams: map[string]*stream{},
+		dedupe:  newDedupeTable(config.DedupeWindow),
+	}
+}
+
+// Recover rebuilds a service from the records its Readys asked to persist,
+// in the order they were persisted (the host has already cut a torn tail).
+// The HLC restarts above the highest timestamp found. Records that do not
+// decode, or that cannot form this package's log, return an error wrapping
+// ErrBadRecord or ErrInconsistentLog.
+func Recover(config Config, physical clock.Clock, node uint32, records [][]byte) (*Service, error) {
+	s := New(config, physical, node)
+	for i, data := range records {
+		r, err := decodeRecord(data)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+		if err := s.replay(r); err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+	}
+	return s, nil
+}
+
+// replay applies one recovered record.
+func (s *Service) replay(r record) error {
+	st, _ := s.streamFor(r.stream)
+	position, timestamp := st.head()
+	if r.entry.Position != position+1 {
+		return fmt.Errorf("%w: stream %q: position %d after %d", ErrInconsistentLog, r.stream, r.entry.Position, position)
+	}
+	if position > 0 && !timestamp.Less(r.entry.Timestamp) {
+		return fmt.Errorf("%w: stream %q: timestamp %v not after %v", ErrInconsistentLog, r.stream,
+			r.entry.Timestamp, timestamp)
+	}
+	if r.kind == recordAppend {
+		if _, verdict := s.dedupe.lookup(r.request); verdict != requestNew {
+			return fmt.Errorf("%w: request %v appended twice", ErrInconsistentLog, r.request)
+		}
+		s.dedupe.remember(r.request, appendResult{stream: r.stream, position: r.entry.Position,
+			timestamp: r.entry.Timestamp})
+		s.stats.Appends++
+	} else {
+		s.stats.Ticks++
+	}
+	st.add(r.entry)
+	s.hlc.Restore(r.entry.Timestamp)
+	return nil
+}
+
+// Config returns the service's configuration, defaults filled in.
+func (s *Service) Config() Config { return s.config }
+
+// Stats returns the service's counters.
+func (s *Service) Stats() Stats { return s.stats }
+
+// Streams returns the names of the known streams in sorted order.
+func (s *Service) Streams() []string { return slices.Clone(s.names) }
+
+// Head returns a stream's last position and timestamp (0 and the zero
+// timestamp for an empty or unknown stream).
+func (s *Service) Head(name string) (uint64, clock.Timestamp) {
+	if st := s.streams[name]; st != nil {
+		return st.head()
+	}
+	return 0, clock.Timestamp{}
+}
+
+// Read returns up to countMax entries of a stream from position from. The
+// entries share the log's memory: read them, do not modify them.
+func (s *Service) Read(name string, from uint64, countMax int) []engines.LogEntry {
+	if st := s.streams[name]; st != nil {
+		return st.read(from, countMax)
+	}
+	return nil
+}
+
+// streamFor returns the named stream, creating it if needed.
+func (s *Service) streamFor(name string) (st *stream, created bool) {
+	if st := s.streams[name]; st != nil {
+		return st, false
+	}
+	st = &stream{name: name}
+	s.streams[name] = st
+	index, _ := slices.BinarySearch(s.names, name)
+	s.names = slices.Insert(s.names, index, name)
+	return st, true
+}
+
+func validStreamName(name string) bool {
+	return name != "" && len(name) <= streamNameLenMax
+}

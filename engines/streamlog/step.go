@@ -1,0 +1,154 @@
+package streamlog
+
+import (
+	"slices"
+	"time"
+
+	"github.com/proven2pc/proven/engines"
+)
+
+// Step handles one message: engines.MsgAppend, MsgSubscribe or MsgReadLog
+// (values, not pointers). Other messages, and messages naming an empty or
+// over-long stream, are dropped and counted in Stats. from is the sender;
+// replies go to the addresses the messages name.
+func (s *Service) Step(from engines.Address, message any) Ready {
+	switch m := message.(type) {
+	case engines.MsgAppend:
+		return s.stepAppend(m)
+	case engines.MsgSubscribe:
+		return s.stepSubscribe(m)
+	case engines.MsgReadLog:
+		return s.stepReadLog(m)
+	}
+	s.stats.Ignored++
+	return Ready{}
+}
+
+func (s *Service) stepAppend(m engines.MsgAppend) Ready {
+	if !validStreamName(m.Stream) {
+		s.stats.Rejected++
+		return Ready{}
+	}
+	result, verdict := s.dedupe.lookup(m.Request)
+	switch verdict {
+	case requestDuplicate:
+		s.stats.Duplicates++
+		return Ready{Messages: []Outbound{{To: m.ReplyTo, Message: appendReply(m.Request, result)}}}
+	case requestStale:
+		s.stats.Stale++
+		return Ready{}
+	}
+	var ready Ready
+	st, _ := s.streamFor(m.Stream)
+	entry := s.write(st, recordAppend, m.Request, slices.Clone(m.Payload), &ready)
+	result = appendResult{stream: m.Stream, position: entry.Position, timestamp: entry.Timestamp}
+	s.dedupe.remember(m.Request, result)
+	s.stats.Appends++
+	ready.Messages = append(ready.Messages, Outbound{To: m.ReplyTo, Message: appendReply(m.Request, result)})
+	s.push(st, entry, &ready)
+	return ready
+}
+
+func appendReply(request engines.RequestID, result appendResult) engines.MsgAppendReply {
+	return engines.MsgAppendReply{Request: request, Stream: result.stream, Position: result.position,
+		Timestamp: result.timestamp}
+}
+
+// write stamps the stream's next entry, adds it to the log and asks for its
+// record to be persisted.
+func (s *Service) write(st *stream, kind recordKind, request engines.RequestID, payload []byte,
+	ready *Ready) engines.LogEntry {
+	position, _ := st.head()
+	entry := engines.LogEntry{Position: position + 1, Timestamp: s.hlc.Now(), Payload: payload}
+	st.add(entry)
+	r := record{kind: kind, stream: st.name, entry: entry, request: request}
+	ready.Persist = append(ready.Persist, r.appendBinary(nil))
+	return entry
+}
+
+// push sends a new entry to every subscription waiting for its position.
+func (s *Service) push(st *stream, entry engines.LogEntry, ready *Ready) {
+	var entries []engines.LogEntry
+	for i := range st.subscriptions {
+		subscription := &st.subscriptions[i]
+		if subscription.next != entry.Position {
+			continue
+		}
+		if entries == nil {
+			entries = []engines.LogEntry{entry}
+		}
+		subscription.next++
+		ready.Messages = append(ready.Messages, Outbound{To: subscription.subscriber,
+			Message: engines.MsgEntries{Stream: st.name, Entries: entries}})
+	}
+}
+
+func (s *Service) stepSubscribe(m engines.MsgSubscribe) Ready {
+	if !validStreamName(m.Stream) {
+		s.stats.Rejected++
+		return Ready{}
+	}
+	s.stats.Subscribes++
+	var ready Ready
+	st, created := s.streamFor(m.Stream)
+	index := st.subscribe(m.Subscriber, max(m.From, 1))
+	s.catchUp(st, &st.subscriptions[index], &ready)
+	if created {
+		// A new stream's time starts with a tick.
+		s.stats.Ticks++
+		entry := s.write(st, recordTick, engines.RequestID{}, tickPayload, &ready)
+		s.push(st, entry, &ready)
+	}
+	return ready
+}
+
+// catchUp pushes a subscription every entry from its next position to the
+// head, in chunks of ReadCountMax.
+func (s *Service) catchUp(st *stream, subscription *subscription, ready *Ready) {
+	for {
+		entries := st.read(subscription.next, s.config.ReadCountMax)
+		if len(entries) == 0 {
+			return
+		}
+		subscription.next += uint64(len(entries))
+		ready.Messages = append(ready.Messages, Outbound{To: subscription.subscriber,
+			Message: engines.MsgEntries{Stream: st.name, Entries: entries}})
+	}
+}
+
+func (s *Service) stepReadLog(m engines.MsgReadLog) Ready {
+	s.stats.Reads++
+	reply := engines.MsgReadLogReply{Request: m.Request, Stream: m.Stream}
+	if st := s.streams[m.Stream]; st != nil {
+		reply.Entries = st.read(m.From, min(m.CountMax, s.config.ReadCountMax))
+		reply.HeadPosition, reply.HeadTimestamp = st.head()
+	}
+	return Ready{Messages: []Outbound{{To: m.ReplyTo, Message: reply}}}
+}
+
+// Tick appends a tick entry to every known stream, in name order, whose
+// last entry is at least TickInterval older than the HLC's time (the
+// node's clock, or the HLC's last timestamp if the clock is behind it).
+// The host calls it every TickInterval.
+func (s *Service) Tick() Ready {
+	now := max(s.clock.Now(), s.hlc.Last().WallNanos)
+	var ready Ready
+	for _, name := range s.names {
+		st := s.streams[name]
+		if _, last := st.head(); !olderBy(last.WallNanos, now, s.config.TickInterval) {
+			continue
+		}
+		s.stats.Ticks++
+		entry := s.write(st, recordTick, engines.RequestID{}, tickPayload, &ready)
+		s.push(st, entry, &ready)
+	}
+	return ready
+}
+
+// olderBy reports whether now - last >= interval, without overflowing.
+func olderBy(lastNanos, nowNanos int64, interval time.Duration) bool {
+	if nowNanos < lastNanos {
+		return false
+	}
+	return uint64(nowNanos)-uint64(lastNanos) >= uint64(interval.Nanoseconds())
+}
