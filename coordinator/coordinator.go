@@ -127,10 +127,13 @@ func (c *Coordinator) noteTimestamps(message any) {
 	}
 }
 
-// appendTo sends an entry to a stream through the log service.
+// appendTo sends an entry to a stream through the log service. Only
+// Commit appends are acknowledged by the log (rule 6 needs the
+// acknowledgement's timestamp); every other entry is answered by the
+// stream's processor.
 func (c *Coordinator) appendTo(stream string, request engines.RequestID, entry engines.Entry) {
 	entry.Request = request
 	entry.ReplyTo = c.host.Self()
 	_ = c.host.Send(c.config.Log, engines.MsgAppend{Request: request, ReplyTo: c.host.Self(), Stream: stream,
-		Payload: entry.Encode()})
+		Payload: entry.Encode(), Unacknowledged: entry.Kind != engines.EntryCommit})
 }

@@ -29,6 +29,10 @@ type MsgAppend struct {
 	ReplyTo Address
 	Stream  string
 	Payload []byte
+	// Unacknowledged asks for no MsgAppendReply: the sender learns what it
+	// needs from the stream's processor (operations, prepares), so the
+	// acknowledgement would be a wasted message.
+	Unacknowledged bool
 }
 
 // MsgAppendReply acknowledges a durable append.

@@ -41,33 +41,24 @@ func after(now clock.Timestamp, deadlineNanos int64) bool { return now.WallNanos
 // without their record). It scans only when the earliest pending deadline
 // has passed.
 func (p *Processor) expire(now clock.Timestamp) {
-	if !after(now, p.deadlineNext) {
-		return
-	}
-	p.deadlineNext = deadlineNever
-	for _, t := range p.sortedTxns() {
-		if !after(now, t.deadlineNanos) {
-			p.deadlineNext = min(p.deadlineNext, t.deadlineNanos)
-			continue
+	for {
+		t, ok := p.nextExpired(now.WallNanos)
+		if !ok {
+			return
 		}
-		switch t.status {
-		case txnActive:
+		switch {
+		case t.status == txnActive:
 			p.abortAndNotify(t, engines.CodeDeadline, "deadline passed before prepare")
 			delete(p.txns, t.id)
-		case txnPrepared:
+		case t.status == txnPrepared:
 			p.startTermination(t)
-		case txnCommitted:
-			if t.applied {
-				delete(p.txns, t.id)
-			}
+		case t.status == txnCommitted && !t.applied:
+			t.expired = true // forgotten once the engine applies it
 		default:
 			delete(p.txns, t.id)
 		}
 	}
 }
-
-// deadlineNever is a deadline later than any log timestamp.
-const deadlineNever = int64(^uint64(0) >> 1)
 
 func (p *Processor) applyEntry(entry engines.Entry, position uint64, now clock.Timestamp) {
 	switch entry.Kind {
@@ -102,7 +93,7 @@ func (p *Processor) applyOperation(entry engines.Entry, position uint64, now clo
 		t = &txnState{id: entry.Txn, status: txnActive, deadlineNanos: entry.DeadlineNanos,
 			replyTo: entry.ReplyTo, startPosition: position}
 		p.txns[entry.Txn] = t
-		p.deadlineNext = min(p.deadlineNext, t.deadlineNanos)
+		p.watchDeadline(t)
 	}
 	switch {
 	case t.status == txnAborted:
@@ -220,7 +211,7 @@ func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
 			break
 		}
 		t.status = txnPrepared
-		p.prepared++
+		p.preparedSet[t.id] = t
 		t.prepareTimestamp = prepareTimestamp
 		t.participants = entry.Participants
 		t.voteRequest = entry.Request
@@ -352,9 +343,7 @@ func (p *Processor) applyResolve(entry engines.Entry) {
 func (p *Processor) commit(t *txnState, commitTimestamp clock.Timestamp) {
 	invariant(!commitTimestamp.Less(t.prepareTimestamp), "stream %s: %v commit timestamp %v below prepare timestamp %v",
 		p.config.Stream, t.id, commitTimestamp, t.prepareTimestamp)
-	if t.status == txnPrepared {
-		p.prepared--
-	}
+	delete(p.preparedSet, t.id)
 	t.status = txnCommitted
 	t.commitTimestamp = commitTimestamp
 	p.maxCommitTimestamp = p.maxCommitTimestamp.Max(commitTimestamp)
@@ -367,13 +356,10 @@ func (p *Processor) commit(t *txnState, commitTimestamp clock.Timestamp) {
 // lowestUndecidedPrepare returns the smallest prepare timestamp of a
 // prepared transaction whose outcome is not decided yet.
 func (p *Processor) lowestUndecidedPrepare() (clock.Timestamp, bool) {
-	if p.prepared == 0 {
-		return clock.Timestamp{}, false
-	}
 	var lowest clock.Timestamp
 	found := false
-	for _, t := range p.txns { //proven:allow map-order: a minimum does not depend on the order
-		if t.status == txnPrepared && (!found || t.prepareTimestamp.Less(lowest)) {
+	for _, t := range p.preparedSet { //proven:allow map-order: a minimum does not depend on the order
+		if !found || t.prepareTimestamp.Less(lowest) {
 			lowest, found = t.prepareTimestamp, true
 		}
 	}
@@ -402,6 +388,9 @@ func (p *Processor) applyPendingCommits() {
 		}
 		next.applied = true
 		p.pendingCommits = p.pendingCommits[1:]
+		if next.expired {
+			delete(p.txns, next.id)
+		}
 	}
 }
 
@@ -413,9 +402,7 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 		return
 	}
 	wasPrepared := t.status == txnPrepared
-	if wasPrepared {
-		p.prepared--
-	}
+	delete(p.preparedSet, t.id)
 	p.engine.Abort(t.id)
 	t.status = txnAborted
 	t.abortCode, t.abortReason = code, reason

@@ -30,7 +30,6 @@ func (p *Processor) Checkpoint() []byte {
 	w.timestamp(p.appliedTimestamp)
 	w.timestamp(p.maxCommitTimestamp)
 	w.timestamp(p.maxPrepareTimestamp)
-	w.varint(p.deadlineNext)
 	txns := p.sortedTxns()
 	w.uvarint(uint64(len(txns)))
 	for _, t := range txns {
@@ -71,6 +70,7 @@ func writeTxn(w *writer, t *txnState) {
 	w.timestamp(t.prepareTimestamp)
 	w.timestamp(t.commitTimestamp)
 	w.uvarint(boolByte(t.applied))
+	w.uvarint(boolByte(t.expired))
 	w.uvarint(uint64(len(t.participants)))
 	for _, participant := range t.participants {
 		w.bytes([]byte(participant.Stream))
@@ -110,13 +110,13 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	p.appliedTimestamp = r.timestamp()
 	p.maxCommitTimestamp = r.timestamp()
 	p.maxPrepareTimestamp = r.timestamp()
-	p.deadlineNext = r.varint()
 	for count := r.count(); count > 0 && r.err == nil; count-- {
 		t := readTxn(r)
 		p.txns[t.id] = t
+		p.watchDeadline(t)
 		switch {
 		case t.status == txnPrepared:
-			p.prepared++
+			p.preparedSet[t.id] = t
 		case t.status == txnCommitted && !t.applied:
 			p.pendingCommits = append(p.pendingCommits, t)
 		}
@@ -161,6 +161,7 @@ func readTxn(r *reader) *txnState {
 	t.prepareTimestamp = r.timestamp()
 	t.commitTimestamp = r.timestamp()
 	t.applied = r.uvarint() == 1
+	t.expired = r.uvarint() == 1
 	if t.applied && t.status != txnCommitted {
 		r.fail("transaction %v: applied but %s", t.id, t.status)
 	}

@@ -71,7 +71,10 @@ type txnState struct {
 	commitTimestamp  clock.Timestamp
 	// applied is set once the engine committed it. Invariant: applied
 	// implies status committed.
-	applied      bool
+	applied bool
+	// expired marks a committed transaction whose deadline passed before
+	// the engine applied it: it is forgotten once applied.
+	expired      bool
 	participants []engines.Participant
 	abortCode    engines.ErrorCode
 	abortReason  string
@@ -116,8 +119,11 @@ type Processor struct {
 	// sorted by commit timestamp. Invariant: each is a txnCommitted with
 	// applied false.
 	pendingCommits []*txnState
-	// prepared counts transactions in status prepared.
-	prepared int
+	// preparedSet holds the transactions in status prepared.
+	preparedSet map[engines.TxnID]*txnState
+	// deadlines orders every remembered transaction by deadline (derived:
+	// rebuilt from txns on recovery).
+	deadlines deadlineHeap
 	// streamNode is the node id stamped on derived timestamps.
 	streamNode uint32
 	// deadlineNext is the earliest deadline of a transaction that has not
@@ -153,7 +159,7 @@ func New(config Config, engine engines.Engine) *Processor {
 		config:       config,
 		engine:       engine,
 		txns:         map[engines.TxnID]*txnState{},
-		deadlineNext: deadlineNever,
+		preparedSet:  map[engines.TxnID]*txnState{},
 		terminations: map[engines.TxnID]*termination{},
 	}
 }

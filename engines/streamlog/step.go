@@ -33,6 +33,9 @@ func (s *Service) stepAppend(m engines.MsgAppend) Ready {
 	switch verdict {
 	case requestDuplicate:
 		s.stats.Duplicates++
+		if m.Unacknowledged {
+			return Ready{}
+		}
 		return Ready{Messages: []Outbound{{To: m.ReplyTo, Message: appendReply(m.Request, result)}}}
 	case requestStale:
 		s.stats.Stale++
@@ -44,7 +47,9 @@ func (s *Service) stepAppend(m engines.MsgAppend) Ready {
 	result = appendResult{stream: m.Stream, position: entry.Position, timestamp: entry.Timestamp}
 	s.dedupe.remember(m.Request, result)
 	s.stats.Appends++
-	ready.Messages = append(ready.Messages, Outbound{To: m.ReplyTo, Message: appendReply(m.Request, result)})
+	if !m.Unacknowledged {
+		ready.Messages = append(ready.Messages, Outbound{To: m.ReplyTo, Message: appendReply(m.Request, result)})
+	}
 	s.push(st, entry, &ready)
 	return ready
 }
