@@ -1,6 +1,35 @@
 // Package engines holds what every storage engine shares: the engine
 // contract and the data model the engines store and exchange.
 //
+// # The engine contract
+//
+// What it models: an Engine is a deterministic transactional state machine
+// for one stream (engine.go). A processor (package engines/processor)
+// drives it in log order from one thread: Apply runs one operation of a
+// read-write transaction and answers Done, Failed (no effect on data) or
+// Blocked on named transactions, saying whether to retry after they prepare
+// or after they finish; Prepare fixes a transaction's effects at a prepare
+// timestamp; Commit makes them visible at a commit timestamp; Abort
+// discards them; Read serves a read-only operation at a snapshot, Blocked
+// only by prepared writes at or below it; Checkpoint serializes everything;
+// Held counts what live transactions hold (zero when all have finished).
+//
+// Contract the processor keeps for the engines: commits reach an engine in
+// strictly increasing commit-timestamp order; every prepare timestamp is
+// above every commit timestamp applied; wound-wait, deadlines and retries
+// of Blocked operations are the processor's business, and the engine never
+// decides a transaction's fate on its own. Contract engines keep: every
+// call is a pure function of state and arguments; Failed and Blocked leave
+// data untouched (locks taken may stay until the transaction ends); bad
+// operation bytes and corrupt checkpoints return errors, never panics.
+//
+// The wire: a stream log entry's payload is an Entry (entry.go: operation,
+// prepare, commit, abort, one-phase, resolve, tick); the stream log and
+// reply messages are in stream.go, with binary encodings in wire.go.
+// Domain errors travel as a Refusal with an ErrorCode and match sentinels
+// with errors.Is. Typed clients (kv.Client, queue.Client, resource.Client)
+// are written against Executor, which the coordinator implements.
+//
 // # Values and their encodings
 //
 // What it models: a Value is an immutable, dynamically typed datum of one of
