@@ -34,6 +34,15 @@ type ClusterConfig struct {
 	VirtualTimeMax time.Duration
 	EventsMax      uint64
 	Trace          io.Writer
+	// Failover adds a runner node: engine nodes heartbeat to it, and it
+	// moves the streams of a node that stopped heartbeating to live nodes
+	// (see coordinator/runner). Without it placement is static.
+	Failover bool
+	// HeartbeatInterval is the engine nodes' heartbeat period and the
+	// runner's tick (default 100ms); HeartbeatMissesMax is the number of
+	// silent ticks after which the runner declares a node dead (default 5).
+	HeartbeatInterval  time.Duration
+	HeartbeatMissesMax int
 }
 
 // Cluster is a simulated deployment inside one world.
@@ -42,8 +51,12 @@ type Cluster struct {
 	Log     sim.NodeID
 	Engines []sim.NodeID
 	Clients []sim.NodeID
-	config  ClusterConfig
-	// placement maps each stream to the engine node running its processor.
+	// Runner is the runner node (0 without Failover).
+	Runner sim.NodeID
+	config ClusterConfig
+	// placement maps each stream to the engine node running its processor:
+	// the static placement, or with Failover the runner's placement as last
+	// read (kept while the runner node is down).
 	placement       map[string]sim.NodeID
 	nextCoordinator uint32
 }
@@ -61,7 +74,13 @@ func NewCluster(config ClusterConfig) *Cluster {
 	if config.CheckpointEvery <= 0 {
 		config.CheckpointEvery = 1024
 	}
+	if config.HeartbeatInterval <= 0 {
+		config.HeartbeatInterval = 100 * time.Millisecond
+	}
 	codec := Codec()
+	if config.Failover {
+		RegisterRunnerMessages(codec)
+	}
 	if config.Codec != nil {
 		config.Codec(codec)
 	}
@@ -80,12 +99,14 @@ func NewCluster(config ClusterConfig) *Cluster {
 			}
 		}
 		id := world.AddNode(sim.NodeOptions{Name: fmt.Sprintf("engine%d", i+1), Crashable: true,
-			Factory: NewEngineNode(EngineNodeConfig{Streams: streams, Log: logAddress,
-				CheckpointEvery: config.CheckpointEvery})})
+			Factory: c.engineNodeFactory(streams, logAddress)})
 		c.Engines = append(c.Engines, id)
 		for _, spec := range streams {
 			c.placement[spec.Name] = id
 		}
+	}
+	if config.Failover {
+		c.addRunner()
 	}
 	for i := range config.Clients {
 		c.Clients = append(c.Clients, world.AddNode(sim.NodeOptions{Name: fmt.Sprintf("client%d", i+1)}))
@@ -95,11 +116,14 @@ func NewCluster(config ClusterConfig) *Cluster {
 
 // ProcessorAddress returns the address of a stream's processor.
 func (c *Cluster) ProcessorAddress(stream string) engines.Address {
-	return Address(sim.Addr{Node: c.placement[stream]})
+	return Address(sim.Addr{Node: c.ProcessorNode(stream)})
 }
 
 // ProcessorNode returns the engine node running a stream's processor.
-func (c *Cluster) ProcessorNode(stream string) sim.NodeID { return c.placement[stream] }
+func (c *Cluster) ProcessorNode(stream string) sim.NodeID {
+	c.refreshPlacement()
+	return c.placement[stream]
+}
 
 // Spawn starts a client process on client node index (mod the number of
 // clients) with its own coordinator.
@@ -122,7 +146,7 @@ func (c *Cluster) Spawn(client int, name string, fn func(p *sim.Process, coord *
 // EngineNode returns the server of the engine node running a stream's
 // processor, or nil while that node is down.
 func (c *Cluster) EngineNode(stream string) *EngineNode {
-	node, _ := c.World.Server(c.placement[stream]).(*EngineNode)
+	node, _ := c.World.Server(c.ProcessorNode(stream)).(*EngineNode)
 	return node
 }
 
