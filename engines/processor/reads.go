@@ -20,6 +20,11 @@ func (p *Processor) receiveRead(m engines.MsgSnapshotRead) {
 	if m.Stream != p.config.Stream {
 		return
 	}
+	for _, waiting := range p.reads {
+		if waiting.request.Request == m.Request {
+			return // a resend of a read already waiting: it is answered once
+		}
+	}
 	read := &pendingRead{request: m}
 	if p.serve(read) {
 		return
