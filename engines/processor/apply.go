@@ -13,9 +13,10 @@ import (
 // deferred operations, (3) apply the entry, (4) retry again, (5) record
 // the position (and serve snapshot reads the new time allows).
 func (p *Processor) apply(logEntry engines.LogEntry) {
-	invariant(p.appliedTimestamp.Less(logEntry.Timestamp),
-		"stream %s entry %d timestamp %v not after %v", p.config.Stream, logEntry.Position,
-		logEntry.Timestamp, p.appliedTimestamp)
+	if !p.appliedTimestamp.Less(logEntry.Timestamp) {
+		invariantBroken("stream %s entry %d timestamp %v not after %v", p.config.Stream, logEntry.Position,
+			logEntry.Timestamp, p.appliedTimestamp)
+	}
 	now := logEntry.Timestamp
 	p.now = now
 	p.expire(now)
@@ -341,8 +342,10 @@ func (p *Processor) applyResolve(entry engines.Entry) {
 // Nothing observes the wait: snapshot reads at or above the pending
 // commit's prepare timestamp block on it, and its locks stay held.
 func (p *Processor) commit(t *txnState, commitTimestamp clock.Timestamp) {
-	invariant(!commitTimestamp.Less(t.prepareTimestamp), "stream %s: %v commit timestamp %v below prepare timestamp %v",
-		p.config.Stream, t.id, commitTimestamp, t.prepareTimestamp)
+	if commitTimestamp.Less(t.prepareTimestamp) {
+		invariantBroken("stream %s: %v commit timestamp %v below prepare timestamp %v",
+			p.config.Stream, t.id, commitTimestamp, t.prepareTimestamp)
+	}
 	delete(p.preparedSet, t.id)
 	t.status = txnCommitted
 	t.commitTimestamp = commitTimestamp
@@ -387,7 +390,7 @@ func (p *Processor) applyPendingCommits() {
 				p.config.Stream, next.id, next.commitTimestamp, err))
 		}
 		next.applied = true
-		p.pendingCommits = p.pendingCommits[1:]
+		p.pendingCommits = slices.Delete(p.pendingCommits, 0, 1) // keeps the capacity: no allocation per commit
 		if next.expired {
 			delete(p.txns, next.id)
 		}
@@ -397,7 +400,9 @@ func (p *Processor) applyPendingCommits() {
 // abort aborts a transaction that is not committed, drops its deferred
 // operation (answering it) and tells its coordinator.
 func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
-	invariant(t.status != txnCommitted, "stream %s: abort of committed %v", p.config.Stream, t.id)
+	if t.status == txnCommitted {
+		invariantBroken("stream %s: abort of committed %v", p.config.Stream, t.id)
+	}
 	if t.status == txnAborted {
 		return
 	}

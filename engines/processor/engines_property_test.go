@@ -37,7 +37,10 @@ type engineSpec struct {
 	draw  func(t *rapid.T, value int64) []string
 	// probes are ad-hoc operations appended after every transaction
 	// finished; `dequeue` probes repeat until the answer is "none".
-	probes   [][]string
+	probes [][]string
+	// allowed, when set, filters a drawn operation given the earlier ones
+	// of its transaction (see resourceAllowed).
+	allowed  func(earlier []issuedOperation, fields []string) bool
 	newModel func() serialModel
 	// run performs fields through the engine's typed client over executor
 	// and returns the canonical answer.
@@ -288,7 +291,10 @@ func (h *history) step(t *rapid.T) {
 		h.begin(false)
 	case action <= 5 && len(unprepared) > 0:
 		txn := rapid.SampledFrom(unprepared).Draw(t, "txn")
-		h.operate(txn, h.spec.draw(t, txn.id.WallNanos*100+int64(txn.sequence)))
+		fields := h.spec.draw(t, txn.id.WallNanos*100+int64(txn.sequence))
+		if h.spec.allowed == nil || h.spec.allowed(h.operations[txn.id], fields) {
+			h.operate(txn, fields)
+		}
 	case action == 6 && len(unprepared) > 0:
 		txn := rapid.SampledFrom(unprepared).Draw(t, "txn")
 		if txn.operations > 0 {
@@ -326,7 +332,7 @@ func (h *history) drawCommitTimestamp(t *rapid.T, prepared clock.Timestamp) cloc
 
 // adHoc runs an ad-hoc operation that nothing can block and returns its
 // answer.
-func (h *history) adHoc(t *rapid.T, fields []string) string {
+func (h *history) adHoc(t interface{ Fatalf(string, ...any) }, fields []string) string {
 	txn := h.begin(true)
 	h.operate(txn, fields)
 	answer, answered := h.answers[h.operations[txn.id][0].request]

@@ -297,6 +297,13 @@ func (p *Processor) requestFor(txn engines.TxnID) engines.RequestID {
 
 func invariant(condition bool, format string, args ...any) {
 	if !condition {
-		panic("processor invariant: " + fmt.Sprintf(format, args...))
+		invariantBroken(format, args...)
 	}
+}
+
+// invariantBroken panics naming a broken invariant. Hot paths test the
+// condition themselves and call it only on failure, so that the arguments
+// are not boxed on every entry.
+func invariantBroken(format string, args ...any) {
+	panic("processor invariant: " + fmt.Sprintf(format, args...))
 }
