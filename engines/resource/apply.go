@@ -27,14 +27,51 @@ func checkName(what, name string) engines.Outcome {
 	return proceed
 }
 
-// checkNames checks pairs of (what, name).
-func checkNames(pairs ...string) engines.Outcome {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if o := checkName(pairs[i], pairs[i+1]); stopped(o) {
-			return o
-		}
+// checkNames checks two names.
+func checkNames(firstWhat, first, secondWhat, second string) engines.Outcome {
+	if o := checkName(firstWhat, first); stopped(o) {
+		return o
 	}
-	return proceed
+	return checkName(secondWhat, second)
+}
+
+// decodeOperationInterned decodes an operation, taking token and account
+// names from the accounts already known where it can, so that the common
+// operations allocate no names. Bad input is refused as by
+// decodeOperation.
+func (e *Engine) decodeOperationInterned(data []byte) (operation, error) {
+	view, ok := scanOperation(data)
+	if !ok {
+		return decodeOperation(data)
+	}
+	op := operation{kind: view.kind}
+	arguments := view.arguments
+	switch view.kind {
+	case operationMint:
+		op.token, op.to = e.accountNames(arguments[0], arguments[1])
+		op.amount = string(arguments[2])
+	case operationBurn:
+		op.token, op.from = e.accountNames(arguments[0], arguments[1])
+		op.amount = string(arguments[2])
+	case operationTransfer:
+		op.token, op.from = e.accountNames(arguments[0], arguments[1])
+		_, op.to = e.accountNames(arguments[0], arguments[2])
+		op.amount = string(arguments[3])
+	case operationBalance:
+		op.token, op.account = e.accountNames(arguments[0], arguments[1])
+	default:
+		op.token = string(arguments[0])
+	}
+	return op, nil
+}
+
+// accountNames returns the token and account names as strings, shared
+// with the account's record when there is one.
+func (e *Engine) accountNames(token, account []byte) (string, string) {
+	if state := e.accounts[accountKey{string(token), string(account)}]; state != nil {
+		return state.key.token, state.key.account
+	}
+	return string(token), string(account)
 }
 
 // tokenFor returns token's metadata as t sees it: committed, or created by
@@ -45,7 +82,7 @@ func (e *Engine) tokenFor(t *transaction, token string) (Metadata, engines.Outco
 	if m, ok := e.metadata[token]; ok {
 		return m, proceed
 	}
-	if m, ok := t.created[token]; ok {
+	if m, ok := t.createdMetadata(token); ok {
 		return m, proceed
 	}
 	if state := e.tokens[token]; state != nil && !state.creator.IsZero() {
@@ -67,9 +104,14 @@ func parseOperationAmount(token string, m Metadata, text string) (Amount, engine
 	return amount, proceed
 }
 
-// prologue checks names, finds the token and parses the amount.
-func (e *Engine) prologue(t *transaction, token, amountText string, names ...string) (Metadata, Amount, engines.Outcome) {
-	if o := checkNames(append([]string{"token", token}, names...)...); stopped(o) {
+// prologue checks the token and account names, finds the token and parses
+// the amount. to is empty unless the operation is a transfer.
+func (e *Engine) prologue(t *transaction, token, account, to, amountText string) (Metadata, Amount, engines.Outcome) {
+	o := checkNames("token", token, "account", account)
+	if !stopped(o) && to != "" {
+		o = checkName("account", to)
+	}
+	if stopped(o) {
 		return Metadata{}, Amount{}, o
 	}
 	m, o := e.tokenFor(t, token)
@@ -92,7 +134,7 @@ func (e *Engine) create(t *transaction, op operation) engines.Outcome {
 		return refuse(engines.CodeInvalid, "resource: create %q: symbol of %d bytes, want 1..%d", op.token, len(op.symbol), SymbolLenMax)
 	}
 	_, committed := e.metadata[op.token]
-	_, own := t.created[op.token]
+	_, own := t.createdMetadata(op.token)
 	if committed || own {
 		return refuse(engines.CodeExists, "resource: token %q exists", op.token)
 	}
@@ -101,8 +143,7 @@ func (e *Engine) create(t *transaction, op operation) engines.Outcome {
 			return engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
-	t.createToken(op.token, Metadata{Symbol: op.symbol, Decimals: op.decimals})
-	e.token(op.token).creator = t.id
+	e.createToken(t, op.token, Metadata{Symbol: op.symbol, Decimals: op.decimals})
 	return engines.Done(encodeNullResult())
 }
 
@@ -114,51 +155,54 @@ func creatorList(state *tokenState) []engines.TxnID {
 }
 
 func (e *Engine) mint(t *transaction, op operation) engines.Outcome {
-	_, amount, o := e.prologue(t, op.token, op.amount, "account", op.to)
+	_, amount, o := e.prologue(t, op.token, op.to, "", op.amount)
 	if stopped(o) {
 		return o
 	}
 	key := accountKey{op.token, op.to}
-	if blockers := e.writeBlockers(t, op.token, true, key); len(blockers) > 0 {
+	if blockers := e.writeBlockers(t, op.token, true, key, key); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	if o := e.checkSupplyCeiling(t, op.token, amount.Units()); stopped(o) {
+	supply, o := e.checkSupplyCeiling(t, op.token, amount.Units())
+	if stopped(o) {
 		return o
 	}
-	balanceDelta, balanceOK := addUnits(t.balanceDeltas[key], amount.Units())
-	supplyDelta, supplyOK := addUnits(t.supplyDeltas[op.token], amount.Units())
-	if !balanceOK || !supplyOK {
+	account := e.account(key)
+	balance := t.balance(key)
+	net, ok := addUnits(balance.netUnits, amount.Units())
+	if !ok {
 		return overflow(op.token)
 	}
-	e.setBalanceDelta(t, key, balanceDelta)
-	e.setSupplyDelta(t, op.token, supplyDelta)
+	e.setBalance(t, account, net, balance.peakDebitUnits)
+	e.setSupply(t, op.token, supply.netUnits, supply.peakMintUnits)
 	return engines.Done(encodeNullResult())
 }
 
 func (e *Engine) burn(t *transaction, op operation) engines.Outcome {
-	m, amount, o := e.prologue(t, op.token, op.amount, "account", op.from)
+	m, amount, o := e.prologue(t, op.token, op.from, "", op.amount)
 	if stopped(o) {
 		return o
 	}
 	key := accountKey{op.token, op.from}
-	if blockers := e.writeBlockers(t, op.token, true, key); len(blockers) > 0 {
+	if blockers := e.writeBlockers(t, op.token, true, key, key); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	balanceDelta, o := e.reserve(t, key, m, amount)
+	debit, o := e.reserve(t, key, m, amount)
 	if stopped(o) {
 		return o
 	}
-	supplyDelta, ok := subtractUnits(t.supplyDeltas[op.token], amount.Units())
+	supply := t.supply(op.token)
+	supplyNet, ok := subtractUnits(supply.netUnits, amount.Units())
 	if !ok {
 		return overflow(op.token)
 	}
-	e.setBalanceDelta(t, key, balanceDelta)
-	e.setSupplyDelta(t, op.token, supplyDelta)
+	e.setBalance(t, e.account(key), debit.netUnits, debit.peakDebitUnits)
+	e.setSupply(t, op.token, supplyNet, supply.peakMintUnits)
 	return engines.Done(encodeNullResult())
 }
 
 func (e *Engine) transfer(t *transaction, op operation) engines.Outcome {
-	m, amount, o := e.prologue(t, op.token, op.amount, "account", op.from, "account", op.to)
+	m, amount, o := e.prologue(t, op.token, op.from, op.to, op.amount)
 	if stopped(o) {
 		return o
 	}
@@ -166,31 +210,33 @@ func (e *Engine) transfer(t *transaction, op operation) engines.Outcome {
 	if blockers := e.writeBlockers(t, op.token, false, from, to); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	fromDelta, o := e.reserve(t, from, m, amount)
+	debit, o := e.reserve(t, from, m, amount)
 	if stopped(o) {
 		return o
 	}
-	toDelta := t.balanceDeltas[to]
+	credit := t.balance(to)
 	if to == from {
-		toDelta = fromDelta
+		credit = debit
 	}
-	toDelta, ok := addUnits(toDelta, amount.Units())
+	creditNet, ok := addUnits(credit.netUnits, amount.Units())
 	if !ok {
 		return overflow(op.token)
 	}
-	e.setBalanceDelta(t, from, fromDelta)
-	e.setBalanceDelta(t, to, toDelta)
+	e.setBalance(t, e.account(from), debit.netUnits, debit.peakDebitUnits)
+	e.setBalance(t, e.account(to), creditNet, credit.peakDebitUnits)
 	return engines.Done(encodeNullResult())
 }
 
 // writeBlockers lists the other transactions whose shared locks forbid t to
-// change the accounts (and the supply, when changesSupply).
-func (e *Engine) writeBlockers(t *transaction, token string, changesSupply bool, keys ...accountKey) []engines.TxnID {
+// change the accounts first and second (and the supply, when
+// changesSupply).
+func (e *Engine) writeBlockers(t *transaction, token string, changesSupply bool, first, second accountKey) []engines.TxnID {
 	var blockers []engines.TxnID
-	for _, key := range keys {
-		if state := e.accounts[key]; state != nil {
-			blockers = append(blockers, others(t.id, state.lockers)...)
-		}
+	if state := e.accounts[first]; state != nil {
+		blockers = append(blockers, others(t.id, state.lockers)...)
+	}
+	if state := e.accounts[second]; second != first && state != nil {
+		blockers = append(blockers, others(t.id, state.lockers)...)
 	}
 	if state := e.tokens[token]; changesSupply && state != nil {
 		blockers = append(blockers, others(t.id, state.lockers)...)
@@ -199,65 +245,73 @@ func (e *Engine) writeBlockers(t *transaction, token string, changesSupply bool,
 }
 
 // reserve decides a debit of amount from key by t under escrow and returns
-// t's new net delta on key. The debit fits iff the committed balance covers
-// every reservation, t's grown one included (t's own credits offset its
-// debits). When it does not fit and other transactions hold pending deltas
-// on the account, their outcome may change the answer: Blocked on them.
-// Otherwise the answer is a read of the balance: t takes a shared balance
-// lock and the debit fails insufficient.
-func (e *Engine) reserve(t *transaction, key accountKey, m Metadata, amount Amount) (int64, engines.Outcome) {
-	own := t.balanceDeltas[key]
-	delta, ok := subtractUnits(own, amount.Units())
+// t's entry on key after the debit: the net change lowered by amount and
+// the peak debit raised to the new net debit if that is larger. The peak
+// is t's reservation: t's later credits never lower it, because t's
+// earlier debits were answered against it. The debit fits iff the
+// committed balance covers every other transaction's reservation plus t's
+// new peak; then every order in which the holders commit leaves each of
+// t's debits covered. When it does not fit and other transactions hold
+// pending entries on the account, their outcome may change the answer:
+// Blocked on them. Otherwise the answer is a read of the balance: t takes
+// a shared balance lock and the debit fails insufficient.
+func (e *Engine) reserve(t *transaction, key accountKey, m Metadata, amount Amount) (balanceEntry, engines.Outcome) {
+	own := t.balance(key)
+	net, ok := subtractUnits(own.netUnits, amount.Units())
 	if !ok {
-		return 0, overflow(key.token)
+		return balanceEntry{}, overflow(key.token)
 	}
+	peak := max(own.peakDebitUnits, -net)
 	committed := e.committedBalance(key)
-	reserved, ok := addUnits(e.reservedByOthers(key, t), max(0, -delta))
+	reserved, ok := addUnits(e.reservedByOthers(key, t), peak)
 	if ok && reserved <= committed {
-		return delta, proceed
+		return balanceEntry{netUnits: net, peakDebitUnits: peak}, proceed
 	}
 	if state := e.accounts[key]; state != nil {
 		if blockers := others(t.id, state.holders); len(blockers) > 0 {
-			return 0, engines.Blocked(engines.WaitForFinished, blockers...)
+			return balanceEntry{}, engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
 	e.lockBalance(t, key)
-	return 0, refuse(engines.CodeInsufficient, "resource: token %q account %q: balance %s, cannot debit %s",
-		key.token, key.account, amountFromUnits(committed+own, m.Decimals), amount)
+	return balanceEntry{}, refuse(engines.CodeInsufficient, "resource: token %q account %q: balance %s, cannot debit %s",
+		key.token, key.account, amountFromUnits(committed+own.netUnits, m.Decimals), amount)
 }
 
-// checkSupplyCeiling makes sure no combination of pending mints can push
-// the supply (hence any balance) beyond int64: the committed supply plus
-// t's net supply delta plus every other pending net mint plus units must
-// fit. If it cannot only because of others' pending mints, Blocked on
-// them; otherwise the answer reads the supply: t takes the supply lock and
-// the mint fails with an overflow.
-func (e *Engine) checkSupplyCeiling(t *transaction, token string, units int64) engines.Outcome {
+// checkSupplyCeiling makes sure no order of the pending transactions'
+// operations can push the supply (hence any balance) beyond int64: the
+// committed supply plus every other transaction's peak mint plus t's new
+// peak mint (its net mint after this one, if larger than its peak) must
+// fit. It returns t's supply entry after the mint. If the mint does not
+// fit only because of others' pending mints, Blocked on them; otherwise
+// the answer reads the supply: t takes the supply lock and the mint fails
+// with an overflow.
+func (e *Engine) checkSupplyCeiling(t *transaction, token string, units int64) (supplyEntry, engines.Outcome) {
+	own := t.supply(token)
+	net, netOK := addUnits(own.netUnits, units)
+	peak := max(own.peakMintUnits, net)
 	state := e.tokens[token]
-	othersPositive := int64(0)
+	othersPeaks := int64(0)
 	if state != nil {
-		othersPositive = state.positiveUnits - max(0, t.supplyDeltas[token])
+		othersPeaks = state.peakMintsUnits - own.peakMintUnits
 	}
-	if supplyFits(e.committedSupply(token), t.supplyDeltas[token], othersPositive, units) {
-		return proceed
+	if netOK && supplyFits(e.committedSupply(token), othersPeaks, peak) {
+		return supplyEntry{token: token, netUnits: net, peakMintUnits: peak}, proceed
 	}
 	if state != nil {
 		if blockers := others(t.id, state.holders); len(blockers) > 0 {
-			return engines.Blocked(engines.WaitForFinished, blockers...)
+			return supplyEntry{}, engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
 	e.lockSupply(t, token)
-	return overflow(token)
+	return supplyEntry{}, overflow(token)
 }
 
-// supplyFits adds committed + ownDelta (which cannot overflow: a net burn
-// is at most the committed supply) and then the non-negative terms.
-func supplyFits(committed, ownDelta, othersPositive, units int64) bool {
-	total, ok := addUnits(committed, ownDelta)
-	for _, term := range []int64{othersPositive, units} {
-		if ok {
-			total, ok = addUnits(total, term)
-		}
+// supplyFits reports whether the non-negative committed + othersPeaks +
+// peak fits int64.
+func supplyFits(committed, othersPeaks, peak int64) bool {
+	total, ok := addUnits(committed, othersPeaks)
+	if ok {
+		_, ok = addUnits(total, peak)
 	}
 	return ok
 }
@@ -279,8 +333,10 @@ func (e *Engine) balance(t *transaction, op operation) engines.Outcome {
 		}
 	}
 	e.lockBalance(t, key)
-	units, ok := addUnits(e.committedBalance(key), t.balanceDeltas[key])
-	assertInvariant(ok && units >= 0, "balance of %q/%q seen by txn %v is out of range", key.token, key.account, t.id)
+	units, ok := addUnits(e.committedBalance(key), t.balance(key).netUnits)
+	if !ok || units < 0 {
+		panicInvariant("balance of %q/%q seen by txn %v is out of range", key.token, key.account, t.id)
+	}
 	return engines.Done(encodeAmountResult(amountFromUnits(units, m.Decimals)))
 }
 
@@ -300,8 +356,10 @@ func (e *Engine) supply(t *transaction, op operation) engines.Outcome {
 		}
 	}
 	e.lockSupply(t, op.token)
-	units, ok := addUnits(e.committedSupply(op.token), t.supplyDeltas[op.token])
-	assertInvariant(ok && units >= 0, "supply of %q seen by txn %v is out of range", op.token, t.id)
+	units, ok := addUnits(e.committedSupply(op.token), t.supply(op.token).netUnits)
+	if !ok || units < 0 {
+		panicInvariant("supply of %q seen by txn %v is out of range", op.token, t.id)
+	}
 	return engines.Done(encodeAmountResult(amountFromUnits(units, m.Decimals)))
 }
 

@@ -14,23 +14,25 @@ import (
 	"github.com/proven2pc/proven/mvcc"
 )
 
-// Checkpoint layout: the magic "rsc1", a CRC-32C of the rest (big endian),
+// Checkpoint layout: the magic "rsc2", a CRC-32C of the rest (big endian),
 // then the value encoding of
 //
 //	[mvcc checkpoint bytes, last commit timestamp (16-byte key form),
 //	 [transaction...]]
 //	transaction = [id, prepared, prepare timestamp,
-//	               [[token, symbol, decimals]...],   created
-//	               [[token, account, delta]...],     balance deltas
-//	               [[token, delta]...],              supply deltas
-//	               [[token, account]...],            balance locks
-//	               [token...], [token...]]           supply, absence locks
+//	               [[token, symbol, decimals]...],          created
+//	               [[token, account, net, peak debit]...],  balance entries
+//	               [[token, net, peak mint]...],            supply entries
+//	               [[token, account]...],                   balance locks
+//	               [token...], [token...]]                  supply, absence locks
 //
 // with transactions and every inner list sorted, so one state gives one
-// byte string. The indexes (accounts, tokens, the metadata cache) are
-// rebuilt from these on Restore.
+// byte string. The indexes (accounts with their committed balances,
+// tokens, the metadata cache) are rebuilt from these on Restore. Version 1
+// ("rsc1") kept only net balance deltas; it is not read: its escrow was
+// not serializable.
 
-var checkpointMagic = []byte("rsc1")
+var checkpointMagic = []byte("rsc2")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -51,29 +53,30 @@ func (e *Engine) Checkpoint() []byte {
 }
 
 func (t *transaction) checkpointValue() engines.Value {
-	var created, balanceDeltas, supplyDeltas, balanceLocks, supplyLocks, absenceLocks []engines.Value
-	for _, token := range slices.Sorted(maps.Keys(t.created)) {
-		m := t.created[token]
-		created = append(created, engines.List(engines.String(token), engines.String(m.Symbol), engines.Int(int64(m.Decimals))))
+	var created, balances, supplies, balanceLocks, supplyLocks, absenceLocks []engines.Value
+	for _, c := range t.created {
+		created = append(created, engines.List(engines.String(c.token), engines.String(c.metadata.Symbol), engines.Int(int64(c.metadata.Decimals))))
 	}
-	for _, key := range slices.SortedFunc(maps.Keys(t.balanceDeltas), compareAccountKeys) {
-		balanceDeltas = append(balanceDeltas, engines.List(engines.String(key.token), engines.String(key.account), engines.Int(t.balanceDeltas[key])))
+	for _, entry := range t.balances {
+		key := entry.account.key
+		balances = append(balances, engines.List(engines.String(key.token), engines.String(key.account),
+			engines.Int(entry.netUnits), engines.Int(entry.peakDebitUnits)))
 	}
-	for _, token := range slices.Sorted(maps.Keys(t.supplyDeltas)) {
-		supplyDeltas = append(supplyDeltas, engines.List(engines.String(token), engines.Int(t.supplyDeltas[token])))
+	for _, entry := range t.supplies {
+		supplies = append(supplies, engines.List(engines.String(entry.token), engines.Int(entry.netUnits), engines.Int(entry.peakMintUnits)))
 	}
-	for _, key := range slices.SortedFunc(maps.Keys(t.balanceLocks), compareAccountKeys) {
-		balanceLocks = append(balanceLocks, engines.List(engines.String(key.token), engines.String(key.account)))
+	for _, state := range t.balanceLocks {
+		balanceLocks = append(balanceLocks, engines.List(engines.String(state.key.token), engines.String(state.key.account)))
 	}
-	for _, token := range slices.Sorted(maps.Keys(t.supplyLocks)) {
+	for _, token := range t.supplyLocks {
 		supplyLocks = append(supplyLocks, engines.String(token))
 	}
-	for _, token := range slices.Sorted(maps.Keys(t.absenceLocks)) {
+	for _, token := range t.absenceLocks {
 		absenceLocks = append(absenceLocks, engines.String(token))
 	}
 	return engines.List(
 		engines.Bytes(t.id.AppendKey(nil)), engines.Bool(t.prepared), engines.Bytes(t.prepareTimestamp.AppendKey(nil)),
-		engines.List(created...), engines.List(balanceDeltas...), engines.List(supplyDeltas...),
+		engines.List(created...), engines.List(balances...), engines.List(supplies...),
 		engines.List(balanceLocks...), engines.List(supplyLocks...), engines.List(absenceLocks...),
 	)
 }
@@ -195,7 +198,8 @@ func (e *Engine) restoreCommittedKey(key, value []byte, supplies, balanceSums ma
 		}
 		supplies[string(token)] = units
 	case key[0] == 'b':
-		if _, tail, err := mvcc.DecodeKeyPart(rest); err != nil || len(tail) != 0 {
+		account, tail, err := mvcc.DecodeKeyPart(rest)
+		if err != nil || len(tail) != 0 {
 			return corrupt("balance key %q", key)
 		}
 		units, err := decodeUnits(value)
@@ -204,6 +208,10 @@ func (e *Engine) restoreCommittedKey(key, value []byte, supplies, balanceSums ma
 			return corrupt("balance key %q: bad amount or sum overflow", key)
 		}
 		balanceSums[string(token)] = sum
+		if units > 0 {
+			state := e.account(accountKey{string(token), string(account)})
+			state.committedUnits, state.storeKey = units, slices.Clone(key)
+		}
 	default:
 		return corrupt("unexpected key %q", key)
 	}
@@ -225,7 +233,7 @@ func (e *Engine) restoreTransaction(item engines.Value) error {
 	if prepared != validWriteTimestamp(prepareTimestamp) || (!prepared && !prepareTimestamp.IsZero()) {
 		return corrupt("txn %v: prepared %v with prepare timestamp %v", id, prepared, prepareTimestamp)
 	}
-	t := newTransaction(id)
+	t := e.newTransaction(id)
 	t.prepared, t.prepareTimestamp = prepared, prepareTimestamp
 	e.transactions[id] = t
 	restorers := []func(*valueReader, engines.Value) error{
@@ -257,8 +265,7 @@ func (e *Engine) restoreCreated(t *transaction) func(*valueReader, engines.Value
 			symbol == "" || len(symbol) > SymbolLenMax || decimals < 0 || decimals > DecimalsMax {
 			return corrupt("txn %v creates token %q (%q, %d): invalid or already created", t.id, token, symbol, decimals)
 		}
-		t.createToken(token, Metadata{Symbol: symbol, Decimals: int(decimals)})
-		e.token(token).creator = t.id
+		e.createToken(t, token, Metadata{Symbol: symbol, Decimals: int(decimals)})
 		return nil
 	}
 }
@@ -266,26 +273,27 @@ func (e *Engine) restoreCreated(t *transaction) func(*valueReader, engines.Value
 // visible reports whether t may hold state on token.
 func (e *Engine) visible(t *transaction, token string) bool {
 	_, committed := e.metadata[token]
-	_, own := t.created[token]
+	_, own := t.createdMetadata(token)
 	return committed || own
 }
 
 func (e *Engine) restoreBalanceDelta(t *transaction) func(*valueReader, engines.Value) error {
 	return func(r *valueReader, entry engines.Value) error {
-		parts := r.list(entry, 3, "balance delta")
+		parts := r.list(entry, 4, "balance entry")
 		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
-		delta := r.integer(parts, 2, "delta")
+		net, peak := r.integer(parts, 2, "net"), r.integer(parts, 3, "peak debit")
 		if r.err != nil {
 			return r.err
 		}
-		_, repeated := t.balanceDeltas[key]
-		if repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) || delta == math.MinInt64 {
-			return corrupt("txn %v: balance delta %d on %q/%q", t.id, delta, key.token, key.account)
+		_, repeated := t.balanceIndex(key)
+		if repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) ||
+			net == math.MinInt64 || peak < 0 || peak < -net {
+			return corrupt("txn %v: balance entry net %d peak debit %d on %q/%q", t.id, net, peak, key.token, key.account)
 		}
-		if _, ok := addUnits(e.accountReserved(key), max(0, -delta)); !ok {
-			return corrupt("txn %v: reservations on %q/%q overflow", t.id, key.token, key.account)
+		if reserved, ok := addUnits(e.accountReserved(key), peak); !ok || reserved > e.committedBalance(key) {
+			return corrupt("txn %v: reservations on %q/%q exceed the balance %d", t.id, key.token, key.account, e.committedBalance(key))
 		}
-		e.setBalanceDelta(t, key, delta)
+		e.setBalance(t, e.account(key), net, peak)
 		return nil
 	}
 }
@@ -299,23 +307,23 @@ func (e *Engine) accountReserved(key accountKey) int64 {
 
 func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, engines.Value) error {
 	return func(r *valueReader, entry engines.Value) error {
-		parts := r.list(entry, 2, "supply delta")
-		token, delta := r.text(parts, 0, "token"), r.integer(parts, 1, "delta")
+		parts := r.list(entry, 3, "supply entry")
+		token, net, peak := r.text(parts, 0, "token"), r.integer(parts, 1, "net"), r.integer(parts, 2, "peak mint")
 		if r.err != nil {
 			return r.err
 		}
-		_, repeated := t.supplyDeltas[token]
-		if repeated || !e.visible(t, token) {
-			return corrupt("txn %v: supply delta %d on %q", t.id, delta, token)
+		_, repeated := t.supplyIndex(token)
+		if repeated || !e.visible(t, token) || peak < 0 || peak < net {
+			return corrupt("txn %v: supply entry net %d peak mint %d on %q", t.id, net, peak, token)
 		}
-		positive := int64(0)
+		peaks := int64(0)
 		if state := e.tokens[token]; state != nil {
-			positive = state.positiveUnits
+			peaks = state.peakMintsUnits
 		}
-		if _, ok := addUnits(positive, max(0, delta)); !ok {
+		if _, ok := addUnits(peaks, peak); !ok {
 			return corrupt("txn %v: pending mints of %q overflow", t.id, token)
 		}
-		e.setSupplyDelta(t, token, delta)
+		e.setSupply(t, token, net, peak)
 		return nil
 	}
 }
@@ -327,7 +335,7 @@ func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, engines.V
 		if r.err != nil {
 			return r.err
 		}
-		if _, repeated := t.balanceLocks[key]; repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) {
+		if _, repeated := t.hasBalanceLock(key); repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) {
 			return corrupt("txn %v: balance lock on %q/%q", t.id, key.token, key.account)
 		}
 		e.lockBalance(t, key)
@@ -341,7 +349,7 @@ func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, engines.Va
 		if r.err != nil {
 			return r.err
 		}
-		if _, repeated := t.supplyLocks[token]; repeated || !e.visible(t, token) {
+		if _, repeated := slices.BinarySearch(t.supplyLocks, token); repeated || !e.visible(t, token) {
 			return corrupt("txn %v: supply lock on %q", t.id, token)
 		}
 		e.lockSupply(t, token)
@@ -356,7 +364,7 @@ func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, engines.V
 			return r.err
 		}
 		_, committed := e.metadata[token]
-		if _, repeated := t.absenceLocks[token]; repeated || committed || stopped(checkName("token", token)) {
+		if _, repeated := slices.BinarySearch(t.absenceLocks, token); repeated || committed || stopped(checkName("token", token)) {
 			return corrupt("txn %v: absence lock on %q", t.id, token)
 		}
 		e.lockAbsence(t, token)
@@ -368,21 +376,21 @@ func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, engines.V
 // equals the sum of its balance deltas there (commit asserts it).
 func (e *Engine) checkTransactionConservation(t *transaction) error {
 	sums := map[string]int64{}
-	for _, key := range slices.SortedFunc(maps.Keys(t.balanceDeltas), compareAccountKeys) {
-		sum, ok := addUnits(sums[key.token], t.balanceDeltas[key])
+	for _, entry := range t.balances {
+		sum, ok := addUnits(sums[entry.account.key.token], entry.netUnits)
 		if !ok {
-			return corrupt("txn %v: balance deltas of %q overflow", t.id, key.token)
+			return corrupt("txn %v: balance deltas of %q overflow", t.id, entry.account.key.token)
 		}
-		sums[key.token] = sum
+		sums[entry.account.key.token] = sum
 	}
-	for _, token := range slices.Sorted(maps.Keys(t.supplyDeltas)) {
-		if _, ok := sums[token]; !ok {
-			sums[token] = 0
+	for _, entry := range t.supplies {
+		if _, ok := sums[entry.token]; !ok {
+			sums[entry.token] = 0
 		}
 	}
 	for _, token := range slices.Sorted(maps.Keys(sums)) {
-		if sums[token] != t.supplyDeltas[token] {
-			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.id, t.supplyDeltas[token], token, sums[token])
+		if supply := t.supply(token).netUnits; sums[token] != supply {
+			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.id, supply, token, sums[token])
 		}
 	}
 	return nil
@@ -394,20 +402,19 @@ func (e *Engine) checkTransactionConservation(t *transaction) error {
 func (e *Engine) checkPendingBounds() error {
 	for _, key := range slices.SortedFunc(maps.Keys(e.accounts), compareAccountKeys) {
 		state := e.accounts[key]
-		committed := e.committedBalance(key)
-		if state.reservedUnits > committed {
-			return corrupt("reservations %d on %q/%q exceed balance %d", state.reservedUnits, key.token, key.account, committed)
+		if state.reservedUnits > state.committedUnits {
+			return corrupt("reservations %d on %q/%q exceed balance %d", state.reservedUnits, key.token, key.account, state.committedUnits)
 		}
-		total := committed
+		total := state.committedUnits
 		for _, txn := range state.holders {
 			var ok bool
-			if total, ok = addUnits(total, max(0, e.transactions[txn].balanceDeltas[key])); !ok {
+			if total, ok = addUnits(total, max(0, e.transactions[txn].balance(key).netUnits)); !ok {
 				return corrupt("pending credits on %q/%q overflow", key.token, key.account)
 			}
 		}
 	}
 	for _, token := range slices.Sorted(maps.Keys(e.tokens)) {
-		if _, ok := addUnits(e.committedSupply(token), e.tokens[token].positiveUnits); !ok {
+		if _, ok := addUnits(e.committedSupply(token), e.tokens[token].peakMintsUnits); !ok {
 			return corrupt("pending mints of %q overflow", token)
 		}
 	}

@@ -28,15 +28,22 @@
 //     changes and per token supply it changes. Commit adds each delta to
 //     the latest committed value; nothing is an absolute overwrite computed
 //     earlier, so concurrent credits never lose each other.
-//   - Escrow. A debit (Burn, Transfer's from) of a by T fits iff the
-//     committed balance covers the sum over unfinished transactions of
-//     their reserved debits max(0, -delta), with T's delta already lowered
-//     by a. T's own credits to the account offset its debits, so within a
-//     transaction the answer is the serial one. If it does not fit and
-//     other transactions hold deltas on the account, their fate can change
-//     the answer: Blocked(WaitForFinished) on them. Otherwise the refusal
-//     is a read of the balance: T takes a shared balance lock and the debit
-//     fails insufficient.
+//   - Escrow at the peak. Per account, a transaction also records its peak
+//     debit: the largest cumulative debit over any prefix of its
+//     operations there (max over prefixes of -net). That peak is its
+//     reservation, and its later credits never lower it: its earlier
+//     debits were answered against it, and in commit order they run
+//     before those credits. A debit (Burn, Transfer's from) of a by T fits
+//     iff the committed balance covers the other transactions'
+//     reservations plus T's peak after the debit; then every order in
+//     which the holders commit covers each of their debits. (Netting the
+//     reservation against later credits let another debit slip in and
+//     broke serializability; see
+//     engines/processor's TestResourceCreditAfterDebitShrinksEscrow.) If
+//     it does not fit and other transactions hold entries on the account,
+//     their fate can change the answer: Blocked(WaitForFinished) on them.
+//     Otherwise the refusal is a read of the balance: T takes a shared
+//     balance lock and the debit fails insufficient.
 //   - Credits (Mint, Transfer's to) never wait for other credits or debits.
 //   - Shared locks record reads: Balance takes a balance lock, Supply a
 //     supply lock, a not-found answer an absence lock on the token name.
@@ -46,11 +53,22 @@
 //     for absence locks. Locks are held until commit or abort (rule 9).
 //   - Creation is transactional: others' operations on a token being
 //     created wait for its creator to finish.
-//   - Mint keeps the supply (hence every balance) below int64: the committed
-//     supply plus T's net supply delta plus every other pending net mint
-//     plus the amount must fit; when it fits only without others' pending
-//     mints it waits for them, otherwise T takes a supply lock and the mint
-//     is refused as an overflow.
+//   - Mint keeps the supply (hence every balance) below int64, with the
+//     same peak rule: per token a transaction records its peak net mint
+//     over any prefix of its operations, and the committed supply plus
+//     every other transaction's peak plus T's new peak must fit; when it
+//     fits only without others' pending mints it waits for them, otherwise
+//     T takes a supply lock and the mint is refused as an overflow.
+//
+// # Representation
+//
+// A transaction's entries (balances, supplies, creations, locks) are small
+// sorted slices, reused across transactions. The engine caches every
+// committed balance above zero in its account records (the store's newest
+// version, updated at commit), so operations never read the store. Apply
+// decodes the common operations in place from the wire bytes, and takes
+// token and account names from the known accounts, so a transfer between
+// known accounts allocates only its amount text.
 //
 // Read (read-only snapshot) reads the versions at the snapshot with no
 // locks, and is Blocked(WaitForFinished) on every prepared transaction whose
@@ -73,8 +91,9 @@
 // # Invariants
 //
 //   - No committed balance is below zero (asserted at commit).
-//   - Per account, reserved debits never exceed the committed balance
-//     (asserted when reservations change and at commit).
+//   - Per account, the reservations (sum of peak debits) never exceed the
+//     committed balance, and each peak is at least the transaction's net
+//     debit (asserted when reservations change and at commit).
 //   - Supply equals the sum of balances: each commit changes a token's
 //     supply by exactly the sum of its balance changes (asserted at commit);
 //     Restore checks the whole equation, so tests check it through
@@ -93,13 +112,19 @@
 //
 // # Tests
 //
+// Checkpoints are version 2 ("rsc2"): entries carry net and peak; Restore
+// refuses version 1, whose netted escrow was unsound.
+//
 // A rapid property test runs interleaved transactions (operations, 1PC and
 // 2PC commits, aborts, wound-wait on Blocked, snapshot reads at random
 // timestamps, checkpoint-and-restore at random points) and checks every
 // committed transaction's outcomes against a serial model in commit order,
 // snapshot reads against the model as of the snapshot (or Blocked exactly
 // on the prepared transactions touching the read), the final state, and
-// Held() == zero. Scenario files in testdata/ show transfers that fit and
+// Held() == zero; it often credits back an account the transaction
+// debited. A second property aims at that case: one transaction debits
+// and credits an account in random order, a younger one debits it, and
+// they commit in random order. Scenario files in testdata/ show transfers that fit and
 // that do not, concurrent credits, Balance locking out debits, decimals
 // rejection, creation, and snapshot reads blocked by a prepared transfer.
 // Fuzz tests feed arbitrary operation bytes and checkpoints (raw, and

@@ -39,111 +39,6 @@ type Metadata struct {
 	Decimals int
 }
 
-// accountKey names one account of one token.
-type accountKey struct {
-	token   string
-	account string
-}
-
-func compareAccountKeys(a, b accountKey) int {
-	if a.token != b.token {
-		return compareStrings(a.token, b.token)
-	}
-	return compareStrings(a.account, b.account)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// accountState is what unfinished transactions hold on one account.
-// Invariant: not every field is empty (empty states are deleted).
-type accountState struct {
-	// holders are the transactions with a pending delta on the account,
-	// sorted, no repeats.
-	holders []engines.TxnID
-	// lockers hold a shared balance lock, sorted, no repeats.
-	lockers []engines.TxnID
-	// reservedUnits is the escrow: the sum over holders of max(0, -delta).
-	// Invariant: 0 <= reservedUnits <= the committed balance.
-	reservedUnits int64
-}
-
-// tokenState is what unfinished transactions hold on one token.
-// Invariant: not every field is empty (empty states are deleted).
-type tokenState struct {
-	// creator is the unfinished transaction creating the token, or zero.
-	creator engines.TxnID
-	// holders have a pending supply delta (mint, burn), sorted.
-	holders []engines.TxnID
-	// positiveUnits is the sum over holders of max(0, supply delta): an upper
-	// bound on what pending mints may add to the supply.
-	positiveUnits int64
-	// lockers hold a shared supply lock, sorted.
-	lockers []engines.TxnID
-	// absenceLockers read that the token does not exist, sorted.
-	absenceLockers []engines.TxnID
-}
-
-func (s *tokenState) empty() bool {
-	return s.creator.IsZero() && len(s.holders) == 0 && len(s.lockers) == 0 && len(s.absenceLockers) == 0
-}
-
-// transaction is one unfinished transaction's state here.
-type transaction struct {
-	id               engines.TxnID
-	prepared         bool
-	prepareTimestamp clock.Timestamp
-	created          map[string]Metadata // tokens it creates
-	// balanceDeltas are the net changes it makes to accounts (credits minus
-	// debits), applied to the latest committed balances at commit.
-	balanceDeltas map[accountKey]int64
-	// supplyDeltas are the net changes it makes to supplies.
-	supplyDeltas map[string]int64
-	balanceLocks map[accountKey]struct{}
-	supplyLocks  map[string]struct{}
-	absenceLocks map[string]struct{}
-}
-
-// newTransaction returns an empty transaction; its maps are allocated on
-// first write (reads of nil maps are fine).
-func newTransaction(id engines.TxnID) *transaction { return &transaction{id: id} }
-
-// sortedKeys returns m's keys sorted, without allocating for an empty map.
-func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	return slices.Sorted(maps.Keys(m))
-}
-
-// sortedAccountKeys returns m's keys sorted, without allocating for an
-// empty map.
-func sortedAccountKeys[V any](m map[accountKey]V) []accountKey {
-	if len(m) == 0 {
-		return nil
-	}
-	return slices.SortedFunc(maps.Keys(m), compareAccountKeys)
-}
-
-// createToken records that t creates token.
-func (t *transaction) createToken(token string, m Metadata) {
-	if t.created == nil {
-		t.created = map[string]Metadata{}
-	}
-	t.created[token] = m
-}
-
-func (t *transaction) writes() bool {
-	return len(t.created) > 0 || len(t.balanceDeltas) > 0 || len(t.supplyDeltas) > 0
-}
-
 // Engine is the Resource engine of one stream: fungible tokens with escrow
 // reservations. See the package documentation for its contract.
 type Engine struct {
@@ -156,8 +51,15 @@ type Engine struct {
 	// metadata caches the committed tokens (immutable once committed).
 	metadata     map[string]Metadata
 	transactions map[engines.TxnID]*transaction
-	accounts     map[accountKey]*accountState
-	tokens       map[string]*tokenState
+	// accounts caches the committed balances above zero and indexes what
+	// unfinished transactions hold per account.
+	accounts map[accountKey]*accountState
+	tokens   map[string]*tokenState
+	// freeTransactions are released records kept for reuse, at most
+	// freeTransactionsMax.
+	freeTransactions []*transaction
+	// unitsBuffer is scratch space for encoding a version (mvcc copies it).
+	unitsBuffer [8]byte
 }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -178,13 +80,13 @@ func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, at clock.Timest
 	if txn.IsZero() {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "resource: zero transaction id"))
 	}
-	op, err := decodeOperation(operationBytes)
+	op, err := e.decodeOperationInterned(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
 	}
 	t := e.transactions[txn]
 	if t == nil {
-		t = newTransaction(txn)
+		t = e.newTransaction(txn)
 		e.transactions[txn] = t
 	}
 	if t.prepared {
@@ -270,37 +172,24 @@ func (e *Engine) validateCommit(t *transaction, commitTimestamp clock.Timestamp)
 // its newest version): then nothing changes and the error is returned.
 // Requires: validateCommit passed.
 func (e *Engine) writeCommitted(t *transaction, commitTimestamp clock.Timestamp) error {
-	for _, token := range sortedKeys(t.created) {
-		e.put(t.id, metadataKey(token), encodeMetadataVersion(t.created[token]))
+	for _, created := range t.created {
+		e.put(t.id, metadataKey(created.token), encodeMetadataVersion(created.metadata))
 	}
-	// Keys sort by token first, so each token's balance deltas are a run.
-	runToken, runSum := "", int64(0)
-	for i, key := range sortedAccountKeys(t.balanceDeltas) {
-		if i > 0 && key.token != runToken {
-			e.assertConservation(t, runToken, runSum)
-			runSum = 0
+	e.checkConservation(t)
+	for _, entry := range t.balances {
+		state := entry.account
+		balance := e.balanceAfter(t, entry)
+		if state.storeKey == nil {
+			state.storeKey = balanceKey(state.key)
 		}
-		runToken = key.token
-		delta := t.balanceDeltas[key]
-		balance, ok := addUnits(e.committedBalance(key), delta)
-		assertInvariant(ok, "balance of %q/%q overflows at commit of txn %v", key.token, key.account, t.id)
-		assertInvariant(balance >= 0, "balance of %q/%q is %d < 0 at commit of txn %v", key.token, key.account, balance, t.id)
-		reserved := e.reservedByOthers(key, t)
-		assertInvariant(reserved <= balance, "reservations %d on %q/%q exceed balance %d after commit of txn %v",
-			reserved, key.token, key.account, balance, t.id)
-		e.put(t.id, balanceKey(key), encodeUnits(balance))
-		runSum, ok = addUnits(runSum, delta)
-		assertInvariant(ok, "sum of balance deltas of %q overflows in txn %v", key.token, t.id)
+		e.put(t.id, state.storeKey, e.encodeUnits(balance))
 	}
-	if len(t.balanceDeltas) > 0 {
-		e.assertConservation(t, runToken, runSum)
-	}
-	for _, token := range sortedKeys(t.supplyDeltas) {
-		delta := t.supplyDeltas[token]
-		supply, ok := addUnits(e.committedSupply(token), delta)
-		assertInvariant(ok, "supply of %q overflows at commit of txn %v", token, t.id)
-		assertInvariant(supply >= 0, "supply of %q is %d < 0 at commit of txn %v", token, supply, t.id)
-		e.put(t.id, supplyKey(token), encodeUnits(supply))
+	for _, entry := range t.supplies {
+		supply, ok := addUnits(e.committedSupply(entry.token), entry.netUnits)
+		if !ok || supply < 0 {
+			panicInvariant("supply of %q out of range at commit of txn %v", entry.token, t.id)
+		}
+		e.put(t.id, supplyKey(entry.token), e.encodeUnits(supply))
 	}
 	if err := e.store.Commit(t.id, commitTimestamp); err != nil {
 		if abortErr := e.store.Abort(t.id); abortErr != nil {
@@ -308,20 +197,60 @@ func (e *Engine) writeCommitted(t *transaction, commitTimestamp clock.Timestamp)
 		}
 		return fmt.Errorf("%w: txn %v: %v", ErrBadTimestamp, t.id, err)
 	}
-	for _, token := range sortedKeys(t.created) {
-		e.metadata[token] = t.created[token]
+	for _, entry := range t.balances {
+		entry.account.committedUnits += entry.netUnits // checked by balanceAfter
+	}
+	for _, created := range t.created {
+		e.metadata[created.token] = created.metadata
 	}
 	return nil
 }
 
-// assertConservation checks that t changes token's supply by exactly the
-// sum of its balance changes, so that supply = sum of balances survives the
-// commit. (Tokens whose supply t changes appear among its balance deltas:
-// every mint and burn also changes a balance.)
-func (e *Engine) assertConservation(t *transaction, token string, balanceSum int64) {
-	assertInvariant(balanceSum == t.supplyDeltas[token],
-		"supply delta %d of %q differs from the sum %d of its balance deltas in txn %v",
-		t.supplyDeltas[token], token, balanceSum, t.id)
+// balanceAfter is the committed balance of entry's account once t's net
+// change lands. It asserts that the balance stays within 0..int64 and
+// still covers the other transactions' reservations.
+func (e *Engine) balanceAfter(t *transaction, entry balanceEntry) int64 {
+	state := entry.account
+	balance, ok := addUnits(state.committedUnits, entry.netUnits)
+	if !ok || balance < 0 {
+		panicInvariant("balance of %q/%q out of range at commit of txn %v", state.key.token, state.key.account, t.id)
+	}
+	if reserved := state.reservedUnits - entry.peakDebitUnits; reserved > balance {
+		panicInvariant("reservations %d on %q/%q exceed balance %d after commit of txn %v",
+			reserved, state.key.token, state.key.account, balance, t.id)
+	}
+	return balance
+}
+
+// checkConservation asserts that t changes each token's supply by exactly
+// the sum of its balance changes there, so that supply = sum of balances
+// survives the commit. Balance entries sort by token first, so each
+// token's entries are a run; every token with a supply entry has balance
+// entries (every mint and burn also changes a balance).
+func (e *Engine) checkConservation(t *transaction) {
+	supplyIndex := 0
+	for start := 0; start < len(t.balances); {
+		token, sum := t.balances[start].account.key.token, int64(0)
+		end := start
+		for ; end < len(t.balances) && t.balances[end].account.key.token == token; end++ {
+			var ok bool
+			if sum, ok = addUnits(sum, t.balances[end].netUnits); !ok {
+				panicInvariant("sum of balance deltas of %q overflows in txn %v", token, t.id)
+			}
+		}
+		supplyDelta := int64(0)
+		if supplyIndex < len(t.supplies) && t.supplies[supplyIndex].token == token {
+			supplyDelta = t.supplies[supplyIndex].netUnits
+			supplyIndex++
+		}
+		if supplyDelta != sum {
+			panicInvariant("supply delta %d of %q differs from the sum %d of its balance deltas in txn %v", supplyDelta, token, sum, t.id)
+		}
+		start = end
+	}
+	if supplyIndex != len(t.supplies) {
+		panicInvariant("txn %v changes the supply of %q without changing a balance", t.id, t.supplies[supplyIndex].token)
+	}
 }
 
 func (e *Engine) put(txn engines.TxnID, key, value []byte) {
@@ -338,44 +267,6 @@ func (e *Engine) Abort(txn engines.TxnID) {
 	}
 }
 
-// release drops everything t holds and forgets t.
-func (e *Engine) release(t *transaction) {
-	for _, key := range sortedAccountKeys(t.balanceDeltas) {
-		e.setBalanceDelta(t, key, 0)
-		delete(t.balanceDeltas, key)
-		state := e.accounts[key]
-		state.holders = removeTxn(state.holders, t.id)
-		e.dropAccountIfEmpty(key)
-	}
-	for _, token := range sortedKeys(t.supplyDeltas) {
-		e.setSupplyDelta(t, token, 0)
-		delete(t.supplyDeltas, token)
-		state := e.tokens[token]
-		state.holders = removeTxn(state.holders, t.id)
-		e.dropTokenIfEmpty(token)
-	}
-	for _, key := range sortedAccountKeys(t.balanceLocks) {
-		state := e.accounts[key]
-		state.lockers = removeTxn(state.lockers, t.id)
-		e.dropAccountIfEmpty(key)
-	}
-	for _, token := range sortedKeys(t.created) {
-		e.tokens[token].creator = engines.TxnID{}
-		e.dropTokenIfEmpty(token)
-	}
-	for _, token := range sortedKeys(t.supplyLocks) {
-		state := e.tokens[token]
-		state.lockers = removeTxn(state.lockers, t.id)
-		e.dropTokenIfEmpty(token)
-	}
-	for _, token := range sortedKeys(t.absenceLocks) {
-		state := e.tokens[token]
-		state.absenceLockers = removeTxn(state.absenceLockers, t.id)
-		e.dropTokenIfEmpty(token)
-	}
-	delete(e.transactions, t.id)
-}
-
 // Held counts transactions, locks and reservations (pending deltas and
 // creations) of unfinished transactions.
 func (e *Engine) Held() engines.Held {
@@ -384,119 +275,9 @@ func (e *Engine) Held() engines.Held {
 		t := e.transactions[txn]
 		held.Transactions++
 		held.Locks += len(t.balanceLocks) + len(t.supplyLocks) + len(t.absenceLocks)
-		held.Reservations += len(t.balanceDeltas) + len(t.supplyDeltas) + len(t.created)
+		held.Reservations += len(t.balances) + len(t.supplies) + len(t.created)
 	}
 	return held
-}
-
-// State helpers.
-
-func (e *Engine) account(key accountKey) *accountState {
-	state := e.accounts[key]
-	if state == nil {
-		state = &accountState{}
-		e.accounts[key] = state
-	}
-	return state
-}
-
-func (e *Engine) token(token string) *tokenState {
-	state := e.tokens[token]
-	if state == nil {
-		state = &tokenState{}
-		e.tokens[token] = state
-	}
-	return state
-}
-
-func (e *Engine) dropAccountIfEmpty(key accountKey) {
-	state := e.accounts[key]
-	if len(state.holders) == 0 && len(state.lockers) == 0 {
-		assertInvariant(state.reservedUnits == 0, "account %q/%q has no holders but %d reserved", key.token, key.account, state.reservedUnits)
-		delete(e.accounts, key)
-	}
-}
-
-func (e *Engine) dropTokenIfEmpty(token string) {
-	state := e.tokens[token]
-	if state.empty() {
-		assertInvariant(state.positiveUnits == 0, "token %q has no holders but %d pending mints", token, state.positiveUnits)
-		delete(e.tokens, token)
-	}
-}
-
-// setBalanceDelta sets t's net delta on key, keeping the escrow sum and the
-// holder list in step. The caller removes the holder when t finishes.
-func (e *Engine) setBalanceDelta(t *transaction, key accountKey, delta int64) {
-	state := e.account(key)
-	old, known := t.balanceDeltas[key]
-	if t.balanceDeltas == nil {
-		t.balanceDeltas = map[accountKey]int64{}
-	}
-	state.reservedUnits += max(0, -delta) - max(0, -old)
-	assertInvariant(state.reservedUnits >= 0, "reservations on %q/%q below zero", key.token, key.account)
-	t.balanceDeltas[key] = delta
-	if !known {
-		state.holders = insertTxn(state.holders, t.id)
-	}
-}
-
-// setSupplyDelta sets t's net supply delta on token, keeping the pending
-// mint bound and the holder list in step.
-func (e *Engine) setSupplyDelta(t *transaction, token string, delta int64) {
-	state := e.token(token)
-	old, known := t.supplyDeltas[token]
-	if t.supplyDeltas == nil {
-		t.supplyDeltas = map[string]int64{}
-	}
-	state.positiveUnits += max(0, delta) - max(0, old)
-	assertInvariant(state.positiveUnits >= 0, "pending mints of %q below zero", token)
-	t.supplyDeltas[token] = delta
-	if !known {
-		state.holders = insertTxn(state.holders, t.id)
-	}
-}
-
-func (e *Engine) lockBalance(t *transaction, key accountKey) {
-	if _, ok := t.balanceLocks[key]; !ok {
-		if t.balanceLocks == nil {
-			t.balanceLocks = map[accountKey]struct{}{}
-		}
-		t.balanceLocks[key] = struct{}{}
-		state := e.account(key)
-		state.lockers = insertTxn(state.lockers, t.id)
-	}
-}
-
-func (e *Engine) lockSupply(t *transaction, token string) {
-	if _, ok := t.supplyLocks[token]; !ok {
-		if t.supplyLocks == nil {
-			t.supplyLocks = map[string]struct{}{}
-		}
-		t.supplyLocks[token] = struct{}{}
-		state := e.token(token)
-		state.lockers = insertTxn(state.lockers, t.id)
-	}
-}
-
-func (e *Engine) lockAbsence(t *transaction, token string) {
-	if _, ok := t.absenceLocks[token]; !ok {
-		if t.absenceLocks == nil {
-			t.absenceLocks = map[string]struct{}{}
-		}
-		t.absenceLocks[token] = struct{}{}
-		state := e.token(token)
-		state.absenceLockers = insertTxn(state.absenceLockers, t.id)
-	}
-}
-
-// reservedByOthers is the escrow on key held by transactions other than t.
-func (e *Engine) reservedByOthers(key accountKey, t *transaction) int64 {
-	state := e.accounts[key]
-	if state == nil {
-		return 0
-	}
-	return state.reservedUnits - max(0, -t.balanceDeltas[key])
 }
 
 // Committed state.
@@ -508,6 +289,13 @@ func balanceKey(key accountKey) []byte {
 }
 
 func encodeUnits(units int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(units)) }
+
+// encodeUnits encodes units into the engine's scratch buffer, valid until
+// the next call (mvcc copies what it stores).
+func (e *Engine) encodeUnits(units int64) []byte {
+	binary.BigEndian.PutUint64(e.unitsBuffer[:], uint64(units))
+	return e.unitsBuffer[:]
+}
 
 func decodeUnits(data []byte) (int64, error) {
 	if len(data) != 8 {
@@ -555,15 +343,11 @@ func (e *Engine) readUnits(key []byte, snapshot clock.Timestamp) (int64, error) 
 	return decodeUnits(data)
 }
 
-func (e *Engine) committedBalance(key accountKey) int64 {
-	units, err := e.readUnits(balanceKey(key), mvcc.MaxTimestamp)
-	assertInvariant(err == nil, "committed balance of %q/%q unreadable: %v", key.token, key.account, err)
-	return units
-}
-
 func (e *Engine) committedSupply(token string) int64 {
 	units, err := e.readUnits(supplyKey(token), mvcc.MaxTimestamp)
-	assertInvariant(err == nil, "committed supply of %q unreadable: %v", token, err)
+	if err != nil {
+		panicInvariant("committed supply of %q unreadable: %v", token, err)
+	}
 	return units
 }
 
@@ -572,39 +356,3 @@ func (e *Engine) committedSupply(token string) int64 {
 func mvccRead(snapshot clock.Timestamp) mvcc.ReadOptions { return mvcc.ReadOptions{At: snapshot} }
 
 func validWriteTimestamp(t clock.Timestamp) bool { return !t.IsZero() && t != mvcc.MaxTimestamp }
-
-func assertInvariant(ok bool, format string, args ...any) {
-	if !ok {
-		panic("resource: invariant broken: " + fmt.Sprintf(format, args...))
-	}
-}
-
-// insertTxn adds txn to the sorted list, keeping it sorted without repeats.
-func insertTxn(list []engines.TxnID, txn engines.TxnID) []engines.TxnID {
-	index, found := slices.BinarySearchFunc(list, txn, engines.TxnID.Compare)
-	if found {
-		return list
-	}
-	return slices.Insert(list, index, txn)
-}
-
-func removeTxn(list []engines.TxnID, txn engines.TxnID) []engines.TxnID {
-	index, found := slices.BinarySearchFunc(list, txn, engines.TxnID.Compare)
-	if !found {
-		return list
-	}
-	return slices.Delete(list, index, index+1)
-}
-
-// others returns the transactions of lists other than self.
-func others(self engines.TxnID, lists ...[]engines.TxnID) []engines.TxnID {
-	var found []engines.TxnID
-	for _, list := range lists {
-		for _, txn := range list {
-			if txn != self {
-				found = append(found, txn)
-			}
-		}
-	}
-	return found
-}

@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
@@ -149,9 +150,108 @@ func decodeArguments(kind operationKind, value engines.Value) (operation, error)
 	return o, nil
 }
 
+// In-place decoding. Apply and Read decode the common operations (all but
+// create) straight from the wire bytes, without building engines.Value
+// lists; anything that is not in the exact canonical shape falls back to
+// decodeOperation, which accepts or explains it.
+
+// valueTagString and valueTagList are the value encoding's tags, taken
+// from the codec itself.
+var (
+	valueTagString = engines.AppendValue(nil, engines.String(""))[0]
+	valueTagList   = engines.AppendValue(nil, engines.List())[0]
+)
+
+// operationArgumentsMax is the largest operationArgumentCounts entry.
+const operationArgumentsMax = 4
+
+// operationView is an operation decoded in place: arguments alias the
+// operation bytes, in wire order.
+type operationView struct {
+	kind      operationKind
+	arguments [operationArgumentsMax][]byte
+}
+
+// scanOperation decodes data in place when it is a canonical list of
+// strings naming an operation other than create with the right number of
+// arguments; ok is false otherwise.
+func scanOperation(data []byte) (view operationView, ok bool) {
+	scanner := byteScanner{data: data}
+	if !scanner.tag(valueTagList) {
+		return operationView{}, false
+	}
+	count, ok := scanner.uvarint()
+	name, nameOK := scanner.text()
+	if !ok || !nameOK {
+		return operationView{}, false
+	}
+	view.kind = operationKindNamedBytes(name)
+	if view.kind == 0 || view.kind == operationCreate || count != uint64(1+operationArgumentCounts[view.kind]) {
+		return operationView{}, false
+	}
+	for i := range operationArgumentCounts[view.kind] {
+		if view.arguments[i], ok = scanner.text(); !ok {
+			return operationView{}, false
+		}
+	}
+	return view, scanner.position == len(data)
+}
+
+func operationKindNamedBytes(name []byte) operationKind {
+	for kind := operationCreate; kind < operationKindEnd; kind++ {
+		if operationNames[kind] == string(name) {
+			return kind
+		}
+	}
+	return 0
+}
+
+// byteScanner reads canonical value encodings in place.
+// Invariant: position <= len(data).
+type byteScanner struct {
+	data     []byte
+	position int
+}
+
+func (s *byteScanner) tag(want byte) bool {
+	if s.position < len(s.data) && s.data[s.position] == want {
+		s.position++
+		return true
+	}
+	return false
+}
+
+// uvarint reads a minimal uvarint.
+func (s *byteScanner) uvarint() (uint64, bool) {
+	number, width := binary.Uvarint(s.data[s.position:])
+	if width <= 0 || (width > 1 && s.data[s.position+width-1] == 0) {
+		return 0, false
+	}
+	s.position += width
+	return number, true
+}
+
+// text reads a String value.
+func (s *byteScanner) text() ([]byte, bool) {
+	if !s.tag(valueTagString) {
+		return nil, false
+	}
+	length, ok := s.uvarint()
+	if !ok || length > uint64(len(s.data)-s.position) {
+		return nil, false
+	}
+	text := s.data[s.position : s.position+int(length)]
+	s.position += int(length)
+	return text, true
+}
+
 // Results.
 
-func encodeNullResult() []byte { return engines.AppendValue(nil, engines.Null()) }
+// nullResult is the encoded Null answer, shared: its capacity is its
+// length, so an append by a caller copies it.
+var nullResult = engines.AppendValue(nil, engines.Null())[:1:1]
+
+func encodeNullResult() []byte { return nullResult }
 
 func encodeAmountResult(a Amount) []byte {
 	return engines.AppendValue(nil, engines.String(a.String()))

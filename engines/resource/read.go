@@ -12,18 +12,18 @@ import (
 // account (balance) or on the supply (supply). Unprepared transactions are
 // ignored: they will commit above every snapshot already served.
 func (e *Engine) Read(operationBytes []byte, snapshot clock.Timestamp) engines.Outcome {
-	op, err := decodeOperation(operationBytes)
+	op, err := e.decodeOperationInterned(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
 	}
 	if op.kind.writes() {
 		return refuse(engines.CodeReadOnly, "resource: %s in a read-only snapshot read", op.kind)
 	}
-	if o := checkNames("token", op.token); stopped(o) {
+	if o := checkName("token", op.token); stopped(o) {
 		return o
 	}
 	if op.kind == operationBalance {
-		if o := checkNames("account", op.account); stopped(o) {
+		if o := checkName("account", op.account); stopped(o) {
 			return o
 		}
 	}
