@@ -120,6 +120,11 @@ func (e Entry) Encode() []byte {
 
 // DecodeEntry decodes an entry written by AppendBinary. Arbitrary input
 // returns an error, never a panic.
+//
+// The entry's Operation aliases data (it is not copied: this runs once per
+// applied log entry). Log payloads are immutable once appended, so this is
+// safe as long as the caller does not modify data while the entry, or an
+// operation taken from it, is in use.
 func DecodeEntry(data []byte) (Entry, error) {
 	r := wireReader{data: data}
 	var e Entry
@@ -133,7 +138,7 @@ func DecodeEntry(data []byte) (Entry, error) {
 	e.Request.Sequence = r.uvarint()
 	e.ReplyTo = Address(r.uvarint())
 	e.Sequence = uint32(r.uvarintMax(1<<32 - 1))
-	e.Operation = r.bytes()
+	e.Operation = r.bytesAliased()
 	count := r.uvarintMax(entryParticipantsMax)
 	for range count {
 		stream := string(r.bytes())
@@ -226,6 +231,22 @@ func (r *wireReader) bytes() []byte {
 	}
 	out := make([]byte, n)
 	copy(out, r.data)
+	r.data = r.data[n:]
+	return out
+}
+
+// bytesAliased is bytes without the copy: the result aliases the input
+// (capped, so that appending to it cannot overwrite what follows).
+func (r *wireReader) bytesAliased() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.data)) {
+		r.fail("length %d with %d bytes left", n, len(r.data))
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	out := r.data[:n:n]
 	r.data = r.data[n:]
 	return out
 }

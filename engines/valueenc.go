@@ -271,3 +271,138 @@ func (d *valueDecoder) mapEntries(depth int) (Value, error) {
 	}
 	return Value{kind: KindMap, bits: uint64(1) + itemsDepth(items), items: items}, nil
 }
+
+// Reading encodings without building values. Engines decode an operation
+// on every applied log entry; these let their fast paths pick an encoded
+// list apart without allocating. Each accepts exactly what DecodeValue
+// accepts, so a fast path that falls back to DecodeValue on any error
+// behaves as if it had decoded.
+
+// AppendListElements splits src, which must hold exactly one List
+// encoding, into its elements' encodings, appended to dst. The elements
+// alias src. Every element is checked as DecodeValue would check it (as a
+// list element, for the nesting depth).
+func AppendListElements(dst [][]byte, src []byte) ([][]byte, error) {
+	decoder := valueDecoder{src: src}
+	if decoder.remaining() == 0 || src[0] != valueTagList {
+		return dst, decoder.fail("want a list")
+	}
+	decoder.position++
+	count, err := decoder.count("elements", 1)
+	if err != nil {
+		return dst, err
+	}
+	for range count {
+		start := decoder.position
+		if err := decoder.skip(1); err != nil {
+			return dst, err
+		}
+		dst = append(dst, src[start:decoder.position:decoder.position])
+	}
+	if decoder.remaining() > 0 {
+		return dst, decoder.fail("%d trailing bytes", decoder.remaining())
+	}
+	return dst, nil
+}
+
+// EncodedText returns the kind and content of a String or Bytes value
+// encoding, aliasing encoded; ok is false for any other bytes.
+func EncodedText(encoded []byte) (kind Kind, text []byte, ok bool) {
+	if len(encoded) == 0 || (encoded[0] != valueTagString && encoded[0] != valueTagBytes) {
+		return 0, nil, false
+	}
+	decoder := valueDecoder{src: encoded, position: 1}
+	length, err := decoder.count("bytes", 1)
+	if err != nil || decoder.remaining() != length {
+		return 0, nil, false
+	}
+	kind = KindString
+	if encoded[0] == valueTagBytes {
+		kind = KindBytes
+	}
+	return kind, encoded[decoder.position:], true
+}
+
+// skip checks one value encoding as value(depth) would and moves past it,
+// building nothing.
+func (d *valueDecoder) skip(depth int) error {
+	if d.remaining() == 0 {
+		return d.fail("truncated: want a tag")
+	}
+	tag := d.src[d.position]
+	d.position++
+	switch tag {
+	case valueTagNull, valueTagFalse, valueTagTrue:
+		return nil
+	case valueTagInt:
+		_, err := d.uvarint()
+		return err
+	case valueTagFloat:
+		_, err := d.float()
+		return err
+	case valueTagString, valueTagBytes:
+		_, err := d.skipText()
+		return err
+	case valueTagList:
+		return d.skipList(depth + 1)
+	case valueTagMap:
+		return d.skipMap(depth + 1)
+	}
+	d.position--
+	return d.fail("unknown tag 0x%02x", tag)
+}
+
+// skipText moves past a length-prefixed text and returns it, aliasing src.
+func (d *valueDecoder) skipText() ([]byte, error) {
+	length, err := d.count("bytes", 1)
+	if err != nil {
+		return nil, err
+	}
+	text := d.src[d.position : d.position+length]
+	d.position += length
+	return text, nil
+}
+
+func (d *valueDecoder) skipList(depth int) error {
+	if depth > NestingDepthMax {
+		return fmt.Errorf("%w: at byte %d: deeper than %d", ErrNestingTooDeep, d.position-1, NestingDepthMax)
+	}
+	count, err := d.count("elements", 1)
+	if err != nil {
+		return err
+	}
+	for range count {
+		if err := d.skip(depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *valueDecoder) skipMap(depth int) error {
+	if depth > NestingDepthMax {
+		return fmt.Errorf("%w: at byte %d: deeper than %d", ErrNestingTooDeep, d.position-1, NestingDepthMax)
+	}
+	const entryBytesMin = 2 // a key length and a value tag
+	count, err := d.count("entries", entryBytesMin)
+	if err != nil {
+		return err
+	}
+	var previousKey []byte
+	for i := range count {
+		keyStart := d.position
+		key, err := d.skipText()
+		if err != nil {
+			return err
+		}
+		if i > 0 && string(previousKey) >= string(key) {
+			d.position = keyStart
+			return d.fail("map key %q not after the previous key", key)
+		}
+		previousKey = key
+		if err := d.skip(depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}

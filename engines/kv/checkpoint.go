@@ -76,8 +76,8 @@ func appendTransaction(out []byte, id engines.TxnID, record *transaction) []byte
 	}
 	out = record.prepareTimestamp.AppendKey(out)
 	out = append(out, boolByte(record.wrote))
-	out = appendStrings(out, slices.Sorted(maps.Keys(record.sharedKeys)))
-	out = appendStrings(out, slices.Sorted(maps.Keys(record.exclusiveKeys)))
+	out = appendStrings(out, record.sharedKeys.sorted())
+	out = appendStrings(out, record.exclusiveKeys.sorted())
 	spans := slices.SortedFunc(maps.Keys(record.ranges), compareSpan)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(spans)))
 	for _, span := range spans {
@@ -221,14 +221,14 @@ func restoreRecord(d *decoder, id engines.TxnID) (*transaction, error) {
 // restoreLocks enters a restored transaction's locks in the lock table,
 // refusing any that conflicts with a lock restored before.
 func (e *Engine) restoreLocks(id engines.TxnID, record *transaction) error {
-	for _, key := range slices.Sorted(maps.Keys(record.exclusiveKeys)) {
+	for _, key := range record.exclusiveKeys.sorted() {
 		if blockers := e.locks.exclusiveBlockers(id, key); len(blockers) > 0 {
 			return corrupt("transaction %v: exclusive lock on %q conflicts with %v", id, key, blockers)
 		}
 		e.locks.addExclusive(id, key)
 	}
-	for _, key := range slices.Sorted(maps.Keys(record.sharedKeys)) {
-		if _, both := record.exclusiveKeys[key]; both {
+	for _, key := range record.sharedKeys.sorted() {
+		if record.exclusiveKeys.has(key) {
 			return corrupt("transaction %v: both a shared and an exclusive lock on %q", id, key)
 		}
 		if blockers := e.locks.sharedBlockers(id, key); len(blockers) > 0 {
@@ -320,9 +320,9 @@ func (d *decoder) string() string {
 }
 
 // keySet reads strictly ascending keys; an empty set is nil.
-func (d *decoder) keySet() map[string]struct{} {
+func (d *decoder) keySet() keySet {
 	count := d.count(stringEncodedLenMin)
-	var set map[string]struct{}
+	var set keySet
 	previous := ""
 	for index := uint64(0); index < count && d.err == nil; index++ {
 		offset := d.offset
@@ -330,10 +330,8 @@ func (d *decoder) keySet() map[string]struct{} {
 		if index > 0 && key <= previous && d.err == nil {
 			d.err = corrupt("key %q at offset %d out of order", key, offset)
 		}
-		if set == nil {
-			set = map[string]struct{}{}
-		}
-		set[key], previous = struct{}{}, key
+		set.add(key)
+		previous = key
 	}
 	return set
 }

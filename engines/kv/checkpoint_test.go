@@ -79,12 +79,13 @@ func TestRestoreRejectsCorruption(t *testing.T) {
 	}{
 		{"conflicting exclusive locks", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].exclusiveKeys = map[string]struct{}{"b": {}}
+			e.transactions[txnID(2)].exclusiveKeys = keySet{}
+			e.transactions[txnID(2)].exclusiveKeys.add("b")
 			return e
 		}},
 		{"shared lock under another's exclusive lock", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].sharedKeys["b"] = struct{}{}
+			e.transactions[txnID(2)].sharedKeys.add("b")
 			return e
 		}},
 		{"range over another's exclusive lock", func() *Engine {

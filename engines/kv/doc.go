@@ -90,5 +90,11 @@
 // exclusive conflicts with upgrades, read-your-writes in scans, snapshot
 // reads blocked by a prepared write, and the transaction lifecycle. Fuzz
 // tests feed arbitrary bytes to DecodeOperation, Apply, Read and Restore.
+// Get, Put and Delete are read by a fast path (decodePointOperation: no
+// Value list, key and value aliasing the operation bytes) that falls back
+// to DecodeOperation on anything else; rapid properties check that it
+// accepts only what DecodeOperation accepts, with the same meaning, on
+// valid, reshaped and corrupted encodings, that engines.AppendListElements
+// accepts exactly what DecodeValue does, and keySet against a map.
 // Benchmarks measure autocommit Put and snapshot Get on the engine alone.
 package kv

@@ -44,6 +44,7 @@ type Engine struct {
 	// transactions holds every Active or Prepared transaction, from its
 	// first Apply to its Commit or Abort.
 	transactions map[engines.TxnID]*transaction
+	records      transactionRecords
 	// lockCount is the number of locks held, summed over transactions.
 	// Invariant: it equals the sum of every record's lockCount().
 	lockCount int
@@ -58,13 +59,34 @@ type transaction struct {
 	wrote bool
 	// The locks held, to release at the end. A key is in at most one of
 	// sharedKeys and exclusiveKeys (an upgrade moves it).
-	sharedKeys    map[string]struct{}
-	exclusiveKeys map[string]struct{}
+	sharedKeys    keySet
+	exclusiveKeys keySet
 	ranges        map[keySpan]struct{}
 }
 
 func (t *transaction) lockCount() int {
-	return len(t.sharedKeys) + len(t.exclusiveKeys) + len(t.ranges)
+	return t.sharedKeys.len() + t.exclusiveKeys.len() + len(t.ranges)
+}
+
+// transactionRecordBlockLen is how many transaction records one allocation
+// makes.
+const transactionRecordBlockLen = 64
+
+// transactionRecords hands out zeroed records carved from blocks: one
+// allocation per transactionRecordBlockLen transactions. A record is never
+// handed out twice (no free list), so reuse cannot leak state between
+// transactions; a block stays in memory while any of its records lives.
+type transactionRecords struct {
+	block []transaction
+}
+
+func (r *transactionRecords) next() *transaction {
+	if len(r.block) == 0 {
+		r.block = make([]transaction, transactionRecordBlockLen)
+	}
+	record := &r.block[0]
+	r.block = r.block[1:]
+	return record
 }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -91,6 +113,16 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 	if record.prepared {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: transaction %v is prepared and takes no more operations", txn))
 	}
+	if point, ok := decodePointOperation(operation); ok {
+		switch point.kind {
+		case OperationGet:
+			return e.applyGet(txn, record, string(point.key))
+		case OperationPut:
+			return e.applyPut(txn, record, point.key, point.value)
+		default:
+			return e.applyDelete(txn, record, point.key)
+		}
+	}
 	op, err := DecodeOperation(operation)
 	if err != nil {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "%v", err))
@@ -99,9 +131,9 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 	case OperationGet:
 		return e.applyGet(txn, record, op.Key)
 	case OperationPut:
-		return e.applyPut(txn, record, op.Key, op.Value)
+		return e.applyPut(txn, record, []byte(op.Key), engines.AppendValue(nil, op.Value))
 	case OperationDelete:
-		return e.applyDelete(txn, record, op.Key)
+		return e.applyDelete(txn, record, []byte(op.Key))
 	default:
 		return e.applyScan(txn, record, op)
 	}
@@ -112,7 +144,7 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 func (e *Engine) begin(txn engines.TxnID) *transaction {
 	record, ok := e.transactions[txn]
 	if !ok {
-		record = &transaction{}
+		record = e.records.next()
 		e.transactions[txn] = record
 	}
 	return record
@@ -122,18 +154,19 @@ func (e *Engine) applyGet(txn engines.TxnID, record *transaction, key string) en
 	if blockers := e.lockShared(txn, record, key); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	return e.get(key, mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
+	return e.get([]byte(key), mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
 }
 
-func (e *Engine) applyPut(txn engines.TxnID, record *transaction, key string, value engines.Value) engines.Outcome {
-	encoded := engines.AppendValue(nil, value)
+// applyPut writes encoded, a value encoding, at key. Neither is kept: the
+// store copies them (they may alias the operation bytes).
+func (e *Engine) applyPut(txn engines.TxnID, record *transaction, key, encoded []byte) engines.Outcome {
 	if len(encoded) > mvcc.ValueLenMax {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: value of key %q is %d bytes, longer than %d", key, len(encoded), mvcc.ValueLenMax))
 	}
 	if blockers := e.lockExclusive(txn, record, key); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	if err := e.store.Put(txn, []byte(key), encoded); err != nil {
+	if err := e.store.Put(txn, key, encoded); err != nil {
 		panic(fmt.Sprintf("kv: invariant broken: put of %q by active txn %v refused by the store: %v", key, txn, err))
 	}
 	record.wrote = true
@@ -143,16 +176,16 @@ func (e *Engine) applyPut(txn engines.TxnID, record *transaction, key string, va
 // applyDelete reports whether the key existed. Deleting an absent key
 // writes nothing but keeps the exclusive lock: the answer "absent" must
 // stay true until the transaction ends.
-func (e *Engine) applyDelete(txn engines.TxnID, record *transaction, key string) engines.Outcome {
+func (e *Engine) applyDelete(txn engines.TxnID, record *transaction, key []byte) engines.Outcome {
 	if blockers := e.lockExclusive(txn, record, key); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	_, found, err := e.store.Get([]byte(key), mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
+	_, found, err := e.store.Get(key, mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
 	if err != nil {
 		panic(fmt.Sprintf("kv: invariant broken: locked read of %q by txn %v failed: %v", key, txn, err))
 	}
 	if found {
-		if err := e.store.Delete(txn, []byte(key)); err != nil {
+		if err := e.store.Delete(txn, key); err != nil {
 			panic(fmt.Sprintf("kv: invariant broken: delete of %q by active txn %v refused by the store: %v", key, txn, err))
 		}
 		record.wrote = true
@@ -174,44 +207,37 @@ func (e *Engine) applyScan(txn engines.TxnID, record *transaction, op Operation)
 // lockShared takes a shared lock on key for txn, unless txn holds a lock
 // on it already; it returns the blockers instead when others conflict.
 func (e *Engine) lockShared(txn engines.TxnID, record *transaction, key string) []engines.TxnID {
-	if _, held := record.exclusiveKeys[key]; held {
-		return nil
-	}
-	if _, held := record.sharedKeys[key]; held {
+	if record.exclusiveKeys.has(key) || record.sharedKeys.has(key) {
 		return nil
 	}
 	if blockers := e.locks.sharedBlockers(txn, key); len(blockers) > 0 {
 		return blockers
 	}
 	e.locks.addShared(txn, key)
-	if record.sharedKeys == nil {
-		record.sharedKeys = map[string]struct{}{}
-	}
-	record.sharedKeys[key] = struct{}{}
+	record.sharedKeys.add(key)
 	e.lockCount++
 	return nil
 }
 
 // lockExclusive takes an exclusive lock on key for txn, upgrading txn's
 // shared lock when it holds one; it returns the blockers instead when
-// others conflict.
-func (e *Engine) lockExclusive(txn engines.TxnID, record *transaction, key string) []engines.TxnID {
-	if _, held := record.exclusiveKeys[key]; held {
+// others conflict. The key comes as bytes: it is copied to a string only
+// when a new lock keeps it.
+func (e *Engine) lockExclusive(txn engines.TxnID, record *transaction, keyBytes []byte) []engines.TxnID {
+	if record.exclusiveKeys.has(string(keyBytes)) {
 		return nil
 	}
+	key := string(keyBytes)
 	if blockers := e.locks.exclusiveBlockers(txn, key); len(blockers) > 0 {
 		return blockers
 	}
-	if _, held := record.sharedKeys[key]; held {
+	if record.sharedKeys.has(key) {
 		e.locks.removeShared(txn, key)
-		delete(record.sharedKeys, key)
+		record.sharedKeys.remove(key)
 		e.lockCount--
 	}
 	e.locks.addExclusive(txn, key)
-	if record.exclusiveKeys == nil {
-		record.exclusiveKeys = map[string]struct{}{}
-	}
-	record.exclusiveKeys[key] = struct{}{}
+	record.exclusiveKeys.add(key)
 	e.lockCount++
 	return nil
 }
@@ -237,13 +263,16 @@ func (e *Engine) lockRange(txn engines.TxnID, record *transaction, span keySpan)
 
 // Read runs a Get, Scan or ScanPrefix at snapshot, without locks.
 func (e *Engine) Read(operation []byte, snapshot clock.Timestamp) engines.Outcome {
+	if point, ok := decodePointOperation(operation); ok && point.kind == OperationGet {
+		return e.get(point.key, mvcc.ReadOptions{At: snapshot})
+	}
 	op, err := DecodeOperation(operation)
 	if err != nil {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "%v", err))
 	}
 	switch op.Kind {
 	case OperationGet:
-		return e.get(op.Key, mvcc.ReadOptions{At: snapshot})
+		return e.get([]byte(op.Key), mvcc.ReadOptions{At: snapshot})
 	case OperationScan, OperationScanPrefix:
 		span := op.span()
 		if span.empty() {
@@ -256,8 +285,8 @@ func (e *Engine) Read(operation []byte, snapshot clock.Timestamp) engines.Outcom
 }
 
 // get reads one key; the result is [] when absent, [value] when present.
-func (e *Engine) get(key string, options mvcc.ReadOptions) engines.Outcome {
-	raw, found, err := e.store.Get([]byte(key), options)
+func (e *Engine) get(key []byte, options mvcc.ReadOptions) engines.Outcome {
+	raw, found, err := e.store.Get(key, options)
 	if err != nil {
 		return readFailure(err, options.Txn)
 	}
@@ -266,7 +295,7 @@ func (e *Engine) get(key string, options mvcc.ReadOptions) engines.Outcome {
 	}
 	value, err := engines.DecodeValue(raw)
 	if err != nil {
-		return undecodable(key, err)
+		return undecodable(string(key), err)
 	}
 	return engines.Done(engines.AppendValue(nil, engines.List(value)))
 }
@@ -388,12 +417,8 @@ func (e *Engine) Abort(txn engines.TxnID) {
 func (e *Engine) finish(txn engines.TxnID, record *transaction) {
 	// Each key's lock is released on its own, so the order cannot reach
 	// the state; skipping the sort saves allocations on every commit.
-	for key := range record.sharedKeys { //proven:allow map-order: independent per-key releases
-		e.locks.removeShared(txn, key)
-	}
-	for key := range record.exclusiveKeys { //proven:allow map-order: independent per-key releases
-		e.locks.removeExclusive(txn, key)
-	}
+	record.sharedKeys.each(func(key string) { e.locks.removeShared(txn, key) })
+	record.exclusiveKeys.each(func(key string) { e.locks.removeExclusive(txn, key) })
 	if len(record.ranges) > 0 {
 		for _, span := range slices.SortedFunc(maps.Keys(record.ranges), compareSpan) {
 			e.locks.removeRange(txn, span)

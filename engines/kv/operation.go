@@ -254,3 +254,55 @@ func prefixSpan(prefix string) keySpan {
 	}
 	return keySpan{start: prefix, unbounded: true}
 }
+
+// pointOperation is a Get, Put or Delete read straight from its encoding,
+// for the hot path: DecodeOperation builds an engines.Value list and
+// copies every field, this builds nothing.
+type pointOperation struct {
+	kind OperationKind
+	// key aliases the operation bytes.
+	key []byte
+	// value is a Put's value encoding, aliasing the operation bytes. The
+	// encoding is canonical, so it equals what DecodeOperation's Value
+	// encodes to.
+	value []byte
+}
+
+// decodePointOperation reads a Get, Put or Delete in its canonical
+// encoding. It reports false for anything else, valid or not: the caller
+// then uses DecodeOperation, which also words the errors. Whatever it
+// accepts, DecodeOperation accepts with the same meaning.
+func decodePointOperation(data []byte) (pointOperation, bool) {
+	var elementArray [3][]byte
+	elements, err := engines.AppendListElements(elementArray[:0], data)
+	if err != nil || len(elements) < 2 {
+		return pointOperation{}, false
+	}
+	nameKind, name, ok := engines.EncodedText(elements[0])
+	if !ok || nameKind != engines.KindString {
+		return pointOperation{}, false
+	}
+	var operation pointOperation
+	switch string(name) {
+	case "get":
+		operation.kind = OperationGet
+	case "put":
+		operation.kind = OperationPut
+	case "delete":
+		operation.kind = OperationDelete
+	default:
+		return pointOperation{}, false
+	}
+	if len(elements) != operationArity[operation.kind] {
+		return pointOperation{}, false
+	}
+	keyKind, key, ok := engines.EncodedText(elements[1])
+	if !ok || keyKind != engines.KindBytes || len(key) > mvcc.KeyLenMax {
+		return pointOperation{}, false
+	}
+	operation.key = key
+	if operation.kind == OperationPut {
+		operation.value = elements[2]
+	}
+	return operation, true
+}

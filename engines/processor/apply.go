@@ -91,7 +91,8 @@ func (p *Processor) applyOperation(entry engines.Entry, position uint64, now clo
 		return
 	}
 	if t == nil {
-		t = &txnState{id: entry.Txn, status: txnActive, deadlineNanos: entry.DeadlineNanos,
+		t = p.txnRecords.next()
+		*t = txnState{id: entry.Txn, status: txnActive, deadlineNanos: entry.DeadlineNanos,
 			replyTo: entry.ReplyTo, startPosition: position}
 		p.txns[entry.Txn] = t
 		p.watchDeadline(t)
@@ -105,8 +106,8 @@ func (p *Processor) applyOperation(entry engines.Entry, position uint64, now clo
 			fmt.Sprintf("operation on a %s transaction", t.status))
 		return
 	case entry.Sequence != 0 && entry.Sequence <= t.lastSequence:
-		if entry.Sequence == t.lastSequence && t.lastReply != nil {
-			p.send(t.replyTo, *t.lastReply)
+		if entry.Sequence == t.lastSequence && t.hasLastReply {
+			p.send(t.replyTo, t.lastReply)
 		}
 		return // a duplicate: answered, or deferred and answered later
 	case p.hasDeferred(t.id):
@@ -116,23 +117,25 @@ func (p *Processor) applyOperation(entry engines.Entry, position uint64, now clo
 	}
 	t.lastSequence = entry.Sequence
 	t.replyTo = entry.ReplyTo
-	p.run(&deferredOperation{entry: entry, position: position, stamp: now})
+	p.run(deferredOperation{entry: entry, position: position, stamp: now})
 }
 
 // run applies an operation and handles its outcome: reply, or wound-wait
-// and deferral.
-func (p *Processor) run(op *deferredOperation) {
+// and deferral. The operation comes by value: only a deferred one is
+// moved to the heap.
+func (p *Processor) run(op deferredOperation) {
 	t := p.txns[op.entry.Txn]
 	for {
 		outcome := p.engine.Apply(op.entry.Txn, op.entry.Operation, op.stamp)
 		if outcome.Status != engines.StatusBlocked {
-			p.complete(t, op, outcome)
+			p.complete(t, &op, outcome)
 			return
 		}
 		if !p.wound(t, outcome.Blockers) {
-			op.blockers = outcome.Blockers
-			op.waitFor = outcome.WaitFor
-			p.deferOperation(op)
+			deferred := op
+			deferred.blockers = outcome.Blockers
+			deferred.waitFor = outcome.WaitFor
+			p.deferOperation(&deferred)
 			return
 		}
 		// Some blockers were wounded; try again (each pass wounds at
@@ -172,7 +175,7 @@ func (p *Processor) complete(t *txnState, op *deferredOperation, outcome engines
 			p.abort(t, reply.Code, reply.Error)
 		}
 	}
-	t.lastReply = &reply
+	t.lastReply, t.hasLastReply = reply, true
 	p.send(t.replyTo, reply)
 }
 
@@ -285,16 +288,25 @@ func (p *Processor) applyOnePhase(entry engines.Entry, position uint64, now cloc
 }
 
 // commitOnePhase commits an active transaction without a prepare entry, at
-// a timestamp chosen as a prepare timestamp would be. It prepares in the
-// engine first, so that snapshot reads wait for it while its commit is
-// pending.
+// a timestamp chosen as a prepare timestamp would be. When the commit must
+// wait in pendingCommits it prepares in the engine first, so that snapshot
+// reads wait for it meanwhile. Otherwise the engine commits straight after
+// Apply (the engine contract allows it) and skips the prepare's work: the
+// commit timestamp is above every timestamp given on the stream, so with
+// no pending commit and no prepared transaction nothing can hold it back.
 func (p *Processor) commitOnePhase(t *txnState) clock.Timestamp {
 	commitTimestamp := p.prepareTimestamp(p.now)
-	if err := p.engine.Prepare(t.id, commitTimestamp); err != nil {
-		panic(fmt.Sprintf("processor invariant: stream %s: engine refused to prepare one-phase %v: %v", p.config.Stream, t.id, err))
+	appliesAtOnce := len(p.pendingCommits) == 0 && len(p.preparedSet) == 0
+	if !appliesAtOnce {
+		if err := p.engine.Prepare(t.id, commitTimestamp); err != nil {
+			panic(fmt.Sprintf("processor invariant: stream %s: engine refused to prepare one-phase %v: %v", p.config.Stream, t.id, err))
+		}
 	}
 	t.prepareTimestamp = commitTimestamp
 	p.commit(t, commitTimestamp)
+	if appliesAtOnce && !t.applied {
+		invariantBroken("stream %s: unprepared one-phase %v left pending at %v", p.config.Stream, t.id, commitTimestamp)
+	}
 	return commitTimestamp
 }
 
@@ -418,7 +430,7 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	if op := p.removeDeferred(t.id); op != nil {
 		reply := engines.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
 			Status: engines.StatusFailed, Code: code, Error: reason, Position: op.position, Timestamp: op.stamp}
-		t.lastReply = &reply
+		t.lastReply, t.hasLastReply = reply, true
 		p.send(t.replyTo, reply)
 	}
 }

@@ -54,10 +54,10 @@ func writeTxn(w *writer, t *txnState) {
 	w.uvarint(uint64(t.replyTo))
 	w.uvarint(t.startPosition)
 	w.uvarint(uint64(t.lastSequence))
-	if t.lastReply == nil {
+	if !t.hasLastReply {
 		w.uvarint(0)
 	} else {
-		r := t.lastReply
+		r := &t.lastReply
 		w.uvarint(1)
 		w.request(r.Request)
 		w.uvarint(uint64(r.Status))
@@ -111,7 +111,7 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	p.maxCommitTimestamp = r.timestamp()
 	p.maxPrepareTimestamp = r.timestamp()
 	for count := r.count(); count > 0 && r.err == nil; count-- {
-		t := readTxn(r)
+		t := readTxn(r, config.Stream)
 		p.txns[t.id] = t
 		p.watchDeadline(t)
 		switch {
@@ -147,14 +147,15 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	return p, nil
 }
 
-func readTxn(r *reader) *txnState {
+func readTxn(r *reader, stream string) *txnState {
 	t := &txnState{id: r.timestamp(), status: txnStatus(r.uvarint()), deadlineNanos: r.varint(),
 		replyTo: engines.Address(r.uvarint()), startPosition: r.uvarint(), lastSequence: uint32(r.uvarint())}
 	if t.status < txnActive || t.status > txnAborted {
 		r.fail("transaction %v: status %d", t.id, t.status)
 	}
 	if r.uvarint() == 1 {
-		t.lastReply = &engines.MsgOperationReply{Request: r.request(), Txn: t.id, Status: engines.Status(r.uvarint()),
+		t.hasLastReply = true
+		t.lastReply = engines.MsgOperationReply{Request: r.request(), Txn: t.id, Stream: stream, Status: engines.Status(r.uvarint()),
 			Result: r.bytes(), Code: engines.ErrorCode(r.bytes()), Error: string(r.bytes()), Position: r.uvarint(),
 			Timestamp: r.timestamp()}
 	}

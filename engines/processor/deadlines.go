@@ -1,8 +1,6 @@
 package processor
 
 import (
-	"container/heap"
-
 	"github.com/proven2pc/proven/engines"
 )
 
@@ -12,35 +10,71 @@ type deadlineItem struct {
 	txn           engines.TxnID
 }
 
+func (a deadlineItem) less(b deadlineItem) bool {
+	if a.deadlineNanos != b.deadlineNanos {
+		return a.deadlineNanos < b.deadlineNanos
+	}
+	return a.txn.Less(b.txn)
+}
+
 // deadlineHeap orders transactions by deadline (then id), so that expire
-// only looks at the transactions whose deadline the log has passed.
+// only looks at the transactions whose deadline the log has passed. It is
+// a binary min-heap written out for its one item type (container/heap
+// would box every pushed and popped item: two allocations per
+// transaction). The order is total, so the heap's shape never matters.
+// Invariant: h[i] is not less than h[(i-1)/2].
 type deadlineHeap []deadlineItem
 
-func (h deadlineHeap) Len() int { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool {
-	if h[i].deadlineNanos != h[j].deadlineNanos {
-		return h[i].deadlineNanos < h[j].deadlineNanos
+func (h *deadlineHeap) push(item deadlineItem) {
+	*h = append(*h, item)
+	items := *h
+	child := len(items) - 1
+	for child > 0 {
+		parent := (child - 1) / 2
+		if !items[child].less(items[parent]) {
+			break
+		}
+		items[child], items[parent] = items[parent], items[child]
+		child = parent
 	}
-	return h[i].txn.Less(h[j].txn)
 }
-func (h deadlineHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *deadlineHeap) Push(x any)   { *h = append(*h, x.(deadlineItem)) }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	last := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return last
+
+// pop removes and returns the smallest item.
+// Requires: the heap is not empty.
+func (h *deadlineHeap) pop() deadlineItem {
+	items := *h
+	smallest := items[0]
+	last := len(items) - 1
+	items[0] = items[last]
+	items = items[:last]
+	*h = items
+	parent := 0
+	for {
+		child := 2*parent + 1
+		if child >= len(items) {
+			break
+		}
+		if right := child + 1; right < len(items) && items[right].less(items[child]) {
+			child = right
+		}
+		if !items[child].less(items[parent]) {
+			break
+		}
+		items[child], items[parent] = items[parent], items[child]
+		parent = child
+	}
+	return smallest
 }
 
 func (p *Processor) watchDeadline(t *txnState) {
-	heap.Push(&p.deadlines, deadlineItem{deadlineNanos: t.deadlineNanos, txn: t.id})
+	p.deadlines.push(deadlineItem{deadlineNanos: t.deadlineNanos, txn: t.id})
 }
 
 // nextExpired pops the next transaction whose deadline is before
 // nowNanos, if any.
 func (p *Processor) nextExpired(nowNanos int64) (*txnState, bool) {
 	for len(p.deadlines) > 0 && p.deadlines[0].deadlineNanos < nowNanos {
-		item := heap.Pop(&p.deadlines).(deadlineItem)
+		item := p.deadlines.pop()
 		if t := p.txns[item.txn]; t != nil {
 			return t, true
 		}

@@ -59,6 +59,9 @@ func (p *Processor) runnable(op *deferredOperation) bool {
 // whose blockers have moved on, until none is left runnable. A retried
 // operation may block again (on other transactions) and be deferred anew.
 func (p *Processor) retryDeferred() {
+	if len(p.deferred) == 0 {
+		return // the common case: nothing waits
+	}
 	for progress := true; progress; {
 		progress = false
 		for _, op := range slices.Clone(p.deferred) {
@@ -66,7 +69,7 @@ func (p *Processor) retryDeferred() {
 				continue
 			}
 			p.removeDeferred(op.entry.Txn)
-			p.run(op)
+			p.run(*op)
 			progress = true
 		}
 	}

@@ -9,7 +9,8 @@
 // as the log service pushes them (MsgEntries), snapshot reads from
 // coordinators (MsgSnapshotRead), log reads it asked for (MsgReadLogReply),
 // and periodic Ticks; after each step the host sends Ready.Messages and may
-// store Ready.Checkpoint.
+// store Ready.Checkpoint. Ready.Messages reuses one array from step to step
+// (no allocation per step), so it is valid only until the next call.
 //
 // For each entry, with log timestamp t, the processor: (1) aborts active
 // transactions whose deadline is before t and starts termination for
@@ -31,10 +32,12 @@
 //     log reached T, so every later prepare is above T.
 //   - Commit (rule 4): applied when at or before the deadline; a Commit
 //     entry after the deadline is ignored. One-phase entries (rule 7)
-//     prepare and commit at once. Commits are NOT applied in commit
-//     timestamp order: a transaction prepared at P may commit at C < Q after
-//     another committed at Q. Engines must place its effects at C (no
-//     snapshot at or above P was served meanwhile: all waited for it).
+//     prepare and commit at once. Commits are DECIDED out of timestamp
+//     order (a transaction prepared at P may be decided at C < Q after
+//     another was decided at Q), but APPLIED to the engine in strictly
+//     increasing timestamp order: a decided commit waits until no undecided
+//     prepared transaction could still commit below it. Nothing observes
+//     the wait: snapshot reads at or above P block on the prepared one.
 //   - Termination (rule 5): a prepared transaction whose deadline the log
 //     passed reads every peer participant's log from its start position to
 //     the deadline, once that peer has passed it. Commit found: commit at

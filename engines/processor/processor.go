@@ -34,7 +34,9 @@ type Outbound struct {
 
 // Ready is what a step produced: a checkpoint to store (replacing the
 // previous one; optional, since the log is the source of truth) and
-// messages to send.
+// messages to send. Messages shares its array with the processor: it is
+// valid until the next call of Start, Step or Tick, so the host sends (or
+// copies) them before calling again.
 type Ready struct {
 	Checkpoint []byte
 	Messages   []Outbound
@@ -62,9 +64,12 @@ type txnState struct {
 	replyTo       engines.Address
 	startPosition uint64
 	// lastSequence is the highest operation sequence applied (or deferred);
-	// lastReply answers a retry of it.
+	// lastReply answers a retry of it. It is held by value (not by pointer)
+	// so that answering an operation allocates nothing beyond the message.
+	// Invariant: lastReply is meaningful iff hasLastReply.
 	lastSequence uint32
-	lastReply    *engines.MsgOperationReply
+	lastReply    engines.MsgOperationReply
+	hasLastReply bool
 	// Invariant: prepareTimestamp is set iff status is prepared or a
 	// prepared transaction later committed or aborted.
 	prepareTimestamp clock.Timestamp
@@ -80,6 +85,27 @@ type txnState struct {
 	abortReason  string
 	// voteRequest remembers the prepare request, to answer a retry.
 	voteRequest engines.RequestID
+}
+
+// txnRecordBlockLen is how many transaction records one allocation makes.
+const txnRecordBlockLen = 64
+
+// txnRecords hands out zeroed transaction records carved from blocks, one
+// allocation per txnRecordBlockLen transactions instead of one each. A
+// record is never handed out twice (there is no free list), so no record
+// can be seen by two transactions; the price is that a block stays in
+// memory while any of its records is still referenced.
+type txnRecords struct {
+	block []txnState
+}
+
+func (r *txnRecords) next() *txnState {
+	if len(r.block) == 0 {
+		r.block = make([]txnState, txnRecordBlockLen)
+	}
+	t := &r.block[0]
+	r.block = r.block[1:]
+	return t
 }
 
 func (t *txnState) finished() bool { return t.status == txnCommitted || t.status == txnAborted }
@@ -115,6 +141,8 @@ type Processor struct {
 	// maxPrepareTimestamp makes prepare timestamps unique on the stream.
 	maxPrepareTimestamp clock.Timestamp
 	txns                map[engines.TxnID]*txnState
+	// txnRecords allocates the records of txns.
+	txnRecords txnRecords
 	// pendingCommits are decided commits the engine has not applied yet,
 	// sorted by commit timestamp. Invariant: each is a txnCommitted with
 	// applied false.
@@ -140,8 +168,10 @@ type Processor struct {
 	// now is the timestamp of the entry being applied.
 	now                clock.Timestamp
 	positionAtLastTick uint64
-	out                []Outbound
-	nextRequest        uint64
+	// out collects the step's messages. Its array is reused from step to
+	// step: Ready.Messages is valid until the next call into the processor.
+	out         []Outbound
+	nextRequest uint64
 }
 
 // New returns a processor for an empty stream over a new engine.
@@ -240,11 +270,23 @@ func (p *Processor) send(to engines.Address, message any) {
 	p.out = append(p.out, Outbound{To: to, Message: message})
 }
 
+// ready hands the step's messages to the host and keeps their array for
+// the next step (the host sends them before calling again; see Ready).
 func (p *Processor) ready(checkpoint []byte) Ready {
-	r := Ready{Checkpoint: checkpoint, Messages: p.out}
-	p.out = nil
+	r := Ready{Checkpoint: checkpoint}
+	if len(p.out) > 0 {
+		r.Messages = p.out
+	}
+	if cap(p.out) > outboundReuseMax {
+		p.out = nil // a rare burst: do not keep its array (and messages) alive
+	} else {
+		p.out = p.out[:0]
+	}
 	return r
 }
+
+// outboundReuseMax bounds the message array kept from step to step.
+const outboundReuseMax = 1024
 
 // receiveEntries applies the consecutive new entries of a push. A gap
 // (a lost message) stops it and asks for the missing entries again.

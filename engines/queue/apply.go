@@ -20,6 +20,9 @@ func (e *Engine) enqueue(txn *transaction, q *queueState, item []byte) engines.O
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r := txn.ensure(q)
+	if r.enqueued == nil {
+		r.enqueued = r.enqueuedInline[:0]
+	}
 	r.enqueued = append(r.enqueued, pendingItem{sequence: q.sequenceNext, item: item})
 	q.sequenceNext++
 	q.enqueuers.add(txn.id)

@@ -119,5 +119,9 @@
 // named cases (aborted dequeue, a dequeue waiting for an enqueue, FIFO in
 // commit order, Size and Enqueue blocking each other, prepared enqueues
 // blocking snapshot reads). Fuzz tests feed arbitrary bytes to Apply, Read
-// and Restore. Benchmarks measure enqueue transactions on the engine alone.
+// and Restore. Operations are read by a fast path that builds no Value
+// list and falls back to the full decoder on anything unusual; a rapid
+// property checks that it agrees with the full decoder on valid, reshaped
+// and corrupted encodings and creates no queue. Benchmarks measure enqueue
+// transactions on the engine alone.
 package queue

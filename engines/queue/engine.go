@@ -42,6 +42,31 @@ type Engine struct {
 	transactions map[engines.TxnID]*transaction
 	// scratch builds store keys and values; the store copies what it keeps.
 	scratch []byte
+	// extentsScratch holds a commit's new extents (writeCommit).
+	extentsScratch []extent
+	// records allocates transaction records.
+	records transactionRecords
+}
+
+// transactionRecordBlockLen is how many transaction records one allocation
+// makes.
+const transactionRecordBlockLen = 64
+
+// transactionRecords hands out zeroed records carved from blocks: one
+// allocation per transactionRecordBlockLen transactions. A record is never
+// handed out twice (no free list), so reuse cannot leak state between
+// transactions; a block stays in memory while any of its records lives.
+type transactionRecords struct {
+	block []transaction
+}
+
+func (r *transactionRecords) next() *transaction {
+	if len(r.block) == 0 {
+		r.block = make([]transaction, transactionRecordBlockLen)
+	}
+	record := &r.block[0]
+	r.block = r.block[1:]
+	return record
 }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -77,6 +102,12 @@ type transaction struct {
 	prepareTimestamp clock.Timestamp
 	// queues holds what the transaction did to each queue, sorted by name.
 	queues []*queueRecord
+	// firstQueue and queuesInline give the first queue's record and the
+	// queues array a home inside the transaction record, so that a
+	// transaction touching one queue (most do) allocates neither. A record
+	// is never copied: queues may point into it.
+	firstQueue   queueRecord
+	queuesInline [1]*queueRecord
 }
 
 type headLock uint8
@@ -93,6 +124,9 @@ type queueRecord struct {
 	queue *queueState
 	// enqueued lists the transaction's uncommitted enqueues, in order.
 	enqueued []pendingItem
+	// enqueuedInline is the first home of enqueued: one enqueue (the
+	// common case) allocates no array.
+	enqueuedInline [1]pendingItem
 	// dequeued counts the committed items taken from the head.
 	// Invariant: dequeued > 0 or cleared implies head == headLockExclusive.
 	dequeued uint64
@@ -161,7 +195,16 @@ func (t *transaction) ensure(q *queueState) *queueRecord {
 	if found {
 		return t.queues[index]
 	}
-	record := &queueRecord{queue: q}
+	var record *queueRecord
+	if t.firstQueue.queue == nil {
+		record = &t.firstQueue
+		record.queue = q
+	} else {
+		record = &queueRecord{queue: q}
+	}
+	if t.queues == nil {
+		t.queues = t.queuesInline[:0]
+	}
 	t.queues = slices.Insert(t.queues, index, record)
 	return record
 }
@@ -186,17 +229,21 @@ func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timesta
 	}
 	record := e.transactions[txn]
 	if record == nil {
-		record = &transaction{id: txn}
+		record = e.records.next()
+		record.id = txn
 		e.transactions[txn] = record
 	}
-	op, err := decodeOperation(operationBytes)
+	op, err := e.decodeOperation(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
 	}
 	if record.prepared {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: %v: transaction %v is prepared", op.kind, txn))
 	}
-	q := e.queue(op.queue)
+	q := op.state
+	if q == nil {
+		q = e.queue(op.queue)
+	}
 	switch op.kind {
 	case operationEnqueue:
 		return e.enqueue(record, q, op.item)
@@ -263,7 +310,8 @@ type extent struct{ head, tail uint64 }
 // writeCommit stores txn's effects in the store at commitTimestamp and
 // returns each of its queues' new extent, or changes nothing and fails.
 func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestamp) ([]extent, error) {
-	extents := make([]extent, len(record.queues))
+	extents := slices.Grow(e.extentsScratch[:0], len(record.queues))[:len(record.queues)]
+	e.extentsScratch = extents // Commit uses them before the next call
 	wrote := false
 	for index, queueRecord := range record.queues {
 		next, changed, err := e.writeQueue(record.id, queueRecord)

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
@@ -52,6 +53,8 @@ func (k operationKind) writes() bool {
 type operation struct {
 	kind  operationKind
 	queue string
+	// state is the queue, when the fast path already found it.
+	state *queueState
 	// item is the value encoding of the enqueued value (enqueue only).
 	item []byte
 }
@@ -116,7 +119,11 @@ func operationKindNamed(name engines.Value) (operationKind, error) {
 
 // Answers.
 
-func encodeNull() []byte { return engines.AppendValue(nil, engines.Null()) }
+func encodeNull() []byte { return encodedNull }
+
+// encodedNull is shared by every reply that carries null: results are
+// never modified.
+var encodedNull = engines.AppendValue(nil, engines.Null())
 
 // encodeItem answers Dequeue and Peek: [value], or [] for an empty queue.
 func encodeItem(item []byte, found bool) []byte {
@@ -133,3 +140,59 @@ func encodeItem(item []byte, found bool) []byte {
 func encodeSize(size uint64) []byte { return engines.AppendValue(nil, engines.Int(int64(size))) }
 
 func encodeIsEmpty(empty bool) []byte { return engines.AppendValue(nil, engines.Bool(empty)) }
+
+// decodeOperation decodes an operation, first by a fast path that picks
+// the canonical encoding apart without building values and looks the
+// queue up without copying its name (one lookup per applied entry). On
+// anything unusual it falls back to the package's decodeOperation, which
+// accepts the same operations with the same meaning and words the errors.
+func (e *Engine) decodeOperation(data []byte) (operation, error) {
+	if op, ok := e.decodeOperationFast(data); ok {
+		return op, nil
+	}
+	return decodeOperation(data)
+}
+
+func (e *Engine) decodeOperationFast(data []byte) (operation, bool) {
+	var elementArray [3][]byte
+	elements, err := engines.AppendListElements(elementArray[:0], data)
+	if err != nil || len(elements) < 2 {
+		return operation{}, false
+	}
+	nameKind, name, ok := engines.EncodedText(elements[0])
+	if !ok || nameKind != engines.KindString {
+		return operation{}, false
+	}
+	kind := operationKindEnd
+	for candidate := operationEnqueue; candidate < operationKindEnd; candidate++ {
+		if operationNames[candidate] == string(name) {
+			kind = candidate
+		}
+	}
+	argumentCount := 2
+	if kind == operationEnqueue {
+		argumentCount = 3
+	}
+	if kind == operationKindEnd || len(elements) != argumentCount {
+		return operation{}, false
+	}
+	queueKind, queueName, ok := engines.EncodedText(elements[1])
+	if !ok || queueKind != engines.KindString || len(queueName) > QueueNameLenMax {
+		return operation{}, false
+	}
+	op := operation{kind: kind}
+	if kind == operationEnqueue {
+		if len(elements[2]) > mvcc.ValueLenMax {
+			return operation{}, false
+		}
+		// Copied: the item outlives the entry until the transaction ends.
+		op.item = bytes.Clone(elements[2])
+	}
+	// Only looked up: Apply creates a new queue, after its own checks.
+	if op.state = e.queues[string(queueName)]; op.state != nil {
+		op.queue = op.state.name
+	} else {
+		op.queue = string(queueName)
+	}
+	return op, true
+}

@@ -1,0 +1,76 @@
+package queue
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/proven2pc/proven/engines"
+	"pgregory.net/rapid"
+)
+
+// TestFastDecodeAgreesWithDecodeOperation: the engine decodes operations
+// by a fast path that falls back to decodeOperation (the reference). On
+// valid operations, lists shaped like them with other element kinds, and
+// nudged, cut or extended bytes, whenever the fast path accepts, the
+// reference accepts with the same kind, queue and item; on valid ones it
+// always accepts.
+func TestFastDecodeAgreesWithDecodeOperation(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		engine := NewEngine()
+		engine.queue("q") // a known queue: looked up, not created
+		data := testOperationBytes(t)
+		reference, referenceErr := decodeOperation(data)
+		fast, ok := engine.decodeOperationFast(data)
+		if !ok {
+			if referenceErr == nil {
+				t.Fatalf("fast path refused the valid %x (%v %q)", data, reference.kind, reference.queue)
+			}
+			return
+		}
+		if referenceErr != nil {
+			t.Fatalf("fast path accepted %x, which decodeOperation refuses: %v", data, referenceErr)
+		}
+		if fast.kind != reference.kind || fast.queue != reference.queue || !bytes.Equal(fast.item, reference.item) {
+			t.Fatalf("fast path read %v %q %x, decodeOperation %v %q %x", fast.kind, fast.queue, fast.item,
+				reference.kind, reference.queue, reference.item)
+		}
+		if fast.state != nil && fast.state != engine.queues[fast.queue] {
+			t.Fatalf("fast path found queue %q's state wrongly", fast.queue)
+		}
+		if len(engine.queues) != 1 {
+			t.Fatalf("decoding created queues: %d known", len(engine.queues))
+		}
+	})
+}
+
+func testOperationBytes(t *rapid.T) []byte {
+	queueName := rapid.SampledFrom([]string{"q", "r", ""}).Draw(t, "queue")
+	item := rapid.SampledFrom([]engines.Value{engines.Int(42), engines.String("x"), engines.Null(),
+		engines.List(engines.Int(1)), engines.Map(map[string]engines.Value{"a": engines.Null(), "b": engines.Bool(true)})}).Draw(t, "item")
+	var data []byte
+	if rapid.Bool().Draw(t, "valid") {
+		kind := operationKind(rapid.IntRange(int(operationEnqueue), int(operationKindEnd)-1).Draw(t, "kind"))
+		data = encodeOperation(kind, queueName)
+		if kind == operationEnqueue {
+			data = encodeEnqueue(queueName, item)
+		}
+	} else {
+		name := rapid.SampledFrom([]engines.Value{engines.String("enqueue"), engines.String("dequeue"),
+			engines.String("size"), engines.String("nope"), engines.Bytes([]byte("peek"))}).Draw(t, "name")
+		queueValue := rapid.SampledFrom([]engines.Value{engines.String(queueName), engines.Bytes([]byte(queueName)), engines.Int(3)}).Draw(t, "queue value")
+		elements := []engines.Value{name, queueValue, item, item}
+		data = engines.AppendValue(nil, engines.List(elements[:rapid.IntRange(0, 4).Draw(t, "elements")]...))
+	}
+	switch rapid.IntRange(0, 3).Draw(t, "corruption") {
+	case 1:
+		for range rapid.IntRange(1, 3).Draw(t, "nudges") {
+			index := rapid.IntRange(0, len(data)-1).Draw(t, "index")
+			data[index] = rapid.SampledFrom([]byte{data[index] + 1, data[index] - 1, 0, 1, 5, 6, 7, 8, 0x80}).Draw(t, "byte")
+		}
+	case 2:
+		data = data[:rapid.IntRange(0, len(data)-1).Draw(t, "length")]
+	case 3:
+		data = append(data, rapid.SliceOfN(rapid.Byte(), 1, 3).Draw(t, "suffix")...)
+	}
+	return data
+}
