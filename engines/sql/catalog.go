@@ -1,0 +1,362 @@
+package sql
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/proven2pc/proven/engines"
+)
+
+// tableSchema is one table of the catalog, stored in mvcc under
+// catalogKey(name), so DDL is versioned and transactional like data.
+type tableSchema struct {
+	ID      string // stable across renames: 24 bytes from the creating txn and statement
+	Name    string
+	Columns []column
+	// PrimaryKey lists column ids; empty means a hidden row id keys rows.
+	PrimaryKey   []int
+	Indexes      []indexSchema
+	NextColumnID int
+}
+
+// column is one column. Rows store values by column id, so renames and
+// drops never rewrite rows.
+type column struct {
+	ID      int
+	Name    string
+	Type    columnType
+	NotNull bool
+	Default string // the DEFAULT expression as SQL text; "" when none
+	// Filler is the value of rows written before ADD COLUMN added it.
+	Filler Value
+}
+
+type indexSchema struct {
+	ID      string
+	Name    string
+	Unique  bool
+	Columns []int // column ids
+}
+
+const (
+	prefixCatalog = 'c'
+	prefixIndex   = 'n'
+	prefixRow     = 'r'
+	prefixEntry   = 'x'
+)
+
+func catalogKey(table string) []byte {
+	return engines.AppendKeyTuple([]byte{prefixCatalog}, engines.String(table))
+}
+
+func indexNameKey(index string) []byte {
+	return engines.AppendKeyTuple([]byte{prefixIndex}, engines.String(index))
+}
+
+// rowPrefix is the prefix of every row key of a table.
+func rowPrefix(tableID string) []byte {
+	return append([]byte{prefixRow}, tableID...)
+}
+
+func entryPrefix(indexID string) []byte {
+	return append([]byte{prefixEntry}, indexID...)
+}
+
+// prefixEnd is the smallest key above every key starting with prefix
+// followed by key-encoded values (whose tags are all below 0xFF).
+func prefixEnd(prefix []byte) []byte {
+	return append(append([]byte(nil), prefix...), 0xFF)
+}
+
+func (t *tableSchema) columnByName(name string) (int, bool) {
+	for position, c := range t.Columns {
+		if c.Name == name {
+			return position, true
+		}
+	}
+	return 0, false
+}
+
+func (t *tableSchema) columnByID(id int) (int, bool) {
+	for position, c := range t.Columns {
+		if c.ID == id {
+			return position, true
+		}
+	}
+	return 0, false
+}
+
+// positions maps column ids to positions in Columns. Requires: every id
+// names a column (DDL keeps keys and indexes on live columns).
+func (t *tableSchema) positions(ids []int) []int {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		position, ok := t.columnByID(id)
+		if !ok {
+			panic(fmt.Sprintf("sql: invariant broken: table %s has no column id %d", t.Name, id))
+		}
+		out[i] = position
+	}
+	return out
+}
+
+func (t *tableSchema) indexByName(name string) (int, bool) {
+	for i, index := range t.Indexes {
+		if index.Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// encode turns the schema into an engines.Value for the store.
+func (t *tableSchema) encode() []byte {
+	columns := make([]engines.Value, len(t.Columns))
+	for i, c := range t.Columns {
+		columns[i] = engines.List(engines.Int(int64(c.ID)), engines.String(c.Name), engines.Int(int64(c.Type.Type)),
+			engines.Int(int64(c.Type.Precision)), engines.Int(int64(c.Type.Scale)), engines.Int(int64(c.Type.Length)),
+			engines.Bool(c.NotNull), engines.String(c.Default), encodeTypedValue(c.Filler))
+	}
+	indexes := make([]engines.Value, len(t.Indexes))
+	for i, index := range t.Indexes {
+		indexes[i] = engines.List(engines.Bytes([]byte(index.ID)), engines.String(index.Name), engines.Bool(index.Unique), intList(index.Columns))
+	}
+	return engines.AppendValue(nil, engines.List(engines.Bytes([]byte(t.ID)), engines.String(t.Name),
+		engines.List(columns...), intList(t.PrimaryKey), engines.List(indexes...), engines.Int(int64(t.NextColumnID))))
+}
+
+func intList(ints []int) engines.Value {
+	items := make([]engines.Value, len(ints))
+	for i, v := range ints {
+		items[i] = engines.Int(int64(v))
+	}
+	return engines.List(items...)
+}
+
+// decodeSchema reads what encode wrote; any other bytes are an error.
+func decodeSchema(raw []byte) (*tableSchema, error) {
+	value, err := engines.DecodeValue(raw)
+	if err != nil {
+		return nil, err
+	}
+	d := &valueReader{}
+	fields := d.list(value, 6)
+	t := &tableSchema{ID: d.bytes(fields, 0), Name: d.text(fields, 1), NextColumnID: d.integer(fields, 5)}
+	for _, item := range d.items(fields, 2) {
+		f := d.list(item, 9)
+		t.Columns = append(t.Columns, column{ID: d.integer(f, 0), Name: d.text(f, 1),
+			Type:    columnType{Type: Type(d.integer(f, 2)), Precision: d.integer(f, 3), Scale: d.integer(f, 4), Length: d.integer(f, 5)},
+			NotNull: d.boolean(f, 6), Default: d.text(f, 7), Filler: d.typed(f, 8)})
+	}
+	t.PrimaryKey = d.ints(fields, 3)
+	for _, item := range d.items(fields, 4) {
+		f := d.list(item, 4)
+		t.Indexes = append(t.Indexes, indexSchema{ID: d.bytes(f, 0), Name: d.text(f, 1), Unique: d.boolean(f, 2), Columns: d.ints(f, 3)})
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return t, nil
+}
+
+// valueReader reads fields of engines.Values, remembering the first error.
+type valueReader struct{ err error }
+
+func (d *valueReader) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: "+format, append([]any{ErrCorruptCheckpoint}, args...)...)
+	}
+}
+
+func (d *valueReader) list(v engines.Value, length int) []engines.Value {
+	if v.Kind() != engines.KindList || v.Len() != length {
+		d.fail("want a list of %d, got %s", length, v.Kind())
+		return make([]engines.Value, length)
+	}
+	out := make([]engines.Value, length)
+	for i := range out {
+		out[i] = v.Index(i)
+	}
+	return out
+}
+
+func (d *valueReader) items(fields []engines.Value, i int) []engines.Value {
+	v := fields[i]
+	if v.Kind() != engines.KindList {
+		d.fail("field %d: want a list", i)
+		return nil
+	}
+	out := make([]engines.Value, v.Len())
+	for j := range out {
+		out[j] = v.Index(j)
+	}
+	return out
+}
+
+func (d *valueReader) integer(fields []engines.Value, i int) int {
+	n, ok := fields[i].AsInt()
+	if !ok {
+		d.fail("field %d: want an int", i)
+	}
+	return int(n)
+}
+
+func (d *valueReader) int64(fields []engines.Value, i int) int64 {
+	n, ok := fields[i].AsInt()
+	if !ok {
+		d.fail("field %d: want an int", i)
+	}
+	return n
+}
+
+func (d *valueReader) text(fields []engines.Value, i int) string {
+	s, ok := fields[i].AsString()
+	if !ok {
+		d.fail("field %d: want a string", i)
+	}
+	return s
+}
+
+func (d *valueReader) bytes(fields []engines.Value, i int) string {
+	b, ok := fields[i].AsBytes()
+	if !ok {
+		d.fail("field %d: want bytes", i)
+	}
+	return string(b)
+}
+
+func (d *valueReader) boolean(fields []engines.Value, i int) bool {
+	b, ok := fields[i].AsBool()
+	if !ok {
+		d.fail("field %d: want a bool", i)
+	}
+	return b
+}
+
+func (d *valueReader) ints(fields []engines.Value, i int) []int {
+	var out []int
+	for j, item := range d.items(fields, i) {
+		n, ok := item.AsInt()
+		if !ok {
+			d.fail("field %d item %d: want an int", i, j)
+		}
+		out = append(out, int(n))
+	}
+	return out
+}
+
+func (d *valueReader) typed(fields []engines.Value, i int) Value {
+	v, err := decodeTypedValue(fields[i])
+	if err != nil {
+		d.fail("field %d: %v", i, err)
+	}
+	return v
+}
+
+// encodeTypedValue keeps the type with the value: [type, scale, payload].
+func encodeTypedValue(v Value) engines.Value {
+	return engines.List(engines.Int(int64(v.typ)), engines.Int(int64(v.scale)), encodeStored(v))
+}
+
+func decodeTypedValue(encoded engines.Value) (Value, error) {
+	d := &valueReader{}
+	fields := d.list(encoded, 3)
+	typ, scale := d.integer(fields, 0), d.integer(fields, 1)
+	if d.err != nil {
+		return Value{}, d.err
+	}
+	if typ < 0 || typ > int(TypeUUID) || scale < 0 || scale > decimalScaleMax {
+		return Value{}, fmt.Errorf("%w: bad typed value", ErrCorruptCheckpoint)
+	}
+	return decodeStored(fields[2], columnType{Type: Type(typ), Scale: scale})
+}
+
+// encodeStored maps a value to the engines.Value stored in rows and keys:
+// an order-preserving mapping within one column type.
+func encodeStored(v Value) engines.Value {
+	switch v.typ {
+	case TypeNull:
+		return engines.Null()
+	case TypeBool, TypeInt, TypeDecimal, TypeDate, TypeTimestamp:
+		return engines.Int(v.integer)
+	case TypeFloat:
+		return engines.Float(v.float)
+	case TypeText:
+		return engines.String(v.text)
+	}
+	return engines.Bytes([]byte(v.text))
+}
+
+// decodeStored reads a stored value as a column of type t.
+func decodeStored(stored engines.Value, t columnType) (Value, error) {
+	if stored.IsNull() {
+		return Value{}, nil
+	}
+	bad := fmt.Errorf("%w: stored %s is not a %s", ErrCorruptCheckpoint, stored.Kind(), t)
+	switch t.Type {
+	case TypeBool, TypeInt, TypeDecimal, TypeDate, TypeTimestamp:
+		i, ok := stored.AsInt()
+		if !ok {
+			return Value{}, bad
+		}
+		return Value{typ: t.Type, integer: i, scale: uint8(t.Scale)}, nil
+	case TypeFloat:
+		f, ok := stored.AsFloat()
+		if !ok {
+			return Value{}, bad
+		}
+		return Float(f), nil
+	case TypeText:
+		s, ok := stored.AsString()
+		if !ok {
+			return Value{}, bad
+		}
+		return Text(s), nil
+	case TypeBytes, TypeUUID:
+		b, ok := stored.AsBytes()
+		if !ok || t.Type == TypeUUID && len(b) != 16 {
+			return Value{}, bad
+		}
+		return Value{typ: t.Type, text: string(b)}, nil
+	}
+	return Value{}, bad
+}
+
+// encodeRow stores a row as a map from column id to stored value.
+func encodeRow(t *tableSchema, row []Value) []byte {
+	entries := make(map[string]engines.Value, len(row))
+	for position, c := range t.Columns {
+		entries[strconv.Itoa(c.ID)] = encodeStored(row[position])
+	}
+	return engines.AppendValue(nil, engines.Map(entries))
+}
+
+// decodeRow reads a stored row in the table's current column order;
+// columns added after the row was written take their Filler.
+func decodeRow(t *tableSchema, raw []byte) ([]Value, error) {
+	value, err := engines.DecodeValue(raw)
+	if err != nil {
+		return nil, err
+	}
+	row := make([]Value, len(t.Columns))
+	for position, c := range t.Columns {
+		stored, ok := value.MapGet(strconv.Itoa(c.ID))
+		if !ok {
+			row[position] = c.Filler
+			continue
+		}
+		if row[position], err = decodeStored(stored, c.Type); err != nil {
+			return nil, err
+		}
+	}
+	return row, nil
+}
+
+// keyValues returns the stored forms of row's values at positions.
+func keyValues(row []Value, positions []int) []engines.Value {
+	out := make([]engines.Value, len(positions))
+	for i, position := range positions {
+		out[i] = encodeStored(row[position])
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package sql
+
+import (
+	"fmt"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// Checkpoint format: the engines value encoding of
+//
+//	["PSQL", 1, store checkpoint bytes, [transaction...]]
+//	transaction: [id key, prepared, prepare timestamp key, wrote,
+//	              statements, [[resource, exclusive]...] (resources
+//	              ascending), [predicate...] (in acquisition order),
+//	              [row lock...] (by lock key ascending)]
+//	predicate:   [table, column, low bound, high bound]
+//	bound:       [set, typed value, inclusive]
+//	row lock:    [table, key bytes, [[[name, typed value]...]...]]
+//
+// transactions ascending by id. The same state always gives the same
+// bytes.
+const checkpointMagic = "PSQL"
+
+// Checkpoint serializes the store and every live transaction with its
+// locks.
+func (e *Engine) Checkpoint() []byte {
+	var transactions []engines.Value
+	for _, id := range e.others(engines.TxnID{}) {
+		transactions = append(transactions, encodeTransaction(id, e.transactions[id]))
+	}
+	return engines.AppendValue(nil, engines.List(engines.String(checkpointMagic), engines.Int(1),
+		engines.Bytes(e.store.Checkpoint()), engines.List(transactions...)))
+}
+
+func encodeTransaction(id engines.TxnID, t *transaction) engines.Value {
+	var schema, predicates, rows []engines.Value
+	for _, resource := range sortedKeys(t.schema) {
+		schema = append(schema, engines.List(engines.String(resource), engines.Bool(t.schema[resource])))
+	}
+	for _, p := range t.predicates {
+		predicates = append(predicates, engines.List(engines.String(p.Table), engines.String(p.Column), encodeBound(p.Low), encodeBound(p.High)))
+	}
+	for _, key := range sortedKeys(t.rows) {
+		lock := t.rows[key]
+		images := make([]engines.Value, len(lock.Images))
+		for i, image := range lock.Images {
+			columns := make([]engines.Value, len(image))
+			for j, cv := range image {
+				columns[j] = engines.List(engines.String(cv.Name), encodeTypedValue(cv.Value))
+			}
+			images[i] = engines.List(columns...)
+		}
+		rows = append(rows, engines.List(engines.String(lock.Table), engines.Bytes([]byte(lock.Key)), engines.List(images...)))
+	}
+	return engines.List(engines.Bytes(id.AppendKey(nil)), engines.Bool(t.prepared), engines.Bytes(t.prepareTimestamp.AppendKey(nil)),
+		engines.Bool(t.wrote), engines.Int(int64(t.statements)), engines.List(schema...), engines.List(predicates...), engines.List(rows...))
+}
+
+func encodeBound(b bound) engines.Value {
+	return engines.List(engines.Bool(b.Set), encodeTypedValue(b.Value), engines.Bool(b.Inclusive))
+}
+
+// Restore rebuilds an engine from Checkpoint bytes; nil or empty bytes
+// give a new engine. Corrupt bytes return ErrCorruptCheckpoint.
+func Restore(checkpoint []byte) (engines.Engine, error) {
+	if len(checkpoint) == 0 {
+		return NewEngine(), nil
+	}
+	value, err := engines.DecodeValue(checkpoint)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
+	}
+	d := &valueReader{}
+	fields := d.list(value, 4)
+	if d.text(fields, 0) != checkpointMagic || d.integer(fields, 1) != 1 {
+		d.fail("bad magic or format")
+	}
+	storeBytes := d.bytes(fields, 2)
+	items := d.items(fields, 3)
+	if d.err != nil {
+		return nil, d.err
+	}
+	store, err := mvcc.Restore([]byte(storeBytes), mvcc.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
+	}
+	e := &Engine{store: store, transactions: map[engines.TxnID]*transaction{}}
+	for _, item := range items {
+		id, record := decodeTransaction(d, item)
+		if d.err != nil {
+			return nil, d.err
+		}
+		if _, dup := e.transactions[id]; dup || id.IsZero() {
+			return nil, fmt.Errorf("%w: transaction %v twice or zero", ErrCorruptCheckpoint, id)
+		}
+		e.transactions[id] = record
+	}
+	return e, nil
+}
+
+func decodeTimestamp(d *valueReader, fields []engines.Value, i int) clock.Timestamp {
+	t, err := clock.DecodeTimestampKey([]byte(d.bytes(fields, i)))
+	if err != nil {
+		d.fail("timestamp: %v", err)
+	}
+	return t
+}
+
+func decodeTransaction(d *valueReader, item engines.Value) (engines.TxnID, *transaction) {
+	f := d.list(item, 8)
+	id := decodeTimestamp(d, f, 0)
+	t := &transaction{prepared: d.boolean(f, 1), prepareTimestamp: decodeTimestamp(d, f, 2), wrote: d.boolean(f, 3),
+		statements: d.integer(f, 4), schema: map[string]bool{}, rows: map[string]rowLock{}}
+	for _, entry := range d.items(f, 5) {
+		g := d.list(entry, 2)
+		t.schema[d.text(g, 0)] = d.boolean(g, 1)
+	}
+	for _, entry := range d.items(f, 6) {
+		g := d.list(entry, 4)
+		t.predicates = append(t.predicates, predicate{Table: d.text(g, 0), Column: d.text(g, 1), Low: decodeBound(d, g[2]), High: decodeBound(d, g[3])})
+	}
+	for _, entry := range d.items(f, 7) {
+		g := d.list(entry, 3)
+		lock := rowLock{Table: d.text(g, 0), Key: d.bytes(g, 1)}
+		for _, imageValue := range d.items(g, 2) {
+			var image []columnValue
+			for _, cell := range d.items([]engines.Value{imageValue}, 0) {
+				h := d.list(cell, 2)
+				image = append(image, columnValue{Name: d.text(h, 0), Value: d.typed(h, 1)})
+			}
+			lock.Images = append(lock.Images, image)
+		}
+		t.rows[rowLockKey(lock.Table, lock.Key)] = lock
+	}
+	return id, t
+}
+
+func decodeBound(d *valueReader, v engines.Value) bound {
+	f := d.list(v, 3)
+	return bound{Set: d.boolean(f, 0), Value: d.typed(f, 1), Inclusive: d.boolean(f, 2)}
+}

@@ -1,0 +1,400 @@
+package sql
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/sql/parser"
+)
+
+// Limits on schemas.
+const (
+	columnsMax = 1000
+	indexesMax = 64
+)
+
+// lockTable takes the exclusive schema lock of a table name: DDL waits
+// for every transaction that uses the table, and they wait for it.
+func (s *session) lockTableExclusive(name string) error { return s.lockSchema("t:"+name, true) }
+
+func (s *session) createTable(stmt *parser.CreateTable) (*Result, error) {
+	if err := s.lockTableExclusive(stmt.Name); err != nil {
+		return nil, err
+	}
+	_, exists, err := s.readSchema(stmt.Name)
+	if err != nil {
+		return nil, err
+	}
+	if exists {
+		if stmt.IfNotExists {
+			return &Result{}, nil
+		}
+		return nil, fmt.Errorf("%w: table %s", ErrExists, stmt.Name)
+	}
+	if len(stmt.Columns) > columnsMax {
+		return nil, fmt.Errorf("%w: at most %d columns", ErrLimit, columnsMax)
+	}
+	t := &tableSchema{ID: s.newID(), Name: stmt.Name}
+	var uniques [][]string
+	for _, definition := range stmt.Columns {
+		c, err := s.newColumn(t, definition)
+		if err != nil {
+			return nil, err
+		}
+		t.Columns = append(t.Columns, c)
+		if definition.PrimaryKey {
+			if len(t.PrimaryKey) > 0 {
+				return nil, fmt.Errorf("%w: table %s has two primary keys", ErrInvalid, t.Name)
+			}
+			t.PrimaryKey = []int{c.ID}
+		}
+		if definition.Unique {
+			uniques = append(uniques, []string{c.Name})
+		}
+	}
+	for _, constraint := range stmt.Constraints {
+		ids, err := columnIDs(t, constraint.Columns)
+		if err != nil {
+			return nil, err
+		}
+		if constraint.Kind == parser.ConstraintUnique {
+			uniques = append(uniques, constraint.Columns)
+			continue
+		}
+		if len(t.PrimaryKey) > 0 {
+			return nil, fmt.Errorf("%w: table %s has two primary keys", ErrInvalid, t.Name)
+		}
+		t.PrimaryKey = ids
+	}
+	for _, id := range t.PrimaryKey {
+		position, _ := t.columnByID(id)
+		t.Columns[position].NotNull = true
+	}
+	for _, columns := range uniques {
+		if err := s.lockSchema("i:"+fmt.Sprintf("%s_%s_key", t.Name, columns[0]), true); err != nil {
+			return nil, err
+		}
+	}
+	for _, columns := range uniques {
+		name := fmt.Sprintf("%s_%s_key", t.Name, columns[0])
+		if err := s.addIndex(t, name, true, columns); err != nil {
+			return nil, err
+		}
+	}
+	s.writeSchema(t)
+	return &Result{}, nil
+}
+
+// newColumn checks a column definition and gives it the next id.
+func (s *session) newColumn(t *tableSchema, definition parser.ColumnDefinition) (column, error) {
+	if _, exists := t.columnByName(definition.Name); exists {
+		return column{}, fmt.Errorf("%w: column %s.%s", ErrExists, t.Name, definition.Name)
+	}
+	typ, err := resolveType(definition.Type)
+	if err != nil {
+		return column{}, fmt.Errorf("column %s: %w", definition.Name, err)
+	}
+	t.NextColumnID++
+	c := column{ID: t.NextColumnID, Name: definition.Name, Type: typ, NotNull: definition.Nullability == parser.NullabilityNotNull}
+	if definition.Default != nil {
+		c.Default = definition.Default.String()
+		if _, err := s.defaultValue(c); err != nil {
+			return column{}, err
+		}
+	}
+	return c, nil
+}
+
+func columnIDs(t *tableSchema, names []string) ([]int, error) {
+	ids := make([]int, len(names))
+	for i, name := range names {
+		position, ok := t.columnByName(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, name)
+		}
+		if slices.Contains(ids[:i], t.Columns[position].ID) {
+			return nil, fmt.Errorf("%w: column %s named twice", ErrInvalid, name)
+		}
+		ids[i] = t.Columns[position].ID
+	}
+	return ids, nil
+}
+
+// addIndex registers an index under its name and fills it from the rows
+// of t, refusing duplicates when unique. The caller writes the schema.
+func (s *session) addIndex(t *tableSchema, name string, unique bool, columns []string) error {
+	if len(t.Indexes) >= indexesMax {
+		return fmt.Errorf("%w: at most %d indexes on a table", ErrLimit, indexesMax)
+	}
+	if err := s.lockSchema("i:"+name, true); err != nil {
+		return err
+	}
+	_, exists, err := s.get(indexNameKey(name))
+	if err != nil {
+		return err
+	}
+	if exists {
+		return fmt.Errorf("%w: index %s", ErrExists, name)
+	}
+	ids, err := columnIDs(t, columns)
+	if err != nil {
+		return err
+	}
+	index := indexSchema{ID: s.newID(), Name: name, Unique: unique, Columns: ids}
+	positions := t.positions(ids)
+	seen := map[string]bool{}
+	var entries [][2][]byte
+	err = s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, raw []byte) (bool, error) {
+		row, err := decodeRow(t, raw)
+		if err != nil {
+			return false, err
+		}
+		values := string(engines.AppendKeyTuple(nil, keyValues(row, positions)...))
+		if unique && !hasNull(row, positions) && seen[values] {
+			return false, fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, name)
+		}
+		seen[values] = true
+		entries = append(entries, [2][]byte{indexEntryKey(t, &index, key, row), append([]byte(nil), key[len(rowPrefix(t.ID)):]...)})
+		return true, s.produced(1)
+	})
+	if err != nil {
+		return err
+	}
+	for _, entry := range entries {
+		s.put(entry[0], entry[1])
+	}
+	s.put(indexNameKey(name), []byte(t.Name))
+	t.Indexes = append(t.Indexes, index)
+	return nil
+}
+
+func (s *session) dropTable(stmt *parser.DropTable) (*Result, error) {
+	if err := s.lockTableExclusive(stmt.Name); err != nil {
+		return nil, err
+	}
+	t, exists, err := s.readSchema(stmt.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		if stmt.IfExists {
+			return &Result{}, nil
+		}
+		return nil, fmt.Errorf("%w: %s", ErrUnknownTable, stmt.Name)
+	}
+	for _, index := range t.Indexes {
+		if err := s.lockSchema("i:"+index.Name, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, index := range t.Indexes {
+		if err := s.removeSpan(entryPrefix(index.ID)); err != nil {
+			return nil, err
+		}
+		s.remove(indexNameKey(index.Name))
+	}
+	if err := s.removeSpan(rowPrefix(t.ID)); err != nil {
+		return nil, err
+	}
+	s.remove(catalogKey(t.Name))
+	return &Result{}, nil
+}
+
+// removeSpan deletes every key that starts with prefix.
+func (s *session) removeSpan(prefix []byte) error {
+	var keys [][]byte
+	err := s.scan(prefix, prefixEnd(prefix), func(key, _ []byte) (bool, error) {
+		keys = append(keys, append([]byte(nil), key...))
+		return true, nil
+	})
+	for _, key := range keys {
+		s.remove(key)
+	}
+	return err
+}
+
+func (s *session) createIndex(stmt *parser.CreateIndex) (*Result, error) {
+	if err := s.lockTableExclusive(stmt.Table); err != nil {
+		return nil, err
+	}
+	if err := s.lockSchema("i:"+stmt.Name, true); err != nil {
+		return nil, err
+	}
+	t, err := s.table(stmt.Table)
+	if err != nil {
+		return nil, err
+	}
+	_, exists, err := s.get(indexNameKey(stmt.Name))
+	if err != nil {
+		return nil, err
+	}
+	if exists && stmt.IfNotExists {
+		return &Result{}, nil
+	}
+	if err := s.addIndex(t, stmt.Name, stmt.Unique, stmt.Columns); err != nil {
+		return nil, err
+	}
+	s.writeSchema(t)
+	return &Result{}, nil
+}
+
+func (s *session) dropIndex(stmt *parser.DropIndex) (*Result, error) {
+	if err := s.lockSchema("i:"+stmt.Name, true); err != nil {
+		return nil, err
+	}
+	tableName, exists, err := s.get(indexNameKey(stmt.Name))
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		if stmt.IfExists {
+			return &Result{}, nil
+		}
+		return nil, fmt.Errorf("%w: %s", ErrUnknownIndex, stmt.Name)
+	}
+	if err := s.lockTableExclusive(string(tableName)); err != nil {
+		return nil, err
+	}
+	t, err := s.table(string(tableName))
+	if err != nil {
+		return nil, err
+	}
+	position, ok := t.indexByName(stmt.Name)
+	if !ok {
+		return nil, fmt.Errorf("sql: catalog names index %s on %s, which lacks it", stmt.Name, t.Name)
+	}
+	if err := s.removeSpan(entryPrefix(t.Indexes[position].ID)); err != nil {
+		return nil, err
+	}
+	t.Indexes = slices.Delete(t.Indexes, position, position+1)
+	s.remove(indexNameKey(stmt.Name))
+	s.writeSchema(t)
+	return &Result{}, nil
+}
+
+func (s *session) alterTable(stmt *parser.AlterTable) (*Result, error) {
+	if err := s.lockTableExclusive(stmt.Table); err != nil {
+		return nil, err
+	}
+	t, err := s.table(stmt.Table)
+	if err != nil {
+		return nil, err
+	}
+	switch action := stmt.Action.(type) {
+	case *parser.AddColumn:
+		err = s.addColumn(t, action.Column)
+	case *parser.DropColumn:
+		err = dropColumn(t, action.Name)
+	case *parser.RenameColumn:
+		err = renameColumn(t, action.OldName, action.NewName)
+	case *parser.RenameTable:
+		err = s.renameTable(t, action.NewName)
+	default:
+		err = fmt.Errorf("%w: unsupported ALTER TABLE action %s", ErrInvalid, stmt.Action)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.writeSchema(t)
+	return &Result{}, nil
+}
+
+func (s *session) addColumn(t *tableSchema, definition parser.ColumnDefinition) error {
+	if definition.PrimaryKey {
+		return fmt.Errorf("%w: ADD COLUMN cannot add a primary key", ErrInvalid)
+	}
+	if len(t.Columns) >= columnsMax {
+		return fmt.Errorf("%w: at most %d columns", ErrLimit, columnsMax)
+	}
+	c, err := s.newColumn(t, definition)
+	if err != nil {
+		return err
+	}
+	if c.Default != "" {
+		if c.Filler, err = s.defaultValue(c); err != nil {
+			return err
+		}
+	}
+	if c.NotNull && c.Filler.IsNull() {
+		_, found, err := s.firstRow(t)
+		if err != nil {
+			return err
+		}
+		if found {
+			return fmt.Errorf("%w: NOT NULL column %s added without a default to a table with rows", ErrConstraint, c.Name)
+		}
+	}
+	t.Columns = append(t.Columns, c)
+	if definition.Unique {
+		return s.addIndex(t, fmt.Sprintf("%s_%s_key", t.Name, c.Name), true, []string{c.Name})
+	}
+	return nil
+}
+
+func (s *session) firstRow(t *tableSchema) ([]byte, bool, error) {
+	var first []byte
+	err := s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, _ []byte) (bool, error) {
+		first = append([]byte(nil), key...)
+		return false, nil
+	})
+	return first, first != nil, err
+}
+
+func dropColumn(t *tableSchema, name string) error {
+	position, ok := t.columnByName(name)
+	if !ok {
+		return fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, name)
+	}
+	id := t.Columns[position].ID
+	if isKeyColumn(t, id) {
+		return fmt.Errorf("%w: column %s is part of the primary key", ErrInvalid, name)
+	}
+	for _, index := range t.Indexes {
+		if slices.Contains(index.Columns, id) {
+			return fmt.Errorf("%w: column %s is indexed by %s; drop the index first", ErrInvalid, name, index.Name)
+		}
+	}
+	if len(t.Columns) == 1 {
+		return fmt.Errorf("%w: cannot drop the only column of %s", ErrInvalid, t.Name)
+	}
+	t.Columns = slices.Delete(t.Columns, position, position+1)
+	return nil
+}
+
+func renameColumn(t *tableSchema, oldName, newName string) error {
+	position, ok := t.columnByName(oldName)
+	if !ok {
+		return fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, oldName)
+	}
+	if _, exists := t.columnByName(newName); exists {
+		return fmt.Errorf("%w: column %s.%s", ErrExists, t.Name, newName)
+	}
+	t.Columns[position].Name = newName
+	return nil
+}
+
+func (s *session) renameTable(t *tableSchema, newName string) error {
+	if err := s.lockTableExclusive(newName); err != nil {
+		return err
+	}
+	_, exists, err := s.readSchema(newName)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return fmt.Errorf("%w: table %s", ErrExists, newName)
+	}
+	for _, index := range t.Indexes {
+		if err := s.lockSchema("i:"+index.Name, true); err != nil {
+			return err
+		}
+	}
+	for _, index := range t.Indexes {
+		s.put(indexNameKey(index.Name), []byte(newName))
+	}
+	s.remove(catalogKey(t.Name))
+	delete(s.schemas, t.Name)
+	t.Name = newName
+	return nil
+}

@@ -1,0 +1,468 @@
+package sql
+
+import (
+	"fmt"
+
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/mvcc"
+)
+
+// rowChange is one row a DML statement writes: an insert (oldKey nil),
+// a delete (newRow nil) or an update.
+type rowChange struct {
+	oldKey []byte
+	oldRow []Value
+	newRow []Value
+	newKey []byte
+}
+
+func (s *session) insert(stmt *parser.Insert) (*Result, error) {
+	t, err := s.table(stmt.Table)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := insertTargets(t, stmt.Columns)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := s.insertSources(stmt, len(targets))
+	if err != nil {
+		return nil, err
+	}
+	changes := make([]rowChange, 0, len(sources))
+	for _, source := range sources {
+		row, err := s.buildRow(t, targets, source)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, rowChange{newRow: row})
+	}
+	return s.applyChanges(t, changes, stmt.Returning)
+}
+
+// insertTargets maps the column list (or every column) to positions.
+func insertTargets(t *tableSchema, names []string) ([]int, error) {
+	if len(names) == 0 {
+		targets := make([]int, len(t.Columns))
+		for i := range targets {
+			targets[i] = i
+		}
+		return targets, nil
+	}
+	seen := map[int]bool{}
+	targets := make([]int, len(names))
+	for i, name := range names {
+		position, ok := t.columnByName(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, name)
+		}
+		if seen[position] {
+			return nil, fmt.Errorf("%w: column %s named twice", ErrInvalid, name)
+		}
+		seen[position], targets[i] = true, position
+	}
+	return targets, nil
+}
+
+// insertSources returns the rows to insert as expressions or values;
+// a nil entry means DEFAULT.
+func (s *session) insertSources(stmt *parser.Insert, width int) ([][]*Value, error) {
+	if stmt.DefaultValues {
+		return [][]*Value{make([]*Value, width)}, nil
+	}
+	if stmt.Query != nil {
+		result, err := s.subquery(stmt.Query, nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		if len(result.Columns) != width {
+			return nil, fmt.Errorf("%w: INSERT of %d columns from a query of %d", ErrInvalid, width, len(result.Columns))
+		}
+		sources := make([][]*Value, len(result.Rows))
+		for i, row := range result.Rows {
+			sources[i] = make([]*Value, width)
+			for j := range row {
+				sources[i][j] = &row[j]
+			}
+		}
+		return sources, nil
+	}
+	sources := make([][]*Value, len(stmt.Rows))
+	for i, exprs := range stmt.Rows {
+		if len(exprs) != width {
+			return nil, fmt.Errorf("%w: INSERT of %d columns given %d values", ErrInvalid, width, len(exprs))
+		}
+		sources[i] = make([]*Value, width)
+		for j, e := range exprs {
+			if _, isDefault := e.(*parser.DefaultValue); isDefault {
+				continue
+			}
+			v, err := s.eval(e, nil)
+			if err != nil {
+				return nil, err
+			}
+			sources[i][j] = &v
+		}
+	}
+	return sources, nil
+}
+
+// buildRow fills a full row: given values cast to column types, other
+// columns from their DEFAULT (or NULL).
+func (s *session) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, error) {
+	row := make([]Value, len(t.Columns))
+	given := make([]bool, len(t.Columns))
+	for i, position := range targets {
+		if source[i] == nil {
+			continue
+		}
+		v, err := assignCast(*source[i], t.Columns[position].Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", t.Columns[position].Name, err)
+		}
+		row[position], given[position] = v, true
+	}
+	for position, c := range t.Columns {
+		if given[position] || c.Default == "" {
+			continue
+		}
+		v, err := s.defaultValue(c)
+		if err != nil {
+			return nil, err
+		}
+		row[position] = v
+	}
+	return row, nil
+}
+
+func (s *session) defaultValue(c column) (Value, error) {
+	e, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return Value{}, fmt.Errorf("sql: stored default of %s does not parse: %w", c.Name, err)
+	}
+	v, err := s.eval(e, nil)
+	if err != nil {
+		return Value{}, fmt.Errorf("default of column %s: %w", c.Name, err)
+	}
+	return assignCast(v, c.Type)
+}
+
+func (s *session) update(stmt *parser.Update) (*Result, error) {
+	t, err := s.table(stmt.Table)
+	if err != nil {
+		return nil, err
+	}
+	positions := make([]int, len(stmt.Assignments))
+	for i, assignment := range stmt.Assignments {
+		position, ok := t.columnByName(assignment.Column)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, assignment.Column)
+		}
+		positions[i] = position
+	}
+	var changes []rowChange
+	err = s.matchingRows(t, stmt.Where, func(key []byte, row []Value, sc *scope) error {
+		newRow := append([]Value(nil), row...)
+		for i, assignment := range stmt.Assignments {
+			v, err := s.eval(assignment.Value, sc)
+			if err != nil {
+				return err
+			}
+			if newRow[positions[i]], err = assignCast(v, t.Columns[positions[i]].Type); err != nil {
+				return fmt.Errorf("column %s: %w", assignment.Column, err)
+			}
+		}
+		changes = append(changes, rowChange{oldKey: key, oldRow: row, newRow: newRow})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.applyChanges(t, changes, stmt.Returning)
+}
+
+func (s *session) delete(stmt *parser.Delete) (*Result, error) {
+	t, err := s.table(stmt.Table)
+	if err != nil {
+		return nil, err
+	}
+	var changes []rowChange
+	err = s.matchingRows(t, stmt.Where, func(key []byte, row []Value, _ *scope) error {
+		changes = append(changes, rowChange{oldKey: key, oldRow: row})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.applyChanges(t, changes, stmt.Returning)
+}
+
+// matchingRows visits the rows of t that satisfy where, under the
+// predicate lock of the chosen access path.
+func (s *session) matchingRows(t *tableSchema, where parser.Expr, visit func(key []byte, row []Value, sc *scope) error) error {
+	path := s.chooseAccess(t, t.Name, where)
+	if err := s.lockPredicate(path.lock); err != nil {
+		return err
+	}
+	columns := make([]relColumn, len(t.Columns))
+	for i, c := range t.Columns {
+		columns[i] = relColumn{Table: t.Name, Name: c.Name}
+	}
+	type match struct {
+		key []byte
+		row []Value
+	}
+	var matches []match
+	sc := &scope{columns: columns}
+	err := s.readPath(path, func(key []byte, row []Value) error {
+		sc.row = row
+		ok, err := s.holds(where, sc)
+		if ok {
+			matches = append(matches, match{key: append([]byte(nil), key...), row: row})
+		}
+		return firstError(err, s.produced(1))
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if err := visit(m.key, m.row, &scope{columns: columns, row: m.row}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyChanges checks and writes a statement's row changes as one step:
+// keys and NOT NULL first, then row locks, then uniqueness, then writes.
+// Nothing is written unless everything passes, so a blocked or failed
+// statement leaves no effect on data.
+func (s *session) applyChanges(t *tableSchema, changes []rowChange, returning []parser.SelectItem) (*Result, error) {
+	for i := range changes {
+		if err := s.prepareChange(t, &changes[i]); err != nil {
+			return nil, err
+		}
+	}
+	for _, change := range changes {
+		if err := s.lockChange(t, change); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkUnique(t, changes); err != nil {
+		return nil, err
+	}
+	result := &Result{RowsAffected: int64(len(changes))}
+	if len(returning) > 0 {
+		if err := s.returning(t, changes, returning, result); err != nil {
+			return nil, err
+		}
+	}
+	s.writeChanges(t, changes)
+	return result, nil
+}
+
+// prepareChange computes the new key and checks NOT NULL and sizes.
+func (s *session) prepareChange(t *tableSchema, change *rowChange) error {
+	if change.newRow == nil {
+		return nil
+	}
+	for position, c := range t.Columns {
+		if change.newRow[position].IsNull() && (c.NotNull || isKeyColumn(t, c.ID)) {
+			return fmt.Errorf("%w: NOT NULL column %s.%s given NULL", ErrConstraint, t.Name, c.Name)
+		}
+	}
+	switch {
+	case len(t.PrimaryKey) > 0:
+		change.newKey = engines.AppendKeyTuple(rowPrefix(t.ID), keyValues(change.newRow, t.positions(t.PrimaryKey))...)
+	case change.oldKey != nil:
+		change.newKey = change.oldKey
+	default:
+		change.newKey = engines.AppendKeyTuple(rowPrefix(t.ID), engines.Bytes([]byte(s.newID())))
+	}
+	if len(change.newKey)+64 > mvcc.KeyLenMax {
+		return fmt.Errorf("%w: primary key of %s too long", ErrLimit, t.Name)
+	}
+	if len(encodeRow(t, change.newRow)) > mvcc.ValueLenMax {
+		return fmt.Errorf("%w: row of %s too large", ErrLimit, t.Name)
+	}
+	return nil
+}
+
+func isKeyColumn(t *tableSchema, id int) bool {
+	for _, key := range t.PrimaryKey {
+		if key == id {
+			return true
+		}
+	}
+	return false
+}
+
+func image(t *tableSchema, row []Value) []columnValue {
+	out := make([]columnValue, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = columnValue{Name: c.Name, Value: row[i]}
+	}
+	return out
+}
+
+// lockChange takes exclusive row locks on the old and new keys, with the
+// old and new images.
+func (s *session) lockChange(t *tableSchema, change rowChange) error {
+	var images [][]columnValue
+	if change.oldRow != nil {
+		images = append(images, image(t, change.oldRow))
+	}
+	if change.newRow != nil {
+		images = append(images, image(t, change.newRow))
+	}
+	if change.oldKey != nil {
+		if err := s.lockRow(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
+			return err
+		}
+	}
+	if change.newKey != nil && string(change.newKey) != string(change.oldKey) {
+		return s.lockRow(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
+	}
+	return nil
+}
+
+// checkUnique refuses duplicate primary keys and unique index values,
+// among the statement's rows and against the stored rows it does not
+// replace.
+func (s *session) checkUnique(t *tableSchema, changes []rowChange) error {
+	removed, added := map[string]bool{}, map[string]bool{}
+	for _, change := range changes {
+		if change.oldKey != nil {
+			removed[string(change.oldKey)] = true
+		}
+	}
+	for _, change := range changes {
+		if change.newKey == nil {
+			continue
+		}
+		key := string(change.newKey)
+		if added[key] {
+			return fmt.Errorf("%w: duplicate primary key in %s", ErrConstraint, t.Name)
+		}
+		added[key] = true
+		if removed[key] {
+			continue
+		}
+		_, found, err := s.get(change.newKey)
+		if err != nil {
+			return err
+		}
+		if found {
+			return fmt.Errorf("%w: duplicate primary key in %s", ErrConstraint, t.Name)
+		}
+	}
+	for i := range t.Indexes {
+		if t.Indexes[i].Unique {
+			if err := s.checkUniqueIndex(t, &t.Indexes[i], changes, removed); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *session) checkUniqueIndex(t *tableSchema, index *indexSchema, changes []rowChange, removed map[string]bool) error {
+	positions := t.positions(index.Columns)
+	seen := map[string]bool{}
+	for _, change := range changes {
+		if change.newRow == nil || hasNull(change.newRow, positions) {
+			continue
+		}
+		prefix := engines.AppendKeyTuple(entryPrefix(index.ID), keyValues(change.newRow, positions)...)
+		if seen[string(prefix)] {
+			return fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, index.Name)
+		}
+		seen[string(prefix)] = true
+		first := t.Columns[positions[0]]
+		lock := predicate{Table: t.Name, Column: first.Name,
+			Low:  bound{Set: true, Value: change.newRow[positions[0]], Inclusive: true},
+			High: bound{Set: true, Value: change.newRow[positions[0]], Inclusive: true}}
+		if err := s.lockPredicate(lock); err != nil {
+			return err
+		}
+		duplicate := false
+		err := s.scan(prefix, prefixEnd(prefix), func(_, suffix []byte) (bool, error) {
+			rowKey := string(rowPrefix(t.ID)) + string(suffix)
+			duplicate = !removed[rowKey]
+			return !duplicate, nil
+		})
+		if err != nil {
+			return err
+		}
+		if duplicate {
+			return fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, index.Name)
+		}
+	}
+	return nil
+}
+
+func hasNull(row []Value, positions []int) bool {
+	for _, position := range positions {
+		if row[position].IsNull() {
+			return true
+		}
+	}
+	return false
+}
+
+// writeChanges removes old rows and entries first, then writes new ones,
+// so rows may swap keys within one statement.
+func (s *session) writeChanges(t *tableSchema, changes []rowChange) {
+	for _, change := range changes {
+		if change.oldKey == nil {
+			continue
+		}
+		for i := range t.Indexes {
+			s.remove(indexEntryKey(t, &t.Indexes[i], change.oldKey, change.oldRow))
+		}
+		if change.newKey == nil || string(change.newKey) != string(change.oldKey) {
+			s.remove(change.oldKey)
+		}
+	}
+	for _, change := range changes {
+		if change.newRow == nil {
+			continue
+		}
+		s.put(change.newKey, encodeRow(t, change.newRow))
+		for i := range t.Indexes {
+			s.put(indexEntryKey(t, &t.Indexes[i], change.newKey, change.newRow), change.newKey[len(rowPrefix(t.ID)):])
+		}
+	}
+}
+
+// indexEntryKey is the entry of row (stored under rowKey) in index: the
+// index values, then the row key's tuple, so entries are unique.
+func indexEntryKey(t *tableSchema, index *indexSchema, rowKey []byte, row []Value) []byte {
+	key := engines.AppendKeyTuple(entryPrefix(index.ID), keyValues(row, t.positions(index.Columns))...)
+	return append(key, rowKey[len(rowPrefix(t.ID)):]...)
+}
+
+func (s *session) returning(t *tableSchema, changes []rowChange, items []parser.SelectItem, result *Result) error {
+	columns := make([]relColumn, len(t.Columns))
+	for i, c := range t.Columns {
+		columns[i] = relColumn{Table: t.Name, Name: c.Name}
+	}
+	expanded, names, err := expandItems(items, columns)
+	if err != nil {
+		return err
+	}
+	result.Columns = names
+	for _, change := range changes {
+		row := change.newRow
+		if row == nil {
+			row = change.oldRow
+		}
+		projected, err := s.projectRow(expanded, names, nil, &scope{columns: columns, row: row})
+		if err != nil {
+			return err
+		}
+		result.Rows = append(result.Rows, projected.values)
+	}
+	return nil
+}
