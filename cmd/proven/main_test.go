@@ -14,10 +14,10 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-var runLinePattern = regexp.MustCompile(`^seed=(\d+) scenario=counter verdict=(ok|fail) events=(\d+) virtual=\S+ fingerprint=([0-9a-f]{16}) `)
+var runLinePattern = regexp.MustCompile(`^seed=(\d+) scenario=(\S+) verdict=(ok|fail) events=(\d+) virtual=\S+ fingerprint=([0-9a-f]{16}) `)
 
 func TestSimRunLineContractAndDeterminism(t *testing.T) {
-	code, first, _ := runCLI("sim", "--seed", "42", "--faults", "all")
+	code, first, _ := runCLI("sim", "--seed", "42", "--seeds", "1", "--faults", "all")
 	if code != 0 {
 		t.Fatalf("exit %d, output %q", code, first)
 	}
@@ -26,24 +26,24 @@ func TestSimRunLineContractAndDeterminism(t *testing.T) {
 		t.Fatalf("want a run line and a summary, got %q", first)
 	}
 	match := runLinePattern.FindStringSubmatch(lines[0])
-	if match == nil || match[1] != "42" || match[2] != "ok" {
+	if match == nil || match[1] != "42" || match[2] != "mixed" || match[3] != "ok" {
 		t.Fatalf("run line %q does not follow the contract", lines[0])
 	}
 	if lines[1] != "runs=1 ok=1 failed=0" {
 		t.Fatalf("summary %q", lines[1])
 	}
-	_, second, _ := runCLI("sim", "--seed", "42", "--faults", "all")
+	_, second, _ := runCLI("sim", "--seed", "42", "--seeds", "1", "--faults", "all")
 	if first != second {
 		t.Fatalf("same seed, different output:\n%s\n%s", first, second)
 	}
-	_, hex, _ := runCLI("sim", "--seed", "0x2a", "--faults", "all")
+	_, hex, _ := runCLI("sim", "--seed", "0x2a", "--seeds", "1", "--faults", "all")
 	if hex != first {
 		t.Fatalf("--seed 0x2a differs from --seed 42")
 	}
 }
 
 func TestSimManySeedsSwarm(t *testing.T) {
-	code, out, errOut := runCLI("sim", "--seeds", "200", "--faults", "swarm")
+	code, out, errOut := runCLI("sim", "--workload", "counter", "--seeds", "200", "--faults", "swarm")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -56,7 +56,7 @@ func TestSimManySeedsSwarm(t *testing.T) {
 		if match == nil {
 			t.Fatalf("bad run line %q", line)
 		}
-		fingerprints[match[4]] = true
+		fingerprints[match[5]] = true
 	}
 	if len(fingerprints) != 200 {
 		t.Fatalf("%d distinct fingerprints over 200 seeds", len(fingerprints))
@@ -115,14 +115,56 @@ func TestSimUsageErrorsExit2AndNameTheValue(t *testing.T) {
 }
 
 func TestTraceGoesToStderr(t *testing.T) {
-	code, out, errOut := runCLI("sim", "--seed", "3", "--trace", "--faults", "none")
+	code, out, errOut := runCLI("sim", "--seed", "3", "--seeds", "1", "--trace", "--faults", "none")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	if !strings.Contains(errOut, "deliver") || !strings.Contains(errOut, "server boot") {
+	if !strings.Contains(errOut, "deliver") || !strings.Contains(errOut, " boot") {
 		t.Fatalf("trace lacks events: %q", errOut[:min(len(errOut), 300)])
 	}
 	if strings.Contains(out, "deliver") {
 		t.Fatal("trace leaked into stdout")
+	}
+}
+
+// workloadFields are the fields every workload run line carries after the
+// common ones: outcome counts, then one checker=verdict per check.
+var workloadFields = regexp.MustCompile(` committed=\d+ aborted=\d+ indeterminate=\d+ (\S+=(ok|illegal|unknown) )*atomicity=ok liveness=ok$`)
+
+func TestSimEveryWorkloadRunsWithCheckerFields(t *testing.T) {
+	wantCheck := map[string]string{"bank": " conservation=ok", "register": " linearizable=ok", "queue": " linearizable=ok",
+		"list-append": " list-prefix=ok", "mixed": " conservation=ok"}
+	for _, workload := range []string{"bank", "register", "list-append", "queue", "mixed"} {
+		code, out, errOut := runCLI("sim", "--workload", workload, "--seeds", "3", "--faults", "swarm")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", workload, code, errOut)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 4 || lines[3] != "runs=3 ok=3 failed=0" {
+			t.Fatalf("%s: %q", workload, out)
+		}
+		for _, line := range lines[:3] {
+			match := runLinePattern.FindStringSubmatch(line)
+			if match == nil || match[2] != workload || !workloadFields.MatchString(line) || !strings.Contains(line, wantCheck[workload]) {
+				t.Fatalf("%s: run line %q breaks the contract", workload, line)
+			}
+		}
+	}
+}
+
+func TestSimDefaultIsAHundredSwarmSeedsOfMixed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 100 seeds")
+	}
+	code, out, errOut := runCLI("sim")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasSuffix(out, "runs=100 ok=100 failed=0\n") {
+		t.Fatalf("summary: %q", out[max(0, len(out)-100):])
+	}
+	first := strings.SplitN(out, "\n", 2)[0]
+	if match := runLinePattern.FindStringSubmatch(first); match == nil || match[1] != "1" || match[2] != "mixed" {
+		t.Fatalf("first line %q", first)
 	}
 }

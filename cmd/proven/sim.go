@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/internal/counter"
 	"github.com/proven2pc/proven/sim"
+	"github.com/proven2pc/proven/workloads"
 )
 
 // simFlags are the parsed flags of `proven sim`.
@@ -23,16 +26,20 @@ type simFlags struct {
 	trace    bool
 }
 
-var workloads = []string{counter.Name}
+// workloadNames lists what --workload accepts: the workloads package's
+// workloads and the counter demo.
+func workloadNames() []string {
+	return append(workloads.Names(), counter.Name)
+}
 
 func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	flags := flag.NewFlagSet("proven sim", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	seedText := flags.String("seed", "1", "first seed (decimal or 0x-hex)")
-	seeds := flags.Int("seeds", 1, "number of runs, with seeds counting up from --seed")
+	seeds := flags.Int("seeds", 100, "number of runs, with seeds counting up from --seed")
 	faultsText := flags.String("faults", "swarm",
 		"none, all, swarm, or a comma list of: "+strings.Join(sim.FamilyNames(), ","))
-	workload := flags.String("workload", counter.Name, "scenario to run: "+strings.Join(workloads, ", "))
+	workload := flags.String("workload", workloads.DefaultWorkload, "scenario to run: "+strings.Join(workloadNames(), ", "))
 	jsonOutput := flags.Bool("json", false, "print one JSON object per run instead of a key=value line")
 	trace := flags.Bool("trace", false, "print every event on stderr")
 	if err := flags.Parse(args); err != nil {
@@ -52,34 +59,86 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	if err != nil {
 		return simFlags{}, fmt.Errorf("--faults: %w", err)
 	}
-	if *workload != counter.Name {
-		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloads, ", "))
+	if !slices.Contains(workloadNames(), *workload) {
+		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloadNames(), ", "))
 	}
 	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace}, nil
 }
 
+// checkVerdict is one check's verdict in a run line.
+type checkVerdict struct {
+	Checker string `json:"checker"`
+	Verdict string `json:"verdict"`
+}
+
 // runLine is the output contract of one run; --json prints the same fields.
+// Committed, Aborted, Indeterminate and Checks belong to the workloads;
+// Acknowledged and Final to the counter demo.
 type runLine struct {
-	Seed         uint64 `json:"seed"`
-	Scenario     string `json:"scenario"`
-	Verdict      string `json:"verdict"`
-	Events       uint64 `json:"events"`
-	Virtual      string `json:"virtual"`
-	Fingerprint  string `json:"fingerprint"`
-	Faults       string `json:"faults"`
-	Acknowledged int    `json:"acknowledged"`
-	Final        int64  `json:"final"`
-	Failure      string `json:"failure,omitempty"`
-	Reason       string `json:"reason,omitempty"`
+	Seed          uint64         `json:"seed"`
+	Scenario      string         `json:"scenario"`
+	Verdict       string         `json:"verdict"`
+	Events        uint64         `json:"events"`
+	Virtual       string         `json:"virtual"`
+	Fingerprint   string         `json:"fingerprint"`
+	Faults        string         `json:"faults"`
+	Committed     int            `json:"committed"`
+	Aborted       int            `json:"aborted"`
+	Indeterminate int            `json:"indeterminate"`
+	Checks        []checkVerdict `json:"checks,omitempty"`
+	Acknowledged  int            `json:"acknowledged,omitempty"`
+	Final         int64          `json:"final,omitempty"`
+	Failure       string         `json:"failure,omitempty"`
+	Reason        string         `json:"reason,omitempty"`
+	// counter marks a counter run: its line shows acknowledged and final.
+	counter bool
 }
 
 func (l runLine) String() string {
-	text := fmt.Sprintf("seed=%d scenario=%s verdict=%s events=%d virtual=%s fingerprint=%s faults=%s acknowledged=%d final=%d",
-		l.Seed, l.Scenario, l.Verdict, l.Events, l.Virtual, l.Fingerprint, l.Faults, l.Acknowledged, l.Final)
+	text := fmt.Sprintf("seed=%d scenario=%s verdict=%s events=%d virtual=%s fingerprint=%s faults=%s",
+		l.Seed, l.Scenario, l.Verdict, l.Events, l.Virtual, l.Fingerprint, l.Faults)
+	if l.counter {
+		text += fmt.Sprintf(" acknowledged=%d final=%d", l.Acknowledged, l.Final)
+	} else {
+		text += fmt.Sprintf(" committed=%d aborted=%d indeterminate=%d", l.Committed, l.Aborted, l.Indeterminate)
+	}
+	unknown := false
+	for _, check := range l.Checks {
+		text += fmt.Sprintf(" %s=%s", check.Checker, check.Verdict)
+		unknown = unknown || check.Verdict == string(checkers.VerdictUnknown)
+	}
+	if unknown {
+		text += " unknown=not-a-failure"
+	}
 	if l.Failure != "" {
 		text += fmt.Sprintf(" failure=%s reason=%q", l.Failure, l.Reason)
 	}
 	return text
+}
+
+// runOnce runs one seed of the chosen scenario and returns its line and
+// the failure detail (empty when none).
+func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string) {
+	if options.workload == counter.Name {
+		report := counter.Run(counter.Options{Seed: seed, Faults: options.faults, Trace: trace})
+		return runLine{
+			Seed: seed, Scenario: options.workload, Verdict: string(report.Verdict), Events: report.Events,
+			Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
+			Faults: report.Plan.String(), Acknowledged: report.Acknowledged, Final: report.Final,
+			Failure: string(report.Failure), Reason: report.Reason, counter: true,
+		}, report.Detail
+	}
+	report := workloads.Run(workloads.Options{Seed: seed, Workload: options.workload, Faults: options.faults, Trace: trace})
+	line := runLine{
+		Seed: seed, Scenario: options.workload, Verdict: string(report.Verdict), Events: report.Events,
+		Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
+		Faults: report.Plan.String(), Committed: report.Committed, Aborted: report.Aborted,
+		Indeterminate: report.Indeterminate, Failure: string(report.Failure), Reason: report.Reason,
+	}
+	for _, result := range report.Checks {
+		line.Checks = append(line.Checks, checkVerdict{Checker: result.Checker, Verdict: string(result.Verdict)})
+	}
+	return line, report.Detail
 }
 
 func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
@@ -99,24 +158,18 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		if options.trace {
 			trace = stderr
 		}
-		report := counter.Run(counter.Options{Seed: seed, Faults: options.faults, Trace: trace})
-		line := runLine{
-			Seed: seed, Scenario: options.workload, Verdict: string(report.Verdict), Events: report.Events,
-			Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
-			Faults: report.Plan.String(), Acknowledged: report.Acknowledged, Final: report.Final,
-			Failure: string(report.Failure), Reason: report.Reason,
-		}
+		line, detail := runOnce(options, seed, trace)
 		if options.json {
 			_ = encoder.Encode(line)
 		} else {
 			fmt.Fprintln(stdout, line)
 		}
-		if report.Verdict != sim.VerdictOK {
+		if line.Verdict != string(sim.VerdictOK) {
 			failed++
-			fmt.Fprintf(stderr, "seed %d failed (%s): %s\nreproduce: go run ./cmd/proven sim --seed %d --faults %s --workload %s\n",
-				seed, report.Failure, report.Reason, seed, options.faults, options.workload)
-			if report.Detail != "" {
-				fmt.Fprintln(stderr, report.Detail)
+			fmt.Fprintf(stderr, "seed %d failed (%s): %s\nreproduce: go run ./cmd/proven sim --seed %d --seeds 1 --faults %s --workload %s\n",
+				seed, line.Failure, line.Reason, seed, options.faults, options.workload)
+			if detail != "" {
+				fmt.Fprintln(stderr, detail)
 			}
 		}
 		if progress && options.seeds > 1 {

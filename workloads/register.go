@@ -1,0 +1,110 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/kv"
+	"github.com/proven2pc/proven/internal/simhost"
+)
+
+// setupTimeout is the setup transaction's timeout (no faults run then).
+const setupTimeout = 5 * time.Second
+
+// registerKeysPer is the number of register keys per stream.
+const registerKeysPer = 3
+
+// keyRef is a key on a stream; its label is the history key.
+type keyRef struct{ stream, key string }
+
+func (k keyRef) label() string { return k.stream + "/" + k.key }
+
+func keyRefs(streams []string, prefix string, perStream int) []keyRef {
+	var refs []keyRef
+	for _, stream := range streams {
+		for i := range perStream {
+			refs = append(refs, keyRef{stream: stream, key: fmt.Sprintf("%s%d", prefix, i)})
+		}
+	}
+	return refs
+}
+
+func kvStreams(streams []string) []simhost.StreamSpec {
+	return bankStreams(nil, streams)
+}
+
+func noSetup(context.Context, *coordinator.Coordinator) error { return nil }
+
+// registerWorkload: per-key reads (ad-hoc), writes of unique values and
+// compare-and-sets (a transaction that reads, then writes when the value
+// matches) on KV keys over two streams; checked for linearizability per
+// key.
+func registerWorkload() workload {
+	keys := keyRefs([]string{"reg-1", "reg-2"}, "x", registerKeysPer)
+	nextValue := int64(1)
+	// lastSeen holds each key's last value a client saw or wrote, as the
+	// expected value of the next cas on it.
+	lastSeen := map[string]engines.Value{}
+	return workload{
+		name:    "register",
+		streams: kvStreams([]string{"reg-1", "reg-2"}),
+		setup:   noSetup,
+		operation: func(c *client) {
+			ref := pick(c, keys)
+			switch c.rand(10) {
+			case 0, 1, 2, 3:
+				registerRead(c, ref, lastSeen)
+			case 4, 5, 6:
+				registerWrite(c, ref, engines.Int(nextValue), lastSeen)
+				nextValue++
+			default:
+				registerCAS(c, ref, lastSeen[ref.label()], engines.Int(nextValue), lastSeen)
+				nextValue++
+			}
+		},
+		checks: []check{{name: "linearizable", run: func(history checkers.History) (checkers.Result, error) {
+			return checkers.CheckLinearizable(history, checkers.LinearizableConfig{Model: checkers.ModelRegister,
+				Initial: engines.Null()})
+		}}},
+	}
+}
+
+func registerRead(c *client, ref keyRef, lastSeen map[string]engines.Value) {
+	value, ok := c.read(checkers.FunctionRead, ref.label(), func(ctx context.Context) (engines.Value, error) {
+		value, _, err := kv.New(c.coord.AdHoc(), ref.stream).Get(ctx, ref.key)
+		return value, err
+	})
+	if ok {
+		lastSeen[ref.label()] = value
+	}
+}
+
+func registerWrite(c *client, ref keyRef, value engines.Value, lastSeen map[string]engines.Value) {
+	c.transact(checkers.FunctionWrite, ref.label(), value, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
+		return value, kv.New(tx, ref.stream).Put(ctx, ref.key, value)
+	})
+	lastSeen[ref.label()] = value
+}
+
+// registerCAS records a cas whose output is Bool(false) when the value did
+// not match (the transaction then only read) and Bool(true) when it wrote.
+func registerCAS(c *client, ref keyRef, from, to engines.Value, lastSeen map[string]engines.Value) {
+	input := engines.List(from, to)
+	c.transact(checkers.FunctionCAS, ref.label(), input, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
+		store := kv.New(tx, ref.stream)
+		current, _, err := store.Get(ctx, ref.key)
+		if err != nil {
+			return engines.Null(), err
+		}
+		lastSeen[ref.label()] = current
+		if !current.Equal(from) {
+			return engines.Bool(false), nil
+		}
+		lastSeen[ref.label()] = to
+		return engines.Bool(true), store.Put(ctx, ref.key, to)
+	})
+}
