@@ -114,7 +114,11 @@ func (e Entry) AppendBinary(b []byte) ([]byte, error) {
 
 // Encode returns the entry's encoding.
 func (e Entry) Encode() []byte {
-	b, _ := e.AppendBinary(nil)
+	size := 64 + len(e.Operation)
+	for _, p := range e.Participants {
+		size += 12 + len(p.Stream)
+	}
+	b, _ := e.AppendBinary(make([]byte, 0, size))
 	return b
 }
 

@@ -67,7 +67,7 @@ func (s *Service) write(st *stream, kind recordKind, request engines.RequestID, 
 	entry := engines.LogEntry{Position: position + 1, Timestamp: s.hlc.Now(), Payload: payload}
 	st.add(entry)
 	r := record{kind: kind, stream: st.name, entry: entry, request: request}
-	ready.Persist = append(ready.Persist, r.appendBinary(nil))
+	ready.Persist = append(ready.Persist, r.appendBinary(make([]byte, 0, 64+len(r.stream)+len(payload))))
 	return entry
 }
 
