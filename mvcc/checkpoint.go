@@ -164,7 +164,6 @@ func (s *Store) restoreVersions(d *decoder) error {
 		}
 		if newKey {
 			atOrBelowWatermark = false
-			s.keyCount++
 		}
 		if !s.watermark.Less(timestamp) {
 			if atOrBelowWatermark || value == nil {
@@ -172,7 +171,12 @@ func (s *Store) restoreVersions(d *decoder) error {
 			}
 			atOrBelowWatermark = true
 		}
-		s.versions.ReplaceOrInsert(current)
+		// The first version of a key is its newest: it goes to latest.
+		if newKey {
+			s.versions.latest.ReplaceOrInsert(current)
+		} else {
+			s.versions.history.ReplaceOrInsert(current)
+		}
 		s.approximateBytes += current.bytes()
 		previous = current
 	}

@@ -7,10 +7,15 @@
 // uncommitted writes and deletes of Active or Prepared transactions. A
 // snapshot read at timestamp T sees, for each key, the newest version whose
 // commit timestamp is <= T; a tombstone version means "absent" and hides the
-// older ones. Versions live in a btree ordered by (key ascending, commit
-// timestamp descending), so a point read at T is one seek to (key, T),
-// whatever the number of versions. Intents live in a second btree ordered by
-// (key, transaction id).
+// older ones. The newest version of each key lives in a "latest" btree
+// ordered by key; older versions live in a "history" btree ordered by (key
+// ascending, commit timestamp descending). A read at T looks the key up in
+// latest and, only when that version is newer than T, seeks history to
+// (key, T). Reads at recent snapshots (the processor reads at the latest
+// timestamp, read-only transactions near the present) therefore touch a
+// tree as small as the key count, however many versions each key has; a
+// read far in the past costs one more seek. Intents live in a third btree
+// ordered by (key, transaction id).
 //
 // # Transactions
 //
@@ -76,15 +81,20 @@
 //
 // GC(w) raises the watermark to w (it never lowers it) and keeps, per key,
 // every version above w and the newest version at or below w unless that one
-// is a tombstone. Reads at or above w are unchanged by it.
+// is a tombstone. Reads at or above w are unchanged by it. A key's newest
+// version leaves latest only when it is a tombstone at or below w; every
+// older version of the key then goes too, and the key disappears.
 //
-// View returns a copy-on-write snapshot (btree Clone) that stays valid and
-// unchanged while the store keeps changing, for the embedded runtime where
-// reads run beside the apply loop.
+// View returns a copy-on-write snapshot (a btree Clone of each tree) that
+// stays valid and unchanged while the store keeps changing, for the embedded
+// runtime where reads run beside the apply loop.
 //
 // Checkpoint serializes everything (versions, intents, transaction states and
 // prepare timestamps, the watermark) in a versioned, CRC-32C checksummed
-// format; the same state always gives the same bytes. Restore validates
+// format; the same state always gives the same bytes. Versions are written in
+// one (key, timestamp descending) sequence, the same as before the
+// latest/history split, so the format (version 1) did not change; Restore
+// puts each key's first version in latest and the rest in history. Restore validates
 // every byte and returns ErrCorruptCheckpoint on bad input, never panics.
 //
 // AppendKeyPart and DecodeKeyPart build composite keys whose bytewise order
@@ -92,9 +102,11 @@
 //
 // # Invariants
 //
-//   - versions holds at most one version per (key, commit timestamp); per
-//     key, at most one version is at or below the watermark, and it is not a
-//     tombstone.
+//   - At most one version per (key, commit timestamp); per key, at most one
+//     version is at or below the watermark, and it is not a tombstone.
+//   - latest holds exactly one version per key that has any: the newest.
+//     history holds the others, each strictly older than its key's version
+//     in latest (so a key in history is always in latest).
 //   - A transaction is known iff it holds at least one intent; its record
 //     lists exactly the keys of its intents.
 //   - prepared mirrors the Prepared transactions and their timestamps.
@@ -114,7 +126,9 @@
 // A rapid state-machine test runs interleaved transactions, snapshot reads at
 // random timestamps, scans both ways with bounds and limits, GC, views and
 // checkpoint/restore against a dumb model (a map from key to a version list,
-// plus per-transaction intents), across btree degrees. Datadriven scenarios in
+// plus per-transaction intents), across btree degrees. A second rapid test
+// runs the same actions and checks the latest/history invariants after each,
+// in the store and in its views. Datadriven scenarios in
 // testdata/ show read-your-writes, blocking by a prepared intent, abort
 // invisibility, GC boundaries and time travel. FuzzRestore feeds arbitrary
 // bytes to Restore. A test checks that mvcc imports none of sim, net,

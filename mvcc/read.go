@@ -49,7 +49,7 @@ func (v *View) Scan(opts ScanOptions, fn func(key, value []byte) bool) error {
 
 // reader holds everything reads need, shared by Store and View.
 type reader struct {
-	versions *btree.BTreeG[version]
+	versions versionSet
 	intents  *btree.BTreeG[intent]
 	// prepared maps each Prepared transaction to its prepare timestamp.
 	// Invariant: mirrors Store.transactions' Prepared entries.
@@ -109,7 +109,7 @@ func (r *reader) get(key []byte, opts ReadOptions) ([]byte, bool, error) {
 			return nil, false, summary.blocked
 		}
 	}
-	v, ok := r.visibleVersion(key, opts.At)
+	v, ok := r.versions.visible(key, opts.At)
 	if !ok || v.tombstone {
 		return nil, false, nil
 	}
@@ -129,20 +129,6 @@ func (r *reader) examineIntents(key []byte, opts ReadOptions) keyIntents {
 	return summary
 }
 
-// visibleVersion returns the newest version of key with commit timestamp
-// <= at: a single seek to (key, at).
-func (r *reader) visibleVersion(key []byte, at clock.Timestamp) (version, bool) {
-	var found version
-	ok := false
-	r.versions.AscendGreaterOrEqual(version{entry: pivotEntry(key), timestamp: at}, func(v version) bool {
-		if bytes.Equal(v.key(), key) {
-			found, ok = v, true
-		}
-		return false
-	})
-	return found, ok
-}
-
 // scan delivers, in scan order, each key in range whose read at opts.At
 // would find a value, applying Get's rules to every key. At the first key
 // blocked by a prepared intent it stops and returns the *BlockedError; fn has
@@ -151,14 +137,14 @@ func (r *reader) scan(opts ScanOptions, fn func(key, value []byte) bool) error {
 	if err := r.checkWatermark(opts.At); err != nil {
 		return err
 	}
-	s := &scanner{opts: opts, fn: fn}
+	s := &scanner{opts: opts, fn: fn, versions: r.versions}
 	if r.intentsMatter(opts.Txn) {
 		s.pending = r.collectIntents(opts)
 	}
 	if opts.Reverse {
-		s.runReverse(r.versions)
+		s.runReverse()
 	} else {
-		s.runForward(r.versions)
+		s.runForward()
 	}
 	return s.err
 }
@@ -194,81 +180,62 @@ func (r *reader) collectIntents(opts ScanOptions) []keyIntents {
 	return collected
 }
 
-// scanner merges the versions in range with the relevant intent keys.
+// scanner merges the keys in range, each read at opts.At, with the relevant
+// intent keys. It walks the latest tree, one item per key, and seeks into
+// history only for keys whose newest version is above opts.At.
 type scanner struct {
 	opts      ScanOptions
 	fn        func(key, value []byte) bool
+	versions  versionSet
 	pending   []keyIntents // relevant intent keys not yet passed, in scan order
 	delivered int
 	done      bool // the limit was reached, fn asked to stop, or err was set
 	err       error
-	// Forward: the key whose visible version was already handled.
-	decidedKey []byte
-	hasDecided bool
-	// Reverse: the key being read and its newest version <= At so far.
-	currentKey   []byte
-	hasCurrent   bool
-	candidate    version
-	hasCandidate bool
 }
 
-func (s *scanner) runForward(versions *btree.BTreeG[version]) {
-	versions.AscendGreaterOrEqual(version{entry: pivotEntry(s.opts.Start), timestamp: MaxTimestamp}, s.forwardVersion)
+func (s *scanner) runForward() {
+	s.versions.latest.AscendGreaterOrEqual(version{entry: pivotEntry(s.opts.Start)}, s.forwardKey)
 	s.flushAllPending()
 }
 
-// forwardVersion sees versions by key ascending, newest first within a key.
-func (s *scanner) forwardVersion(v version) bool {
-	key := v.key()
-	if s.opts.End != nil && bytes.Compare(key, s.opts.End) >= 0 {
+// forwardKey sees each key's newest version, by key ascending.
+func (s *scanner) forwardKey(newest version) bool {
+	if s.opts.End != nil && bytes.Compare(newest.key(), s.opts.End) >= 0 {
 		return false
 	}
-	if s.hasDecided && bytes.Equal(key, s.decidedKey) {
-		return true
-	}
-	if s.opts.At.Less(v.timestamp) {
-		return true
-	}
-	s.decidedKey, s.hasDecided = key, true
-	s.visit(v)
-	return !s.done
+	return s.readKey(newest)
 }
 
-func (s *scanner) runReverse(versions *btree.BTreeG[version]) {
+func (s *scanner) runReverse() {
 	if s.opts.End == nil {
-		versions.Descend(s.reverseVersion)
+		s.versions.latest.Descend(s.reverseKey)
 	} else {
-		versions.DescendLessOrEqual(version{entry: pivotEntry(s.opts.End), timestamp: MaxTimestamp}, s.reverseVersion)
-	}
-	if !s.done && s.hasCandidate {
-		s.visit(s.candidate)
+		s.versions.latest.DescendLessOrEqual(version{entry: pivotEntry(s.opts.End)}, s.reverseKey)
 	}
 	s.flushAllPending()
 }
 
-// reverseVersion sees versions by key descending, oldest first within a
-// key, so a key's visible version is known only when the key changes.
-func (s *scanner) reverseVersion(v version) bool {
-	key := v.key()
+// reverseKey sees each key's newest version, by key descending.
+func (s *scanner) reverseKey(newest version) bool {
+	key := newest.key()
 	if s.opts.End != nil && bytes.Compare(key, s.opts.End) >= 0 {
 		return true
 	}
 	if bytes.Compare(key, s.opts.Start) < 0 {
 		return false
 	}
-	if !s.hasCurrent || !bytes.Equal(key, s.currentKey) {
-		if s.hasCandidate {
-			s.visit(s.candidate)
-			if s.done {
-				return false
-			}
-		}
-		s.currentKey, s.hasCurrent, s.hasCandidate = key, true, false
+	return s.readKey(newest)
+}
+
+// readKey visits the key of newest if it has a version visible at opts.At.
+// The common case, newest visible, needs no call into history.
+func (s *scanner) readKey(newest version) bool {
+	if !s.opts.At.Less(newest.timestamp) {
+		s.visit(newest)
+	} else if v, ok := s.versions.visibleFrom(newest, s.opts.At); ok {
+		s.visit(v)
 	}
-	if !s.opts.At.Less(v.timestamp) {
-		s.candidate, s.hasCandidate = v, true
-	}
-	return true
+	return !s.done
 }
 
 // visit handles a key whose visible version is v: intent keys before it go

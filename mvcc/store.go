@@ -125,8 +125,6 @@ type Store struct {
 	// transactions holds every Active or Prepared transaction.
 	// Invariant: a transaction is here iff it has at least one intent.
 	transactions map[TxnID]*transaction
-	// keyCount is the number of distinct keys in versions.
-	keyCount int
 	// approximateBytes sums key and value lengths plus itemOverheadBytes over
 	// versions and intents.
 	approximateBytes int64
@@ -149,7 +147,7 @@ func New(opts Options) *Store {
 	}
 	return &Store{
 		reader: reader{
-			versions: btree.NewG(degree, versionLess),
+			versions: newVersionSet(degree),
 			intents:  btree.NewG(degree, intentLess),
 			prepared: map[TxnID]clock.Timestamp{},
 		},
@@ -228,8 +226,7 @@ func (s *Store) Prepare(txn TxnID, prepareTimestamp clock.Timestamp) error {
 // atomically: it validates first and changes nothing if any check fails.
 // It accepts Prepared transactions and Active ones (one-phase commit).
 func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
-	newKeys, err := s.validateCommit(txn, commitTimestamp)
-	if err != nil {
+	if err := s.validateCommit(txn, commitTimestamp); err != nil {
 		return err
 	}
 	record := s.transactions[txn]
@@ -238,40 +235,34 @@ func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
 		if !ok {
 			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", txn, key))
 		}
-		s.versions.ReplaceOrInsert(version{entry: removed.entry, timestamp: commitTimestamp})
+		s.versions.install(version{entry: removed.entry, timestamp: commitTimestamp})
 	}
-	s.keyCount += newKeys
 	s.forget(txn)
 	return nil
 }
 
-// validateCommit checks every precondition of Commit and returns how many of
-// txn's keys have no version yet.
-func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) (newKeys int, err error) {
+// validateCommit checks every precondition of Commit.
+func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) error {
 	record := s.transactions[txn]
 	if record == nil {
-		return 0, fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
+		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
 	}
 	if !validWriteTimestamp(commitTimestamp) {
-		return 0, fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
+		return fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
 	}
 	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
-		return 0, fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrCommitBeforePrepare, txn, commitTimestamp, record.prepareTimestamp)
+		return fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrCommitBeforePrepare, txn, commitTimestamp, record.prepareTimestamp)
 	}
 	if !s.watermark.Less(commitTimestamp) {
-		return 0, fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
+		return fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
 	}
 	for _, key := range record.keys {
-		newest, ok := s.newestVersion(key)
-		if !ok {
-			newKeys++
-			continue
-		}
-		if !newest.timestamp.Less(commitTimestamp) {
-			return 0, fmt.Errorf("%w: txn %v commit %v <= version %v of key %q", ErrWriteTooOld, txn, commitTimestamp, newest.timestamp, key)
+		newest, ok := s.versions.newest(key)
+		if ok && !newest.timestamp.Less(commitTimestamp) {
+			return fmt.Errorf("%w: txn %v commit %v <= version %v of key %q", ErrWriteTooOld, txn, commitTimestamp, newest.timestamp, key)
 		}
 	}
-	return newKeys, nil
+	return nil
 }
 
 // Abort discards every intent of txn, Active or Prepared.
@@ -299,39 +290,42 @@ func (s *Store) forget(txn TxnID) {
 // GC raises the watermark and drops versions no read at or above it can see:
 // per key it keeps every version newer than watermark and the newest version
 // at or below it, unless that one is a tombstone. A watermark at or below the
-// current one changes nothing. Cost: one pass over all versions.
+// current one changes nothing. Cost: one pass over all versions (a walk of
+// latest plus one history seek per key that has older versions).
 func (s *Store) GC(watermark clock.Timestamp) {
 	if !s.watermark.Less(watermark) {
 		return
 	}
 	s.watermark = watermark
-	var doomed []version
-	var currentKey []byte
-	started, passedWatermark, survivors := false, false, 0
-	s.versions.Ascend(func(v version) bool {
-		if !started || !bytes.Equal(v.key(), currentKey) {
-			if started && survivors == 0 {
-				s.keyCount--
-			}
-			started, currentKey, passedWatermark, survivors = true, v.key(), false, 0
+	var doomed, doomedNewest []version
+	passedWatermark := false
+	s.versions.ascendKeys(func(v version, newest bool) bool {
+		if newest {
+			passedWatermark = false
 		}
 		switch {
 		case watermark.Less(v.timestamp):
-			survivors++
 		case !passedWatermark && !v.tombstone:
 			passedWatermark = true
-			survivors++
+		case newest:
+			// A tombstone at or below the watermark: every older version is
+			// below it too and goes with it, so the key disappears.
+			passedWatermark = true
+			doomedNewest = append(doomedNewest, v)
 		default:
 			passedWatermark = true
 			doomed = append(doomed, v)
 		}
 		return true
 	})
-	if started && survivors == 0 {
-		s.keyCount--
-	}
+	s.collect(s.versions.history, doomed)
+	s.collect(s.versions.latest, doomedNewest)
+}
+
+// collect removes the versions GC doomed from tree.
+func (s *Store) collect(tree *btree.BTreeG[version], doomed []version) {
 	for _, v := range doomed {
-		if _, ok := s.versions.Delete(v); !ok {
+		if _, ok := tree.Delete(v); !ok {
 			panic(fmt.Sprintf("mvcc: invariant broken: GC lost version %q@%v", v.key(), v.timestamp))
 		}
 		s.approximateBytes -= v.bytes()
@@ -344,7 +338,7 @@ func (s *Store) Watermark() clock.Timestamp { return s.watermark }
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Keys:             s.keyCount,
+		Keys:             s.versions.latest.Len(),
 		Versions:         s.versions.Len(),
 		Intents:          s.intents.Len(),
 		Transactions:     len(s.transactions),
@@ -357,7 +351,7 @@ func (s *Store) Stats() Stats {
 // store's owner; the returned View may then be read from any goroutine.
 func (s *Store) View() *View {
 	return &View{reader: reader{
-		versions:  s.versions.Clone(),
+		versions:  s.versions.clone(),
 		intents:   s.intents.Clone(),
 		prepared:  maps.Clone(s.prepared),
 		watermark: s.watermark,
@@ -372,11 +366,6 @@ func (s *Store) Get(key []byte, opts ReadOptions) (value []byte, found bool, err
 // Scan calls fn for each visible key in range, in order; see ScanOptions.
 func (s *Store) Scan(opts ScanOptions, fn func(key, value []byte) bool) error {
 	return s.reader.scan(opts, fn)
-}
-
-// newestVersion returns the version of key with the largest timestamp.
-func (s *Store) newestVersion(key []byte) (version, bool) {
-	return s.reader.visibleVersion(key, MaxTimestamp)
 }
 
 // validWriteTimestamp reports whether t may stamp a prepare or a commit.

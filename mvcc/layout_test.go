@@ -1,0 +1,94 @@
+package mvcc
+
+import (
+	"bytes"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// checkLayout checks versionSet's invariants directly: latest holds one
+// version per key, the newest; history holds only strictly older versions of
+// keys that are in latest; and the merged walk sees them all in
+// (key ascending, timestamp descending) order.
+func checkLayout(t *rapid.T, set versionSet) {
+	var previous version
+	walked, newestSeen := 0, 0
+	set.ascendKeys(func(v version, newest bool) bool {
+		if walked > 0 && !versionLess(previous, v) {
+			t.Fatalf("walk out of order: %q@%v after %q@%v", v.key(), v.timestamp, previous.key(), previous.timestamp)
+		}
+		startsKey := walked == 0 || !bytes.Equal(previous.key(), v.key())
+		if startsKey != newest {
+			t.Fatalf("version %q@%v: starts its key %v, newest %v", v.key(), v.timestamp, startsKey, newest)
+		}
+		if newest {
+			newestSeen++
+		}
+		walked++
+		previous = v
+		return true
+	})
+	if walked != set.Len() || newestSeen != set.latest.Len() {
+		t.Fatalf("walked %d versions (%d newest), trees hold %d (%d latest)", walked, newestSeen, set.Len(), set.latest.Len())
+	}
+	set.history.Ascend(func(v version) bool {
+		newest, ok := set.newest(v.key())
+		if !ok || !v.timestamp.Less(newest.timestamp) {
+			t.Fatalf("history version %q@%v has newest %v (found %v)", v.key(), v.timestamp, newest.timestamp, ok)
+		}
+		return true
+	})
+}
+
+// TestLayoutInvariants runs the model test's actions and checks the
+// latest/history split after each one, in the store and in every view.
+func TestLayoutInvariants(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		degree := rapid.SampledFrom([]int{2, 3, 32}).Draw(t, "degree")
+		m := &storeMachine{store: New(Options{BTreeDegree: degree}), model: newModel()}
+		t.Repeat(map[string]func(*rapid.T){
+			"put":          m.put,
+			"delete":       m.delete,
+			"oneShot":      m.oneShot,
+			"preparedPair": m.preparedPair,
+			"commit":       m.commit,
+			"gc":           m.gc,
+			"checkpoint":   m.checkpoint,
+			"view":         m.takeView,
+			"": func(t *rapid.T) {
+				checkLayout(t, m.store.versions)
+				for _, frozen := range m.views {
+					checkLayout(t, frozen.view.reader.versions)
+				}
+			},
+		})
+	})
+}
+
+// TestAscendKeysStops checks that the merged walk stops when fn says so,
+// both in latest and inside a key's history.
+func TestAscendKeysStops(t *testing.T) {
+	s := New(Options{BTreeDegree: 2})
+	for round := int64(1); round <= 3; round++ {
+		txn := TxnID{WallNanos: round, Node: 1}
+		for _, key := range []string{"a", "b", "c"} {
+			if err := s.Put(txn, []byte(key), []byte{byte(round)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Commit(txn, TxnID{WallNanos: round}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for limit := 1; limit <= 9; limit++ {
+		seen := 0
+		s.versions.Ascend(func(version) bool {
+			seen++
+			return seen < limit
+		})
+		if seen != limit {
+			t.Fatalf("walk with limit %d saw %d versions", limit, seen)
+		}
+	}
+}

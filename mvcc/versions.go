@@ -1,0 +1,136 @@
+package mvcc
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/google/btree"
+	"github.com/proven2pc/proven/clock"
+)
+
+// versionSet holds the committed versions in two btrees, so that a read at a
+// recent snapshot costs the same however many versions a key has: latest
+// holds the newest version of each key and stays as small as the key count;
+// history holds every older version.
+//
+// Invariants:
+//   - latest holds exactly one version per key that has any version: the one
+//     with the largest commit timestamp.
+//   - every version in history is strictly older than its key's version in
+//     latest (so every key in history is also in latest).
+type versionSet struct {
+	// latest is ordered by key alone: keys are unique in it.
+	latest *btree.BTreeG[version]
+	// history is ordered by versionLess: key ascending, timestamp descending.
+	history *btree.BTreeG[version]
+}
+
+func newVersionSet(degree int) versionSet {
+	return versionSet{
+		latest:  btree.NewG(degree, keyLess),
+		history: btree.NewG(degree, versionLess),
+	}
+}
+
+// keyLess orders versions by key alone, for the latest tree.
+func keyLess(a, b version) bool { return bytes.Compare(a.key(), b.key()) < 0 }
+
+// clone returns a copy-on-write copy of both trees.
+func (set versionSet) clone() versionSet {
+	return versionSet{latest: set.latest.Clone(), history: set.history.Clone()}
+}
+
+// Len is the number of versions, tombstones included.
+func (set versionSet) Len() int { return set.latest.Len() + set.history.Len() }
+
+// newest returns the version of key with the largest commit timestamp.
+func (set versionSet) newest(key []byte) (version, bool) {
+	return set.latest.Get(version{entry: pivotEntry(key)})
+}
+
+// visible returns the newest version of key with commit timestamp <= at: a
+// lookup in latest, and a seek in history only when the newest version is
+// above at.
+func (set versionSet) visible(key []byte, at clock.Timestamp) (version, bool) {
+	newest, ok := set.newest(key)
+	if !ok {
+		return version{}, false
+	}
+	return set.visibleFrom(newest, at)
+}
+
+// visibleFrom is visible, given the key's newest version.
+func (set versionSet) visibleFrom(newest version, at clock.Timestamp) (version, bool) {
+	if !at.Less(newest.timestamp) {
+		return newest, true
+	}
+	key := newest.key()
+	var found version
+	ok := false
+	set.history.AscendGreaterOrEqual(version{entry: pivotEntry(key), timestamp: at}, func(v version) bool {
+		if bytes.Equal(v.key(), key) {
+			found, ok = v, true
+		}
+		return false
+	})
+	return found, ok
+}
+
+// install makes v the newest version of its key, moving the previous newest
+// version to history. Requires: v is strictly newer than every version of
+// its key.
+func (set versionSet) install(v version) {
+	previous, replaced := set.latest.ReplaceOrInsert(v)
+	if !replaced {
+		return
+	}
+	if !previous.timestamp.Less(v.timestamp) {
+		panic(fmt.Sprintf("mvcc: invariant broken: version %q@%v installed over newer %v", v.key(), v.timestamp, previous.timestamp))
+	}
+	set.history.ReplaceOrInsert(previous)
+}
+
+// Ascend calls fn with every version in (key ascending, timestamp
+// descending) order until fn returns false.
+func (set versionSet) Ascend(fn func(v version) bool) {
+	set.ascendKeys(func(v version, _ bool) bool { return fn(v) })
+}
+
+// ascendKeys walks like Ascend and also tells fn whether v is its key's
+// newest version (in latest). It walks latest once and seeks into history
+// only for keys that have older versions.
+func (set versionSet) ascendKeys(fn func(v version, newest bool) bool) {
+	next, hasNext := set.history.Min()
+	stopped := false
+	set.latest.Ascend(func(newest version) bool {
+		key := newest.key()
+		if !fn(newest, true) {
+			stopped = true
+			return false
+		}
+		if !hasNext {
+			return true
+		}
+		if order := bytes.Compare(next.key(), key); order != 0 {
+			if order < 0 {
+				panic(fmt.Sprintf("mvcc: invariant broken: history holds key %q absent from latest", next.key()))
+			}
+			return true
+		}
+		more := true
+		hasNext = false
+		set.history.AscendGreaterOrEqual(next, func(v version) bool {
+			if !bytes.Equal(v.key(), key) {
+				next, hasNext = v, true
+				return false
+			}
+			more = fn(v, false)
+			return more
+		})
+		stopped = !more
+		return more
+	})
+	if !stopped && hasNext {
+		panic(fmt.Sprintf("mvcc: invariant broken: history holds key %q absent from latest", next.key()))
+	}
+}
