@@ -8,6 +8,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // txnState is where a transaction is in its life.
@@ -261,6 +262,9 @@ func (t *Txn) commitTwoPhase(ctx context.Context, touched []*participant) error 
 	for _, p := range touched {
 		commitTimestamp = commitTimestamp.Max(p.prepared)
 	}
+	if bugs.Enabled(bugs.CommitAtMinPrepare) { // planted bug: commits at the minimum prepare timestamp
+		commitTimestamp = slices.MinFunc(touched, func(a, b *participant) int { return a.prepared.Compare(b.prepared) }).prepared
+	}
 	requests := make([]engines.RequestID, len(touched))
 	for i := range touched {
 		requests[i] = t.c.request()
@@ -293,7 +297,7 @@ func (t *Txn) commitTwoPhase(ctx context.Context, touched []*participant) error 
 			continue
 		}
 		acknowledged++
-		if p.ackStamp.WallNanos <= t.deadlineNanos {
+		if p.ackStamp.WallNanos <= t.deadlineNanos || bugs.Enabled(bugs.SuccessAfterDeadline) { // planted bug: success after the deadline
 			t.commitTimestamp = commitTimestamp
 			return t.finish(stateCommitted, nil)
 		}

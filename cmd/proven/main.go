@@ -32,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer, progress bool) int {
 	switch args[0] {
 	case "sim":
 		return runSim(args[1:], stdout, stderr, progress)
+	case "history":
+		return runHistory(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

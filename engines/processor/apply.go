@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // apply runs the per-entry pipeline of DESIGN.md for one log entry:
@@ -228,7 +229,7 @@ func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
 // the deadline is ignored: the transaction's fate is then settled by
 // Commit entries at or before the deadline on any participant.
 func (p *Processor) applyCommit(entry engines.Entry, now clock.Timestamp) {
-	if after(now, entry.DeadlineNanos) {
+	if after(now, entry.DeadlineNanos) && !bugs.Enabled(bugs.CommitAfterDeadline) { // planted bug: applies a late Commit
 		return
 	}
 	t := p.txns[entry.Txn]

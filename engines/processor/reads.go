@@ -3,6 +3,7 @@ package processor
 import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // pendingRead is a snapshot read waiting for the log to reach its
@@ -53,7 +54,7 @@ func (p *Processor) serveReads() {
 // write it needs (prepare timestamp <= snapshot) is undecided.
 func (p *Processor) serve(read *pendingRead) bool {
 	snapshot := read.request.Snapshot
-	if p.appliedTimestamp.Less(snapshot) {
+	if p.appliedTimestamp.Less(snapshot) && !bugs.Enabled(bugs.SnapshotBeforeLog) { // planted bug: serves before the log reached the snapshot
 		return false
 	}
 	for _, id := range read.blockers {

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // The operations of read-write transactions. Each one checks everything
@@ -264,6 +265,9 @@ func (e *Engine) reserve(t *transaction, key accountKey, m Metadata, amount Amou
 	peak := max(own.peakDebitUnits, -net)
 	committed := e.committedBalance(key)
 	reserved, ok := addUnits(e.reservedByOthers(key, t), peak)
+	if bugs.Enabled(bugs.EscrowIgnoresReservations) {
+		reserved, ok = peak, true // planted bug: ignores the other transactions' reservations
+	}
 	if ok && reserved <= committed {
 		return balanceEntry{netUnits: net, peakDebitUnits: peak}, proceed
 	}

@@ -1,0 +1,63 @@
+// Package bugs switches planted protocol mistakes on and off, to show that
+// the checkers catch the mistakes a real implementer could make.
+//
+// # What it models
+//
+// A planted bug is a one- or two-line deviation at the place in the
+// engines, the processor or the coordinator where the mistake would be
+// made, guarded by Enabled with the bug's name and a comment naming it:
+//
+//	if bugs.Enabled(bugs.CommitAtMinPrepare) { ... } // planted bug: ...
+//
+// # Contract
+//
+// Without the build tag plantedbugs, Enabled is a constant false function
+// (bugs_off.go): the compiler folds every guard away, and normal builds do
+// not contain the deviations. With the tag (bugs_on.go), Enable switches one
+// bug on for the whole process; tests enable one bug at a time and run a
+// workload over seeds until a check fails.
+//
+// # Invariants
+//
+// At most one bug is on at a time. Names is the fixed list of planted bugs.
+//
+// # What it does not do
+//
+// It plants nothing by itself and is not a fault injector for the
+// simulator (sim's code faults are that): a planted bug is a wrong program,
+// not a rare path of a correct one.
+//
+// # How it is tested
+//
+// planted_test.go (build tag plantedbugs, run by .ci/run) runs, for each
+// bug, the workload most likely to catch it over seeds 1..200 with swarm
+// faults, asserts that every bug is caught, and logs after how many seeds.
+package bugs
+
+// The planted bugs, by name.
+const (
+	// CommitAtMinPrepare: the coordinator commits at the minimum instead of
+	// the maximum of the prepare timestamps (rule 4).
+	CommitAtMinPrepare = "commit-at-min-prepare"
+	// SuccessAfterDeadline: the coordinator reports success for a Commit
+	// acknowledged after the deadline (rule 6).
+	SuccessAfterDeadline = "success-after-deadline"
+	// CommitAfterDeadline: a participant applies a Commit entry that
+	// arrived after the deadline (rule 4).
+	CommitAfterDeadline = "commit-after-deadline"
+	// TerminateWithoutWaiting: termination decides abort at once, without
+	// waiting for the peers' logs to pass the deadline (rule 5).
+	TerminateWithoutWaiting = "terminate-without-waiting"
+	// SnapshotBeforeLog: a snapshot read is served before the log reached
+	// the snapshot timestamp (rule 8).
+	SnapshotBeforeLog = "snapshot-before-log"
+	// EscrowIgnoresReservations: a debit checks the balance but not the
+	// other transactions' reserved debits.
+	EscrowIgnoresReservations = "escrow-ignores-reservations"
+)
+
+// Names lists the planted bugs in a fixed order.
+func Names() []string {
+	return []string{CommitAtMinPrepare, SuccessAfterDeadline, CommitAfterDeadline,
+		TerminateWithoutWaiting, SnapshotBeforeLog, EscrowIgnoresReservations}
+}
