@@ -1,0 +1,107 @@
+package checkers
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/proven2pc/proven/engines"
+)
+
+// WriteEDN writes the history as EDN for Elle and Knossos: one map per line,
+// keys in a fixed order (:index :time :type :process :f, then :key, :value,
+// :txn, :commit-timestamp). Functions and types are keywords. Inside a "txn"
+// value, each micro-op's function is a keyword, as Elle's list-append model
+// expects: [[:append "x" 1] [:r "x" [1]]].
+func (h History) WriteEDN(w io.Writer) error {
+	buffered := bufio.NewWriter(w)
+	for _, event := range h.Events {
+		var line strings.Builder
+		fmt.Fprintf(&line, "{:index %d, :time %d, :type :%s, :process %d, :f :%s",
+			event.Index, event.TimeNanos, event.Type, event.Process, event.Function)
+		if event.Key != "" {
+			line.WriteString(", :key ")
+			line.WriteString(strconv.Quote(event.Key))
+		}
+		line.WriteString(", :value ")
+		if event.Function == FunctionTxn && event.Value.Kind() == engines.KindList {
+			writeTxnEDN(&line, event.Value)
+		} else {
+			writeValueEDN(&line, event.Value)
+		}
+		if event.Txn != "" {
+			line.WriteString(", :txn " + strconv.Quote(event.Txn))
+		}
+		if event.CommitTimestamp != "" {
+			line.WriteString(", :commit-timestamp " + strconv.Quote(event.CommitTimestamp))
+		}
+		line.WriteString("}\n")
+		buffered.WriteString(line.String())
+	}
+	return buffered.Flush()
+}
+
+func writeTxnEDN(out *strings.Builder, txn engines.Value) {
+	out.WriteByte('[')
+	for i := range txn.Len() {
+		if i > 0 {
+			out.WriteByte(' ')
+		}
+		microOp := txn.Index(i)
+		name, isString := microOp.Index(0).AsString()
+		if microOp.Kind() != engines.KindList || microOp.Len() == 0 || !isString {
+			writeValueEDN(out, microOp)
+			continue
+		}
+		out.WriteString("[:" + name)
+		for j := 1; j < microOp.Len(); j++ {
+			out.WriteByte(' ')
+			writeValueEDN(out, microOp.Index(j))
+		}
+		out.WriteByte(']')
+	}
+	out.WriteByte(']')
+}
+
+func writeValueEDN(out *strings.Builder, value engines.Value) {
+	switch value.Kind() {
+	case engines.KindNull:
+		out.WriteString("nil")
+	case engines.KindBool:
+		b, _ := value.AsBool()
+		out.WriteString(strconv.FormatBool(b))
+	case engines.KindInt:
+		i, _ := value.AsInt()
+		out.WriteString(strconv.FormatInt(i, 10))
+	case engines.KindFloat:
+		f, _ := value.AsFloat()
+		out.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+	case engines.KindString:
+		s, _ := value.AsString()
+		out.WriteString(strconv.Quote(s))
+	case engines.KindBytes:
+		b, _ := value.AsBytes()
+		out.WriteString(strconv.Quote(string(b)))
+	case engines.KindList:
+		out.WriteByte('[')
+		for i := range value.Len() {
+			if i > 0 {
+				out.WriteByte(' ')
+			}
+			writeValueEDN(out, value.Index(i))
+		}
+		out.WriteByte(']')
+	case engines.KindMap:
+		out.WriteByte('{')
+		for i, entry := range value.MapEntries() {
+			if i > 0 {
+				out.WriteString(", ")
+			}
+			out.WriteString(strconv.Quote(entry.Key) + " ")
+			writeValueEDN(out, entry.Value)
+		}
+		out.WriteByte('}')
+	}
+}

@@ -1,0 +1,93 @@
+package checkers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/proven2pc/proven/engines"
+)
+
+// parseTxnLines reads the compact history of the listappend scenarios: one
+// event per line, "PROCESS TYPE MICRO-OPS", micro-ops separated by commas:
+// "a KEY N" appends N, "r KEY" is an unread read (on invoke), "r KEY -" read
+// the empty list, "r KEY 1 2" read [1 2].
+func parseTxnLines(t *testing.T, input string) History {
+	t.Helper()
+	var history History
+	for lineNumber, line := range strings.Split(strings.TrimSpace(input), "\n") {
+		fields := strings.SplitN(strings.TrimSpace(line), " ", 3)
+		if len(fields) < 2 {
+			t.Fatalf("line %d: %q: want PROCESS TYPE MICRO-OPS", lineNumber+1, line)
+		}
+		process, err := strconv.Atoi(fields[0])
+		if err != nil {
+			t.Fatalf("line %d: %v", lineNumber+1, err)
+		}
+		var microOps []engines.Value
+		if len(fields) == 3 {
+			for _, text := range strings.Split(fields[2], ",") {
+				microOps = append(microOps, parseMicroText(t, strings.Fields(text)))
+			}
+		}
+		history.Append(Event{Process: process, Type: EventType(fields[1]), Function: FunctionTxn,
+			Value: engines.List(microOps...), TimeNanos: int64(lineNumber), Txn: "t" + fields[0]})
+	}
+	return history
+}
+
+func parseMicroText(t *testing.T, words []string) engines.Value {
+	t.Helper()
+	if len(words) < 2 {
+		t.Fatalf("micro-op %v: want a KEY N or r KEY [ELEMENTS]", words)
+	}
+	function := map[string]string{"a": MicroAppend, "r": MicroRead}[words[0]]
+	argument := engines.Null()
+	switch {
+	case function == MicroAppend && len(words) == 3:
+		number, err := strconv.ParseInt(words[2], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		argument = engines.Int(number)
+	case function == MicroRead && len(words) == 3 && words[2] == "-":
+		argument = engines.List()
+	case function == MicroRead && len(words) >= 3:
+		var elements []engines.Value
+		for _, word := range words[2:] {
+			number, err := strconv.ParseInt(word, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			elements = append(elements, engines.Int(number))
+		}
+		argument = engines.List(elements...)
+	case function == MicroRead && len(words) == 2:
+	default:
+		t.Fatalf("micro-op %v: want a KEY N or r KEY [ELEMENTS]", words)
+	}
+	return engines.List(engines.String(function), engines.String(words[1]), argument)
+}
+
+func formatResult(result Result) string {
+	text := fmt.Sprintf("verdict: %s\n", result.Verdict)
+	if len(result.Anomalies) > 0 {
+		text += fmt.Sprintf("anomalies: %s\noperations: %v\n%s\n", strings.Join(result.Anomalies, " "), result.Operations, result.Explanation)
+	}
+	return text
+}
+
+func TestListAppendScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata/listappend", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			config := ListAppendConfig{RealTime: d.HasArg("realtime")}
+			result, err := CheckListAppend(parseTxnLines(t, d.Input), config)
+			if err != nil {
+				return "error: " + err.Error() + "\n"
+			}
+			return formatResult(result)
+		})
+	})
+}

@@ -1,0 +1,64 @@
+package checkers
+
+import (
+	"slices"
+	"strings"
+)
+
+// Verdict is a checker's conclusion.
+type Verdict string
+
+// The verdicts. Unknown is its own answer (a budget ran out, or the history
+// could not decide), never a pass.
+const (
+	VerdictOK      Verdict = "ok"
+	VerdictIllegal Verdict = "illegal"
+	VerdictUnknown Verdict = "unknown"
+)
+
+// Result is what a checker reports.
+type Result struct {
+	// Checker names the checker, e.g. "linearizable" or "list-append".
+	Checker string
+	Verdict Verdict
+	// Explanation says why, one finding per line, naming operations by
+	// history index, process and transaction.
+	Explanation string
+	// Operations holds the history indexes (of invoke events) involved in
+	// the findings, sorted, without duplicates.
+	Operations []int
+	// Anomalies names the kinds of findings, sorted, without duplicates,
+	// e.g. "G-single", "lost-update".
+	Anomalies []string
+}
+
+// findings accumulates a checker's findings into a Result.
+type findings struct {
+	lines      []string
+	operations []int
+	anomalies  []string
+}
+
+func (f *findings) add(anomaly, line string, operations ...int) {
+	f.anomalies = append(f.anomalies, anomaly)
+	f.lines = append(f.lines, anomaly+": "+line)
+	f.operations = append(f.operations, operations...)
+}
+
+func (f *findings) result(checker string) Result {
+	result := Result{Checker: checker, Verdict: VerdictOK}
+	if len(f.lines) == 0 {
+		return result
+	}
+	result.Verdict = VerdictIllegal
+	result.Explanation = strings.Join(f.lines, "\n")
+	result.Operations = sortedUnique(f.operations)
+	result.Anomalies = sortedUnique(f.anomalies)
+	return result
+}
+
+func sortedUnique[T int | string](items []T) []T {
+	sorted := slices.Clone(items)
+	slices.Sort(sorted)
+	return slices.Compact(sorted)
+}
