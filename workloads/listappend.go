@@ -47,7 +47,12 @@ func listAppendWorkload() workload {
 		// The seam for serializability: plug the checkers package's
 		// list-append checker in here once it exists; until then the
 		// prefix check below is the history check.
-		checks: []check{{name: "list-prefix", run: checkListPrefixes}},
+		checks: []check{
+			{name: "list-append", run: func(history checkers.History) (checkers.Result, error) {
+				return checkers.CheckListAppend(history, checkers.ListAppendConfig{RealTime: true})
+			}},
+			{name: "list-prefix", run: checkListPrefixes},
+		},
 	}
 }
 

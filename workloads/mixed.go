@@ -40,8 +40,9 @@ func mixedWorkload() workload {
 		operation: func(c *client) {
 			switch choice := c.rand(20); {
 			case choice < 11:
-				orderOperation(c, accounts, nextOrder)
+				order := nextOrder // taken before the transaction yields to other clients
 				nextOrder++
+				orderOperation(c, accounts, order)
 			case choice < 15:
 				fulfilOperation(c)
 			default:

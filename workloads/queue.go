@@ -32,13 +32,16 @@ func queueWorkload() workload {
 		operation: func(c *client) {
 			ref := pick(c, queues)
 			if c.rand(20) < 11 {
-				enqueueOperation(c, ref, engines.Int(nextValue))
+				// Take the value before the transaction yields: other
+				// client processes run while this one waits.
+				value := nextValue
 				nextValue++
+				enqueueOperation(c, ref, engines.Int(value))
 				return
 			}
 			dequeueOperation(c, ref)
 		},
-		checks: []check{{name: "linearizable", run: func(history checkers.History) (checkers.Result, error) {
+		checks: []check{{name: "delivery", run: checkers.CheckQueueDelivery}, {name: "linearizable", run: func(history checkers.History) (checkers.Result, error) {
 			return checkers.CheckLinearizable(history, checkers.LinearizableConfig{Model: checkers.ModelQueue})
 		}}},
 	}

@@ -59,11 +59,13 @@ func registerWorkload() workload {
 			case 0, 1, 2, 3:
 				registerRead(c, ref, lastSeen)
 			case 4, 5, 6:
-				registerWrite(c, ref, engines.Int(nextValue), lastSeen)
+				value := nextValue // taken before the transaction yields to other clients
 				nextValue++
+				registerWrite(c, ref, engines.Int(value), lastSeen)
 			default:
-				registerCAS(c, ref, lastSeen[ref.label()], engines.Int(nextValue), lastSeen)
+				value := nextValue
 				nextValue++
+				registerCAS(c, ref, lastSeen[ref.label()], engines.Int(value), lastSeen)
 			}
 		},
 		checks: []check{{name: "linearizable", run: func(history checkers.History) (checkers.Result, error) {
