@@ -29,6 +29,10 @@ type Options struct {
 	FaultPhase time.Duration
 	// Trace, when set, receives one line per simulator event.
 	Trace io.Writer
+	// Plan, when set, is the exact fault plan to run (families, strengths
+	// and fault phase, as a seed file records it) instead of one drawn from
+	// Faults. Replay applies the recorded plan; shrinking edits it.
+	Plan *sim.FaultPlan
 }
 
 // Report is one run's outcome. Its Result.Verdict is fail when the world
@@ -80,7 +84,7 @@ const (
 // Names returns the workload names Run accepts, sorted.
 func Names() []string { return slices.Sorted(slices.Values(workloadNames)) }
 
-var workloadNames = []string{"bank", "register", "list-append", "queue", "mixed"}
+var workloadNames = []string{"bank", "register", "list-append", "queue", "mixed", "sql-bank", "sql-list-append"}
 
 func lookup(name string) (workload, error) {
 	switch name {
@@ -94,6 +98,10 @@ func lookup(name string) (workload, error) {
 		return queueWorkload(), nil
 	case "mixed":
 		return mixedWorkload(), nil
+	case "sql-bank":
+		return sqlBankWorkload(), nil
+	case "sql-list-append":
+		return sqlListAppendWorkload(), nil
 	}
 	return workload{}, fmt.Errorf("%w %q (want one of: %s)", ErrUnknownWorkload, name, strings.Join(Names(), ", "))
 }

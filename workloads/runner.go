@@ -57,6 +57,9 @@ func newRunner(options Options, chosen workload) *runner {
 		EventsMax: 20_000_000, Trace: options.Trace})
 	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]engines.LogEntry{}}
 	r.plan = sim.DrawFaultPlan(options.Faults, cluster.World.Rand("faults/plan"), options.FaultPhase)
+	if options.Plan != nil {
+		r.plan = *options.Plan // a recorded plan (seed files): the draw above keeps the PRNG streams aligned
+	}
 	cluster.Spawn(0, "setup", r.setup)
 	cluster.Spawn(1, "observer", r.observe)
 	return r

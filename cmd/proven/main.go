@@ -1,10 +1,15 @@
 // Command proven runs deterministic simulations and reports their verdicts.
 //
-//	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace]
+//	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR]
+//	proven replay [--json] [--trace] FILE
+//	proven shrink [--runs N] FILE
 //
 // One line per run (key=value, or a JSON object with --json), then a summary
 // line. Exit status: 0 when every run is ok, 1 when any fails, 2 on a usage
-// error (the message names the bad value).
+// error (the message names the bad value). A failing workload run writes a
+// seed file into --corpus (default corpus/) and prints the replay command;
+// replay exits 0 when it reproduces the file's run, 1 when not, 2 on a bad
+// file; shrink writes a smaller failing seed file beside the original.
 package main
 
 import (
@@ -17,6 +22,8 @@ const usage = `usage: proven <command> [flags]
 
 commands:
   sim     run seeded simulations and check them (proven sim --help)
+  replay  re-run a seed file and check it reproduces (proven replay FILE)
+  shrink  reduce a failing seed file while it fails the same way (proven shrink FILE)
 `
 
 func main() {
@@ -32,6 +39,10 @@ func run(args []string, stdout, stderr io.Writer, progress bool) int {
 	switch args[0] {
 	case "sim":
 		return runSim(args[1:], stdout, stderr, progress)
+	case "replay":
+		return runReplay(args[1:], stdout, stderr)
+	case "shrink":
+		return runShrink(args[1:], stdout, stderr)
 	case "history":
 		return runHistory(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/internal/counter"
 	"github.com/proven2pc/proven/sim"
@@ -24,6 +26,8 @@ type simFlags struct {
 	workload string
 	json     bool
 	trace    bool
+	// corpus is where a failing run's seed file is written.
+	corpus string
 }
 
 // workloadNames lists what --workload accepts: the workloads package's
@@ -42,6 +46,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	workload := flags.String("workload", workloads.DefaultWorkload, "scenario to run: "+strings.Join(workloadNames(), ", "))
 	jsonOutput := flags.Bool("json", false, "print one JSON object per run instead of a key=value line")
 	trace := flags.Bool("trace", false, "print every event on stderr")
+	corpus := flags.String("corpus", "corpus", "folder where each failing run's seed file is written")
 	if err := flags.Parse(args); err != nil {
 		return simFlags{}, err
 	}
@@ -62,7 +67,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	if !slices.Contains(workloadNames(), *workload) {
 		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloadNames(), ", "))
 	}
-	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace}, nil
+	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace, corpus: *corpus}, nil
 }
 
 // checkVerdict is one check's verdict in a run line.
@@ -116,9 +121,10 @@ func (l runLine) String() string {
 	return text
 }
 
-// runOnce runs one seed of the chosen scenario and returns its line and
-// the failure detail (empty when none).
-func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string) {
+// runOnce runs one seed of the chosen scenario and returns its line, the
+// failure detail (empty when none), and the workload's report (nil for the
+// counter demo, which has no seed files).
+func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string, *proven.Report) {
 	if options.workload == counter.Name {
 		report := counter.Run(counter.Options{Seed: seed, Faults: options.faults, Trace: trace})
 		return runLine{
@@ -126,11 +132,16 @@ func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string) {
 			Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
 			Faults: report.Plan.String(), Acknowledged: report.Acknowledged, Final: report.Final,
 			Failure: string(report.Failure), Reason: report.Reason, counter: true,
-		}, report.Detail
+		}, report.Detail, nil
 	}
-	report := workloads.Run(workloads.Options{Seed: seed, Workload: options.workload, Faults: options.faults, Trace: trace})
+	report := proven.Run(proven.Scenario{Workload: options.workload, Faults: options.faults.String(), Trace: trace}, seed)
+	return workloadLine(report), report.Detail, &report
+}
+
+// workloadLine is the run line of a workload's run.
+func workloadLine(report proven.Report) runLine {
 	line := runLine{
-		Seed: seed, Scenario: options.workload, Verdict: string(report.Verdict), Events: report.Events,
+		Seed: report.Seed, Scenario: report.Scenario.Workload, Verdict: string(report.Verdict), Events: report.Events,
 		Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
 		Faults: report.Plan.String(), Committed: report.Committed, Aborted: report.Aborted,
 		Indeterminate: report.Indeterminate, Failure: string(report.Failure), Reason: report.Reason,
@@ -138,7 +149,7 @@ func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string) {
 	for _, result := range report.Checks {
 		line.Checks = append(line.Checks, checkVerdict{Checker: result.Checker, Verdict: string(result.Verdict)})
 	}
-	return line, report.Detail
+	return line
 }
 
 func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
@@ -158,7 +169,7 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		if options.trace {
 			trace = stderr
 		}
-		line, detail := runOnce(options, seed, trace)
+		line, detail, report := runOnce(options, seed, trace)
 		if options.json {
 			_ = encoder.Encode(line)
 		} else {
@@ -166,8 +177,11 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		}
 		if line.Verdict != string(sim.VerdictOK) {
 			failed++
-			fmt.Fprintf(stderr, "seed %d failed (%s): %s\nreproduce: go run ./cmd/proven sim --seed %d --seeds 1 --faults %s --workload %s\n",
-				seed, line.Failure, line.Reason, seed, options.faults, options.workload)
+			fmt.Fprintf(stderr, "seed %d failed (%s): %s\n", seed, line.Failure, line.Reason)
+			if report == nil || !writeSeedFile(options.corpus, *report, stderr) {
+				fmt.Fprintf(stderr, "reproduce: go run ./cmd/proven sim --seed %d --seeds 1 --faults %s --workload %s\n",
+					seed, options.faults, options.workload)
+			}
 			if detail != "" {
 				fmt.Fprintln(stderr, detail)
 			}
@@ -184,4 +198,16 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		return 1
 	}
 	return 0
+}
+
+// writeSeedFile writes a failing run's seed file into the corpus folder
+// and prints the command that replays it; it reports whether it could.
+func writeSeedFile(corpus string, report proven.Report, stderr io.Writer) bool {
+	path := filepath.Join(corpus, proven.SeedFileName(report.Scenario.Workload, report.Seed))
+	if err := proven.SaveSeedFile(path, report.SeedFile("")); err != nil {
+		fmt.Fprintf(stderr, "could not write the seed file: %v\n", err)
+		return false
+	}
+	fmt.Fprintf(stderr, "seed file: %s\nreproduce: go run ./cmd/proven replay %s\n", path, path)
+	return true
 }

@@ -1,0 +1,208 @@
+package proven
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/proven2pc/proven/sim"
+)
+
+// SeedFileFormat is the format version this package writes and reads.
+const SeedFileFormat = 1
+
+// seedFileBytesMax bounds what LoadSeedFile reads: a seed file is a few
+// hundred bytes, so anything larger is not one.
+const seedFileBytesMax = 1 << 20
+
+// SeedFile describes one run exactly: its seed, its scenario, the fault
+// plan the seed drew, the outcome it is expected to have, and the
+// fingerprint observed when it was written.
+type SeedFile struct {
+	Seed uint64
+	// Description is one line saying what the run shows.
+	Description string
+	// Scenario holds every parameter explicitly (no defaults left).
+	Scenario Scenario
+	// Plan is the concrete plan Scenario.Faults drew for Seed: its families
+	// and intensities. Invariant: Plan.FaultPhase == Scenario.FaultPhase.
+	Plan sim.FaultPlan
+	// Expect is the outcome a replay must have.
+	Expect Outcome
+	// Fingerprint is the run's fingerprint (16 hexadecimal digits), or ""
+	// when none was recorded.
+	Fingerprint string
+}
+
+// Outcome is what a run's verdict is, and for a failing run which failure
+// it is: the kind, the first check that said illegal and its first
+// anomaly (both empty when the world itself failed, or the check names no
+// anomaly). Two runs fail the same way when their outcomes are equal.
+type Outcome struct {
+	Verdict sim.Verdict
+	Failure sim.FailureKind
+	Checker string
+	Anomaly string
+}
+
+func (o Outcome) String() string {
+	if o.Verdict == sim.VerdictOK {
+		return string(sim.VerdictOK)
+	}
+	text := fmt.Sprintf("%s (%s", o.Verdict, o.Failure)
+	if o.Checker != "" {
+		text += " in " + o.Checker
+	}
+	if o.Anomaly != "" {
+		text += ": " + o.Anomaly
+	}
+	return text + ")"
+}
+
+// ErrBadSeedFile reports a seed file that cannot be read as one; the
+// error is a *SeedFileError naming the file and the field.
+var ErrBadSeedFile = errors.New("proven: bad seed file")
+
+// SeedFileError says which file and which field of it is wrong.
+type SeedFileError struct {
+	File string
+	// Field is the JSON path of the field, e.g. "scenario.clients", or
+	// "(file)" for a problem with the whole file.
+	Field   string
+	Problem string
+}
+
+func (e *SeedFileError) Error() string {
+	return fmt.Sprintf("proven: seed file %s: field %s: %s", e.File, e.Field, e.Problem)
+}
+
+// Is makes errors.Is(err, ErrBadSeedFile) hold.
+func (e *SeedFileError) Is(target error) bool { return target == ErrBadSeedFile }
+
+// SeedFileName is the file name a failing run's seed file gets:
+// "<workload>-<seed>.json".
+func SeedFileName(workload string, seed uint64) string {
+	return fmt.Sprintf("%s-%d.json", workload, seed)
+}
+
+// ShrunkName is where a shrunk seed file goes beside the original:
+// "x.json" becomes "x.shrunk.json" (and "x.shrunk.json" stays itself).
+func ShrunkName(path string) string {
+	base := strings.TrimSuffix(path, ".json")
+	if strings.HasSuffix(base, ".shrunk") {
+		return base + ".json"
+	}
+	return base + ".shrunk.json"
+}
+
+// LoadSeedFile reads and checks a seed file.
+func LoadSeedFile(path string) (SeedFile, error) {
+	handle, err := os.Open(path)
+	if err != nil {
+		return SeedFile{}, &SeedFileError{File: path, Field: "(file)", Problem: err.Error()}
+	}
+	defer handle.Close()
+	data, err := io.ReadAll(io.LimitReader(handle, seedFileBytesMax+1))
+	if err != nil {
+		return SeedFile{}, &SeedFileError{File: path, Field: "(file)", Problem: err.Error()}
+	}
+	if len(data) > seedFileBytesMax {
+		return SeedFile{}, &SeedFileError{File: path, Field: "(file)",
+			Problem: fmt.Sprintf("larger than %d bytes", seedFileBytesMax)}
+	}
+	return ParseSeedFile(path, data)
+}
+
+// SaveSeedFile writes the file (creating its directory), after checking
+// that it would load back.
+func SaveSeedFile(path string, file SeedFile) error {
+	data, err := file.Marshal()
+	if err != nil {
+		return err
+	}
+	if _, err := ParseSeedFile(path, data); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("proven: save seed file: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("proven: save seed file: %w", err)
+	}
+	return nil
+}
+
+// Marshal encodes the file as indented JSON with a fixed key order.
+func (f SeedFile) Marshal() ([]byte, error) {
+	wire, err := toWire(f)
+	if err != nil {
+		return nil, err
+	}
+	var buffer bytes.Buffer
+	encoder := json.NewEncoder(&buffer)
+	encoder.SetIndent("", "  ")
+	encoder.SetEscapeHTML(false)
+	if err := encoder.Encode(wire); err != nil {
+		return nil, fmt.Errorf("proven: encode seed file: %w", err)
+	}
+	return buffer.Bytes(), nil
+}
+
+// ParseSeedFile decodes and checks a seed file's bytes; name is used in
+// errors. Bad input never panics: it returns a *SeedFileError.
+func ParseSeedFile(name string, data []byte) (SeedFile, error) {
+	if err := checkFormat(name, data); err != nil {
+		return SeedFile{}, err
+	}
+	var wire seedFileWire
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.DisallowUnknownFields()
+	if err := decoder.Decode(&wire); err != nil {
+		return SeedFile{}, decodeError(name, data, err)
+	}
+	if _, err := decoder.Token(); !errors.Is(err, io.EOF) {
+		offset := decoder.InputOffset()
+		return SeedFile{}, &SeedFileError{File: name, Field: "(file)",
+			Problem: fmt.Sprintf("trailing data after the JSON object at %s", position(data, offset))}
+	}
+	return fromWire(name, wire)
+}
+
+// decodeError turns a JSON decoding error into one naming the field.
+func decodeError(name string, data []byte, err error) error {
+	var syntaxError *json.SyntaxError
+	var typeError *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntaxError):
+		return &SeedFileError{File: name, Field: "(file)",
+			Problem: fmt.Sprintf("not JSON at %s: %v", position(data, syntaxError.Offset), syntaxError)}
+	case errors.As(err, &typeError):
+		field := typeError.Field
+		if field == "" {
+			return &SeedFileError{File: name, Field: "(file)", Problem: fmt.Sprintf("want a JSON object, got a JSON %s", typeError.Value)}
+		}
+		return &SeedFileError{File: name, Field: field,
+			Problem: fmt.Sprintf("want a %s, got a JSON %s", typeError.Type, typeError.Value)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &SeedFileError{File: name, Field: "(file)", Problem: "empty or truncated JSON"}
+	}
+	text := err.Error()
+	if unknown, found := strings.CutPrefix(text, "json: unknown field "); found {
+		return &SeedFileError{File: name, Field: strings.Trim(unknown, `"`), Problem: "unknown field"}
+	}
+	return &SeedFileError{File: name, Field: "(file)", Problem: text}
+}
+
+// position renders a byte offset as line:column (1-based).
+func position(data []byte, offset int64) string {
+	offset = min(max(offset, 0), int64(len(data)))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	column := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d column %d", line, column)
+}

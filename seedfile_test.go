@@ -1,0 +1,212 @@
+package proven
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/google/go-cmp/cmp"
+	"github.com/proven2pc/proven/sim"
+	"github.com/proven2pc/proven/workloads"
+	"pgregory.net/rapid"
+)
+
+// TestSeedFileScenarios runs testdata/seedfiles.txt:
+//
+//	parse [name=FILE]
+//	<seed file bytes>
+//	----
+//	the decoded file on one line, or the error
+func TestSeedFileScenarios(t *testing.T) {
+	datadriven.RunTest(t, "testdata/seedfiles.txt", func(t *testing.T, d *datadriven.TestData) string {
+		switch d.Cmd {
+		case "parse":
+			name := "case.json"
+			if d.HasArg("name") {
+				d.ScanArgs(t, "name", &name)
+			}
+			file, err := ParseSeedFile(name, []byte(d.Input))
+			if err != nil {
+				if !errors.Is(err, ErrBadSeedFile) {
+					t.Fatalf("error %v is not ErrBadSeedFile", err)
+				}
+				return "error: " + err.Error() + "\n"
+			}
+			return describeSeedFile(file) + "\n"
+		}
+		t.Fatalf("unknown command %q", d.Cmd)
+		return ""
+	})
+}
+
+func describeSeedFile(file SeedFile) string {
+	s := file.Scenario
+	text := fmt.Sprintf("seed=%d workload=%s clients=%d operations=%d fault-phase=%v faults=%s plan=%s expect=%q",
+		file.Seed, s.Workload, s.Clients, s.Operations, s.FaultPhase, s.Faults, planText(file.Plan), file.Expect)
+	if file.Fingerprint != "" {
+		text += " fingerprint=" + file.Fingerprint
+	}
+	return text + fmt.Sprintf(" description=%q", file.Description)
+}
+
+// seedFileGenerator draws valid seed files.
+func seedFileGenerator() *rapid.Generator[SeedFile] {
+	return rapid.Custom(func(t *rapid.T) SeedFile {
+		file := SeedFile{
+			Seed:        rapid.Uint64().Draw(t, "seed"),
+			Description: rapid.StringMatching(`[ -~]{0,60}`).Draw(t, "description"),
+			Scenario: Scenario{
+				Workload:   rapid.SampledFrom(workloads.Names()).Draw(t, "workload"),
+				Clients:    rapid.IntRange(1, clientsMax).Draw(t, "clients"),
+				Operations: rapid.IntRange(1, operationsMax).Draw(t, "operations"),
+				FaultPhase: time.Duration(rapid.Int64Range(1, int64(faultPhaseMax)).Draw(t, "faultPhase")),
+			},
+		}
+		families := sim.Family(rapid.Uint16Range(0, uint16(sim.FamilyAll)).Draw(t, "families"))
+		file.Scenario.Faults = rapid.SampledFrom([]string{"swarm", families.String()}).Draw(t, "mode")
+		file.Plan = sim.FaultPlan{Families: families, FaultPhase: file.Scenario.FaultPhase}
+		for i := range sim.FamilyNames() {
+			if families.Has(sim.Family(1 << i)) {
+				file.Plan.Intensity[i] = rapid.Float64Range(0, 1).Draw(t, "intensity")
+			}
+		}
+		file.Expect = rapid.SampledFrom([]Outcome{{Verdict: sim.VerdictOK},
+			{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness},
+			{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation"},
+			{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "list-append", Anomaly: "G-single"}}).Draw(t, "expect")
+		if rapid.Bool().Draw(t, "fingerprinted") {
+			file.Fingerprint = fmt.Sprintf("%016x", rapid.Uint64().Draw(t, "fingerprint"))
+		}
+		return file
+	})
+}
+
+func TestSeedFileRoundTrips(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		file := seedFileGenerator().Draw(t, "file")
+		data, err := file.Marshal()
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		parsed, err := ParseSeedFile("roundtrip.json", data)
+		if err != nil {
+			t.Fatalf("parse of marshalled file: %v\n%s", err, data)
+		}
+		if diff := cmp.Diff(file, parsed); diff != "" {
+			t.Fatalf("round trip changed the file (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestSaveThenLoad(t *testing.T) {
+	directory := filepath.Join(t.TempDir(), "nested")
+	path := filepath.Join(directory, SeedFileName("bank", 17))
+	want := SeedFile{Seed: 17, Description: "saved", Scenario: Scenario{Workload: "bank", Faults: "crash,partition",
+		Clients: 2, Operations: 3, FaultPhase: time.Second}, Expect: Outcome{Verdict: sim.VerdictOK},
+		Plan: sim.FaultPlan{Families: sim.FamilyCrash | sim.FamilyPartition, Intensity: [8]float64{0.5, 0, 0, 0, 0.75},
+			FaultPhase: time.Second}}
+	if err := SaveSeedFile(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadSeedFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Scenario.Faults = "partition,crash" // normalized: families in their fixed order
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if !strings.HasSuffix(path, "nested/bank-17.json") || ShrunkName(path) != filepath.Join(directory, "bank-17.shrunk.json") {
+		t.Fatalf("names: %s, %s", path, ShrunkName(path))
+	}
+	if ShrunkName(ShrunkName(path)) != ShrunkName(path) {
+		t.Fatalf("a shrunk file's shrunk name is itself, got %s", ShrunkName(ShrunkName(path)))
+	}
+}
+
+func TestLoadErrorsNameTheFile(t *testing.T) {
+	directory := t.TempDir()
+	missing := filepath.Join(directory, "missing.json")
+	huge := filepath.Join(directory, "huge.json")
+	if err := os.WriteFile(huge, make([]byte, seedFileBytesMax+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{missing, huge, directory} {
+		_, err := LoadSeedFile(path)
+		var fileError *SeedFileError
+		if !errors.As(err, &fileError) || fileError.File != path || !strings.Contains(err.Error(), path) {
+			t.Fatalf("%s: error %v does not name the file", path, err)
+		}
+	}
+}
+
+func TestSaveRefusesABadFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.json")
+	bad := SeedFile{Scenario: Scenario{Workload: "nothing"}, Expect: Outcome{Verdict: sim.VerdictOK}}
+	if err := SaveSeedFile(path, bad); !errors.Is(err, ErrBadScenario) {
+		t.Fatalf("want ErrBadScenario, got %v", err)
+	}
+	badOutcome := SeedFile{Scenario: Scenario{Workload: "bank"}, Expect: Outcome{Verdict: "maybe"}}
+	if err := SaveSeedFile(path, badOutcome); !errors.Is(err, ErrBadSeedFile) {
+		t.Fatalf("want ErrBadSeedFile, got %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused file was written: %v", err)
+	}
+}
+
+func FuzzParseSeedFile(f *testing.F) {
+	valid := SeedFile{Seed: 3, Description: "fuzz", Scenario: Scenario{Workload: "queue", Faults: "swarm", Clients: 2,
+		Operations: 5, FaultPhase: 2 * time.Second}, Plan: sim.FaultPlan{Families: sim.FamilyLoss, Intensity: [8]float64{0, 0.4}},
+		Expect: Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "linearizable", Anomaly: "x"}}
+	data, err := valid.Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add([]byte(`{"format": 2}`))
+	f.Add([]byte(`{"format": 1, "seed": -1}`))
+	f.Add([]byte(`{} {}`))
+	f.Add([]byte(`[1, 2`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := ParseSeedFile("fuzz.json", data)
+		if err != nil {
+			if !errors.Is(err, ErrBadSeedFile) || !strings.Contains(err.Error(), "fuzz.json") {
+				t.Fatalf("error %v is not a SeedFileError naming the file", err)
+			}
+			return
+		}
+		again, err := file.Marshal()
+		if err != nil {
+			t.Fatalf("an accepted file does not marshal: %v", err)
+		}
+		reparsed, err := ParseSeedFile("fuzz.json", again)
+		if err != nil {
+			t.Fatalf("a marshalled accepted file does not parse: %v", err)
+		}
+		if diff := cmp.Diff(file, reparsed); diff != "" {
+			t.Fatalf("(-first +second):\n%s", diff)
+		}
+	})
+}
+
+// planText renders a plan with full precision, so two plans render alike
+// only when they are equal.
+func planText(plan sim.FaultPlan) string {
+	var parts []string
+	for i, name := range sim.FamilyNames() {
+		if plan.Families.Has(sim.Family(1 << i)) {
+			parts = append(parts, name+":"+strconv.FormatFloat(plan.Intensity[i], 'g', -1, 64))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
+	}
+	return strings.Join(parts, ",") + " for " + plan.FaultPhase.String()
+}

@@ -1,0 +1,241 @@
+package proven
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/proven2pc/proven/sim"
+)
+
+// seedFileWire is the JSON form of a SeedFile. Required fields are
+// pointers, so a missing one is told apart from a zero one.
+type seedFileWire struct {
+	Format      *int          `json:"format"`
+	Seed        *uint64       `json:"seed"`
+	Description string        `json:"description"`
+	Scenario    *scenarioWire `json:"scenario"`
+	Faults      *faultsWire   `json:"faults"`
+	Expect      *outcomeWire  `json:"expect"`
+	Fingerprint string        `json:"fingerprint,omitempty"`
+}
+
+type scenarioWire struct {
+	Workload   *string `json:"workload"`
+	Clients    *int    `json:"clients"`
+	Operations *int    `json:"operations"`
+	FaultPhase *string `json:"fault_phase"`
+}
+
+type faultsWire struct {
+	// Mode is what was asked for: none, all, swarm or a family list.
+	Mode *string `json:"mode"`
+	// Plan is what the seed drew: each family on, with its intensity.
+	Plan *[]familyWire `json:"plan"`
+}
+
+type familyWire struct {
+	Family    *string  `json:"family"`
+	Intensity *float64 `json:"intensity"`
+}
+
+type outcomeWire struct {
+	Verdict *string `json:"verdict"`
+	Failure string  `json:"failure,omitempty"`
+	Checker string  `json:"checker,omitempty"`
+	Anomaly string  `json:"anomaly,omitempty"`
+}
+
+// descriptionBytesMax bounds a description: it is one line.
+const descriptionBytesMax = 400
+
+var fingerprintPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+func toWire(f SeedFile) (seedFileWire, error) {
+	scenario, err := f.Scenario.resolve()
+	if err != nil {
+		return seedFileWire{}, err
+	}
+	format, seed := SeedFileFormat, f.Seed
+	faultPhase := scenario.FaultPhase.String()
+	plan := []familyWire{}
+	for i, name := range sim.FamilyNames() {
+		if f.Plan.Families.Has(sim.Family(1 << i)) {
+			plan = append(plan, familyWire{Family: &name, Intensity: &f.Plan.Intensity[i]})
+		}
+	}
+	verdict := string(f.Expect.Verdict)
+	return seedFileWire{
+		Format: &format, Seed: &seed, Description: f.Description,
+		Scenario: &scenarioWire{Workload: &scenario.Workload, Clients: &scenario.Clients,
+			Operations: &scenario.Operations, FaultPhase: &faultPhase},
+		Faults: &faultsWire{Mode: &scenario.Faults, Plan: &plan},
+		Expect: &outcomeWire{Verdict: &verdict, Failure: string(f.Expect.Failure),
+			Checker: f.Expect.Checker, Anomaly: f.Expect.Anomaly},
+		Fingerprint: f.Fingerprint,
+	}, nil
+}
+
+// checkFormat reads only the format version, leniently, so that a file of
+// an unknown version is reported as such rather than by its new fields.
+func checkFormat(name string, data []byte) error {
+	var header struct {
+		Format *int `json:"format"`
+	}
+	if json.NewDecoder(bytes.NewReader(data)).Decode(&header) != nil || header.Format == nil {
+		return nil // the strict decoding reports it
+	}
+	if *header.Format != SeedFileFormat {
+		return &SeedFileError{File: name, Field: "format",
+			Problem: fmt.Sprintf("unknown format version %d (this build reads %d)", *header.Format, SeedFileFormat)}
+	}
+	return nil
+}
+
+// fromWire checks every field and builds the SeedFile.
+func fromWire(name string, wire seedFileWire) (SeedFile, error) {
+	fail := func(field, problem string, arguments ...any) (SeedFile, error) {
+		return SeedFile{}, &SeedFileError{File: name, Field: field, Problem: fmt.Sprintf(problem, arguments...)}
+	}
+	switch {
+	case wire.Format == nil:
+		return fail("format", "missing")
+	case *wire.Format != SeedFileFormat:
+		return fail("format", "unknown format version %d (this build reads %d)", *wire.Format, SeedFileFormat)
+	case wire.Seed == nil:
+		return fail("seed", "missing")
+	case strings.ContainsAny(wire.Description, "\r\n"):
+		return fail("description", "must be one line")
+	case len(wire.Description) > descriptionBytesMax:
+		return fail("description", "longer than %d bytes", descriptionBytesMax)
+	case wire.Fingerprint != "" && !fingerprintPattern.MatchString(wire.Fingerprint):
+		return fail("fingerprint", "%q is not 16 lowercase hexadecimal digits", wire.Fingerprint)
+	}
+	file := SeedFile{Seed: *wire.Seed, Description: wire.Description, Fingerprint: wire.Fingerprint}
+	var problem *SeedFileError
+	if file.Scenario, problem = scenarioFromWire(name, wire.Scenario); problem != nil {
+		return SeedFile{}, problem
+	}
+	if file.Scenario.Faults, file.Plan, problem = faultsFromWire(name, wire.Faults); problem != nil {
+		return SeedFile{}, problem
+	}
+	file.Plan.FaultPhase = file.Scenario.FaultPhase
+	if file.Expect, problem = outcomeFromWire(name, wire.Expect); problem != nil {
+		return SeedFile{}, problem
+	}
+	return file, nil
+}
+
+func scenarioFromWire(name string, wire *scenarioWire) (Scenario, *SeedFileError) {
+	fail := func(field, problem string, arguments ...any) (Scenario, *SeedFileError) {
+		return Scenario{}, &SeedFileError{File: name, Field: "scenario." + field, Problem: fmt.Sprintf(problem, arguments...)}
+	}
+	switch {
+	case wire == nil:
+		return Scenario{}, &SeedFileError{File: name, Field: "scenario", Problem: "missing"}
+	case wire.Workload == nil:
+		return fail("workload", "missing")
+	case wire.Clients == nil:
+		return fail("clients", "missing")
+	case wire.Operations == nil:
+		return fail("operations", "missing")
+	case wire.FaultPhase == nil:
+		return fail("fault_phase", "missing")
+	}
+	faultPhase, err := time.ParseDuration(*wire.FaultPhase)
+	if err != nil {
+		return fail("fault_phase", "%q is not a duration like \"4s\"", *wire.FaultPhase)
+	}
+	scenario := Scenario{Workload: *wire.Workload, Faults: "none", Clients: *wire.Clients,
+		Operations: *wire.Operations, FaultPhase: faultPhase}
+	if field, problem := scenario.problem(); field != "" {
+		return fail(field, "%s", problem)
+	}
+	return scenario, nil
+}
+
+func faultsFromWire(name string, wire *faultsWire) (string, sim.FaultPlan, *SeedFileError) {
+	fail := func(field, problem string, arguments ...any) (string, sim.FaultPlan, *SeedFileError) {
+		return "", sim.FaultPlan{}, &SeedFileError{File: name, Field: field, Problem: fmt.Sprintf(problem, arguments...)}
+	}
+	switch {
+	case wire == nil:
+		return fail("faults", "missing")
+	case wire.Mode == nil:
+		return fail("faults.mode", "missing")
+	case wire.Plan == nil:
+		return fail("faults.plan", "missing (an empty list when no family is on)")
+	}
+	mode, err := sim.ParseFaults(*wire.Mode)
+	if err != nil || *wire.Mode == "" {
+		return fail("faults.mode", "%q is not none, all, swarm or a comma list of %s",
+			*wire.Mode, strings.Join(sim.FamilyNames(), ","))
+	}
+	var plan sim.FaultPlan
+	for i, entry := range *wire.Plan {
+		field := fmt.Sprintf("faults.plan[%d]", i)
+		if entry.Family == nil {
+			return fail(field+".family", "missing")
+		}
+		index := slices.Index(sim.FamilyNames(), *entry.Family)
+		switch {
+		case index < 0:
+			return fail(field+".family", "unknown fault family %q (want one of %s)", *entry.Family, strings.Join(sim.FamilyNames(), ","))
+		case plan.Families.Has(sim.Family(1 << index)):
+			return fail(field+".family", "%q is listed twice", *entry.Family)
+		case entry.Intensity == nil:
+			return fail(field+".intensity", "missing")
+		case !(*entry.Intensity >= 0 && *entry.Intensity <= 1):
+			return fail(field+".intensity", "%v is not between 0 and 1", *entry.Intensity)
+		}
+		plan.Families |= sim.Family(1 << index)
+		plan.Intensity[index] = *entry.Intensity
+	}
+	if !mode.Swarm && plan.Families != mode.Families {
+		return fail("faults.plan", "families %s differ from mode %s (only swarm draws its families)", plan.Families, mode)
+	}
+	return mode.String(), plan, nil
+}
+
+func outcomeFromWire(name string, wire *outcomeWire) (Outcome, *SeedFileError) {
+	fail := func(field, problem string, arguments ...any) (Outcome, *SeedFileError) {
+		return Outcome{}, &SeedFileError{File: name, Field: "expect." + field, Problem: fmt.Sprintf(problem, arguments...)}
+	}
+	switch {
+	case wire == nil:
+		return Outcome{}, &SeedFileError{File: name, Field: "expect", Problem: "missing"}
+	case wire.Verdict == nil:
+		return fail("verdict", "missing")
+	}
+	outcome := Outcome{Verdict: sim.Verdict(*wire.Verdict), Failure: sim.FailureKind(wire.Failure),
+		Checker: wire.Checker, Anomaly: wire.Anomaly}
+	switch outcome.Verdict {
+	case sim.VerdictOK:
+		switch {
+		case wire.Failure != "":
+			return fail("failure", "must be absent when the verdict is ok")
+		case wire.Checker != "":
+			return fail("checker", "must be absent when the verdict is ok")
+		case wire.Anomaly != "":
+			return fail("anomaly", "must be absent when the verdict is ok")
+		}
+	case sim.VerdictFail:
+		switch outcome.Failure {
+		case sim.FailureInvariant, sim.FailureLiveness, sim.FailurePanic:
+		case sim.FailureNone:
+			return fail("failure", "missing (a failing verdict needs invariant, liveness or panic)")
+		default:
+			return fail("failure", "%q is not invariant, liveness or panic", wire.Failure)
+		}
+		if wire.Anomaly != "" && wire.Checker == "" {
+			return fail("anomaly", "needs the checker that found it")
+		}
+	default:
+		return fail("verdict", "%q is not ok or fail", *wire.Verdict)
+	}
+	return outcome, nil
+}
