@@ -1,13 +1,13 @@
 // Command distributed_transaction runs one distributed transaction across
-// three engines inside the simulator, verifies every effect with a
+// four engines inside the simulator, verifies every effect with a
 // read-only transaction, and shows that a rolled-back transaction leaves
 // nothing behind.
 //
 //	go run ./examples/distributed_transaction [--seed N]
 //
 // The cluster has a log node, two engine nodes and a client node; the
-// streams are "users" (KV), "notifications" (Queue) and "tokens"
-// (Resource). Every line printed carries the virtual time, and a seed
+// streams are "users" (KV), "notifications" (Queue), "tokens" (Resource)
+// and "accounts" (SQL). Every line printed carries the virtual time, and a seed
 // always prints the same lines.
 package main
 
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/proven2pc/proven/coordinator"
@@ -24,6 +25,7 @@ import (
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
+	"github.com/proven2pc/proven/engines/sql"
 	"github.com/proven2pc/proven/internal/simhost"
 	"github.com/proven2pc/proven/sim"
 )
@@ -42,9 +44,10 @@ func run(seed uint64, out io.Writer) int {
 			{Name: "users", Restore: kv.Restore},
 			{Name: "notifications", Restore: queue.Restore},
 			{Name: "tokens", Restore: resource.Restore},
+			{Name: "accounts", Restore: sql.Restore},
 		}})
 	defer cluster.World.Close()
-	fmt.Fprintf(out, "seed %d: log node, 2 engine nodes (users, notifications, tokens), 1 client\n", seed)
+	fmt.Fprintf(out, "seed %d: log node, 2 engine nodes (users, notifications, tokens, accounts), 1 client\n", seed)
 	failure := ""
 	cluster.Spawn(0, "example", func(p *sim.Process, coord *coordinator.Coordinator) {
 		s := &story{ctx: context.Background(), p: p, coord: coord, out: out}
@@ -91,7 +94,7 @@ func (s *story) play() error {
 	return s.verifyNothingLeft()
 }
 
-// transact writes to all three engines in one read-write transaction.
+// transact writes to all four engines in one read-write transaction.
 func (s *story) transact() error {
 	ctx := s.ctx
 	tx := s.coord.Begin(ctx, 5*time.Second)
@@ -99,6 +102,7 @@ func (s *story) transact() error {
 	users := kv.New(tx, "users")
 	notifications := queue.New(tx, "notifications")
 	tokens := resource.New(tx, "tokens")
+	accounts := sql.New(tx, "accounts")
 	steps := []struct {
 		text string
 		do   func() error
@@ -119,6 +123,9 @@ func (s *story) transact() error {
 		{"resource tokens: transfer 25.50 GOLD from treasury to user:1", func() error {
 			return tokens.Transfer(ctx, "GOLD", "treasury", "user:1", "25.50")
 		}},
+		{"sql accounts: " + createUsers, func() error { return exec(ctx, accounts, createUsers) }},
+		{"sql accounts: " + insertUsers, func() error { return exec(ctx, accounts, insertUsers) }},
+		{"sql accounts: " + upgradeAlice, func() error { return exec(ctx, accounts, upgradeAlice) }},
 	}
 	for _, step := range steps {
 		if err := step.do(); err != nil {
@@ -130,8 +137,42 @@ func (s *story) transact() error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	s.say("commit: prepared on users, notifications and tokens; committed")
+	s.say("commit: prepared on users, notifications, tokens and accounts; committed")
 	return nil
+}
+
+// The SQL statements of the example, printed as they run.
+const (
+	createUsers   = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan TEXT DEFAULT 'free')"
+	insertUsers   = "INSERT INTO users (id, name) VALUES (1, 'Alice'), (2, 'Bob')"
+	upgradeAlice  = "UPDATE users SET plan = 'pro' WHERE name = 'Alice'"
+	selectUsers   = "SELECT id, name, plan FROM users ORDER BY id"
+	insertMallory = "INSERT INTO users (id, name) VALUES (3, 'Mallory')"
+	countUsers    = "SELECT COUNT(*) FROM users"
+	countNamed    = "SELECT COUNT(*) FROM users WHERE name = ?"
+)
+
+// exec runs one SQL statement, ignoring its result.
+func exec(ctx context.Context, client *sql.Client, statement string) error {
+	_, err := client.Exec(ctx, statement)
+	return err
+}
+
+// queryText runs a query and returns its rows as text, "; " between rows.
+func queryText(ctx context.Context, client *sql.Client, query string, args ...any) (string, error) {
+	rows, err := client.Query(ctx, query, args...)
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for rows.Next() {
+		var fields []string
+		for _, value := range rows.Values() {
+			fields = append(fields, value.String())
+		}
+		lines = append(lines, strings.Join(fields, " "))
+	}
+	return strings.Join(lines, "; "), nil
 }
 
 func profile() map[string]engines.Value {
@@ -189,7 +230,11 @@ func (s *story) verify() error {
 		return err
 	}
 	balance, err = tokens.Balance(ctx, "GOLD", "user:1")
-	return s.check("tokens GOLD user:1", balance, "25.5", err)
+	if err := s.check("tokens GOLD user:1", balance, "25.5", err); err != nil {
+		return err
+	}
+	table, err := queryText(ctx, sql.New(read, "accounts"), selectUsers)
+	return s.check("accounts "+selectUsers, table, "1 Alice pro; 2 Bob free", err)
 }
 
 // rollBack writes to every engine, then cancels the transaction.
@@ -209,6 +254,10 @@ func (s *story) rollBack() error {
 		return fmt.Errorf("mint: %w", err)
 	}
 	s.say("resource tokens: mint 1000.00 GOLD to user:2")
+	if err := exec(ctx, sql.New(tx, "accounts"), insertMallory); err != nil {
+		return fmt.Errorf("insert: %w", err)
+	}
+	s.say("sql accounts: %s", insertMallory)
 	if err := tx.Rollback(ctx); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
@@ -236,5 +285,14 @@ func (s *story) verifyNothingLeft() error {
 		return err
 	}
 	supply, err := tokens.Supply(ctx, "GOLD")
-	return s.check("tokens GOLD supply", supply, "100", err)
+	if err := s.check("tokens GOLD supply", supply, "100", err); err != nil {
+		return err
+	}
+	accounts := sql.New(read, "accounts")
+	count, err := queryText(ctx, accounts, countNamed, "Mallory")
+	if err := s.check("accounts "+countNamed+" ('Mallory')", count, "0", err); err != nil {
+		return err
+	}
+	count, err = queryText(ctx, accounts, countUsers)
+	return s.check("accounts "+countUsers, count, "2", err)
 }
