@@ -292,34 +292,39 @@ func decodeStored(stored engines.Value, t columnType) (Value, error) {
 	if stored.IsNull() {
 		return Value{}, nil
 	}
-	bad := fmt.Errorf("%w: stored %s is not a %s", ErrCorruptCheckpoint, stored.Kind(), t)
 	switch t.Type {
 	case TypeBool, TypeInt, TypeDecimal, TypeDate, TypeTimestamp:
 		i, ok := stored.AsInt()
 		if !ok {
-			return Value{}, bad
+			return Value{}, badStored(stored, t)
 		}
 		return Value{typ: t.Type, integer: i, scale: uint8(t.Scale)}, nil
 	case TypeFloat:
 		f, ok := stored.AsFloat()
 		if !ok {
-			return Value{}, bad
+			return Value{}, badStored(stored, t)
 		}
 		return Float(f), nil
 	case TypeText:
 		s, ok := stored.AsString()
 		if !ok {
-			return Value{}, bad
+			return Value{}, badStored(stored, t)
 		}
 		return Text(s), nil
 	case TypeBytes, TypeUUID:
 		b, ok := stored.AsBytes()
 		if !ok || t.Type == TypeUUID && len(b) != 16 {
-			return Value{}, bad
+			return Value{}, badStored(stored, t)
 		}
 		return Value{typ: t.Type, text: string(b)}, nil
 	}
-	return Value{}, bad
+	return Value{}, badStored(stored, t)
+}
+
+// badStored reports a stored value that does not fit its column type.
+// It is built only on failure: decodeStored runs for every cell read.
+func badStored(stored engines.Value, t columnType) error {
+	return fmt.Errorf("%w: stored %s is not a %s", ErrCorruptCheckpoint, stored.Kind(), t)
 }
 
 // encodeRow stores a row as a map from column id to stored value.

@@ -380,8 +380,13 @@ func (s *session) evalBetween(e *parser.Between, sc *scope) (Value, error) {
 	return Bool(!v.AsBool()), nil
 }
 
-// inValues is the three-valued v IN (candidates).
+// inValues is the three-valued v IN (candidates). Over no candidates IN
+// is false and NOT IN true, even for a NULL v (as in the standard,
+// PostgreSQL and SQLite).
 func inValues(v Value, candidates []Value, not bool) (Value, error) {
+	if len(candidates) == 0 {
+		return Bool(not), nil
+	}
 	if v.IsNull() {
 		return Null(), nil
 	}
