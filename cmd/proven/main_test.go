@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -166,5 +167,25 @@ func TestSimDefaultIsAHundredSwarmSeedsOfMixed(t *testing.T) {
 	first := strings.SplitN(out, "\n", 2)[0]
 	if match := runLinePattern.FindStringSubmatch(first); match == nil || match[1] != "1" || match[2] != "mixed" {
 		t.Fatalf("first line %q", first)
+	}
+}
+
+// TestSeedAloneIsOneRun: naming a seed without --seeds reproduces that one
+// run (the acceptance command of the simulator issue); with no flags at all
+// the default is a swarm of seeds.
+func TestSeedAloneIsOneRun(t *testing.T) {
+	code, out, _ := runCLI("sim", "--seed", "42", "--faults", "all")
+	if code != 0 || !strings.HasSuffix(out, "runs=1 ok=1 failed=0\n") {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+	_, again, _ := runCLI("sim", "--seed", "42", "--faults", "all")
+	if again != out {
+		t.Fatalf("two runs of seed 42 differ:\n%s\n%s", out, again)
+	}
+	if _, err := parseSimFlags(nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if options, _ := parseSimFlags(nil, io.Discard); options.seeds != 100 {
+		t.Fatalf("default seeds %d, want 100", options.seeds)
 	}
 }

@@ -40,7 +40,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	flags := flag.NewFlagSet("proven sim", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	seedText := flags.String("seed", "1", "first seed (decimal or 0x-hex)")
-	seeds := flags.Int("seeds", 100, "number of runs, with seeds counting up from --seed")
+	seeds := flags.Int("seeds", 100, "number of runs, with seeds counting up from --seed (1 when --seed is given alone)")
 	faultsText := flags.String("faults", "swarm",
 		"none, all, swarm, or a comma list of: "+strings.Join(sim.FamilyNames(), ","))
 	workload := flags.String("workload", workloads.DefaultWorkload, "scenario to run: "+strings.Join(workloadNames(), ", "))
@@ -49,6 +49,11 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	corpus := flags.String("corpus", "corpus", "folder where each failing run's seed file is written")
 	if err := flags.Parse(args); err != nil {
 		return simFlags{}, err
+	}
+	given := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if given["seed"] && !given["seeds"] {
+		*seeds = 1 // a seed named alone is one run: the reproduce case
 	}
 	if flags.NArg() > 0 {
 		return simFlags{}, fmt.Errorf("unexpected argument %q", flags.Arg(0))
