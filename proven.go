@@ -35,14 +35,11 @@ type Scenario struct {
 	Trace io.Writer
 }
 
-// Defaults (the workloads package's) and limits of a Scenario.
+// Limits of a Scenario (its defaults are the workloads package's).
 const (
-	clientsDefault    = 4
-	operationsDefault = 20
-	faultPhaseDefault = 4 * time.Second
-	clientsMax        = 64
-	operationsMax     = 10_000
-	faultPhaseMax     = 2 * time.Minute
+	clientsMax    = 64
+	operationsMax = 10_000
+	faultPhaseMax = 2 * time.Minute
 )
 
 // ErrBadScenario reports a scenario field out of range or unknown.
@@ -54,13 +51,13 @@ func (s Scenario) resolve() (Scenario, error) {
 		s.Workload = workloads.DefaultWorkload
 	}
 	if s.Clients == 0 {
-		s.Clients = clientsDefault
+		s.Clients = workloads.DefaultClients
 	}
 	if s.Operations == 0 {
-		s.Operations = operationsDefault
+		s.Operations = workloads.DefaultOperations
 	}
 	if s.FaultPhase == 0 {
-		s.FaultPhase = faultPhaseDefault
+		s.FaultPhase = workloads.DefaultFaultPhase
 	}
 	if field, problem := s.problem(); field != "" {
 		return Scenario{}, fmt.Errorf("%w: %s: %s", ErrBadScenario, field, problem)

@@ -30,7 +30,8 @@ var small = Scenario{Workload: "register", Faults: "swarm", Clients: 2, Operatio
 
 func TestRunFillsInTheWorkloadsDefaults(t *testing.T) {
 	report := Run(Scenario{Workload: "bank"}, 3)
-	want := Scenario{Workload: "bank", Faults: "none", Clients: 4, Operations: 20, FaultPhase: 4 * time.Second}
+	want := Scenario{Workload: "bank", Faults: "none", Clients: workloads.DefaultClients,
+		Operations: workloads.DefaultOperations, FaultPhase: workloads.DefaultFaultPhase}
 	if report.Scenario != want {
 		t.Fatalf("scenario %+v, want %+v", report.Scenario, want)
 	}

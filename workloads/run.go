@@ -70,10 +70,12 @@ var ErrUnknownWorkload = errors.New("workloads: unknown workload")
 
 // Default values of Options.
 const (
-	DefaultWorkload   = "mixed"
-	clientsDefault    = 4
-	operationsDefault = 20
-	faultPhaseDefault = 4 * time.Second
+	DefaultWorkload = "mixed"
+	// DefaultClients, DefaultOperations (per client) and DefaultFaultPhase
+	// size a run: a default run takes tens of milliseconds of wall time.
+	DefaultClients    = 4
+	DefaultOperations = 100
+	DefaultFaultPhase = 8 * time.Second
 	// quietPeriod follows healing: every deadline passes and termination
 	// resolves every in-doubt transaction before the checks look.
 	quietPeriod = 5 * time.Second
@@ -132,13 +134,13 @@ func (o *Options) applyDefaults() {
 		o.Workload = DefaultWorkload
 	}
 	if o.Clients <= 0 {
-		o.Clients = clientsDefault
+		o.Clients = DefaultClients
 	}
 	if o.Operations <= 0 {
-		o.Operations = operationsDefault
+		o.Operations = DefaultOperations
 	}
 	if o.FaultPhase <= 0 {
-		o.FaultPhase = faultPhaseDefault
+		o.FaultPhase = DefaultFaultPhase
 	}
 }
 

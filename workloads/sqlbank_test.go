@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/engines"
@@ -104,7 +105,8 @@ func TestSQLSurprisesReportUnexpectedErrorsOnly(t *testing.T) {
 // snapshot before the setup committed, so its read rightly finds no
 // table. That read fails; it is not a surprise and the run passes.
 func TestSQLBankSnapshotBeforeTheSetupIsNotASurprise(t *testing.T) {
-	report := Run(Options{Seed: 186, Workload: "sql-bank", Faults: sim.FaultMode{Families: sim.FamilyAll}})
+	report := Run(Options{Seed: 186, Workload: "sql-bank", Faults: sim.FaultMode{Families: sim.FamilyAll},
+		Operations: 20, FaultPhase: 4 * time.Second}) // the run that found it
 	if report.Verdict != sim.VerdictOK {
 		t.Fatalf("seed 186: %s: %s", report.Failure, report.Reason)
 	}
