@@ -49,8 +49,11 @@ type listAppendState struct {
 	appendOrder []map[string][]int64
 	versions    map[string][]int64
 	found       findings
-	// seen is scratch space for checkRead, cleared per read.
+	// seen is scratch space for reading checks, cleared per read.
 	seen map[int64]bool
+	// verified holds, per key, a list of elements already checked clean
+	// (see verifiedList).
+	verified map[string]*verifiedList
 }
 
 // CheckListAppend checks a list-append history for serializability (Elle's
@@ -69,7 +72,8 @@ func CheckListAppend(history History, config ListAppendConfig) (Result, error) {
 	if err := history.Validate(); err != nil {
 		return Result{}, err
 	}
-	state := &listAppendState{writer: map[string]map[int64]writeRef{}, versions: map[string][]int64{}, seen: map[int64]bool{}}
+	state := &listAppendState{writer: map[string]map[int64]writeRef{}, versions: map[string][]int64{},
+		seen: map[int64]bool{}, verified: map[string]*verifiedList{}}
 	if err := state.parse(history); err != nil {
 		return Result{}, err
 	}
@@ -207,7 +211,10 @@ func (s *listAppendState) checkReads() {
 	}
 }
 
-func (s *listAppendState) checkRead(reader int, micro microOp) {
+// checkReadFully checks every element of one read; it reports each finding
+// in element order. checkRead calls it for reads that have a duplicate,
+// garbage or aborted element.
+func (s *listAppendState) checkReadFully(reader int, micro microOp) {
 	readerIndex := s.txns[reader].operation.InvokeIndex
 	seen := s.seen
 	clear(seen)
@@ -226,12 +233,21 @@ func (s *listAppendState) checkRead(reader int, micro microOp) {
 		if s.txns[ref.txn].operation.Type == TypeFail {
 			s.found.add("G1a", fmt.Sprintf("%s read %d in %q, appended by aborted %s", s.describe(reader), element, micro.key, s.describe(ref.txn)), readerIndex, writerIndex)
 		}
-		own := s.appendOrder[ref.txn][micro.key]
-		last := position == len(micro.list)-1
-		if last && ref.txn != reader && own[len(own)-1] != element {
-			s.found.add("G1b", fmt.Sprintf("%s read %q ending in %d, an intermediate append of %s (its final is %d)",
-				s.describe(reader), micro.key, element, s.describe(ref.txn), own[len(own)-1]), readerIndex, writerIndex)
+		if position == len(micro.list)-1 && ref.txn != reader {
+			s.checkIntermediate(reader, micro, ref.txn)
 		}
+	}
+}
+
+// checkIntermediate reports G1b when a read ends in an element that its
+// writer (another txn) later followed with an append to the same key.
+func (s *listAppendState) checkIntermediate(reader int, micro microOp, writer int) {
+	element := micro.list[len(micro.list)-1]
+	own := s.appendOrder[writer][micro.key]
+	if final := own[len(own)-1]; final != element {
+		s.found.add("G1b", fmt.Sprintf("%s read %q ending in %d, an intermediate append of %s (its final is %d)",
+			s.describe(reader), micro.key, element, s.describe(writer), final),
+			s.txns[reader].operation.InvokeIndex, s.txns[writer].operation.InvokeIndex)
 	}
 }
 
