@@ -33,6 +33,9 @@ const (
 	// itemOverheadBytes approximates the memory of one btree item beyond its
 	// key and value bytes (slice headers, timestamp, node slot).
 	itemOverheadBytes = 64
+	// spareTransactionsMax bounds the forgotten transaction records kept
+	// for reuse.
+	spareTransactionsMax = 64
 )
 
 // Options configures a Store.
@@ -128,6 +131,12 @@ type Store struct {
 	// approximateBytes sums key and value lengths plus itemOverheadBytes over
 	// versions and intents.
 	approximateBytes int64
+	// spareTransactions are emptied records of forgotten transactions,
+	// reused by the next ones. Invariant: none is in transactions.
+	spareTransactions []*transaction
+	// displacedScratch is Commit's working list, kept for its capacity.
+	// Invariant: empty (and cleared) between calls.
+	displacedScratch []displacedVersion
 }
 
 // Stats are the store's counters.
@@ -186,7 +195,7 @@ func (s *Store) write(txn TxnID, key, value []byte, tombstone bool) error {
 	}
 	owned := newEntry(key, value)
 	if record == nil {
-		record = &transaction{}
+		record = s.newTransaction()
 		s.transactions[txn] = record
 	}
 	previous, replaced := s.intents.ReplaceOrInsert(intent{entry: owned, txn: txn})
@@ -225,44 +234,83 @@ func (s *Store) Prepare(txn TxnID, prepareTimestamp clock.Timestamp) error {
 // Commit turns every intent of txn into a version stamped commitTimestamp,
 // atomically: it validates first and changes nothing if any check fails.
 // It accepts Prepared transactions and Active ones (one-phase commit).
+//
+// The per-key check (commitTimestamp above the key's newest version) is
+// fused with the install: each key's version replaces the newest one in
+// the latest tree in one descent, and the displaced version is checked
+// there. A failed check puts back every key replaced so far, so the store
+// ends as it began; only then do displaced versions move to history.
 func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
-	if err := s.validateCommit(txn, commitTimestamp); err != nil {
+	record, err := s.validateCommit(txn, commitTimestamp)
+	if err != nil {
 		return err
 	}
-	record := s.transactions[txn]
+	displaced := s.displacedScratch[:0]
 	for _, key := range record.keys {
 		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
 		if !ok {
 			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", txn, key))
 		}
-		s.versions.install(version{entry: removed.entry, timestamp: commitTimestamp})
+		installed := version{entry: removed.entry, timestamp: commitTimestamp}
+		previous, replaced := s.versions.latest.ReplaceOrInsert(installed)
+		displaced = append(displaced, displacedVersion{installed: installed, previous: previous, replaced: replaced})
+		if replaced && !previous.timestamp.Less(commitTimestamp) {
+			s.undoInstalls(txn, displaced)
+			return fmt.Errorf("%w: txn %v commit %v <= version %v of key %q", ErrWriteTooOld, txn, commitTimestamp, previous.timestamp, key)
+		}
 	}
-	s.forget(txn)
+	for _, moved := range displaced {
+		if moved.replaced {
+			s.versions.history.ReplaceOrInsert(moved.previous)
+		}
+	}
+	clear(displaced)
+	s.displacedScratch = displaced[:0]
+	s.forget(txn, record)
 	return nil
 }
 
-// validateCommit checks every precondition of Commit.
-func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) error {
+// displacedVersion is one key's step in Commit: the version installed in
+// latest and the newest version it replaced there, if any.
+type displacedVersion struct {
+	installed version
+	previous  version
+	replaced  bool
+}
+
+// undoInstalls reverses Commit's installs, newest first: each key's newest
+// version and its intent of txn are put back.
+func (s *Store) undoInstalls(txn TxnID, displaced []displacedVersion) {
+	for index := len(displaced) - 1; index >= 0; index-- {
+		step := displaced[index]
+		if step.replaced {
+			s.versions.latest.ReplaceOrInsert(step.previous)
+		} else {
+			s.versions.latest.Delete(step.installed)
+		}
+		s.intents.ReplaceOrInsert(intent{entry: step.installed.entry, txn: txn})
+	}
+	clear(displaced)
+	s.displacedScratch = displaced[:0]
+}
+
+// validateCommit checks every precondition of Commit that does not depend
+// on the versions of txn's keys, and returns txn's record.
+func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) (*transaction, error) {
 	record := s.transactions[txn]
 	if record == nil {
-		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
+		return nil, fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
 	}
 	if !validWriteTimestamp(commitTimestamp) {
-		return fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
+		return nil, fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
 	}
 	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
-		return fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrCommitBeforePrepare, txn, commitTimestamp, record.prepareTimestamp)
+		return nil, fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrCommitBeforePrepare, txn, commitTimestamp, record.prepareTimestamp)
 	}
 	if !s.watermark.Less(commitTimestamp) {
-		return fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
+		return nil, fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
 	}
-	for _, key := range record.keys {
-		newest, ok := s.versions.newest(key)
-		if ok && !newest.timestamp.Less(commitTimestamp) {
-			return fmt.Errorf("%w: txn %v commit %v <= version %v of key %q", ErrWriteTooOld, txn, commitTimestamp, newest.timestamp, key)
-		}
-	}
-	return nil
+	return record, nil
 }
 
 // Abort discards every intent of txn, Active or Prepared.
@@ -278,13 +326,36 @@ func (s *Store) Abort(txn TxnID) error {
 		}
 		s.approximateBytes -= removed.bytes()
 	}
-	s.forget(txn)
+	s.forget(txn, record)
 	return nil
 }
 
-func (s *Store) forget(txn TxnID) {
+// forget drops txn's record and keeps it, emptied, for a later transaction
+// (up to spareTransactionsMax of them): the record is reachable from
+// nowhere else, so nothing of txn can leak into its next user.
+func (s *Store) forget(txn TxnID, record *transaction) {
 	delete(s.transactions, txn)
-	delete(s.prepared, txn)
+	if record.prepared {
+		delete(s.prepared, txn)
+	}
+	if len(s.spareTransactions) >= spareTransactionsMax {
+		return
+	}
+	clear(record.keys)
+	*record = transaction{keys: record.keys[:0]}
+	s.spareTransactions = append(s.spareTransactions, record)
+}
+
+// newTransaction returns an empty record, a spare one when there is one.
+func (s *Store) newTransaction() *transaction {
+	last := len(s.spareTransactions) - 1
+	if last < 0 {
+		return &transaction{}
+	}
+	record := s.spareTransactions[last]
+	s.spareTransactions[last] = nil
+	s.spareTransactions = s.spareTransactions[:last]
+	return record
 }
 
 // GC raises the watermark and drops versions no read at or above it can see:

@@ -224,3 +224,49 @@ func TestViewReadsBesideWrites(t *testing.T) {
 		t.Fatalf("the view saw %d keys, want the 100 it was taken with", count)
 	}
 }
+
+// TestFailedCommitChangesNothing checks Commit's undo: a transaction whose
+// last key is too old for the commit timestamp has already installed its
+// earlier keys (one over an older version, one fresh) when the check
+// fails, and the store must end exactly as it began.
+func TestFailedCommitChangesNothing(t *testing.T) {
+	s := New(Options{BTreeDegree: 2})
+	setup := clock.Timestamp{WallNanos: 1}
+	newer := clock.Timestamp{WallNanos: 10}
+	for _, write := range []struct {
+		txn clock.Timestamp
+		key string
+	}{{setup, "a"}, {newer, "c"}} {
+		if err := s.Put(write.txn, []byte(write.key), []byte("old")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(write.txn, write.txn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txn := clock.Timestamp{WallNanos: 2}
+	for _, key := range []string{"a", "b", "c"} {
+		if err := s.Put(txn, []byte(key), []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, statsBefore := s.Checkpoint(), s.Stats()
+	if err := s.Commit(txn, clock.Timestamp{WallNanos: 5}); !errors.Is(err, ErrWriteTooOld) {
+		t.Fatalf("Commit below key c's version: %v, want ErrWriteTooOld", err)
+	}
+	if after := s.Checkpoint(); !bytes.Equal(before, after) || s.Stats() != statsBefore {
+		t.Fatalf("failed commit changed the store: %+v, was %+v", s.Stats(), statsBefore)
+	}
+	if err := s.Commit(txn, clock.Timestamp{WallNanos: 11}); err != nil {
+		t.Fatalf("Commit above every version: %v", err)
+	}
+	for key, want := range map[string]string{"a": "new", "b": "new", "c": "new"} {
+		value, found, err := s.Get([]byte(key), ReadOptions{At: MaxTimestamp})
+		if err != nil || !found || string(value) != want {
+			t.Fatalf("Get %q: %q %v %v, want %q", key, value, found, err, want)
+		}
+	}
+	if stats := s.Stats(); stats.Versions != 5 || stats.Intents != 0 || stats.Transactions != 0 {
+		t.Fatalf("after the commit: %+v, want 5 versions, no intents or transactions", stats)
+	}
+}

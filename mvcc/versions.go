@@ -76,20 +76,6 @@ func (set versionSet) visibleFrom(newest version, at clock.Timestamp) (version, 
 	return found, ok
 }
 
-// install makes v the newest version of its key, moving the previous newest
-// version to history. Requires: v is strictly newer than every version of
-// its key.
-func (set versionSet) install(v version) {
-	previous, replaced := set.latest.ReplaceOrInsert(v)
-	if !replaced {
-		return
-	}
-	if !previous.timestamp.Less(v.timestamp) {
-		panic(fmt.Sprintf("mvcc: invariant broken: version %q@%v installed over newer %v", v.key(), v.timestamp, previous.timestamp))
-	}
-	set.history.ReplaceOrInsert(previous)
-}
-
 // Ascend calls fn with every version in (key ascending, timestamp
 // descending) order until fn returns false.
 func (set versionSet) Ascend(fn func(v version) bool) {

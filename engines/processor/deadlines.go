@@ -66,6 +66,60 @@ func (h *deadlineHeap) pop() deadlineItem {
 	return smallest
 }
 
+// deadlineQueue orders transactions by deadline (then id), as deadlineHeap
+// does, but cheaper in the common case: a transaction's deadline is its
+// first entry's timestamp plus a timeout, so deadlines mostly arrive in
+// order. An item not below the last in-order one is appended to a FIFO
+// (O(1) to push and pop); only the others go to the heap. The smallest item
+// is the smaller of the two fronts, so items leave in exactly the heap's
+// order.
+// Invariant: inOrder[inOrderHead:] is sorted (nondecreasing).
+type deadlineQueue struct {
+	inOrder     []deadlineItem
+	inOrderHead int
+	outOfOrder  deadlineHeap
+}
+
+// deadlineQueueCompactLen is how many popped in-order items may sit at the
+// front of the FIFO's array before the live ones are moved down.
+const deadlineQueueCompactLen = 1024
+
+func (q *deadlineQueue) push(item deadlineItem) {
+	if last := len(q.inOrder) - 1; last >= q.inOrderHead && item.less(q.inOrder[last]) {
+		q.outOfOrder.push(item)
+		return
+	}
+	q.inOrder = append(q.inOrder, item)
+}
+
+// front returns the smallest item and whether it is in the FIFO.
+func (q *deadlineQueue) front() (item deadlineItem, inOrder bool, ok bool) {
+	hasInOrder := q.inOrderHead < len(q.inOrder)
+	switch {
+	case len(q.outOfOrder) > 0 && (!hasInOrder || q.outOfOrder[0].less(q.inOrder[q.inOrderHead])):
+		return q.outOfOrder[0], false, true
+	case hasInOrder:
+		return q.inOrder[q.inOrderHead], true, true
+	}
+	return deadlineItem{}, false, false
+}
+
+// popFront removes the item front returned.
+func (q *deadlineQueue) popFront(inOrder bool) {
+	if !inOrder {
+		q.outOfOrder.pop()
+		return
+	}
+	q.inOrderHead++
+	switch {
+	case q.inOrderHead == len(q.inOrder):
+		q.inOrder, q.inOrderHead = q.inOrder[:0], 0
+	case q.inOrderHead >= deadlineQueueCompactLen && 2*q.inOrderHead >= len(q.inOrder):
+		live := copy(q.inOrder, q.inOrder[q.inOrderHead:])
+		q.inOrder, q.inOrderHead = q.inOrder[:live], 0
+	}
+}
+
 func (p *Processor) watchDeadline(t *txnState) {
 	p.deadlines.push(deadlineItem{deadlineNanos: t.deadlineNanos, txn: t.id})
 }
@@ -73,11 +127,14 @@ func (p *Processor) watchDeadline(t *txnState) {
 // nextExpired pops the next transaction whose deadline is before
 // nowNanos, if any.
 func (p *Processor) nextExpired(nowNanos int64) (*txnState, bool) {
-	for len(p.deadlines) > 0 && p.deadlines[0].deadlineNanos < nowNanos {
-		item := p.deadlines.pop()
+	for {
+		item, inOrder, ok := p.deadlines.front()
+		if !ok || item.deadlineNanos >= nowNanos {
+			return nil, false
+		}
+		p.deadlines.popFront(inOrder)
 		if t := p.txns[item.txn]; t != nil {
 			return t, true
 		}
 	}
-	return nil, false
 }

@@ -151,7 +151,7 @@ type Processor struct {
 	preparedSet map[engines.TxnID]*txnState
 	// deadlines orders every remembered transaction by deadline (derived:
 	// rebuilt from txns on recovery).
-	deadlines deadlineHeap
+	deadlines deadlineQueue
 	// streamNode is the node id stamped on derived timestamps.
 	streamNode uint32
 	// deadlineNext is the earliest deadline of a transaction that has not

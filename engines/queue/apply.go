@@ -1,8 +1,6 @@
 package queue
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -191,10 +189,7 @@ func (e *Engine) Read(operationBytes []byte, snapshot clock.Timestamp) engines.O
 	if blockers := e.preparedWriters(q, snapshot); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
-	snapshotExtent, err := e.extentAt(q, snapshot)
-	if err != nil {
-		return engines.Failed(engines.AsRefusal(err))
-	}
+	snapshotExtent := extentAt(q, snapshot)
 	if op.kind != operationPeek || snapshotExtent.head == snapshotExtent.tail {
 		return answerSnapshot(op.kind, nil, snapshotExtent.tail-snapshotExtent.head)
 	}
@@ -239,30 +234,19 @@ func (e *Engine) appendPreparedBy(blockers []engines.TxnID, id engines.TxnID, sn
 	return blockers
 }
 
-// extentAt reads q's committed extent at snapshot (nothing: empty).
-func (e *Engine) extentAt(q *queueState, snapshot clock.Timestamp) (extent, error) {
-	meta, found, err := e.store.Get(q.metaKey, mvcc.ReadOptions{At: snapshot})
-	if err != nil {
-		return extent{}, fmt.Errorf("queue: read of queue %q at %v: %w", q.name, snapshot, err)
+// extentAt returns q's committed extent at snapshot: the last extent
+// stamped at or before it (none: empty).
+func extentAt(q *queueState, snapshot clock.Timestamp) extent {
+	after, _ := slices.BinarySearchFunc(q.extents, snapshot, func(v extentVersion, target clock.Timestamp) int {
+		if target.Less(v.timestamp) {
+			return 1
+		}
+		return -1
+	})
+	if after == 0 {
+		return extent{}
 	}
-	if !found {
-		return extent{}, nil
-	}
-	decoded, ok := decodeExtent(meta)
-	if !ok {
-		return extent{}, fmt.Errorf("queue: queue %q: bad stored extent %x: %w", q.name, meta, errCorruptState)
-	}
-	return decoded, nil
-}
-
-var errCorruptState = errors.New("queue: corrupt state")
-
-func decodeExtent(meta []byte) (extent, bool) {
-	if len(meta) != 16 {
-		return extent{}, false
-	}
-	decoded := extent{head: binary.BigEndian.Uint64(meta), tail: binary.BigEndian.Uint64(meta[8:])}
-	return decoded, decoded.head <= decoded.tail
+	return q.extents[after-1].extent
 }
 
 // txnSet is a small sorted set of transaction ids: lock holders are few,

@@ -16,16 +16,22 @@ import (
 // Checkpoint layout: the value encoding of
 //
 //	[format, store checkpoint (bytes),
-//	 [[queue name, sequenceNext], ...] sorted by name,
+//	 [[queue name, sequenceNext, extents (bytes)], ...] sorted by name,
 //	 [[txn id (bytes), prepared, prepare timestamp (bytes),
 //	   [[queue name, [[sequence, item (bytes)], ...], dequeued, cleared, head lock, count], ...]
 //	  ], ...] sorted by txn id]
 //
-// followed by a big-endian CRC-32C of those bytes. Head and tail positions
-// are not repeated: Restore reads them from the store. Lock sets are
-// rebuilt from the transaction records.
+// followed by a big-endian CRC-32C of those bytes. A queue's extents are
+// its extent versions, oldest first, each 32 bytes: the timestamp's
+// AppendKey encoding, then head and tail as big-endian uint64s. The last
+// one gives the head and tail; Restore checks that the store holds exactly
+// those items. Lock sets are rebuilt from the transaction records.
 
-const checkpointFormat = 1
+const (
+	checkpointFormat = 2
+	// extentVersionEncodedLen is the length of one checkpointed extent.
+	extentVersionEncodedLen = clock.TimestampKeyLen + 16
+)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -34,7 +40,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func (e *Engine) Checkpoint() []byte {
 	queues := make([]engines.Value, 0, len(e.queues))
 	for _, name := range slices.Sorted(maps.Keys(e.queues)) {
-		queues = append(queues, engines.List(engines.String(name), engines.Int(int64(e.queues[name].sequenceNext))))
+		q := e.queues[name]
+		queues = append(queues, engines.List(engines.String(name), engines.Int(int64(q.sequenceNext)), engines.Bytes(appendExtents(nil, q.extents))))
 	}
 	transactions := make([]engines.Value, 0, len(e.transactions))
 	for _, id := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
@@ -43,6 +50,16 @@ func (e *Engine) Checkpoint() []byte {
 	body := engines.AppendValue(nil, engines.List(engines.Int(checkpointFormat), engines.Bytes(e.store.Checkpoint()),
 		engines.List(queues...), engines.List(transactions...)))
 	return binary.BigEndian.AppendUint32(body, crc32.Checksum(body, castagnoli))
+}
+
+// appendExtents appends the checkpoint encoding of extents to dst.
+func appendExtents(dst []byte, extents []extentVersion) []byte {
+	for _, v := range extents {
+		dst = v.timestamp.AppendKey(dst)
+		dst = binary.BigEndian.AppendUint64(dst, v.head)
+		dst = binary.BigEndian.AppendUint64(dst, v.tail)
+	}
+	return dst
 }
 
 func checkpointTransaction(t *transaction) engines.Value {
@@ -195,7 +212,7 @@ func (d *checkpointDecoder) timestamp(v engines.Value, what string) clock.Timest
 func (d *checkpointDecoder) restoreQueues(engine *Engine, v engines.Value) {
 	previous := ""
 	for index, element := range d.list(v, -1, "queues") {
-		fields := d.list(element, 2, "queue")
+		fields := d.list(element, 3, "queue")
 		name := d.text(fields.at(0), "queue name")
 		if d.err != nil {
 			return
@@ -207,6 +224,7 @@ func (d *checkpointDecoder) restoreQueues(engine *Engine, v engines.Value) {
 		previous = name
 		q := newQueueState(name)
 		q.sequenceNext = d.integer(fields.at(1), "sequence")
+		q.extents = d.extents(fields.at(2), name)
 		d.restoreExtent(engine, q)
 		engine.queues[name] = q
 	}
@@ -215,18 +233,17 @@ func (d *checkpointDecoder) restoreQueues(engine *Engine, v engines.Value) {
 // restoreExtent reads q's extent from the store and checks that the store
 // holds exactly the items in it.
 func (d *checkpointDecoder) restoreExtent(engine *Engine, q *queueState) {
-	latest, err := engine.extentAt(q, mvcc.MaxTimestamp)
-	if err != nil {
-		d.fail("%v", err)
+	if d.err != nil {
 		return
 	}
+	latest := extentAt(q, mvcc.MaxTimestamp)
 	q.head, q.tail = latest.head, latest.tail
 	expected, mismatch := q.head, false
 	// The prefix ends with the key part terminator 0x00 0x01, so raising
 	// its last byte bounds every key with the prefix.
 	end := slices.Clone(q.itemPrefix)
 	end[len(end)-1]++
-	err = engine.store.Scan(mvcc.ScanOptions{Start: q.itemPrefix, End: end, At: mvcc.MaxTimestamp}, func(key, _ []byte) bool {
+	err := engine.store.Scan(mvcc.ScanOptions{Start: q.itemPrefix, End: end, At: mvcc.MaxTimestamp}, func(key, _ []byte) bool {
 		if expected >= q.tail || !bytes.Equal(key, q.itemKey(expected)) {
 			mismatch = true
 			return false
@@ -237,6 +254,36 @@ func (d *checkpointDecoder) restoreExtent(engine *Engine, q *queueState) {
 	if err != nil || mismatch || expected != q.tail {
 		d.fail("queue %q: items do not match extent [%d, %d)", q.name, q.head, q.tail)
 	}
+}
+
+// extents decodes a queue's extent versions and checks their invariants:
+// timestamps valid and strictly increasing, head <= tail, and heads and
+// tails never decreasing.
+func (d *checkpointDecoder) extents(v engines.Value, name string) []extentVersion {
+	encoded := d.bytes(v, "extents")
+	if d.err != nil {
+		return nil
+	}
+	if len(encoded)%extentVersionEncodedLen != 0 {
+		d.fail("queue %q: extents of %d bytes, not a multiple of %d", name, len(encoded), extentVersionEncodedLen)
+		return nil
+	}
+	var decoded []extentVersion
+	previous := extentVersion{}
+	for offset := 0; offset < len(encoded); offset += extentVersionEncodedLen {
+		timestamp, _ := clock.DecodeTimestampKey(encoded[offset : offset+clock.TimestampKeyLen])
+		rest := encoded[offset+clock.TimestampKeyLen:]
+		next := extentVersion{timestamp: timestamp, extent: extent{head: binary.BigEndian.Uint64(rest), tail: binary.BigEndian.Uint64(rest[8:])}}
+		valid := !timestamp.IsZero() && timestamp != mvcc.MaxTimestamp && next.head <= next.tail
+		ordered := offset == 0 || (previous.timestamp.Less(timestamp) && previous.head <= next.head && previous.tail <= next.tail)
+		if !valid || !ordered {
+			d.fail("queue %q: extent %d [%d, %d) at %v invalid or out of order", name, offset/extentVersionEncodedLen, next.head, next.tail, timestamp)
+			return nil
+		}
+		decoded = append(decoded, next)
+		previous = next
+	}
+	return decoded
 }
 
 func (d *checkpointDecoder) restoreTransactions(engine *Engine, v engines.Value) {

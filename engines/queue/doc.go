@@ -69,10 +69,16 @@
 // # Snapshot reads
 //
 // Read runs Peek, Size and IsEmpty at a snapshot timestamp: the queue as
-// committed at or before it. Committed state is kept in an mvcc.Store: per
-// queue a meta key holding the head and tail positions and a key per item
-// position, written at commit time with the commit timestamp (the store
-// never holds intents between calls). A read is Blocked(WaitForFinished)
+// committed at or before it. Committed items are kept in an mvcc.Store, a
+// key per item position, written at commit time with the commit timestamp
+// (the store never holds intents between calls). Each queue's extent (head
+// and tail positions) is not a store key: every commit that changes it
+// appends {commit timestamp, head, tail} to the queue's extent list, and a
+// read at T takes the last one stamped at or before T (a binary search).
+// This is exact because commits apply in increasing timestamp order, and
+// it saves a second store write (a version install) per commit; the list
+// is checkpointed with the queue, and Restore checks that its last extent
+// matches the items in the store. A read is Blocked(WaitForFinished)
 // on every prepared transaction with prepare timestamp <= snapshot that
 // enqueues to, dequeues from or clears the queue. Dequeue, Enqueue and
 // Clear in Read are refused with CodeReadOnly.
@@ -82,9 +88,10 @@
 // The processor calls Apply, Prepare, Commit, Abort and Read in log order
 // from one thread, with nonzero transaction ids, and commits on this stream
 // in strictly increasing commit timestamp order; a commit that touches a
-// queue at a timestamp not above that queue's last commit fails (the store
-// refuses it) and changes nothing. Prepare and Commit of an unknown
-// transaction fail with ErrUnknownTransaction. Operations of a prepared
+// queue at a timestamp not above that queue's last change fails (checked
+// against the queue's last extent; the error wraps mvcc.ErrWriteTooOld)
+// and changes nothing. Prepare and Commit of an unknown transaction fail
+// with ErrUnknownTransaction. Operations of a prepared
 // transaction are refused (CodeInvalid). Bad operation bytes are refused
 // with CodeInvalid; Restore of bad bytes returns ErrCorruptCheckpoint.
 //

@@ -29,10 +29,10 @@ var (
 // Engine is the queue engine of one stream. It is not safe for concurrent
 // use: the stream's processor drives it from one thread.
 type Engine struct {
-	// store holds the committed queues, versioned by commit timestamp: per
-	// queue a meta key with its head and tail positions and one key per item
-	// position. It never holds intents between calls: a commit writes and
-	// commits in one step.
+	// store holds the committed items, versioned by commit timestamp: one
+	// key per item position (each queue's extents live in its queueState).
+	// It never holds intents between calls: a commit writes and commits in
+	// one step.
 	store *mvcc.Store
 	// queues holds every queue any transaction has touched.
 	queues map[string]*queueState
@@ -75,12 +75,18 @@ var _ engines.Engine = (*Engine)(nil)
 // on it.
 type queueState struct {
 	name       string
-	metaKey    []byte
 	itemPrefix []byte
 	// The committed items sit at positions [head, tail).
 	// Invariant: head <= tail, and the store holds an item at every one of
 	// these positions at the latest timestamp and none at the others.
 	head, tail uint64
+	// extents records [head, tail) after each commit that changed it, for
+	// snapshot reads: the extent at T is the last one stamped at or before
+	// T (none: empty). A stored meta record would cost a second store key
+	// per commit; this is an append.
+	// Invariant: timestamps strictly increase, heads and tails never
+	// decrease, and the last one is {head, tail} (empty: both zero).
+	extents []extentVersion
 	// sequenceNext is the id the next enqueue reserves.
 	sequenceNext uint64
 	// headOwner holds the head lock exclusively (it dequeued committed items
@@ -156,7 +162,6 @@ func NewEngine() *Engine {
 func newQueueState(name string) *queueState {
 	return &queueState{
 		name:       name,
-		metaKey:    mvcc.AppendKeyPart([]byte{'m'}, []byte(name)),
 		itemPrefix: mvcc.AppendKeyPart([]byte{'i'}, []byte(name)),
 	}
 }
@@ -299,13 +304,24 @@ func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) erro
 		return err
 	}
 	for index, queueRecord := range record.queues {
-		queueRecord.queue.head, queueRecord.queue.tail = extents[index].head, extents[index].tail
+		q, next := queueRecord.queue, extents[index]
+		if next == (extent{head: q.head, tail: q.tail}) {
+			continue
+		}
+		q.head, q.tail = next.head, next.tail
+		q.extents = append(q.extents, extentVersion{timestamp: commitTimestamp, extent: next})
 	}
 	e.release(record)
 	return nil
 }
 
 type extent struct{ head, tail uint64 }
+
+// extentVersion is a queue's extent as a commit left it.
+type extentVersion struct {
+	timestamp clock.Timestamp
+	extent
+}
 
 // writeCommit stores txn's effects in the store at commitTimestamp and
 // returns each of its queues' new extent, or changes nothing and fails.
@@ -314,7 +330,7 @@ func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestam
 	e.extentsScratch = extents // Commit uses them before the next call
 	wrote := false
 	for index, queueRecord := range record.queues {
-		next, changed, err := e.writeQueue(record.id, queueRecord)
+		next, changed, err := e.writeQueue(record.id, queueRecord, commitTimestamp)
 		if err != nil {
 			e.abortStore(record.id, wrote)
 			return nil, err
@@ -341,14 +357,23 @@ func (e *Engine) abortStore(txn engines.TxnID, wrote bool) {
 	}
 }
 
-// writeQueue writes one queue's new items, removed items and extent as
-// intents of txn, and returns the new extent.
-func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord) (extent, bool, error) {
+// writeQueue writes one queue's new items and removed items as intents of
+// txn, and returns the new extent and whether it changed. A change at a
+// commit timestamp not above the queue's last change is refused (the store
+// would not refuse it: a new item's key is fresh), with nothing written.
+func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord, commitTimestamp clock.Timestamp) (extent, bool, error) {
 	q := r.queue
 	next := extent{head: q.head, tail: q.tail}
 	removed := r.dequeued
 	if r.cleared {
 		removed = q.tail - q.head
+	}
+	if removed == 0 && len(r.enqueued) == 0 {
+		return next, false, nil
+	}
+	if last := len(q.extents) - 1; last >= 0 && !q.extents[last].timestamp.Less(commitTimestamp) {
+		return extent{}, false, fmt.Errorf("queue: commit of txn %v at %v: queue %q changed at %v: %w",
+			txn, commitTimestamp, q.name, q.extents[last].timestamp, mvcc.ErrWriteTooOld)
 	}
 	if removed > q.tail-q.head {
 		panic(fmt.Sprintf("queue: invariant broken: txn %v removes %d items of queue %q holding %d", txn, removed, q.name, q.tail-q.head))
@@ -366,14 +391,6 @@ func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord) (extent, bool, er
 			return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
 		}
 		next.tail++
-	}
-	if next.head == q.head && next.tail == q.tail {
-		return next, false, nil
-	}
-	e.scratch = binary.BigEndian.AppendUint64(e.scratch[:0], next.head)
-	e.scratch = binary.BigEndian.AppendUint64(e.scratch, next.tail)
-	if err := e.store.Put(txn, q.metaKey, e.scratch); err != nil {
-		return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
 	}
 	return next, true, nil
 }
