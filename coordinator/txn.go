@@ -35,7 +35,15 @@ type Txn struct {
 	// finished without committing.
 	finalErr        error
 	commitTimestamp clock.Timestamp
+	// The first participants live inside the Txn, so that a typical
+	// transaction allocates no records or lists of its own.
+	participantSlots    [participantSlotsLen]participant
+	participantPointers [participantSlotsLen]*participant
+	touchedPointers     [participantSlotsLen]*participant
 }
+
+// participantSlotsLen is how many participants a Txn holds inline.
+const participantSlotsLen = 4
 
 // participant is one stream the transaction touched.
 type participant struct {
@@ -54,6 +62,7 @@ type participant struct {
 func (c *Coordinator) Begin(ctx context.Context, timeout time.Duration) *Txn {
 	id := c.hlc.Now()
 	t := &Txn{c: c, id: id, deadlineNanos: id.WallNanos + int64(timeout)}
+	t.participants = t.participantPointers[:0]
 	if timeout <= 0 {
 		t.finish(stateAborted, fmt.Errorf("%w: timeout %v", ErrInvalidArgument, timeout))
 	}
@@ -84,7 +93,13 @@ func (t *Txn) participant(stream string) *participant {
 			return p
 		}
 	}
-	p := &participant{stream: stream}
+	var p *participant
+	if used := len(t.participants); used < len(t.participantSlots) {
+		p = &t.participantSlots[used]
+		*p = participant{stream: stream}
+	} else {
+		p = &participant{stream: stream}
+	}
 	t.participants = append(t.participants, p)
 	return p
 }
@@ -172,7 +187,12 @@ func (t *Txn) Commit(ctx context.Context) error {
 	if err := t.usable(ctx); err != nil {
 		return err
 	}
-	touched := slices.DeleteFunc(slices.Clone(t.participants), func(p *participant) bool { return p.start == 0 })
+	touched := t.touchedPointers[:0]
+	for _, p := range t.participants {
+		if p.start != 0 {
+			touched = append(touched, p)
+		}
+	}
 	switch len(touched) {
 	case 0:
 		return t.finish(stateCommitted, nil)
@@ -212,11 +232,12 @@ func (t *Txn) commitOnePhase(ctx context.Context, p *participant) error {
 
 // prepare collects a vote from every participant (rule 3).
 func (t *Txn) prepare(ctx context.Context, touched []*participant) error {
-	list := make([]engines.Participant, len(touched))
-	requests := make([]engines.RequestID, len(touched))
-	for i, p := range touched {
-		list[i] = engines.Participant{Stream: p.stream, StartPosition: p.start}
-		requests[i] = t.c.request()
+	var listBuffer [participantSlotsLen]engines.Participant
+	var requestsBuffer [participantSlotsLen]engines.RequestID
+	list, requests := listBuffer[:0], requestsBuffer[:0]
+	for _, p := range touched {
+		list = append(list, engines.Participant{Stream: p.stream, StartPosition: p.start})
+		requests = append(requests, t.c.request())
 	}
 	var refusal error
 	pending := len(touched)
@@ -265,9 +286,10 @@ func (t *Txn) commitTwoPhase(ctx context.Context, touched []*participant) error 
 	if bugs.Enabled(bugs.CommitAtMinPrepare) { // planted bug: commits at the minimum prepare timestamp
 		commitTimestamp = slices.MinFunc(touched, func(a, b *participant) int { return a.prepared.Compare(b.prepared) }).prepared
 	}
-	requests := make([]engines.RequestID, len(touched))
-	for i := range touched {
-		requests[i] = t.c.request()
+	var requestsBuffer [participantSlotsLen]engines.RequestID
+	requests := requestsBuffer[:0]
+	for range touched {
+		requests = append(requests, t.c.request())
 	}
 	entry := engines.Entry{Kind: engines.EntryCommit, Txn: t.id, DeadlineNanos: t.deadlineNanos,
 		CommitTimestamp: commitTimestamp}

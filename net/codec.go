@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 )
 
 // Codec turns messages into bytes and back. Every message crossing the
@@ -113,7 +114,7 @@ func Register[T any](r *Registry, kind string) {
 		if _, valueReceiver := any(*new(T)).(encoding.BinaryAppender); valueReceiver {
 			entry.appendTo = appendBinaryValue
 		}
-		entry.decode = decodeBinary[T]
+		entry.decode = binaryDecoder[T]()
 	} else {
 		entry.appendTo = appendJSON
 		entry.decode = decodeJSON[T]
@@ -135,12 +136,28 @@ func appendBinaryPointer[T any](dst []byte, msg any) ([]byte, error) {
 	return any(&value).(encoding.BinaryAppender).AppendBinary(dst)
 }
 
-func decodeBinary[T any](payload []byte) (any, error) {
-	value := new(T)
-	if err := any(value).(encoding.BinaryUnmarshaler).UnmarshalBinary(payload); err != nil {
-		return nil, err
+// binaryDecoder returns T's decoder. UnmarshalBinary needs a *T, and the
+// message then travels boxed in an any: decoding into a spare *T kept
+// between calls makes that one allocation (the box) instead of two. The
+// spare is taken with an atomic swap, so concurrent decoders stay safe (a
+// decoder that finds it taken allocates its own).
+func binaryDecoder[T any]() func(payload []byte) (any, error) {
+	var spare atomic.Pointer[T]
+	return func(payload []byte) (any, error) {
+		value := spare.Swap(nil)
+		if value == nil {
+			value = new(T)
+		}
+		err := any(value).(encoding.BinaryUnmarshaler).UnmarshalBinary(payload)
+		var decoded any
+		if err == nil {
+			decoded = *value
+		}
+		var zero T
+		*value = zero // keep no reference to the decoded message
+		spare.Store(value)
+		return decoded, err
 	}
-	return *value, nil
 }
 
 func appendJSON(dst []byte, msg any) ([]byte, error) {

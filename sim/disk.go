@@ -61,7 +61,17 @@ type diskFile struct {
 type Disk struct {
 	files map[string]*diskFile
 	stats DiskStats
+	// arena is the array small frames are carved from (one allocation per
+	// many records). Frames are never written after they are stored:
+	// damage replaces a frame with a changed copy.
+	arena []byte
 }
+
+// Frames up to frameArenaRecordBytesMax bytes share arrays of frameArenaBytes.
+const (
+	frameArenaBytes          = 64 << 10
+	frameArenaRecordBytesMax = 2 << 10
+)
 
 // DiskStats counts what a disk did.
 type DiskStats struct {
@@ -73,17 +83,47 @@ func newDisk() *Disk { return &Disk{files: map[string]*diskFile{}} }
 // Append adds a record to the end of file name, creating the file if needed.
 // The record is volatile until Sync. data is copied.
 func (d *Disk) Append(name string, data []byte) {
+	d.appendFrame(name, d.frame(data))
+}
+
+// AppendToEach appends the same record to every named file, in order, as
+// Append to each would. The files share one stored frame (stored frames
+// are immutable), so a mirrored log costs one copy of each record.
+func (d *Disk) AppendToEach(data []byte, names ...string) {
+	frame := d.frame(data)
+	for _, name := range names {
+		d.appendFrame(name, frame)
+	}
+}
+
+func (d *Disk) appendFrame(name string, frame []byte) {
 	f := d.files[name]
 	if f == nil {
 		f = &diskFile{}
 		d.files[name] = f
 	}
-	frame := make([]byte, recordHeaderLen+len(data))
+	f.frames = append(f.frames, frame)
+	d.stats.Appends++
+}
+
+// frame returns data framed with its length and checksum, in new memory.
+func (d *Disk) frame(data []byte) []byte {
+	size := recordHeaderLen + len(data)
+	var frame []byte
+	if size > frameArenaRecordBytesMax {
+		frame = make([]byte, size)
+	} else {
+		if cap(d.arena)-len(d.arena) < size {
+			d.arena = make([]byte, 0, frameArenaBytes)
+		}
+		start := len(d.arena)
+		d.arena = d.arena[:start+size]
+		frame = d.arena[start : start+size : start+size]
+	}
 	binary.BigEndian.PutUint32(frame, uint32(len(data)))
 	binary.BigEndian.PutUint32(frame[4:], crc32.Checksum(data, castagnoli))
 	copy(frame[recordHeaderLen:], data)
-	f.frames = append(f.frames, frame)
-	d.stats.Appends++
+	return frame
 }
 
 // Sync makes every record appended to file name so far durable.

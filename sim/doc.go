@@ -26,6 +26,12 @@
 //     Sync; a crash loses unsynced records, and with the disk fault on may
 //     leave the first of them torn or flip a bit in one synced record.
 //     Reads verify every record and report damage as ErrCorrupt.
+//     AppendToEach writes one record to several files (a mirrored log);
+//     they share the stored frame, which damage replaces, never edits.
+//   - Cost: messages in flight and small disk records are carved out of
+//     shared arrays (slots are written once, then only read), and a
+//     process's mailbox reuses its array, so a message costs few
+//     allocations beyond its codec's.
 //   - The fault schedule (StartFaults) draws actions per fault family from
 //     the family's own PRNG stream during the fault phase, then heals
 //     everything. Swarm mode draws which families are on, and how strong.

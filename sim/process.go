@@ -26,7 +26,9 @@ type Process struct {
 	stop   func()
 	yield  func(struct{}) bool
 
-	mailbox []delivery
+	// mailbox[mailboxHead:] are the messages not yet received.
+	mailbox     []delivery
+	mailboxHead int
 	// token identifies the current wait; a wake carrying another token is
 	// stale (the process already woke for another reason).
 	token     uint64
@@ -112,7 +114,7 @@ func (p *Process) Sleep(d time.Duration) {
 // Receive returns the next message for this process, waiting up to timeout
 // of virtual time for one (timeout < 0: no limit). ok is false on timeout.
 func (p *Process) Receive(timeout time.Duration) (from Addr, message any, ok bool) {
-	if len(p.mailbox) == 0 {
+	if p.mailboxHead == len(p.mailbox) {
 		p.token++
 		if timeout >= 0 {
 			p.world.wakeAfter(p, timeout)
@@ -121,12 +123,16 @@ func (p *Process) Receive(timeout time.Duration) (from Addr, message any, ok boo
 		p.park()
 		p.receiving = false
 	}
-	if len(p.mailbox) == 0 {
+	if p.mailboxHead == len(p.mailbox) {
 		return Addr{}, nil, false
 	}
-	next := p.mailbox[0]
-	p.mailbox[0] = delivery{}
-	p.mailbox = p.mailbox[1:]
+	next := p.mailbox[p.mailboxHead]
+	p.mailbox[p.mailboxHead] = delivery{}
+	p.mailboxHead++
+	if p.mailboxHead == len(p.mailbox) {
+		// Drained: the next delivery reuses the array from its start.
+		p.mailbox, p.mailboxHead = p.mailbox[:0], 0
+	}
 	return next.from, next.message, true
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +87,9 @@ type World struct {
 	live         int // processes not yet done
 	timerCount   uint64
 	deliveries   []int64 // scratch for network plans
+
+	envelopeArena []envelope // see newEnvelope
+	encodeArena   []byte     // see encode
 
 	diskFaults diskFaults
 	nemesis    *nemesis
@@ -383,15 +387,18 @@ func (w *World) dispatchWake(e *event) {
 }
 
 func (w *World) send(from, to Addr, message any) error {
-	data, err := w.codec.Encode(message)
+	data, err := w.encode(message)
 	if err != nil {
 		return err
 	}
 	w.deliveries = w.network.Plan(from.Node, to.Node, w.nowNanos, w.deliveries[:0])
-	if len(w.deliveries) == 0 && w.config.Trace != nil {
-		w.traceLine(from.Node, fmt.Sprintf("lost %s->%s %s", from, to, w.describe(message, data)))
+	if len(w.deliveries) == 0 {
+		if w.config.Trace != nil {
+			w.traceLine(from.Node, fmt.Sprintf("lost %s->%s %s", from, to, w.describe(message, data)))
+		}
+		return nil
 	}
-	shared := &envelope{from: from, data: data}
+	shared := w.newEnvelope(from, data)
 	for _, at := range w.deliveries {
 		w.schedule(event{atNanos: at, kind: eventDeliver, node: to.Node, process: to.Process, message: shared})
 	}
@@ -399,10 +406,58 @@ func (w *World) send(from, to Addr, message any) error {
 }
 
 // envelope is an encoded message in flight. Every delivery decodes its
-// own copy, so no two receivers share memory.
+// own copy, so no two receivers share memory. Envelopes and their bytes
+// are never changed once sent.
 type envelope struct {
 	from Addr
 	data []byte
+}
+
+// Messages in flight are carved out of shared arrays rather than allocated
+// one by one (two allocations per message were a large part of a simulated
+// transaction's cost). An array lives until its last message is delivered
+// or dropped; nothing is ever written into a slot twice.
+const (
+	envelopeArenaLen        = 256      // envelopes per array
+	encodeArenaBytes        = 64 << 10 // bytes per array of encoded messages
+	encodeArenaRoomBytesMin = 1 << 10  // start a new array below this much room
+)
+
+// appendEncoder is the codec method that lets send encode into an arena.
+type appendEncoder interface {
+	AppendEncode(dst []byte, msg any) ([]byte, error)
+}
+
+// encode returns message's wire form in bytes that no one else writes.
+func (w *World) encode(message any) ([]byte, error) {
+	encoder, ok := w.codec.(appendEncoder)
+	if !ok {
+		return w.codec.Encode(message)
+	}
+	if cap(w.encodeArena)-len(w.encodeArena) < encodeArenaRoomBytesMin {
+		w.encodeArena = make([]byte, 0, encodeArenaBytes)
+	}
+	start := len(w.encodeArena)
+	out, err := encoder.AppendEncode(w.encodeArena, message)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > cap(w.encodeArena) {
+		// Too big for the room left: append moved everything to a new
+		// array; keep only this message's bytes.
+		return slices.Clone(out[start:]), nil
+	}
+	w.encodeArena = out
+	return out[start:len(out):len(out)], nil
+}
+
+// newEnvelope returns an envelope from the current array of envelopes.
+func (w *World) newEnvelope(from Addr, data []byte) *envelope {
+	if len(w.envelopeArena) == cap(w.envelopeArena) {
+		w.envelopeArena = make([]envelope, 0, envelopeArenaLen)
+	}
+	w.envelopeArena = append(w.envelopeArena, envelope{from: from, data: data})
+	return &w.envelopeArena[len(w.envelopeArena)-1]
 }
 
 func (w *World) setTimer(node *nodeState, after time.Duration, tag uint64) TimerID {

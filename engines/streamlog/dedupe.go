@@ -80,7 +80,9 @@ func (d *dedupeTable) remember(request engines.RequestID, result appendResult) {
 	window.results[request.Sequence] = result
 	if len(window.sequences) > d.windowLen {
 		evicted := window.sequences[0]
-		window.sequences = slices.Delete(window.sequences, 0, 1)
+		// Slicing the front off (not shifting the window down) keeps
+		// eviction O(1); appends regrow the array now and then.
+		window.sequences = window.sequences[1:]
 		delete(window.results, evicted)
 		window.forgotten = true
 		window.forgottenMax = max(window.forgottenMax, evicted)

@@ -42,7 +42,10 @@ func (c Config) withDefaults() Config {
 }
 
 // Ready is what one step asks of its host: append and sync every record of
-// Persist, in order, and only then send Messages, in order.
+// Persist, in order, and only then send Messages, in order. Persist records
+// share memory with the service's log: hosts copy them or read them, never
+// change them. The Ready of an append reuses the arrays of the previous
+// append's: it is valid until the next Step or Tick.
 type Ready struct {
 	Persist  [][]byte
 	Messages []Outbound
@@ -79,6 +82,9 @@ type Service struct {
 	names   []string
 	dedupe  *dedupeTable
 	stats   Stats
+	// appendReady is the last append's Ready, whose arrays the next append
+	// reuses (see Ready).
+	appendReady Ready
 }
 
 // tickPayload is the payload of every tick entry.

@@ -1,7 +1,6 @@
 package streamlog
 
 import (
-	"slices"
 	"time"
 
 	"github.com/proven2pc/proven/engines"
@@ -41,9 +40,9 @@ func (s *Service) stepAppend(m engines.MsgAppend) Ready {
 		s.stats.Stale++
 		return Ready{}
 	}
-	var ready Ready
+	ready := s.reuseAppendReady()
 	st, _ := s.streamFor(m.Stream)
-	entry := s.write(st, recordAppend, m.Request, slices.Clone(m.Payload), &ready)
+	entry := s.write(st, recordAppend, m.Request, m.Payload, &ready)
 	result = appendResult{stream: m.Stream, position: entry.Position, timestamp: entry.Timestamp}
 	s.dedupe.remember(m.Request, result)
 	s.stats.Appends++
@@ -51,7 +50,16 @@ func (s *Service) stepAppend(m engines.MsgAppend) Ready {
 		ready.Messages = append(ready.Messages, Outbound{To: m.ReplyTo, Message: appendReply(m.Request, result)})
 	}
 	s.push(st, entry, &ready)
+	s.appendReady = ready
 	return ready
+}
+
+// reuseAppendReady returns an empty Ready over the previous append's
+// arrays, cleared so that they keep nothing alive.
+func (s *Service) reuseAppendReady() Ready {
+	clear(s.appendReady.Persist)
+	clear(s.appendReady.Messages)
+	return Ready{Persist: s.appendReady.Persist[:0], Messages: s.appendReady.Messages[:0]}
 }
 
 func appendReply(request engines.RequestID, result appendResult) engines.MsgAppendReply {
@@ -60,14 +68,19 @@ func appendReply(request engines.RequestID, result appendResult) engines.MsgAppe
 }
 
 // write stamps the stream's next entry, adds it to the log and asks for its
-// record to be persisted.
+// record to be persisted. The log keeps the record's copy of payload (one
+// allocation holds both), never the caller's memory.
 func (s *Service) write(st *stream, kind recordKind, request engines.RequestID, payload []byte,
 	ready *Ready) engines.LogEntry {
 	position, _ := st.head()
 	entry := engines.LogEntry{Position: position + 1, Timestamp: s.hlc.Now(), Payload: payload}
-	st.add(entry)
 	r := record{kind: kind, stream: st.name, entry: entry, request: request}
-	ready.Persist = append(ready.Persist, r.appendBinary(make([]byte, 0, 64+len(r.stream)+len(payload))))
+	data := r.appendBinary(make([]byte, 0, 64+len(r.stream)+len(payload)))
+	if payload != nil {
+		entry.Payload = data[len(data)-len(payload) : len(data) : len(data)]
+	}
+	st.add(entry)
+	ready.Persist = append(ready.Persist, data)
 	return entry
 }
 
@@ -80,7 +93,7 @@ func (s *Service) push(st *stream, entry engines.LogEntry, ready *Ready) {
 			continue
 		}
 		if entries == nil {
-			entries = []engines.LogEntry{entry}
+			entries = st.read(entry.Position, 1) // shares the log's memory
 		}
 		subscription.next++
 		ready.Messages = append(ready.Messages, Outbound{To: subscription.subscriber,

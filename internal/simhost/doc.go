@@ -25,7 +25,9 @@
 // record to its disk files and syncs them before it sends any message.
 // The log is written twice, to "streamlog" and "streamlog.mirror", so that
 // a record corrupted in one copy (the disk fault flips a bit in a synced
-// record) is repaired from the other.
+// record) is repaired from the other. Both copies are written with one
+// Disk.AppendToEach (one framed copy of the record, shared until damage
+// replaces one of them).
 //
 // # Invariants
 //

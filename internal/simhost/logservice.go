@@ -79,8 +79,7 @@ func (n *LogNode) carryOut(ctx *sim.NodeContext, ready streamlog.Ready) {
 	if len(ready.Persist) > 0 {
 		disk := ctx.Disk()
 		for _, record := range ready.Persist {
-			disk.Append(logFile, record)
-			disk.Append(logMirrorFile, record)
+			disk.AppendToEach(record, logFile, logMirrorFile)
 		}
 		disk.Sync(logFile)
 		disk.Sync(logMirrorFile)
