@@ -49,12 +49,18 @@ const (
 	// pollInterval is how often the observer checks whether the run is
 	// ready to be observed.
 	pollInterval = 100 * time.Millisecond
+	// checkpointEvery is the processors' checkpoint interval in workload
+	// runs (entries).
+	checkpointEvery = 128
 )
 
 func newRunner(options Options, chosen workload) *runner {
 	cluster := simhost.NewCluster(simhost.ClusterConfig{Seed: options.Seed, Streams: chosen.streams,
 		EngineNodes: engineNodes, Clients: clientNodes, VirtualTimeMax: 10 * time.Minute,
-		EventsMax: 20_000_000, Trace: options.Trace})
+		EventsMax: 20_000_000, Trace: options.Trace,
+		// Checkpoint often, so that crashed engine nodes recover from a
+		// checkpoint plus a replay, not only from the start of the log.
+		CheckpointEvery: checkpointEvery})
 	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]engines.LogEntry{}}
 	r.plan = sim.DrawFaultPlan(options.Faults, cluster.World.Rand("faults/plan"), options.FaultPhase)
 	if options.Plan != nil {

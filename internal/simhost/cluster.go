@@ -24,7 +24,7 @@ type ClusterConfig struct {
 	Clients int
 	// Log configures the log service.
 	Log streamlog.Config
-	// CheckpointEvery is the processors' checkpoint interval (default 1024).
+	// CheckpointEvery is the processors' checkpoint interval (default 4096).
 	CheckpointEvery int
 	// Coordinator retry interval and read timeout (defaults in coordinator).
 	RetryInterval time.Duration
@@ -72,7 +72,7 @@ func NewCluster(config ClusterConfig) *Cluster {
 		config.Clients = 1
 	}
 	if config.CheckpointEvery <= 0 {
-		config.CheckpointEvery = 1024
+		config.CheckpointEvery = 4096
 	}
 	if config.HeartbeatInterval <= 0 {
 		config.HeartbeatInterval = 100 * time.Millisecond
