@@ -2,7 +2,7 @@ package sql
 
 import (
 	"fmt"
-	"strconv"
+	"slices"
 
 	"github.com/proven2pc/proven/engines"
 )
@@ -17,6 +17,36 @@ type tableSchema struct {
 	PrimaryKey   []int
 	Indexes      []indexSchema
 	NextColumnID int
+	// layout, when set, is newRowLayout of this schema, computed once for
+	// a cached (never mutated) schema; nil elsewhere.
+	layout *rowLayout
+	// keyPositions, when set, is positions(PrimaryKey), likewise computed
+	// once for a cached schema.
+	keyPositions []int
+}
+
+// primaryKeyPositions returns the positions of the primary key columns.
+// The result is shared: callers must not change it.
+func (t *tableSchema) primaryKeyPositions() []int {
+	if t.keyPositions != nil {
+		return t.keyPositions
+	}
+	return t.positions(t.PrimaryKey)
+}
+
+// clone returns a deep copy without the derived layout and key
+// positions, for DDL to change: decoded schemas may be shared through the
+// Engine's cache.
+func (t *tableSchema) clone() *tableSchema {
+	out := *t
+	out.layout, out.keyPositions = nil, nil
+	out.Columns = slices.Clone(t.Columns)
+	out.PrimaryKey = slices.Clone(t.PrimaryKey)
+	out.Indexes = slices.Clone(t.Indexes)
+	for i := range out.Indexes {
+		out.Indexes[i].Columns = slices.Clone(t.Indexes[i].Columns)
+	}
+	return &out
 }
 
 // column is one column. Rows store values by column id, so renames and
@@ -325,36 +355,6 @@ func decodeStored(stored engines.Value, t columnType) (Value, error) {
 // It is built only on failure: decodeStored runs for every cell read.
 func badStored(stored engines.Value, t columnType) error {
 	return fmt.Errorf("%w: stored %s is not a %s", ErrCorruptCheckpoint, stored.Kind(), t)
-}
-
-// encodeRow stores a row as a map from column id to stored value.
-func encodeRow(t *tableSchema, row []Value) []byte {
-	entries := make(map[string]engines.Value, len(row))
-	for position, c := range t.Columns {
-		entries[strconv.Itoa(c.ID)] = encodeStored(row[position])
-	}
-	return engines.AppendValue(nil, engines.Map(entries))
-}
-
-// decodeRow reads a stored row in the table's current column order;
-// columns added after the row was written take their Filler.
-func decodeRow(t *tableSchema, raw []byte) ([]Value, error) {
-	value, err := engines.DecodeValue(raw)
-	if err != nil {
-		return nil, err
-	}
-	row := make([]Value, len(t.Columns))
-	for position, c := range t.Columns {
-		stored, ok := value.MapGet(strconv.Itoa(c.ID))
-		if !ok {
-			row[position] = c.Filler
-			continue
-		}
-		if row[position], err = decodeStored(stored, c.Type); err != nil {
-			return nil, err
-		}
-	}
-	return row, nil
 }
 
 // keyValues returns the stored forms of row's values at positions.

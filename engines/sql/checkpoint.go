@@ -86,7 +86,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
-	e := &Engine{store: store, transactions: map[engines.TxnID]*transaction{}}
+	e := newEngine(store)
 	for _, item := range items {
 		id, record := decodeTransaction(d, item)
 		if d.err != nil {

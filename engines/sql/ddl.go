@@ -145,8 +145,9 @@ func (s *session) addIndex(t *tableSchema, name string, unique bool, columns []s
 	positions := t.positions(ids)
 	seen := map[string]bool{}
 	var entries [][2][]byte
+	decoder := newRowDecoder(t)
 	err = s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, raw []byte) (bool, error) {
-		row, err := decodeRow(t, raw)
+		row, err := decoder.decode(raw)
 		if err != nil {
 			return false, err
 		}
@@ -221,7 +222,7 @@ func (s *session) createIndex(stmt *parser.CreateIndex) (*Result, error) {
 	if err := s.lockSchema("i:"+stmt.Name, true); err != nil {
 		return nil, err
 	}
-	t, err := s.table(stmt.Table)
+	t, err := s.tableToChange(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +257,7 @@ func (s *session) dropIndex(stmt *parser.DropIndex) (*Result, error) {
 	if err := s.lockTableExclusive(string(tableName)); err != nil {
 		return nil, err
 	}
-	t, err := s.table(string(tableName))
+	t, err := s.tableToChange(string(tableName))
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +278,7 @@ func (s *session) alterTable(stmt *parser.AlterTable) (*Result, error) {
 	if err := s.lockTableExclusive(stmt.Table); err != nil {
 		return nil, err
 	}
-	t, err := s.table(stmt.Table)
+	t, err := s.tableToChange(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +395,7 @@ func (s *session) renameTable(t *tableSchema, newName string) error {
 		s.put(indexNameKey(index.Name), []byte(newName))
 	}
 	s.remove(catalogKey(t.Name))
-	delete(s.schemas, t.Name)
+	s.forgetSchema(t.Name)
 	t.Name = newName
 	return nil
 }

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
@@ -15,6 +16,8 @@ type rowChange struct {
 	oldRow []Value
 	newRow []Value
 	newKey []byte
+	// encoded is encodeRow of newRow, made by prepareChange.
+	encoded []byte
 }
 
 func (s *session) insert(stmt *parser.Insert) (*Result, error) {
@@ -94,6 +97,7 @@ func (s *session) insertSources(stmt *parser.Insert, width int) ([][]*Value, err
 			return nil, fmt.Errorf("%w: INSERT of %d columns given %d values", ErrInvalid, width, len(exprs))
 		}
 		sources[i] = make([]*Value, width)
+		values := make([]Value, width) // one allocation for the row's values
 		for j, e := range exprs {
 			if _, isDefault := e.(*parser.DefaultValue); isDefault {
 				continue
@@ -102,7 +106,8 @@ func (s *session) insertSources(stmt *parser.Insert, width int) ([][]*Value, err
 			if err != nil {
 				return nil, err
 			}
-			sources[i][j] = &v
+			values[j] = v
+			sources[i][j] = &values[j]
 		}
 	}
 	return sources, nil
@@ -274,7 +279,7 @@ func (s *session) prepareChange(t *tableSchema, change *rowChange) error {
 	}
 	switch {
 	case len(t.PrimaryKey) > 0:
-		change.newKey = engines.AppendKeyTuple(rowPrefix(t.ID), keyValues(change.newRow, t.positions(t.PrimaryKey))...)
+		change.newKey = engines.AppendKeyTuple(rowPrefix(t.ID), keyValues(change.newRow, t.primaryKeyPositions())...)
 	case change.oldKey != nil:
 		change.newKey = change.oldKey
 	default:
@@ -283,7 +288,8 @@ func (s *session) prepareChange(t *tableSchema, change *rowChange) error {
 	if len(change.newKey)+64 > mvcc.KeyLenMax {
 		return fmt.Errorf("%w: primary key of %s too long", ErrLimit, t.Name)
 	}
-	if len(encodeRow(t, change.newRow)) > mvcc.ValueLenMax {
+	change.encoded = encodeRow(t, change.newRow)
+	if len(change.encoded) > mvcc.ValueLenMax {
 		return fmt.Errorf("%w: row of %s too large", ErrLimit, t.Name)
 	}
 	return nil
@@ -331,22 +337,32 @@ func (s *session) lockChange(t *tableSchema, change rowChange) error {
 // among the statement's rows and against the stored rows it does not
 // replace.
 func (s *session) checkUnique(t *tableSchema, changes []rowChange) error {
-	removed, added := map[string]bool{}, map[string]bool{}
+	// The maps are made only when needed: most statements change one row,
+	// whose own old key is compared directly.
+	var removed, added map[string]bool
+	needRemoved := len(changes) > 1 || slices.ContainsFunc(t.Indexes, func(index indexSchema) bool { return index.Unique })
 	for _, change := range changes {
-		if change.oldKey != nil {
+		if change.oldKey != nil && needRemoved {
+			if removed == nil {
+				removed = map[string]bool{}
+			}
 			removed[string(change.oldKey)] = true
 		}
+	}
+	if len(changes) > 1 {
+		added = make(map[string]bool, len(changes))
 	}
 	for _, change := range changes {
 		if change.newKey == nil {
 			continue
 		}
-		key := string(change.newKey)
-		if added[key] {
-			return fmt.Errorf("%w: duplicate primary key in %s", ErrConstraint, t.Name)
+		if added != nil {
+			if added[string(change.newKey)] {
+				return fmt.Errorf("%w: duplicate primary key in %s", ErrConstraint, t.Name)
+			}
+			added[string(change.newKey)] = true
 		}
-		added[key] = true
-		if removed[key] {
+		if removed[string(change.newKey)] || change.oldKey != nil && string(change.oldKey) == string(change.newKey) {
 			continue
 		}
 		_, found, err := s.get(change.newKey)
@@ -429,7 +445,7 @@ func (s *session) writeChanges(t *tableSchema, changes []rowChange) {
 		if change.newRow == nil {
 			continue
 		}
-		s.put(change.newKey, encodeRow(t, change.newRow))
+		s.put(change.newKey, change.encoded)
 		for i := range t.Indexes {
 			s.put(indexEntryKey(t, &t.Indexes[i], change.newKey, change.newRow), change.newKey[len(rowPrefix(t.ID)):])
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/sql/parser"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -17,6 +18,10 @@ type Engine struct {
 	// transactions holds every Active or Prepared transaction, from its
 	// first Apply to its Commit or Abort, with the locks it holds.
 	transactions map[engines.TxnID]*transaction
+	// statements and schemas cache parsed statement texts and decoded
+	// catalog entries (cache.go); they never change a result.
+	statements *lruCache[parser.Statement]
+	schemas    *lruCache[*tableSchema]
 }
 
 // transaction is what the engine knows of one live transaction.
@@ -31,7 +36,8 @@ type transaction struct {
 	// statement gets the same ids.
 	statements int
 	// schema maps a resource ("t:" table or "i:" index name) to true for
-	// an exclusive lock, false for a shared one.
+	// an exclusive lock, false for a shared one. It and rows are nil
+	// until the transaction's first such lock.
 	schema     map[string]bool
 	predicates []predicate
 	rows       map[string]rowLock // by rowLockKey
@@ -45,7 +51,13 @@ var _ engines.Restorer = Restore
 
 // NewEngine returns an empty engine with an empty catalog.
 func NewEngine() *Engine {
-	return &Engine{store: mvcc.New(mvcc.Options{}), transactions: map[engines.TxnID]*transaction{}}
+	return newEngine(mvcc.New(mvcc.Options{}))
+}
+
+func newEngine(store *mvcc.Store) *Engine {
+	return &Engine{store: store, transactions: map[engines.TxnID]*transaction{},
+		statements: newLRUCache[parser.Statement](statementCacheEntriesMax),
+		schemas:    newLRUCache[*tableSchema](schemaCacheEntriesMax)}
 }
 
 // Apply runs one statement of a read-write transaction. Reads see the
@@ -65,8 +77,7 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 	}
 	s := &session{engine: e, txn: txn, record: record, at: mvcc.MaxTimestamp, now: txn, args: op.Arguments, statement: record.statements}
 	result, err := s.run(op.Query)
-	var blocked *blockedError
-	if errors.As(err, &blocked) {
+	if blocked, ok := asBlocked(err); ok {
 		return engines.Blocked(engines.WaitForFinished, blocked.blockers...)
 	}
 	record.statements++
@@ -76,10 +87,22 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 	return engines.Done(result.encode())
 }
 
+// asBlocked returns the blockedError in err's chain. It asks errors.As
+// only for a non-nil err, so a statement that succeeds allocates nothing
+// for the check.
+func asBlocked(err error) (*blockedError, bool) {
+	if err == nil {
+		return nil, false
+	}
+	var blocked *blockedError
+	ok := errors.As(err, &blocked)
+	return blocked, ok
+}
+
 func (e *Engine) begin(txn engines.TxnID) *transaction {
 	record, ok := e.transactions[txn]
 	if !ok {
-		record = &transaction{schema: map[string]bool{}, rows: map[string]rowLock{}}
+		record = &transaction{} // lock maps are made on the first lock
 		e.transactions[txn] = record
 	}
 	return record
@@ -95,8 +118,7 @@ func (e *Engine) Read(operation []byte, snapshot clock.Timestamp) engines.Outcom
 	}
 	s := &session{engine: e, at: snapshot, now: snapshot, args: op.Arguments}
 	result, err := s.run(op.Query)
-	var blocked *blockedError
-	if errors.As(err, &blocked) {
+	if blocked, ok := asBlocked(err); ok {
 		return engines.Blocked(engines.WaitForFinished, blocked.blockers...)
 	}
 	if err != nil {

@@ -23,26 +23,78 @@ type scope struct {
 	row     []Value
 	parent  *scope
 	group   [][]Value // non-nil while evaluating over a group
+	// resolved, when set, remembers how column references resolved, so
+	// that evaluating the same expression over many rows looks names up
+	// once. Scopes may share it when they have the same columns and
+	// parent. Invariant: the columns of a scope and of its parents never
+	// change after it is made.
+	resolved *resolutions
 }
 
-// resolve finds a column: its scope depth and position.
+// resolutions are remembered column resolutions: depth counts parents up
+// from the resolving scope.
+type resolutions struct{ refs []resolvedRef }
+
+// rememberResolutions returns resolutions for scopes that will evaluate
+// over rows rows, or nil (look names up each time) when there are too few
+// rows to repay it.
+func rememberResolutions(rows int) *resolutions {
+	if rows < 2 {
+		return nil
+	}
+	return &resolutions{}
+}
+
+type resolvedRef struct {
+	ref      *parser.ColumnRef
+	depth    int
+	position int
+}
+
+// resolvedRefsMax bounds the resolutions remembered.
+const resolvedRefsMax = 16
+
+// resolve finds a column: its scope and position.
 func (sc *scope) resolve(ref *parser.ColumnRef) (*scope, int, error) {
-	for current := sc; current != nil; current = current.parent {
+	if sc.resolved == nil {
+		owner, position, _, err := sc.lookup(ref)
+		return owner, position, err
+	}
+	for _, r := range sc.resolved.refs {
+		if r.ref == ref {
+			owner := sc
+			for range r.depth {
+				owner = owner.parent
+			}
+			return owner, r.position, nil
+		}
+	}
+	owner, position, depth, err := sc.lookup(ref)
+	if err == nil && len(sc.resolved.refs) < resolvedRefsMax {
+		sc.resolved.refs = append(sc.resolved.refs, resolvedRef{ref: ref, depth: depth, position: position})
+	}
+	return owner, position, err
+}
+
+// lookup resolves a column by name, innermost scope first.
+func (sc *scope) lookup(ref *parser.ColumnRef) (*scope, int, int, error) {
+	depth := 0
+	for current := sc; current != nil; current, depth = current.parent, depth+1 {
 		found := -1
 		for position, c := range current.columns {
 			if c.Name != ref.Column || ref.Table != "" && c.Table != ref.Table {
 				continue
 			}
 			if found >= 0 {
-				return nil, 0, fmt.Errorf("%w: %s", ErrAmbiguousColumn, ref)
+				return nil, 0, 0, fmt.Errorf("%w: %s", ErrAmbiguousColumn, ref)
 			}
 			found = position
 		}
 		if found >= 0 {
-			return current, found, nil
+			return current, found, depth, nil
 		}
 	}
-	return nil, 0, fmt.Errorf("%w: %s", ErrUnknownColumn, ref)
+	return nil, 0, 0, fmt.Errorf("%w: %s", ErrUnknownColumn, ref)
 }
 
 func (s *session) eval(e parser.Expr, sc *scope) (Value, error) {

@@ -136,22 +136,31 @@ func (s *session) tableRelation(table *parser.TableName, where parser.Expr) (*re
 
 // join combines two relations. Equi-joins (an ON that is a conjunction
 // containing left.x = right.y) probe a hash table instead of every pair.
+// joinSlabRows is how many joined rows one allocation holds.
+const joinSlabRows = 256
+
 func (s *session) join(kind parser.JoinKind, left, right *relation, on parser.Expr, outer *scope) (*relation, error) {
 	out := &relation{columns: append(append([]relColumn(nil), left.columns...), right.columns...)}
-	sc := &scope{columns: out.columns, parent: outer}
+	sc := &scope{columns: out.columns, parent: outer, resolved: rememberResolutions(len(left.rows))}
 	probe := s.hashProbe(on, left, right)
 	rightMatched := make([]bool, len(right.rows))
 	nullRight, nullLeft := make([]Value, len(right.columns)), make([]Value, len(left.columns))
+	width := len(out.columns)
+	var slab []Value // combined rows are carved from slabs of joinSlabRows rows
 	for _, leftRow := range left.rows {
 		matched := false
 		for _, r := range probe(leftRow) {
-			combined := append(append(make([]Value, 0, len(out.columns)), leftRow...), right.rows[r]...)
+			if len(slab) < width {
+				slab = make([]Value, width*joinSlabRows)
+			}
+			combined := append(append(slab[:0:width], leftRow...), right.rows[r]...)
 			sc.row = combined
 			ok, err := s.holds(on, sc)
 			if err != nil {
 				return nil, err
 			}
 			if ok {
+				slab = slab[width:]
 				matched, rightMatched[r] = true, true
 				out.rows = append(out.rows, combined)
 				if err := s.produced(1); err != nil {
@@ -186,17 +195,24 @@ func (s *session) hashProbe(on parser.Expr, left, right *relation) func([]Value)
 		return everything
 	}
 	buckets := map[string][]int{}
+	var key []byte // reused: lookups by string(key) do not allocate
 	for i, row := range right.rows {
 		if v := row[rightPosition]; !v.IsNull() {
-			key := groupKey(v)
-			buckets[key] = append(buckets[key], i)
+			key = appendGroupKey(key[:0], v)
+			bucket, ok := buckets[string(key)]
+			if !ok {
+				buckets[string(key)] = []int{i}
+				continue
+			}
+			buckets[string(key)] = append(bucket, i)
 		}
 	}
 	return func(row []Value) []int {
 		if row[leftPosition].IsNull() {
 			return nil
 		}
-		return buckets[groupKey(row[leftPosition])]
+		key = appendGroupKey(key[:0], row[leftPosition])
+		return buckets[string(key)]
 	}
 }
 

@@ -316,7 +316,7 @@ func (s *session) evalAggregate(call *parser.FunctionCall, sc *scope) (Value, er
 // aggregateInputs evaluates the argument over the group, dropping NULLs
 // and, for DISTINCT, repeats.
 func (s *session) aggregateInputs(call *parser.FunctionCall, sc *scope) ([]Value, error) {
-	rowScope := &scope{columns: sc.columns, parent: sc.parent}
+	rowScope := &scope{columns: sc.columns, parent: sc.parent, resolved: rememberResolutions(len(sc.group))}
 	seen := map[string]bool{}
 	var values []Value
 	for _, row := range sc.group {

@@ -94,6 +94,9 @@ func (b bound) admitsFromAbove(v Value) bool {
 
 // others returns the live transactions other than txn, oldest first.
 func (e *Engine) others(txn engines.TxnID) []engines.TxnID {
+	if _, live := e.transactions[txn]; len(e.transactions) == 0 || len(e.transactions) == 1 && live {
+		return nil // the common case of one transaction at a time, without allocating
+	}
 	ids := slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare)
 	return slices.DeleteFunc(ids, func(id engines.TxnID) bool { return id == txn })
 }

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
@@ -24,16 +25,27 @@ const (
 // Encode returns the operation's deterministic encoding: an engines list
 // [query, [typed arguments...]].
 func (o Operation) Encode() []byte {
-	arguments := make([]engines.Value, len(o.Arguments))
-	for i, argument := range o.Arguments {
-		arguments[i] = encodeTypedValue(argument)
+	out := make([]byte, 0, len(o.Query)+16*len(o.Arguments)+16)
+	out = binary.AppendUvarint(append(out, storedTagList), 2)
+	out = engines.AppendValue(out, engines.String(o.Query))
+	out = binary.AppendUvarint(append(out, storedTagList), uint64(len(o.Arguments)))
+	for _, argument := range o.Arguments {
+		out = appendTypedValue(out, argument)
 	}
-	return engines.AppendValue(nil, engines.List(engines.String(o.Query), engines.List(arguments...)))
+	return out
 }
 
 // DecodeOperation reads what Encode wrote; other bytes are an error
 // matching ErrInvalid.
 func DecodeOperation(data []byte) (Operation, error) {
+	if op, ok := decodeOperationFast(data); ok {
+		return op, nil
+	}
+	return decodeOperationGeneral(data)
+}
+
+// decodeOperationGeneral decodes through engines.DecodeValue.
+func decodeOperationGeneral(data []byte) (Operation, error) {
 	value, err := engines.DecodeValue(data)
 	if err != nil {
 		return Operation{}, fmt.Errorf("%w: operation does not decode: %v", ErrInvalid, err)
@@ -67,24 +79,34 @@ type Result struct {
 	RowsAffected int64
 }
 
+// encode writes the engines.List [[columns...], [[typed values...]...],
+// rows affected], straight to bytes.
 func (r *Result) encode() []byte {
-	columns := make([]engines.Value, len(r.Columns))
-	for i, name := range r.Columns {
-		columns[i] = engines.String(name)
+	out := binary.AppendUvarint([]byte{storedTagList}, 3)
+	out = binary.AppendUvarint(append(out, storedTagList), uint64(len(r.Columns)))
+	for _, name := range r.Columns {
+		out = engines.AppendValue(out, engines.String(name))
 	}
-	rows := make([]engines.Value, len(r.Rows))
-	for i, row := range r.Rows {
-		values := make([]engines.Value, len(row))
-		for j, v := range row {
-			values[j] = encodeTypedValue(v)
+	out = binary.AppendUvarint(append(out, storedTagList), uint64(len(r.Rows)))
+	for _, row := range r.Rows {
+		out = binary.AppendUvarint(append(out, storedTagList), uint64(len(row)))
+		for _, v := range row {
+			out = appendTypedValue(out, v)
 		}
-		rows[i] = engines.List(values...)
 	}
-	return engines.AppendValue(nil, engines.List(engines.List(columns...), engines.List(rows...), engines.Int(r.RowsAffected)))
+	return engines.AppendValue(out, engines.Int(r.RowsAffected))
 }
 
 // DecodeResult reads a result encoded by the engine.
 func DecodeResult(data []byte) (*Result, error) {
+	if result, ok := decodeResultFast(data); ok {
+		return result, nil
+	}
+	return decodeResultGeneral(data)
+}
+
+// decodeResultGeneral decodes through engines.DecodeValue.
+func decodeResultGeneral(data []byte) (*Result, error) {
 	value, err := engines.DecodeValue(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadResult, err)

@@ -258,9 +258,10 @@ func (p accessPath) columnType() columnType {
 // readPath visits the rows of a path (a superset of those WHERE keeps).
 func (s *session) readPath(p accessPath, visit func(key []byte, row []Value) error) error {
 	start, end := p.keyRange()
+	decoder := newRowDecoder(p.table)
 	if p.index == nil {
 		return s.scan(start, end, func(key, raw []byte) (bool, error) {
-			row, err := decodeRow(p.table, raw)
+			row, err := decoder.decode(raw)
 			if err != nil {
 				return false, fmt.Errorf("sql: row of %s does not decode: %w", p.table.Name, err)
 			}
@@ -283,7 +284,7 @@ func (s *session) readPath(p accessPath, visit func(key []byte, row []Value) err
 		if !found {
 			return fmt.Errorf("sql: index %s names a missing row of %s", p.index.Name, p.table.Name)
 		}
-		row, err := decodeRow(p.table, raw)
+		row, err := decoder.decode(raw)
 		if err != nil {
 			return err
 		}

@@ -207,17 +207,9 @@ func (s *session) selectRows(sel *parser.Select, order []parser.OrderItem, outer
 	if err != nil {
 		return nil, nil, err
 	}
-	filtered := input.rows[:0:0]
-	rowScope := &scope{columns: input.columns, parent: outer}
-	for _, row := range input.rows {
-		rowScope.row = row
-		ok, err := s.holds(sel.Where, rowScope)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			filtered = append(filtered, row)
-		}
+	filtered, err := s.filterRows(sel.Where, input, outer)
+	if err != nil {
+		return nil, nil, err
 	}
 	items, columns, err := expandItems(sel.Items, input.columns)
 	if err != nil {
@@ -246,22 +238,47 @@ func (s *session) selectRows(sel *parser.Select, order []parser.OrderItem, outer
 	return columns, out, nil
 }
 
+// filterRows returns the rows of input for which where holds: input.rows
+// itself when there is no WHERE, else a new slice.
+func (s *session) filterRows(where parser.Expr, input *relation, outer *scope) ([][]Value, error) {
+	if where == nil {
+		return input.rows, nil
+	}
+	filtered := input.rows[:0:0]
+	rowScope := &scope{columns: input.columns, parent: outer, resolved: rememberResolutions(len(input.rows))}
+	for _, row := range input.rows {
+		rowScope.row = row
+		ok, err := s.holds(where, rowScope)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			filtered = append(filtered, row)
+		}
+	}
+	return filtered, nil
+}
+
 // groupScopes returns one scope per output row before projection: one per
 // input row, or one per group when aggregating (HAVING applied).
 func (s *session) groupScopes(sel *parser.Select, order []parser.OrderItem, columns []relColumn, rows [][]Value, outer *scope) ([]*scope, error) {
 	if !needsGrouping(sel, order) {
 		scopes := make([]*scope, len(rows))
+		resolved := rememberResolutions(len(rows))
 		for i, row := range rows {
-			scopes[i] = &scope{columns: columns, row: row, parent: outer}
+			scopes[i] = &scope{columns: columns, row: row, parent: outer, resolved: resolved}
 		}
 		return scopes, nil
 	}
-	var keys []string
-	groups := map[string][][]Value{}
-	keyScope := &scope{columns: columns, parent: outer}
+	// groups in order of first appearance; index maps a group's rowKey to
+	// its position in groups.
+	var groups [][][]Value
+	index := map[string]int{}
+	keyScope := &scope{columns: columns, parent: outer, resolved: rememberResolutions(len(rows))}
+	values := make([]Value, len(sel.GroupBy))
+	var key []byte // reused: lookups by string(key) do not allocate
 	for _, row := range rows {
 		keyScope.row = row
-		values := make([]Value, len(sel.GroupBy))
 		for i, e := range sel.GroupBy {
 			v, err := s.eval(e, keyScope)
 			if err != nil {
@@ -269,23 +286,26 @@ func (s *session) groupScopes(sel *parser.Select, order []parser.OrderItem, colu
 			}
 			values[i] = v
 		}
-		key := rowKey(values)
-		if _, ok := groups[key]; !ok {
-			keys = append(keys, key)
+		key = appendRowKey(key[:0], values)
+		position, ok := index[string(key)]
+		if !ok {
+			position = len(groups)
+			index[string(key)] = position
+			groups = append(groups, nil)
 		}
-		groups[key] = append(groups[key], row)
+		groups[position] = append(groups[position], row)
 	}
-	if len(sel.GroupBy) == 0 && len(keys) == 0 {
-		keys, groups[""] = []string{""}, [][]Value{}
+	if len(sel.GroupBy) == 0 && len(groups) == 0 {
+		groups = [][][]Value{{}}
 	}
 	var scopes []*scope
-	for _, key := range keys {
-		group := groups[key]
+	resolved := rememberResolutions(len(groups))
+	for _, group := range groups {
 		first := make([]Value, len(columns))
 		if len(group) > 0 {
 			first = group[0]
 		}
-		sc := &scope{columns: columns, row: first, parent: outer, group: group}
+		sc := &scope{columns: columns, row: first, parent: outer, group: group, resolved: resolved}
 		ok, err := s.holds(sel.Having, sc)
 		if err != nil {
 			return nil, err

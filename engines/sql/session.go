@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -25,7 +26,7 @@ type session struct {
 	// generated it makes ids unique and deterministic.
 	statement int
 	generated int
-	schemas   map[string]*tableSchema // tables read by this statement
+	schemas   []namedSchema // tables read by this statement (few: a slice)
 	// rowsProduced bounds the rows one statement may materialize.
 	rowsProduced int
 }
@@ -40,7 +41,7 @@ func (e *syntaxError) Is(target error) bool {
 func (e *syntaxError) Unwrap() error { return e.err }
 
 func (s *session) run(text string) (*Result, error) {
-	statement, err := parser.Parse(text)
+	statement, err := s.engine.parseStatement(text)
 	if err != nil {
 		return nil, &syntaxError{err: err}
 	}
@@ -158,6 +159,9 @@ func (s *session) lockSchema(resource string, exclusive bool) error {
 	if blockers := s.engine.schemaBlockers(s.txn, resource, exclusive); len(blockers) > 0 {
 		return &blockedError{blockers: blockers}
 	}
+	if s.record.schema == nil {
+		s.record.schema = map[string]bool{}
+	}
 	s.record.schema[resource] = exclusive
 	return nil
 }
@@ -198,6 +202,9 @@ func (s *session) lockRow(lock rowLock) error {
 	key := rowLockKey(lock.Table, lock.Key)
 	held, ok := s.record.rows[key]
 	if !ok {
+		if s.record.rows == nil {
+			s.record.rows = map[string]rowLock{}
+		}
 		s.record.rows[key] = lock
 		return nil
 	}
@@ -231,8 +238,10 @@ func containsImage(images [][]columnValue, image []columnValue) bool {
 
 // table reads a table's schema under a shared schema lock.
 func (s *session) table(name string) (*tableSchema, error) {
-	if t, ok := s.schemas[name]; ok {
-		return t, nil
+	for _, known := range s.schemas {
+		if known.name == name {
+			return known.schema, nil
+		}
 	}
 	if err := s.lockSchema("t:"+name, false); err != nil {
 		return nil, err
@@ -244,11 +253,18 @@ func (s *session) table(name string) (*tableSchema, error) {
 	if !found {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownTable, name)
 	}
-	if s.schemas == nil {
-		s.schemas = map[string]*tableSchema{}
-	}
-	s.schemas[name] = t
+	s.schemas = append(s.schemas, namedSchema{name: name, schema: t})
 	return t, nil
+}
+
+// tableToChange reads a table's schema as table does and returns a copy
+// that DDL may change before writeSchema.
+func (s *session) tableToChange(name string) (*tableSchema, error) {
+	t, err := s.table(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.clone(), nil
 }
 
 func (s *session) readSchema(name string) (*tableSchema, bool, error) {
@@ -256,7 +272,7 @@ func (s *session) readSchema(name string) (*tableSchema, bool, error) {
 	if err != nil || !found {
 		return nil, false, err
 	}
-	t, err := decodeSchema(raw)
+	t, err := s.engine.decodeCachedSchema(raw)
 	if err != nil {
 		return nil, false, fmt.Errorf("sql: catalog entry of %s does not decode: %w", name, err)
 	}
@@ -265,9 +281,19 @@ func (s *session) readSchema(name string) (*tableSchema, bool, error) {
 
 func (s *session) writeSchema(t *tableSchema) {
 	s.put(catalogKey(t.Name), t.encode())
-	if s.schemas != nil {
-		delete(s.schemas, t.Name)
-	}
+	s.forgetSchema(t.Name)
+}
+
+// namedSchema is a table schema a statement read, under its name.
+type namedSchema struct {
+	name   string
+	schema *tableSchema
+}
+
+// forgetSchema drops what the statement read of a table, after DDL
+// changed it.
+func (s *session) forgetSchema(name string) {
+	s.schemas = slices.DeleteFunc(s.schemas, func(known namedSchema) bool { return known.name == name })
 }
 
 // produced counts materialized rows against the statement's limit.

@@ -270,30 +270,44 @@ func sortCompare(a, b Value) int {
 
 // groupKey returns a string identifying v for grouping and DISTINCT:
 // equal values (1 and 1.0 included) get equal keys.
-func groupKey(v Value) string {
+func groupKey(v Value) string { return string(appendGroupKey(nil, v)) }
+
+// appendGroupKey appends groupKey(v) to dst, so that hot loops can look
+// keys up in maps without allocating.
+func appendGroupKey(dst []byte, v Value) []byte {
 	switch v.typ {
 	case TypeNull:
-		return "n"
+		return append(dst, 'n')
 	case TypeInt, TypeFloat, TypeDecimal:
 		f := v.toFloat()
 		if v.typ == TypeInt {
-			return "i" + strconv.FormatInt(v.integer, 10)
+			return strconv.AppendInt(append(dst, 'i'), v.integer, 10)
 		}
 		if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
-			return "i" + strconv.FormatInt(int64(f), 10)
+			return strconv.AppendInt(append(dst, 'i'), int64(f), 10)
 		}
-		return "f" + strconv.FormatFloat(f, 'g', -1, 64)
+		return strconv.AppendFloat(append(dst, 'f'), f, 'g', -1, 64)
 	}
-	return strconv.Itoa(int(v.typ)) + v.text + "/" + strconv.FormatInt(v.integer, 10)
+	dst = append(strconv.AppendInt(dst, int64(v.typ), 10), v.text...)
+	return strconv.AppendInt(append(dst, '/'), v.integer, 10)
 }
 
-func rowKey(values []Value) string {
-	var b strings.Builder
+func rowKey(values []Value) string { return string(appendRowKey(nil, values)) }
+
+// appendRowKey appends rowKey(values) to dst: each value's group key,
+// prefixed with its length and a colon.
+func appendRowKey(dst []byte, values []Value) []byte {
 	for _, v := range values {
-		key := groupKey(v)
-		b.WriteString(strconv.Itoa(len(key)))
-		b.WriteByte(':')
-		b.WriteString(key)
+		lengthAt := len(dst)
+		dst = appendGroupKey(dst, v)
+		length := len(dst) - lengthAt
+		// Put the decimal length in front of the key just appended.
+		var prefixBuffer [24]byte
+		prefix := strconv.AppendInt(prefixBuffer[:0], int64(length), 10)
+		prefix = append(prefix, ':')
+		dst = append(dst, prefix...)
+		copy(dst[lengthAt+len(prefix):], dst[lengthAt:lengthAt+length])
+		copy(dst[lengthAt:], prefix)
 	}
-	return b.String()
+	return dst
 }
