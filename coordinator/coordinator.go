@@ -124,6 +124,8 @@ func (c *Coordinator) noteTimestamps(message any) {
 		c.hlc.Update(m.PrepareTimestamp)
 	case engines.MsgOutcome:
 		c.hlc.Update(m.CommitTimestamp)
+	case engines.MsgSnapshotReadReply:
+		c.hlc.Update(m.AppliedTimestamp)
 	}
 }
 

@@ -134,6 +134,10 @@ type MsgSnapshotReadReply struct {
 	Result  []byte
 	Code    ErrorCode
 	Error   string
+	// AppliedTimestamp is the participant's log time when it answered. The
+	// coordinator folds it into its clock, so that its later snapshots are
+	// at least this fresh even when its own physical clock lags the logs.
+	AppliedTimestamp clock.Timestamp
 }
 
 // Executor runs one operation of a transaction on a named stream: an

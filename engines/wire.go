@@ -247,13 +247,14 @@ func (m MsgSnapshotReadReply) AppendBinary(b []byte) ([]byte, error) {
 	w.bytes(m.Result)
 	w.text(string(m.Code))
 	w.text(m.Error)
+	w.timestamp(m.AppliedTimestamp)
 	return w.data, nil
 }
 
 func (m *MsgSnapshotReadReply) UnmarshalBinary(b []byte) error {
 	r := wireReader{data: b}
 	*m = MsgSnapshotReadReply{Request: r.request(), Stream: r.text(), Status: Status(r.uvarint()), Result: r.bytes(),
-		Code: ErrorCode(r.text()), Error: r.text()}
+		Code: ErrorCode(r.text()), Error: r.text(), AppliedTimestamp: r.timestamp()}
 	return r.finish("MsgSnapshotReadReply")
 }
 

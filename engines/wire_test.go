@@ -56,7 +56,8 @@ func TestWireRoundTrip(t *testing.T) {
 			MsgOutcome{Request: request, Txn: drawStamp(t, "txn"), Stream: stream, Committed: rapid.Bool().Draw(t, "committed"),
 				CommitTimestamp: drawStamp(t, "commit"), Code: code, Reason: "r"},
 			MsgSnapshotRead{Request: request, ReplyTo: 2, Stream: stream, Snapshot: drawStamp(t, "snapshot"), Operation: drawBytes(t, "op")},
-			MsgSnapshotReadReply{Request: request, Stream: stream, Status: StatusDone, Result: drawBytes(t, "result"), Code: code, Error: "e"},
+			MsgSnapshotReadReply{Request: request, Stream: stream, Status: StatusDone, Result: drawBytes(t, "result"), Code: code, Error: "e",
+				AppliedTimestamp: drawStamp(t, "applied")},
 		}
 		for _, message := range messages {
 			data, err := message.AppendBinary(nil)

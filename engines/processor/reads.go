@@ -68,7 +68,7 @@ func (p *Processor) serve(read *pendingRead) bool {
 		return false
 	}
 	reply := engines.MsgSnapshotReadReply{Request: read.request.Request, Stream: p.config.Stream,
-		Status: outcome.Status, Result: outcome.Result}
+		Status: outcome.Status, Result: outcome.Result, AppliedTimestamp: p.appliedTimestamp}
 	if outcome.Status == engines.StatusFailed {
 		refusal := engines.AsRefusal(outcome.Err)
 		reply.Code, reply.Error = refusal.Code, refusal.Message
