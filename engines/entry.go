@@ -1,11 +1,11 @@
 package engines
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // Address is where a reply goes: opaque to engines, chosen by the host (the
@@ -92,24 +92,23 @@ const entryParticipantsMax = 1 << 12
 
 // AppendBinary appends the entry's deterministic binary encoding.
 func (e Entry) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, entryFormat, byte(e.Kind))
-	b = e.Txn.AppendKey(b)
-	b = binary.AppendVarint(b, e.DeadlineNanos)
-	b = binary.AppendUvarint(b, e.Request.Origin)
-	b = binary.AppendUvarint(b, e.Request.Sequence)
-	b = binary.AppendUvarint(b, uint64(e.ReplyTo))
-	b = binary.AppendUvarint(b, uint64(e.Sequence))
-	b = appendBytes(b, e.Operation)
-	b = binary.AppendUvarint(b, uint64(len(e.Participants)))
+	w := binenc.NewWriter(b)
+	w.AppendByte(entryFormat)
+	w.AppendByte(byte(e.Kind))
+	w.AppendTimestamp(e.Txn)
+	w.AppendVarint(e.DeadlineNanos)
+	appendRequest(&w, e.Request)
+	w.AppendUvarint(uint64(e.ReplyTo))
+	w.AppendUvarint(uint64(e.Sequence))
+	w.AppendBytes(e.Operation)
+	w.AppendUvarint(uint64(len(e.Participants)))
 	for _, p := range e.Participants {
-		b = appendBytes(b, []byte(p.Stream))
-		b = binary.AppendUvarint(b, p.StartPosition)
+		w.AppendString(p.Stream)
+		w.AppendUvarint(p.StartPosition)
 	}
-	b = e.CommitTimestamp.AppendKey(b)
-	if e.Committed {
-		return append(b, 1), nil
-	}
-	return append(b, 0), nil
+	w.AppendTimestamp(e.CommitTimestamp)
+	w.AppendBool(e.Committed)
+	return w.Data(), nil
 }
 
 // Encode returns the entry's encoding.
@@ -130,137 +129,34 @@ func (e Entry) Encode() []byte {
 // safe as long as the caller does not modify data while the entry, or an
 // operation taken from it, is in use.
 func DecodeEntry(data []byte) (Entry, error) {
-	r := wireReader{data: data}
+	r := binenc.NewReader(data, ErrBadEntry)
 	var e Entry
-	if format := r.byte(); format != entryFormat && r.err == nil {
+	if format := r.Byte(); format != entryFormat && r.Err() == nil {
 		return Entry{}, fmt.Errorf("%w: format %d, want %d", ErrBadEntry, format, entryFormat)
 	}
-	e.Kind = EntryKind(r.byte())
-	e.Txn = r.timestamp()
-	e.DeadlineNanos = r.varint()
-	e.Request.Origin = r.uvarint()
-	e.Request.Sequence = r.uvarint()
-	e.ReplyTo = Address(r.uvarint())
-	e.Sequence = uint32(r.uvarintMax(1<<32 - 1))
-	e.Operation = r.bytesAliased()
-	count := r.uvarintMax(entryParticipantsMax)
+	e.Kind = EntryKind(r.Byte())
+	e.Txn = r.Timestamp()
+	e.DeadlineNanos = r.Varint()
+	e.Request = readRequest(&r)
+	e.ReplyTo = Address(r.Uvarint())
+	e.Sequence = uint32(r.UvarintMax(1<<32 - 1))
+	e.Operation = r.BytesAliased()
+	count := r.UvarintMax(entryParticipantsMax)
 	for range count {
-		stream := string(r.bytes())
-		position := r.uvarint()
-		if r.err != nil {
+		stream := r.Text()
+		position := r.Uvarint()
+		if r.Err() != nil {
 			break
 		}
 		e.Participants = append(e.Participants, Participant{Stream: stream, StartPosition: position})
 	}
-	e.CommitTimestamp = r.timestamp()
-	e.Committed = r.byte() == 1
-	if r.err != nil {
-		return Entry{}, fmt.Errorf("%w: %v", ErrBadEntry, r.err)
-	}
-	if len(r.data) != 0 {
-		return Entry{}, fmt.Errorf("%w: %d trailing bytes", ErrBadEntry, len(r.data))
+	e.CommitTimestamp = r.Timestamp()
+	e.Committed = r.Byte() == 1
+	if err := r.Finish(); err != nil {
+		return Entry{}, err
 	}
 	if e.Kind == 0 || e.Kind >= entryKindEnd {
 		return Entry{}, fmt.Errorf("%w: kind %d", ErrBadEntry, e.Kind)
 	}
 	return e, nil
-}
-
-func appendBytes(b, data []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(len(data)))
-	return append(b, data...)
-}
-
-// wireReader reads the binary forms of this package; the first error
-// sticks and later reads return zero values.
-type wireReader struct {
-	data []byte
-	err  error
-}
-
-func (r *wireReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
-	}
-	r.data = nil
-}
-
-func (r *wireReader) byte() byte {
-	if len(r.data) < 1 {
-		r.fail("truncated")
-		return 0
-	}
-	b := r.data[0]
-	r.data = r.data[1:]
-	return b
-}
-
-func (r *wireReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.data)
-	if n <= 0 {
-		r.fail("bad uvarint")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *wireReader) uvarintMax(limit uint64) uint64 {
-	v := r.uvarint()
-	if v > limit {
-		r.fail("count %d above %d", v, limit)
-		return 0
-	}
-	return v
-}
-
-func (r *wireReader) varint() int64 {
-	v, n := binary.Varint(r.data)
-	if n <= 0 {
-		r.fail("bad varint")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *wireReader) bytes() []byte {
-	n := r.uvarint()
-	if n > uint64(len(r.data)) {
-		r.fail("length %d with %d bytes left", n, len(r.data))
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]byte, n)
-	copy(out, r.data)
-	r.data = r.data[n:]
-	return out
-}
-
-// bytesAliased is bytes without the copy: the result aliases the input
-// (capped, so that appending to it cannot overwrite what follows).
-func (r *wireReader) bytesAliased() []byte {
-	n := r.uvarint()
-	if n > uint64(len(r.data)) {
-		r.fail("length %d with %d bytes left", n, len(r.data))
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	out := r.data[:n:n]
-	r.data = r.data[n:]
-	return out
-}
-
-func (r *wireReader) timestamp() clock.Timestamp {
-	if len(r.data) < clock.TimestampKeyLen {
-		r.fail("truncated timestamp")
-		return clock.Timestamp{}
-	}
-	t, _ := clock.DecodeTimestampKey(r.data)
-	r.data = r.data[clock.TimestampKeyLen:]
-	return t
 }

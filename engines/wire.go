@@ -1,10 +1,9 @@
 package engines
 
 import (
-	"encoding/binary"
 	"fmt"
 
-	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // Binary encodings of the protocol messages. The simulator's codec (and
@@ -13,34 +12,19 @@ import (
 // Each encoding is deterministic; decoding arbitrary bytes returns an
 // error, never a panic, and rejects trailing bytes.
 
-// wireWriter appends the fields of a message.
-type wireWriter struct{ data []byte }
-
-func (w *wireWriter) uvarint(v uint64) { w.data = binary.AppendUvarint(w.data, v) }
-func (w *wireWriter) varint(v int64)   { w.data = binary.AppendVarint(w.data, v) }
-func (w *wireWriter) bytes(b []byte)   { w.data = appendBytes(w.data, b) }
-func (w *wireWriter) text(s string) {
-	w.uvarint(uint64(len(s)))
-	w.data = append(w.data, s...)
-}
-func (w *wireWriter) timestamp(t clock.Timestamp) { w.data = t.AppendKey(w.data) }
-func (w *wireWriter) request(r RequestID) {
-	w.uvarint(r.Origin)
-	w.uvarint(r.Sequence)
+func appendRequest(w *binenc.Writer, r RequestID) {
+	w.AppendUvarint(r.Origin)
+	w.AppendUvarint(r.Sequence)
 }
 
-func (r *wireReader) text() string { return string(r.bytes()) }
-func (r *wireReader) request() RequestID {
-	return RequestID{Origin: r.uvarint(), Sequence: r.uvarint()}
+func readRequest(r *binenc.Reader) RequestID {
+	return RequestID{Origin: r.Uvarint(), Sequence: r.Uvarint()}
 }
 
 // finish reports the first decoding error, or trailing bytes.
-func (r *wireReader) finish(kind string) error {
-	if r.err == nil && len(r.data) != 0 {
-		r.err = fmt.Errorf("%d trailing bytes", len(r.data))
-	}
-	if r.err != nil {
-		return fmt.Errorf("engines: decode %s: %w", kind, r.err)
+func finish(r *binenc.Reader, kind string) error {
+	if err := r.Finish(); err != nil {
+		return fmt.Errorf("engines: decode %s: %w", kind, err)
 	}
 	return nil
 }
@@ -49,66 +33,66 @@ func (r *wireReader) finish(kind string) error {
 const entriesMax = 1 << 16
 
 func (m MsgAppend) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.uvarint(uint64(m.ReplyTo))
-	w.text(m.Stream)
-	w.bytes(m.Payload)
-	w.uvarint(boolWord(m.Unacknowledged))
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendUvarint(uint64(m.ReplyTo))
+	w.AppendString(m.Stream)
+	w.AppendBytes(m.Payload)
+	w.AppendBool(m.Unacknowledged)
+	return w.Data(), nil
 }
 
 func (m *MsgAppend) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgAppend{Request: r.request(), ReplyTo: Address(r.uvarint()), Stream: r.text(), Payload: r.bytes(),
-		Unacknowledged: r.uvarintMax(1) == 1}
-	return r.finish("MsgAppend")
+	r := binenc.NewReader(b, nil)
+	*m = MsgAppend{Request: readRequest(&r), ReplyTo: Address(r.Uvarint()), Stream: r.Text(), Payload: r.Bytes(),
+		Unacknowledged: r.UvarintMax(1) == 1}
+	return finish(&r, "MsgAppend")
 }
 
 func (m MsgAppendReply) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.text(m.Stream)
-	w.uvarint(m.Position)
-	w.timestamp(m.Timestamp)
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendString(m.Stream)
+	w.AppendUvarint(m.Position)
+	w.AppendTimestamp(m.Timestamp)
+	return w.Data(), nil
 }
 
 func (m *MsgAppendReply) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgAppendReply{Request: r.request(), Stream: r.text(), Position: r.uvarint(), Timestamp: r.timestamp()}
-	return r.finish("MsgAppendReply")
+	r := binenc.NewReader(b, nil)
+	*m = MsgAppendReply{Request: readRequest(&r), Stream: r.Text(), Position: r.Uvarint(), Timestamp: r.Timestamp()}
+	return finish(&r, "MsgAppendReply")
 }
 
 func (m MsgSubscribe) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.text(m.Stream)
-	w.uvarint(m.From)
-	w.uvarint(uint64(m.Subscriber))
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	w.AppendString(m.Stream)
+	w.AppendUvarint(m.From)
+	w.AppendUvarint(uint64(m.Subscriber))
+	return w.Data(), nil
 }
 
 func (m *MsgSubscribe) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgSubscribe{Stream: r.text(), From: r.uvarint(), Subscriber: Address(r.uvarint())}
-	return r.finish("MsgSubscribe")
+	r := binenc.NewReader(b, nil)
+	*m = MsgSubscribe{Stream: r.Text(), From: r.Uvarint(), Subscriber: Address(r.Uvarint())}
+	return finish(&r, "MsgSubscribe")
 }
 
-func appendLogEntries(w *wireWriter, entries []LogEntry) {
-	w.uvarint(uint64(len(entries)))
+func appendLogEntries(w *binenc.Writer, entries []LogEntry) {
+	w.AppendUvarint(uint64(len(entries)))
 	for _, e := range entries {
-		w.uvarint(e.Position)
-		w.timestamp(e.Timestamp)
-		w.bytes(e.Payload)
+		w.AppendUvarint(e.Position)
+		w.AppendTimestamp(e.Timestamp)
+		w.AppendBytes(e.Payload)
 	}
 }
 
-func readLogEntries(r *wireReader) []LogEntry {
-	count := r.uvarintMax(entriesMax)
+func readLogEntries(r *binenc.Reader) []LogEntry {
+	count := r.UvarintMax(entriesMax)
 	var entries []LogEntry
 	for range count {
-		e := LogEntry{Position: r.uvarint(), Timestamp: r.timestamp(), Payload: r.bytes()}
-		if r.err != nil {
+		e := LogEntry{Position: r.Uvarint(), Timestamp: r.Timestamp(), Payload: r.Bytes()}
+		if r.Err() != nil {
 			return nil
 		}
 		entries = append(entries, e)
@@ -117,150 +101,143 @@ func readLogEntries(r *wireReader) []LogEntry {
 }
 
 func (m MsgEntries) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.text(m.Stream)
+	w := binenc.NewWriter(b)
+	w.AppendString(m.Stream)
 	appendLogEntries(&w, m.Entries)
-	return w.data, nil
+	return w.Data(), nil
 }
 
 func (m *MsgEntries) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgEntries{Stream: r.text(), Entries: readLogEntries(&r)}
-	return r.finish("MsgEntries")
+	r := binenc.NewReader(b, nil)
+	*m = MsgEntries{Stream: r.Text(), Entries: readLogEntries(&r)}
+	return finish(&r, "MsgEntries")
 }
 
 func (m MsgReadLog) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.uvarint(uint64(m.ReplyTo))
-	w.text(m.Stream)
-	w.uvarint(m.From)
-	w.varint(int64(m.CountMax))
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendUvarint(uint64(m.ReplyTo))
+	w.AppendString(m.Stream)
+	w.AppendUvarint(m.From)
+	w.AppendVarint(int64(m.CountMax))
+	return w.Data(), nil
 }
 
 func (m *MsgReadLog) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgReadLog{Request: r.request(), ReplyTo: Address(r.uvarint()), Stream: r.text(), From: r.uvarint(),
-		CountMax: int(r.varint())}
-	return r.finish("MsgReadLog")
+	r := binenc.NewReader(b, nil)
+	*m = MsgReadLog{Request: readRequest(&r), ReplyTo: Address(r.Uvarint()), Stream: r.Text(), From: r.Uvarint(),
+		CountMax: int(r.Varint())}
+	return finish(&r, "MsgReadLog")
 }
 
 func (m MsgReadLogReply) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.text(m.Stream)
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendString(m.Stream)
 	appendLogEntries(&w, m.Entries)
-	w.uvarint(m.HeadPosition)
-	w.timestamp(m.HeadTimestamp)
-	return w.data, nil
+	w.AppendUvarint(m.HeadPosition)
+	w.AppendTimestamp(m.HeadTimestamp)
+	return w.Data(), nil
 }
 
 func (m *MsgReadLogReply) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgReadLogReply{Request: r.request(), Stream: r.text(), Entries: readLogEntries(&r),
-		HeadPosition: r.uvarint(), HeadTimestamp: r.timestamp()}
-	return r.finish("MsgReadLogReply")
+	r := binenc.NewReader(b, nil)
+	*m = MsgReadLogReply{Request: readRequest(&r), Stream: r.Text(), Entries: readLogEntries(&r),
+		HeadPosition: r.Uvarint(), HeadTimestamp: r.Timestamp()}
+	return finish(&r, "MsgReadLogReply")
 }
 
 func (m MsgOperationReply) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.timestamp(m.Txn)
-	w.text(m.Stream)
-	w.uvarint(uint64(m.Status))
-	w.bytes(m.Result)
-	w.text(string(m.Code))
-	w.text(m.Error)
-	w.uvarint(m.Position)
-	w.timestamp(m.Timestamp)
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendTimestamp(m.Txn)
+	w.AppendString(m.Stream)
+	w.AppendUvarint(uint64(m.Status))
+	w.AppendBytes(m.Result)
+	w.AppendString(string(m.Code))
+	w.AppendString(m.Error)
+	w.AppendUvarint(m.Position)
+	w.AppendTimestamp(m.Timestamp)
+	return w.Data(), nil
 }
 
 func (m *MsgOperationReply) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgOperationReply{Request: r.request(), Txn: r.timestamp(), Stream: r.text(), Status: Status(r.uvarint()),
-		Result: r.bytes(), Code: ErrorCode(r.text()), Error: r.text(), Position: r.uvarint(), Timestamp: r.timestamp()}
-	return r.finish("MsgOperationReply")
+	r := binenc.NewReader(b, nil)
+	*m = MsgOperationReply{Request: readRequest(&r), Txn: r.Timestamp(), Stream: r.Text(), Status: Status(r.Uvarint()),
+		Result: r.Bytes(), Code: ErrorCode(r.Text()), Error: r.Text(), Position: r.Uvarint(), Timestamp: r.Timestamp()}
+	return finish(&r, "MsgOperationReply")
 }
 
 func (m MsgVote) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.timestamp(m.Txn)
-	w.text(m.Stream)
-	w.uvarint(boolWord(m.Prepared))
-	w.timestamp(m.PrepareTimestamp)
-	w.text(string(m.Code))
-	w.text(m.Reason)
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendTimestamp(m.Txn)
+	w.AppendString(m.Stream)
+	w.AppendBool(m.Prepared)
+	w.AppendTimestamp(m.PrepareTimestamp)
+	w.AppendString(string(m.Code))
+	w.AppendString(m.Reason)
+	return w.Data(), nil
 }
 
 func (m *MsgVote) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgVote{Request: r.request(), Txn: r.timestamp(), Stream: r.text(), Prepared: r.uvarintMax(1) == 1,
-		PrepareTimestamp: r.timestamp(), Code: ErrorCode(r.text()), Reason: r.text()}
-	return r.finish("MsgVote")
+	r := binenc.NewReader(b, nil)
+	*m = MsgVote{Request: readRequest(&r), Txn: r.Timestamp(), Stream: r.Text(), Prepared: r.UvarintMax(1) == 1,
+		PrepareTimestamp: r.Timestamp(), Code: ErrorCode(r.Text()), Reason: r.Text()}
+	return finish(&r, "MsgVote")
 }
 
 func (m MsgOutcome) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.timestamp(m.Txn)
-	w.text(m.Stream)
-	w.uvarint(boolWord(m.Committed))
-	w.timestamp(m.CommitTimestamp)
-	w.text(string(m.Code))
-	w.text(m.Reason)
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendTimestamp(m.Txn)
+	w.AppendString(m.Stream)
+	w.AppendBool(m.Committed)
+	w.AppendTimestamp(m.CommitTimestamp)
+	w.AppendString(string(m.Code))
+	w.AppendString(m.Reason)
+	return w.Data(), nil
 }
 
 func (m *MsgOutcome) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgOutcome{Request: r.request(), Txn: r.timestamp(), Stream: r.text(), Committed: r.uvarintMax(1) == 1,
-		CommitTimestamp: r.timestamp(), Code: ErrorCode(r.text()), Reason: r.text()}
-	return r.finish("MsgOutcome")
+	r := binenc.NewReader(b, nil)
+	*m = MsgOutcome{Request: readRequest(&r), Txn: r.Timestamp(), Stream: r.Text(), Committed: r.UvarintMax(1) == 1,
+		CommitTimestamp: r.Timestamp(), Code: ErrorCode(r.Text()), Reason: r.Text()}
+	return finish(&r, "MsgOutcome")
 }
 
 func (m MsgSnapshotRead) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.uvarint(uint64(m.ReplyTo))
-	w.text(m.Stream)
-	w.timestamp(m.Snapshot)
-	w.bytes(m.Operation)
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendUvarint(uint64(m.ReplyTo))
+	w.AppendString(m.Stream)
+	w.AppendTimestamp(m.Snapshot)
+	w.AppendBytes(m.Operation)
+	return w.Data(), nil
 }
 
 func (m *MsgSnapshotRead) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgSnapshotRead{Request: r.request(), ReplyTo: Address(r.uvarint()), Stream: r.text(), Snapshot: r.timestamp(),
-		Operation: r.bytes()}
-	return r.finish("MsgSnapshotRead")
+	r := binenc.NewReader(b, nil)
+	*m = MsgSnapshotRead{Request: readRequest(&r), ReplyTo: Address(r.Uvarint()), Stream: r.Text(), Snapshot: r.Timestamp(),
+		Operation: r.Bytes()}
+	return finish(&r, "MsgSnapshotRead")
 }
 
 func (m MsgSnapshotReadReply) AppendBinary(b []byte) ([]byte, error) {
-	w := wireWriter{data: b}
-	w.request(m.Request)
-	w.text(m.Stream)
-	w.uvarint(uint64(m.Status))
-	w.bytes(m.Result)
-	w.text(string(m.Code))
-	w.text(m.Error)
-	w.timestamp(m.AppliedTimestamp)
-	return w.data, nil
+	w := binenc.NewWriter(b)
+	appendRequest(&w, m.Request)
+	w.AppendString(m.Stream)
+	w.AppendUvarint(uint64(m.Status))
+	w.AppendBytes(m.Result)
+	w.AppendString(string(m.Code))
+	w.AppendString(m.Error)
+	w.AppendTimestamp(m.AppliedTimestamp)
+	return w.Data(), nil
 }
 
 func (m *MsgSnapshotReadReply) UnmarshalBinary(b []byte) error {
-	r := wireReader{data: b}
-	*m = MsgSnapshotReadReply{Request: r.request(), Stream: r.text(), Status: Status(r.uvarint()), Result: r.bytes(),
-		Code: ErrorCode(r.text()), Error: r.text(), AppliedTimestamp: r.timestamp()}
-	return r.finish("MsgSnapshotReadReply")
-}
-
-func boolWord(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
+	r := binenc.NewReader(b, nil)
+	*m = MsgSnapshotReadReply{Request: readRequest(&r), Stream: r.Text(), Status: Status(r.Uvarint()), Result: r.Bytes(),
+		Code: ErrorCode(r.Text()), Error: r.Text(), AppliedTimestamp: r.Timestamp()}
+	return finish(&r, "MsgSnapshotReadReply")
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // Checkpoint format, version 1. All integers are big-endian; timestamps use
@@ -118,40 +119,38 @@ func Restore(data []byte, opts Options) (*Store, error) {
 	if got := crc32.Checksum(body, castagnoli); got != want {
 		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
 	}
-	d := &decoder{data: body}
-	if magic := d.bytes(len(checkpointMagic)); string(magic) != checkpointMagic {
+	reader := binenc.NewReader(body, ErrCorruptCheckpoint)
+	d := &reader
+	if magic := d.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
 		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
 	}
-	if format := d.uint32(); format != checkpointFormat {
+	if format := d.Uint32(); format != checkpointFormat {
 		return nil, corrupt("format %d, want %d", format, checkpointFormat)
 	}
 	s := New(opts)
-	s.watermark = d.timestamp()
+	s.watermark = d.Timestamp()
 	if err := s.restoreVersions(d); err != nil {
 		return nil, err
 	}
 	if err := s.restoreTransactions(d); err != nil {
 		return nil, err
 	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	if d.offset != len(body) {
-		return nil, corrupt("%d trailing bytes at offset %d", len(body)-d.offset, d.offset)
+	if err := d.Finish(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) restoreVersions(d *decoder) error {
-	count := d.count(versionEncodedLenMin)
+func (s *Store) restoreVersions(d *binenc.Reader) error {
+	count := d.CountUint64(versionEncodedLenMin)
 	var previous version
 	atOrBelowWatermark := false
-	for index := uint64(0); index < count && d.err == nil; index++ {
-		offset := d.offset
-		key := d.key()
-		timestamp := d.timestamp()
-		value := d.value()
-		if d.err != nil {
+	for index := uint64(0); index < count && d.Err() == nil; index++ {
+		offset := d.Offset()
+		key := readKey(d)
+		timestamp := d.Timestamp()
+		value := readValue(d)
+		if d.Err() != nil {
 			break
 		}
 		current := version{entry: newEntry(key, value), timestamp: timestamp}
@@ -180,18 +179,18 @@ func (s *Store) restoreVersions(d *decoder) error {
 		s.approximateBytes += current.bytes()
 		previous = current
 	}
-	return d.err
+	return d.Err()
 }
 
-func (s *Store) restoreTransactions(d *decoder) error {
-	count := d.count(transactionEncodedLenMin)
+func (s *Store) restoreTransactions(d *binenc.Reader) error {
+	count := d.CountUint64(transactionEncodedLenMin)
 	var previous TxnID
-	for index := uint64(0); index < count && d.err == nil; index++ {
-		offset := d.offset
-		id := d.timestamp()
-		state := d.byte()
-		prepareTimestamp := d.timestamp()
-		if d.err != nil {
+	for index := uint64(0); index < count && d.Err() == nil; index++ {
+		offset := d.Offset()
+		id := d.Timestamp()
+		state := d.Byte()
+		prepareTimestamp := d.Timestamp()
+		if d.Err() != nil {
 			break
 		}
 		if id.IsZero() || (index > 0 && !previous.Less(id)) {
@@ -212,19 +211,19 @@ func (s *Store) restoreTransactions(d *decoder) error {
 		s.transactions[id] = record
 		previous = id
 	}
-	return d.err
+	return d.Err()
 }
 
-func (s *Store) restoreIntents(d *decoder, id TxnID, record *transaction) error {
-	count := d.count(intentEncodedLenMin)
-	if d.err == nil && count == 0 {
-		return corrupt("transaction %v at offset %d: no intents", id, d.offset)
+func (s *Store) restoreIntents(d *binenc.Reader, id TxnID, record *transaction) error {
+	count := d.CountUint64(intentEncodedLenMin)
+	if d.Err() == nil && count == 0 {
+		return corrupt("transaction %v at offset %d: no intents", id, d.Offset())
 	}
-	for index := uint64(0); index < count && d.err == nil; index++ {
-		offset := d.offset
-		key := d.key()
-		value := d.value()
-		if d.err != nil {
+	for index := uint64(0); index < count && d.Err() == nil; index++ {
+		offset := d.Offset()
+		key := readKey(d)
+		value := readValue(d)
+		if d.Err() != nil {
 			break
 		}
 		if index > 0 && bytes.Compare(record.keys[len(record.keys)-1], key) >= 0 {
@@ -235,112 +234,42 @@ func (s *Store) restoreIntents(d *decoder, id TxnID, record *transaction) error 
 		s.approximateBytes += owned.bytes()
 		record.keys = append(record.keys, owned.key())
 	}
-	return d.err
+	return d.Err()
 }
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
 }
 
-// decoder reads checkpoint fields; the first failure sticks in err and every
-// later read returns zero values.
-type decoder struct {
-	data   []byte
-	offset int
-	err    error
-}
-
-func (d *decoder) bytes(n int) []byte {
-	if d.err != nil {
+// readKey reads a length-prefixed key; the slice aliases the input.
+func readKey(r *binenc.Reader) []byte {
+	offset := r.Offset()
+	length := r.Uint32()
+	if r.Err() == nil && length > KeyLenMax {
+		r.Failf("key length %d at offset %d exceeds %d", length, offset, KeyLenMax)
 		return nil
 	}
-	if n < 0 || n > len(d.data)-d.offset {
-		d.err = corrupt("need %d bytes at offset %d, have %d", n, d.offset, len(d.data)-d.offset)
-		return nil
-	}
-	out := d.data[d.offset : d.offset+n]
-	d.offset += n
-	return out
+	return r.Next(int(length))
 }
 
-func (d *decoder) byte() byte {
-	if b := d.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (d *decoder) uint32() uint32 {
-	if b := d.bytes(4); b != nil {
-		return binary.BigEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (d *decoder) uint64() uint64 {
-	if b := d.bytes(8); b != nil {
-		return binary.BigEndian.Uint64(b)
-	}
-	return 0
-}
-
-func (d *decoder) timestamp() clock.Timestamp {
-	b := d.bytes(clock.TimestampKeyLen)
-	if b == nil {
-		return clock.Timestamp{}
-	}
-	timestamp, err := clock.DecodeTimestampKey(b)
-	if err != nil {
-		d.err = corrupt("timestamp at offset %d: %v", d.offset-len(b), err)
-	}
-	return timestamp
-}
-
-// count reads a count and rejects it if the remaining bytes cannot hold that
-// many entries of at least entryLenMin bytes each.
-func (d *decoder) count(entryLenMin int) uint64 {
-	offset := d.offset
-	count := d.uint64()
-	if d.err == nil && count > uint64(len(d.data)-d.offset)/uint64(entryLenMin) {
-		d.err = corrupt("count %d at offset %d exceeds the %d bytes left", count, offset, len(d.data)-d.offset)
-		return 0
-	}
-	return count
-}
-
-// key reads a length-prefixed key; the slice aliases the input.
-func (d *decoder) key() []byte {
-	offset := d.offset
-	length := d.uint32()
-	if d.err == nil && length > KeyLenMax {
-		d.err = corrupt("key length %d at offset %d exceeds %d", length, offset, KeyLenMax)
-		return nil
-	}
-	return d.bytes(int(length))
-}
-
-// value reads an entry kind and a length-prefixed value; nil means a
-// tombstone, and a live value is non-nil and aliases the input.
-func (d *decoder) value() []byte {
-	offset := d.offset
-	kind := d.byte()
-	length := d.uint32()
-	if d.err != nil {
+// readValue reads an entry kind and a length-prefixed value; nil means a
+// tombstone, and a live value is non-nil and aliases the input (capped).
+func readValue(r *binenc.Reader) []byte {
+	offset := r.Offset()
+	kind := r.Byte()
+	length := r.Uint32()
+	if r.Err() != nil {
 		return nil
 	}
 	switch {
 	case kind == entryKindTombstone && length == 0:
 		return nil
 	case kind != entryKindValue:
-		d.err = corrupt("entry kind %d with length %d at offset %d", kind, length, offset)
+		r.Failf("entry kind %d with length %d at offset %d", kind, length, offset)
 		return nil
 	case length > ValueLenMax:
-		d.err = corrupt("value length %d at offset %d exceeds %d", length, offset, ValueLenMax)
+		r.Failf("value length %d at offset %d exceeds %d", length, offset, ValueLenMax)
 		return nil
 	}
-	raw := d.bytes(int(length))
-	if d.err != nil {
-		return nil
-	}
-	return raw[:len(raw):len(raw)]
+	return r.Next(int(length))
 }

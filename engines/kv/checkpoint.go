@@ -10,6 +10,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/binenc"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -131,16 +132,17 @@ func restore(data []byte) (*Engine, error) {
 	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(data[len(body):]); got != want {
 		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
 	}
-	d := &decoder{data: body}
-	if magic := d.bytes(len(checkpointMagic)); string(magic) != checkpointMagic {
+	reader := binenc.NewReader(body, ErrCorruptCheckpoint)
+	d := &reader
+	if magic := d.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
 		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
 	}
-	if format := d.uint32(); format != checkpointFormat {
+	if format := d.Uint32(); format != checkpointFormat {
 		return nil, corrupt("format %d, want %d", format, checkpointFormat)
 	}
-	storeBytes := d.bytes(int(d.count(1)))
-	if d.err != nil {
-		return nil, d.err
+	storeBytes := d.Next(int(d.CountUint64(1)))
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
 	if err != nil {
@@ -151,20 +153,20 @@ func restore(data []byte) (*Engine, error) {
 	if err := e.restoreTransactions(d); err != nil {
 		return nil, err
 	}
-	if d.offset != len(body) {
-		return nil, corrupt("%d trailing bytes at offset %d", len(body)-d.offset, d.offset)
+	if err := d.Finish(); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
 
-func (e *Engine) restoreTransactions(d *decoder) error {
-	count := d.count(transactionEncodedLenMin)
+func (e *Engine) restoreTransactions(d *binenc.Reader) error {
+	count := d.CountUint64(transactionEncodedLenMin)
 	var previous engines.TxnID
 	writers := 0
-	for index := uint64(0); index < count && d.err == nil; index++ {
-		offset := d.offset
-		id := d.timestamp()
-		if d.err == nil && (id.IsZero() || (index > 0 && !previous.Less(id))) {
+	for index := uint64(0); index < count && d.Err() == nil; index++ {
+		offset := d.Offset()
+		id := d.Timestamp()
+		if d.Err() == nil && (id.IsZero() || (index > 0 && !previous.Less(id))) {
 			return corrupt("transaction at offset %d: id %v zero or out of order", offset, id)
 		}
 		record, err := restoreRecord(d, id)
@@ -180,8 +182,8 @@ func (e *Engine) restoreTransactions(d *decoder) error {
 		}
 		previous = id
 	}
-	if d.err != nil {
-		return d.err
+	if d.Err() != nil {
+		return d.Err()
 	}
 	if stored := e.store.Stats().Transactions; stored != writers {
 		return corrupt("%d transactions wrote, but the store holds %d", writers, stored)
@@ -190,13 +192,13 @@ func (e *Engine) restoreTransactions(d *decoder) error {
 }
 
 // restoreRecord reads one transaction after its id.
-func restoreRecord(d *decoder, id engines.TxnID) (*transaction, error) {
-	offset := d.offset
-	state := d.byte()
-	record := &transaction{prepareTimestamp: d.timestamp()}
-	wrote := d.byte()
-	if d.err != nil {
-		return nil, d.err
+func restoreRecord(d *binenc.Reader, id engines.TxnID) (*transaction, error) {
+	offset := d.Offset()
+	state := d.Byte()
+	record := &transaction{prepareTimestamp: d.Timestamp()}
+	wrote := d.Byte()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	switch {
 	case state == stateActive && record.prepareTimestamp.IsZero():
@@ -209,11 +211,11 @@ func restoreRecord(d *decoder, id engines.TxnID) (*transaction, error) {
 		return nil, corrupt("transaction %v at offset %d: wrote byte %d", id, offset, wrote)
 	}
 	record.wrote = wrote == 1
-	record.sharedKeys = d.keySet()
-	record.exclusiveKeys = d.keySet()
-	record.ranges = d.spanSet()
-	if d.err != nil {
-		return nil, d.err
+	record.sharedKeys = readKeySet(d)
+	record.exclusiveKeys = readKeySet(d)
+	record.ranges = readSpanSet(d)
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return record, nil
 }
@@ -250,85 +252,26 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
 }
 
-// decoder reads checkpoint fields; the first failure sticks in err and
-// every later read returns zero values.
-type decoder struct {
-	data   []byte
-	offset int
-	err    error
+// readString reads a uint32 length, at most mvcc.KeyLenMax, and the text.
+func readString(r *binenc.Reader) string {
+	offset := r.Offset()
+	length := r.Uint32()
+	if r.Err() == nil && length > mvcc.KeyLenMax {
+		r.Failf("key length %d at offset %d exceeds %d", length, offset, mvcc.KeyLenMax)
+	}
+	return string(r.Next(int(length)))
 }
 
-func (d *decoder) bytes(n int) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(d.data)-d.offset {
-		d.err = corrupt("need %d bytes at offset %d, have %d", n, d.offset, len(d.data)-d.offset)
-		return nil
-	}
-	out := d.data[d.offset : d.offset+n]
-	d.offset += n
-	return out
-}
-
-func (d *decoder) byte() byte {
-	if b := d.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (d *decoder) uint32() uint32 {
-	if b := d.bytes(4); b != nil {
-		return binary.BigEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (d *decoder) timestamp() clock.Timestamp {
-	b := d.bytes(clock.TimestampKeyLen)
-	if b == nil {
-		return clock.Timestamp{}
-	}
-	timestamp, _ := clock.DecodeTimestampKey(b)
-	return timestamp
-}
-
-// count reads a uint64 count and rejects it if the remaining bytes cannot
-// hold that many items of at least itemLenMin bytes each.
-func (d *decoder) count(itemLenMin int) uint64 {
-	offset := d.offset
-	b := d.bytes(8)
-	if b == nil {
-		return 0
-	}
-	count := binary.BigEndian.Uint64(b)
-	if count > uint64(len(d.data)-d.offset)/uint64(itemLenMin) {
-		d.err = corrupt("count %d at offset %d exceeds the %d bytes left", count, offset, len(d.data)-d.offset)
-		return 0
-	}
-	return count
-}
-
-func (d *decoder) string() string {
-	offset := d.offset
-	length := d.uint32()
-	if d.err == nil && length > mvcc.KeyLenMax {
-		d.err = corrupt("key length %d at offset %d exceeds %d", length, offset, mvcc.KeyLenMax)
-	}
-	return string(d.bytes(int(length)))
-}
-
-// keySet reads strictly ascending keys; an empty set is nil.
-func (d *decoder) keySet() keySet {
-	count := d.count(stringEncodedLenMin)
+// readKeySet reads strictly ascending keys; an empty set is nil.
+func readKeySet(r *binenc.Reader) keySet {
+	count := r.CountUint64(stringEncodedLenMin)
 	var set keySet
 	previous := ""
-	for index := uint64(0); index < count && d.err == nil; index++ {
-		offset := d.offset
-		key := d.string()
-		if index > 0 && key <= previous && d.err == nil {
-			d.err = corrupt("key %q at offset %d out of order", key, offset)
+	for index := uint64(0); index < count && r.Err() == nil; index++ {
+		offset := r.Offset()
+		key := readString(r)
+		if index > 0 && key <= previous && r.Err() == nil {
+			r.Failf("key %q at offset %d out of order", key, offset)
 		}
 		set.add(key)
 		previous = key
@@ -336,26 +279,26 @@ func (d *decoder) keySet() keySet {
 	return set
 }
 
-// spanSet reads non-empty spans in strictly ascending compareSpan order;
-// an empty set is nil.
-func (d *decoder) spanSet() map[keySpan]struct{} {
-	count := d.count(spanEncodedLenMin)
+// readSpanSet reads non-empty spans in strictly ascending compareSpan
+// order; an empty set is nil.
+func readSpanSet(r *binenc.Reader) map[keySpan]struct{} {
+	count := r.CountUint64(spanEncodedLenMin)
 	var set map[keySpan]struct{}
 	var previous keySpan
-	for index := uint64(0); index < count && d.err == nil; index++ {
-		offset := d.offset
-		span := keySpan{start: d.string()}
-		unbounded := d.byte()
-		span.end = d.string()
+	for index := uint64(0); index < count && r.Err() == nil; index++ {
+		offset := r.Offset()
+		span := keySpan{start: readString(r)}
+		unbounded := r.Byte()
+		span.end = readString(r)
 		span.unbounded = unbounded == 1
 		switch {
-		case d.err != nil:
+		case r.Err() != nil:
 		case unbounded > 1 || (span.unbounded && span.end != ""):
-			d.err = corrupt("range at offset %d: unbounded byte %d with end %q", offset, unbounded, span.end)
+			r.Failf("range at offset %d: unbounded byte %d with end %q", offset, unbounded, span.end)
 		case span.empty():
-			d.err = corrupt("range %v at offset %d is empty", span, offset)
+			r.Failf("range %v at offset %d is empty", span, offset)
 		case index > 0 && compareSpan(previous, span) >= 0:
-			d.err = corrupt("range %v at offset %d out of order", span, offset)
+			r.Failf("range %v at offset %d out of order", span, offset)
 		}
 		if set == nil {
 			set = map[keySpan]struct{}{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // ErrBadCheckpoint reports checkpoint bytes that cannot be restored.
@@ -23,62 +24,63 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Restoring it and replaying the log after AppliedPosition reaches the same
 // state as applying the whole log.
 func (p *Processor) Checkpoint() []byte {
-	w := &writer{}
-	w.uvarint(checkpointFormat)
-	w.bytes([]byte(p.config.Stream))
-	w.uvarint(p.appliedPosition)
-	w.timestamp(p.appliedTimestamp)
-	w.timestamp(p.maxCommitTimestamp)
-	w.timestamp(p.maxPrepareTimestamp)
+	w := &binenc.Writer{}
+	w.AppendUvarint(checkpointFormat)
+	w.AppendString(p.config.Stream)
+	w.AppendUvarint(p.appliedPosition)
+	w.AppendTimestamp(p.appliedTimestamp)
+	w.AppendTimestamp(p.maxCommitTimestamp)
+	w.AppendTimestamp(p.maxPrepareTimestamp)
 	txns := p.sortedTxns()
-	w.uvarint(uint64(len(txns)))
+	w.AppendUvarint(uint64(len(txns)))
 	for _, t := range txns {
 		writeTxn(w, t)
 	}
-	w.uvarint(uint64(len(p.deferred)))
+	w.AppendUvarint(uint64(len(p.deferred)))
 	for _, op := range p.deferred {
-		w.bytes(op.entry.Encode())
-		w.uvarint(op.position)
-		w.timestamp(op.stamp)
-		w.timestamps(op.blockers)
-		w.uvarint(uint64(op.waitFor))
+		w.AppendBytes(op.entry.Encode())
+		w.AppendUvarint(op.position)
+		w.AppendTimestamp(op.stamp)
+		appendTimestamps(w, op.blockers)
+		w.AppendUvarint(uint64(op.waitFor))
 	}
-	w.bytes(p.engine.Checkpoint())
-	return binary.BigEndian.AppendUint32(w.data, crc32.Checksum(w.data, castagnoli))
+	w.AppendBytes(p.engine.Checkpoint())
+	w.AppendUint32(crc32.Checksum(w.Data(), castagnoli))
+	return w.Data()
 }
 
-func writeTxn(w *writer, t *txnState) {
-	w.timestamp(t.id)
-	w.uvarint(uint64(t.status))
-	w.varint(t.deadlineNanos)
-	w.uvarint(uint64(t.replyTo))
-	w.uvarint(t.startPosition)
-	w.uvarint(uint64(t.lastSequence))
+func writeTxn(w *binenc.Writer, t *txnState) {
+	w.AppendTimestamp(t.id)
+	w.AppendUvarint(uint64(t.status))
+	w.AppendVarint(t.deadlineNanos)
+	w.AppendUvarint(uint64(t.replyTo))
+	w.AppendUvarint(t.startPosition)
+	w.AppendUvarint(uint64(t.lastSequence))
 	if !t.hasLastReply {
-		w.uvarint(0)
+		w.AppendUvarint(0)
 	} else {
 		r := &t.lastReply
-		w.uvarint(1)
-		w.request(r.Request)
-		w.uvarint(uint64(r.Status))
-		w.bytes(r.Result)
-		w.bytes([]byte(r.Code))
-		w.bytes([]byte(r.Error))
-		w.uvarint(r.Position)
-		w.timestamp(r.Timestamp)
+		w.AppendUvarint(1)
+		appendRequest(w, r.Request)
+		w.AppendUvarint(uint64(r.Status))
+		w.AppendBytes(r.Result)
+		w.AppendString(string(r.Code))
+		w.AppendString(r.Error)
+		w.AppendUvarint(r.Position)
+		w.AppendTimestamp(r.Timestamp)
 	}
-	w.timestamp(t.prepareTimestamp)
-	w.timestamp(t.commitTimestamp)
-	w.uvarint(boolByte(t.applied))
-	w.uvarint(boolByte(t.expired))
-	w.uvarint(uint64(len(t.participants)))
+	w.AppendTimestamp(t.prepareTimestamp)
+	w.AppendTimestamp(t.commitTimestamp)
+	w.AppendBool(t.applied)
+	w.AppendBool(t.expired)
+	w.AppendUvarint(uint64(len(t.participants)))
 	for _, participant := range t.participants {
-		w.bytes([]byte(participant.Stream))
-		w.uvarint(participant.StartPosition)
+		w.AppendString(participant.Stream)
+		w.AppendUvarint(participant.StartPosition)
 	}
-	w.bytes([]byte(t.abortCode))
-	w.bytes([]byte(t.abortReason))
-	w.request(t.voteRequest)
+	w.AppendString(string(t.abortCode))
+	w.AppendString(t.abortReason)
+	appendRequest(w, t.voteRequest)
 }
 
 // Recover rebuilds a processor from a checkpoint (nil: a new processor over
@@ -98,19 +100,20 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
 	}
-	r := &reader{data: body}
-	if format := r.uvarint(); format != checkpointFormat {
+	reader := binenc.NewReader(body, ErrBadCheckpoint)
+	r := &reader
+	if format := r.Uvarint(); format != checkpointFormat {
 		return nil, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, checkpointFormat)
 	}
-	if stream := string(r.bytes()); stream != config.Stream && r.err == nil {
+	if stream := r.Text(); stream != config.Stream && r.Err() == nil {
 		return nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
 	}
 	p := New(config, nil)
-	p.appliedPosition = r.uvarint()
-	p.appliedTimestamp = r.timestamp()
-	p.maxCommitTimestamp = r.timestamp()
-	p.maxPrepareTimestamp = r.timestamp()
-	for count := r.count(); count > 0 && r.err == nil; count-- {
+	p.appliedPosition = r.Uvarint()
+	p.appliedTimestamp = r.Timestamp()
+	p.maxCommitTimestamp = r.Timestamp()
+	p.maxPrepareTimestamp = r.Timestamp()
+	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
 		t := readTxn(r, config.Stream)
 		p.txns[t.id] = t
 		p.watchDeadline(t)
@@ -122,22 +125,19 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		}
 	}
 	slices.SortFunc(p.pendingCommits, comparePending)
-	for count := r.count(); count > 0 && r.err == nil; count-- {
-		entry, err := engines.DecodeEntry(r.bytes())
+	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
+		entry, err := engines.DecodeEntry(r.Bytes())
 		if err != nil {
-			r.fail("deferred operation: %v", err)
+			r.Failf("deferred operation: %v", err)
 			break
 		}
-		op := &deferredOperation{entry: entry, position: r.uvarint(), stamp: r.timestamp(), blockers: r.timestamps(),
-			waitFor: engines.WaitFor(r.uvarint())}
+		op := &deferredOperation{entry: entry, position: r.Uvarint(), stamp: r.Timestamp(), blockers: readTimestamps(r),
+			waitFor: engines.WaitFor(r.Uvarint())}
 		p.deferred = append(p.deferred, op)
 	}
-	engineState := r.bytes()
-	if r.err == nil && len(r.data) != 0 {
-		r.fail("%d trailing bytes", len(r.data))
-	}
-	if r.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadCheckpoint, r.err)
+	engineState := r.Bytes()
+	if err := r.Finish(); err != nil {
+		return nil, err
 	}
 	engine, err := restore(engineState)
 	if err != nil {
@@ -147,134 +147,55 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	return p, nil
 }
 
-func readTxn(r *reader, stream string) *txnState {
-	t := &txnState{id: r.timestamp(), status: txnStatus(r.uvarint()), deadlineNanos: r.varint(),
-		replyTo: engines.Address(r.uvarint()), startPosition: r.uvarint(), lastSequence: uint32(r.uvarint())}
+func readTxn(r *binenc.Reader, stream string) *txnState {
+	t := &txnState{id: r.Timestamp(), status: txnStatus(r.Uvarint()), deadlineNanos: r.Varint(),
+		replyTo: engines.Address(r.Uvarint()), startPosition: r.Uvarint(), lastSequence: uint32(r.Uvarint())}
 	if t.status < txnActive || t.status > txnAborted {
-		r.fail("transaction %v: status %d", t.id, t.status)
+		r.Failf("transaction %v: status %d", t.id, t.status)
 	}
-	if r.uvarint() == 1 {
+	if r.Uvarint() == 1 {
 		t.hasLastReply = true
-		t.lastReply = engines.MsgOperationReply{Request: r.request(), Txn: t.id, Stream: stream, Status: engines.Status(r.uvarint()),
-			Result: r.bytes(), Code: engines.ErrorCode(r.bytes()), Error: string(r.bytes()), Position: r.uvarint(),
-			Timestamp: r.timestamp()}
+		t.lastReply = engines.MsgOperationReply{Request: readRequest(r), Txn: t.id, Stream: stream, Status: engines.Status(r.Uvarint()),
+			Result: r.Bytes(), Code: engines.ErrorCode(r.Text()), Error: r.Text(), Position: r.Uvarint(),
+			Timestamp: r.Timestamp()}
 	}
-	t.prepareTimestamp = r.timestamp()
-	t.commitTimestamp = r.timestamp()
-	t.applied = r.uvarint() == 1
-	t.expired = r.uvarint() == 1
+	t.prepareTimestamp = r.Timestamp()
+	t.commitTimestamp = r.Timestamp()
+	t.applied = r.Uvarint() == 1
+	t.expired = r.Uvarint() == 1
 	if t.applied && t.status != txnCommitted {
-		r.fail("transaction %v: applied but %s", t.id, t.status)
+		r.Failf("transaction %v: applied but %s", t.id, t.status)
 	}
-	for count := r.count(); count > 0 && r.err == nil; count-- {
-		t.participants = append(t.participants, engines.Participant{Stream: string(r.bytes()), StartPosition: r.uvarint()})
+	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
+		t.participants = append(t.participants, engines.Participant{Stream: r.Text(), StartPosition: r.Uvarint()})
 	}
-	t.abortCode = engines.ErrorCode(r.bytes())
-	t.abortReason = string(r.bytes())
-	t.voteRequest = r.request()
+	t.abortCode = engines.ErrorCode(r.Text())
+	t.abortReason = r.Text()
+	t.voteRequest = readRequest(r)
 	return t
 }
 
-func boolByte(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-type writer struct{ data []byte }
-
-func (w *writer) uvarint(v uint64) { w.data = binary.AppendUvarint(w.data, v) }
-func (w *writer) varint(v int64)   { w.data = binary.AppendVarint(w.data, v) }
-func (w *writer) bytes(b []byte) {
-	w.uvarint(uint64(len(b)))
-	w.data = append(w.data, b...)
-}
-func (w *writer) timestamp(t clock.Timestamp) { w.data = t.AppendKey(w.data) }
-func (w *writer) timestamps(list []clock.Timestamp) {
-	w.uvarint(uint64(len(list)))
+func appendTimestamps(w *binenc.Writer, list []clock.Timestamp) {
+	w.AppendUvarint(uint64(len(list)))
 	for _, t := range list {
-		w.timestamp(t)
+		w.AppendTimestamp(t)
 	}
 }
-func (w *writer) request(r engines.RequestID) {
-	w.uvarint(r.Origin)
-	w.uvarint(r.Sequence)
+
+func appendRequest(w *binenc.Writer, r engines.RequestID) {
+	w.AppendUvarint(r.Origin)
+	w.AppendUvarint(r.Sequence)
 }
 
-// reader decodes checkpoint fields; the first error sticks.
-type reader struct {
-	data []byte
-	err  error
-}
-
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
-	}
-	r.data = nil
-}
-
-func (r *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.data)
-	if n <= 0 {
-		r.fail("bad uvarint")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	v, n := binary.Varint(r.data)
-	if n <= 0 {
-		r.fail("bad varint")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-// count reads a length that cannot exceed the bytes left (each counted
-// item takes at least one byte), so corrupt input never allocates much.
-func (r *reader) count() uint64 {
-	n := r.uvarint()
-	if n > uint64(len(r.data)) {
-		r.fail("count %d with %d bytes left", n, len(r.data))
-		return 0
-	}
-	return n
-}
-
-func (r *reader) bytes() []byte {
-	n := r.count()
-	if r.err != nil || n == 0 {
-		return nil
-	}
-	out := make([]byte, n)
-	copy(out, r.data)
-	r.data = r.data[n:]
-	return out
-}
-
-func (r *reader) timestamp() clock.Timestamp {
-	if len(r.data) < clock.TimestampKeyLen {
-		r.fail("truncated timestamp")
-		return clock.Timestamp{}
-	}
-	t, _ := clock.DecodeTimestampKey(r.data)
-	r.data = r.data[clock.TimestampKeyLen:]
-	return t
-}
-
-func (r *reader) timestamps() []clock.Timestamp {
+// readTimestamps reads what appendTimestamps wrote.
+func readTimestamps(r *binenc.Reader) []clock.Timestamp {
 	var list []clock.Timestamp
-	for count := r.count(); count > 0 && r.err == nil; count-- {
-		list = append(list, r.timestamp())
+	for count := r.Count(clock.TimestampKeyLen); count > 0 && r.Err() == nil; count-- {
+		list = append(list, r.Timestamp())
 	}
 	return list
 }
 
-func (r *reader) request() engines.RequestID {
-	return engines.RequestID{Origin: r.uvarint(), Sequence: r.uvarint()}
+func readRequest(r *binenc.Reader) engines.RequestID {
+	return engines.RequestID{Origin: r.Uvarint(), Sequence: r.Uvarint()}
 }

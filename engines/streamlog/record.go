@@ -1,12 +1,11 @@
 package streamlog
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 
-	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // ErrBadRecord reports bytes that are not a record of this package.
@@ -46,107 +45,49 @@ type record struct {
 }
 
 func (r record) appendBinary(b []byte) []byte {
-	b = append(b, recordFormat, byte(r.kind))
-	b = binary.AppendUvarint(b, uint64(len(r.stream)))
-	b = append(b, r.stream...)
-	b = binary.AppendUvarint(b, r.entry.Position)
-	b = r.entry.Timestamp.AppendKey(b)
+	w := binenc.NewWriter(b)
+	w.AppendByte(recordFormat)
+	w.AppendByte(byte(r.kind))
+	w.AppendString(r.stream)
+	w.AppendUvarint(r.entry.Position)
+	w.AppendTimestamp(r.entry.Timestamp)
 	if r.kind == recordAppend {
-		b = binary.AppendUvarint(b, r.request.Origin)
-		b = binary.AppendUvarint(b, r.request.Sequence)
+		w.AppendUvarint(r.request.Origin)
+		w.AppendUvarint(r.request.Sequence)
 	}
-	b = binary.AppendUvarint(b, uint64(len(r.entry.Payload)))
-	return append(b, r.entry.Payload...)
+	w.AppendBytes(r.entry.Payload)
+	return w.Data()
 }
 
 // decodeRecord decodes what appendBinary wrote. Arbitrary input returns an
 // error wrapping ErrBadRecord, never a panic.
 func decodeRecord(data []byte) (record, error) {
-	reader := recordReader{data: data}
+	reader := binenc.NewReader(data, ErrBadRecord)
 	var r record
-	if format := reader.byte(); format != recordFormat && reader.err == nil {
+	if format := reader.Byte(); format != recordFormat && reader.Err() == nil {
 		return record{}, fmt.Errorf("%w: format %d, want %d", ErrBadRecord, format, recordFormat)
 	}
-	r.kind = recordKind(reader.byte())
-	if reader.err == nil && r.kind != recordAppend && r.kind != recordTick {
+	r.kind = recordKind(reader.Byte())
+	if reader.Err() == nil && r.kind != recordAppend && r.kind != recordTick {
 		return record{}, fmt.Errorf("%w: kind %d", ErrBadRecord, r.kind)
 	}
-	r.stream = string(reader.bytes(streamNameLenMax))
-	r.entry.Position = reader.uvarint()
-	r.entry.Timestamp = reader.timestamp()
+	offset := reader.Offset()
+	r.stream = reader.Text()
+	if len(r.stream) > streamNameLenMax {
+		reader.Failf("stream name of %d bytes at offset %d, at most %d", len(r.stream), offset, streamNameLenMax)
+	}
+	r.entry.Position = reader.Uvarint()
+	r.entry.Timestamp = reader.Timestamp()
 	if r.kind == recordAppend {
-		r.request.Origin = reader.uvarint()
-		r.request.Sequence = reader.uvarint()
+		r.request.Origin = reader.Uvarint()
+		r.request.Sequence = reader.Uvarint()
 	}
-	r.entry.Payload = reader.bytes(len(data))
-	if reader.err != nil {
-		return record{}, fmt.Errorf("%w: %v", ErrBadRecord, reader.err)
-	}
-	if len(reader.data) != 0 {
-		return record{}, fmt.Errorf("%w: %d trailing bytes", ErrBadRecord, len(reader.data))
+	r.entry.Payload = reader.Bytes()
+	if err := reader.Finish(); err != nil {
+		return record{}, err
 	}
 	if r.stream == "" || r.entry.Position == 0 {
 		return record{}, fmt.Errorf("%w: empty stream name or position 0", ErrBadRecord)
 	}
 	return r, nil
-}
-
-// recordReader reads the binary form; the first error sticks and later
-// reads return zero values.
-type recordReader struct {
-	data []byte
-	err  error
-}
-
-func (r *recordReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
-	}
-	r.data = nil
-}
-
-func (r *recordReader) byte() byte {
-	if len(r.data) < 1 {
-		r.fail("truncated")
-		return 0
-	}
-	b := r.data[0]
-	r.data = r.data[1:]
-	return b
-}
-
-func (r *recordReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.data)
-	if n <= 0 {
-		r.fail("bad uvarint")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-// bytes reads a length-prefixed byte string of at most lenMax bytes.
-func (r *recordReader) bytes(lenMax int) []byte {
-	n := r.uvarint()
-	if n > uint64(lenMax) || n > uint64(len(r.data)) {
-		r.fail("length %d with %d bytes left (at most %d)", n, len(r.data), lenMax)
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]byte, n)
-	copy(out, r.data)
-	r.data = r.data[n:]
-	return out
-}
-
-func (r *recordReader) timestamp() clock.Timestamp {
-	if len(r.data) < clock.TimestampKeyLen {
-		r.fail("truncated timestamp")
-		return clock.Timestamp{}
-	}
-	t, _ := clock.DecodeTimestampKey(r.data)
-	r.data = r.data[clock.TimestampKeyLen:]
-	return t
 }
