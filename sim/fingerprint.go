@@ -1,6 +1,6 @@
 package sim
 
-import "strconv"
+import "fmt"
 
 const (
 	fnvOffset = 14695981039346656037
@@ -45,11 +45,5 @@ func (f *fingerprint) text(s string) {
 	f.hash = fnvString(f.hash, s)
 }
 
-// Hex returns the fingerprint as 16 hexadecimal digits.
-func formatFingerprint(h uint64) string {
-	s := strconv.FormatUint(h, 16)
-	for len(s) < 16 {
-		s = "0" + s
-	}
-	return s
-}
+// formatFingerprint returns a fingerprint as 16 hexadecimal digits.
+func formatFingerprint(h uint64) string { return fmt.Sprintf("%016x", h) }
