@@ -7,25 +7,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
-func operationEvents(history *History, process int, function, key string, input, output engines.Value, outcome EventType) {
+func operationEvents(history *History, process int, function, key string, input, output value.Value, outcome EventType) {
 	history.Append(Event{Process: process, Type: TypeInvoke, Function: function, Key: key, Value: input, TimeNanos: int64(len(history.Events))})
 	history.Append(Event{Process: process, Type: outcome, Function: function, Key: key, Value: output, TimeNanos: int64(len(history.Events))})
 }
 
 func TestLinearizableModels(t *testing.T) {
 	var register History
-	operationEvents(&register, 0, FunctionWrite, "x", engines.Int(1), engines.Null(), TypeOK)
-	operationEvents(&register, 1, FunctionRead, "x", engines.Null(), engines.Int(2), TypeOK)
+	operationEvents(&register, 0, FunctionWrite, "x", value.Int(1), value.Null(), TypeOK)
+	operationEvents(&register, 1, FunctionRead, "x", value.Null(), value.Int(2), TypeOK)
 	var queue History
-	operationEvents(&queue, 0, FunctionEnqueue, "q", engines.Int(1), engines.Null(), TypeOK)
-	operationEvents(&queue, 0, FunctionEnqueue, "q", engines.Int(2), engines.Null(), TypeOK)
-	operationEvents(&queue, 1, FunctionDequeue, "q", engines.Null(), engines.Int(2), TypeOK)
+	operationEvents(&queue, 0, FunctionEnqueue, "q", value.Int(1), value.Null(), TypeOK)
+	operationEvents(&queue, 0, FunctionEnqueue, "q", value.Int(2), value.Null(), TypeOK)
+	operationEvents(&queue, 1, FunctionDequeue, "q", value.Null(), value.Int(2), TypeOK)
 	var account History
-	operationEvents(&account, 0, FunctionDeposit, "a", engines.Int(5), engines.Null(), TypeOK)
-	operationEvents(&account, 0, FunctionWithdraw, "a", engines.Int(7), engines.Null(), TypeOK)
+	operationEvents(&account, 0, FunctionDeposit, "a", value.Int(5), value.Null(), TypeOK)
+	operationEvents(&account, 0, FunctionWithdraw, "a", value.Int(7), value.Null(), TypeOK)
 	for _, test := range []struct {
 		history History
 		model   Model
@@ -45,12 +45,12 @@ func TestLinearizableModels(t *testing.T) {
 func TestStepBudgetGivesUnknown(t *testing.T) {
 	var history History
 	for process := range 8 {
-		history.Append(Event{Process: process, Type: TypeInvoke, Function: FunctionWrite, Key: "x", Value: engines.Int(int64(process))})
+		history.Append(Event{Process: process, Type: TypeInvoke, Function: FunctionWrite, Key: "x", Value: value.Int(int64(process))})
 	}
 	for process := range 8 {
 		history.Append(Event{Process: process, Type: TypeOK, Function: FunctionWrite, Key: "x"})
 	}
-	operationEvents(&history, 9, FunctionRead, "x", engines.Null(), engines.Int(99), TypeOK)
+	operationEvents(&history, 9, FunctionRead, "x", value.Null(), value.Int(99), TypeOK)
 	result, err := CheckLinearizable(history, LinearizableConfig{Model: ModelRegister, StepBudget: 5})
 	if err != nil || result.Verdict != VerdictUnknown {
 		t.Fatalf("want unknown, got %+v %v", result, err)
@@ -59,7 +59,7 @@ func TestStepBudgetGivesUnknown(t *testing.T) {
 
 func TestValidateRejectsInvokeAfterInfo(t *testing.T) {
 	var history History
-	operationEvents(&history, 0, FunctionWrite, "x", engines.Int(1), engines.Null(), TypeInfo)
+	operationEvents(&history, 0, FunctionWrite, "x", value.Int(1), value.Null(), TypeInfo)
 	history.Append(Event{Process: 0, Type: TypeInvoke, Function: FunctionRead, Key: "x", TimeNanos: 9})
 	if _, err := CheckLinearizable(history, LinearizableConfig{Model: ModelRegister}); err == nil {
 		t.Fatal("want an error for a process invoking after info")
@@ -68,7 +68,7 @@ func TestValidateRejectsInvokeAfterInfo(t *testing.T) {
 
 func TestConservation(t *testing.T) {
 	var bank History
-	operationEvents(&bank, 0, FunctionRead, "", engines.Null(), engines.Map(map[string]engines.Value{"a": engines.Int(3), "b": engines.Int(6)}), TypeOK)
+	operationEvents(&bank, 0, FunctionRead, "", value.Null(), value.Map(map[string]value.Value{"a": value.Int(3), "b": value.Int(6)}), TypeOK)
 	if result, err := CheckBankTotals(bank, FunctionRead, 10); err != nil || result.Verdict != VerdictIllegal {
 		t.Errorf("bank: want illegal, got %+v %v", result, err)
 	}
@@ -76,12 +76,12 @@ func TestConservation(t *testing.T) {
 		t.Errorf("supply: want illegal, got %+v %v", result, err)
 	}
 	var queue History
-	operationEvents(&queue, 0, FunctionEnqueue, "q", engines.Int(1), engines.Null(), TypeOK)
-	operationEvents(&queue, 0, FunctionEnqueue, "q", engines.Int(2), engines.Null(), TypeOK)
-	operationEvents(&queue, 1, FunctionDequeue, "q", engines.Null(), engines.Int(2), TypeOK)
-	operationEvents(&queue, 1, FunctionDequeue, "q", engines.Null(), engines.Int(1), TypeOK)
-	operationEvents(&queue, 1, FunctionDequeue, "q", engines.Null(), engines.Int(1), TypeOK)
-	operationEvents(&queue, 1, FunctionDequeue, "q", engines.Null(), engines.Int(7), TypeOK)
+	operationEvents(&queue, 0, FunctionEnqueue, "q", value.Int(1), value.Null(), TypeOK)
+	operationEvents(&queue, 0, FunctionEnqueue, "q", value.Int(2), value.Null(), TypeOK)
+	operationEvents(&queue, 1, FunctionDequeue, "q", value.Null(), value.Int(2), TypeOK)
+	operationEvents(&queue, 1, FunctionDequeue, "q", value.Null(), value.Int(1), TypeOK)
+	operationEvents(&queue, 1, FunctionDequeue, "q", value.Null(), value.Int(1), TypeOK)
+	operationEvents(&queue, 1, FunctionDequeue, "q", value.Null(), value.Int(7), TypeOK)
 	result, err := CheckQueueDelivery(queue)
 	if err != nil || strings.Join(result.Anomalies, " ") != "duplicate-dequeue fifo-order unexpected-dequeue" {
 		t.Errorf("queue: got %+v %v", result, err)
@@ -128,18 +128,18 @@ func BenchmarkLinearizable100k(b *testing.B) {
 			history.Append(Event{Process: process, Type: TypeInvoke, Function: FunctionRead, Key: key, TimeNanos: int64(i)})
 		}
 		for process := range 2 {
-			history.Append(Event{Process: process, Type: TypeOK, Function: FunctionRead, Key: key, Value: engines.Int(values[key]), TimeNanos: int64(i)})
+			history.Append(Event{Process: process, Type: TypeOK, Function: FunctionRead, Key: key, Value: value.Int(values[key]), TimeNanos: int64(i)})
 		}
 		values[key] = int64(i + 1)
-		operationEvents(&history, 2, FunctionWrite, key, engines.Int(int64(i+1)), engines.Null(), TypeOK)
-		operationEvents(&history, 3, FunctionRead, key, engines.Null(), engines.Int(int64(i+1)), TypeOK)
+		operationEvents(&history, 2, FunctionWrite, key, value.Int(int64(i+1)), value.Null(), TypeOK)
+		operationEvents(&history, 3, FunctionRead, key, value.Null(), value.Int(int64(i+1)), TypeOK)
 	}
 	for i := range history.Events {
 		history.Events[i].TimeNanos = int64(i)
 	}
 	b.ResetTimer()
 	for range b.N {
-		result, err := CheckLinearizable(history, LinearizableConfig{Model: ModelRegister, Initial: engines.Int(0)})
+		result, err := CheckLinearizable(history, LinearizableConfig{Model: ModelRegister, Initial: value.Int(0)})
 		if err != nil || result.Verdict != VerdictOK {
 			b.Fatalf("%v %v %s", result.Verdict, err, result.Explanation)
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // CheckBankTotals checks that every committed read of all accounts (an ok
@@ -70,7 +70,7 @@ func sumBalances(operation Operation, skipKey string) (int64, error) {
 		}
 		sum += balance
 	}
-	if operation.Output.Kind() != engines.KindMap && !operation.Output.IsNull() {
+	if operation.Output.Kind() != value.KindMap && !operation.Output.IsNull() {
 		return 0, malformed(operation.InvokeIndex, "balances %v are not a Map", operation.Output)
 	}
 	return sum, nil

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // WriteEDN writes the history as EDN for Elle and Knossos: one map per line,
@@ -26,7 +26,7 @@ func (h History) WriteEDN(w io.Writer) error {
 			line.WriteString(strconv.Quote(event.Key))
 		}
 		line.WriteString(", :value ")
-		if event.Function == FunctionTxn && event.Value.Kind() == engines.KindList {
+		if event.Function == FunctionTxn && event.Value.Kind() == value.KindList {
 			writeTxnEDN(&line, event.Value)
 		} else {
 			writeValueEDN(&line, event.Value)
@@ -43,7 +43,7 @@ func (h History) WriteEDN(w io.Writer) error {
 	return buffered.Flush()
 }
 
-func writeTxnEDN(out *strings.Builder, txn engines.Value) {
+func writeTxnEDN(out *strings.Builder, txn value.Value) {
 	out.WriteByte('[')
 	for i := range txn.Len() {
 		if i > 0 {
@@ -51,7 +51,7 @@ func writeTxnEDN(out *strings.Builder, txn engines.Value) {
 		}
 		microOp := txn.Index(i)
 		name, isString := microOp.Index(0).AsString()
-		if microOp.Kind() != engines.KindList || microOp.Len() == 0 || !isString {
+		if microOp.Kind() != value.KindList || microOp.Len() == 0 || !isString {
 			writeValueEDN(out, microOp)
 			continue
 		}
@@ -65,37 +65,37 @@ func writeTxnEDN(out *strings.Builder, txn engines.Value) {
 	out.WriteByte(']')
 }
 
-func writeValueEDN(out *strings.Builder, value engines.Value) {
-	switch value.Kind() {
-	case engines.KindNull:
+func writeValueEDN(out *strings.Builder, v value.Value) {
+	switch v.Kind() {
+	case value.KindNull:
 		out.WriteString("nil")
-	case engines.KindBool:
-		b, _ := value.AsBool()
+	case value.KindBool:
+		b, _ := v.AsBool()
 		out.WriteString(strconv.FormatBool(b))
-	case engines.KindInt:
-		i, _ := value.AsInt()
+	case value.KindInt:
+		i, _ := v.AsInt()
 		out.WriteString(strconv.FormatInt(i, 10))
-	case engines.KindFloat:
-		f, _ := value.AsFloat()
+	case value.KindFloat:
+		f, _ := v.AsFloat()
 		out.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
-	case engines.KindString:
-		s, _ := value.AsString()
+	case value.KindString:
+		s, _ := v.AsString()
 		out.WriteString(strconv.Quote(s))
-	case engines.KindBytes:
-		b, _ := value.AsBytes()
+	case value.KindBytes:
+		b, _ := v.AsBytes()
 		out.WriteString(strconv.Quote(string(b)))
-	case engines.KindList:
+	case value.KindList:
 		out.WriteByte('[')
-		for i := range value.Len() {
+		for i := range v.Len() {
 			if i > 0 {
 				out.WriteByte(' ')
 			}
-			writeValueEDN(out, value.Index(i))
+			writeValueEDN(out, v.Index(i))
 		}
 		out.WriteByte(']')
-	case engines.KindMap:
+	case value.KindMap:
 		out.WriteByte('{')
-		for i, entry := range value.MapEntries() {
+		for i, entry := range v.MapEntries() {
 			if i > 0 {
 				out.WriteString(", ")
 			}

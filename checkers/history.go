@@ -10,7 +10,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // EventType says what an event records: the start of an operation, or how it
@@ -46,7 +46,7 @@ type Event struct {
 	Key string `json:"key,omitempty"`
 	// Value is the operation's argument on invoke and its result on
 	// completion.
-	Value engines.Value `json:"value"`
+	Value value.Value `json:"value"`
 	// TimeNanos is the virtual time of the event.
 	TimeNanos int64 `json:"time"`
 	// Txn is the transaction id text, where known.
@@ -75,7 +75,7 @@ type Operation struct {
 	Type EventType
 	// Input is the invoke event's value; Output the completion's (Null when
 	// open).
-	Input, Output engines.Value
+	Input, Output value.Value
 	// InvokeTimeNanos and CompleteTimeNanos bound the operation in virtual
 	// time; CompleteTimeNanos is math.MaxInt64 when the outcome is unknown.
 	InvokeTimeNanos, CompleteTimeNanos int64

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // ErrJepsenSyntax reports a line of a Jepsen log that the reader does not
@@ -48,27 +48,27 @@ func ReadJepsenEtcdLog(r io.Reader) (History, error) {
 	})
 }
 
-func parseEtcdValue(text string) (engines.Value, error) {
+func parseEtcdValue(text string) (value.Value, error) {
 	switch {
 	case text == "nil" || text == ":timed-out":
-		return engines.Null(), nil
+		return value.Null(), nil
 	case strings.HasPrefix(text, "[") && strings.HasSuffix(text, "]"):
 		fields := strings.Fields(text[1 : len(text)-1])
 		if len(fields) != 2 {
-			return engines.Value{}, fmt.Errorf("cas value %q is not [from to]", text)
+			return value.Value{}, fmt.Errorf("cas value %q is not [from to]", text)
 		}
 		from, errFrom := strconv.ParseInt(fields[0], 10, 64)
 		to, errTo := strconv.ParseInt(fields[1], 10, 64)
 		if err := errors.Join(errFrom, errTo); err != nil {
-			return engines.Value{}, fmt.Errorf("cas value %q: %w", text, err)
+			return value.Value{}, fmt.Errorf("cas value %q: %w", text, err)
 		}
-		return engines.List(engines.Int(from), engines.Int(to)), nil
+		return value.List(value.Int(from), value.Int(to)), nil
 	default:
 		number, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
-			return engines.Value{}, fmt.Errorf("value %q: %w", text, err)
+			return value.Value{}, fmt.Errorf("value %q: %w", text, err)
 		}
-		return engines.Int(number), nil
+		return value.Int(number), nil
 	}
 }
 
@@ -87,11 +87,11 @@ func ReadJepsenKVLog(r io.Reader) (History, error) {
 		if err != nil {
 			return Event{}, fmt.Errorf("process %q: %w", match[1], err)
 		}
-		value := engines.Null()
+		v := value.Null()
 		if match[5] != "nil" {
-			value = engines.String(strings.Trim(match[5], `"`))
+			v = value.String(strings.Trim(match[5], `"`))
 		}
-		return Event{Process: process, Type: EventType(match[2]), Function: functions[match[3]], Key: match[4], Value: value}, nil
+		return Event{Process: process, Type: EventType(match[2]), Function: functions[match[3]], Key: match[4], Value: v}, nil
 	})
 }
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // porcupineTestData finds porcupine's test_data directory in the module
@@ -100,7 +100,7 @@ func checkPorcupineFile(t *testing.T, path string) Result {
 		config.FailedCASMeansMismatch = true
 	} else {
 		history, err = ReadJepsenKVLog(file)
-		config.Initial = engines.String("")
+		config.Initial = value.String("")
 	}
 	if err != nil {
 		t.Fatalf("reading %s: %v", path, err)

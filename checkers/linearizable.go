@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/anishathalye/porcupine"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // StepBudgetDefault is the number of model steps a linearizability check may
@@ -18,7 +18,7 @@ type LinearizableConfig struct {
 	// Initial is each key's initial value: Null for registers (set
 	// String("") for append histories), the opening balance (an Int) for
 	// accounts; ignored for queues.
-	Initial engines.Value
+	Initial value.Value
 	// StepBudget bounds the model steps per key; a key that exhausts it gets
 	// the verdict unknown. Zero means StepBudgetDefault.
 	StepBudget int

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // ListAppendConfig configures CheckListAppend.
@@ -120,16 +120,16 @@ func (s *listAppendState) parse(history History) error {
 	return nil
 }
 
-func parseMicroOps(operation Operation, value engines.Value) ([]microOp, error) {
-	if value.Kind() != engines.KindList {
-		return nil, malformed(operation.InvokeIndex, "txn value %v is not a list of micro-ops", value)
+func parseMicroOps(operation Operation, v value.Value) ([]microOp, error) {
+	if v.Kind() != value.KindList {
+		return nil, malformed(operation.InvokeIndex, "txn value %v is not a list of micro-ops", v)
 	}
-	microOps := make([]microOp, 0, value.Len())
-	for i := range value.Len() {
-		item := value.Index(i)
+	microOps := make([]microOp, 0, v.Len())
+	for i := range v.Len() {
+		item := v.Index(i)
 		function, okFunction := item.Index(0).AsString()
 		key, okKey := item.Index(1).AsString()
-		if item.Kind() != engines.KindList || item.Len() != 3 || !okFunction || !okKey {
+		if item.Kind() != value.KindList || item.Len() != 3 || !okFunction || !okKey {
 			return nil, malformed(operation.InvokeIndex, "micro-op %v is not [function key value]", item)
 		}
 		micro := microOp{function: function, key: key}
@@ -142,7 +142,7 @@ func parseMicroOps(operation Operation, value engines.Value) ([]microOp, error) 
 			}
 			micro.element = element
 		case MicroRead:
-			if argument.Kind() == engines.KindList {
+			if argument.Kind() == value.KindList {
 				micro.list = make([]int64, 0, argument.Len())
 				for j := range argument.Len() {
 					element, ok := argument.Index(j).AsInt()

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -20,30 +20,30 @@ func drawReadHeavyHistory(t *rapid.T) History {
 	next := int64(1)
 	txnCount := rapid.IntRange(1, 30).Draw(t, "txns")
 	for txn := range txnCount {
-		var invoke, complete []engines.Value
+		var invoke, complete []value.Value
 		for range rapid.IntRange(1, 4).Draw(t, "micro-ops") {
 			key := fmt.Sprintf("k%d", rapid.IntRange(0, 1).Draw(t, "key"))
 			if rapid.Bool().Draw(t, "append") {
 				order[key] = append(order[key], next)
-				op := engines.List(engines.String(MicroAppend), engines.String(key), engines.Int(next))
+				op := value.List(value.String(MicroAppend), value.String(key), value.Int(next))
 				next++
 				invoke, complete = append(invoke, op), append(complete, op)
 				continue
 			}
 			read := drawRead(t, order[key])
-			elements := make([]engines.Value, len(read))
+			elements := make([]value.Value, len(read))
 			for i, element := range read {
-				elements[i] = engines.Int(element)
+				elements[i] = value.Int(element)
 			}
-			invoke = append(invoke, engines.List(engines.String(MicroRead), engines.String(key), engines.Null()))
-			complete = append(complete, engines.List(engines.String(MicroRead), engines.String(key), engines.List(elements...)))
+			invoke = append(invoke, value.List(value.String(MicroRead), value.String(key), value.Null()))
+			complete = append(complete, value.List(value.String(MicroRead), value.String(key), value.List(elements...)))
 		}
 		outcome := rapid.SampledFrom([]EventType{TypeOK, TypeOK, TypeOK, TypeFail, TypeInfo}).Draw(t, "outcome")
 		if outcome != TypeOK {
 			complete = invoke
 		}
-		history.Append(Event{Process: txn, Type: TypeInvoke, Function: FunctionTxn, Value: engines.List(invoke...), TimeNanos: int64(2 * txn)})
-		history.Append(Event{Process: txn, Type: outcome, Function: FunctionTxn, Value: engines.List(complete...), TimeNanos: int64(2*txn + 1)})
+		history.Append(Event{Process: txn, Type: TypeInvoke, Function: FunctionTxn, Value: value.List(invoke...), TimeNanos: int64(2 * txn)})
+		history.Append(Event{Process: txn, Type: outcome, Function: FunctionTxn, Value: value.List(complete...), TimeNanos: int64(2*txn + 1)})
 	}
 	return history
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // parseTxnLines reads the compact history of the listappend scenarios: one
@@ -26,49 +26,49 @@ func parseTxnLines(t *testing.T, input string) History {
 		if err != nil {
 			t.Fatalf("line %d: %v", lineNumber+1, err)
 		}
-		var microOps []engines.Value
+		var microOps []value.Value
 		if len(fields) == 3 {
 			for _, text := range strings.Split(fields[2], ",") {
 				microOps = append(microOps, parseMicroText(t, strings.Fields(text)))
 			}
 		}
 		history.Append(Event{Process: process, Type: EventType(fields[1]), Function: FunctionTxn,
-			Value: engines.List(microOps...), TimeNanos: int64(lineNumber), Txn: "t" + fields[0]})
+			Value: value.List(microOps...), TimeNanos: int64(lineNumber), Txn: "t" + fields[0]})
 	}
 	return history
 }
 
-func parseMicroText(t *testing.T, words []string) engines.Value {
+func parseMicroText(t *testing.T, words []string) value.Value {
 	t.Helper()
 	if len(words) < 2 {
 		t.Fatalf("micro-op %v: want a KEY N or r KEY [ELEMENTS]", words)
 	}
 	function := map[string]string{"a": MicroAppend, "r": MicroRead}[words[0]]
-	argument := engines.Null()
+	argument := value.Null()
 	switch {
 	case function == MicroAppend && len(words) == 3:
 		number, err := strconv.ParseInt(words[2], 10, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
-		argument = engines.Int(number)
+		argument = value.Int(number)
 	case function == MicroRead && len(words) == 3 && words[2] == "-":
-		argument = engines.List()
+		argument = value.List()
 	case function == MicroRead && len(words) >= 3:
-		var elements []engines.Value
+		var elements []value.Value
 		for _, word := range words[2:] {
 			number, err := strconv.ParseInt(word, 10, 64)
 			if err != nil {
 				t.Fatal(err)
 			}
-			elements = append(elements, engines.Int(number))
+			elements = append(elements, value.Int(number))
 		}
-		argument = engines.List(elements...)
+		argument = value.List(elements...)
 	case function == MicroRead && len(words) == 2:
 	default:
 		t.Fatalf("micro-op %v: want a KEY N or r KEY [ELEMENTS]", words)
 	}
-	return engines.List(engines.String(function), engines.String(words[1]), argument)
+	return value.List(value.String(function), value.String(words[1]), argument)
 }
 
 func formatResult(result Result) string {

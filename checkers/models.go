@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/anishathalye/porcupine"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Model names the sequential object a linearizability check compares each
@@ -45,9 +45,9 @@ const (
 // modelInput is what porcupine hands to Step as the input.
 type modelInput struct {
 	function string
-	argument engines.Value
+	argument value.Value
 	// target is the new value of a cas.
-	target engines.Value
+	target value.Value
 	amount int64
 }
 
@@ -55,7 +55,7 @@ type modelInput struct {
 type modelOutput struct {
 	// known is false when the outcome is unknown (info): any output fits.
 	known bool
-	value engines.Value
+	value value.Value
 	// swapped reports a cas whose comparison succeeded.
 	swapped bool
 }
@@ -73,12 +73,12 @@ func modelInputOf(model Model, operation Operation) (modelInput, error) {
 	}
 	switch operation.Function {
 	case FunctionCAS:
-		if operation.Input.Kind() != engines.KindList || operation.Input.Len() != 2 {
+		if operation.Input.Kind() != value.KindList || operation.Input.Len() != 2 {
 			return input, malformed(operation.InvokeIndex, "cas input %v is not [from to]", operation.Input)
 		}
 		input.argument, input.target = operation.Input.Index(0), operation.Input.Index(1)
 	case FunctionAppend:
-		if operation.Input.Kind() != engines.KindString {
+		if operation.Input.Kind() != value.KindString {
 			return input, malformed(operation.InvokeIndex, "append input %v is not a string", operation.Input)
 		}
 	case FunctionDeposit, FunctionWithdraw:
@@ -93,14 +93,14 @@ func modelInputOf(model Model, operation Operation) (modelInput, error) {
 
 // porcupineModel builds the porcupine model; every Step call goes through
 // budget first.
-func porcupineModel(model Model, initial engines.Value, budget *stepBudget) porcupine.Model {
+func porcupineModel(model Model, initial value.Value, budget *stepBudget) porcupine.Model {
 	step := map[Model]func(state any, input modelInput, output modelOutput) (bool, any){
 		ModelRegister: registerStep, ModelQueue: queueStep, ModelAccount: accountStep,
 	}[model]
 	equal := map[Model]func(a, b any) bool{
-		ModelRegister: func(a, b any) bool { return a.(engines.Value).Equal(b.(engines.Value)) },
+		ModelRegister: func(a, b any) bool { return a.(value.Value).Equal(b.(value.Value)) },
 		ModelQueue: func(a, b any) bool {
-			return slices.EqualFunc(a.([]engines.Value), b.([]engines.Value), engines.Value.Equal)
+			return slices.EqualFunc(a.([]value.Value), b.([]value.Value), value.Value.Equal)
 		},
 		ModelAccount: func(a, b any) bool { return a.(int64) == b.(int64) },
 	}[model]
@@ -120,10 +120,10 @@ func porcupineModel(model Model, initial engines.Value, budget *stepBudget) porc
 	}
 }
 
-func initialState(model Model, initial engines.Value) any {
+func initialState(model Model, initial value.Value) any {
 	switch model {
 	case ModelQueue:
-		return []engines.Value(nil)
+		return []value.Value(nil)
 	case ModelAccount:
 		balance, _ := initial.AsInt()
 		return balance
@@ -133,7 +133,7 @@ func initialState(model Model, initial engines.Value) any {
 }
 
 func registerStep(state any, input modelInput, output modelOutput) (bool, any) {
-	current := state.(engines.Value)
+	current := state.(value.Value)
 	switch input.function {
 	case FunctionRead:
 		return !output.known || output.value.Equal(current), current
@@ -142,7 +142,7 @@ func registerStep(state any, input modelInput, output modelOutput) (bool, any) {
 	case FunctionAppend:
 		text, _ := current.AsString()
 		suffix, _ := input.argument.AsString()
-		return true, engines.String(text + suffix)
+		return true, value.String(text + suffix)
 	default: // FunctionCAS
 		matches := current.Equal(input.argument)
 		next := current
@@ -157,9 +157,9 @@ func registerStep(state any, input modelInput, output modelOutput) (bool, any) {
 }
 
 func queueStep(state any, input modelInput, output modelOutput) (bool, any) {
-	elements := state.([]engines.Value)
+	elements := state.([]value.Value)
 	if input.function == FunctionEnqueue {
-		next := make([]engines.Value, len(elements), len(elements)+1)
+		next := make([]value.Value, len(elements), len(elements)+1)
 		copy(next, elements)
 		return true, append(next, input.argument)
 	}
@@ -216,17 +216,17 @@ func hashState(model Model, state any) uint64 {
 	case ModelAccount:
 		return uint64(state.(int64))
 	case ModelQueue:
-		hash := uint64(len(state.([]engines.Value)))
-		for _, element := range state.([]engines.Value) {
+		hash := uint64(len(state.([]value.Value)))
+		for _, element := range state.([]value.Value) {
 			hash = hash*1099511628211 ^ hashValue(element)
 		}
 		return hash
 	default:
-		return hashValue(state.(engines.Value))
+		return hashValue(state.(value.Value))
 	}
 }
 
-func hashValue(value engines.Value) uint64 {
+func hashValue(value value.Value) uint64 {
 	if number, ok := value.AsInt(); ok {
 		return uint64(number)
 	}

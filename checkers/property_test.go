@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -16,26 +16,26 @@ func serialListAppend(random *rand.Rand, txnCount, keyCount int) History {
 	var history History
 	next := int64(1)
 	for txn := range txnCount {
-		var invoke, complete []engines.Value
+		var invoke, complete []value.Value
 		for range 1 + random.IntN(4) {
 			key := fmt.Sprintf("k%d", random.IntN(keyCount))
 			if random.IntN(2) == 0 {
-				element := engines.Int(next)
+				element := value.Int(next)
 				state[key] = append(state[key], next)
 				next++
-				op := engines.List(engines.String(MicroAppend), engines.String(key), element)
+				op := value.List(value.String(MicroAppend), value.String(key), element)
 				invoke, complete = append(invoke, op), append(complete, op)
 				continue
 			}
-			var read []engines.Value
+			var read []value.Value
 			for _, element := range state[key] {
-				read = append(read, engines.Int(element))
+				read = append(read, value.Int(element))
 			}
-			invoke = append(invoke, engines.List(engines.String(MicroRead), engines.String(key), engines.Null()))
-			complete = append(complete, engines.List(engines.String(MicroRead), engines.String(key), engines.List(read...)))
+			invoke = append(invoke, value.List(value.String(MicroRead), value.String(key), value.Null()))
+			complete = append(complete, value.List(value.String(MicroRead), value.String(key), value.List(read...)))
 		}
-		history.Append(Event{Process: txn, Type: TypeInvoke, Function: FunctionTxn, Value: engines.List(invoke...), TimeNanos: int64(2 * txn)})
-		history.Append(Event{Process: txn, Type: TypeOK, Function: FunctionTxn, Value: engines.List(complete...), TimeNanos: int64(2*txn + 1)})
+		history.Append(Event{Process: txn, Type: TypeInvoke, Function: FunctionTxn, Value: value.List(invoke...), TimeNanos: int64(2 * txn)})
+		history.Append(Event{Process: txn, Type: TypeOK, Function: FunctionTxn, Value: value.List(complete...), TimeNanos: int64(2*txn + 1)})
 	}
 	return history
 }

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/kv"
-	"github.com/proven2pc/proven/internal/simhost"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -145,7 +145,7 @@ func doTransfer(ctx context.Context, coord *coordinator.Coordinator, timeout tim
 	}
 }
 
-func checkBank(ctx context.Context, coord *coordinator.Coordinator, cluster *simhost.Cluster, transfers []transfer) error {
+func checkBank(ctx context.Context, coord *coordinator.Coordinator, cluster *cluster.Cluster, transfers []transfer) error {
 	read := coord.BeginReadOnly(ctx)
 	total := int64(0)
 	for _, stream := range bankStreams {

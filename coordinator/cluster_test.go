@@ -6,21 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/kv"
-	"github.com/proven2pc/proven/internal/simhost"
 	"github.com/proven2pc/proven/sim"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func kvCluster(seed uint64, streams ...string) *simhost.Cluster {
-	var specs []simhost.StreamSpec
+func kvCluster(seed uint64, streams ...string) *cluster.Cluster {
+	var specs []cluster.StreamSpec
 	for _, name := range streams {
-		specs = append(specs, simhost.StreamSpec{Name: name, Restore: kv.Restore})
+		specs = append(specs, cluster.StreamSpec{Name: name, Restore: kv.Restore})
 	}
-	return simhost.NewCluster(simhost.ClusterConfig{Seed: seed, Streams: specs, EngineNodes: 2, Clients: 1,
+	return cluster.New(cluster.Config{Seed: seed, Streams: specs, EngineNodes: 2, Clients: 1,
 		VirtualTimeMax: 10 * time.Minute})
 }
 

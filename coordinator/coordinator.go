@@ -7,6 +7,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // Config describes a coordinator.
@@ -16,10 +17,10 @@ type Config struct {
 	// 2^31-1.
 	ID uint32
 	// Log is the log service's address.
-	Log engines.Address
+	Log wire.Address
 	// Processor returns the address of a stream's processor, for snapshot
 	// reads (the runner's placement).
-	Processor func(stream string) engines.Address
+	Processor func(stream string) wire.Address
 	// RetryInterval is how long to wait for an answer before sending again
 	// (default 50ms).
 	RetryInterval time.Duration
@@ -36,7 +37,7 @@ type Coordinator struct {
 	nextRequest uint64
 	// doomed remembers transactions a processor aborted on its own (a
 	// wound, a deadline) while the coordinator was not asking.
-	doomed map[engines.TxnID]engines.MsgOutcome
+	doomed map[engines.TxnID]wire.MsgOutcome
 }
 
 // New returns a coordinator running on host.
@@ -54,12 +55,12 @@ func New(host Host, config Config) (*Coordinator, error) {
 		config.ReadTimeout = 10 * time.Second
 	}
 	return &Coordinator{host: host, config: config, hlc: clock.NewHLC(hostClock{host}, config.ID),
-		doomed: map[engines.TxnID]engines.MsgOutcome{}}, nil
+		doomed: map[engines.TxnID]wire.MsgOutcome{}}, nil
 }
 
-func (c *Coordinator) request() engines.RequestID {
+func (c *Coordinator) request() wire.RequestID {
 	c.nextRequest++
-	return engines.RequestID{Origin: uint64(c.config.ID), Sequence: c.nextRequest}
+	return wire.RequestID{Origin: uint64(c.config.ID), Sequence: c.nextRequest}
 }
 
 // Now returns a fresh timestamp of the coordinator's HLC.
@@ -70,7 +71,7 @@ func (c *Coordinator) Now() clock.Timestamp { return c.hlc.Now() }
 // with no progress, and gives up (false) at local time untilNanos or when
 // ctx ends.
 func (c *Coordinator) exchange(ctx context.Context, untilNanos int64, send func(),
-	handle func(from engines.Address, message any) (done bool)) bool {
+	handle func(from wire.Address, message any) (done bool)) bool {
 	send()
 	resendAt := c.host.Now() + int64(c.config.RetryInterval)
 	for {
@@ -102,8 +103,8 @@ func (c *Coordinator) exchange(ctx context.Context, untilNanos int64, send func(
 
 // noteDoomed records unsolicited abort notices (their Request is zero).
 func (c *Coordinator) noteDoomed(message any) bool {
-	outcome, ok := message.(engines.MsgOutcome)
-	if !ok || outcome.Request != (engines.RequestID{}) {
+	outcome, ok := message.(wire.MsgOutcome)
+	if !ok || outcome.Request != (wire.RequestID{}) {
 		return false
 	}
 	if !outcome.Committed {
@@ -116,15 +117,15 @@ func (c *Coordinator) noteDoomed(message any) bool {
 // later snapshot or transaction id follows everything this coordinator saw.
 func (c *Coordinator) noteTimestamps(message any) {
 	switch m := message.(type) {
-	case engines.MsgAppendReply:
+	case wire.MsgAppendReply:
 		c.hlc.Update(m.Timestamp)
-	case engines.MsgOperationReply:
+	case wire.MsgOperationReply:
 		c.hlc.Update(m.Timestamp)
-	case engines.MsgVote:
+	case wire.MsgVote:
 		c.hlc.Update(m.PrepareTimestamp)
-	case engines.MsgOutcome:
+	case wire.MsgOutcome:
 		c.hlc.Update(m.CommitTimestamp)
-	case engines.MsgSnapshotReadReply:
+	case wire.MsgSnapshotReadReply:
 		c.hlc.Update(m.AppliedTimestamp)
 	}
 }
@@ -133,9 +134,9 @@ func (c *Coordinator) noteTimestamps(message any) {
 // Commit appends are acknowledged by the log (rule 6 needs the
 // acknowledgement's timestamp); every other entry is answered by the
 // stream's processor.
-func (c *Coordinator) appendTo(stream string, request engines.RequestID, entry engines.Entry) {
+func (c *Coordinator) appendTo(stream string, request wire.RequestID, entry wire.Entry) {
 	entry.Request = request
 	entry.ReplyTo = c.host.Self()
-	_ = c.host.Send(c.config.Log, engines.MsgAppend{Request: request, ReplyTo: c.host.Self(), Stream: stream,
-		Payload: entry.Encode(), Unacknowledged: entry.Kind != engines.EntryCommit})
+	_ = c.host.Send(c.config.Log, wire.MsgAppend{Request: request, ReplyTo: c.host.Self(), Stream: stream,
+		Payload: entry.Encode(), Unacknowledged: entry.Kind != wire.EntryCommit})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // ReadTxn is a read-only transaction: it never writes to a log. Every
@@ -35,13 +36,13 @@ func (r *ReadTxn) Snapshot() clock.Timestamp { return r.snapshot }
 // Execute runs a read-only operation on stream at the snapshot.
 func (r *ReadTxn) Execute(ctx context.Context, stream string, operation []byte) ([]byte, error) {
 	request := r.c.request()
-	read := engines.MsgSnapshotRead{Request: request, ReplyTo: r.c.host.Self(), Stream: stream,
+	read := wire.MsgSnapshotRead{Request: request, ReplyTo: r.c.host.Self(), Stream: stream,
 		Snapshot: r.snapshot, Operation: operation}
-	var reply engines.MsgSnapshotReadReply
+	var reply wire.MsgSnapshotReadReply
 	until := r.c.host.Now() + int64(r.c.config.ReadTimeout)
 	answered := r.c.exchange(ctx, until, func() { _ = r.c.host.Send(r.c.config.Processor(stream), read) },
-		func(_ engines.Address, message any) bool {
-			m, ok := message.(engines.MsgSnapshotReadReply)
+		func(_ wire.Address, message any) bool {
+			m, ok := message.(wire.MsgSnapshotReadReply)
 			if ok && m.Request == request {
 				reply = m
 				return true
@@ -72,11 +73,11 @@ func (a adHoc) Execute(ctx context.Context, stream string, operation []byte) ([]
 	id := c.hlc.Now()
 	deadline := id.WallNanos + int64(c.config.ReadTimeout)
 	request := c.request()
-	entry := engines.Entry{Kind: engines.EntryOnePhase, Txn: id, DeadlineNanos: deadline, Sequence: 1, Operation: operation}
-	var reply engines.MsgOperationReply
+	entry := wire.Entry{Kind: wire.EntryOnePhase, Txn: id, DeadlineNanos: deadline, Sequence: 1, Operation: operation}
+	var reply wire.MsgOperationReply
 	answered := c.exchange(ctx, deadline+4*int64(c.config.RetryInterval), func() { c.appendTo(stream, request, entry) },
-		func(_ engines.Address, message any) bool {
-			m, ok := message.(engines.MsgOperationReply)
+		func(_ wire.Address, message any) bool {
+			m, ok := message.(wire.MsgOperationReply)
 			if ok && m.Request == request {
 				reply = m
 				return true

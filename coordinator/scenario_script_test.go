@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -95,7 +97,7 @@ type manual struct {
 	start         map[string]uint64
 	sequence      map[string]uint32
 	votes         map[string]clock.Timestamp
-	lastCommit    map[string]engines.RequestID
+	lastCommit    map[string]wire.RequestID
 	lastPosition  map[string]uint64
 }
 
@@ -104,13 +106,13 @@ const (
 	manualPatience = time.Second
 )
 
-func newManual(p *sim.Process, world *sim.World, cluster *simhost.Cluster, sc *script, index int,
+func newManual(p *sim.Process, world *sim.World, cluster *cluster.Cluster, sc *script, index int,
 	deadline time.Duration) *manual {
 	origin := uint64(1000 + index)
 	txn := engines.TxnID{WallNanos: p.Now(), Node: uint32(origin)}
 	return &manual{p: p, world: world, sc: sc, log: sim.Addr{Node: cluster.Log}, origin: origin, txn: txn,
 		deadlineNanos: txn.WallNanos + int64(deadline), start: map[string]uint64{}, sequence: map[string]uint32{},
-		votes: map[string]clock.Timestamp{}, lastCommit: map[string]engines.RequestID{},
+		votes: map[string]clock.Timestamp{}, lastCommit: map[string]wire.RequestID{},
 		lastPosition: map[string]uint64{}}
 }
 
@@ -132,15 +134,15 @@ func (m *manual) run(steps []step) {
 	}
 }
 
-func (m *manual) request() engines.RequestID {
+func (m *manual) request() wire.RequestID {
 	m.nextRequest++
-	return engines.RequestID{Origin: m.origin, Sequence: m.nextRequest}
+	return wire.RequestID{Origin: m.origin, Sequence: m.nextRequest}
 }
 
-func (m *manual) append(stream string, request engines.RequestID, entry engines.Entry) {
+func (m *manual) append(stream string, request wire.RequestID, entry wire.Entry) {
 	entry.Txn, entry.DeadlineNanos, entry.Request = m.txn, m.deadlineNanos, request
-	entry.ReplyTo = simhost.Address(m.p.Addr())
-	_ = m.p.Send(m.log, engines.MsgAppend{Request: request, ReplyTo: entry.ReplyTo, Stream: stream,
+	entry.ReplyTo = cluster.Address(m.p.Addr())
+	_ = m.p.Send(m.log, wire.MsgAppend{Request: request, ReplyTo: entry.ReplyTo, Stream: stream,
 		Payload: entry.Encode()})
 }
 
@@ -174,13 +176,13 @@ func (m *manual) operation(st step) {
 	}
 	operation := kv.Operation{Kind: kv.OperationGet, Key: st.key}
 	if st.operation == "put" {
-		operation = kv.Operation{Kind: kv.OperationPut, Key: st.key, Value: engines.String(m.sc.name)}
+		operation = kv.Operation{Kind: kv.OperationPut, Key: st.key, Value: value.String(m.sc.name)}
 	}
 	request := m.request()
-	entry := engines.Entry{Kind: engines.EntryOperation, Sequence: m.sequence[st.stream], Operation: operation.Encode()}
-	var reply engines.MsgOperationReply
+	entry := wire.Entry{Kind: wire.EntryOperation, Sequence: m.sequence[st.stream], Operation: operation.Encode()}
+	var reply wire.MsgOperationReply
 	answered := m.await(func() { m.append(st.stream, request, entry) }, func(message any) bool {
-		r, ok := message.(engines.MsgOperationReply)
+		r, ok := message.(wire.MsgOperationReply)
 		if ok && r.Request == request {
 			reply = r
 		}
@@ -204,7 +206,7 @@ func (m *manual) operation(st step) {
 }
 
 func describeResult(result []byte) string {
-	value, err := engines.DecodeValue(result)
+	value, err := value.Decode(result)
 	if err != nil {
 		return fmt.Sprintf("undecodable result: %v", err)
 	}
@@ -214,11 +216,11 @@ func describeResult(result []byte) string {
 // prepare appends Prepare (listing every stream operated on) to streams
 // and waits for their votes.
 func (m *manual) prepare(streams []string) {
-	var participants []engines.Participant
+	var participants []wire.Participant
 	for _, stream := range m.touched {
-		participants = append(participants, engines.Participant{Stream: stream, StartPosition: m.start[stream]})
+		participants = append(participants, wire.Participant{Stream: stream, StartPosition: m.start[stream]})
 	}
-	requests := make([]engines.RequestID, len(streams))
+	requests := make([]wire.RequestID, len(streams))
 	for i := range streams {
 		requests[i] = m.request()
 	}
@@ -227,11 +229,11 @@ func (m *manual) prepare(streams []string) {
 	m.await(func() {
 		for i, stream := range streams {
 			if results[i] == "" {
-				m.append(stream, requests[i], engines.Entry{Kind: engines.EntryPrepare, Participants: participants})
+				m.append(stream, requests[i], wire.Entry{Kind: wire.EntryPrepare, Participants: participants})
 			}
 		}
 	}, func(message any) bool {
-		vote, ok := message.(engines.MsgVote)
+		vote, ok := message.(wire.MsgVote)
 		i := slices.Index(requests, vote.Request)
 		if !ok || i < 0 || results[i] != "" {
 			return false
@@ -256,8 +258,8 @@ func (m *manual) commit(streams []string, mode string) {
 	for _, stream := range slices.Sorted(maps.Keys(m.votes)) {
 		commitTimestamp = commitTimestamp.Max(m.votes[stream])
 	}
-	results := m.appendAll(streams, engines.Entry{Kind: engines.EntryCommit, CommitTimestamp: commitTimestamp},
-		func(stream string) engines.RequestID {
+	results := m.appendAll(streams, wire.Entry{Kind: wire.EntryCommit, CommitTimestamp: commitTimestamp},
+		func(stream string) wire.RequestID {
 			if previous, ok := m.lastCommit[stream]; ok && mode == "resend" {
 				return previous
 			}
@@ -275,8 +277,8 @@ func (m *manual) commit(streams []string, mode string) {
 }
 
 func (m *manual) abort(streams []string) {
-	results := m.appendAll(streams, engines.Entry{Kind: engines.EntryAbort},
-		func(string) engines.RequestID { return m.request() })
+	results := m.appendAll(streams, wire.Entry{Kind: wire.EntryAbort},
+		func(string) wire.RequestID { return m.request() })
 	for i, stream := range streams {
 		m.sc.logf(m.world, "abort %s: %s", stream, results[i])
 	}
@@ -285,9 +287,9 @@ func (m *manual) abort(streams []string) {
 // appendAll appends entry to every stream and describes each
 // acknowledgement: by the deadline or after it, and whether it made a new
 // entry on a stream that already had one of this script's Commit entries.
-func (m *manual) appendAll(streams []string, entry engines.Entry,
-	requestFor func(stream string) engines.RequestID) []string {
-	requests := make([]engines.RequestID, len(streams))
+func (m *manual) appendAll(streams []string, entry wire.Entry,
+	requestFor func(stream string) wire.RequestID) []string {
+	requests := make([]wire.RequestID, len(streams))
 	for i, stream := range streams {
 		requests[i] = requestFor(stream)
 	}
@@ -300,7 +302,7 @@ func (m *manual) appendAll(streams []string, entry engines.Entry,
 			}
 		}
 	}, func(message any) bool {
-		ack, ok := message.(engines.MsgAppendReply)
+		ack, ok := message.(wire.MsgAppendReply)
 		i := slices.Index(requests, ack.Request)
 		if !ok || i < 0 || results[i] != "" {
 			return false
@@ -315,12 +317,12 @@ func (m *manual) appendAll(streams []string, entry engines.Entry,
 	return results
 }
 
-func (m *manual) describeAck(stream string, kind engines.EntryKind, ack engines.MsgAppendReply) string {
+func (m *manual) describeAck(stream string, kind wire.EntryKind, ack wire.MsgAppendReply) string {
 	result := "appended by the deadline"
 	if ack.Timestamp.WallNanos > m.deadlineNanos {
 		result = "appended after the deadline"
 	}
-	if kind != engines.EntryCommit {
+	if kind != wire.EntryCommit {
 		return result
 	}
 	switch previous, ok := m.lastPosition[stream]; {

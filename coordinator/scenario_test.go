@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/kv"
-	"github.com/proven2pc/proven/internal/simhost"
 	pnet "github.com/proven2pc/proven/net"
 	"github.com/proven2pc/proven/sim"
 )
@@ -71,7 +71,7 @@ func TestScenarios(t *testing.T) {
 // scenario is the state of one scenario file.
 type scenario struct {
 	t       *testing.T
-	cluster *simhost.Cluster
+	cluster *cluster.Cluster
 	streams []string
 	scripts []*script
 }
@@ -143,11 +143,11 @@ func (s *scenario) newCluster(t *testing.T, d *datadriven.TestData) {
 	var streams string
 	d.ScanArgs(t, "streams", &streams)
 	s.streams = strings.Split(streams, ",")
-	var specs []simhost.StreamSpec
+	var specs []cluster.StreamSpec
 	for _, name := range s.streams {
-		specs = append(specs, simhost.StreamSpec{Name: name, Restore: kv.Restore})
+		specs = append(specs, cluster.StreamSpec{Name: name, Restore: kv.Restore})
 	}
-	s.cluster = simhost.NewCluster(simhost.ClusterConfig{Seed: 1, Streams: specs, EngineNodes: 2, Clients: 1,
+	s.cluster = cluster.New(cluster.Config{Seed: 1, Streams: specs, EngineNodes: 2, Clients: 1,
 		VirtualTimeMax: 10 * time.Minute, Trace: debugTrace()})
 	var delay string
 	if d.MaybeScanArgs(t, "delay", &delay) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/bugs"
 )
 
@@ -147,12 +148,12 @@ func (t *Txn) Execute(ctx context.Context, stream string, operation []byte) ([]b
 	p := t.participant(stream)
 	p.sequence++
 	request := t.c.request()
-	entry := engines.Entry{Kind: engines.EntryOperation, Txn: t.id, DeadlineNanos: t.deadlineNanos,
+	entry := wire.Entry{Kind: wire.EntryOperation, Txn: t.id, DeadlineNanos: t.deadlineNanos,
 		Sequence: p.sequence, Operation: operation}
-	var reply engines.MsgOperationReply
+	var reply wire.MsgOperationReply
 	answered := t.c.exchange(ctx, t.patience(), func() { t.c.appendTo(stream, request, entry) },
-		func(_ engines.Address, message any) bool {
-			m, ok := message.(engines.MsgOperationReply)
+		func(_ wire.Address, message any) bool {
+			m, ok := message.(wire.MsgOperationReply)
 			if ok && m.Request == request {
 				reply = m
 				return true
@@ -209,11 +210,11 @@ func (t *Txn) Commit(ctx context.Context) error {
 // commitOnePhase commits a single participant in one entry (rule 7).
 func (t *Txn) commitOnePhase(ctx context.Context, p *participant) error {
 	request := t.c.request()
-	entry := engines.Entry{Kind: engines.EntryOnePhase, Txn: t.id, DeadlineNanos: t.deadlineNanos}
-	var outcome engines.MsgOutcome
+	entry := wire.Entry{Kind: wire.EntryOnePhase, Txn: t.id, DeadlineNanos: t.deadlineNanos}
+	var outcome wire.MsgOutcome
 	answered := t.c.exchange(ctx, t.patience(), func() { t.c.appendTo(p.stream, request, entry) },
-		func(_ engines.Address, message any) bool {
-			m, ok := message.(engines.MsgOutcome)
+		func(_ wire.Address, message any) bool {
+			m, ok := message.(wire.MsgOutcome)
 			if ok && m.Request == request && m.Code != engines.CodeUnknown {
 				outcome = m
 				return true
@@ -232,11 +233,11 @@ func (t *Txn) commitOnePhase(ctx context.Context, p *participant) error {
 
 // prepare collects a vote from every participant (rule 3).
 func (t *Txn) prepare(ctx context.Context, touched []*participant) error {
-	var listBuffer [participantSlotsLen]engines.Participant
-	var requestsBuffer [participantSlotsLen]engines.RequestID
+	var listBuffer [participantSlotsLen]wire.Participant
+	var requestsBuffer [participantSlotsLen]wire.RequestID
 	list, requests := listBuffer[:0], requestsBuffer[:0]
 	for _, p := range touched {
-		list = append(list, engines.Participant{Stream: p.stream, StartPosition: p.start})
+		list = append(list, wire.Participant{Stream: p.stream, StartPosition: p.start})
 		requests = append(requests, t.c.request())
 	}
 	var refusal error
@@ -244,13 +245,13 @@ func (t *Txn) prepare(ctx context.Context, touched []*participant) error {
 	send := func() {
 		for i, p := range touched {
 			if !p.voted {
-				t.c.appendTo(p.stream, requests[i], engines.Entry{Kind: engines.EntryPrepare, Txn: t.id,
+				t.c.appendTo(p.stream, requests[i], wire.Entry{Kind: wire.EntryPrepare, Txn: t.id,
 					DeadlineNanos: t.deadlineNanos, Participants: list})
 			}
 		}
 	}
-	answered := t.c.exchange(ctx, t.patience(), send, func(_ engines.Address, message any) bool {
-		vote, ok := message.(engines.MsgVote)
+	answered := t.c.exchange(ctx, t.patience(), send, func(_ wire.Address, message any) bool {
+		vote, ok := message.(wire.MsgVote)
 		index := slices.Index(requests, vote.Request)
 		if !ok || index < 0 || touched[index].voted {
 			return false
@@ -286,12 +287,12 @@ func (t *Txn) commitTwoPhase(ctx context.Context, touched []*participant) error 
 	if bugs.Enabled(bugs.CommitAtMinPrepare) { // planted bug: commits at the minimum prepare timestamp
 		commitTimestamp = slices.MinFunc(touched, func(a, b *participant) int { return a.prepared.Compare(b.prepared) }).prepared
 	}
-	var requestsBuffer [participantSlotsLen]engines.RequestID
+	var requestsBuffer [participantSlotsLen]wire.RequestID
 	requests := requestsBuffer[:0]
 	for range touched {
 		requests = append(requests, t.c.request())
 	}
-	entry := engines.Entry{Kind: engines.EntryCommit, Txn: t.id, DeadlineNanos: t.deadlineNanos,
+	entry := wire.Entry{Kind: wire.EntryCommit, Txn: t.id, DeadlineNanos: t.deadlineNanos,
 		CommitTimestamp: commitTimestamp}
 	pending := len(touched)
 	send := func() {
@@ -303,8 +304,8 @@ func (t *Txn) commitTwoPhase(ctx context.Context, touched []*participant) error 
 	}
 	// The outcome no longer depends on the caller: keep going even if ctx
 	// ends, until every participant has the Commit or patience runs out.
-	t.c.exchange(context.Background(), t.patience(), send, func(_ engines.Address, message any) bool {
-		ack, ok := message.(engines.MsgAppendReply)
+	t.c.exchange(context.Background(), t.patience(), send, func(_ wire.Address, message any) bool {
+		ack, ok := message.(wire.MsgAppendReply)
 		index := slices.Index(requests, ack.Request)
 		if !ok || index < 0 || touched[index].acked {
 			return false
@@ -350,7 +351,7 @@ func (t *Txn) Rollback(ctx context.Context) error {
 // little for their answers. It is an optimization: without it the
 // participants abort on their own when their logs pass the deadline.
 func (t *Txn) abortParticipants(ctx context.Context) {
-	var requests []engines.RequestID
+	var requests []wire.RequestID
 	var streams []string
 	for _, p := range t.participants {
 		if p.sequence > 0 {
@@ -361,7 +362,7 @@ func (t *Txn) abortParticipants(ctx context.Context) {
 	if len(streams) == 0 {
 		return
 	}
-	entry := engines.Entry{Kind: engines.EntryAbort, Txn: t.id, DeadlineNanos: t.deadlineNanos}
+	entry := wire.Entry{Kind: wire.EntryAbort, Txn: t.id, DeadlineNanos: t.deadlineNanos}
 	answered := make([]bool, len(streams))
 	pending := len(streams)
 	until := min(t.patience(), t.c.host.Now()+2*int64(t.c.config.RetryInterval))
@@ -371,8 +372,8 @@ func (t *Txn) abortParticipants(ctx context.Context) {
 				t.c.appendTo(stream, requests[i], entry)
 			}
 		}
-	}, func(_ engines.Address, message any) bool {
-		m, ok := message.(engines.MsgOutcome)
+	}, func(_ wire.Address, message any) bool {
+		m, ok := message.(wire.MsgOutcome)
 		index := slices.Index(requests, m.Request)
 		if ok && index >= 0 && !answered[index] {
 			answered[index] = true

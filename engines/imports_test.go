@@ -9,7 +9,7 @@ import (
 // TestEnginesDoNotImportTheSimulator: engines, their processor and the log
 // service are step machines that run in the simulator and outside it, so
 // no package under engines/ may depend on sim or net (the adapters that
-// host them on simulated nodes live in internal/simhost).
+// host them on simulated nodes live in cluster).
 func TestEnginesDoNotImportTheSimulator(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../engines/...").CombinedOutput()
 	if err != nil {

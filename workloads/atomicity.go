@@ -8,15 +8,17 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // participantFacts is what one stream's log says about one transaction.
 type participantFacts struct {
 	prepared     bool
-	participants []engines.Participant
+	participants []wire.Participant
 	// committedByLog: a Commit entry at a log timestamp <= the deadline.
 	committedByLog  bool
 	commitTimestamp clock.Timestamp
@@ -59,7 +61,7 @@ func (f facts) of(txn engines.TxnID, stream string) *participantFacts {
 // checkAtomicity decides every transaction's fate from the stream logs
 // (DESIGN.md's 2PC rules 4, 5 and 7), checks that every participant's own
 // log agrees, and that the clients' ok and fail outcomes agree with it.
-func checkAtomicity(logs map[string][]engines.LogEntry, streams []simhost.StreamSpec, missing bool,
+func checkAtomicity(logs map[string][]wire.LogEntry, streams []cluster.StreamSpec, missing bool,
 	history checkers.History) (checkers.Result, truth) {
 	var found findingList
 	if missing {
@@ -80,31 +82,31 @@ func checkAtomicity(logs map[string][]engines.LogEntry, streams []simhost.Stream
 }
 
 // readLog records what each entry of one stream's log says.
-func readLog(all facts, stream string, entries []engines.LogEntry, found *findingList) {
+func readLog(all facts, stream string, entries []wire.LogEntry, found *findingList) {
 	for _, logEntry := range entries {
-		entry, err := engines.DecodeEntry(logEntry.Payload)
+		entry, err := wire.DecodeEntry(logEntry.Payload)
 		if err != nil {
 			found.add(fmt.Sprintf("stream %s position %d: undecodable entry: %v", stream, logEntry.Position, err))
 			continue
 		}
 		atOrBeforeDeadline := logEntry.Timestamp.WallNanos <= entry.DeadlineNanos
 		switch entry.Kind {
-		case engines.EntryPrepare:
+		case wire.EntryPrepare:
 			f := all.of(entry.Txn, stream)
 			if !f.prepared {
 				f.prepared, f.participants = true, entry.Participants
 			}
-		case engines.EntryCommit:
+		case wire.EntryCommit:
 			f := all.of(entry.Txn, stream)
 			if atOrBeforeDeadline && !f.committedByLog {
 				f.committedByLog, f.commitTimestamp = true, entry.CommitTimestamp
 			}
-		case engines.EntryResolve:
+		case wire.EntryResolve:
 			f := all.of(entry.Txn, stream)
 			if !f.resolved {
 				f.resolved, f.resolvedCommitted, f.resolveTimestamp = true, entry.Committed, entry.CommitTimestamp
 			}
-		case engines.EntryOnePhase:
+		case wire.EntryOnePhase:
 			all.of(entry.Txn, stream).onePhase = true
 		}
 	}
@@ -115,7 +117,7 @@ func readLog(all facts, stream string, entries []engines.LogEntry, found *findin
 // the engine (a wound or a deferred operation aborts it), which the log
 // alone does not say. The processor's state is a function of the log, so
 // the replay decides as the live processor did.
-func replay(all facts, spec simhost.StreamSpec, entries []engines.LogEntry, found *findingList) {
+func replay(all facts, spec cluster.StreamSpec, entries []wire.LogEntry, found *findingList) {
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			found.add(fmt.Sprintf("stream %s: replaying the log panicked: %v", spec.Name, recovered))
@@ -129,9 +131,9 @@ func replay(all facts, spec simhost.StreamSpec, entries []engines.LogEntry, foun
 	replayed.Start()
 	const batch = 256
 	for start := 0; start < len(entries); start += batch {
-		ready := replayed.Step(0, engines.MsgEntries{Stream: spec.Name, Entries: entries[start:min(start+batch, len(entries))]})
+		ready := replayed.Step(0, wire.MsgEntries{Stream: spec.Name, Entries: entries[start:min(start+batch, len(entries))]})
 		for _, outbound := range ready.Messages {
-			outcome, ok := outbound.Message.(engines.MsgOutcome)
+			outcome, ok := outbound.Message.(wire.MsgOutcome)
 			if !ok || !outcome.Committed {
 				continue
 			}
@@ -146,7 +148,7 @@ func replay(all facts, spec simhost.StreamSpec, entries []engines.LogEntry, foun
 // decide applies the rules to one transaction and checks that each
 // participant's own log reaches the same outcome.
 func decide(txn engines.TxnID, streams map[string]*participantFacts, found *findingList) fate {
-	var participants []engines.Participant
+	var participants []wire.Participant
 	var outcome fate
 	for _, stream := range slices.Sorted(maps.Keys(streams)) {
 		f := streams[stream]
@@ -227,7 +229,7 @@ func settle(history *checkers.History, decided truth) int {
 		if outcome.committed {
 			event.CommitTimestamp = outcome.commitTimestamp.String()
 		} else {
-			event.Type, event.Value = checkers.TypeFail, engines.Null()
+			event.Type, event.Value = checkers.TypeFail, value.Null()
 		}
 		settled++
 	}

@@ -7,11 +7,12 @@ import (
 	"strconv"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/resource"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // account is one bank account: a token balance on a Resource stream, or an
@@ -48,13 +49,13 @@ func bankAccounts(resourceStreams, kvStreams []string) []account {
 	return accounts
 }
 
-func bankStreams(resourceStreams, kvStreams []string) []simhost.StreamSpec {
-	var specs []simhost.StreamSpec
+func bankStreams(resourceStreams, kvStreams []string) []cluster.StreamSpec {
+	var specs []cluster.StreamSpec
 	for _, stream := range resourceStreams {
-		specs = append(specs, simhost.StreamSpec{Name: stream, Restore: resource.Restore})
+		specs = append(specs, cluster.StreamSpec{Name: stream, Restore: resource.Restore})
 	}
 	for _, stream := range kvStreams {
-		specs = append(specs, simhost.StreamSpec{Name: stream, Restore: kv.Restore})
+		specs = append(specs, cluster.StreamSpec{Name: stream, Restore: kv.Restore})
 	}
 	return specs
 }
@@ -144,9 +145,9 @@ func transferOperation(c *client, accounts []account) {
 		return
 	}
 	amount := int64(1 + c.rand(30))
-	input := engines.Map(map[string]engines.Value{"from": engines.String(from.label()),
-		"to": engines.String(to.label()), "amount": engines.Int(amount)})
-	c.transact("transfer", "", input, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
+	input := value.Map(map[string]value.Value{"from": value.String(from.label()),
+		"to": value.String(to.label()), "amount": value.Int(amount)})
+	c.transact("transfer", "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
 		if from.resource && to.resource && from.stream == to.stream {
 			return input, resource.New(tx, from.stream).Transfer(ctx, coinToken, from.name, to.name, strconv.FormatInt(amount, 10))
 		}
@@ -160,21 +161,21 @@ func transferOperation(c *client, accounts []account) {
 // readBalancesOperation reads every balance in one read-only transaction,
 // recorded as a "read" whose value maps account labels to balances.
 func readBalancesOperation(c *client, accounts []account) {
-	c.read(checkers.FunctionRead, "", func(ctx context.Context) (engines.Value, error) {
+	c.read(checkers.FunctionRead, "", func(ctx context.Context) (value.Value, error) {
 		return readBalances(ctx, c.coord.BeginReadOnly(ctx), accounts)
 	})
 }
 
-func readBalances(ctx context.Context, executor engines.Executor, accounts []account) (engines.Value, error) {
-	balances := map[string]engines.Value{}
+func readBalances(ctx context.Context, executor engines.Executor, accounts []account) (value.Value, error) {
+	balances := map[string]value.Value{}
 	for _, a := range accounts {
 		balance, err := readBalance(ctx, executor, a)
 		if err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
-		balances[a.label()] = engines.Int(balance)
+		balances[a.label()] = value.Int(balance)
 	}
-	return engines.Map(balances), nil
+	return value.Map(balances), nil
 }
 
 func readBalance(ctx context.Context, executor engines.Executor, a account) (int64, error) {

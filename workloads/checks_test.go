@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -85,12 +85,12 @@ func TestConservationCatchesAWrongBalance(t *testing.T) {
 	event := &r.history.Events[index]
 	entries := event.Value.MapEntries()
 	balance, _ := entries[0].Value.AsInt()
-	balances := map[string]engines.Value{}
+	balances := map[string]value.Value{}
 	for _, entry := range entries {
 		balances[entry.Key] = entry.Value
 	}
-	balances[entries[0].Key] = engines.Int(balance + 1)
-	event.Value = engines.Map(balances)
+	balances[entries[0].Key] = value.Int(balance + 1)
+	event.Value = value.Map(balances)
 	results, _ := r.check()
 	if result := resultNamed(t, results, "conservation"); result.Verdict != checkers.VerdictIllegal {
 		t.Fatalf("a read summing to one too many passed: %+v", result)
@@ -103,7 +103,7 @@ func TestLinearizabilityCatchesAStaleRegisterRead(t *testing.T) {
 	for i := len(r.history.Events) - 1; i >= 0; i-- {
 		event := &r.history.Events[i]
 		if event.Function == checkers.FunctionRead && event.Type == checkers.TypeOK {
-			event.Value = engines.Int(-1)
+			event.Value = value.Int(-1)
 			break
 		}
 	}
@@ -114,16 +114,16 @@ func TestLinearizabilityCatchesAStaleRegisterRead(t *testing.T) {
 }
 
 func TestListPrefixCatchesDivergentReads(t *testing.T) {
-	read := func(elements ...int64) engines.Value {
-		values := make([]engines.Value, len(elements))
+	read := func(elements ...int64) value.Value {
+		values := make([]value.Value, len(elements))
 		for i, element := range elements {
-			values[i] = engines.Int(element)
+			values[i] = value.Int(element)
 		}
-		return engines.List(engines.List(engines.String(microRead), engines.String("s/k"), engines.List(values...)))
+		return value.List(value.List(value.String(microRead), value.String("s/k"), value.List(values...)))
 	}
 	var history checkers.History
-	for process, output := range []engines.Value{read(1, 2), read(1, 3), read(1)} {
-		history.Append(checkers.Event{Process: process, Type: checkers.TypeInvoke, Function: checkers.FunctionTxn, Value: engines.Null()})
+	for process, output := range []value.Value{read(1, 2), read(1, 3), read(1)} {
+		history.Append(checkers.Event{Process: process, Type: checkers.TypeInvoke, Function: checkers.FunctionTxn, Value: value.Null()})
 		history.Append(checkers.Event{Process: process, Type: checkers.TypeOK, Function: checkers.FunctionTxn, Value: output})
 	}
 	result, _ := checkListPrefixes(history)
@@ -134,10 +134,10 @@ func TestListPrefixCatchesDivergentReads(t *testing.T) {
 
 func TestSettleTurnsUncommittedInfoIntoFail(t *testing.T) {
 	var history checkers.History
-	history.Append(checkers.Event{Process: 0, Type: checkers.TypeInvoke, Function: "write", Key: "k", Value: engines.Int(1), Txn: "a"})
-	history.Append(checkers.Event{Process: 0, Type: checkers.TypeInfo, Function: "write", Key: "k", Value: engines.Int(1), Txn: "a"})
-	history.Append(checkers.Event{Process: 1, Type: checkers.TypeInvoke, Function: "write", Key: "k", Value: engines.Int(2), Txn: "b"})
-	history.Append(checkers.Event{Process: 1, Type: checkers.TypeInfo, Function: "write", Key: "k", Value: engines.Int(2), Txn: "b"})
+	history.Append(checkers.Event{Process: 0, Type: checkers.TypeInvoke, Function: "write", Key: "k", Value: value.Int(1), Txn: "a"})
+	history.Append(checkers.Event{Process: 0, Type: checkers.TypeInfo, Function: "write", Key: "k", Value: value.Int(1), Txn: "a"})
+	history.Append(checkers.Event{Process: 1, Type: checkers.TypeInvoke, Function: "write", Key: "k", Value: value.Int(2), Txn: "b"})
+	history.Append(checkers.Event{Process: 1, Type: checkers.TypeInfo, Function: "write", Key: "k", Value: value.Int(2), Txn: "b"})
 	decided := truth{"b": {committed: true}}
 	if settled := settle(&history, decided); settled != 2 {
 		t.Fatalf("settled %d, want 2", settled)

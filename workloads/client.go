@@ -8,6 +8,7 @@ import (
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -32,7 +33,7 @@ func (c *client) timeout() time.Duration {
 	return timeoutMin + time.Duration(c.rand(int(timeoutSpread/time.Millisecond)))*time.Millisecond
 }
 
-func (c *client) record(eventType checkers.EventType, function, key string, value engines.Value, txn, commitTimestamp string) {
+func (c *client) record(eventType checkers.EventType, function, key string, value value.Value, txn, commitTimestamp string) {
 	c.runner.history.Append(checkers.Event{Process: c.process, Type: eventType, Function: function, Key: key,
 		Value: value, TimeNanos: c.runner.cluster.World.Now(), Txn: txn, CommitTimestamp: commitTimestamp})
 	if eventType == checkers.TypeInfo {
@@ -42,14 +43,14 @@ func (c *client) record(eventType checkers.EventType, function, key string, valu
 
 // transactionBody runs a transaction's operations and returns the value the
 // completion records (what the reads saw); an error rolls it back.
-type transactionBody func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error)
+type transactionBody func(ctx context.Context, tx *coordinator.Txn) (value.Value, error)
 
 // transact runs body in a read-write transaction recorded as one
 // operation: ok when Commit succeeded, fail when it certainly did not
 // commit (an error before Commit, or an abort), info when Commit's outcome
 // is unknown. The info completion carries what the reads saw, so settling
 // it later needs no guess.
-func (c *client) transact(function, key string, input engines.Value, body transactionBody) (engines.Value, checkers.EventType) {
+func (c *client) transact(function, key string, input value.Value, body transactionBody) (value.Value, checkers.EventType) {
 	ctx := context.Background()
 	tx := c.coord.Begin(ctx, c.timeout())
 	txn := tx.ID().String()
@@ -58,8 +59,8 @@ func (c *client) transact(function, key string, input engines.Value, body transa
 	if err != nil {
 		_ = tx.Rollback(ctx)
 		c.runner.aborted++
-		c.record(checkers.TypeFail, function, key, engines.Null(), txn, "")
-		return engines.Null(), checkers.TypeFail
+		c.record(checkers.TypeFail, function, key, value.Null(), txn, "")
+		return value.Null(), checkers.TypeFail
 	}
 	switch err := tx.Commit(ctx); {
 	case err == nil:
@@ -68,8 +69,8 @@ func (c *client) transact(function, key string, input engines.Value, body transa
 		return output, checkers.TypeOK
 	case errors.Is(err, engines.ErrAborted):
 		c.runner.aborted++
-		c.record(checkers.TypeFail, function, key, engines.Null(), txn, "")
-		return engines.Null(), checkers.TypeFail
+		c.record(checkers.TypeFail, function, key, value.Null(), txn, "")
+		return value.Null(), checkers.TypeFail
 	default:
 		c.runner.indeterminate++
 		c.record(checkers.TypeInfo, function, key, output, txn, "")
@@ -79,16 +80,16 @@ func (c *client) transact(function, key string, input engines.Value, body transa
 
 // readBody runs reads through an executor (a read-only transaction or the
 // ad-hoc path) and returns what they saw.
-type readBody func(ctx context.Context) (engines.Value, error)
+type readBody func(ctx context.Context) (value.Value, error)
 
 // read records reads as one operation: ok with what they saw, or fail
 // (reads change nothing, so an error is a certain non-effect).
-func (c *client) read(function, key string, body readBody) (engines.Value, bool) {
-	c.record(checkers.TypeInvoke, function, key, engines.Null(), "", "")
+func (c *client) read(function, key string, body readBody) (value.Value, bool) {
+	c.record(checkers.TypeInvoke, function, key, value.Null(), "", "")
 	output, err := body(context.Background())
 	if err != nil {
-		c.record(checkers.TypeFail, function, key, engines.Null(), "", "")
-		return engines.Null(), false
+		c.record(checkers.TypeFail, function, key, value.Null(), "", "")
+		return value.Null(), false
 	}
 	c.record(checkers.TypeOK, function, key, output, "", "")
 	return output, true

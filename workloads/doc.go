@@ -3,7 +3,7 @@
 //
 // # What it models
 //
-// Run builds a simhost cluster (a log node, two engine nodes, two client
+// Run builds a simulated cluster (a log node, two engine nodes, two client
 // nodes), sets up the workload's initial state before any fault, starts a
 // fault plan drawn from the seed, and runs client processes that record
 // every operation into one shared checkers.History (global virtual time).

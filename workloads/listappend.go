@@ -5,8 +5,8 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Micro-operation names inside a list-append transaction's value, as
@@ -63,49 +63,49 @@ type microOperation struct {
 	value int64
 }
 
-func (m microOperation) encode(readResult engines.Value) engines.Value {
+func (m microOperation) encode(readResult value.Value) value.Value {
 	if m.read {
-		return engines.List(engines.String(microRead), engines.String(m.ref.label()), readResult)
+		return value.List(value.String(microRead), value.String(m.ref.label()), readResult)
 	}
-	return engines.List(engines.String(microAppend), engines.String(m.ref.label()), engines.Int(m.value))
+	return value.List(value.String(microAppend), value.String(m.ref.label()), value.Int(m.value))
 }
 
 func listAppendOperation(c *client, micro []microOperation) {
-	invoke := make([]engines.Value, len(micro))
+	invoke := make([]value.Value, len(micro))
 	for i, m := range micro {
-		invoke[i] = m.encode(engines.Null())
+		invoke[i] = m.encode(value.Null())
 	}
-	c.transact(checkers.FunctionTxn, "", engines.List(invoke...), func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
-		completed := make([]engines.Value, len(micro))
+	c.transact(checkers.FunctionTxn, "", value.List(invoke...), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		completed := make([]value.Value, len(micro))
 		for i, m := range micro {
 			result, err := runMicro(ctx, tx, m)
 			if err != nil {
-				return engines.Null(), err
+				return value.Null(), err
 			}
 			completed[i] = m.encode(result)
 		}
-		return engines.List(completed...), nil
+		return value.List(completed...), nil
 	})
 }
 
 // runMicro reads the list (an empty list when absent) and, for an append,
 // writes it back with the value added; it returns the list read.
-func runMicro(ctx context.Context, tx *coordinator.Txn, m microOperation) (engines.Value, error) {
+func runMicro(ctx context.Context, tx *coordinator.Txn, m microOperation) (value.Value, error) {
 	store := kv.New(tx, m.ref.stream)
 	current, found, err := store.Get(ctx, m.ref.key)
 	if err != nil {
-		return engines.Null(), err
+		return value.Null(), err
 	}
-	elements := []engines.Value{}
+	elements := []value.Value{}
 	if found {
 		for i := range current.Len() {
 			elements = append(elements, current.Index(i))
 		}
 	}
 	if m.read {
-		return engines.List(elements...), nil
+		return value.List(elements...), nil
 	}
-	return engines.Null(), store.Put(ctx, m.ref.key, engines.List(append(elements, engines.Int(m.value))...))
+	return value.Null(), store.Put(ctx, m.ref.key, value.List(append(elements, value.Int(m.value))...))
 }
 
 // checkListPrefixes checks a necessary condition of serializability for
@@ -114,7 +114,7 @@ func runMicro(ctx context.Context, tx *coordinator.Txn, m microOperation) (engin
 // grows), and no list holds an element twice.
 func checkListPrefixes(history checkers.History) (checkers.Result, error) {
 	var found findingList
-	longest := map[string]engines.Value{}
+	longest := map[string]value.Value{}
 	longestOperation := map[string]checkers.Operation{}
 	for _, operation := range history.Operations() {
 		if operation.Function != checkers.FunctionTxn || operation.Type != checkers.TypeOK {
@@ -150,7 +150,7 @@ func checkListPrefixes(history checkers.History) (checkers.Result, error) {
 	return found.result("list-prefix"), nil
 }
 
-func isPrefix(shorter, longer engines.Value) bool {
+func isPrefix(shorter, longer value.Value) bool {
 	for i := range shorter.Len() {
 		if !shorter.Index(i).Equal(longer.Index(i)) {
 			return false
@@ -159,7 +159,7 @@ func isPrefix(shorter, longer engines.Value) bool {
 	return true
 }
 
-func hasDuplicate(list engines.Value) bool {
+func hasDuplicate(list value.Value) bool {
 	seen := map[int64]bool{}
 	for i := range list.Len() {
 		element, _ := list.Index(i).AsInt()

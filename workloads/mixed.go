@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 const (
@@ -32,7 +32,7 @@ func mixedWorkload() workload {
 	nextOrder := int64(1)
 	return workload{
 		name: "mixed",
-		streams: []simhost.StreamSpec{{Name: mixedKV, Restore: kv.Restore}, {Name: mixedQueue, Restore: queue.Restore},
+		streams: []cluster.StreamSpec{{Name: mixedKV, Restore: kv.Restore}, {Name: mixedQueue, Restore: queue.Restore},
 			{Name: mixedResource, Restore: resource.Restore}},
 		setup: func(ctx context.Context, coord *coordinator.Coordinator) error {
 			return setupAccounts(ctx, coord, []string{mixedResource}, accounts)
@@ -59,13 +59,13 @@ func orderKey(order int64) string { return fmt.Sprintf("order/%d", order) }
 func orderOperation(c *client, accounts []account, order int64) {
 	from, to := pick(c, accounts), pick(c, accounts)
 	amount := int64(1 + c.rand(30))
-	input := engines.Map(map[string]engines.Value{"order": engines.Int(order), "from": engines.String(from.label()),
-		"to": engines.String(to.label()), "amount": engines.Int(amount)})
-	c.transact("order", "", input, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
-		if err := kv.New(tx, mixedKV).Put(ctx, orderKey(order), engines.Int(amount)); err != nil {
+	input := value.Map(map[string]value.Value{"order": value.Int(order), "from": value.String(from.label()),
+		"to": value.String(to.label()), "amount": value.Int(amount)})
+	c.transact("order", "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		if err := kv.New(tx, mixedKV).Put(ctx, orderKey(order), value.Int(amount)); err != nil {
 			return input, err
 		}
-		if err := queue.New(tx, mixedQueue).Enqueue(ctx, ordersQueue, engines.Int(order)); err != nil {
+		if err := queue.New(tx, mixedQueue).Enqueue(ctx, ordersQueue, value.Int(order)); err != nil {
 			return input, err
 		}
 		if from == to {
@@ -78,10 +78,10 @@ func orderOperation(c *client, accounts []account, order int64) {
 // fulfilOperation dequeues the oldest order and marks it shipped; its value
 // is the order number, or Null when no order was waiting.
 func fulfilOperation(c *client) {
-	c.transact("fulfil", "", engines.Null(), func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
+	c.transact("fulfil", "", value.Null(), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
 		order, found, err := queue.New(tx, mixedQueue).Dequeue(ctx, ordersQueue)
 		if err != nil || !found {
-			return engines.Null(), err
+			return value.Null(), err
 		}
 		number, _ := order.AsInt()
 		return order, kv.New(tx, mixedKV).PutString(ctx, orderKey(number), "shipped")

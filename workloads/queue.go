@@ -3,10 +3,10 @@ package workloads
 import (
 	"context"
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/queue"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // queueWorkload: enqueues of unique values and dequeues, each in its own
@@ -20,9 +20,9 @@ func queueWorkload() workload {
 			queues = append(queues, keyRef{stream: stream, key: name})
 		}
 	}
-	var specs []simhost.StreamSpec
+	var specs []cluster.StreamSpec
 	for _, stream := range streams {
-		specs = append(specs, simhost.StreamSpec{Name: stream, Restore: queue.Restore})
+		specs = append(specs, cluster.StreamSpec{Name: stream, Restore: queue.Restore})
 	}
 	nextValue := int64(1)
 	return workload{
@@ -34,9 +34,9 @@ func queueWorkload() workload {
 			if c.rand(20) < 11 {
 				// Take the value before the transaction yields: other
 				// client processes run while this one waits.
-				value := nextValue
+				v := nextValue
 				nextValue++
-				enqueueOperation(c, ref, engines.Int(value))
+				enqueueOperation(c, ref, value.Int(v))
 				return
 			}
 			dequeueOperation(c, ref)
@@ -47,23 +47,23 @@ func queueWorkload() workload {
 	}
 }
 
-func enqueueOperation(c *client, ref keyRef, value engines.Value) {
-	c.transact(checkers.FunctionEnqueue, ref.label(), value, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
-		return value, queue.New(tx, ref.stream).Enqueue(ctx, ref.key, value)
+func enqueueOperation(c *client, ref keyRef, v value.Value) {
+	c.transact(checkers.FunctionEnqueue, ref.label(), v, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		return v, queue.New(tx, ref.stream).Enqueue(ctx, ref.key, v)
 	})
 }
 
 // dequeueOperation records the dequeued element, or Null when the queue
 // was empty.
 func dequeueOperation(c *client, ref keyRef) {
-	c.transact(checkers.FunctionDequeue, ref.label(), engines.Null(), func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
-		value, found, err := queue.New(tx, ref.stream).Dequeue(ctx, ref.key)
+	c.transact(checkers.FunctionDequeue, ref.label(), value.Null(), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		v, found, err := queue.New(tx, ref.stream).Dequeue(ctx, ref.key)
 		if err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
 		if !found {
-			return engines.Null(), nil
+			return value.Null(), nil
 		}
-		return value, nil
+		return v, nil
 	})
 }

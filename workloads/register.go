@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // setupTimeout is the setup transaction's timeout (no faults run then).
@@ -33,7 +33,7 @@ func keyRefs(streams []string, prefix string, perStream int) []keyRef {
 	return refs
 }
 
-func kvStreams(streams []string) []simhost.StreamSpec {
+func kvStreams(streams []string) []cluster.StreamSpec {
 	return bankStreams(nil, streams)
 }
 
@@ -48,7 +48,7 @@ func registerWorkload() workload {
 	nextValue := int64(1)
 	// lastSeen holds each key's last value a client saw or wrote, as the
 	// expected value of the next cas on it.
-	lastSeen := map[string]engines.Value{}
+	lastSeen := map[string]value.Value{}
 	return workload{
 		name:    "register",
 		streams: kvStreams([]string{"reg-1", "reg-2"}),
@@ -59,24 +59,24 @@ func registerWorkload() workload {
 			case 0, 1, 2, 3:
 				registerRead(c, ref, lastSeen)
 			case 4, 5, 6:
-				value := nextValue // taken before the transaction yields to other clients
+				v := nextValue // taken before the transaction yields to other clients
 				nextValue++
-				registerWrite(c, ref, engines.Int(value), lastSeen)
+				registerWrite(c, ref, value.Int(v), lastSeen)
 			default:
-				value := nextValue
+				v := nextValue
 				nextValue++
-				registerCAS(c, ref, lastSeen[ref.label()], engines.Int(value), lastSeen)
+				registerCAS(c, ref, lastSeen[ref.label()], value.Int(v), lastSeen)
 			}
 		},
 		checks: []check{{name: "linearizable", run: func(history checkers.History) (checkers.Result, error) {
 			return checkers.CheckLinearizable(history, checkers.LinearizableConfig{Model: checkers.ModelRegister,
-				Initial: engines.Null()})
+				Initial: value.Null()})
 		}}},
 	}
 }
 
-func registerRead(c *client, ref keyRef, lastSeen map[string]engines.Value) {
-	value, ok := c.read(checkers.FunctionRead, ref.label(), func(ctx context.Context) (engines.Value, error) {
+func registerRead(c *client, ref keyRef, lastSeen map[string]value.Value) {
+	value, ok := c.read(checkers.FunctionRead, ref.label(), func(ctx context.Context) (value.Value, error) {
 		value, _, err := kv.New(c.coord.AdHoc(), ref.stream).Get(ctx, ref.key)
 		return value, err
 	})
@@ -85,28 +85,28 @@ func registerRead(c *client, ref keyRef, lastSeen map[string]engines.Value) {
 	}
 }
 
-func registerWrite(c *client, ref keyRef, value engines.Value, lastSeen map[string]engines.Value) {
-	c.transact(checkers.FunctionWrite, ref.label(), value, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
-		return value, kv.New(tx, ref.stream).Put(ctx, ref.key, value)
+func registerWrite(c *client, ref keyRef, v value.Value, lastSeen map[string]value.Value) {
+	c.transact(checkers.FunctionWrite, ref.label(), v, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		return v, kv.New(tx, ref.stream).Put(ctx, ref.key, v)
 	})
-	lastSeen[ref.label()] = value
+	lastSeen[ref.label()] = v
 }
 
 // registerCAS records a cas whose output is Bool(false) when the value did
 // not match (the transaction then only read) and Bool(true) when it wrote.
-func registerCAS(c *client, ref keyRef, from, to engines.Value, lastSeen map[string]engines.Value) {
-	input := engines.List(from, to)
-	c.transact(checkers.FunctionCAS, ref.label(), input, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
+func registerCAS(c *client, ref keyRef, from, to value.Value, lastSeen map[string]value.Value) {
+	input := value.List(from, to)
+	c.transact(checkers.FunctionCAS, ref.label(), input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
 		store := kv.New(tx, ref.stream)
 		current, _, err := store.Get(ctx, ref.key)
 		if err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
 		lastSeen[ref.label()] = current
 		if !current.Equal(from) {
-			return engines.Bool(false), nil
+			return value.Bool(false), nil
 		}
 		lastSeen[ref.label()] = to
-		return engines.Bool(true), store.Put(ctx, ref.key, to)
+		return value.Bool(true), store.Put(ctx, ref.key, to)
 	})
 }

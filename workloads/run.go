@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/internal/simhost"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -112,7 +112,7 @@ func lookup(name string) (workload, error) {
 // setup, one client operation, and the history checks.
 type workload struct {
 	name    string
-	streams []simhost.StreamSpec
+	streams []cluster.StreamSpec
 	// setup makes one attempt at the initial state; it runs before faults.
 	setup func(ctx context.Context, coord *coordinator.Coordinator) error
 	// operation runs and records one operation of a client.

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -18,7 +18,7 @@ import (
 type runner struct {
 	options  Options
 	workload workload
-	cluster  *simhost.Cluster
+	cluster  *cluster.Cluster
 	plan     sim.FaultPlan
 	history  checkers.History
 	// nextProcess numbers history processes; a process retired by an info
@@ -29,7 +29,7 @@ type runner struct {
 	clientsDone                       int
 	// observed is set once the observer captured logs and statuses.
 	observed bool
-	logs     map[string][]engines.LogEntry
+	logs     map[string][]wire.LogEntry
 	// logsMissing is set when the log node was down at capture time.
 	logsMissing bool
 	statuses    []streamStatus
@@ -55,13 +55,13 @@ const (
 )
 
 func newRunner(options Options, chosen workload) *runner {
-	cluster := simhost.NewCluster(simhost.ClusterConfig{Seed: options.Seed, Streams: chosen.streams,
+	cluster := cluster.New(cluster.Config{Seed: options.Seed, Streams: chosen.streams,
 		EngineNodes: engineNodes, Clients: clientNodes, VirtualTimeMax: 10 * time.Minute,
 		EventsMax: 20_000_000, Trace: options.Trace,
 		// Checkpoint often, so that crashed engine nodes recover from a
 		// checkpoint plus a replay, not only from the start of the log.
 		CheckpointEvery: checkpointEvery})
-	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]engines.LogEntry{}}
+	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]wire.LogEntry{}}
 	r.plan = sim.DrawFaultPlan(options.Faults, cluster.World.Rand("faults/plan"), options.FaultPhase)
 	if options.Plan != nil {
 		r.plan = *options.Plan // a recorded plan (seed files): the draw above keeps the PRNG streams aligned
@@ -136,7 +136,7 @@ func (r *runner) captureLogs() {
 	service := node.Service()
 	const batch = 4096
 	for _, spec := range r.workload.streams {
-		var entries []engines.LogEntry
+		var entries []wire.LogEntry
 		for {
 			read := service.Read(spec.Name, uint64(len(entries))+1, batch)
 			if len(read) == 0 {

@@ -7,10 +7,11 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // SQL statements of the sql-bank workload. Every stream holds one table
@@ -54,10 +55,10 @@ func sqlBankWorkload() workload {
 	}
 }
 
-func sqlStreams(streams []string) []simhost.StreamSpec {
-	specs := make([]simhost.StreamSpec, len(streams))
+func sqlStreams(streams []string) []cluster.StreamSpec {
+	specs := make([]cluster.StreamSpec, len(streams))
 	for i, stream := range streams {
-		specs[i] = simhost.StreamSpec{Name: stream, Restore: sql.Restore}
+		specs[i] = cluster.StreamSpec{Name: stream, Restore: sql.Restore}
 	}
 	return specs
 }
@@ -111,9 +112,9 @@ func sqlTransferOperation(c *client, accounts []account, surprises *sqlSurprises
 		return
 	}
 	amount := int64(1 + c.rand(30))
-	input := engines.Map(map[string]engines.Value{"from": engines.String(from.label()),
-		"to": engines.String(to.label()), "amount": engines.Int(amount)})
-	c.transact("transfer", "", input, func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
+	input := value.Map(map[string]value.Value{"from": value.String(from.label()),
+		"to": value.String(to.label()), "amount": value.Int(amount)})
+	c.transact("transfer", "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
 		if err := sqlAdd(ctx, tx, from, -amount); err != nil {
 			return input, surprises.note(c, "transfer: debit "+from.label(), err)
 		}
@@ -163,7 +164,7 @@ func sqlBalance(ctx context.Context, client *sql.Client, a account) (int64, erro
 // labels to balances (as bank's reads, so the same conservation check
 // applies). A snapshot older than the setup fails without surprise.
 func (b *sqlBank) readBalancesOperation(c *client) {
-	c.read(checkers.FunctionRead, "", func(ctx context.Context) (engines.Value, error) {
+	c.read(checkers.FunctionRead, "", func(ctx context.Context) (value.Value, error) {
 		read := c.coord.BeginReadOnly(ctx)
 		balances, err := readSQLBalances(ctx, read, b.streams)
 		if errors.Is(err, engines.ErrNotFound) && read.Snapshot().Less(b.setupCommitTimestamp) {
@@ -176,23 +177,23 @@ func (b *sqlBank) readBalancesOperation(c *client) {
 // readSQLBalances scans the accounts table of every stream and returns
 // every row it saw: a lost or extra row is not an error here but shows in
 // the conservation check's sum.
-func readSQLBalances(ctx context.Context, executor engines.Executor, streams []string) (engines.Value, error) {
-	balances := map[string]engines.Value{}
+func readSQLBalances(ctx context.Context, executor engines.Executor, streams []string) (value.Value, error) {
+	balances := map[string]value.Value{}
 	for _, stream := range streams {
 		rows, err := sql.New(executor, stream).Query(ctx, sqlBankAll)
 		if err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
 		for rows.Next() {
 			var name string
 			var balance int64
 			if err := rows.Scan(&name, &balance); err != nil {
-				return engines.Null(), err
+				return value.Null(), err
 			}
-			balances[account{stream: stream, name: name}.label()] = engines.Int(balance)
+			balances[account{stream: stream, name: name}.label()] = value.Int(balance)
 		}
 	}
-	return engines.Map(balances), nil
+	return value.Map(balances), nil
 }
 
 // sqlSurprises collects errors a correct engine never returns to these

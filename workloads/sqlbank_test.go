@@ -8,6 +8,7 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -54,7 +55,7 @@ func TestSQLBankCommitsTransfersWithinAndAcrossStreams(t *testing.T) {
 	}
 }
 
-func streamOf(label engines.Value) string {
+func streamOf(label value.Value) string {
 	text, _ := label.AsString()
 	stream, _, _ := strings.Cut(text, "/")
 	return stream
@@ -66,15 +67,15 @@ func TestSQLBankConservationCatchesAChangedBalance(t *testing.T) {
 	if index < 0 {
 		t.Fatal("no ok read")
 	}
-	balances := map[string]engines.Value{}
+	balances := map[string]value.Value{}
 	for i, entry := range r.history.Events[index].Value.MapEntries() {
 		balance, _ := entry.Value.AsInt()
 		if i == 0 {
 			balance++
 		}
-		balances[entry.Key] = engines.Int(balance)
+		balances[entry.Key] = value.Int(balance)
 	}
-	r.history.Events[index].Value = engines.Map(balances)
+	r.history.Events[index].Value = value.Map(balances)
 	results, _ := r.check()
 	if result := resultNamed(t, results, "conservation"); result.Verdict != checkers.VerdictIllegal {
 		t.Fatalf("a changed balance passed: %+v", result)

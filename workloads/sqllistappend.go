@@ -7,8 +7,8 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // SQL statements of the sql-list-append workload. A list is the rows of
@@ -78,52 +78,52 @@ func setupSQLLists(ctx context.Context, coord *coordinator.Coordinator, streams 
 // sqlListAppendOperation runs the micro-operations in one transaction;
 // oneStatement chooses the form of its appends.
 func sqlListAppendOperation(c *client, micro []microOperation, oneStatement bool, surprises *sqlSurprises) {
-	invoke := make([]engines.Value, len(micro))
+	invoke := make([]value.Value, len(micro))
 	for i, m := range micro {
-		invoke[i] = m.encode(engines.Null())
+		invoke[i] = m.encode(value.Null())
 	}
-	c.transact(checkers.FunctionTxn, "", engines.List(invoke...), func(ctx context.Context, tx *coordinator.Txn) (engines.Value, error) {
-		completed := make([]engines.Value, len(micro))
+	c.transact(checkers.FunctionTxn, "", value.List(invoke...), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		completed := make([]value.Value, len(micro))
 		for i, m := range micro {
 			result, err := runSQLMicro(ctx, sql.New(tx, m.ref.stream), m, oneStatement)
 			if err != nil {
-				return engines.Null(), surprises.note(c, m.encode(engines.Null()).String(), err)
+				return value.Null(), surprises.note(c, m.encode(value.Null()).String(), err)
 			}
 			completed[i] = m.encode(result)
 		}
-		return engines.List(completed...), nil
+		return value.List(completed...), nil
 	})
 }
 
 // runSQLMicro reads the key's list or appends the value to it; it returns
 // the list read (null for an append).
-func runSQLMicro(ctx context.Context, client *sql.Client, m microOperation, oneStatement bool) (engines.Value, error) {
+func runSQLMicro(ctx context.Context, client *sql.Client, m microOperation, oneStatement bool) (value.Value, error) {
 	if m.read {
 		return readSQLList(ctx, client, m.ref.key)
 	}
 	if oneStatement {
 		result, err := client.Exec(ctx, sqlListAppendSelect, m.ref.key, m.value, m.ref.key)
 		if err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
-		return engines.Null(), expectOneRow(result, m)
+		return value.Null(), expectOneRow(result, m)
 	}
 	rows, err := client.Query(ctx, sqlListNextPosition, m.ref.key)
 	if err != nil {
-		return engines.Null(), err
+		return value.Null(), err
 	}
 	var position int64
 	if !rows.Next() {
-		return engines.Null(), fmt.Errorf("%w: no next position for %s", errSQLListAppend, m.ref.label())
+		return value.Null(), fmt.Errorf("%w: no next position for %s", errSQLListAppend, m.ref.label())
 	}
 	if err := rows.Scan(&position); err != nil {
-		return engines.Null(), err
+		return value.Null(), err
 	}
 	result, err := client.Exec(ctx, sqlListInsert, m.ref.key, position, m.value)
 	if err != nil {
-		return engines.Null(), err
+		return value.Null(), err
 	}
-	return engines.Null(), expectOneRow(result, m)
+	return value.Null(), expectOneRow(result, m)
 }
 
 func expectOneRow(result sql.Result, m microOperation) error {
@@ -135,18 +135,18 @@ func expectOneRow(result sql.Result, m microOperation) error {
 
 // readSQLList returns the key's elements in position order (an empty list
 // when the key has no rows).
-func readSQLList(ctx context.Context, client *sql.Client, key string) (engines.Value, error) {
+func readSQLList(ctx context.Context, client *sql.Client, key string) (value.Value, error) {
 	rows, err := client.Query(ctx, sqlListRead, key)
 	if err != nil {
-		return engines.Null(), err
+		return value.Null(), err
 	}
-	elements := []engines.Value{}
+	elements := []value.Value{}
 	for rows.Next() {
 		var element int64
 		if err := rows.Scan(&element); err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
-		elements = append(elements, engines.Int(element))
+		elements = append(elements, value.Int(element))
 	}
-	return engines.List(elements...), nil
+	return value.List(elements...), nil
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // longestRead returns the event index and micro-operation index of the
@@ -40,18 +40,18 @@ func TestSQLListAppendCheckCatchesARepeatedElement(t *testing.T) {
 		t.Fatal("no committed read of a non-empty list")
 	}
 	event := &r.history.Events[eventIndex]
-	micros := make([]engines.Value, event.Value.Len())
+	micros := make([]value.Value, event.Value.Len())
 	for j := range micros {
 		micros[j] = event.Value.Index(j)
 	}
 	read := micros[microIndex].Index(2)
-	elements := make([]engines.Value, 0, read.Len()+1)
+	elements := make([]value.Value, 0, read.Len()+1)
 	for k := range read.Len() {
 		elements = append(elements, read.Index(k))
 	}
 	elements = append(elements, read.Index(0))
-	micros[microIndex] = engines.List(micros[microIndex].Index(0), micros[microIndex].Index(1), engines.List(elements...))
-	event.Value = engines.List(micros...)
+	micros[microIndex] = value.List(micros[microIndex].Index(0), micros[microIndex].Index(1), value.List(elements...))
+	event.Value = value.List(micros...)
 	results, _ := r.check()
 	for _, c := range listAppendWorkload().checks {
 		if result := resultNamed(t, results, c.name); result.Verdict == checkers.VerdictIllegal {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // historyOf runs `proven history` with the arguments and returns the file
@@ -121,7 +121,7 @@ func readEDN(data []byte) (checkers.History, error) {
 	return history, history.Validate()
 }
 
-func eventOf(fields map[string]engines.Value) checkers.Event {
+func eventOf(fields map[string]value.Value) checkers.Event {
 	integer := func(key string) int64 { i, _ := fields[key].AsInt(); return i }
 	text := func(key string) string { s, _ := fields[key].AsString(); return s }
 	return checkers.Event{Index: int(integer("index")), TimeNanos: integer("time"), Type: checkers.EventType(text("type")),
@@ -140,13 +140,13 @@ func (r *ednReader) skip() {
 	}
 }
 
-func (r *ednReader) readMap() (map[string]engines.Value, error) {
+func (r *ednReader) readMap() (map[string]value.Value, error) {
 	r.skip()
 	if !strings.HasPrefix(r.text[r.position:], "{") {
 		return nil, fmt.Errorf("want { at %d", r.position)
 	}
 	r.position++
-	fields := map[string]engines.Value{}
+	fields := map[string]value.Value{}
 	for {
 		r.skip()
 		if strings.HasPrefix(r.text[r.position:], "}") {
@@ -164,32 +164,32 @@ func (r *ednReader) readMap() (map[string]engines.Value, error) {
 	}
 }
 
-func (r *ednReader) readValue() (engines.Value, error) {
+func (r *ednReader) readValue() (value.Value, error) {
 	r.skip()
 	if r.position >= len(r.text) {
-		return engines.Null(), fmt.Errorf("unexpected end of line")
+		return value.Null(), fmt.Errorf("unexpected end of line")
 	}
 	switch c := r.text[r.position]; {
 	case c == '[':
 		r.position++
-		var elements []engines.Value
+		var elements []value.Value
 		for r.skip(); !strings.HasPrefix(r.text[r.position:], "]"); r.skip() {
 			element, err := r.readValue()
 			if err != nil {
-				return engines.Null(), err
+				return value.Null(), err
 			}
 			elements = append(elements, element)
 		}
 		r.position++
-		return engines.List(elements...), nil
+		return value.List(elements...), nil
 	case c == '"':
 		quoted, err := strconv.QuotedPrefix(r.text[r.position:])
 		if err != nil {
-			return engines.Null(), err
+			return value.Null(), err
 		}
 		r.position += len(quoted)
 		unquoted, _ := strconv.Unquote(quoted)
-		return engines.String(unquoted), nil
+		return value.String(unquoted), nil
 	}
 	end := r.position
 	for end < len(r.text) && !strings.ContainsRune(" ,\t]}", rune(r.text[end])) {
@@ -199,15 +199,15 @@ func (r *ednReader) readValue() (engines.Value, error) {
 	r.position = end
 	switch {
 	case token == "nil":
-		return engines.Null(), nil
+		return value.Null(), nil
 	case token == "true" || token == "false":
-		return engines.Bool(token == "true"), nil
+		return value.Bool(token == "true"), nil
 	case strings.HasPrefix(token, ":"):
-		return engines.String(token[1:]), nil
+		return value.String(token[1:]), nil
 	}
 	i, err := strconv.ParseInt(token, 10, 64)
 	if err != nil {
-		return engines.Null(), fmt.Errorf("bad token %q", token)
+		return value.Null(), fmt.Errorf("bad token %q", token)
 	}
-	return engines.Int(i), nil
+	return value.Int(i), nil
 }

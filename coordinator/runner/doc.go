@@ -76,7 +76,7 @@
 // the version in heartbeats), does not rebalance load, does not fence the
 // old owner (there is nothing to fence: see above), and does not tell
 // coordinators where processors are: in the simulator the cluster reads
-// the runner's placement as a directory (internal/simhost).
+// the runner's placement as a directory (cluster).
 //
 // # Tests
 //

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // recordFormat versions the placement record.
@@ -117,7 +117,7 @@ func DecodeAssignment(data []byte) (MsgAssignment, error) {
 		if err != nil {
 			return MsgAssignment{}, err
 		}
-		assignment.Placements = append(assignment.Placements, Placement{Stream: stream, Node: engines.Address(node)})
+		assignment.Placements = append(assignment.Placements, Placement{Stream: stream, Node: wire.Address(node)})
 	}
 	if len(data) != 0 {
 		return MsgAssignment{}, fmt.Errorf("%w: %d trailing bytes", ErrBadRecord, len(data))

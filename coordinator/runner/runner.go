@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // Config describes the deployment the runner places processors on.
@@ -12,7 +12,7 @@ type Config struct {
 	// Streams are the streams to place, in placement order.
 	Streams []string
 	// Nodes are the engine nodes' addresses, in placement order.
-	Nodes []engines.Address
+	Nodes []wire.Address
 	// HeartbeatMissesMax is the number of Ticks without a heartbeat after
 	// which a node is considered dead (default 5).
 	HeartbeatMissesMax int
@@ -21,13 +21,13 @@ type Config struct {
 // Placement is one stream and the engine node that runs its processor.
 type Placement struct {
 	Stream string
-	Node   engines.Address
+	Node   wire.Address
 }
 
 // MsgHeartbeat is an engine node's periodic "I am alive", with the
 // assignment version it runs.
 type MsgHeartbeat struct {
-	Node    engines.Address
+	Node    wire.Address
 	Version uint64
 }
 
@@ -41,7 +41,7 @@ type MsgAssignment struct {
 
 // Outbound is a message the host must send.
 type Outbound struct {
-	To      engines.Address
+	To      wire.Address
 	Message any
 }
 
@@ -119,13 +119,13 @@ func Recover(config Config, record []byte) (*Runner, error) {
 func (r *Runner) Version() uint64 { return r.version }
 
 // Live reports whether the runner believes node is alive.
-func (r *Runner) Live(node engines.Address) bool {
+func (r *Runner) Live(node wire.Address) bool {
 	j, ok := r.nodeIndex(node)
 	return ok && r.live[j]
 }
 
 // Node returns the node running stream's processor (false: unknown stream).
-func (r *Runner) Node(stream string) (engines.Address, bool) {
+func (r *Runner) Node(stream string) (wire.Address, bool) {
 	for i, name := range r.config.Streams {
 		if name == stream {
 			return r.config.Nodes[r.owner[i]], true
@@ -147,7 +147,7 @@ func (r *Runner) Placements() []Placement {
 // the current assignment. A heartbeat carrying a version above the
 // runner's (the runner lost its newest record) moves the runner's version
 // past it, so that its next assignment is adopted.
-func (r *Runner) Step(from engines.Address, message any) Ready {
+func (r *Runner) Step(from wire.Address, message any) Ready {
 	heartbeat, ok := message.(MsgHeartbeat)
 	if !ok {
 		return r.ready(nil)
@@ -241,7 +241,7 @@ func (r *Runner) assignment() MsgAssignment {
 	return MsgAssignment{Version: r.version, Placements: r.Placements()}
 }
 
-func (r *Runner) nodeIndex(node engines.Address) (int, bool) {
+func (r *Runner) nodeIndex(node wire.Address) (int, bool) {
 	for j, address := range r.config.Nodes {
 		if address == node {
 			return j, true
@@ -250,7 +250,7 @@ func (r *Runner) nodeIndex(node engines.Address) (int, bool) {
 	return 0, false
 }
 
-func (r *Runner) send(to engines.Address, message any) {
+func (r *Runner) send(to wire.Address, message any) {
 	r.out = append(r.out, Outbound{To: to, Message: message})
 }
 
@@ -262,7 +262,7 @@ func (r *Runner) ready(record []byte) Ready {
 
 // Assigned returns the streams an assignment gives to node, in
 // assignment order.
-func Assigned(assignment MsgAssignment, node engines.Address) []string {
+func Assigned(assignment MsgAssignment, node wire.Address) []string {
 	var streams []string
 	for _, placement := range assignment.Placements {
 		if placement.Node == node {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"pgregory.net/rapid"
 )
 
@@ -46,7 +46,7 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 			if err != nil {
 				d.Fatalf(t, "node %q: %v", text, err)
 			}
-			s.config.Nodes = append(s.config.Nodes, engines.Address(n))
+			s.config.Nodes = append(s.config.Nodes, wire.Address(n))
 		}
 		if d.HasArg("misses") {
 			d.ScanArgs(t, "misses", &s.config.HeartbeatMissesMax)
@@ -63,7 +63,7 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 		if d.HasArg("version") {
 			d.ScanArgs(t, "version", &version)
 		}
-		return s.show(s.runner.Step(engines.Address(node), MsgHeartbeat{Node: engines.Address(node), Version: version}))
+		return s.show(s.runner.Step(wire.Address(node), MsgHeartbeat{Node: wire.Address(node), Version: version}))
 	case "tick":
 		count := 1
 		if d.HasArg("count") {
@@ -136,7 +136,7 @@ func TestPlacementInvariants(t *testing.T) {
 			config.Streams = append(config.Streams, fmt.Sprintf("s%d", i))
 		}
 		for j := range nodeCount {
-			config.Nodes = append(config.Nodes, engines.Address(j+1))
+			config.Nodes = append(config.Nodes, wire.Address(j+1))
 		}
 		runner, err := New(config)
 		if err != nil {
@@ -227,7 +227,7 @@ func checkNoStreamOnDeadNode(t *rapid.T, runner *Runner, config Config) {
 // TestRecoverRejectsBadRecords: arbitrary bytes give an error or a runner
 // whose placement is valid, never a panic.
 func TestRecoverRejectsBadRecords(t *testing.T) {
-	config := Config{Streams: []string{"a", "b"}, Nodes: []engines.Address{1, 2}}
+	config := Config{Streams: []string{"a", "b"}, Nodes: []wire.Address{1, 2}}
 	rapid.Check(t, func(t *rapid.T) {
 		data := rapid.SliceOf(rapid.Byte()).Draw(t, "record")
 		runner, err := Recover(config, data)
@@ -261,7 +261,7 @@ func TestAssignmentRecordRoundTrip(t *testing.T) {
 		for i := range rapid.IntRange(0, 5).Draw(t, "count") {
 			assignment.Placements = append(assignment.Placements, Placement{
 				Stream: rapid.String().Draw(t, fmt.Sprintf("stream%d", i)),
-				Node:   engines.Address(rapid.Uint64().Draw(t, fmt.Sprintf("node%d", i)))})
+				Node:   wire.Address(rapid.Uint64().Draw(t, fmt.Sprintf("node%d", i)))})
 		}
 		decoded, err := DecodeAssignment(EncodeAssignment(assignment))
 		if err != nil || fmt.Sprintf("%#v", decoded) != fmt.Sprintf("%#v", assignment) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 const benchmarkKeyCount = 1 << 14
@@ -25,7 +26,7 @@ func benchmarkOperations(build func(key string) Operation) [][]byte {
 func BenchmarkAutocommitPut(b *testing.B) {
 	e := NewEngine()
 	operations := benchmarkOperations(func(key string) Operation {
-		return Operation{Kind: OperationPut, Key: key, Value: engines.Int(42)}
+		return Operation{Kind: OperationPut, Key: key, Value: value.Int(42)}
 	})
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -44,7 +45,7 @@ func BenchmarkAutocommitPut(b *testing.B) {
 func BenchmarkSnapshotGet(b *testing.B) {
 	e := NewEngine()
 	puts := benchmarkOperations(func(key string) Operation {
-		return Operation{Kind: OperationPut, Key: key, Value: engines.String("value")}
+		return Operation{Kind: OperationPut, Key: key, Value: value.String("value")}
 	})
 	for index, put := range puts {
 		timestamp := clock.Timestamp{WallNanos: int64(index + 1)}

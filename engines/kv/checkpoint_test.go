@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // busyEngine returns an engine with committed data, an active and a
@@ -16,13 +17,13 @@ import (
 func busyEngine(t testing.TB) *Engine {
 	t.Helper()
 	e := NewEngine()
-	mustDone(t, e.Apply(txnID(1), Operation{Kind: OperationPut, Key: "a", Value: engines.Int(1)}.Encode(), clock.Timestamp{}))
+	mustDone(t, e.Apply(txnID(1), Operation{Kind: OperationPut, Key: "a", Value: value.Int(1)}.Encode(), clock.Timestamp{}))
 	if err := e.Commit(txnID(1), clock.Timestamp{WallNanos: 10}); err != nil {
 		t.Fatal(err)
 	}
 	mustDone(t, e.Apply(txnID(2), Operation{Kind: OperationGet, Key: "a"}.Encode(), clock.Timestamp{}))
 	mustDone(t, e.Apply(txnID(2), Operation{Kind: OperationScanPrefix, Prefix: "p"}.Encode(), clock.Timestamp{}))
-	mustDone(t, e.Apply(txnID(3), Operation{Kind: OperationPut, Key: "b", Value: engines.String("x")}.Encode(), clock.Timestamp{}))
+	mustDone(t, e.Apply(txnID(3), Operation{Kind: OperationPut, Key: "b", Value: value.String("x")}.Encode(), clock.Timestamp{}))
 	mustDone(t, e.Apply(txnID(3), Operation{Kind: OperationScan, Start: "c", EndUnbounded: true}.Encode(), clock.Timestamp{}))
 	if err := e.Prepare(txnID(3), clock.Timestamp{WallNanos: 20}); err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func FuzzOperation(f *testing.F) {
 	f.Add([]byte{0xff})
 	for _, operation := range []Operation{
 		{Kind: OperationGet, Key: "a"},
-		{Kind: OperationPut, Key: "a", Value: engines.List(engines.Int(1))},
+		{Kind: OperationPut, Key: "a", Value: value.List(value.Int(1))},
 		{Kind: OperationDelete, Key: "a"},
 		{Kind: OperationScan, Start: "a", End: "c", Limit: 2, Reverse: true},
 		{Kind: OperationScan, EndUnbounded: true},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Client is the typed KV client of one stream. It encodes operations,
@@ -21,7 +22,7 @@ type Client struct {
 // KeyValue is one pair of a scan result.
 type KeyValue struct {
 	Key   string
-	Value engines.Value
+	Value value.Value
 }
 
 // ScanOptions selects the keys of a Scan. With a Prefix, the keys starting
@@ -52,8 +53,8 @@ var (
 // Get wanted Wanted.
 type KindError struct {
 	Key    string
-	Found  engines.Kind
-	Wanted engines.Kind
+	Found  value.Kind
+	Wanted value.Kind
 }
 
 // Error reads like `kv: key "k" holds a string, not an int`.
@@ -64,13 +65,13 @@ func (e *KindError) Error() string {
 // Is makes errors.Is(err, ErrWrongKind) hold.
 func (e *KindError) Is(target error) bool { return target == ErrWrongKind }
 
-func kindPhrase(kind engines.Kind) string {
+func kindPhrase(kind value.Kind) string {
 	switch kind {
-	case engines.KindNull:
+	case value.KindNull:
 		return "null"
-	case engines.KindBytes:
+	case value.KindBytes:
 		return "bytes"
-	case engines.KindInt:
+	case value.KindInt:
 		return "an int"
 	}
 	return "a " + kind.String()
@@ -82,16 +83,16 @@ func New(executor engines.Executor, stream string) *Client {
 }
 
 // Get reads key: its value and whether it exists.
-func (c *Client) Get(ctx context.Context, key string) (engines.Value, bool, error) {
+func (c *Client) Get(ctx context.Context, key string) (value.Value, bool, error) {
 	result, err := c.execute(ctx, Operation{Kind: OperationGet, Key: key})
 	if err != nil {
-		return engines.Value{}, false, err
+		return value.Value{}, false, err
 	}
 	return decodeGetResult(result)
 }
 
 // Put writes value under key.
-func (c *Client) Put(ctx context.Context, key string, value engines.Value) error {
+func (c *Client) Put(ctx context.Context, key string, value value.Value) error {
 	result, err := c.execute(ctx, Operation{Kind: OperationPut, Key: key, Value: value})
 	if err != nil {
 		return err
@@ -142,38 +143,38 @@ func (o ScanOptions) operation() (Operation, error) {
 }
 
 // execute runs operation and decodes its result as a value.
-func (c *Client) execute(ctx context.Context, operation Operation) (engines.Value, error) {
+func (c *Client) execute(ctx context.Context, operation Operation) (value.Value, error) {
 	result, err := c.executor.Execute(ctx, c.stream, operation.Encode())
 	if err != nil {
-		return engines.Value{}, err
+		return value.Value{}, err
 	}
-	value, err := engines.DecodeValue(result)
+	v, err := value.Decode(result)
 	if err != nil {
-		return engines.Value{}, fmt.Errorf("%w: %s: %v", ErrBadResult, operation.Kind, err)
+		return value.Value{}, fmt.Errorf("%w: %s: %v", ErrBadResult, operation.Kind, err)
 	}
-	return value, nil
+	return v, nil
 }
 
 // decodeGetResult reads [] (absent) or [value] (present).
-func decodeGetResult(result engines.Value) (engines.Value, bool, error) {
-	if result.Kind() != engines.KindList || result.Len() > 1 {
-		return engines.Value{}, false, fmt.Errorf("%w: get answered %s, want [] or [value]", ErrBadResult, result)
+func decodeGetResult(result value.Value) (value.Value, bool, error) {
+	if result.Kind() != value.KindList || result.Len() > 1 {
+		return value.Value{}, false, fmt.Errorf("%w: get answered %s, want [] or [value]", ErrBadResult, result)
 	}
 	if result.Len() == 0 {
-		return engines.Value{}, false, nil
+		return value.Value{}, false, nil
 	}
 	return result.Index(0), true, nil
 }
 
 // decodeScanResult reads a list of [key, value] pairs.
-func decodeScanResult(result engines.Value) ([]KeyValue, error) {
-	if result.Kind() != engines.KindList {
+func decodeScanResult(result value.Value) ([]KeyValue, error) {
+	if result.Kind() != value.KindList {
 		return nil, fmt.Errorf("%w: scan answered %s, want a list", ErrBadResult, result.Kind())
 	}
 	pairs := make([]KeyValue, 0, result.Len())
 	for index := range result.Len() {
 		pair := result.Index(index)
-		if pair.Kind() != engines.KindList || pair.Len() != 2 {
+		if pair.Kind() != value.KindList || pair.Len() != 2 {
 			return nil, fmt.Errorf("%w: scan pair %d is %s, want [key, value]", ErrBadResult, index, pair)
 		}
 		key, ok := pair.Index(0).AsBytes()
@@ -186,66 +187,66 @@ func decodeScanResult(result engines.Value) ([]KeyValue, error) {
 }
 
 // getKind reads key and checks that its value has the wanted kind.
-func (c *Client) getKind(ctx context.Context, key string, wanted engines.Kind) (engines.Value, bool, error) {
-	value, found, err := c.Get(ctx, key)
+func (c *Client) getKind(ctx context.Context, key string, wanted value.Kind) (value.Value, bool, error) {
+	v, found, err := c.Get(ctx, key)
 	if err != nil || !found {
-		return engines.Value{}, false, err
+		return value.Value{}, false, err
 	}
-	if value.Kind() != wanted {
-		return engines.Value{}, false, &KindError{Key: key, Found: value.Kind(), Wanted: wanted}
+	if v.Kind() != wanted {
+		return value.Value{}, false, &KindError{Key: key, Found: v.Kind(), Wanted: wanted}
 	}
-	return value, true, nil
+	return v, true, nil
 }
 
 // PutString writes a string value.
-func (c *Client) PutString(ctx context.Context, key, value string) error {
-	return c.Put(ctx, key, engines.String(value))
+func (c *Client) PutString(ctx context.Context, key, v string) error {
+	return c.Put(ctx, key, value.String(v))
 }
 
 // GetString reads a string value; another kind returns a *KindError.
 func (c *Client) GetString(ctx context.Context, key string) (string, bool, error) {
-	value, found, err := c.getKind(ctx, key, engines.KindString)
+	value, found, err := c.getKind(ctx, key, value.KindString)
 	text, _ := value.AsString()
 	return text, found, err
 }
 
 // PutInt writes an int value.
-func (c *Client) PutInt(ctx context.Context, key string, value int64) error {
-	return c.Put(ctx, key, engines.Int(value))
+func (c *Client) PutInt(ctx context.Context, key string, v int64) error {
+	return c.Put(ctx, key, value.Int(v))
 }
 
 // GetInt reads an int value; another kind returns a *KindError.
 func (c *Client) GetInt(ctx context.Context, key string) (int64, bool, error) {
-	value, found, err := c.getKind(ctx, key, engines.KindInt)
+	value, found, err := c.getKind(ctx, key, value.KindInt)
 	number, _ := value.AsInt()
 	return number, found, err
 }
 
 // PutBytes writes a bytes value.
-func (c *Client) PutBytes(ctx context.Context, key string, value []byte) error {
-	return c.Put(ctx, key, engines.Bytes(value))
+func (c *Client) PutBytes(ctx context.Context, key string, v []byte) error {
+	return c.Put(ctx, key, value.Bytes(v))
 }
 
 // GetBytes reads a bytes value; another kind returns a *KindError.
 func (c *Client) GetBytes(ctx context.Context, key string) ([]byte, bool, error) {
-	value, found, err := c.getKind(ctx, key, engines.KindBytes)
+	value, found, err := c.getKind(ctx, key, value.KindBytes)
 	raw, _ := value.AsBytes()
 	return raw, found, err
 }
 
 // PutMap writes a map value.
-func (c *Client) PutMap(ctx context.Context, key string, value map[string]engines.Value) error {
-	return c.Put(ctx, key, engines.Map(value))
+func (c *Client) PutMap(ctx context.Context, key string, v map[string]value.Value) error {
+	return c.Put(ctx, key, value.Map(v))
 }
 
 // GetMap reads a map value; another kind returns a *KindError.
-func (c *Client) GetMap(ctx context.Context, key string) (map[string]engines.Value, bool, error) {
-	value, found, err := c.getKind(ctx, key, engines.KindMap)
+func (c *Client) GetMap(ctx context.Context, key string) (map[string]value.Value, bool, error) {
+	v, found, err := c.getKind(ctx, key, value.KindMap)
 	if err != nil || !found {
 		return nil, found, err
 	}
-	entries := value.MapEntries()
-	out := make(map[string]engines.Value, len(entries))
+	entries := v.MapEntries()
+	out := make(map[string]value.Value, len(entries))
 	for _, entry := range entries {
 		out[entry.Key] = entry.Value
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // autocommitExecutor drives an engine directly: each operation runs in a
@@ -53,9 +54,9 @@ func TestClientRoundTrips(t *testing.T) {
 	check(client.PutString(ctx, "s", "text"))
 	check(client.PutInt(ctx, "i", -7))
 	check(client.PutBytes(ctx, "b", []byte{0, 1}))
-	check(client.PutMap(ctx, "m", map[string]engines.Value{"x": engines.Bool(true)}))
-	check(client.Put(ctx, "p/1", engines.Float(1.5)))
-	check(client.Put(ctx, "p/2", engines.Null()))
+	check(client.PutMap(ctx, "m", map[string]value.Value{"x": value.Bool(true)}))
+	check(client.Put(ctx, "p/1", value.Float(1.5)))
+	check(client.Put(ctx, "p/2", value.Null()))
 
 	if text, found, err := client.GetString(ctx, "s"); err != nil || !found || text != "text" {
 		t.Fatalf("GetString = %q, %v, %v", text, found, err)
@@ -67,7 +68,7 @@ func TestClientRoundTrips(t *testing.T) {
 		t.Fatalf("GetBytes = %q, %v, %v", raw, found, err)
 	}
 	m, found, err := client.GetMap(ctx, "m")
-	if err != nil || !found || !m["x"].Equal(engines.Bool(true)) || len(m) != 1 {
+	if err != nil || !found || !m["x"].Equal(value.Bool(true)) || len(m) != 1 {
 		t.Fatalf("GetMap = %v, %v, %v", m, found, err)
 	}
 	if _, found, err := client.GetInt(ctx, "missing"); err != nil || found {
@@ -76,8 +77,8 @@ func TestClientRoundTrips(t *testing.T) {
 
 	pairs, err := client.Scan(ctx, ScanOptions{Prefix: "p/", Reverse: true})
 	check(err)
-	want := []KeyValue{{"p/2", engines.Null()}, {"p/1", engines.Float(1.5)}}
-	if diff := cmp.Diff(want, pairs, cmp.Comparer(engines.Value.Equal)); diff != "" {
+	want := []KeyValue{{"p/2", value.Null()}, {"p/1", value.Float(1.5)}}
+	if diff := cmp.Diff(want, pairs, cmp.Comparer(value.Value.Equal)); diff != "" {
 		t.Fatalf("prefix scan (-want +got):\n%s", diff)
 	}
 	pairs, err = client.Scan(ctx, ScanOptions{Start: "b", End: "p", Limit: 2})
@@ -125,11 +126,11 @@ func TestClientErrors(t *testing.T) {
 	if _, err := client.Scan(ctx, ScanOptions{Limit: -1}); !errors.Is(err, ErrBadScanOptions) {
 		t.Fatalf("negative limit: %v", err)
 	}
-	if err := client.Put(ctx, string(make([]byte, 1<<16+1)), engines.Null()); !errors.Is(err, engines.ErrInvalid) {
+	if err := client.Put(ctx, string(make([]byte, 1<<16+1)), value.Null()); !errors.Is(err, engines.ErrInvalid) {
 		t.Fatalf("huge key: %v", err)
 	}
-	for _, result := range []engines.Value{engines.Int(1), engines.List(engines.Int(1), engines.Int(2))} {
-		bad := New(resultExecutor(engines.AppendValue(nil, result)), "kv")
+	for _, result := range []value.Value{value.Int(1), value.List(value.Int(1), value.Int(2))} {
+		bad := New(resultExecutor(value.Append(nil, result)), "kv")
 		if _, _, err := bad.Get(ctx, "k"); !errors.Is(err, ErrBadResult) {
 			t.Fatalf("get answered %s: %v", result, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // TestScenarios runs the scenario files in testdata/. Commands (a txn or
@@ -89,7 +90,7 @@ func scenarioOperation(t *testing.T, d *datadriven.TestData) Operation {
 		operation.Kind = OperationGet
 	case "put":
 		operation.Kind = OperationPut
-		value, err := engines.ParseValue(scenarioString(d, "value"))
+		value, err := value.Parse(scenarioString(d, "value"))
 		if err != nil {
 			t.Fatalf("%s: value: %v", d.Pos, err)
 		}
@@ -114,11 +115,11 @@ func scenarioOperation(t *testing.T, d *datadriven.TestData) Operation {
 // value=<literal> (the value encoding of the literal).
 func scenarioRawOperation(t *testing.T, d *datadriven.TestData) []byte {
 	if d.HasArg("value") {
-		value, err := engines.ParseValue(scenarioString(d, "value"))
+		v, err := value.Parse(scenarioString(d, "value"))
 		if err != nil {
 			t.Fatalf("%s: value: %v", d.Pos, err)
 		}
-		return engines.AppendValue(nil, value)
+		return value.Append(nil, v)
 	}
 	raw, err := hex.DecodeString(scenarioString(d, "hex"))
 	if err != nil {
@@ -155,14 +156,14 @@ func showOutcome(kind OperationKind, outcome engines.Outcome) string {
 		refusal := engines.AsRefusal(outcome.Err)
 		return fmt.Sprintf("failed %s: %s\n", refusal.Code, refusal.Message)
 	}
-	result, err := engines.DecodeValue(outcome.Result)
+	result, err := value.Decode(outcome.Result)
 	if err != nil {
 		return fmt.Sprintf("done with undecodable result: %v\n", err)
 	}
 	return "done" + showResult(kind, result) + "\n"
 }
 
-func showResult(kind OperationKind, result engines.Value) string {
+func showResult(kind OperationKind, result value.Value) string {
 	switch kind {
 	case OperationGet:
 		value, found, err := decodeGetResult(result)

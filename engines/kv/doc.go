@@ -1,17 +1,17 @@
 // Package kv is the key-value engine: ordered byte-string keys holding
-// engines.Values, read and written by transactions under strict two-phase
+// value.Values, read and written by transactions under strict two-phase
 // locking, over the mvcc store.
 //
 // # What it models
 //
 // Operations (operation.go) are Get(key), Put(key, value), Delete(key),
 // Scan(start, end, limit, reverse) and ScanPrefix(prefix, limit, reverse).
-// They travel inside log entries as an engines.Value list whose first
+// They travel inside log entries as an value.Value list whose first
 // element is the operation name (Operation.Encode, DecodeOperation); keys
 // are Bytes. Results are values too: Get gives [] (absent) or [value], Put
 // null, Delete whether the key existed, scans a list of [key, value] pairs
 // in scan order. In the store, the key bytes are the key and the value
-// bytes are engines.AppendValue of the value.
+// bytes are value.Append of the value.
 //
 // Concurrency control (locks.go): Get takes a shared lock on its key, Put
 // and Delete an exclusive lock (upgrading the transaction's own shared lock

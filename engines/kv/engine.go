@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -131,7 +132,7 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 	case OperationGet:
 		return e.applyGet(txn, record, op.Key)
 	case OperationPut:
-		return e.applyPut(txn, record, []byte(op.Key), engines.AppendValue(nil, op.Value))
+		return e.applyPut(txn, record, []byte(op.Key), value.Append(nil, op.Value))
 	case OperationDelete:
 		return e.applyDelete(txn, record, []byte(op.Key))
 	default:
@@ -190,7 +191,7 @@ func (e *Engine) applyDelete(txn engines.TxnID, record *transaction, key []byte)
 		}
 		record.wrote = true
 	}
-	return engines.Done(engines.AppendValue(nil, engines.Bool(found)))
+	return engines.Done(value.Append(nil, value.Bool(found)))
 }
 
 func (e *Engine) applyScan(txn engines.TxnID, record *transaction, op Operation) engines.Outcome {
@@ -293,11 +294,11 @@ func (e *Engine) get(key []byte, options mvcc.ReadOptions) engines.Outcome {
 	if !found {
 		return engines.Done(encodedEmptyList)
 	}
-	value, err := engines.DecodeValue(raw)
+	v, err := value.Decode(raw)
 	if err != nil {
 		return undecodable(string(key), err)
 	}
-	return engines.Done(engines.AppendValue(nil, engines.List(value)))
+	return engines.Done(value.Append(nil, value.List(v)))
 }
 
 // scan reads span; the result is a list of [key, value] pairs in scan
@@ -307,15 +308,15 @@ func (e *Engine) scan(span keySpan, op Operation, at clock.Timestamp, txn engine
 	if !span.unbounded {
 		options.End = []byte(span.end)
 	}
-	var pairs []engines.Value
+	var pairs []value.Value
 	var decodeErr error
 	err := e.store.Scan(options, func(key, raw []byte) bool {
-		value, err := engines.DecodeValue(raw)
+		v, err := value.Decode(raw)
 		if err != nil {
 			decodeErr = fmt.Errorf("key %q: %w", key, err)
 			return false
 		}
-		pairs = append(pairs, engines.List(engines.Bytes(key), value))
+		pairs = append(pairs, value.List(value.Bytes(key), v))
 		return true
 	})
 	if err != nil {
@@ -324,7 +325,7 @@ func (e *Engine) scan(span keySpan, op Operation, at clock.Timestamp, txn engine
 	if decodeErr != nil {
 		return engines.Failed(engines.Refuse(engines.CodeInternal, "kv: stored value does not decode: %v", decodeErr))
 	}
-	return engines.Done(engines.AppendValue(nil, engines.List(pairs...)))
+	return engines.Done(value.Append(nil, value.List(pairs...)))
 }
 
 // readFailure turns a store read error into an outcome. A read-write
@@ -346,8 +347,8 @@ func undecodable(key string, err error) engines.Outcome {
 }
 
 var (
-	encodedNull      = engines.AppendValue(nil, engines.Null())
-	encodedEmptyList = engines.AppendValue(nil, engines.List())
+	encodedNull      = value.Append(nil, value.Null())
+	encodedEmptyList = value.Append(nil, value.List())
 )
 
 // Prepare fixes txn's writes in the store at prepareTimestamp; the

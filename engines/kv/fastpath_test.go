@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -19,29 +19,29 @@ import (
 // reference accepts with the same meaning.
 
 // testValue draws a value of any kind, nested a few levels.
-func testValue(depth int) *rapid.Generator[engines.Value] {
-	return rapid.Custom(func(t *rapid.T) engines.Value {
+func testValue(depth int) *rapid.Generator[value.Value] {
+	return rapid.Custom(func(t *rapid.T) value.Value {
 		kindsMax := 9
 		if depth == 0 {
 			kindsMax = 6 // no lists or maps
 		}
 		switch rapid.IntRange(0, kindsMax).Draw(t, "kind") {
 		case 0:
-			return engines.Null()
+			return value.Null()
 		case 1:
-			return engines.Bool(rapid.Bool().Draw(t, "bool"))
+			return value.Bool(rapid.Bool().Draw(t, "bool"))
 		case 2:
-			return engines.Int(rapid.Int64().Draw(t, "int"))
+			return value.Int(rapid.Int64().Draw(t, "int"))
 		case 3:
-			return engines.Float(rapid.Float64().Draw(t, "float"))
+			return value.Float(rapid.Float64().Draw(t, "float"))
 		case 4, 5:
-			return engines.String(rapid.SampledFrom([]string{"", "a", "b", "ab", "put"}).Draw(t, "string"))
+			return value.String(rapid.SampledFrom([]string{"", "a", "b", "ab", "put"}).Draw(t, "string"))
 		case 6:
-			return engines.Bytes(rapid.SliceOfN(rapid.Byte(), 0, 6).Draw(t, "bytes"))
+			return value.Bytes(rapid.SliceOfN(rapid.Byte(), 0, 6).Draw(t, "bytes"))
 		case 7:
-			return engines.List(rapid.SliceOfN(testValue(depth-1), 0, 3).Draw(t, "list")...)
+			return value.List(rapid.SliceOfN(testValue(depth-1), 0, 3).Draw(t, "list")...)
 		default:
-			return engines.Map(rapid.MapOfN(rapid.SampledFrom([]string{"a", "b", "c", "bb"}), testValue(depth-1), 0, 3).Draw(t, "map"))
+			return value.Map(rapid.MapOfN(rapid.SampledFrom([]string{"a", "b", "c", "bb"}), testValue(depth-1), 0, 3).Draw(t, "map"))
 		}
 	})
 }
@@ -57,11 +57,11 @@ func testOperationBytes(t *rapid.T) []byte {
 		Value: testValue(2).Draw(t, "value"), Limit: rapid.IntRange(0, 3).Draw(t, "limit")}
 	data := operation.Encode()
 	if rapid.Bool().Draw(t, "shaped") {
-		name := rapid.SampledFrom([]engines.Value{engines.String("get"), engines.String("put"),
-			engines.String("delete"), engines.String("scan"), engines.Bytes([]byte("put")), engines.Int(1)}).Draw(t, "name")
-		keyValue := rapid.SampledFrom([]engines.Value{engines.Bytes([]byte(key)), engines.String(key), engines.Null()}).Draw(t, "key value")
-		elements := []engines.Value{name, keyValue, testValue(2).Draw(t, "element"), testValue(1).Draw(t, "element")}
-		data = engines.AppendValue(nil, engines.List(elements[:rapid.IntRange(0, 4).Draw(t, "elements")]...))
+		name := rapid.SampledFrom([]value.Value{value.String("get"), value.String("put"),
+			value.String("delete"), value.String("scan"), value.Bytes([]byte("put")), value.Int(1)}).Draw(t, "name")
+		keyValue := rapid.SampledFrom([]value.Value{value.Bytes([]byte(key)), value.String(key), value.Null()}).Draw(t, "key value")
+		elements := []value.Value{name, keyValue, testValue(2).Draw(t, "element"), testValue(1).Draw(t, "element")}
+		data = value.Append(nil, value.List(elements[:rapid.IntRange(0, 4).Draw(t, "elements")]...))
 	}
 	switch rapid.IntRange(0, 3).Draw(t, "corruption") {
 	case 1:
@@ -94,8 +94,8 @@ func TestPointOperationAgreesWithDecodeOperation(t *testing.T) {
 		if point.kind != reference.Kind || string(point.key) != reference.Key {
 			t.Fatalf("fast path read %v %q, DecodeOperation %v", point.kind, point.key, reference)
 		}
-		if point.kind == OperationPut && !bytes.Equal(point.value, engines.AppendValue(nil, reference.Value)) {
-			t.Fatalf("put value %x, DecodeOperation's encodes to %x", point.value, engines.AppendValue(nil, reference.Value))
+		if point.kind == OperationPut && !bytes.Equal(point.value, value.Append(nil, reference.Value)) {
+			t.Fatalf("put value %x, DecodeOperation's encodes to %x", point.value, value.Append(nil, reference.Value))
 		}
 	})
 }
@@ -110,9 +110,9 @@ func isPoint(kind OperationKind) bool {
 func TestListElementsAgreeWithDecodeValue(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		data := testOperationBytes(t)
-		decoded, decodeErr := engines.DecodeValue(data)
-		elements, err := engines.AppendListElements(nil, data)
-		isList := decodeErr == nil && decoded.Kind() == engines.KindList
+		decoded, decodeErr := value.Decode(data)
+		elements, err := value.AppendListElements(nil, data)
+		isList := decodeErr == nil && decoded.Kind() == value.KindList
 		if (err == nil) != isList {
 			t.Fatalf("%x: AppendListElements error %v, DecodeValue %v error %v", data, err, decoded, decodeErr)
 		}
@@ -123,10 +123,10 @@ func TestListElementsAgreeWithDecodeValue(t *testing.T) {
 			t.Fatalf("%x: %d elements, DecodeValue %d", data, len(elements), decoded.Len())
 		}
 		for index, element := range elements {
-			if want := engines.AppendValue(nil, decoded.Index(index)); !bytes.Equal(element, want) {
+			if want := value.Append(nil, decoded.Index(index)); !bytes.Equal(element, want) {
 				t.Fatalf("%x: element %d is %x, want %x", data, index, element, want)
 			}
-			kind, text, ok := engines.EncodedText(element)
+			kind, text, ok := value.EncodedText(element)
 			wantKind := decoded.Index(index).Kind()
 			wantText, isText := decoded.Index(index).AsString()
 			if raw, isBytes := decoded.Index(index).AsBytes(); isBytes {
@@ -180,15 +180,15 @@ func TestKeySetAgreesWithMap(t *testing.T) {
 // whose keys are out of order, and lists nested one level too deep, are
 // refused by both; the deepest allowed nesting is accepted by both.
 func TestListElementsEdgeCases(t *testing.T) {
-	ordered := engines.AppendValue(nil, engines.List(engines.Map(map[string]engines.Value{"a": engines.Int(1), "b": engines.Int(2)})))
+	ordered := value.Append(nil, value.List(value.Map(map[string]value.Value{"a": value.Int(1), "b": value.Int(2)})))
 	swapped := bytes.Clone(ordered)
 	first, second := bytes.IndexByte(swapped, 'a'), bytes.IndexByte(swapped, 'b')
 	swapped[first], swapped[second] = 'b', 'a'
 	// listPrefix + x is the encoding of [x] when x is one encoding.
-	listPrefix := engines.AppendValue(nil, engines.List(engines.Null()))
+	listPrefix := value.Append(nil, value.List(value.Null()))
 	listPrefix = listPrefix[:len(listPrefix)-1]
-	deepest := engines.AppendValue(nil, engines.Null())
-	for range engines.NestingDepthMax {
+	deepest := value.Append(nil, value.Null())
+	for range value.NestingDepthMax {
 		deepest = append(bytes.Clone(listPrefix), deepest...)
 	}
 	tooDeep := append(bytes.Clone(listPrefix), deepest...)
@@ -202,8 +202,8 @@ func TestListElementsEdgeCases(t *testing.T) {
 		{"deepest nesting", deepest, true},
 		{"nesting one too deep", tooDeep, false},
 	} {
-		_, decodeErr := engines.DecodeValue(test.data)
-		_, err := engines.AppendListElements(nil, test.data)
+		_, decodeErr := value.Decode(test.data)
+		_, err := value.AppendListElements(nil, test.data)
 		if (decodeErr == nil) != test.valid || (err == nil) != test.valid {
 			t.Errorf("%s: DecodeValue error %v, AppendListElements error %v, want valid %v", test.name, decodeErr, err, test.valid)
 		}

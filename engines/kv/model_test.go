@@ -5,38 +5,38 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // model is the serial reference: a plain map from key to value, with
 // operations applied one at a time.
-type model map[string]engines.Value
+type model map[string]value.Value
 
 // apply runs operation on the model and returns the encoded result the
 // engine must give.
 func (m model) apply(operation Operation) []byte {
-	var result engines.Value
+	var result value.Value
 	switch operation.Kind {
 	case OperationGet:
-		result = engines.List()
-		if value, ok := m[operation.Key]; ok {
-			result = engines.List(value)
+		result = value.List()
+		if v, ok := m[operation.Key]; ok {
+			result = value.List(v)
 		}
 	case OperationPut:
 		m[operation.Key] = operation.Value
-		result = engines.Null()
+		result = value.Null()
 	case OperationDelete:
 		_, existed := m[operation.Key]
 		delete(m, operation.Key)
-		result = engines.Bool(existed)
+		result = value.Bool(existed)
 	default:
-		var pairs []engines.Value
+		var pairs []value.Value
 		for _, key := range m.scanKeys(operation) {
-			pairs = append(pairs, engines.List(engines.Bytes([]byte(key)), m[key]))
+			pairs = append(pairs, value.List(value.Bytes([]byte(key)), m[key]))
 		}
-		result = engines.List(pairs...)
+		result = value.List(pairs...)
 	}
-	return engines.AppendValue(nil, result)
+	return value.Append(nil, result)
 }
 
 // scanKeys returns the keys a scan delivers, in scan order, limit applied.

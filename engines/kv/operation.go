@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -44,7 +45,7 @@ type Operation struct {
 	// Key of Get, Put and Delete.
 	Key string
 	// Value of Put.
-	Value engines.Value
+	Value value.Value
 	// Start (inclusive) and End (exclusive) of Scan; EndUnbounded scans to
 	// the last key and ignores End.
 	Start        string
@@ -58,7 +59,7 @@ type Operation struct {
 	Reverse bool
 }
 
-// Encode returns the operation's deterministic encoding: an engines.Value
+// Encode returns the operation's deterministic encoding: an value.Value
 // list whose first element is the operation name, in the value encoding.
 //
 //	["get", key]                 ["put", key, value]      ["delete", key]
@@ -67,25 +68,25 @@ type Operation struct {
 //
 // Keys travel as Bytes values; a null end means unbounded.
 func (o Operation) Encode() []byte {
-	name := engines.String(o.Kind.String())
-	var list engines.Value
+	name := value.String(o.Kind.String())
+	var list value.Value
 	switch o.Kind {
 	case OperationGet, OperationDelete:
-		list = engines.List(name, engines.Bytes([]byte(o.Key)))
+		list = value.List(name, value.Bytes([]byte(o.Key)))
 	case OperationPut:
-		list = engines.List(name, engines.Bytes([]byte(o.Key)), o.Value)
+		list = value.List(name, value.Bytes([]byte(o.Key)), o.Value)
 	case OperationScan:
-		end := engines.Bytes([]byte(o.End))
+		end := value.Bytes([]byte(o.End))
 		if o.EndUnbounded {
-			end = engines.Null()
+			end = value.Null()
 		}
-		list = engines.List(name, engines.Bytes([]byte(o.Start)), end, engines.Int(int64(o.Limit)), engines.Bool(o.Reverse))
+		list = value.List(name, value.Bytes([]byte(o.Start)), end, value.Int(int64(o.Limit)), value.Bool(o.Reverse))
 	case OperationScanPrefix:
-		list = engines.List(name, engines.Bytes([]byte(o.Prefix)), engines.Int(int64(o.Limit)), engines.Bool(o.Reverse))
+		list = value.List(name, value.Bytes([]byte(o.Prefix)), value.Int(int64(o.Limit)), value.Bool(o.Reverse))
 	default:
-		list = engines.List(name)
+		list = value.List(name)
 	}
-	return engines.AppendValue(nil, list)
+	return value.Append(nil, list)
 }
 
 // ErrBadOperation reports operation bytes that are not a KV operation.
@@ -99,11 +100,11 @@ var operationArity = [...]int{OperationGet: 2, OperationPut: 3, OperationDelete:
 // DecodeOperation decodes bytes written by Operation.Encode. Arbitrary
 // input returns an error wrapping ErrBadOperation, never a panic.
 func DecodeOperation(data []byte) (Operation, error) {
-	list, err := engines.DecodeValue(data)
+	list, err := value.Decode(data)
 	if err != nil {
 		return Operation{}, fmt.Errorf("%w: %v", ErrBadOperation, err)
 	}
-	if list.Kind() != engines.KindList || list.Len() == 0 {
+	if list.Kind() != value.KindList || list.Len() == 0 {
 		return Operation{}, fmt.Errorf("%w: want a non-empty list, found %s", ErrBadOperation, list.Kind())
 	}
 	kind, err := decodeOperationKind(list.Index(0))
@@ -141,7 +142,7 @@ func DecodeOperation(data []byte) (Operation, error) {
 	return operation, nil
 }
 
-func decodeOperationKind(name engines.Value) (OperationKind, error) {
+func decodeOperationKind(name value.Value) (OperationKind, error) {
 	text, ok := name.AsString()
 	if !ok {
 		return 0, fmt.Errorf("%w: want the operation name as a string, found %s", ErrBadOperation, name.Kind())
@@ -156,7 +157,7 @@ func decodeOperationKind(name engines.Value) (OperationKind, error) {
 
 // operationFields reads typed list elements; the first error sticks.
 type operationFields struct {
-	list engines.Value
+	list value.Value
 	err  error
 }
 
@@ -256,7 +257,7 @@ func prefixSpan(prefix string) keySpan {
 }
 
 // pointOperation is a Get, Put or Delete read straight from its encoding,
-// for the hot path: DecodeOperation builds an engines.Value list and
+// for the hot path: DecodeOperation builds an value.Value list and
 // copies every field, this builds nothing.
 type pointOperation struct {
 	kind OperationKind
@@ -274,12 +275,12 @@ type pointOperation struct {
 // accepts, DecodeOperation accepts with the same meaning.
 func decodePointOperation(data []byte) (pointOperation, bool) {
 	var elementArray [3][]byte
-	elements, err := engines.AppendListElements(elementArray[:0], data)
+	elements, err := value.AppendListElements(elementArray[:0], data)
 	if err != nil || len(elements) < 2 {
 		return pointOperation{}, false
 	}
-	nameKind, name, ok := engines.EncodedText(elements[0])
-	if !ok || nameKind != engines.KindString {
+	nameKind, name, ok := value.EncodedText(elements[0])
+	if !ok || nameKind != value.KindString {
 		return pointOperation{}, false
 	}
 	var operation pointOperation
@@ -296,8 +297,8 @@ func decodePointOperation(data []byte) (pointOperation, bool) {
 	if len(elements) != operationArity[operation.kind] {
 		return pointOperation{}, false
 	}
-	keyKind, key, ok := engines.EncodedText(elements[1])
-	if !ok || keyKind != engines.KindBytes || len(key) > mvcc.KeyLenMax {
+	keyKind, key, ok := value.EncodedText(elements[1])
+	if !ok || keyKind != value.KindBytes || len(key) > mvcc.KeyLenMax {
 		return pointOperation{}, false
 	}
 	operation.key = key

@@ -7,6 +7,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -104,7 +105,7 @@ func drawKey(t *rapid.T, label string) string { return rapid.SampledFrom(harness
 func drawOperation(t *rapid.T) Operation {
 	switch rapid.IntRange(0, 4).Draw(t, "kind") {
 	case 0:
-		return Operation{Kind: OperationPut, Key: drawKey(t, "key"), Value: engines.Int(rapid.Int64Range(0, 9).Draw(t, "value"))}
+		return Operation{Kind: OperationPut, Key: drawKey(t, "key"), Value: value.Int(rapid.Int64Range(0, 9).Draw(t, "value"))}
 	case 1:
 		return Operation{Kind: OperationDelete, Key: drawKey(t, "key")}
 	}
@@ -168,7 +169,7 @@ func (h *harness) apply(t *rapid.T, txn *harnessTxn, operation Operation) {
 	if operation.Kind == OperationPut {
 		txn.writes[operation.Key] = true
 	}
-	if operation.Kind == OperationDelete && bytes.Equal(outcome.Result, engines.AppendValue(nil, engines.Bool(true))) {
+	if operation.Kind == OperationDelete && bytes.Equal(outcome.Result, value.Append(nil, value.Bool(true))) {
 		txn.writes[operation.Key] = true
 	}
 }
@@ -290,7 +291,7 @@ func (h *harness) expectedBlocker(operation Operation, state model, snapshotWall
 	merged := state.clone()
 	for key := range writers {
 		if scanSelects(operation, key) {
-			merged[key] = engines.Null()
+			merged[key] = value.Null()
 		}
 	}
 	for _, key := range merged.scanKeys(operation) {
@@ -329,7 +330,7 @@ func (h *harness) checkFinalState(t *rapid.T) {
 }
 
 func showBytes(encoded []byte) string {
-	value, err := engines.DecodeValue(encoded)
+	value, err := value.Decode(encoded)
 	if err != nil {
 		return "undecodable: " + err.Error()
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/bugs"
 )
 
@@ -13,7 +14,7 @@ import (
 // (1) expire transactions whose deadline the log has passed, (2) retry
 // deferred operations, (3) apply the entry, (4) retry again, (5) record
 // the position (and serve snapshot reads the new time allows).
-func (p *Processor) apply(logEntry engines.LogEntry) {
+func (p *Processor) apply(logEntry wire.LogEntry) {
 	if !p.appliedTimestamp.Less(logEntry.Timestamp) {
 		invariantBroken("stream %s entry %d timestamp %v not after %v", p.config.Stream, logEntry.Position,
 			logEntry.Timestamp, p.appliedTimestamp)
@@ -22,7 +23,7 @@ func (p *Processor) apply(logEntry engines.LogEntry) {
 	p.now = now
 	p.expire(now)
 	p.retryDeferred()
-	entry, err := engines.DecodeEntry(logEntry.Payload)
+	entry, err := wire.DecodeEntry(logEntry.Payload)
 	if err == nil {
 		p.applyEntry(entry, logEntry.Position, now)
 	}
@@ -62,27 +63,27 @@ func (p *Processor) expire(now clock.Timestamp) {
 	}
 }
 
-func (p *Processor) applyEntry(entry engines.Entry, position uint64, now clock.Timestamp) {
+func (p *Processor) applyEntry(entry wire.Entry, position uint64, now clock.Timestamp) {
 	switch entry.Kind {
-	case engines.EntryTick:
-	case engines.EntryOperation:
+	case wire.EntryTick:
+	case wire.EntryOperation:
 		p.applyOperation(entry, position, now)
-	case engines.EntryPrepare:
+	case wire.EntryPrepare:
 		p.applyPrepare(entry, now)
-	case engines.EntryCommit:
+	case wire.EntryCommit:
 		p.applyCommit(entry, now)
-	case engines.EntryAbort:
+	case wire.EntryAbort:
 		p.applyAbort(entry)
-	case engines.EntryOnePhase:
+	case wire.EntryOnePhase:
 		p.applyOnePhase(entry, position, now)
-	case engines.EntryResolve:
+	case wire.EntryResolve:
 		p.applyResolve(entry)
 	}
 }
 
 // applyOperation applies an operation of a read-write transaction, or of
 // an ad-hoc one-phase transaction (entry.Kind == EntryOnePhase).
-func (p *Processor) applyOperation(entry engines.Entry, position uint64, now clock.Timestamp) {
+func (p *Processor) applyOperation(entry wire.Entry, position uint64, now clock.Timestamp) {
 	t := p.txns[entry.Txn]
 	if after(now, entry.DeadlineNanos) {
 		if t != nil && t.status == txnActive {
@@ -163,13 +164,13 @@ func (p *Processor) wound(requester *txnState, blockers []engines.TxnID) bool {
 // complete replies to a finished operation; a one-phase transaction is
 // committed (done) or aborted (failed) at once.
 func (p *Processor) complete(t *txnState, op *deferredOperation, outcome engines.Outcome) {
-	reply := engines.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
+	reply := wire.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
 		Status: outcome.Status, Result: outcome.Result, Position: op.position, Timestamp: op.stamp}
 	if outcome.Status == engines.StatusFailed {
 		refusal := engines.AsRefusal(outcome.Err)
 		reply.Code, reply.Error = refusal.Code, refusal.Message
 	}
-	if op.entry.Kind == engines.EntryOnePhase {
+	if op.entry.Kind == wire.EntryOnePhase {
 		if outcome.Status == engines.StatusDone {
 			reply.Timestamp = p.commitOnePhase(t)
 		} else {
@@ -180,18 +181,18 @@ func (p *Processor) complete(t *txnState, op *deferredOperation, outcome engines
 	p.send(t.replyTo, reply)
 }
 
-func (p *Processor) replyOperationRefused(entry engines.Entry, position uint64, now clock.Timestamp,
+func (p *Processor) replyOperationRefused(entry wire.Entry, position uint64, now clock.Timestamp,
 	code engines.ErrorCode, reason string) {
-	p.send(entry.ReplyTo, engines.MsgOperationReply{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+	p.send(entry.ReplyTo, wire.MsgOperationReply{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
 		Status: engines.StatusFailed, Code: code, Error: reason, Position: position, Timestamp: now})
 }
 
 // applyPrepare votes (rule 3): prepared with a prepare timestamp no smaller
 // than the entry's own and greater than every commit timestamp applied
 // (and so, by rule 8, than every snapshot served).
-func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
+func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 	t := p.txns[entry.Txn]
-	vote := engines.MsgVote{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream}
+	vote := wire.MsgVote{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream}
 	switch {
 	case t != nil && (t.status == txnPrepared || t.status == txnCommitted):
 		vote.Prepared, vote.PrepareTimestamp = true, t.prepareTimestamp // a retried prepare
@@ -228,7 +229,7 @@ func (p *Processor) applyPrepare(entry engines.Entry, now clock.Timestamp) {
 // applyCommit commits a prepared transaction (rule 4). A Commit entry after
 // the deadline is ignored: the transaction's fate is then settled by
 // Commit entries at or before the deadline on any participant.
-func (p *Processor) applyCommit(entry engines.Entry, now clock.Timestamp) {
+func (p *Processor) applyCommit(entry wire.Entry, now clock.Timestamp) {
 	if after(now, entry.DeadlineNanos) && !bugs.Enabled(bugs.CommitAfterDeadline) { // planted bug: applies a late Commit
 		return
 	}
@@ -246,10 +247,10 @@ func (p *Processor) applyCommit(entry engines.Entry, now clock.Timestamp) {
 	p.send(entry.ReplyTo, p.outcomeOf(t, entry.Request))
 }
 
-func (p *Processor) applyAbort(entry engines.Entry) {
+func (p *Processor) applyAbort(entry wire.Entry) {
 	t := p.txns[entry.Txn]
 	if t == nil {
-		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+		p.send(entry.ReplyTo, wire.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
 			Code: engines.CodeAborted, Reason: "aborted by its coordinator"})
 		return
 	}
@@ -262,7 +263,7 @@ func (p *Processor) applyAbort(entry engines.Entry) {
 // applyOnePhase handles a single-participant transaction (rule 7): an
 // ad-hoc operation committed in the same entry, or the commit of a
 // transaction whose operations were applied earlier.
-func (p *Processor) applyOnePhase(entry engines.Entry, position uint64, now clock.Timestamp) {
+func (p *Processor) applyOnePhase(entry wire.Entry, position uint64, now clock.Timestamp) {
 	if entry.Operation != nil {
 		p.applyOperation(entry, position, now)
 		return
@@ -271,11 +272,11 @@ func (p *Processor) applyOnePhase(entry engines.Entry, position uint64, now cloc
 	switch {
 	case t == nil && after(now, entry.DeadlineNanos):
 		// Forgotten after its deadline: it may have committed earlier.
-		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+		p.send(entry.ReplyTo, wire.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
 			Code: engines.CodeUnknown, Reason: "transaction forgotten after its deadline"})
 		return
 	case t == nil:
-		p.send(entry.ReplyTo, engines.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
+		p.send(entry.ReplyTo, wire.MsgOutcome{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream,
 			Code: engines.CodeAborted, Reason: "no operation of this transaction reached this stream"})
 		return
 	case t.status == txnActive && after(now, entry.DeadlineNanos):
@@ -333,7 +334,7 @@ func (p *Processor) prepareTimestamp(now clock.Timestamp) clock.Timestamp {
 	return stamp
 }
 
-func (p *Processor) applyResolve(entry engines.Entry) {
+func (p *Processor) applyResolve(entry wire.Entry) {
 	t := p.txns[entry.Txn]
 	if t == nil || t.status != txnPrepared {
 		return // resolved already (a second copy's resolve) or forgotten
@@ -344,7 +345,7 @@ func (p *Processor) applyResolve(entry engines.Entry) {
 		p.abort(t, engines.CodeDeadline, "no commit found at or before the deadline")
 	}
 	delete(p.terminations, t.id)
-	p.send(t.replyTo, p.outcomeOf(t, engines.RequestID{}))
+	p.send(t.replyTo, p.outcomeOf(t, wire.RequestID{}))
 }
 
 // commit decides a prepared transaction's commit. The engine applies it
@@ -429,7 +430,7 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 		p.applyPendingCommits()
 	}
 	if op := p.removeDeferred(t.id); op != nil {
-		reply := engines.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
+		reply := wire.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
 			Status: engines.StatusFailed, Code: code, Error: reason, Position: op.position, Timestamp: op.stamp}
 		t.lastReply, t.hasLastReply = reply, true
 		p.send(t.replyTo, reply)
@@ -443,12 +444,12 @@ func (p *Processor) abortAndNotify(t *txnState, code engines.ErrorCode, reason s
 	hadDeferred := p.hasDeferred(t.id)
 	p.abort(t, code, reason)
 	if !hadDeferred {
-		p.send(t.replyTo, p.outcomeOf(t, engines.RequestID{}))
+		p.send(t.replyTo, p.outcomeOf(t, wire.RequestID{}))
 	}
 }
 
-func (p *Processor) outcomeOf(t *txnState, request engines.RequestID) engines.MsgOutcome {
-	outcome := engines.MsgOutcome{Request: request, Txn: t.id, Stream: p.config.Stream}
+func (p *Processor) outcomeOf(t *txnState, request wire.RequestID) wire.MsgOutcome {
+	outcome := wire.MsgOutcome{Request: request, Txn: t.id, Stream: p.config.Stream}
 	switch t.status {
 	case txnCommitted:
 		outcome.Committed, outcome.CommitTimestamp = true, t.commitTimestamp

@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/binenc"
 )
 
@@ -126,7 +127,7 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 	}
 	slices.SortFunc(p.pendingCommits, comparePending)
 	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
-		entry, err := engines.DecodeEntry(r.Bytes())
+		entry, err := wire.DecodeEntry(r.Bytes())
 		if err != nil {
 			r.Failf("deferred operation: %v", err)
 			break
@@ -149,13 +150,13 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 
 func readTxn(r *binenc.Reader, stream string) *txnState {
 	t := &txnState{id: r.Timestamp(), status: txnStatus(r.Uvarint()), deadlineNanos: r.Varint(),
-		replyTo: engines.Address(r.Uvarint()), startPosition: r.Uvarint(), lastSequence: uint32(r.Uvarint())}
+		replyTo: wire.Address(r.Uvarint()), startPosition: r.Uvarint(), lastSequence: uint32(r.Uvarint())}
 	if t.status < txnActive || t.status > txnAborted {
 		r.Failf("transaction %v: status %d", t.id, t.status)
 	}
 	if r.Uvarint() == 1 {
 		t.hasLastReply = true
-		t.lastReply = engines.MsgOperationReply{Request: readRequest(r), Txn: t.id, Stream: stream, Status: engines.Status(r.Uvarint()),
+		t.lastReply = wire.MsgOperationReply{Request: readRequest(r), Txn: t.id, Stream: stream, Status: engines.Status(r.Uvarint()),
 			Result: r.Bytes(), Code: engines.ErrorCode(r.Text()), Error: r.Text(), Position: r.Uvarint(),
 			Timestamp: r.Timestamp()}
 	}
@@ -167,7 +168,7 @@ func readTxn(r *binenc.Reader, stream string) *txnState {
 		r.Failf("transaction %v: applied but %s", t.id, t.status)
 	}
 	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
-		t.participants = append(t.participants, engines.Participant{Stream: r.Text(), StartPosition: r.Uvarint()})
+		t.participants = append(t.participants, wire.Participant{Stream: r.Text(), StartPosition: r.Uvarint()})
 	}
 	t.abortCode = engines.ErrorCode(r.Text())
 	t.abortReason = r.Text()
@@ -182,7 +183,7 @@ func appendTimestamps(w *binenc.Writer, list []clock.Timestamp) {
 	}
 }
 
-func appendRequest(w *binenc.Writer, r engines.RequestID) {
+func appendRequest(w *binenc.Writer, r wire.RequestID) {
 	w.AppendUvarint(r.Origin)
 	w.AppendUvarint(r.Sequence)
 }
@@ -196,6 +197,6 @@ func readTimestamps(r *binenc.Reader) []clock.Timestamp {
 	return list
 }
 
-func readRequest(r *binenc.Reader) engines.RequestID {
-	return engines.RequestID{Origin: r.Uvarint(), Sequence: r.Uvarint()}
+func readRequest(r *binenc.Reader) wire.RequestID {
+	return wire.RequestID{Origin: r.Uvarint(), Sequence: r.Uvarint()}
 }

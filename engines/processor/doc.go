@@ -5,7 +5,7 @@
 // # Model
 //
 // A Processor is a step machine. Its host (the simulator adapter in
-// internal/simhost, or the embedded runtime) feeds it the stream's entries
+// cluster, or the embedded runtime) feeds it the stream's entries
 // as the log service pushes them (MsgEntries), snapshot reads from
 // coordinators (MsgSnapshotRead), log reads it asked for (MsgReadLogReply),
 // and periodic Ticks; after each step the host sends Ready.Messages and may

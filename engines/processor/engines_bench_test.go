@@ -11,6 +11,8 @@ import (
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
+	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -37,7 +39,7 @@ func benchKey(index int) string { return fmt.Sprintf("key-%06d", index) }
 type benchStream struct {
 	processor *processor.Processor
 	position  uint64
-	chunk     []engines.LogEntry
+	chunk     []wire.LogEntry
 	next      int
 }
 
@@ -61,10 +63,10 @@ func (s *benchStream) prepare(operation func(index int) []byte, count int) {
 	for range count {
 		s.position++
 		stamp := s.timestamp()
-		entry := engines.Entry{Kind: engines.EntryOnePhase, Txn: engines.TxnID{WallNanos: stamp.WallNanos, Node: 9},
-			DeadlineNanos: stamp.WallNanos + benchDeadlineNanos, Request: engines.RequestID{Origin: 3, Sequence: s.position},
+		entry := wire.Entry{Kind: wire.EntryOnePhase, Txn: engines.TxnID{WallNanos: stamp.WallNanos, Node: 9},
+			DeadlineNanos: stamp.WallNanos + benchDeadlineNanos, Request: wire.RequestID{Origin: 3, Sequence: s.position},
 			ReplyTo: memCoordinatorAddress, Sequence: 1, Operation: operation(int(s.position))}
-		s.chunk = append(s.chunk, engines.LogEntry{Position: s.position, Timestamp: stamp, Payload: entry.Encode()})
+		s.chunk = append(s.chunk, wire.LogEntry{Position: s.position, Timestamp: stamp, Payload: entry.Encode()})
 	}
 }
 
@@ -75,12 +77,12 @@ func (s *benchStream) step(b *testing.B, operation func(index int) []byte) {
 		s.prepare(operation, benchChunk)
 		b.StartTimer()
 	}
-	ready := s.processor.Step(memLogAddress, engines.MsgEntries{Stream: memStream, Entries: s.chunk[s.next : s.next+1]})
+	ready := s.processor.Step(memLogAddress, wire.MsgEntries{Stream: memStream, Entries: s.chunk[s.next : s.next+1]})
 	s.next++
 	if len(ready.Messages) != 1 {
 		b.Fatalf("entry %d: %d messages", s.position, len(ready.Messages))
 	}
-	if reply, ok := ready.Messages[0].Message.(engines.MsgOperationReply); !ok || reply.Status != engines.StatusDone {
+	if reply, ok := ready.Messages[0].Message.(wire.MsgOperationReply); !ok || reply.Status != engines.StatusDone {
 		b.Fatalf("entry %d: %+v", s.position, ready.Messages[0].Message)
 	}
 }
@@ -100,7 +102,7 @@ func encodedOperations(count int, build func(index int) []byte) func(int) []byte
 // BenchmarkAutocommitPut: an ad-hoc KV put per log entry (EntryOnePhase
 // with the operation), against mvcc Put + Commit of the same key.
 func BenchmarkAutocommitPut(b *testing.B) {
-	value := engines.AppendValue(nil, engines.Int(42))
+	v := value.Append(nil, value.Int(42))
 	b.Run("mvcc", func(b *testing.B) {
 		store := mvcc.New(mvcc.Options{})
 		keys := make([][]byte, benchKeyCount)
@@ -110,7 +112,7 @@ func BenchmarkAutocommitPut(b *testing.B) {
 		b.ReportAllocs()
 		for index := range b.N {
 			stamp := clock.Timestamp{WallNanos: int64(index+1) * benchEntryGapNanos, Node: 1}
-			if err := store.Put(stamp, keys[index%benchKeyCount], value); err != nil {
+			if err := store.Put(stamp, keys[index%benchKeyCount], v); err != nil {
 				b.Fatal(err)
 			}
 			if err := store.Commit(stamp, stamp); err != nil {
@@ -121,7 +123,7 @@ func BenchmarkAutocommitPut(b *testing.B) {
 	})
 	b.Run("processor", func(b *testing.B) {
 		operations := encodedOperations(benchKeyCount, func(index int) []byte {
-			return kv.Operation{Kind: kv.OperationPut, Key: benchKey(index), Value: engines.Int(42)}.Encode()
+			return kv.Operation{Kind: kv.OperationPut, Key: benchKey(index), Value: value.Int(42)}.Encode()
 		})
 		stream := newBenchStream(kv.NewEngine())
 		b.ReportAllocs()
@@ -138,7 +140,7 @@ func BenchmarkAutocommitPut(b *testing.B) {
 func BenchmarkSnapshotGet(b *testing.B) {
 	stream := newBenchStream(kv.NewEngine())
 	puts := encodedOperations(benchKeyCount, func(index int) []byte {
-		return kv.Operation{Kind: kv.OperationPut, Key: benchKey(index), Value: engines.String("value")}.Encode()
+		return kv.Operation{Kind: kv.OperationPut, Key: benchKey(index), Value: value.String("value")}.Encode()
 	})
 	for range benchKeyCount {
 		stream.step(b, puts)
@@ -146,7 +148,7 @@ func BenchmarkSnapshotGet(b *testing.B) {
 	store := mvcc.New(mvcc.Options{})
 	for index := range benchKeyCount {
 		stamp := clock.Timestamp{WallNanos: int64(index + 1), Node: 1}
-		_ = store.Put(stamp, []byte(benchKey(index)), engines.AppendValue(nil, engines.String("value")))
+		_ = store.Put(stamp, []byte(benchKey(index)), value.Append(nil, value.String("value")))
 		_ = store.Commit(stamp, stamp)
 	}
 	snapshot := stream.processor.AppliedTimestamp()
@@ -242,7 +244,7 @@ func BenchmarkTransfer(b *testing.B) {
 // Put + Commit of an item key.
 func BenchmarkEnqueue(b *testing.B) {
 	const queueCount = 16
-	item := engines.AppendValue(nil, engines.Int(42))
+	item := value.Append(nil, value.Int(42))
 	b.Run("mvcc", func(b *testing.B) {
 		store := mvcc.New(mvcc.Options{})
 		b.ReportAllocs()
@@ -262,7 +264,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		stream := newBenchStream(queue.NewEngine())
 		enqueues := encodedOperations(queueCount, func(index int) []byte {
 			return operationOf(func(e engines.Executor) {
-				_ = queue.New(e, memStream).Enqueue(nil, fmt.Sprintf("q%02d", index), engines.Int(42))
+				_ = queue.New(e, memStream).Enqueue(nil, fmt.Sprintf("q%02d", index), value.Int(42))
 			})
 		})
 		b.ReportAllocs()

@@ -14,6 +14,7 @@ import (
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -24,7 +25,7 @@ func TestKVThroughProcessor(t *testing.T)       { checkThroughProcessor(t, kvSpe
 func TestQueueThroughProcessor(t *testing.T)    { checkThroughProcessor(t, queueSpec()) }
 func TestResourceThroughProcessor(t *testing.T) { checkThroughProcessor(t, resourceSpec()) }
 
-func found(value engines.Value, ok bool) string {
+func found(value value.Value, ok bool) string {
 	if !ok {
 		return "none"
 	}
@@ -89,7 +90,7 @@ func scanPrefix(fields []string) string {
 	return fields[1]
 }
 
-type kvModel map[string]engines.Value
+type kvModel map[string]value.Value
 
 func (m kvModel) apply(fields []string) string {
 	switch fields[0] {
@@ -98,7 +99,7 @@ func (m kvModel) apply(fields []string) string {
 		return found(value, exists)
 	case "put":
 		number, _ := strconv.ParseInt(fields[2], 10, 64)
-		m[fields[1]] = engines.Int(number)
+		m[fields[1]] = value.Int(number)
 		return "ok"
 	case "delete":
 		_, existed := m[fields[1]]
@@ -150,7 +151,7 @@ func runQueue(executor engines.Executor, fields []string) (string, error) {
 	switch fields[0] {
 	case "enqueue":
 		number, _ := strconv.ParseInt(fields[2], 10, 64)
-		return ok(client.Enqueue(ctx, fields[1], engines.Int(number)))
+		return ok(client.Enqueue(ctx, fields[1], value.Int(number)))
 	case "dequeue":
 		value, exists, err := client.Dequeue(ctx, fields[1])
 		return found(value, exists), err
@@ -168,14 +169,14 @@ func runQueue(executor engines.Executor, fields []string) (string, error) {
 	}
 }
 
-type queueModel map[string][]engines.Value
+type queueModel map[string][]value.Value
 
 func (m queueModel) apply(fields []string) string {
 	items := m[fields[1]]
 	switch fields[0] {
 	case "enqueue":
 		number, _ := strconv.ParseInt(fields[2], 10, 64)
-		m[fields[1]] = append(items, engines.Int(number))
+		m[fields[1]] = append(items, value.Int(number))
 		return "ok"
 	case "dequeue":
 		if len(items) == 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
+	"github.com/proven2pc/proven/engines/wire"
 	"pgregory.net/rapid"
 )
 
@@ -79,7 +80,7 @@ func (s *engineSpec) encode(fields []string) []byte {
 }
 
 // answer decodes a reply through the typed client into canonical text.
-func (s *engineSpec) answer(fields []string, reply engines.MsgOperationReply) string {
+func (s *engineSpec) answer(fields []string, reply wire.MsgOperationReply) string {
 	executor := &recordExecutor{result: reply.Result}
 	if reply.Status == engines.StatusFailed {
 		executor.err = &engines.Refusal{Code: reply.Code, Message: reply.Error}
@@ -95,14 +96,14 @@ func (s *engineSpec) answer(fields []string, reply engines.MsgOperationReply) st
 type liveTxn struct {
 	id         engines.TxnID
 	sequence   uint32
-	waiting    engines.RequestID // an operation not answered yet
-	prepared   clock.Timestamp   // the vote's prepare timestamp
-	adHoc      bool              // a one-phase entry with its operation
+	waiting    wire.RequestID  // an operation not answered yet
+	prepared   clock.Timestamp // the vote's prepare timestamp
+	adHoc      bool            // a one-phase entry with its operation
 	operations int
 }
 
 type issuedOperation struct {
-	request engines.RequestID
+	request wire.RequestID
 	fields  []string
 }
 
@@ -118,8 +119,8 @@ type history struct {
 	live       []*liveTxn
 	nextTxn    int64
 	operations map[engines.TxnID][]issuedOperation
-	fields     map[engines.RequestID][]string
-	answers    map[engines.RequestID]string
+	fields     map[wire.RequestID][]string
+	answers    map[wire.RequestID]string
 	commits    []commitRecord
 	committed  map[engines.TxnID]bool
 	maxCommit  clock.Timestamp
@@ -133,8 +134,8 @@ func newHistory(spec *engineSpec) *history {
 		panic(err)
 	}
 	return &history{spec: spec, log: newMemLog(engine), nextTxn: 1,
-		operations: map[engines.TxnID][]issuedOperation{}, fields: map[engines.RequestID][]string{},
-		answers: map[engines.RequestID]string{}, committed: map[engines.TxnID]bool{}}
+		operations: map[engines.TxnID][]issuedOperation{}, fields: map[wire.RequestID][]string{},
+		answers: map[wire.RequestID]string{}, committed: map[engines.TxnID]bool{}}
 }
 
 func (h *history) find(id engines.TxnID) *liveTxn {
@@ -167,15 +168,15 @@ func (h *history) recordCommit(id engines.TxnID, stamp clock.Timestamp) {
 func (h *history) absorb() {
 	for _, message := range h.log.take() {
 		switch m := message.(type) {
-		case engines.MsgOperationReply:
+		case wire.MsgOperationReply:
 			h.absorbReply(m)
-		case engines.MsgVote:
+		case wire.MsgVote:
 			if txn := h.find(m.Txn); txn != nil && m.Prepared {
 				txn.prepared = m.PrepareTimestamp
 			} else {
 				h.drop(m.Txn)
 			}
-		case engines.MsgOutcome:
+		case wire.MsgOutcome:
 			if m.Committed {
 				h.recordCommit(m.Txn, m.CommitTimestamp)
 			} else if strings.Contains(m.Reason, "wounded") {
@@ -186,7 +187,7 @@ func (h *history) absorb() {
 	}
 }
 
-func (h *history) absorbReply(m engines.MsgOperationReply) {
+func (h *history) absorbReply(m wire.MsgOperationReply) {
 	if _, seen := h.answers[m.Request]; !seen {
 		h.answers[m.Request] = h.spec.answer(h.fields[m.Request], m)
 	}
@@ -194,7 +195,7 @@ func (h *history) absorbReply(m engines.MsgOperationReply) {
 	if txn == nil || txn.waiting != m.Request {
 		return
 	}
-	txn.waiting = engines.RequestID{}
+	txn.waiting = wire.RequestID{}
 	switch {
 	case txn.adHoc && m.Status == engines.StatusDone:
 		h.recordCommit(m.Txn, m.Timestamp)
@@ -210,7 +211,7 @@ func (h *history) absorbReply(m engines.MsgOperationReply) {
 // deadlineNanos is far beyond any entry of these runs.
 const deadlineNanos = 1 << 50
 
-func (h *history) appendEntry(entry engines.Entry) engines.RequestID {
+func (h *history) appendEntry(entry wire.Entry) wire.RequestID {
 	entry.DeadlineNanos = deadlineNanos
 	return h.log.append(entry)
 }
@@ -220,12 +221,12 @@ func (h *history) appendEntry(entry engines.Entry) engines.RequestID {
 func (h *history) operate(txn *liveTxn, fields []string) {
 	txn.sequence++
 	txn.operations++
-	kind := engines.EntryOperation
+	kind := wire.EntryOperation
 	if txn.adHoc {
-		kind = engines.EntryOnePhase
+		kind = wire.EntryOnePhase
 	}
-	entry := engines.Entry{Kind: kind, Txn: txn.id, Sequence: txn.sequence, Operation: h.spec.encode(fields)}
-	txn.waiting = engines.RequestID{Origin: uint64(memCoordinatorAddress), Sequence: h.log.requests + 1}
+	entry := wire.Entry{Kind: kind, Txn: txn.id, Sequence: txn.sequence, Operation: h.spec.encode(fields)}
+	txn.waiting = wire.RequestID{Origin: uint64(memCoordinatorAddress), Sequence: h.log.requests + 1}
 	h.fields[txn.waiting] = fields
 	h.operations[txn.id] = append(h.operations[txn.id], issuedOperation{request: txn.waiting, fields: fields})
 	request := h.appendEntry(entry)
@@ -247,7 +248,7 @@ func (h *history) begin(adHoc bool) *liveTxn {
 func (h *history) ready() []*liveTxn {
 	var list []*liveTxn
 	for _, txn := range h.live {
-		if !txn.adHoc && txn.waiting == (engines.RequestID{}) {
+		if !txn.adHoc && txn.waiting == (wire.RequestID{}) {
 			list = append(list, txn)
 		}
 	}
@@ -271,11 +272,11 @@ func (h *history) finish(txn *liveTxn, commit bool, commitTimestamp clock.Timest
 		h.drop(txn.id) // the stream never heard of it
 		return
 	case !commit:
-		h.appendEntry(engines.Entry{Kind: engines.EntryAbort, Txn: txn.id})
+		h.appendEntry(wire.Entry{Kind: wire.EntryAbort, Txn: txn.id})
 	case txn.prepared.IsZero():
-		h.appendEntry(engines.Entry{Kind: engines.EntryOnePhase, Txn: txn.id})
+		h.appendEntry(wire.Entry{Kind: wire.EntryOnePhase, Txn: txn.id})
 	default:
-		h.appendEntry(engines.Entry{Kind: engines.EntryCommit, Txn: txn.id, CommitTimestamp: commitTimestamp})
+		h.appendEntry(wire.Entry{Kind: wire.EntryCommit, Txn: txn.id, CommitTimestamp: commitTimestamp})
 	}
 	h.drop(txn.id)
 	h.absorb()
@@ -298,7 +299,7 @@ func (h *history) step(t *rapid.T) {
 	case action == 6 && len(unprepared) > 0:
 		txn := rapid.SampledFrom(unprepared).Draw(t, "txn")
 		if txn.operations > 0 {
-			h.appendEntry(engines.Entry{Kind: engines.EntryPrepare, Txn: txn.id, Participants: []engines.Participant{
+			h.appendEntry(wire.Entry{Kind: wire.EntryPrepare, Txn: txn.id, Participants: []wire.Participant{
 				{Stream: memStream, StartPosition: 1}, {Stream: "peer", StartPosition: 1}}})
 			h.absorb()
 		}
@@ -316,7 +317,7 @@ func (h *history) step(t *rapid.T) {
 		txn := h.begin(true)
 		h.operate(txn, h.spec.draw(t, txn.id.WallNanos*100))
 	default:
-		h.appendEntry(engines.Entry{Kind: engines.EntryTick})
+		h.appendEntry(wire.Entry{Kind: wire.EntryTick})
 		h.absorb()
 	}
 }

@@ -8,20 +8,21 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 const (
-	logAddress         engines.Address = 1
-	coordinatorAddress engines.Address = 7
+	logAddress         wire.Address = 1
+	coordinatorAddress wire.Address = 7
 )
 
 // harness runs processors over an in-memory log service, delivering every
 // message at once and in order. Messages to the coordinator are recorded.
 type harness struct {
-	logs        map[string][]engines.LogEntry
+	logs        map[string][]wire.LogEntry
 	processors  map[string]*Processor
 	checkpoints map[string][]byte
-	addresses   map[engines.Address]string
+	addresses   map[wire.Address]string
 	subscribed  map[string]bool
 	requests    uint64
 	queue       []routed
@@ -33,17 +34,17 @@ type harness struct {
 }
 
 type routed struct {
-	from, to engines.Address
+	from, to wire.Address
 	message  any
 }
 
 func newHarness() *harness {
-	return &harness{logs: map[string][]engines.LogEntry{}, processors: map[string]*Processor{},
-		checkpoints: map[string][]byte{}, addresses: map[engines.Address]string{}, subscribed: map[string]bool{}}
+	return &harness{logs: map[string][]wire.LogEntry{}, processors: map[string]*Processor{},
+		checkpoints: map[string][]byte{}, addresses: map[wire.Address]string{}, subscribed: map[string]bool{}}
 }
 
 func (h *harness) config(stream string) Config {
-	address := engines.Address(100 + len(h.addresses))
+	address := wire.Address(100 + len(h.addresses))
 	for existing, name := range h.addresses { //proven:allow map-order: lookup of a unique value
 		if name == stream {
 			address = existing
@@ -69,7 +70,7 @@ func (h *harness) addProcessor(stream string, recover bool) {
 	h.drain()
 }
 
-func (h *harness) route(from engines.Address, ready Ready) {
+func (h *harness) route(from wire.Address, ready Ready) {
 	for _, m := range ready.Messages {
 		h.queue = append(h.queue, routed{from: from, to: m.To, message: m.Message})
 	}
@@ -96,18 +97,18 @@ func (h *harness) drain() {
 	}
 }
 
-func (h *harness) logService(from engines.Address, message any) {
+func (h *harness) logService(from wire.Address, message any) {
 	switch m := message.(type) {
-	case engines.MsgSubscribe:
+	case wire.MsgSubscribe:
 		h.subscribed[m.Stream] = true
 		log := h.logs[m.Stream]
 		if m.From <= uint64(len(log)) {
 			h.queue = append(h.queue, routed{from: logAddress, to: m.Subscriber,
-				message: engines.MsgEntries{Stream: m.Stream, Entries: slices.Clone(log[m.From-1:])}})
+				message: wire.MsgEntries{Stream: m.Stream, Entries: slices.Clone(log[m.From-1:])}})
 		}
-	case engines.MsgReadLog:
+	case wire.MsgReadLog:
 		log := h.logs[m.Stream]
-		reply := engines.MsgReadLogReply{Request: m.Request, Stream: m.Stream, HeadPosition: uint64(len(log))}
+		reply := wire.MsgReadLogReply{Request: m.Request, Stream: m.Stream, HeadPosition: uint64(len(log))}
 		if len(log) > 0 {
 			reply.HeadTimestamp = log[len(log)-1].Timestamp
 		}
@@ -115,8 +116,8 @@ func (h *harness) logService(from engines.Address, message any) {
 			reply.Entries = append(reply.Entries, log[position-1])
 		}
 		h.queue = append(h.queue, routed{from: logAddress, to: m.ReplyTo, message: reply})
-	case engines.MsgAppend:
-		entry, err := engines.DecodeEntry(m.Payload)
+	case wire.MsgAppend:
+		entry, err := wire.DecodeEntry(m.Payload)
 		if err != nil {
 			panic(err)
 		}
@@ -126,25 +127,25 @@ func (h *harness) logService(from engines.Address, message any) {
 
 // append adds an entry to a stream at wall time at (0: one after the last)
 // and pushes it to the stream's processor.
-func (h *harness) append(stream string, entry engines.Entry, at int64) engines.LogEntry {
+func (h *harness) append(stream string, entry wire.Entry, at int64) wire.LogEntry {
 	log := h.logs[stream]
 	stamp := clock.Timestamp{WallNanos: at, Node: 1}
 	if len(log) > 0 && !log[len(log)-1].Timestamp.Less(stamp) {
 		stamp = log[len(log)-1].Timestamp.Next()
 	}
-	logEntry := engines.LogEntry{Position: uint64(len(log) + 1), Timestamp: stamp, Payload: entry.Encode()}
+	logEntry := wire.LogEntry{Position: uint64(len(log) + 1), Timestamp: stamp, Payload: entry.Encode()}
 	h.logs[stream] = append(log, logEntry)
 	if p := h.processors[stream]; p != nil && h.subscribed[stream] {
 		h.queue = append(h.queue, routed{from: logAddress, to: p.config.Self,
-			message: engines.MsgEntries{Stream: stream, Entries: []engines.LogEntry{logEntry}}})
+			message: wire.MsgEntries{Stream: stream, Entries: []wire.LogEntry{logEntry}}})
 	}
 	h.drain()
 	return logEntry
 }
 
-func (h *harness) nextRequest() engines.RequestID {
+func (h *harness) nextRequest() wire.RequestID {
 	h.requests++
-	return engines.RequestID{Origin: uint64(coordinatorAddress), Sequence: h.requests}
+	return wire.RequestID{Origin: uint64(coordinatorAddress), Sequence: h.requests}
 }
 
 func (h *harness) takeReplies() string {
@@ -158,22 +159,22 @@ func txnID(n int64) engines.TxnID { return engines.TxnID{WallNanos: n, Node: 9} 
 
 func describe(stream string, message any) string {
 	switch m := message.(type) {
-	case engines.MsgOperationReply:
+	case wire.MsgOperationReply:
 		if m.Status == engines.StatusFailed {
 			return fmt.Sprintf("%s: txn=%d @%d failed %s: %s", stream, m.Txn.WallNanos, m.Position, m.Code, m.Error)
 		}
 		return fmt.Sprintf("%s: txn=%d @%d done %s", stream, m.Txn.WallNanos, m.Position, m.Result)
-	case engines.MsgVote:
+	case wire.MsgVote:
 		if m.Prepared {
 			return fmt.Sprintf("%s: txn=%d prepared at %v", stream, m.Txn.WallNanos, m.PrepareTimestamp)
 		}
 		return fmt.Sprintf("%s: txn=%d vote no, %s: %s", stream, m.Txn.WallNanos, m.Code, m.Reason)
-	case engines.MsgOutcome:
+	case wire.MsgOutcome:
 		if m.Committed {
 			return fmt.Sprintf("%s: txn=%d committed at %v", stream, m.Txn.WallNanos, m.CommitTimestamp)
 		}
 		return fmt.Sprintf("%s: txn=%d aborted, %s: %s", stream, m.Txn.WallNanos, m.Code, m.Reason)
-	case engines.MsgSnapshotReadReply:
+	case wire.MsgSnapshotReadReply:
 		if m.Status == engines.StatusFailed {
 			return fmt.Sprintf("%s: read failed %s: %s", stream, m.Code, m.Error)
 		}

@@ -4,13 +4,14 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 const (
-	memLogAddress         engines.Address = 1
-	memProcessorAddress   engines.Address = 2
-	memCoordinatorAddress engines.Address = 3
-	memStream                             = "s"
+	memLogAddress         wire.Address = 1
+	memProcessorAddress   wire.Address = 2
+	memCoordinatorAddress wire.Address = 3
+	memStream                          = "s"
 	// memEntryGapNanos is the wall-time step between consecutive entries.
 	memEntryGapNanos = 10
 )
@@ -22,7 +23,7 @@ const (
 // reads and resolve appends) are dropped: deadlines in these tests are
 // never reached, so termination never starts.
 type memLog struct {
-	entries   []engines.LogEntry
+	entries   []wire.LogEntry
 	processor *processor.Processor
 	requests  uint64
 	// messages are the processor's messages to the coordinator, in order.
@@ -40,21 +41,21 @@ func newMemLog(engine engines.Engine) *memLog {
 }
 
 // nextRequest returns a fresh request id of the test coordinator.
-func (l *memLog) nextRequest() engines.RequestID {
+func (l *memLog) nextRequest() wire.RequestID {
 	l.requests++
-	return engines.RequestID{Origin: uint64(memCoordinatorAddress), Sequence: l.requests}
+	return wire.RequestID{Origin: uint64(memCoordinatorAddress), Sequence: l.requests}
 }
 
 // append stamps entry (with a fresh request id and the coordinator as its
 // reply address), applies it and returns its request id.
-func (l *memLog) append(entry engines.Entry) engines.RequestID {
+func (l *memLog) append(entry wire.Entry) wire.RequestID {
 	entry.Request = l.nextRequest()
 	entry.ReplyTo = memCoordinatorAddress
 	position := uint64(len(l.entries) + 1)
-	logEntry := engines.LogEntry{Position: position, Payload: entry.Encode(),
+	logEntry := wire.LogEntry{Position: position, Payload: entry.Encode(),
 		Timestamp: clock.Timestamp{WallNanos: int64(position) * memEntryGapNanos, Node: 1}}
 	l.entries = append(l.entries, logEntry)
-	l.collect(l.processor.Step(memLogAddress, engines.MsgEntries{Stream: memStream, Entries: []engines.LogEntry{logEntry}}))
+	l.collect(l.processor.Step(memLogAddress, wire.MsgEntries{Stream: memStream, Entries: []wire.LogEntry{logEntry}}))
 	return entry.Request
 }
 
@@ -74,8 +75,8 @@ func (l *memLog) take() []any {
 }
 
 // replay feeds entries to a processor one at a time.
-func replay(p *processor.Processor, entries []engines.LogEntry) {
+func replay(p *processor.Processor, entries []wire.LogEntry) {
 	for _, entry := range entries {
-		p.Step(memLogAddress, engines.MsgEntries{Stream: memStream, Entries: []engines.LogEntry{entry}})
+		p.Step(memLogAddress, wire.MsgEntries{Stream: memStream, Entries: []wire.LogEntry{entry}})
 	}
 }

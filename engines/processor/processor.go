@@ -8,6 +8,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // Config describes one processor.
@@ -16,9 +17,9 @@ type Config struct {
 	Stream string
 	// Self is the processor's own address: entries are pushed and replies
 	// are sent from here.
-	Self engines.Address
+	Self wire.Address
 	// Log is the log service's address.
-	Log engines.Address
+	Log wire.Address
 	// CheckpointEvery is the number of applied entries between checkpoints
 	// (default 256).
 	CheckpointEvery int
@@ -28,7 +29,7 @@ type Config struct {
 
 // Outbound is a message the host must send.
 type Outbound struct {
-	To      engines.Address
+	To      wire.Address
 	Message any
 }
 
@@ -61,14 +62,14 @@ type txnState struct {
 	id            engines.TxnID
 	status        txnStatus
 	deadlineNanos int64
-	replyTo       engines.Address
+	replyTo       wire.Address
 	startPosition uint64
 	// lastSequence is the highest operation sequence applied (or deferred);
 	// lastReply answers a retry of it. It is held by value (not by pointer)
 	// so that answering an operation allocates nothing beyond the message.
 	// Invariant: lastReply is meaningful iff hasLastReply.
 	lastSequence uint32
-	lastReply    engines.MsgOperationReply
+	lastReply    wire.MsgOperationReply
 	hasLastReply bool
 	// Invariant: prepareTimestamp is set iff status is prepared or a
 	// prepared transaction later committed or aborted.
@@ -80,11 +81,11 @@ type txnState struct {
 	// expired marks a committed transaction whose deadline passed before
 	// the engine applied it: it is forgotten once applied.
 	expired      bool
-	participants []engines.Participant
+	participants []wire.Participant
 	abortCode    engines.ErrorCode
 	abortReason  string
 	// voteRequest remembers the prepare request, to answer a retry.
-	voteRequest engines.RequestID
+	voteRequest wire.RequestID
 }
 
 // txnRecordBlockLen is how many transaction records one allocation makes.
@@ -119,7 +120,7 @@ func (t *txnState) settled() bool {
 
 // deferredOperation is a blocked operation waiting for its blockers.
 type deferredOperation struct {
-	entry    engines.Entry
+	entry    wire.Entry
 	position uint64
 	stamp    clock.Timestamp // the log timestamp of its entry
 	blockers []engines.TxnID
@@ -234,15 +235,15 @@ func (p *Processor) Status() Status {
 }
 
 // Step handles one message from the log service or a coordinator.
-func (p *Processor) Step(from engines.Address, message any) Ready {
+func (p *Processor) Step(from wire.Address, message any) Ready {
 	switch m := message.(type) {
-	case engines.MsgEntries:
+	case wire.MsgEntries:
 		return p.receiveEntries(m)
-	case engines.MsgSnapshotRead:
+	case wire.MsgSnapshotRead:
 		p.receiveRead(m)
-	case engines.MsgReadLogReply:
+	case wire.MsgReadLogReply:
 		p.receiveLogRead(m)
-	case engines.MsgAppendReply:
+	case wire.MsgAppendReply:
 		// Acknowledges a resolve append; the entry itself arrives through
 		// the subscription.
 	}
@@ -262,11 +263,11 @@ func (p *Processor) Tick() Ready {
 }
 
 func (p *Processor) subscribe() {
-	p.send(p.config.Log, engines.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
+	p.send(p.config.Log, wire.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
 		Subscriber: p.config.Self})
 }
 
-func (p *Processor) send(to engines.Address, message any) {
+func (p *Processor) send(to wire.Address, message any) {
 	p.out = append(p.out, Outbound{To: to, Message: message})
 }
 
@@ -290,7 +291,7 @@ const outboundReuseMax = 1024
 
 // receiveEntries applies the consecutive new entries of a push. A gap
 // (a lost message) stops it and asks for the missing entries again.
-func (p *Processor) receiveEntries(m engines.MsgEntries) Ready {
+func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 	if m.Stream != p.config.Stream {
 		return p.ready(nil)
 	}
@@ -329,12 +330,12 @@ func sortedKeys[V any](m map[engines.TxnID]V) []engines.TxnID {
 // requestFor derives a deterministic request id for an append this
 // processor makes on behalf of a transaction (a resolve), so that two
 // copies of the processor send the same id and the log deduplicates them.
-func (p *Processor) requestFor(txn engines.TxnID) engines.RequestID {
+func (p *Processor) requestFor(txn engines.TxnID) wire.RequestID {
 	h := fnv.New64a()
 	h.Write([]byte(p.config.Stream))
 	origin := h.Sum64() | 1<<63
 	h.Write(txn.AppendKey(nil))
-	return engines.RequestID{Origin: origin, Sequence: h.Sum64()}
+	return wire.RequestID{Origin: origin, Sequence: h.Sum64()}
 }
 
 func invariant(condition bool, format string, args ...any) {

@@ -9,15 +9,16 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"pgregory.net/rapid"
 )
 
 // generatedRun is one random history appended straight into stream s, with
 // what the processor answered.
 type generatedRun struct {
-	log        []engines.LogEntry
+	log        []wire.LogEntry
 	final      []byte // the processor's checkpoint after the whole log
-	results    map[engines.RequestID]string
+	results    map[wire.RequestID]string
 	operations map[engines.TxnID][]recordedOperation
 	committed  []committedTxn
 	status     Status
@@ -26,7 +27,7 @@ type generatedRun struct {
 }
 
 type recordedOperation struct {
-	request engines.RequestID
+	request wire.RequestID
 	text    string
 }
 
@@ -46,7 +47,7 @@ func generate(t *rapid.T) generatedRun {
 	type liveTxn struct {
 		id       engines.TxnID
 		sequence uint32
-		waiting  engines.RequestID // an operation not answered yet
+		waiting  wire.RequestID // an operation not answered yet
 		prepared clock.Timestamp
 	}
 	var live []*liveTxn
@@ -58,16 +59,16 @@ func generate(t *rapid.T) generatedRun {
 	absorb := func() {
 		for _, message := range h.messages {
 			switch m := message.(type) {
-			case engines.MsgOperationReply:
+			case wire.MsgOperationReply:
 				for _, txn := range live {
 					if txn.waiting == m.Request {
-						txn.waiting = engines.RequestID{}
+						txn.waiting = wire.RequestID{}
 					}
 				}
 				if m.Status == engines.StatusFailed {
 					drop(m.Txn) // the coordinator aborts on a refusal
 				}
-			case engines.MsgOutcome:
+			case wire.MsgOutcome:
 				if !m.Committed {
 					drop(m.Txn)
 				}
@@ -78,7 +79,7 @@ func generate(t *rapid.T) generatedRun {
 		}
 		h.messages, h.replies = nil, nil
 	}
-	record := func(entry engines.Entry) {
+	record := func(entry wire.Entry) {
 		entry.ReplyTo = coordinatorAddress
 		entry.Request = h.nextRequest()
 		entry.DeadlineNanos = 1 << 40
@@ -88,18 +89,18 @@ func generate(t *rapid.T) generatedRun {
 		drop(txn.id)
 		switch {
 		case !commit:
-			record(engines.Entry{Kind: engines.EntryAbort, Txn: txn.id})
+			record(wire.Entry{Kind: wire.EntryAbort, Txn: txn.id})
 		case txn.prepared.IsZero():
-			record(engines.Entry{Kind: engines.EntryOnePhase, Txn: txn.id})
+			record(wire.Entry{Kind: wire.EntryOnePhase, Txn: txn.id})
 		default:
-			record(engines.Entry{Kind: engines.EntryCommit, Txn: txn.id, CommitTimestamp: txn.prepared})
+			record(wire.Entry{Kind: wire.EntryCommit, Txn: txn.id, CommitTimestamp: txn.prepared})
 		}
 		absorb()
 	}
 	ready := func() []*liveTxn {
 		var list []*liveTxn
 		for _, txn := range live {
-			if txn.waiting == (engines.RequestID{}) {
+			if txn.waiting == (wire.RequestID{}) {
 				list = append(list, txn)
 			}
 		}
@@ -124,9 +125,9 @@ func generate(t *rapid.T) generatedRun {
 				text = fmt.Sprintf("put %s %d.%d", key, txn.id.WallNanos, txn.sequence+1)
 			}
 			txn.sequence++
-			txn.waiting = engines.RequestID{Origin: uint64(coordinatorAddress), Sequence: h.requests + 1}
+			txn.waiting = wire.RequestID{Origin: uint64(coordinatorAddress), Sequence: h.requests + 1}
 			run.operations[txn.id] = append(run.operations[txn.id], recordedOperation{request: txn.waiting, text: text})
-			record(engines.Entry{Kind: engines.EntryOperation, Txn: txn.id, Sequence: txn.sequence, Operation: []byte(text)})
+			record(wire.Entry{Kind: wire.EntryOperation, Txn: txn.id, Sequence: txn.sequence, Operation: []byte(text)})
 			if h.processors["s"].hasDeferred(txn.id) {
 				run.deferrals++
 			}
@@ -134,8 +135,8 @@ func generate(t *rapid.T) generatedRun {
 		case action == 6:
 			txn := rapid.SampledFrom(candidates).Draw(t, "txn")
 			if txn.prepared.IsZero() && txn.sequence > 0 {
-				record(engines.Entry{Kind: engines.EntryPrepare, Txn: txn.id,
-					Participants: []engines.Participant{{Stream: "s", StartPosition: 1}, {Stream: "t", StartPosition: 1}}})
+				record(wire.Entry{Kind: wire.EntryPrepare, Txn: txn.id,
+					Participants: []wire.Participant{{Stream: "s", StartPosition: 1}, {Stream: "t", StartPosition: 1}}})
 				txn.prepared = h.processors["s"].txns[txn.id].prepareTimestamp
 				absorb()
 			}
@@ -144,7 +145,7 @@ func generate(t *rapid.T) generatedRun {
 		case action == 8:
 			finish(rapid.SampledFrom(candidates).Draw(t, "txn"), false)
 		default:
-			h.append("s", engines.Entry{Kind: engines.EntryTick}, 0)
+			h.append("s", wire.Entry{Kind: wire.EntryTick}, 0)
 			absorb()
 		}
 	}
@@ -155,7 +156,7 @@ func generate(t *rapid.T) generatedRun {
 		}
 		finish(candidates[0], true)
 	}
-	h.append("s", engines.Entry{Kind: engines.EntryTick}, 0)
+	h.append("s", wire.Entry{Kind: wire.EntryTick}, 0)
 	p := h.processors["s"]
 	run.log = slices.Clone(h.logs["s"])
 	run.final = p.Checkpoint()
@@ -172,12 +173,12 @@ func generate(t *rapid.T) generatedRun {
 
 // replyResults replays the log into a fresh processor and collects every
 // operation reply by request id (the first answer to each request wins).
-func replyResults(h *harness, log []engines.LogEntry) map[engines.RequestID]string {
+func replyResults(h *harness, log []wire.LogEntry) map[wire.RequestID]string {
 	p := New(h.config("s"), newRegisterEngine())
-	results := map[engines.RequestID]string{}
-	ready := p.Step(logAddress, engines.MsgEntries{Stream: "s", Entries: log})
+	results := map[wire.RequestID]string{}
+	ready := p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: log})
 	for _, m := range ready.Messages {
-		if reply, ok := m.Message.(engines.MsgOperationReply); ok {
+		if reply, ok := m.Message.(wire.MsgOperationReply); ok {
 			if _, seen := results[reply.Request]; !seen {
 				if reply.Status == engines.StatusDone {
 					results[reply.Request] = "done " + string(reply.Result)
@@ -255,7 +256,7 @@ func TestCrashAndReplayReachTheSameState(t *testing.T) {
 			if i == checkpointAt {
 				checkpoint = p.Checkpoint()
 			}
-			p.Step(logAddress, engines.MsgEntries{Stream: "s", Entries: []engines.LogEntry{entry}})
+			p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{entry}})
 		}
 		if crashAt == checkpointAt {
 			checkpoint = p.Checkpoint()
@@ -265,7 +266,7 @@ func TestCrashAndReplayReachTheSameState(t *testing.T) {
 			t.Fatal(err)
 		}
 		from := recovered.AppliedPosition()
-		recovered.Step(logAddress, engines.MsgEntries{Stream: "s", Entries: run.log[from:]})
+		recovered.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: run.log[from:]})
 		if got := recovered.Checkpoint(); !bytes.Equal(got, run.final) {
 			t.Fatalf("replay from position %d (crash after %d) differs from the uninterrupted run", from, crashAt)
 		}
@@ -275,8 +276,8 @@ func TestCrashAndReplayReachTheSameState(t *testing.T) {
 func FuzzRecover(f *testing.F) {
 	h := newHarness()
 	p := New(h.config("s"), newRegisterEngine())
-	p.Step(logAddress, engines.MsgEntries{Stream: "s", Entries: []engines.LogEntry{{Position: 1,
-		Timestamp: clock.Timestamp{WallNanos: 5}, Payload: engines.Entry{Kind: engines.EntryOperation, Txn: txnID(1),
+	p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{{Position: 1,
+		Timestamp: clock.Timestamp{WallNanos: 5}, Payload: wire.Entry{Kind: wire.EntryOperation, Txn: txnID(1),
 			DeadlineNanos: 100, Sequence: 1, Operation: []byte("put a 1")}.Encode()}}})
 	f.Add(p.Checkpoint())
 	f.Add([]byte{})

@@ -3,13 +3,14 @@ package processor
 import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // pendingRead is a snapshot read waiting for the log to reach its
 // timestamp, or for prepared transactions it would need to finish (rule 8).
 type pendingRead struct {
-	request  engines.MsgSnapshotRead
+	request  wire.MsgSnapshotRead
 	blockers []engines.TxnID
 }
 
@@ -17,7 +18,7 @@ type pendingRead struct {
 // client retries). Reads are soft state and never persisted.
 const pendingReadsMax = 4096
 
-func (p *Processor) receiveRead(m engines.MsgSnapshotRead) {
+func (p *Processor) receiveRead(m wire.MsgSnapshotRead) {
 	if m.Stream != p.config.Stream {
 		return
 	}
@@ -67,7 +68,7 @@ func (p *Processor) serve(read *pendingRead) bool {
 		read.blockers = outcome.Blockers
 		return false
 	}
-	reply := engines.MsgSnapshotReadReply{Request: read.request.Request, Stream: p.config.Stream,
+	reply := wire.MsgSnapshotReadReply{Request: read.request.Request, Stream: p.config.Stream,
 		Status: outcome.Status, Result: outcome.Result, AppliedTimestamp: p.appliedTimestamp}
 	if outcome.Status == engines.StatusFailed {
 		refusal := engines.AsRefusal(outcome.Err)

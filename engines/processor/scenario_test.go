@@ -7,7 +7,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // TestScenarios runs testdata/scenarios/*.txt. Each command appends one entry to a
@@ -36,7 +36,7 @@ func TestScenarios(t *testing.T) {
 			if d.HasArg("stream") {
 				d.ScanArgs(t, "stream", &stream)
 			}
-			entry := engines.Entry{ReplyTo: coordinatorAddress, Request: h.nextRequest(), DeadlineNanos: 1000}
+			entry := wire.Entry{ReplyTo: coordinatorAddress, Request: h.nextRequest(), DeadlineNanos: 1000}
 			if d.HasArg("txn") {
 				var n int64
 				d.ScanArgs(t, "txn", &n)
@@ -58,34 +58,34 @@ func TestScenarios(t *testing.T) {
 			case "processor":
 				h.addProcessor(stream, d.HasArg("recover"))
 			case "op":
-				entry.Kind = engines.EntryOperation
+				entry.Kind = wire.EntryOperation
 				var seq int
 				d.ScanArgs(t, "seq", &seq)
 				entry.Sequence = uint32(seq)
 				h.append(stream, entry, at)
 			case "prepare":
-				entry.Kind = engines.EntryPrepare
+				entry.Kind = wire.EntryPrepare
 				entry.Participants = parseParticipants(t, d)
 				h.append(stream, entry, at)
 			case "commit":
-				entry.Kind = engines.EntryCommit
+				entry.Kind = wire.EntryCommit
 				var text string
 				d.ScanArgs(t, "ts", &text)
 				entry.CommitTimestamp = parseStamp(t, text)
 				h.append(stream, entry, at)
 			case "abort":
-				entry.Kind = engines.EntryAbort
+				entry.Kind = wire.EntryAbort
 				h.append(stream, entry, at)
 			case "onephase":
-				entry.Kind = engines.EntryOnePhase
+				entry.Kind = wire.EntryOnePhase
 				h.append(stream, entry, at)
 			case "tick":
-				h.append(stream, engines.Entry{Kind: engines.EntryTick}, at)
+				h.append(stream, wire.Entry{Kind: wire.EntryTick}, at)
 			case "read":
 				var snapshot string
 				d.ScanArgs(t, "snapshot", &snapshot)
 				p := h.processors[stream]
-				h.route(p.config.Self, p.Step(coordinatorAddress, engines.MsgSnapshotRead{Request: entry.Request,
+				h.route(p.config.Self, p.Step(coordinatorAddress, wire.MsgSnapshotRead{Request: entry.Request,
 					ReplyTo: coordinatorAddress, Stream: stream, Snapshot: parseStamp(t, snapshot), Operation: entry.Operation}))
 				h.drain()
 			case "checkpoint":
@@ -109,20 +109,20 @@ func TestScenarios(t *testing.T) {
 	})
 }
 
-func parseParticipants(t *testing.T, d *datadriven.TestData) []engines.Participant {
+func parseParticipants(t *testing.T, d *datadriven.TestData) []wire.Participant {
 	if !d.HasArg("participants") {
 		return nil
 	}
 	var text string
 	d.ScanArgs(t, "participants", &text)
-	var participants []engines.Participant
+	var participants []wire.Participant
 	for _, part := range strings.Split(text, ",") {
 		name, position, _ := strings.Cut(part, ":")
 		start, err := strconv.ParseUint(position, 10, 64)
 		if err != nil {
 			t.Fatalf("participant %q: %v", part, err)
 		}
-		participants = append(participants, engines.Participant{Stream: name, StartPosition: start})
+		participants = append(participants, wire.Participant{Stream: name, StartPosition: start})
 	}
 	return participants
 }

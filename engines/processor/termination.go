@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/bugs"
 )
 
@@ -66,7 +66,7 @@ func (p *Processor) advanceTermination(term *termination) {
 	for _, stream := range sortedStreams(term.peers) {
 		peer := term.peers[stream]
 		if !peer.passedLine {
-			p.send(p.config.Log, engines.MsgReadLog{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
+			p.send(p.config.Log, wire.MsgReadLog{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
 				Stream: stream, From: peer.next, CountMax: p.config.ReadCountMax})
 		}
 	}
@@ -74,7 +74,7 @@ func (p *Processor) advanceTermination(term *termination) {
 
 // receiveLogRead scans a peer's entries up to the deadline for the
 // transaction's Commit.
-func (p *Processor) receiveLogRead(m engines.MsgReadLogReply) {
+func (p *Processor) receiveLogRead(m wire.MsgReadLogReply) {
 	for _, id := range sortedKeys(p.terminations) {
 		term := p.terminations[id]
 		peer, ok := term.peers[m.Stream]
@@ -88,7 +88,7 @@ func (p *Processor) receiveLogRead(m engines.MsgReadLogReply) {
 	}
 }
 
-func (p *Processor) scanPeer(term *termination, peer *peerProgress, m engines.MsgReadLogReply) {
+func (p *Processor) scanPeer(term *termination, peer *peerProgress, m wire.MsgReadLogReply) {
 	deadline := term.txn.deadlineNanos
 	for _, logEntry := range m.Entries {
 		if logEntry.Position != peer.next {
@@ -99,8 +99,8 @@ func (p *Processor) scanPeer(term *termination, peer *peerProgress, m engines.Ms
 			return
 		}
 		peer.next++
-		entry, err := engines.DecodeEntry(logEntry.Payload)
-		if err == nil && entry.Kind == engines.EntryCommit && entry.Txn == term.txn.id {
+		entry, err := wire.DecodeEntry(logEntry.Payload)
+		if err == nil && entry.Kind == wire.EntryCommit && entry.Txn == term.txn.id {
 			term.decided, term.committed, term.commitTimestamp = true, true, entry.CommitTimestamp
 			return
 		}
@@ -111,9 +111,9 @@ func (p *Processor) scanPeer(term *termination, peer *peerProgress, m engines.Ms
 // outcome takes effect when the entry is applied, at the same point of the
 // log on every replay and on every copy of this processor.
 func (p *Processor) appendResolve(term *termination) {
-	entry := engines.Entry{Kind: engines.EntryResolve, Txn: term.txn.id, DeadlineNanos: term.txn.deadlineNanos,
+	entry := wire.Entry{Kind: wire.EntryResolve, Txn: term.txn.id, DeadlineNanos: term.txn.deadlineNanos,
 		Committed: term.committed, CommitTimestamp: term.commitTimestamp}
-	p.send(p.config.Log, engines.MsgAppend{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
+	p.send(p.config.Log, wire.MsgAppend{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
 		Stream: p.config.Stream, Payload: entry.Encode()})
 }
 

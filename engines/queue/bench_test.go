@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // BenchmarkEnqueueTransaction: one transaction per iteration, Apply of
 // one Enqueue then a one-phase Commit, on the engine alone.
 func BenchmarkEnqueueTransaction(b *testing.B) {
 	e := NewEngine()
-	operation := encodeEnqueue("jobs", engines.Int(42))
+	operation := encodeEnqueue("jobs", value.Int(42))
 	b.ReportAllocs()
 	for i := range int64(b.N) {
 		txn := txnID(i + 1)
@@ -27,7 +28,7 @@ func BenchmarkEnqueueTransaction(b *testing.B) {
 // transactions, so the queue stays short.
 func BenchmarkEnqueueDequeueTransactions(b *testing.B) {
 	e := NewEngine()
-	enqueue := encodeEnqueue("jobs", engines.Int(42))
+	enqueue := encodeEnqueue("jobs", value.Int(42))
 	dequeue := encodeOperation(operationDequeue, "jobs")
 	b.ReportAllocs()
 	for i := range int64(b.N) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -38,17 +39,17 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Checkpoint serializes the whole engine; the same state gives the same
 // bytes.
 func (e *Engine) Checkpoint() []byte {
-	queues := make([]engines.Value, 0, len(e.queues))
+	queues := make([]value.Value, 0, len(e.queues))
 	for _, name := range slices.Sorted(maps.Keys(e.queues)) {
 		q := e.queues[name]
-		queues = append(queues, engines.List(engines.String(name), engines.Int(int64(q.sequenceNext)), engines.Bytes(appendExtents(nil, q.extents))))
+		queues = append(queues, value.List(value.String(name), value.Int(int64(q.sequenceNext)), value.Bytes(appendExtents(nil, q.extents))))
 	}
-	transactions := make([]engines.Value, 0, len(e.transactions))
+	transactions := make([]value.Value, 0, len(e.transactions))
 	for _, id := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
 		transactions = append(transactions, checkpointTransaction(e.transactions[id]))
 	}
-	body := engines.AppendValue(nil, engines.List(engines.Int(checkpointFormat), engines.Bytes(e.store.Checkpoint()),
-		engines.List(queues...), engines.List(transactions...)))
+	body := value.Append(nil, value.List(value.Int(checkpointFormat), value.Bytes(e.store.Checkpoint()),
+		value.List(queues...), value.List(transactions...)))
 	return binary.BigEndian.AppendUint32(body, crc32.Checksum(body, castagnoli))
 }
 
@@ -62,18 +63,18 @@ func appendExtents(dst []byte, extents []extentVersion) []byte {
 	return dst
 }
 
-func checkpointTransaction(t *transaction) engines.Value {
-	records := make([]engines.Value, 0, len(t.queues))
+func checkpointTransaction(t *transaction) value.Value {
+	records := make([]value.Value, 0, len(t.queues))
 	for _, r := range t.queues {
-		items := make([]engines.Value, 0, len(r.enqueued))
+		items := make([]value.Value, 0, len(r.enqueued))
 		for _, pending := range r.enqueued {
-			items = append(items, engines.List(engines.Int(int64(pending.sequence)), engines.Bytes(pending.item)))
+			items = append(items, value.List(value.Int(int64(pending.sequence)), value.Bytes(pending.item)))
 		}
-		records = append(records, engines.List(engines.String(r.queue.name), engines.List(items...),
-			engines.Int(int64(r.dequeued)), engines.Bool(r.cleared), engines.Int(int64(r.head)), engines.Bool(r.count)))
+		records = append(records, value.List(value.String(r.queue.name), value.List(items...),
+			value.Int(int64(r.dequeued)), value.Bool(r.cleared), value.Int(int64(r.head)), value.Bool(r.count)))
 	}
-	return engines.List(engines.Bytes(t.id.AppendKey(nil)), engines.Bool(t.prepared),
-		engines.Bytes(t.prepareTimestamp.AppendKey(nil)), engines.List(records...))
+	return value.List(value.Bytes(t.id.AppendKey(nil)), value.Bool(t.prepared),
+		value.Bytes(t.prepareTimestamp.AppendKey(nil)), value.List(records...))
 }
 
 // Restore rebuilds an engine from a Checkpoint (nil or empty: a new
@@ -97,7 +98,7 @@ func restore(checkpoint []byte) (*Engine, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, corrupt("checksum mismatch")
 	}
-	top, err := engines.DecodeValue(body)
+	top, err := value.Decode(body)
 	if err != nil {
 		return nil, corrupt("%v", err)
 	}
@@ -141,18 +142,18 @@ func (d *checkpointDecoder) fail(format string, args ...any) {
 
 // elements is a list's elements; at returns Null past the end, so a short
 // list only fails where it was checked.
-type elements []engines.Value
+type elements []value.Value
 
-func (e elements) at(index int) engines.Value {
+func (e elements) at(index int) value.Value {
 	if index < len(e) {
 		return e[index]
 	}
-	return engines.Null()
+	return value.Null()
 }
 
 // list returns v's elements; length < 0 accepts any length.
-func (d *checkpointDecoder) list(v engines.Value, length int, what string) elements {
-	if v.Kind() != engines.KindList || (length >= 0 && v.Len() != length) {
+func (d *checkpointDecoder) list(v value.Value, length int, what string) elements {
+	if v.Kind() != value.KindList || (length >= 0 && v.Len() != length) {
 		d.fail("%s: %v is not a list of %d", what, v, length)
 		return nil
 	}
@@ -163,7 +164,7 @@ func (d *checkpointDecoder) list(v engines.Value, length int, what string) eleme
 	return out
 }
 
-func (d *checkpointDecoder) integer(v engines.Value, what string) uint64 {
+func (d *checkpointDecoder) integer(v value.Value, what string) uint64 {
 	i, ok := v.AsInt()
 	if !ok || i < 0 {
 		d.fail("%s: %v is not a non-negative int", what, v)
@@ -172,7 +173,7 @@ func (d *checkpointDecoder) integer(v engines.Value, what string) uint64 {
 	return uint64(i)
 }
 
-func (d *checkpointDecoder) boolean(v engines.Value, what string) bool {
+func (d *checkpointDecoder) boolean(v value.Value, what string) bool {
 	b, ok := v.AsBool()
 	if !ok {
 		d.fail("%s: %v is not a bool", what, v)
@@ -180,7 +181,7 @@ func (d *checkpointDecoder) boolean(v engines.Value, what string) bool {
 	return b
 }
 
-func (d *checkpointDecoder) text(v engines.Value, what string) string {
+func (d *checkpointDecoder) text(v value.Value, what string) string {
 	s, ok := v.AsString()
 	if !ok {
 		d.fail("%s: %v is not a string", what, v)
@@ -188,7 +189,7 @@ func (d *checkpointDecoder) text(v engines.Value, what string) string {
 	return s
 }
 
-func (d *checkpointDecoder) bytes(v engines.Value, what string) []byte {
+func (d *checkpointDecoder) bytes(v value.Value, what string) []byte {
 	b, ok := v.AsBytes()
 	if !ok {
 		d.fail("%s: %v is not bytes", what, v)
@@ -196,7 +197,7 @@ func (d *checkpointDecoder) bytes(v engines.Value, what string) []byte {
 	return b
 }
 
-func (d *checkpointDecoder) timestamp(v engines.Value, what string) clock.Timestamp {
+func (d *checkpointDecoder) timestamp(v value.Value, what string) clock.Timestamp {
 	b := d.bytes(v, what)
 	if d.err != nil {
 		return clock.Timestamp{}
@@ -209,7 +210,7 @@ func (d *checkpointDecoder) timestamp(v engines.Value, what string) clock.Timest
 	return t
 }
 
-func (d *checkpointDecoder) restoreQueues(engine *Engine, v engines.Value) {
+func (d *checkpointDecoder) restoreQueues(engine *Engine, v value.Value) {
 	previous := ""
 	for index, element := range d.list(v, -1, "queues") {
 		fields := d.list(element, 3, "queue")
@@ -259,7 +260,7 @@ func (d *checkpointDecoder) restoreExtent(engine *Engine, q *queueState) {
 // extents decodes a queue's extent versions and checks their invariants:
 // timestamps valid and strictly increasing, head <= tail, and heads and
 // tails never decreasing.
-func (d *checkpointDecoder) extents(v engines.Value, name string) []extentVersion {
+func (d *checkpointDecoder) extents(v value.Value, name string) []extentVersion {
 	encoded := d.bytes(v, "extents")
 	if d.err != nil {
 		return nil
@@ -286,7 +287,7 @@ func (d *checkpointDecoder) extents(v engines.Value, name string) []extentVersio
 	return decoded
 }
 
-func (d *checkpointDecoder) restoreTransactions(engine *Engine, v engines.Value) {
+func (d *checkpointDecoder) restoreTransactions(engine *Engine, v value.Value) {
 	var previous engines.TxnID
 	for index, element := range d.list(v, -1, "transactions") {
 		fields := d.list(element, 4, "transaction")
@@ -310,7 +311,7 @@ func (d *checkpointDecoder) restoreTransactions(engine *Engine, v engines.Value)
 	}
 }
 
-func (d *checkpointDecoder) restoreRecords(engine *Engine, t *transaction, v engines.Value) {
+func (d *checkpointDecoder) restoreRecords(engine *Engine, t *transaction, v value.Value) {
 	for index, element := range d.list(v, -1, "queue records") {
 		fields := d.list(element, 6, "queue record")
 		name := d.text(fields.at(0), "queue name")
@@ -337,7 +338,7 @@ func (d *checkpointDecoder) restoreRecords(engine *Engine, t *transaction, v eng
 	}
 }
 
-func (d *checkpointDecoder) pendingItems(q *queueState, v engines.Value) []pendingItem {
+func (d *checkpointDecoder) pendingItems(q *queueState, v value.Value) []pendingItem {
 	var items []pendingItem
 	for _, element := range d.list(v, -1, "enqueued items") {
 		fields := d.list(element, 2, "enqueued item")
@@ -345,7 +346,7 @@ func (d *checkpointDecoder) pendingItems(q *queueState, v engines.Value) []pendi
 		if d.err != nil {
 			return nil
 		}
-		if _, err := engines.DecodeValue(pending.item); err != nil || pending.sequence >= q.sequenceNext {
+		if _, err := value.Decode(pending.item); err != nil || pending.sequence >= q.sequenceNext {
 			d.fail("queue %q: bad enqueued item %d", q.name, pending.sequence)
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // ErrBadAnswer reports answer bytes a Client cannot read: a protocol
@@ -29,7 +30,7 @@ func New(executor engines.Executor, stream string) *Client {
 
 // Enqueue appends value to the queue. Its place in the queue is fixed when
 // the transaction commits.
-func (c *Client) Enqueue(ctx context.Context, queue string, value engines.Value) error {
+func (c *Client) Enqueue(ctx context.Context, queue string, value value.Value) error {
 	answer, err := c.executor.Execute(ctx, c.stream, encodeEnqueue(queue, value))
 	if err != nil {
 		return err
@@ -39,13 +40,13 @@ func (c *Client) Enqueue(ctx context.Context, queue string, value engines.Value)
 
 // Dequeue removes the queue's head and returns it, or false when the queue
 // is empty.
-func (c *Client) Dequeue(ctx context.Context, queue string) (engines.Value, bool, error) {
+func (c *Client) Dequeue(ctx context.Context, queue string) (value.Value, bool, error) {
 	return c.item(ctx, operationDequeue, queue)
 }
 
 // Peek returns the queue's head without removing it, or false when the
 // queue is empty.
-func (c *Client) Peek(ctx context.Context, queue string) (engines.Value, bool, error) {
+func (c *Client) Peek(ctx context.Context, queue string) (value.Value, bool, error) {
 	return c.item(ctx, operationPeek, queue)
 }
 
@@ -55,7 +56,7 @@ func (c *Client) Size(ctx context.Context, queue string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	decoded, err := engines.DecodeValue(answer)
+	decoded, err := value.Decode(answer)
 	if err != nil {
 		return 0, fmt.Errorf("%w: size: %v", ErrBadAnswer, err)
 	}
@@ -72,7 +73,7 @@ func (c *Client) IsEmpty(ctx context.Context, queue string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	decoded, err := engines.DecodeValue(answer)
+	decoded, err := value.Decode(answer)
 	if err != nil {
 		return false, fmt.Errorf("%w: is-empty: %v", ErrBadAnswer, err)
 	}
@@ -92,30 +93,30 @@ func (c *Client) Clear(ctx context.Context, queue string) error {
 	return decodeNullAnswer(answer, "clear")
 }
 
-func (c *Client) item(ctx context.Context, kind operationKind, queue string) (engines.Value, bool, error) {
+func (c *Client) item(ctx context.Context, kind operationKind, queue string) (value.Value, bool, error) {
 	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(kind, queue))
 	if err != nil {
-		return engines.Null(), false, err
+		return value.Null(), false, err
 	}
 	return decodeItemAnswer(answer, kind)
 }
 
-func decodeItemAnswer(answer []byte, kind operationKind) (engines.Value, bool, error) {
-	decoded, err := engines.DecodeValue(answer)
+func decodeItemAnswer(answer []byte, kind operationKind) (value.Value, bool, error) {
+	decoded, err := value.Decode(answer)
 	if err != nil {
-		return engines.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, err)
+		return value.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, err)
 	}
-	if decoded.Kind() != engines.KindList || decoded.Len() > 1 {
-		return engines.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, decoded)
+	if decoded.Kind() != value.KindList || decoded.Len() > 1 {
+		return value.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, decoded)
 	}
 	if decoded.Len() == 0 {
-		return engines.Null(), false, nil
+		return value.Null(), false, nil
 	}
 	return decoded.Index(0), true, nil
 }
 
 func decodeNullAnswer(answer []byte, what string) error {
-	decoded, err := engines.DecodeValue(answer)
+	decoded, err := value.Decode(answer)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrBadAnswer, what, err)
 	}

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 func TestClientRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	engine := NewEngine()
 	client := New(&oneShotExecutor{engine: engine, stream: "s"}, "s")
-	values := []engines.Value{engines.String("x"), engines.Null(), engines.List(engines.Int(1), engines.Bytes([]byte{0}))}
+	values := []value.Value{value.String("x"), value.Null(), value.List(value.Int(1), value.Bytes([]byte{0}))}
 	for _, value := range values {
 		if err := client.Enqueue(ctx, "q", value); err != nil {
 			t.Fatal(err)
@@ -36,7 +37,7 @@ func TestClientRoundTrips(t *testing.T) {
 	if empty, err := client.IsEmpty(ctx, "q"); err != nil || !empty {
 		t.Fatalf("is-empty %v, %v", empty, err)
 	}
-	if err := client.Enqueue(ctx, "q", engines.Int(1)); err != nil {
+	if err := client.Enqueue(ctx, "q", value.Int(1)); err != nil {
 		t.Fatal(err)
 	}
 	if err := client.Clear(ctx, "q"); err != nil {
@@ -55,11 +56,11 @@ func TestClientSnapshotReads(t *testing.T) {
 	engine := NewEngine()
 	executor := &oneShotExecutor{engine: engine, stream: "s"}
 	client := New(executor, "s")
-	if err := client.Enqueue(ctx, "q", engines.Int(7)); err != nil {
+	if err := client.Enqueue(ctx, "q", value.Int(7)); err != nil {
 		t.Fatal(err)
 	}
 	executor.readOnly = true
-	if head, found, err := client.Peek(ctx, "q"); err != nil || !found || !head.Equal(engines.Int(7)) {
+	if head, found, err := client.Peek(ctx, "q"); err != nil || !found || !head.Equal(value.Int(7)) {
 		t.Fatalf("snapshot peek %v %v %v", head, found, err)
 	}
 	if size, err := client.Size(ctx, "q"); err != nil || size != 1 {
@@ -89,10 +90,10 @@ func TestClientPassesErrorsAndRejectsBadAnswers(t *testing.T) {
 	if _, _, err := aborted.Dequeue(ctx, "q"); !errors.Is(err, engines.ErrAborted) {
 		t.Fatalf("dequeue: %v, want ErrAborted", err)
 	}
-	if err := aborted.Enqueue(ctx, "q", engines.Int(1)); !errors.Is(err, engines.ErrAborted) {
+	if err := aborted.Enqueue(ctx, "q", value.Int(1)); !errors.Is(err, engines.ErrAborted) {
 		t.Fatalf("enqueue: %v, want ErrAborted", err)
 	}
-	for _, answer := range [][]byte{nil, {0xff}, engines.AppendValue(nil, engines.List(engines.Int(1), engines.Int(2)))} {
+	for _, answer := range [][]byte{nil, {0xff}, value.Append(nil, value.List(value.Int(1), value.Int(2)))} {
 		bad := New(fixedExecutor{answer: answer}, "s")
 		checks := map[string]error{}
 		_, _, checks["dequeue"] = bad.Dequeue(ctx, "q")

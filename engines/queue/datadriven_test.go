@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // TestScenarios runs the scenario files in testdata/. Commands:
@@ -20,7 +21,7 @@ import (
 //	held                        checkpoint-restore
 //
 // Transaction <n> is older than transaction <n+1>. Values are written as
-// engines.ParseValue reads them.
+// value.Parse reads them.
 func TestScenarios(t *testing.T) {
 	paths, err := filepath.Glob("testdata/*")
 	if err != nil {
@@ -41,20 +42,20 @@ func TestScenarios(t *testing.T) {
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine *engines.Engine) string {
 	e := *engine
-	if kind, err := operationKindNamed(engines.String(d.Cmd)); err == nil {
+	if kind, err := operationKindNamed(value.String(d.Cmd)); err == nil {
 		op := operation{kind: kind, queue: scenarioString(t, d, "queue")}
 		if kind == operationEnqueue {
-			value, err := engines.ParseValue(scenarioString(t, d, "value"))
+			v, err := value.Parse(scenarioString(t, d, "value"))
 			if err != nil {
 				d.Fatalf(t, "value: %v", err)
 			}
-			op.item = engines.AppendValue(nil, value)
+			op.item = value.Append(nil, v)
 		}
 		return formatOutcome(e.Apply(txnID(scenarioInt(t, d, "txn")), operationBytes(op), timestamp(0)))
 	}
 	switch d.Cmd {
 	case "read":
-		kind, err := operationKindNamed(engines.String(scenarioString(t, d, "op")))
+		kind, err := operationKindNamed(value.String(scenarioString(t, d, "op")))
 		if err != nil {
 			d.Fatalf(t, "op: %v", err)
 		}

@@ -1,4 +1,4 @@
-// Package queue is the queue engine: named FIFO queues of engines.Value
+// Package queue is the queue engine: named FIFO queues of value.Value
 // items within one stream, behind the engines.Engine contract, and its
 // typed client.
 //
@@ -7,7 +7,7 @@
 // Operations: Enqueue(queue, value), Dequeue(queue) (the head, or empty),
 // Peek(queue), Size(queue), IsEmpty(queue) and Clear(queue). A queue exists
 // once named; an unknown queue is empty. Operations travel as the value
-// encoding of an engines.Value list (layout in operation.go); Client
+// encoding of an value.Value list (layout in operation.go); Client
 // encodes them and decodes the answers.
 //
 // FIFO order is commit order. Per stream, commits apply in increasing

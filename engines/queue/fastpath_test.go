@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -45,8 +45,8 @@ func TestFastDecodeAgreesWithDecodeOperation(t *testing.T) {
 
 func testOperationBytes(t *rapid.T) []byte {
 	queueName := rapid.SampledFrom([]string{"q", "r", ""}).Draw(t, "queue")
-	item := rapid.SampledFrom([]engines.Value{engines.Int(42), engines.String("x"), engines.Null(),
-		engines.List(engines.Int(1)), engines.Map(map[string]engines.Value{"a": engines.Null(), "b": engines.Bool(true)})}).Draw(t, "item")
+	item := rapid.SampledFrom([]value.Value{value.Int(42), value.String("x"), value.Null(),
+		value.List(value.Int(1)), value.Map(map[string]value.Value{"a": value.Null(), "b": value.Bool(true)})}).Draw(t, "item")
 	var data []byte
 	if rapid.Bool().Draw(t, "valid") {
 		kind := operationKind(rapid.IntRange(int(operationEnqueue), int(operationKindEnd)-1).Draw(t, "kind"))
@@ -55,11 +55,11 @@ func testOperationBytes(t *rapid.T) []byte {
 			data = encodeEnqueue(queueName, item)
 		}
 	} else {
-		name := rapid.SampledFrom([]engines.Value{engines.String("enqueue"), engines.String("dequeue"),
-			engines.String("size"), engines.String("nope"), engines.Bytes([]byte("peek"))}).Draw(t, "name")
-		queueValue := rapid.SampledFrom([]engines.Value{engines.String(queueName), engines.Bytes([]byte(queueName)), engines.Int(3)}).Draw(t, "queue value")
-		elements := []engines.Value{name, queueValue, item, item}
-		data = engines.AppendValue(nil, engines.List(elements[:rapid.IntRange(0, 4).Draw(t, "elements")]...))
+		name := rapid.SampledFrom([]value.Value{value.String("enqueue"), value.String("dequeue"),
+			value.String("size"), value.String("nope"), value.Bytes([]byte("peek"))}).Draw(t, "name")
+		queueValue := rapid.SampledFrom([]value.Value{value.String(queueName), value.Bytes([]byte(queueName)), value.Int(3)}).Draw(t, "queue value")
+		elements := []value.Value{name, queueValue, item, item}
+		data = value.Append(nil, value.List(elements[:rapid.IntRange(0, 4).Draw(t, "elements")]...))
 	}
 	switch rapid.IntRange(0, 3).Draw(t, "corruption") {
 	case 1:

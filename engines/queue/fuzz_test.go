@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // busyEngine returns an engine with committed items, an active dequeuer,
@@ -15,13 +16,13 @@ import (
 // the fuzzers and whose operations meet every kind of lock.
 func busyEngine(t testing.TB) *Engine {
 	e := NewEngine()
-	mustDone(t, e.Apply(txnID(1), encodeEnqueue("a", engines.String("one")), timestamp(1)))
-	mustDone(t, e.Apply(txnID(1), encodeEnqueue("a", engines.List(engines.Int(2), engines.Null())), timestamp(1)))
+	mustDone(t, e.Apply(txnID(1), encodeEnqueue("a", value.String("one")), timestamp(1)))
+	mustDone(t, e.Apply(txnID(1), encodeEnqueue("a", value.List(value.Int(2), value.Null())), timestamp(1)))
 	if err := e.Commit(txnID(1), timestamp(2)); err != nil {
 		t.Fatal(err)
 	}
 	mustDone(t, e.Apply(txnID(2), encodeOperation(operationDequeue, "a"), timestamp(3)))
-	mustDone(t, e.Apply(txnID(3), encodeEnqueue("b", engines.Int(3)), timestamp(3)))
+	mustDone(t, e.Apply(txnID(3), encodeEnqueue("b", value.Int(3)), timestamp(3)))
 	if err := e.Prepare(txnID(3), timestamp(4)); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func mustDone(t testing.TB, outcome engines.Outcome) {
 // FuzzOperation: arbitrary operation bytes never panic, in Apply or Read;
 // what does not decode is refused as invalid.
 func FuzzOperation(f *testing.F) {
-	f.Add(encodeEnqueue("a", engines.Int(1)))
+	f.Add(encodeEnqueue("a", value.Int(1)))
 	f.Add(encodeOperation(operationDequeue, "a"))
 	f.Add(encodeOperation(operationPeek, "b"))
 	f.Add(encodeOperation(operationClear, "c"))
@@ -122,7 +123,7 @@ func TestRestoreKeepsState(t *testing.T) {
 		steps := []string{
 			formatOutcome(e.Apply(txnID(5), encodeOperation(operationDequeue, "a"), timestamp(6))),
 			formatOutcome(e.Read(encodeOperation(operationSize, "b"), timestamp(6))),
-			formatOutcome(e.Apply(txnID(5), encodeEnqueue("c", engines.Int(9)), timestamp(6))),
+			formatOutcome(e.Apply(txnID(5), encodeEnqueue("c", value.Int(9)), timestamp(6))),
 		}
 		want := []string{"blocked on [2] until finished", "blocked on [3] until finished", "blocked on [4] until finished"}
 		for index := range want {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // txnID returns test transaction n: smaller n is older.
@@ -23,7 +24,7 @@ func timestamp(n int64) clock.Timestamp { return clock.Timestamp{WallNanos: n} }
 func formatOutcome(outcome engines.Outcome) string {
 	switch outcome.Status {
 	case engines.StatusDone:
-		answer, err := engines.DecodeValue(outcome.Result)
+		answer, err := value.Decode(outcome.Result)
 		if err != nil {
 			return fmt.Sprintf("done with undecodable answer %x", outcome.Result)
 		}
@@ -41,7 +42,7 @@ func formatOutcome(outcome engines.Outcome) string {
 }
 
 // model is the serial reference: each queue as a plain slice.
-type model map[string][]engines.Value
+type model map[string][]value.Value
 
 func (m model) clone() model {
 	out := model{}
@@ -54,34 +55,34 @@ func (m model) clone() model {
 func sortedNames(m model) []string { return slices.Sorted(maps.Keys(m)) }
 
 // apply runs op serially and returns its answer.
-func (m model) apply(op operation) engines.Value {
+func (m model) apply(op operation) value.Value {
 	items := m[op.queue]
 	switch op.kind {
 	case operationEnqueue:
-		value, err := engines.DecodeValue(op.item)
+		v, err := value.Decode(op.item)
 		if err != nil {
 			panic(err)
 		}
-		m[op.queue] = append(items, value)
-		return engines.Null()
+		m[op.queue] = append(items, v)
+		return value.Null()
 	case operationDequeue:
 		if len(items) == 0 {
-			return engines.List()
+			return value.List()
 		}
 		m[op.queue] = items[1:]
-		return engines.List(items[0])
+		return value.List(items[0])
 	case operationPeek:
 		if len(items) == 0 {
-			return engines.List()
+			return value.List()
 		}
-		return engines.List(items[0])
+		return value.List(items[0])
 	case operationSize:
-		return engines.Int(int64(len(items)))
+		return value.Int(int64(len(items)))
 	case operationIsEmpty:
-		return engines.Bool(len(items) == 0)
+		return value.Bool(len(items) == 0)
 	case operationClear:
 		m[op.queue] = nil
-		return engines.Null()
+		return value.Null()
 	}
 	panic(fmt.Sprintf("model: operation %v", op.kind))
 }

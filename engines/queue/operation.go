@@ -5,10 +5,11 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
-// Operations travel as the value encoding of an engines.Value List whose
+// Operations travel as the value encoding of an value.Value List whose
 // first element is the operation name and whose second is the queue name:
 //
 //	["enqueue", queue, value]   answer: null
@@ -59,22 +60,22 @@ type operation struct {
 	item []byte
 }
 
-func encodeEnqueue(queue string, value engines.Value) []byte {
-	return engines.AppendValue(nil, engines.List(engines.String("enqueue"), engines.String(queue), value))
+func encodeEnqueue(queue string, v value.Value) []byte {
+	return value.Append(nil, value.List(value.String("enqueue"), value.String(queue), v))
 }
 
 func encodeOperation(kind operationKind, queue string) []byte {
-	return engines.AppendValue(nil, engines.List(engines.String(kind.String()), engines.String(queue)))
+	return value.Append(nil, value.List(value.String(kind.String()), value.String(queue)))
 }
 
 // decodeOperation reads operation bytes from outside. Bad input returns a
 // Refusal with CodeInvalid, never a panic.
 func decodeOperation(data []byte) (operation, error) {
-	decoded, err := engines.DecodeValue(data)
+	decoded, err := value.Decode(data)
 	if err != nil {
 		return operation{}, engines.Refuse(engines.CodeInvalid, "queue: operation: %v", err)
 	}
-	if decoded.Kind() != engines.KindList || decoded.Len() < 2 {
+	if decoded.Kind() != value.KindList || decoded.Len() < 2 {
 		return operation{}, engines.Refuse(engines.CodeInvalid, "queue: operation %v: want [name, queue, ...]", decoded)
 	}
 	kind, err := operationKindNamed(decoded.Index(0))
@@ -97,7 +98,7 @@ func decodeOperation(data []byte) (operation, error) {
 	}
 	decodedOperation := operation{kind: kind, queue: queue}
 	if kind == operationEnqueue {
-		decodedOperation.item = engines.AppendValue(nil, decoded.Index(2))
+		decodedOperation.item = value.Append(nil, decoded.Index(2))
 		if len(decodedOperation.item) > mvcc.ValueLenMax {
 			return operation{}, engines.Refuse(engines.CodeInvalid, "queue: enqueue: value of %d bytes, at most %d", len(decodedOperation.item), mvcc.ValueLenMax)
 		}
@@ -105,7 +106,7 @@ func decodeOperation(data []byte) (operation, error) {
 	return decodedOperation, nil
 }
 
-func operationKindNamed(name engines.Value) (operationKind, error) {
+func operationKindNamed(name value.Value) (operationKind, error) {
 	text, ok := name.AsString()
 	if ok {
 		for kind := operationEnqueue; kind < operationKindEnd; kind++ {
@@ -123,23 +124,23 @@ func encodeNull() []byte { return encodedNull }
 
 // encodedNull is shared by every reply that carries null: results are
 // never modified.
-var encodedNull = engines.AppendValue(nil, engines.Null())
+var encodedNull = value.Append(nil, value.Null())
 
 // encodeItem answers Dequeue and Peek: [value], or [] for an empty queue.
 func encodeItem(item []byte, found bool) []byte {
 	if !found {
-		return engines.AppendValue(nil, engines.List())
+		return value.Append(nil, value.List())
 	}
-	value, err := engines.DecodeValue(item)
+	v, err := value.Decode(item)
 	if err != nil {
 		panic(fmt.Sprintf("queue: invariant broken: stored item is not a value encoding: %v", err))
 	}
-	return engines.AppendValue(nil, engines.List(value))
+	return value.Append(nil, value.List(v))
 }
 
-func encodeSize(size uint64) []byte { return engines.AppendValue(nil, engines.Int(int64(size))) }
+func encodeSize(size uint64) []byte { return value.Append(nil, value.Int(int64(size))) }
 
-func encodeIsEmpty(empty bool) []byte { return engines.AppendValue(nil, engines.Bool(empty)) }
+func encodeIsEmpty(empty bool) []byte { return value.Append(nil, value.Bool(empty)) }
 
 // decodeOperation decodes an operation, first by a fast path that picks
 // the canonical encoding apart without building values and looks the
@@ -155,12 +156,12 @@ func (e *Engine) decodeOperation(data []byte) (operation, error) {
 
 func (e *Engine) decodeOperationFast(data []byte) (operation, bool) {
 	var elementArray [3][]byte
-	elements, err := engines.AppendListElements(elementArray[:0], data)
+	elements, err := value.AppendListElements(elementArray[:0], data)
 	if err != nil || len(elements) < 2 {
 		return operation{}, false
 	}
-	nameKind, name, ok := engines.EncodedText(elements[0])
-	if !ok || nameKind != engines.KindString {
+	nameKind, name, ok := value.EncodedText(elements[0])
+	if !ok || nameKind != value.KindString {
 		return operation{}, false
 	}
 	kind := operationKindEnd
@@ -176,8 +177,8 @@ func (e *Engine) decodeOperationFast(data []byte) (operation, bool) {
 	if kind == operationKindEnd || len(elements) != argumentCount {
 		return operation{}, false
 	}
-	queueKind, queueName, ok := engines.EncodedText(elements[1])
-	if !ok || queueKind != engines.KindString || len(queueName) > QueueNameLenMax {
+	queueKind, queueName, ok := value.EncodedText(elements[1])
+	if !ok || queueKind != value.KindString || len(queueName) > QueueNameLenMax {
 		return operation{}, false
 	}
 	op := operation{kind: kind}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -47,7 +48,7 @@ type harnessTxn struct {
 	prepareTimestamp int64
 	// operations and answers of the Done operations, in order.
 	operations []operation
-	answers    []engines.Value
+	answers    []value.Value
 	// effects mirrors what the transaction will change per queue, to
 	// predict which prepared transactions block snapshot reads.
 	effects map[string]*effect
@@ -163,14 +164,14 @@ func (h *harness) drawOperation(kinds []operationKind) operation {
 	}
 	if op.kind == operationEnqueue {
 		h.valueNext++
-		op.item = engines.AppendValue(nil, engines.Int(h.valueNext))
+		op.item = value.Append(nil, value.Int(h.valueNext))
 	}
 	return op
 }
 
 func operationBytes(op operation) []byte {
 	if op.kind == operationEnqueue {
-		value, _ := engines.DecodeValue(op.item)
+		value, _ := value.Decode(op.item)
 		return encodeEnqueue(op.queue, value)
 	}
 	return encodeOperation(op.kind, op.queue)
@@ -227,7 +228,7 @@ func (h *harness) woundAll(txn *harnessTxn, blockers []engines.TxnID) bool {
 
 // record keeps a Done answer and mirrors the transaction's effect.
 func (h *harness) record(txn *harnessTxn, op operation, outcome engines.Outcome) {
-	answer, err := engines.DecodeValue(outcome.Result)
+	answer, err := value.Decode(outcome.Result)
 	if err != nil {
 		h.t.Fatalf("txn %d: %v answer %x: %v", txn.number, op.kind, outcome.Result, err)
 	}
@@ -322,7 +323,7 @@ func (h *harness) snapshotRead() {
 		}
 	}
 	want := state.clone().apply(op)
-	if got, _ := engines.DecodeValue(outcome.Result); !got.Equal(want) {
+	if got, _ := value.Decode(outcome.Result); !got.Equal(want) {
 		h.t.Fatalf("read %v %q at %d: %v, want %v", op.kind, op.queue, snapshot, got, want)
 	}
 }
@@ -384,7 +385,7 @@ func (h *harness) finish() {
 				h.t.Fatalf("drain %q: %s", name, formatOutcome(outcome))
 			}
 			h.record(drainer, op, outcome)
-			if answer, _ := engines.DecodeValue(outcome.Result); answer.Len() == 0 {
+			if answer, _ := value.Decode(outcome.Result); answer.Len() == 0 {
 				break
 			}
 		}
@@ -404,7 +405,7 @@ func (h *harness) checkLatestReads() {
 			op := operation{kind: kind, queue: name}
 			outcome := h.engine.Read(operationBytes(op), timestamp(snapshot))
 			want := h.latest.clone().apply(op)
-			if got, _ := engines.DecodeValue(outcome.Result); outcome.Status != engines.StatusDone || !got.Equal(want) {
+			if got, _ := value.Decode(outcome.Result); outcome.Status != engines.StatusDone || !got.Equal(want) {
 				h.t.Fatalf("final read %v %q: %s, want %v", kind, name, formatOutcome(outcome), want)
 			}
 		}

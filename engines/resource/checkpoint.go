@@ -11,6 +11,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -38,46 +39,46 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Checkpoint serializes the whole state deterministically.
 func (e *Engine) Checkpoint() []byte {
-	var transactions []engines.Value
+	var transactions []value.Value
 	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
 		transactions = append(transactions, e.transactions[txn].checkpointValue())
 	}
-	state := engines.List(
-		engines.Bytes(e.store.Checkpoint()),
-		engines.Bytes(e.lastCommitTimestamp.AppendKey(nil)),
-		engines.List(transactions...),
+	state := value.List(
+		value.Bytes(e.store.Checkpoint()),
+		value.Bytes(e.lastCommitTimestamp.AppendKey(nil)),
+		value.List(transactions...),
 	)
-	body := engines.AppendValue(nil, state)
+	body := value.Append(nil, state)
 	out := append(slices.Clone(checkpointMagic), binary.BigEndian.AppendUint32(nil, crc32.Checksum(body, castagnoli))...)
 	return append(out, body...)
 }
 
-func (t *transaction) checkpointValue() engines.Value {
-	var created, balances, supplies, balanceLocks, supplyLocks, absenceLocks []engines.Value
+func (t *transaction) checkpointValue() value.Value {
+	var created, balances, supplies, balanceLocks, supplyLocks, absenceLocks []value.Value
 	for _, c := range t.created {
-		created = append(created, engines.List(engines.String(c.token), engines.String(c.metadata.Symbol), engines.Int(int64(c.metadata.Decimals))))
+		created = append(created, value.List(value.String(c.token), value.String(c.metadata.Symbol), value.Int(int64(c.metadata.Decimals))))
 	}
 	for _, entry := range t.balances {
 		key := entry.account.key
-		balances = append(balances, engines.List(engines.String(key.token), engines.String(key.account),
-			engines.Int(entry.netUnits), engines.Int(entry.peakDebitUnits)))
+		balances = append(balances, value.List(value.String(key.token), value.String(key.account),
+			value.Int(entry.netUnits), value.Int(entry.peakDebitUnits)))
 	}
 	for _, entry := range t.supplies {
-		supplies = append(supplies, engines.List(engines.String(entry.token), engines.Int(entry.netUnits), engines.Int(entry.peakMintUnits)))
+		supplies = append(supplies, value.List(value.String(entry.token), value.Int(entry.netUnits), value.Int(entry.peakMintUnits)))
 	}
 	for _, state := range t.balanceLocks {
-		balanceLocks = append(balanceLocks, engines.List(engines.String(state.key.token), engines.String(state.key.account)))
+		balanceLocks = append(balanceLocks, value.List(value.String(state.key.token), value.String(state.key.account)))
 	}
 	for _, token := range t.supplyLocks {
-		supplyLocks = append(supplyLocks, engines.String(token))
+		supplyLocks = append(supplyLocks, value.String(token))
 	}
 	for _, token := range t.absenceLocks {
-		absenceLocks = append(absenceLocks, engines.String(token))
+		absenceLocks = append(absenceLocks, value.String(token))
 	}
-	return engines.List(
-		engines.Bytes(t.id.AppendKey(nil)), engines.Bool(t.prepared), engines.Bytes(t.prepareTimestamp.AppendKey(nil)),
-		engines.List(created...), engines.List(balances...), engines.List(supplies...),
-		engines.List(balanceLocks...), engines.List(supplyLocks...), engines.List(absenceLocks...),
+	return value.List(
+		value.Bytes(t.id.AppendKey(nil)), value.Bool(t.prepared), value.Bytes(t.prepareTimestamp.AppendKey(nil)),
+		value.List(created...), value.List(balances...), value.List(supplies...),
+		value.List(balanceLocks...), value.List(supplyLocks...), value.List(absenceLocks...),
 	)
 }
 
@@ -94,7 +95,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	value, err := engines.DecodeValue(body)
+	value, err := value.Decode(body)
 	if err != nil {
 		return nil, corrupt("state: %v", err)
 	}
@@ -218,7 +219,7 @@ func (e *Engine) restoreCommittedKey(key, value []byte, supplies, balanceSums ma
 	return nil
 }
 
-func (e *Engine) restoreTransaction(item engines.Value) error {
+func (e *Engine) restoreTransaction(item value.Value) error {
 	r := &valueReader{}
 	parts := r.list(item, 9, "transaction")
 	id := r.timestamp(parts, 0, "transaction id")
@@ -236,7 +237,7 @@ func (e *Engine) restoreTransaction(item engines.Value) error {
 	t := e.newTransaction(id)
 	t.prepared, t.prepareTimestamp = prepared, prepareTimestamp
 	e.transactions[id] = t
-	restorers := []func(*valueReader, engines.Value) error{
+	restorers := []func(*valueReader, value.Value) error{
 		e.restoreCreated(t), e.restoreBalanceDelta(t), e.restoreSupplyDelta(t),
 		e.restoreBalanceLock(t), e.restoreSupplyLock(t), e.restoreAbsenceLock(t),
 	}
@@ -253,8 +254,8 @@ func (e *Engine) restoreTransaction(item engines.Value) error {
 	return e.checkTransactionConservation(t)
 }
 
-func (e *Engine) restoreCreated(t *transaction) func(*valueReader, engines.Value) error {
-	return func(r *valueReader, entry engines.Value) error {
+func (e *Engine) restoreCreated(t *transaction) func(*valueReader, value.Value) error {
+	return func(r *valueReader, entry value.Value) error {
 		parts := r.list(entry, 3, "created token")
 		token, symbol, decimals := r.text(parts, 0, "token"), r.text(parts, 1, "symbol"), r.integer(parts, 2, "decimals")
 		if r.err != nil {
@@ -277,8 +278,8 @@ func (e *Engine) visible(t *transaction, token string) bool {
 	return committed || own
 }
 
-func (e *Engine) restoreBalanceDelta(t *transaction) func(*valueReader, engines.Value) error {
-	return func(r *valueReader, entry engines.Value) error {
+func (e *Engine) restoreBalanceDelta(t *transaction) func(*valueReader, value.Value) error {
+	return func(r *valueReader, entry value.Value) error {
 		parts := r.list(entry, 4, "balance entry")
 		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
 		net, peak := r.integer(parts, 2, "net"), r.integer(parts, 3, "peak debit")
@@ -305,8 +306,8 @@ func (e *Engine) accountReserved(key accountKey) int64 {
 	return 0
 }
 
-func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, engines.Value) error {
-	return func(r *valueReader, entry engines.Value) error {
+func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, value.Value) error {
+	return func(r *valueReader, entry value.Value) error {
 		parts := r.list(entry, 3, "supply entry")
 		token, net, peak := r.text(parts, 0, "token"), r.integer(parts, 1, "net"), r.integer(parts, 2, "peak mint")
 		if r.err != nil {
@@ -328,8 +329,8 @@ func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, engines.V
 	}
 }
 
-func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, engines.Value) error {
-	return func(r *valueReader, entry engines.Value) error {
+func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, value.Value) error {
+	return func(r *valueReader, entry value.Value) error {
 		parts := r.list(entry, 2, "balance lock")
 		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
 		if r.err != nil {
@@ -343,9 +344,9 @@ func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, engines.V
 	}
 }
 
-func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, engines.Value) error {
-	return func(r *valueReader, entry engines.Value) error {
-		token := r.text([]engines.Value{entry}, 0, "supply lock")
+func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, value.Value) error {
+	return func(r *valueReader, entry value.Value) error {
+		token := r.text([]value.Value{entry}, 0, "supply lock")
 		if r.err != nil {
 			return r.err
 		}
@@ -357,9 +358,9 @@ func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, engines.Va
 	}
 }
 
-func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, engines.Value) error {
-	return func(r *valueReader, entry engines.Value) error {
-		token := r.text([]engines.Value{entry}, 0, "absence lock")
+func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, value.Value) error {
+	return func(r *valueReader, entry value.Value) error {
+		token := r.text([]value.Value{entry}, 0, "absence lock")
 		if r.err != nil {
 			return r.err
 		}
@@ -432,29 +433,29 @@ func (r *valueReader) fail(format string, args ...any) {
 }
 
 // list returns v's elements, checking the length unless length < 0.
-func (r *valueReader) list(v engines.Value, length int, what string) []engines.Value {
+func (r *valueReader) list(v value.Value, length int, what string) []value.Value {
 	if r.err != nil {
 		return nil
 	}
-	if v.Kind() != engines.KindList || (length >= 0 && v.Len() != length) {
+	if v.Kind() != value.KindList || (length >= 0 && v.Len() != length) {
 		r.fail("%s: want a list of %d, got %v", what, length, v.Kind())
 		return nil
 	}
-	items := make([]engines.Value, v.Len())
+	items := make([]value.Value, v.Len())
 	for i := range items {
 		items[i] = v.Index(i)
 	}
 	return items
 }
 
-func (r *valueReader) item(items []engines.Value, index int) engines.Value {
+func (r *valueReader) item(items []value.Value, index int) value.Value {
 	if r.err != nil || index >= len(items) {
-		return engines.Null()
+		return value.Null()
 	}
 	return items[index]
 }
 
-func (r *valueReader) text(items []engines.Value, index int, what string) string {
+func (r *valueReader) text(items []value.Value, index int, what string) string {
 	text, ok := r.item(items, index).AsString()
 	if !ok {
 		r.fail("%s: want a string", what)
@@ -462,7 +463,7 @@ func (r *valueReader) text(items []engines.Value, index int, what string) string
 	return text
 }
 
-func (r *valueReader) bytes(items []engines.Value, index int, what string) []byte {
+func (r *valueReader) bytes(items []value.Value, index int, what string) []byte {
 	data, ok := r.item(items, index).AsBytes()
 	if !ok {
 		r.fail("%s: want bytes", what)
@@ -470,7 +471,7 @@ func (r *valueReader) bytes(items []engines.Value, index int, what string) []byt
 	return data
 }
 
-func (r *valueReader) integer(items []engines.Value, index int, what string) int64 {
+func (r *valueReader) integer(items []value.Value, index int, what string) int64 {
 	number, ok := r.item(items, index).AsInt()
 	if !ok {
 		r.fail("%s: want an int", what)
@@ -478,7 +479,7 @@ func (r *valueReader) integer(items []engines.Value, index int, what string) int
 	return number
 }
 
-func (r *valueReader) boolean(items []engines.Value, index int, what string) bool {
+func (r *valueReader) boolean(items []value.Value, index int, what string) bool {
 	flag, ok := r.item(items, index).AsBool()
 	if !ok {
 		r.fail("%s: want a bool", what)
@@ -486,7 +487,7 @@ func (r *valueReader) boolean(items []engines.Value, index int, what string) boo
 	return flag
 }
 
-func (r *valueReader) timestamp(items []engines.Value, index int, what string) clock.Timestamp {
+func (r *valueReader) timestamp(items []value.Value, index int, what string) clock.Timestamp {
 	data := r.bytes(items, index, what)
 	if r.err != nil {
 		return clock.Timestamp{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // ErrBadResult reports a reply that is not what the operation returns: a
@@ -68,7 +69,7 @@ func (c *Client) Metadata(ctx context.Context, token string) (Metadata, error) {
 	if err != nil {
 		return Metadata{}, err
 	}
-	value, err := engines.DecodeValue(result)
+	value, err := value.Decode(result)
 	if err != nil {
 		return Metadata{}, fmt.Errorf("%w: metadata: %v", ErrBadResult, err)
 	}
@@ -84,7 +85,7 @@ func (c *Client) write(ctx context.Context, op operation) error {
 	if err != nil {
 		return err
 	}
-	if value, err := engines.DecodeValue(result); err != nil || !value.IsNull() {
+	if value, err := value.Decode(result); err != nil || !value.IsNull() {
 		return fmt.Errorf("%w: %s: want null", ErrBadResult, op.kind)
 	}
 	return nil
@@ -95,7 +96,7 @@ func (c *Client) amount(ctx context.Context, op operation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	value, err := engines.DecodeValue(result)
+	value, err := value.Decode(result)
 	if err != nil {
 		return "", fmt.Errorf("%w: %s: %v", ErrBadResult, op.kind, err)
 	}

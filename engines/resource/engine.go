@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -309,11 +310,11 @@ func decodeUnits(data []byte) (int64, error) {
 }
 
 func encodeMetadataVersion(m Metadata) []byte {
-	return engines.AppendValue(nil, engines.List(engines.String(m.Symbol), engines.Int(int64(m.Decimals))))
+	return value.Append(nil, value.List(value.String(m.Symbol), value.Int(int64(m.Decimals))))
 }
 
 func decodeMetadataVersion(data []byte) (Metadata, error) {
-	value, err := engines.DecodeValue(data)
+	value, err := value.Decode(data)
 	if err != nil {
 		return Metadata{}, err
 	}
@@ -322,14 +323,14 @@ func decodeMetadataVersion(data []byte) (Metadata, error) {
 
 // decodeMetadataValue reads [symbol, decimals], the stored form and the
 // result form of metadata.
-func decodeMetadataValue(value engines.Value) (Metadata, error) {
-	if value.Kind() != engines.KindList || value.Len() != 2 {
-		return Metadata{}, fmt.Errorf("metadata %v: want [symbol, decimals]", value)
+func decodeMetadataValue(v value.Value) (Metadata, error) {
+	if v.Kind() != value.KindList || v.Len() != 2 {
+		return Metadata{}, fmt.Errorf("metadata %v: want [symbol, decimals]", v)
 	}
-	symbol, symbolOK := value.Index(0).AsString()
-	decimals, decimalsOK := value.Index(1).AsInt()
+	symbol, symbolOK := v.Index(0).AsString()
+	decimals, decimalsOK := v.Index(1).AsInt()
 	if !symbolOK || !decimalsOK || decimals < 0 || decimals > DecimalsMax {
-		return Metadata{}, fmt.Errorf("metadata %v: want [symbol, decimals in 0..%d]", value, DecimalsMax)
+		return Metadata{}, fmt.Errorf("metadata %v: want [symbol, decimals in 0..%d]", v, DecimalsMax)
 	}
 	return Metadata{Symbol: symbol, Decimals: int(decimals)}, nil
 }

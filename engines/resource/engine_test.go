@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -58,12 +59,12 @@ func TestClientAgainstEngine(t *testing.T) {
 func TestBadOperationBytesAreInvalid(t *testing.T) {
 	e := NewEngine()
 	for _, operation := range [][]byte{
-		nil, {0xff}, engines.AppendValue(nil, engines.Int(3)),
-		engines.AppendValue(nil, engines.List()),
-		engines.AppendValue(nil, engines.List(engines.String("steal"), engines.String("usd"))),
-		engines.AppendValue(nil, engines.List(engines.String("mint"), engines.String("usd"))),
-		engines.AppendValue(nil, engines.List(engines.String("mint"), engines.String("usd"), engines.Int(1), engines.String("1"))),
-		engines.AppendValue(nil, engines.List(engines.String("create"), engines.String("usd"), engines.String("U"), engines.Int(-1))),
+		nil, {0xff}, value.Append(nil, value.Int(3)),
+		value.Append(nil, value.List()),
+		value.Append(nil, value.List(value.String("steal"), value.String("usd"))),
+		value.Append(nil, value.List(value.String("mint"), value.String("usd"))),
+		value.Append(nil, value.List(value.String("mint"), value.String("usd"), value.Int(1), value.String("1"))),
+		value.Append(nil, value.List(value.String("create"), value.String("usd"), value.String("U"), value.Int(-1))),
 	} {
 		for _, outcome := range []engines.Outcome{e.Apply(txnID(1), operation, timestamp(1)), e.Read(operation, timestamp(1))} {
 			if outcome.Status != engines.StatusFailed || !errors.Is(outcome.Err, engines.ErrInvalid) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // txnID and timestamp turn small test numbers into ids and timestamps.
@@ -19,7 +20,7 @@ func timestamp(n int64) clock.Timestamp { return clock.Timestamp{WallNanos: n} }
 func showOutcome(o engines.Outcome) string {
 	switch o.Status {
 	case engines.StatusDone:
-		value, err := engines.DecodeValue(o.Result)
+		value, err := value.Decode(o.Result)
 		if err != nil {
 			return fmt.Sprintf("done with undecodable result %x", o.Result)
 		}

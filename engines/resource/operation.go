@@ -5,9 +5,10 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
-// Operations travel as the value encoding of an engines.Value list whose
+// Operations travel as the value encoding of an value.Value list whose
 // first element is the operation name and whose other elements are its
 // arguments, all strings except the decimals of create:
 //
@@ -67,42 +68,42 @@ type operation struct {
 
 // encode returns the operation's wire form.
 func (o operation) encode() []byte {
-	items := []engines.Value{engines.String(o.kind.String()), engines.String(o.token)}
+	items := []value.Value{value.String(o.kind.String()), value.String(o.token)}
 	switch o.kind {
 	case operationCreate:
-		items = append(items, engines.String(o.symbol), engines.Int(int64(o.decimals)))
+		items = append(items, value.String(o.symbol), value.Int(int64(o.decimals)))
 	case operationMint:
-		items = append(items, engines.String(o.to), engines.String(o.amount))
+		items = append(items, value.String(o.to), value.String(o.amount))
 	case operationBurn:
-		items = append(items, engines.String(o.from), engines.String(o.amount))
+		items = append(items, value.String(o.from), value.String(o.amount))
 	case operationTransfer:
-		items = append(items, engines.String(o.from), engines.String(o.to), engines.String(o.amount))
+		items = append(items, value.String(o.from), value.String(o.to), value.String(o.amount))
 	case operationBalance:
-		items = append(items, engines.String(o.account))
+		items = append(items, value.String(o.account))
 	}
-	return engines.AppendValue(nil, engines.List(items...))
+	return value.Append(nil, value.List(items...))
 }
 
 // decodeOperation decodes an operation's wire form. Bad input returns a
 // CodeInvalid refusal naming what was wrong, never a panic.
 func decodeOperation(data []byte) (operation, error) {
-	value, err := engines.DecodeValue(data)
+	v, err := value.Decode(data)
 	if err != nil {
 		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: %v", err)
 	}
-	if value.Kind() != engines.KindList || value.Len() == 0 {
-		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: want a list starting with a name, got %v", value.Kind())
+	if v.Kind() != value.KindList || v.Len() == 0 {
+		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: want a list starting with a name, got %v", v.Kind())
 	}
-	name, ok := value.Index(0).AsString()
+	name, ok := v.Index(0).AsString()
 	kind := operationKindNamed(name)
 	if !ok || kind == 0 {
-		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: unknown name %v", value.Index(0))
+		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: unknown name %v", v.Index(0))
 	}
-	if value.Len() != 1+operationArgumentCounts[kind] {
+	if v.Len() != 1+operationArgumentCounts[kind] {
 		return operation{}, engines.Refuse(engines.CodeInvalid, "resource: bad operation: %s takes %d arguments, got %d",
-			kind, operationArgumentCounts[kind], value.Len()-1)
+			kind, operationArgumentCounts[kind], v.Len()-1)
 	}
-	return decodeArguments(kind, value)
+	return decodeArguments(kind, v)
 }
 
 func operationKindNamed(name string) operationKind {
@@ -116,7 +117,7 @@ func operationKindNamed(name string) operationKind {
 
 // decodeArguments fills an operation of kind from the list value.
 // Requires: value has the right number of elements for kind.
-func decodeArguments(kind operationKind, value engines.Value) (operation, error) {
+func decodeArguments(kind operationKind, value value.Value) (operation, error) {
 	texts := make([]string, value.Len())
 	for i := 1; i < value.Len(); i++ {
 		if kind == operationCreate && i == 3 {
@@ -151,15 +152,15 @@ func decodeArguments(kind operationKind, value engines.Value) (operation, error)
 }
 
 // In-place decoding. Apply and Read decode the common operations (all but
-// create) straight from the wire bytes, without building engines.Value
+// create) straight from the wire bytes, without building value.Value
 // lists; anything that is not in the exact canonical shape falls back to
 // decodeOperation, which accepts or explains it.
 
 // valueTagString and valueTagList are the value encoding's tags, taken
 // from the codec itself.
 var (
-	valueTagString = engines.AppendValue(nil, engines.String(""))[0]
-	valueTagList   = engines.AppendValue(nil, engines.List())[0]
+	valueTagString = value.Append(nil, value.String(""))[0]
+	valueTagList   = value.Append(nil, value.List())[0]
 )
 
 // operationArgumentsMax is the largest operationArgumentCounts entry.
@@ -249,14 +250,14 @@ func (s *byteScanner) text() ([]byte, bool) {
 
 // nullResult is the encoded Null answer, shared: its capacity is its
 // length, so an append by a caller copies it.
-var nullResult = engines.AppendValue(nil, engines.Null())[:1:1]
+var nullResult = value.Append(nil, value.Null())[:1:1]
 
 func encodeNullResult() []byte { return nullResult }
 
 func encodeAmountResult(a Amount) []byte {
-	return engines.AppendValue(nil, engines.String(a.String()))
+	return value.Append(nil, value.String(a.String()))
 }
 
 func encodeMetadataResult(m Metadata) []byte {
-	return engines.AppendValue(nil, engines.List(engines.String(m.Symbol), engines.Int(int64(m.Decimals))))
+	return value.Append(nil, value.List(value.String(m.Symbol), value.Int(int64(m.Decimals))))
 }

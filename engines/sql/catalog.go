@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // tableSchema is one table of the catalog, stored in mvcc under
@@ -76,11 +76,11 @@ const (
 )
 
 func catalogKey(table string) []byte {
-	return engines.AppendKeyTuple([]byte{prefixCatalog}, engines.String(table))
+	return value.AppendKeyTuple([]byte{prefixCatalog}, value.String(table))
 }
 
 func indexNameKey(index string) []byte {
-	return engines.AppendKeyTuple([]byte{prefixIndex}, engines.String(index))
+	return value.AppendKeyTuple([]byte{prefixIndex}, value.String(index))
 }
 
 // rowPrefix is the prefix of every row key of a table.
@@ -139,33 +139,33 @@ func (t *tableSchema) indexByName(name string) (int, bool) {
 	return 0, false
 }
 
-// encode turns the schema into an engines.Value for the store.
+// encode turns the schema into an value.Value for the store.
 func (t *tableSchema) encode() []byte {
-	columns := make([]engines.Value, len(t.Columns))
+	columns := make([]value.Value, len(t.Columns))
 	for i, c := range t.Columns {
-		columns[i] = engines.List(engines.Int(int64(c.ID)), engines.String(c.Name), engines.Int(int64(c.Type.Type)),
-			engines.Int(int64(c.Type.Precision)), engines.Int(int64(c.Type.Scale)), engines.Int(int64(c.Type.Length)),
-			engines.Bool(c.NotNull), engines.String(c.Default), encodeTypedValue(c.Filler))
+		columns[i] = value.List(value.Int(int64(c.ID)), value.String(c.Name), value.Int(int64(c.Type.Type)),
+			value.Int(int64(c.Type.Precision)), value.Int(int64(c.Type.Scale)), value.Int(int64(c.Type.Length)),
+			value.Bool(c.NotNull), value.String(c.Default), encodeTypedValue(c.Filler))
 	}
-	indexes := make([]engines.Value, len(t.Indexes))
+	indexes := make([]value.Value, len(t.Indexes))
 	for i, index := range t.Indexes {
-		indexes[i] = engines.List(engines.Bytes([]byte(index.ID)), engines.String(index.Name), engines.Bool(index.Unique), intList(index.Columns))
+		indexes[i] = value.List(value.Bytes([]byte(index.ID)), value.String(index.Name), value.Bool(index.Unique), intList(index.Columns))
 	}
-	return engines.AppendValue(nil, engines.List(engines.Bytes([]byte(t.ID)), engines.String(t.Name),
-		engines.List(columns...), intList(t.PrimaryKey), engines.List(indexes...), engines.Int(int64(t.NextColumnID))))
+	return value.Append(nil, value.List(value.Bytes([]byte(t.ID)), value.String(t.Name),
+		value.List(columns...), intList(t.PrimaryKey), value.List(indexes...), value.Int(int64(t.NextColumnID))))
 }
 
-func intList(ints []int) engines.Value {
-	items := make([]engines.Value, len(ints))
+func intList(ints []int) value.Value {
+	items := make([]value.Value, len(ints))
 	for i, v := range ints {
-		items[i] = engines.Int(int64(v))
+		items[i] = value.Int(int64(v))
 	}
-	return engines.List(items...)
+	return value.List(items...)
 }
 
 // decodeSchema reads what encode wrote; any other bytes are an error.
 func decodeSchema(raw []byte) (*tableSchema, error) {
-	value, err := engines.DecodeValue(raw)
+	value, err := value.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func decodeSchema(raw []byte) (*tableSchema, error) {
 	return t, nil
 }
 
-// valueReader reads fields of engines.Values, remembering the first error.
+// valueReader reads fields of value.Values, remembering the first error.
 type valueReader struct{ err error }
 
 func (d *valueReader) fail(format string, args ...any) {
@@ -198,32 +198,32 @@ func (d *valueReader) fail(format string, args ...any) {
 	}
 }
 
-func (d *valueReader) list(v engines.Value, length int) []engines.Value {
-	if v.Kind() != engines.KindList || v.Len() != length {
+func (d *valueReader) list(v value.Value, length int) []value.Value {
+	if v.Kind() != value.KindList || v.Len() != length {
 		d.fail("want a list of %d, got %s", length, v.Kind())
-		return make([]engines.Value, length)
+		return make([]value.Value, length)
 	}
-	out := make([]engines.Value, length)
+	out := make([]value.Value, length)
 	for i := range out {
 		out[i] = v.Index(i)
 	}
 	return out
 }
 
-func (d *valueReader) items(fields []engines.Value, i int) []engines.Value {
+func (d *valueReader) items(fields []value.Value, i int) []value.Value {
 	v := fields[i]
-	if v.Kind() != engines.KindList {
+	if v.Kind() != value.KindList {
 		d.fail("field %d: want a list", i)
 		return nil
 	}
-	out := make([]engines.Value, v.Len())
+	out := make([]value.Value, v.Len())
 	for j := range out {
 		out[j] = v.Index(j)
 	}
 	return out
 }
 
-func (d *valueReader) integer(fields []engines.Value, i int) int {
+func (d *valueReader) integer(fields []value.Value, i int) int {
 	n, ok := fields[i].AsInt()
 	if !ok {
 		d.fail("field %d: want an int", i)
@@ -231,7 +231,7 @@ func (d *valueReader) integer(fields []engines.Value, i int) int {
 	return int(n)
 }
 
-func (d *valueReader) int64(fields []engines.Value, i int) int64 {
+func (d *valueReader) int64(fields []value.Value, i int) int64 {
 	n, ok := fields[i].AsInt()
 	if !ok {
 		d.fail("field %d: want an int", i)
@@ -239,7 +239,7 @@ func (d *valueReader) int64(fields []engines.Value, i int) int64 {
 	return n
 }
 
-func (d *valueReader) text(fields []engines.Value, i int) string {
+func (d *valueReader) text(fields []value.Value, i int) string {
 	s, ok := fields[i].AsString()
 	if !ok {
 		d.fail("field %d: want a string", i)
@@ -247,7 +247,7 @@ func (d *valueReader) text(fields []engines.Value, i int) string {
 	return s
 }
 
-func (d *valueReader) bytes(fields []engines.Value, i int) string {
+func (d *valueReader) bytes(fields []value.Value, i int) string {
 	b, ok := fields[i].AsBytes()
 	if !ok {
 		d.fail("field %d: want bytes", i)
@@ -255,7 +255,7 @@ func (d *valueReader) bytes(fields []engines.Value, i int) string {
 	return string(b)
 }
 
-func (d *valueReader) boolean(fields []engines.Value, i int) bool {
+func (d *valueReader) boolean(fields []value.Value, i int) bool {
 	b, ok := fields[i].AsBool()
 	if !ok {
 		d.fail("field %d: want a bool", i)
@@ -263,7 +263,7 @@ func (d *valueReader) boolean(fields []engines.Value, i int) bool {
 	return b
 }
 
-func (d *valueReader) ints(fields []engines.Value, i int) []int {
+func (d *valueReader) ints(fields []value.Value, i int) []int {
 	var out []int
 	for j, item := range d.items(fields, i) {
 		n, ok := item.AsInt()
@@ -275,7 +275,7 @@ func (d *valueReader) ints(fields []engines.Value, i int) []int {
 	return out
 }
 
-func (d *valueReader) typed(fields []engines.Value, i int) Value {
+func (d *valueReader) typed(fields []value.Value, i int) Value {
 	v, err := decodeTypedValue(fields[i])
 	if err != nil {
 		d.fail("field %d: %v", i, err)
@@ -284,11 +284,11 @@ func (d *valueReader) typed(fields []engines.Value, i int) Value {
 }
 
 // encodeTypedValue keeps the type with the value: [type, scale, payload].
-func encodeTypedValue(v Value) engines.Value {
-	return engines.List(engines.Int(int64(v.typ)), engines.Int(int64(v.scale)), encodeStored(v))
+func encodeTypedValue(v Value) value.Value {
+	return value.List(value.Int(int64(v.typ)), value.Int(int64(v.scale)), encodeStored(v))
 }
 
-func decodeTypedValue(encoded engines.Value) (Value, error) {
+func decodeTypedValue(encoded value.Value) (Value, error) {
 	d := &valueReader{}
 	fields := d.list(encoded, 3)
 	typ, scale := d.integer(fields, 0), d.integer(fields, 1)
@@ -301,24 +301,24 @@ func decodeTypedValue(encoded engines.Value) (Value, error) {
 	return decodeStored(fields[2], columnType{Type: Type(typ), Scale: scale})
 }
 
-// encodeStored maps a value to the engines.Value stored in rows and keys:
+// encodeStored maps a value to the value.Value stored in rows and keys:
 // an order-preserving mapping within one column type.
-func encodeStored(v Value) engines.Value {
+func encodeStored(v Value) value.Value {
 	switch v.typ {
 	case TypeNull:
-		return engines.Null()
+		return value.Null()
 	case TypeBool, TypeInt, TypeDecimal, TypeDate, TypeTimestamp:
-		return engines.Int(v.integer)
+		return value.Int(v.integer)
 	case TypeFloat:
-		return engines.Float(v.float)
+		return value.Float(v.float)
 	case TypeText:
-		return engines.String(v.text)
+		return value.String(v.text)
 	}
-	return engines.Bytes([]byte(v.text))
+	return value.Bytes([]byte(v.text))
 }
 
 // decodeStored reads a stored value as a column of type t.
-func decodeStored(stored engines.Value, t columnType) (Value, error) {
+func decodeStored(stored value.Value, t columnType) (Value, error) {
 	if stored.IsNull() {
 		return Value{}, nil
 	}
@@ -353,13 +353,13 @@ func decodeStored(stored engines.Value, t columnType) (Value, error) {
 
 // badStored reports a stored value that does not fit its column type.
 // It is built only on failure: decodeStored runs for every cell read.
-func badStored(stored engines.Value, t columnType) error {
+func badStored(stored value.Value, t columnType) error {
 	return fmt.Errorf("%w: stored %s is not a %s", ErrCorruptCheckpoint, stored.Kind(), t)
 }
 
 // keyValues returns the stored forms of row's values at positions.
-func keyValues(row []Value, positions []int) []engines.Value {
-	out := make([]engines.Value, len(positions))
+func keyValues(row []Value, positions []int) []value.Value {
+	out := make([]value.Value, len(positions))
 	for i, position := range positions {
 		out[i] = encodeStored(row[position])
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -26,40 +27,40 @@ const checkpointMagic = "PSQL"
 // Checkpoint serializes the store and every live transaction with its
 // locks.
 func (e *Engine) Checkpoint() []byte {
-	var transactions []engines.Value
+	var transactions []value.Value
 	for _, id := range e.others(engines.TxnID{}) {
 		transactions = append(transactions, encodeTransaction(id, e.transactions[id]))
 	}
-	return engines.AppendValue(nil, engines.List(engines.String(checkpointMagic), engines.Int(1),
-		engines.Bytes(e.store.Checkpoint()), engines.List(transactions...)))
+	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(1),
+		value.Bytes(e.store.Checkpoint()), value.List(transactions...)))
 }
 
-func encodeTransaction(id engines.TxnID, t *transaction) engines.Value {
-	var schema, predicates, rows []engines.Value
+func encodeTransaction(id engines.TxnID, t *transaction) value.Value {
+	var schema, predicates, rows []value.Value
 	for _, resource := range sortedKeys(t.schema) {
-		schema = append(schema, engines.List(engines.String(resource), engines.Bool(t.schema[resource])))
+		schema = append(schema, value.List(value.String(resource), value.Bool(t.schema[resource])))
 	}
 	for _, p := range t.predicates {
-		predicates = append(predicates, engines.List(engines.String(p.Table), engines.String(p.Column), encodeBound(p.Low), encodeBound(p.High)))
+		predicates = append(predicates, value.List(value.String(p.Table), value.String(p.Column), encodeBound(p.Low), encodeBound(p.High)))
 	}
 	for _, key := range sortedKeys(t.rows) {
 		lock := t.rows[key]
-		images := make([]engines.Value, len(lock.Images))
+		images := make([]value.Value, len(lock.Images))
 		for i, image := range lock.Images {
-			columns := make([]engines.Value, len(image))
+			columns := make([]value.Value, len(image))
 			for j, cv := range image {
-				columns[j] = engines.List(engines.String(cv.Name), encodeTypedValue(cv.Value))
+				columns[j] = value.List(value.String(cv.Name), encodeTypedValue(cv.Value))
 			}
-			images[i] = engines.List(columns...)
+			images[i] = value.List(columns...)
 		}
-		rows = append(rows, engines.List(engines.String(lock.Table), engines.Bytes([]byte(lock.Key)), engines.List(images...)))
+		rows = append(rows, value.List(value.String(lock.Table), value.Bytes([]byte(lock.Key)), value.List(images...)))
 	}
-	return engines.List(engines.Bytes(id.AppendKey(nil)), engines.Bool(t.prepared), engines.Bytes(t.prepareTimestamp.AppendKey(nil)),
-		engines.Bool(t.wrote), engines.Int(int64(t.statements)), engines.List(schema...), engines.List(predicates...), engines.List(rows...))
+	return value.List(value.Bytes(id.AppendKey(nil)), value.Bool(t.prepared), value.Bytes(t.prepareTimestamp.AppendKey(nil)),
+		value.Bool(t.wrote), value.Int(int64(t.statements)), value.List(schema...), value.List(predicates...), value.List(rows...))
 }
 
-func encodeBound(b bound) engines.Value {
-	return engines.List(engines.Bool(b.Set), encodeTypedValue(b.Value), engines.Bool(b.Inclusive))
+func encodeBound(b bound) value.Value {
+	return value.List(value.Bool(b.Set), encodeTypedValue(b.Value), value.Bool(b.Inclusive))
 }
 
 // Restore rebuilds an engine from Checkpoint bytes; nil or empty bytes
@@ -68,7 +69,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	if len(checkpoint) == 0 {
 		return NewEngine(), nil
 	}
-	value, err := engines.DecodeValue(checkpoint)
+	value, err := value.Decode(checkpoint)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
@@ -100,7 +101,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	return e, nil
 }
 
-func decodeTimestamp(d *valueReader, fields []engines.Value, i int) clock.Timestamp {
+func decodeTimestamp(d *valueReader, fields []value.Value, i int) clock.Timestamp {
 	t, err := clock.DecodeTimestampKey([]byte(d.bytes(fields, i)))
 	if err != nil {
 		d.fail("timestamp: %v", err)
@@ -108,7 +109,7 @@ func decodeTimestamp(d *valueReader, fields []engines.Value, i int) clock.Timest
 	return t
 }
 
-func decodeTransaction(d *valueReader, item engines.Value) (engines.TxnID, *transaction) {
+func decodeTransaction(d *valueReader, item value.Value) (engines.TxnID, *transaction) {
 	f := d.list(item, 8)
 	id := decodeTimestamp(d, f, 0)
 	t := &transaction{prepared: d.boolean(f, 1), prepareTimestamp: decodeTimestamp(d, f, 2), wrote: d.boolean(f, 3),
@@ -126,7 +127,7 @@ func decodeTransaction(d *valueReader, item engines.Value) (engines.TxnID, *tran
 		lock := rowLock{Table: d.text(g, 0), Key: d.bytes(g, 1)}
 		for _, imageValue := range d.items(g, 2) {
 			var image []columnValue
-			for _, cell := range d.items([]engines.Value{imageValue}, 0) {
+			for _, cell := range d.items([]value.Value{imageValue}, 0) {
 				h := d.list(cell, 2)
 				image = append(image, columnValue{Name: d.text(h, 0), Value: d.typed(h, 1)})
 			}
@@ -137,7 +138,7 @@ func decodeTransaction(d *valueReader, item engines.Value) (engines.TxnID, *tran
 	return id, t
 }
 
-func decodeBound(d *valueReader, v engines.Value) bound {
+func decodeBound(d *valueReader, v value.Value) bound {
 	f := d.list(v, 3)
 	return bound{Set: d.boolean(f, 0), Value: d.typed(f, 1), Inclusive: d.boolean(f, 2)}
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Limits on schemas.
@@ -151,7 +151,7 @@ func (s *session) addIndex(t *tableSchema, name string, unique bool, columns []s
 		if err != nil {
 			return false, err
 		}
-		values := string(engines.AppendKeyTuple(nil, keyValues(row, positions)...))
+		values := string(value.AppendKeyTuple(nil, keyValues(row, positions)...))
 		if unique && !hasNull(row, positions) && seen[values] {
 			return false, fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, name)
 		}

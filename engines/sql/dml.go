@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -279,11 +279,11 @@ func (s *session) prepareChange(t *tableSchema, change *rowChange) error {
 	}
 	switch {
 	case len(t.PrimaryKey) > 0:
-		change.newKey = engines.AppendKeyTuple(rowPrefix(t.ID), keyValues(change.newRow, t.primaryKeyPositions())...)
+		change.newKey = value.AppendKeyTuple(rowPrefix(t.ID), keyValues(change.newRow, t.primaryKeyPositions())...)
 	case change.oldKey != nil:
 		change.newKey = change.oldKey
 	default:
-		change.newKey = engines.AppendKeyTuple(rowPrefix(t.ID), engines.Bytes([]byte(s.newID())))
+		change.newKey = value.AppendKeyTuple(rowPrefix(t.ID), value.Bytes([]byte(s.newID())))
 	}
 	if len(change.newKey)+64 > mvcc.KeyLenMax {
 		return fmt.Errorf("%w: primary key of %s too long", ErrLimit, t.Name)
@@ -390,7 +390,7 @@ func (s *session) checkUniqueIndex(t *tableSchema, index *indexSchema, changes [
 		if change.newRow == nil || hasNull(change.newRow, positions) {
 			continue
 		}
-		prefix := engines.AppendKeyTuple(entryPrefix(index.ID), keyValues(change.newRow, positions)...)
+		prefix := value.AppendKeyTuple(entryPrefix(index.ID), keyValues(change.newRow, positions)...)
 		if seen[string(prefix)] {
 			return fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, index.Name)
 		}
@@ -455,7 +455,7 @@ func (s *session) writeChanges(t *tableSchema, changes []rowChange) {
 // indexEntryKey is the entry of row (stored under rowKey) in index: the
 // index values, then the row key's tuple, so entries are unique.
 func indexEntryKey(t *tableSchema, index *indexSchema, rowKey []byte, row []Value) []byte {
-	key := engines.AppendKeyTuple(entryPrefix(index.ID), keyValues(row, t.positions(index.Columns))...)
+	key := value.AppendKeyTuple(entryPrefix(index.ID), keyValues(row, t.positions(index.Columns))...)
 	return append(key, rowKey[len(rowPrefix(t.ID)):]...)
 }
 

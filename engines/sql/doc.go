@@ -35,7 +35,7 @@
 // name), so DDL is versioned, transactional and rolled back on abort.
 // Each table and index has a stable id made from the creating
 // transaction and statement. Rows live under 'r' + table id + the
-// order-preserving key tuple of the primary key (engines.AppendKeyTuple),
+// order-preserving key tuple of the primary key (value.AppendKeyTuple),
 // or of a generated row id when the table has none; a row's value maps
 // column ids to values, so renaming or dropping a column rewrites no row
 // and an added column reads as its DEFAULT. Index entries live under 'x' +
@@ -92,7 +92,7 @@
 // rows, operations and results are encoded and decoded straight against
 // the engines value encoding; each fast decoder accepts only what it
 // fully checks and hands anything else to the general decoding through
-// engines.DecodeValue, which decides every error.
+// value.Decode, which decides every error.
 //
 // # What it does not do
 //

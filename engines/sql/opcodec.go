@@ -3,24 +3,24 @@ package sql
 import (
 	"encoding/binary"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Operations are encoded by the client and decoded by the engine for
 // every statement, so both are written straight against the value
-// encoding rather than through engines.Value trees. Encode writes exactly
-// the bytes of the engines.List it documents; decodeOperationFast reads
+// encoding rather than through value.Value trees. Encode writes exactly
+// the bytes of the value.List it documents; decodeOperationFast reads
 // only what it fully checks and leaves anything else to the general
 // decoding, which decides every error.
 
-var storedTagList = engines.AppendValue(nil, engines.List())[0]
+var storedTagList = value.Append(nil, value.List())[0]
 
 // appendTypedValue appends the encoding of encodeTypedValue(v).
 func appendTypedValue(dst []byte, v Value) []byte {
 	dst = binary.AppendUvarint(append(dst, storedTagList), 3)
-	dst = engines.AppendValue(dst, engines.Int(int64(v.typ)))
-	dst = engines.AppendValue(dst, engines.Int(int64(v.scale)))
-	return engines.AppendValue(dst, encodeStored(v))
+	dst = value.Append(dst, value.Int(int64(v.typ)))
+	dst = value.Append(dst, value.Int(int64(v.scale)))
+	return value.Append(dst, encodeStored(v))
 }
 
 // decodeOperationFast is DecodeOperation's fast path; ok is false when

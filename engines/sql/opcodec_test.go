@@ -3,7 +3,7 @@ package sql
 import (
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
@@ -12,11 +12,11 @@ import (
 func TestOperationEncodeIsTheEnginesList(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		op := drawOperation(t)
-		arguments := make([]engines.Value, len(op.Arguments))
+		arguments := make([]value.Value, len(op.Arguments))
 		for i, argument := range op.Arguments {
 			arguments[i] = encodeTypedValue(argument)
 		}
-		want := engines.AppendValue(nil, engines.List(engines.String(op.Query), engines.List(arguments...)))
+		want := value.Append(nil, value.List(value.String(op.Query), value.List(arguments...)))
 		if got := op.Encode(); string(got) != string(want) {
 			t.Fatalf("Encode %x, engines.List %x", got, want)
 		}
@@ -65,7 +65,7 @@ func drawOperation(t *rapid.T) Operation {
 }
 
 // TestResultEncodingAgreesWithGeneral checks that encode writes the
-// canonical engines.List of a result, and that DecodeResult's fast path,
+// canonical value.List of a result, and that DecodeResult's fast path,
 // when it answers, answers as the general decoding does, on encodings
 // corrupted or not.
 func TestResultEncodingAgreesWithGeneral(t *testing.T) {
@@ -101,19 +101,19 @@ func TestResultEncodingAgreesWithGeneral(t *testing.T) {
 }
 
 func encodeResultAsList(r *Result) []byte {
-	columns := make([]engines.Value, len(r.Columns))
+	columns := make([]value.Value, len(r.Columns))
 	for i, name := range r.Columns {
-		columns[i] = engines.String(name)
+		columns[i] = value.String(name)
 	}
-	rows := make([]engines.Value, len(r.Rows))
+	rows := make([]value.Value, len(r.Rows))
 	for i, row := range r.Rows {
-		values := make([]engines.Value, len(row))
+		values := make([]value.Value, len(row))
 		for j, v := range row {
 			values[j] = encodeTypedValue(v)
 		}
-		rows[i] = engines.List(values...)
+		rows[i] = value.List(values...)
 	}
-	return engines.AppendValue(nil, engines.List(engines.List(columns...), engines.List(rows...), engines.Int(r.RowsAffected)))
+	return value.Append(nil, value.List(value.List(columns...), value.List(rows...), value.Int(r.RowsAffected)))
 }
 
 func sameResult(a, b *Result) bool {

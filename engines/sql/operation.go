@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Operation is one SQL statement with its arguments, the unit of Apply
@@ -27,7 +27,7 @@ const (
 func (o Operation) Encode() []byte {
 	out := make([]byte, 0, len(o.Query)+16*len(o.Arguments)+16)
 	out = binary.AppendUvarint(append(out, storedTagList), 2)
-	out = engines.AppendValue(out, engines.String(o.Query))
+	out = value.Append(out, value.String(o.Query))
 	out = binary.AppendUvarint(append(out, storedTagList), uint64(len(o.Arguments)))
 	for _, argument := range o.Arguments {
 		out = appendTypedValue(out, argument)
@@ -44,9 +44,9 @@ func DecodeOperation(data []byte) (Operation, error) {
 	return decodeOperationGeneral(data)
 }
 
-// decodeOperationGeneral decodes through engines.DecodeValue.
+// decodeOperationGeneral decodes through value.Decode.
 func decodeOperationGeneral(data []byte) (Operation, error) {
-	value, err := engines.DecodeValue(data)
+	value, err := value.Decode(data)
 	if err != nil {
 		return Operation{}, fmt.Errorf("%w: operation does not decode: %v", ErrInvalid, err)
 	}
@@ -79,13 +79,13 @@ type Result struct {
 	RowsAffected int64
 }
 
-// encode writes the engines.List [[columns...], [[typed values...]...],
+// encode writes the value.List [[columns...], [[typed values...]...],
 // rows affected], straight to bytes.
 func (r *Result) encode() []byte {
 	out := binary.AppendUvarint([]byte{storedTagList}, 3)
 	out = binary.AppendUvarint(append(out, storedTagList), uint64(len(r.Columns)))
 	for _, name := range r.Columns {
-		out = engines.AppendValue(out, engines.String(name))
+		out = value.Append(out, value.String(name))
 	}
 	out = binary.AppendUvarint(append(out, storedTagList), uint64(len(r.Rows)))
 	for _, row := range r.Rows {
@@ -94,7 +94,7 @@ func (r *Result) encode() []byte {
 			out = appendTypedValue(out, v)
 		}
 	}
-	return engines.AppendValue(out, engines.Int(r.RowsAffected))
+	return value.Append(out, value.Int(r.RowsAffected))
 }
 
 // DecodeResult reads a result encoded by the engine.
@@ -105,20 +105,20 @@ func DecodeResult(data []byte) (*Result, error) {
 	return decodeResultGeneral(data)
 }
 
-// decodeResultGeneral decodes through engines.DecodeValue.
+// decodeResultGeneral decodes through value.Decode.
 func decodeResultGeneral(data []byte) (*Result, error) {
-	value, err := engines.DecodeValue(data)
+	v, err := value.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadResult, err)
 	}
 	d := &valueReader{}
-	fields := d.list(value, 3)
+	fields := d.list(v, 3)
 	r := &Result{RowsAffected: d.int64(fields, 2)}
 	for _, name := range d.items(fields, 0) {
-		r.Columns = append(r.Columns, d.text([]engines.Value{name}, 0))
+		r.Columns = append(r.Columns, d.text([]value.Value{name}, 0))
 	}
 	for _, item := range d.items(fields, 1) {
-		cells := d.items([]engines.Value{item}, 0)
+		cells := d.items([]value.Value{item}, 0)
 		row := make([]Value, len(cells))
 		for j, cell := range cells {
 			if row[j], err = decodeTypedValue(cell); err != nil {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // accessPath is how one table is read: a full scan, a primary-key range
@@ -235,14 +235,14 @@ func (p accessPath) keyRange() (start, end []byte) {
 	t := p.columnType()
 	if p.low.Set {
 		v, _ := castValue(p.low.Value, t)
-		start = engines.AppendKey(append([]byte(nil), prefix...), encodeStored(v))
+		start = value.AppendKey(append([]byte(nil), prefix...), encodeStored(v))
 		if !p.low.Inclusive {
 			start = prefixEnd(start)
 		}
 	}
 	if p.high.Set {
 		v, _ := castValue(p.high.Value, t)
-		end = engines.AppendKey(append([]byte(nil), prefix...), encodeStored(v))
+		end = value.AppendKey(append([]byte(nil), prefix...), encodeStored(v))
 		if p.high.Inclusive {
 			end = prefixEnd(end)
 		}

@@ -8,28 +8,28 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
-// Decoding stored rows without engines.Value. A row is stored as an
+// Decoding stored rows without value.Value. A row is stored as an
 // engines Map from column id (decimal text) to the stored value of the
 // cell (encodeRow). Decoding runs for every row a statement reads, so it
 // reads that encoding straight into []Value, merging the map's sorted keys
 // with the table's columns sorted the same way (rowLayout). It takes the
 // fast path only for what it fully understands and checks as
-// engines.DecodeValue would (a map of scalars, minimal varints, strictly
+// value.Decode would (a map of scalars, minimal varints, strictly
 // increasing keys, no NaN, no trailing bytes, cells of their column's
 // type); anything else goes the general way, which decides every error,
 // so both ways return the same rows and errors.
 
 // Value encoding tags, taken from the encoder itself so they cannot drift.
 var (
-	storedTagNull   = engines.AppendValue(nil, engines.Null())[0]
-	storedTagInt    = engines.AppendValue(nil, engines.Int(0))[0]
-	storedTagFloat  = engines.AppendValue(nil, engines.Float(0))[0]
-	storedTagString = engines.AppendValue(nil, engines.String(""))[0]
-	storedTagBytes  = engines.AppendValue(nil, engines.Bytes(nil))[0]
-	storedTagMap    = engines.AppendValue(nil, engines.Map(nil))[0]
+	storedTagNull   = value.Append(nil, value.Null())[0]
+	storedTagInt    = value.Append(nil, value.Int(0))[0]
+	storedTagFloat  = value.Append(nil, value.Float(0))[0]
+	storedTagString = value.Append(nil, value.String(""))[0]
+	storedTagBytes  = value.Append(nil, value.Bytes(nil))[0]
+	storedTagMap    = value.Append(nil, value.Map(nil))[0]
 )
 
 // rowLayout lists a table's columns in the order their ids sort as
@@ -57,7 +57,7 @@ func newRowLayout(t *tableSchema) *rowLayout {
 }
 
 // encodeRow stores a row as a map from column id to stored value: the
-// bytes engines.AppendValue writes for that engines.Map, written straight
+// bytes value.Append writes for that value.Map, written straight
 // from the layout, whose keys are already in the map's key order.
 func encodeRow(t *tableSchema, row []Value) []byte {
 	layout := t.layout
@@ -68,7 +68,7 @@ func encodeRow(t *tableSchema, row []Value) []byte {
 	out = binary.AppendUvarint(append(out, storedTagMap), uint64(len(layout.keys)))
 	for i, key := range layout.keys {
 		out = append(binary.AppendUvarint(out, uint64(len(key))), key...)
-		out = engines.AppendValue(out, encodeStored(row[layout.positions[i]]))
+		out = value.Append(out, encodeStored(row[layout.positions[i]]))
 	}
 	return out
 }
@@ -110,9 +110,9 @@ func (d *rowDecoder) decode(raw []byte) ([]Value, error) {
 	return decodeRowGeneral(d.table, raw)
 }
 
-// decodeRowGeneral decodes through engines.DecodeValue.
+// decodeRowGeneral decodes through value.Decode.
 func decodeRowGeneral(t *tableSchema, raw []byte) ([]Value, error) {
-	value, err := engines.DecodeValue(raw)
+	value, err := value.Decode(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"pgregory.net/rapid"
 )
 
 // TestDecodeRowFastAgreesWithGeneral checks the row fast path against
-// the general decoding through engines.DecodeValue, on stored rows of
+// the general decoding through value.Decode, on stored rows of
 // every shape: rows encodeRow wrote, rows with cells of dropped columns
 // or missing added ones, cells of the wrong kind, and corrupted bytes.
 // Whenever the fast path answers, the general way must give the same row;
@@ -95,17 +95,17 @@ func dirtyRow(width int) []Value {
 }
 
 // TestEncodeRowIsTheEnginesMap checks that encodeRow writes exactly the
-// canonical encoding of the engines.Map from column ids to stored values.
+// canonical encoding of the value.Map from column ids to stored values.
 func TestEncodeRowIsTheEnginesMap(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		schema := drawSchema(t)
 		row := make([]Value, len(schema.Columns))
-		entries := map[string]engines.Value{}
+		entries := map[string]value.Value{}
 		for position, c := range schema.Columns {
 			row[position] = drawValueOf(t, c.Type)
 			entries[strconv.Itoa(c.ID)] = encodeStored(row[position])
 		}
-		want := engines.AppendValue(nil, engines.Map(entries))
+		want := value.Append(nil, value.Map(entries))
 		if got := encodeRow(schema, row); string(got) != string(want) {
 			t.Fatalf("encodeRow %x, engines.Map %x", got, want)
 		}
@@ -156,7 +156,7 @@ func drawValueOf(t *rapid.T, c columnType) Value {
 // drawStoredRow draws bytes for a stored row: a map from column ids (of
 // the schema or not) to scalars of any kind, sometimes corrupted.
 func drawStoredRow(t *rapid.T, schema *tableSchema) []byte {
-	entries := map[string]engines.Value{}
+	entries := map[string]value.Value{}
 	for _, id := range rapid.SliceOfNDistinct(rapid.IntRange(0, 30), 0, 8, rapid.ID[int]).Draw(t, "stored ids") {
 		position, ok := schema.columnByID(id)
 		if ok && rapid.Bool().Draw(t, "well typed") {
@@ -165,7 +165,7 @@ func drawStoredRow(t *rapid.T, schema *tableSchema) []byte {
 		}
 		entries[strconv.Itoa(id)] = drawEnginesScalar(t)
 	}
-	raw := engines.AppendValue(nil, engines.Map(entries))
+	raw := value.Append(nil, value.Map(entries))
 	switch rapid.IntRange(0, 3).Draw(t, "corruption") {
 	case 1:
 		raw = raw[:rapid.IntRange(0, len(raw)).Draw(t, "truncate at")]
@@ -178,24 +178,24 @@ func drawStoredRow(t *rapid.T, schema *tableSchema) []byte {
 	return raw
 }
 
-func drawEnginesScalar(t *rapid.T) engines.Value {
+func drawEnginesScalar(t *rapid.T) value.Value {
 	switch rapid.IntRange(0, 7).Draw(t, "kind") {
 	case 0:
-		return engines.Null()
+		return value.Null()
 	case 1:
-		return engines.Bool(rapid.Bool().Draw(t, "bool"))
+		return value.Bool(rapid.Bool().Draw(t, "bool"))
 	case 2:
-		return engines.Int(rapid.Int64().Draw(t, "int"))
+		return value.Int(rapid.Int64().Draw(t, "int"))
 	case 3:
-		return engines.Float(rapid.SampledFrom([]float64{0, -2.5, math.NaN()}).Draw(t, "float"))
+		return value.Float(rapid.SampledFrom([]float64{0, -2.5, math.NaN()}).Draw(t, "float"))
 	case 4:
-		return engines.String(rapid.String().Draw(t, "string"))
+		return value.String(rapid.String().Draw(t, "string"))
 	case 5:
-		return engines.Bytes(rapid.SliceOfN(rapid.Byte(), 0, 17).Draw(t, "bytes"))
+		return value.Bytes(rapid.SliceOfN(rapid.Byte(), 0, 17).Draw(t, "bytes"))
 	case 6:
-		return engines.List(engines.Int(1))
+		return value.List(value.Int(1))
 	}
-	return engines.Map(map[string]engines.Value{"a": engines.Null()})
+	return value.Map(map[string]value.Value{"a": value.Null()})
 }
 
 func sameRow(a, b []Value) bool {
@@ -216,7 +216,7 @@ func sameRow(a, b []Value) bool {
 // is reported as corruption, not decoded.
 func TestDecodeRowCorruptIsError(t *testing.T) {
 	schema := &tableSchema{Name: "t", Columns: []column{{ID: 0, Name: "a", Type: columnType{Type: TypeInt}}}}
-	raw := engines.AppendValue(nil, engines.Map(map[string]engines.Value{"0": engines.String("x")}))
+	raw := value.Append(nil, value.Map(map[string]value.Value{"0": value.String("x")}))
 	if _, err := newRowDecoder(schema).decode(raw); !errors.Is(err, ErrCorruptCheckpoint) {
 		t.Fatalf("want a corruption error, got %v", err)
 	}

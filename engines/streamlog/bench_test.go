@@ -3,7 +3,7 @@ package streamlog
 import (
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // countingClock advances one nanosecond per reading, like a busy node.
@@ -17,13 +17,13 @@ func (c *countingClock) Now() int64 {
 func benchmarkAppend(b *testing.B, subscribers int) {
 	service := New(Config{}, &countingClock{}, 1)
 	for subscriber := range subscribers {
-		service.Step(0, engines.MsgSubscribe{Stream: "bench", From: 1, Subscriber: engines.Address(subscriber + 1)})
+		service.Step(0, wire.MsgSubscribe{Stream: "bench", From: 1, Subscriber: wire.Address(subscriber + 1)})
 	}
 	payload := make([]byte, 64)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		ready := service.Step(100, engines.MsgAppend{Request: engines.RequestID{Origin: 1, Sequence: uint64(i)},
+		ready := service.Step(100, wire.MsgAppend{Request: wire.RequestID{Origin: 1, Sequence: uint64(i)},
 			ReplyTo: 100, Stream: "bench", Payload: payload})
 		if len(ready.Persist) != 1 {
 			b.Fatalf("append persisted %d records", len(ready.Persist))
@@ -36,7 +36,7 @@ func BenchmarkAppendThreeSubscribers(b *testing.B) { benchmarkAppend(b, 3) }
 
 func BenchmarkRetriedAppend(b *testing.B) {
 	service := New(Config{}, &countingClock{}, 1)
-	message := engines.MsgAppend{Request: engines.RequestID{Origin: 1, Sequence: 1}, ReplyTo: 100, Stream: "bench"}
+	message := wire.MsgAppend{Request: wire.RequestID{Origin: 1, Sequence: 1}, ReplyTo: 100, Stream: "bench"}
 	service.Step(100, message)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -55,7 +55,7 @@ func BenchmarkRecover(b *testing.B) {
 	payload := make([]byte, 64)
 	for i := range recordCount {
 		stream := []string{"a", "b", "c", "d"}[i%4]
-		ready := service.Step(100, engines.MsgAppend{Request: engines.RequestID{Origin: uint64(i % 8),
+		ready := service.Step(100, wire.MsgAppend{Request: wire.RequestID{Origin: uint64(i % 8),
 			Sequence: uint64(i)}, ReplyTo: 100, Stream: stream, Payload: payload})
 		records = append(records, ready.Persist...)
 	}

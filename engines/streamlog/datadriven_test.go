@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // scenario is the state of one datadriven file: a service, its clock, and
@@ -117,21 +117,21 @@ func (s *scenario) step(t *testing.T, d *datadriven.TestData) string {
 	case "append":
 		d.ScanArgs(t, "origin", &origin)
 		d.ScanArgs(t, "seq", &sequence)
-		ready = s.service.Step(engines.Address(reply), engines.MsgAppend{
-			Request: engines.RequestID{Origin: origin, Sequence: sequence}, ReplyTo: engines.Address(reply),
+		ready = s.service.Step(wire.Address(reply), wire.MsgAppend{
+			Request: wire.RequestID{Origin: origin, Sequence: sequence}, ReplyTo: wire.Address(reply),
 			Stream: stream, Payload: []byte(payload)})
 	case "subscribe":
 		var subscriber uint64
 		d.ScanArgs(t, "to", &subscriber)
-		ready = s.service.Step(engines.Address(subscriber), engines.MsgSubscribe{Stream: stream, From: from,
-			Subscriber: engines.Address(subscriber)})
+		ready = s.service.Step(wire.Address(subscriber), wire.MsgSubscribe{Stream: stream, From: from,
+			Subscriber: wire.Address(subscriber)})
 	case "read":
-		ready = s.service.Step(engines.Address(reply), engines.MsgReadLog{Request: engines.RequestID{Origin: 9, Sequence: 1},
-			ReplyTo: engines.Address(reply), Stream: stream, From: from, CountMax: count})
+		ready = s.service.Step(wire.Address(reply), wire.MsgReadLog{Request: wire.RequestID{Origin: 9, Sequence: 1},
+			ReplyTo: wire.Address(reply), Stream: stream, From: from, CountMax: count})
 	case "tick":
 		ready = s.service.Tick()
 	case "unknown":
-		ready = s.service.Step(1, engines.MsgVote{})
+		ready = s.service.Step(1, wire.MsgVote{})
 	}
 	s.records = append(s.records, ready.Persist...)
 	return formatReady(ready)

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // appendResult is what an append was answered with, kept to answer a retry.
@@ -49,7 +49,7 @@ func newDedupeTable(windowLen int) *dedupeTable {
 	return &dedupeTable{windowLen: windowLen, origins: map[uint64]*originWindow{}}
 }
 
-func (d *dedupeTable) lookup(request engines.RequestID) (appendResult, dedupeVerdict) {
+func (d *dedupeTable) lookup(request wire.RequestID) (appendResult, dedupeVerdict) {
 	window := d.origins[request.Origin]
 	if window == nil {
 		return appendResult{}, requestNew
@@ -66,7 +66,7 @@ func (d *dedupeTable) lookup(request engines.RequestID) (appendResult, dedupeVer
 // remember records an append's result, evicting the origin's smallest
 // sequence when the window is full.
 // Requires: lookup(request) returned requestNew.
-func (d *dedupeTable) remember(request engines.RequestID, result appendResult) {
+func (d *dedupeTable) remember(request wire.RequestID, result appendResult) {
 	window := d.origins[request.Origin]
 	if window == nil {
 		window = &originWindow{results: map[uint64]appendResult{}}

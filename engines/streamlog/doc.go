@@ -7,20 +7,20 @@
 // A Service holds any number of named streams for one log node. It takes
 // one input at a time — a message (Step) or the passing of time (Tick) —
 // changes its state and returns a Ready: records to persist and messages to
-// send. It does no I/O; a host (internal/simhost in the simulator) does.
+// send. It does no I/O; a host (cluster in the simulator) does.
 //
-//   - engines.MsgAppend: the entry gets the stream's next position (from 1)
+//   - wire.MsgAppend: the entry gets the stream's next position (from 1)
 //     and a timestamp from a hybrid logical clock over the node's clock, so
 //     a stream's timestamps strictly increase even when the clock jumps
 //     back. The append is answered with MsgAppendReply and pushed to the
 //     stream's subscribers. Requests are remembered per origin (the last
 //     Config.DedupeWindow sequences), so a retry is answered with the
 //     original position and timestamp instead of being appended again.
-//   - engines.MsgSubscribe: the subscriber gets the entries from From to the
+//   - wire.MsgSubscribe: the subscriber gets the entries from From to the
 //     head at once, in MsgEntries chunks of Config.ReadCountMax, then every
 //     later entry as it is appended. Subscribing again replaces the earlier
 //     subscription of that subscriber to that stream.
-//   - engines.MsgReadLog: up to min(CountMax, ReadCountMax) entries from
+//   - wire.MsgReadLog: up to min(CountMax, ReadCountMax) entries from
 //     From, with the head position and timestamp (0 and the zero timestamp
 //     for an unknown stream; CountMax 0 asks for the head alone).
 //   - Tick: every known stream whose last entry is TickInterval older than
@@ -58,7 +58,7 @@
 // It keeps every log whole in memory (no truncation or compaction), and
 // keeps one dedupe window per origin forever. It does not replicate: a log
 // node that loses its disk loses its streams. It does not interpret
-// payloads, except that ticks carry engines.Entry{Kind: EntryTick}.
+// payloads, except that ticks carry wire.Entry{Kind: EntryTick}.
 //
 // # Tests
 //
@@ -68,5 +68,5 @@
 // datadriven scenario files in testdata/ show append, subscribe, read,
 // tick, a clock jump back and recovery; fuzz tests feed arbitrary bytes to
 // record decoding and Recover; benchmarks measure appends and recovery.
-// internal/simhost runs the service on a crashing simulated node.
+// cluster runs the service on a crashing simulated node.
 package streamlog

@@ -5,15 +5,15 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 func fuzzSeedRecords() [][]byte {
 	return [][]byte{
-		record{kind: recordAppend, stream: "a", request: engines.RequestID{Origin: 1, Sequence: 2},
-			entry: engines.LogEntry{Position: 1, Timestamp: clock.Timestamp{WallNanos: 5, Logical: 1, Node: 2},
+		record{kind: recordAppend, stream: "a", request: wire.RequestID{Origin: 1, Sequence: 2},
+			entry: wire.LogEntry{Position: 1, Timestamp: clock.Timestamp{WallNanos: 5, Logical: 1, Node: 2},
 				Payload: []byte("payload")}}.appendBinary(nil),
-		record{kind: recordTick, stream: "stream", entry: engines.LogEntry{Position: 9,
+		record{kind: recordTick, stream: "stream", entry: wire.LogEntry{Position: 9,
 			Timestamp: clock.Timestamp{WallNanos: -5}, Payload: tickPayload}}.appendBinary(nil),
 		{recordFormat, byte(recordAppend), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
 		{},

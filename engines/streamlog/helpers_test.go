@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // scriptedClock is a physical clock the test sets and jumps.
@@ -14,13 +14,13 @@ func (c *scriptedClock) Now() int64 { return c.nowNanos }
 
 // formatPayload shows a tick as "tick" and anything else quoted.
 func formatPayload(payload []byte) string {
-	if entry, err := engines.DecodeEntry(payload); err == nil && entry.Kind == engines.EntryTick {
+	if entry, err := wire.DecodeEntry(payload); err == nil && entry.Kind == wire.EntryTick {
 		return "tick"
 	}
 	return fmt.Sprintf("%q", payload)
 }
 
-func formatEntries(entries []engines.LogEntry) string {
+func formatEntries(entries []wire.LogEntry) string {
 	parts := make([]string, len(entries))
 	for i, entry := range entries {
 		parts[i] = fmt.Sprintf("[#%d %v %s]", entry.Position, entry.Timestamp, formatPayload(entry.Payload))
@@ -43,11 +43,11 @@ func formatRecord(data []byte) string {
 
 func formatMessage(message any) string {
 	switch m := message.(type) {
-	case engines.MsgAppendReply:
+	case wire.MsgAppendReply:
 		return fmt.Sprintf("MsgAppendReply %v %s#%d %v", m.Request, m.Stream, m.Position, m.Timestamp)
-	case engines.MsgEntries:
+	case wire.MsgEntries:
 		return fmt.Sprintf("MsgEntries %s %s", m.Stream, formatEntries(m.Entries))
-	case engines.MsgReadLogReply:
+	case wire.MsgReadLogReply:
 		text := fmt.Sprintf("MsgReadLogReply %v %s head=#%d %v", m.Request, m.Stream, m.HeadPosition, m.HeadTimestamp)
 		if len(m.Entries) > 0 {
 			text += " " + formatEntries(m.Entries)

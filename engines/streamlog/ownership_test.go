@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"pgregory.net/rapid"
 )
 
@@ -16,25 +16,25 @@ import (
 func TestAppendedPayloadsAreTheLogsOwn(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		service := New(Config{}, &scriptedClock{nowNanos: 1}, 7)
-		service.Step(200, engines.MsgSubscribe{Stream: "s", Subscriber: 200, From: 1})
+		service.Step(200, wire.MsgSubscribe{Stream: "s", Subscriber: 200, From: 1})
 		count := rapid.IntRange(1, 30).Draw(t, "appends")
 		buffer := make([]byte, 0, 64)
 		var records [][]byte
-		var pushed []engines.LogEntry
+		var pushed []wire.LogEntry
 		for i := range count {
 			buffer = fmt.Appendf(buffer[:0], "payload-%d-%s", i, bytes.Repeat([]byte{'p'}, i))
-			ready := service.Step(100, engines.MsgAppend{Request: engines.RequestID{Origin: 1, Sequence: uint64(i)},
+			ready := service.Step(100, wire.MsgAppend{Request: wire.RequestID{Origin: 1, Sequence: uint64(i)},
 				ReplyTo: 100, Stream: "s", Payload: buffer})
 			records = append(records, ready.Persist...)
 			for _, out := range ready.Messages {
-				if entries, ok := out.Message.(engines.MsgEntries); ok {
+				if entries, ok := out.Message.(wire.MsgEntries); ok {
 					pushed = append(pushed, entries.Entries...)
 				}
 			}
 			clear(buffer[:cap(buffer)]) // the caller reuses its buffer
 		}
-		reply := service.Step(100, engines.MsgReadLog{Request: engines.RequestID{Origin: 2, Sequence: 1},
-			ReplyTo: 100, Stream: "s", From: 2, CountMax: count}).Messages[0].Message.(engines.MsgReadLogReply)
+		reply := service.Step(100, wire.MsgReadLog{Request: wire.RequestID{Origin: 2, Sequence: 1},
+			ReplyTo: 100, Stream: "s", From: 2, CountMax: count}).Messages[0].Message.(wire.MsgReadLogReply)
 		if len(records) != count || len(pushed) != count || len(reply.Entries) != count {
 			t.Fatalf("%d records, %d pushed, %d read; want %d", len(records), len(pushed),
 				len(reply.Entries), count)

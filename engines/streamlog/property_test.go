@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"pgregory.net/rapid"
 )
 
@@ -15,7 +15,7 @@ var propertyStreams = []string{"a", "b", "c"}
 
 type subscriptionKey struct {
 	stream     string
-	subscriber engines.Address
+	subscriber wire.Address
 }
 
 // logHarness drives a Service with random inputs, plays its host (keeping
@@ -31,16 +31,16 @@ type logHarness struct {
 	// Over the whole run, across recoveries.
 	lastPosition     map[string]uint64
 	lastTimestamp    map[string]clock.Timestamp
-	persisted        map[engines.RequestID]bool
-	replies          map[engines.RequestID]engines.MsgAppendReply
+	persisted        map[wire.RequestID]bool
+	replies          map[wire.RequestID]wire.MsgAppendReply
 	appendsPerOrigin map[uint64]int
 	nextSequence     map[uint64]uint64
-	sent             []engines.RequestID
-	late             []engines.RequestID // sequences skipped, to be sent out of order
+	sent             []wire.RequestID
+	late             []wire.RequestID // sequences skipped, to be sent out of order
 
 	// Since the last recovery.
 	starts   map[subscriptionKey]uint64
-	received map[subscriptionKey][]engines.LogEntry
+	received map[subscriptionKey][]wire.LogEntry
 }
 
 func newLogHarness(t *rapid.T) *logHarness {
@@ -52,8 +52,8 @@ func newLogHarness(t *rapid.T) *logHarness {
 		clock:            &scriptedClock{nowNanos: rapid.Int64Range(-1e6, 1e6).Draw(t, "clockStart")},
 		lastPosition:     map[string]uint64{},
 		lastTimestamp:    map[string]clock.Timestamp{},
-		persisted:        map[engines.RequestID]bool{},
-		replies:          map[engines.RequestID]engines.MsgAppendReply{},
+		persisted:        map[wire.RequestID]bool{},
+		replies:          map[wire.RequestID]wire.MsgAppendReply{},
 		appendsPerOrigin: map[uint64]int{},
 		nextSequence:     map[uint64]uint64{},
 	}
@@ -64,7 +64,7 @@ func newLogHarness(t *rapid.T) *logHarness {
 
 func (h *logHarness) forgetSubscriptions() {
 	h.starts = map[subscriptionKey]uint64{}
-	h.received = map[subscriptionKey][]engines.LogEntry{}
+	h.received = map[subscriptionKey][]wire.LogEntry{}
 }
 
 // apply plays the host for one Ready and checks it.
@@ -75,15 +75,15 @@ func (h *logHarness) apply(ready Ready) {
 	}
 	for _, out := range ready.Messages {
 		switch m := out.Message.(type) {
-		case engines.MsgAppendReply:
+		case wire.MsgAppendReply:
 			h.checkAppendReply(m)
-		case engines.MsgEntries:
+		case wire.MsgEntries:
 			key := subscriptionKey{m.Stream, out.To}
 			if _, ok := h.starts[key]; !ok {
 				h.t.Fatalf("entries of %q pushed to %d, which is not subscribed", m.Stream, out.To)
 			}
 			h.received[key] = append(h.received[key], m.Entries...)
-		case engines.MsgReadLogReply:
+		case wire.MsgReadLogReply:
 		default:
 			h.t.Fatalf("unexpected message %T", out.Message)
 		}
@@ -116,7 +116,7 @@ func (h *logHarness) checkRecord(data []byte) {
 
 // checkAppendReply: every answer to a request is the same, and names the
 // entry in the log.
-func (h *logHarness) checkAppendReply(reply engines.MsgAppendReply) {
+func (h *logHarness) checkAppendReply(reply wire.MsgAppendReply) {
 	if earlier, ok := h.replies[reply.Request]; ok && earlier != reply {
 		h.t.Fatalf("request %v answered %+v, earlier %+v", reply.Request, reply, earlier)
 	}
@@ -153,24 +153,24 @@ func sortedKeys(m map[subscriptionKey]uint64) []subscriptionKey {
 	return keys
 }
 
-func sameEntries(a, b []engines.LogEntry) bool {
-	return slices.EqualFunc(a, b, func(x, y engines.LogEntry) bool {
+func sameEntries(a, b []wire.LogEntry) bool {
+	return slices.EqualFunc(a, b, func(x, y wire.LogEntry) bool {
 		return x.Position == y.Position && x.Timestamp == y.Timestamp && bytes.Equal(x.Payload, y.Payload)
 	})
 }
 
-func (h *logHarness) appendMessage(request engines.RequestID, stream string) engines.MsgAppend {
-	return engines.MsgAppend{Request: request, ReplyTo: 100, Stream: stream,
+func (h *logHarness) appendMessage(request wire.RequestID, stream string) wire.MsgAppend {
+	return wire.MsgAppend{Request: request, ReplyTo: 100, Stream: stream,
 		Payload: []byte(request.String())}
 }
 
 func (h *logHarness) appendNew(t *rapid.T) {
 	origin := rapid.Uint64Range(1, 3).Draw(t, "origin")
 	if rapid.IntRange(0, 4).Draw(t, "skip") == 0 {
-		h.late = append(h.late, engines.RequestID{Origin: origin, Sequence: h.nextSequence[origin]})
+		h.late = append(h.late, wire.RequestID{Origin: origin, Sequence: h.nextSequence[origin]})
 		h.nextSequence[origin]++
 	}
-	request := engines.RequestID{Origin: origin, Sequence: h.nextSequence[origin]}
+	request := wire.RequestID{Origin: origin, Sequence: h.nextSequence[origin]}
 	h.nextSequence[origin]++
 	h.send(request, rapid.SampledFrom(propertyStreams).Draw(t, "stream"))
 }
@@ -187,7 +187,7 @@ func (h *logHarness) appendLate(t *rapid.T) {
 	h.send(request, rapid.SampledFrom(propertyStreams).Draw(t, "stream"))
 }
 
-func (h *logHarness) send(request engines.RequestID, stream string) {
+func (h *logHarness) send(request wire.RequestID, stream string) {
 	h.sent = append(h.sent, request)
 	ready := h.service.Step(100, h.appendMessage(request, stream))
 	h.apply(ready)
@@ -217,20 +217,20 @@ func (h *logHarness) retry(t *rapid.T) {
 
 func (h *logHarness) subscribe(t *rapid.T) {
 	stream := rapid.SampledFrom(propertyStreams).Draw(t, "stream")
-	key := subscriptionKey{stream, engines.Address(rapid.Uint64Range(1, 3).Draw(t, "subscriber"))}
+	key := subscriptionKey{stream, wire.Address(rapid.Uint64Range(1, 3).Draw(t, "subscriber"))}
 	head, _ := h.service.Head(stream)
 	from := rapid.Uint64Range(0, head+2).Draw(t, "from")
 	h.starts[key] = max(from, 1)
 	h.received[key] = nil
-	h.apply(h.service.Step(key.subscriber, engines.MsgSubscribe{Stream: stream, From: from, Subscriber: key.subscriber}))
+	h.apply(h.service.Step(key.subscriber, wire.MsgSubscribe{Stream: stream, From: from, Subscriber: key.subscriber}))
 }
 
 func (h *logHarness) read(t *rapid.T) {
 	stream := rapid.SampledFrom(propertyStreams).Draw(t, "stream")
 	from := rapid.Uint64Range(0, 10).Draw(t, "from")
 	countMax := rapid.IntRange(-1, 10).Draw(t, "countMax")
-	ready := h.service.Step(5, engines.MsgReadLog{ReplyTo: 5, Stream: stream, From: from, CountMax: countMax})
-	reply := ready.Messages[0].Message.(engines.MsgReadLogReply)
+	ready := h.service.Step(5, wire.MsgReadLog{ReplyTo: 5, Stream: stream, From: from, CountMax: countMax})
+	reply := ready.Messages[0].Message.(wire.MsgReadLogReply)
 	want := h.service.Read(stream, from, min(countMax, h.config.ReadCountMax))
 	position, timestamp := h.service.Head(stream)
 	if !sameEntries(reply.Entries, want) || reply.HeadPosition != position || reply.HeadTimestamp != timestamp {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/binenc"
 )
 
@@ -40,8 +40,8 @@ const streamNameLenMax = 1024
 type record struct {
 	kind    recordKind
 	stream  string
-	entry   engines.LogEntry
-	request engines.RequestID
+	entry   wire.LogEntry
+	request wire.RequestID
 }
 
 func (r record) appendBinary(b []byte) []byte {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // Config tunes a Service. Zero fields take their defaults.
@@ -54,7 +54,7 @@ type Ready struct {
 // Outbound is one message to send. Messages share memory with the service's
 // log: hosts encode them or hand them on read-only.
 type Outbound struct {
-	To      engines.Address
+	To      wire.Address
 	Message any
 }
 
@@ -88,7 +88,7 @@ type Service struct {
 }
 
 // tickPayload is the payload of every tick entry.
-var tickPayload = engines.Entry{Kind: engines.EntryTick}.Encode()
+var tickPayload = wire.Entry{Kind: wire.EntryTick}.Encode()
 
 // New returns an empty service. Timestamps come from an HLC over clock,
 // stamped with node.
@@ -168,7 +168,7 @@ func (s *Service) Head(name string) (uint64, clock.Timestamp) {
 
 // Read returns up to countMax entries of a stream from position from. The
 // entries share the log's memory: read them, do not modify them.
-func (s *Service) Read(name string, from uint64, countMax int) []engines.LogEntry {
+func (s *Service) Read(name string, from uint64, countMax int) []wire.LogEntry {
 	if st := s.streams[name]; st != nil {
 		return st.read(from, countMax)
 	}

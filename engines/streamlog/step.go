@@ -3,27 +3,27 @@ package streamlog
 import (
 	"time"
 
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
-// Step handles one message: engines.MsgAppend, MsgSubscribe or MsgReadLog
+// Step handles one message: wire.MsgAppend, MsgSubscribe or MsgReadLog
 // (values, not pointers). Other messages, and messages naming an empty or
 // over-long stream, are dropped and counted in Stats. from is the sender;
 // replies go to the addresses the messages name.
-func (s *Service) Step(from engines.Address, message any) Ready {
+func (s *Service) Step(from wire.Address, message any) Ready {
 	switch m := message.(type) {
-	case engines.MsgAppend:
+	case wire.MsgAppend:
 		return s.stepAppend(m)
-	case engines.MsgSubscribe:
+	case wire.MsgSubscribe:
 		return s.stepSubscribe(m)
-	case engines.MsgReadLog:
+	case wire.MsgReadLog:
 		return s.stepReadLog(m)
 	}
 	s.stats.Ignored++
 	return Ready{}
 }
 
-func (s *Service) stepAppend(m engines.MsgAppend) Ready {
+func (s *Service) stepAppend(m wire.MsgAppend) Ready {
 	if !validStreamName(m.Stream) {
 		s.stats.Rejected++
 		return Ready{}
@@ -62,18 +62,18 @@ func (s *Service) reuseAppendReady() Ready {
 	return Ready{Persist: s.appendReady.Persist[:0], Messages: s.appendReady.Messages[:0]}
 }
 
-func appendReply(request engines.RequestID, result appendResult) engines.MsgAppendReply {
-	return engines.MsgAppendReply{Request: request, Stream: result.stream, Position: result.position,
+func appendReply(request wire.RequestID, result appendResult) wire.MsgAppendReply {
+	return wire.MsgAppendReply{Request: request, Stream: result.stream, Position: result.position,
 		Timestamp: result.timestamp}
 }
 
 // write stamps the stream's next entry, adds it to the log and asks for its
 // record to be persisted. The log keeps the record's copy of payload (one
 // allocation holds both), never the caller's memory.
-func (s *Service) write(st *stream, kind recordKind, request engines.RequestID, payload []byte,
-	ready *Ready) engines.LogEntry {
+func (s *Service) write(st *stream, kind recordKind, request wire.RequestID, payload []byte,
+	ready *Ready) wire.LogEntry {
 	position, _ := st.head()
-	entry := engines.LogEntry{Position: position + 1, Timestamp: s.hlc.Now(), Payload: payload}
+	entry := wire.LogEntry{Position: position + 1, Timestamp: s.hlc.Now(), Payload: payload}
 	r := record{kind: kind, stream: st.name, entry: entry, request: request}
 	data := r.appendBinary(make([]byte, 0, 64+len(r.stream)+len(payload)))
 	if payload != nil {
@@ -85,8 +85,8 @@ func (s *Service) write(st *stream, kind recordKind, request engines.RequestID, 
 }
 
 // push sends a new entry to every subscription waiting for its position.
-func (s *Service) push(st *stream, entry engines.LogEntry, ready *Ready) {
-	var entries []engines.LogEntry
+func (s *Service) push(st *stream, entry wire.LogEntry, ready *Ready) {
+	var entries []wire.LogEntry
 	for i := range st.subscriptions {
 		subscription := &st.subscriptions[i]
 		if subscription.next != entry.Position {
@@ -97,11 +97,11 @@ func (s *Service) push(st *stream, entry engines.LogEntry, ready *Ready) {
 		}
 		subscription.next++
 		ready.Messages = append(ready.Messages, Outbound{To: subscription.subscriber,
-			Message: engines.MsgEntries{Stream: st.name, Entries: entries}})
+			Message: wire.MsgEntries{Stream: st.name, Entries: entries}})
 	}
 }
 
-func (s *Service) stepSubscribe(m engines.MsgSubscribe) Ready {
+func (s *Service) stepSubscribe(m wire.MsgSubscribe) Ready {
 	if !validStreamName(m.Stream) {
 		s.stats.Rejected++
 		return Ready{}
@@ -114,7 +114,7 @@ func (s *Service) stepSubscribe(m engines.MsgSubscribe) Ready {
 	if created {
 		// A new stream's time starts with a tick.
 		s.stats.Ticks++
-		entry := s.write(st, recordTick, engines.RequestID{}, tickPayload, &ready)
+		entry := s.write(st, recordTick, wire.RequestID{}, tickPayload, &ready)
 		s.push(st, entry, &ready)
 	}
 	return ready
@@ -130,13 +130,13 @@ func (s *Service) catchUp(st *stream, subscription *subscription, ready *Ready) 
 		}
 		subscription.next += uint64(len(entries))
 		ready.Messages = append(ready.Messages, Outbound{To: subscription.subscriber,
-			Message: engines.MsgEntries{Stream: st.name, Entries: entries}})
+			Message: wire.MsgEntries{Stream: st.name, Entries: entries}})
 	}
 }
 
-func (s *Service) stepReadLog(m engines.MsgReadLog) Ready {
+func (s *Service) stepReadLog(m wire.MsgReadLog) Ready {
 	s.stats.Reads++
-	reply := engines.MsgReadLogReply{Request: m.Request, Stream: m.Stream}
+	reply := wire.MsgReadLogReply{Request: m.Request, Stream: m.Stream}
 	if st := s.streams[m.Stream]; st != nil {
 		reply.Entries = st.read(m.From, min(m.CountMax, s.config.ReadCountMax))
 		reply.HeadPosition, reply.HeadTimestamp = st.head()
@@ -157,7 +157,7 @@ func (s *Service) Tick() Ready {
 			continue
 		}
 		s.stats.Ticks++
-		entry := s.write(st, recordTick, engines.RequestID{}, tickPayload, &ready)
+		entry := s.write(st, recordTick, wire.RequestID{}, tickPayload, &ready)
 		s.push(st, entry, &ready)
 	}
 	return ready

@@ -5,12 +5,12 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/wire"
 )
 
 // subscription pushes a stream's entries to one subscriber.
 type subscription struct {
-	subscriber engines.Address
+	subscriber wire.Address
 	// next is the position pushed next.
 	// Invariant: next >= head+1 of the stream once a step has finished
 	// (every entry from the subscription's start up to the head was pushed).
@@ -22,7 +22,7 @@ type stream struct {
 	name string
 	// Invariant: entries[i].Position == i+1, and timestamps strictly
 	// increase along entries.
-	entries []engines.LogEntry
+	entries []wire.LogEntry
 	// subscriptions, sorted by subscriber, at most one per subscriber.
 	subscriptions []subscription
 }
@@ -37,7 +37,7 @@ func (st *stream) head() (uint64, clock.Timestamp) {
 
 // add appends an entry.
 // Requires: entry is the next position, with a timestamp above the head's.
-func (st *stream) add(entry engines.LogEntry) {
+func (st *stream) add(entry wire.LogEntry) {
 	position, timestamp := st.head()
 	if entry.Position != position+1 {
 		panic(fmt.Sprintf("streamlog: stream %q: position %d after %d", st.name, entry.Position, position))
@@ -50,7 +50,7 @@ func (st *stream) add(entry engines.LogEntry) {
 
 // read returns up to countMax entries from position from. The slice shares
 // the log's memory and has no spare capacity, so appending to it copies.
-func (st *stream) read(from uint64, countMax int) []engines.LogEntry {
+func (st *stream) read(from uint64, countMax int) []wire.LogEntry {
 	from = max(from, 1)
 	if countMax <= 0 || from > uint64(len(st.entries)) {
 		return nil
@@ -61,9 +61,9 @@ func (st *stream) read(from uint64, countMax int) []engines.LogEntry {
 }
 
 // subscribe adds or replaces subscriber's subscription and returns its index.
-func (st *stream) subscribe(subscriber engines.Address, from uint64) int {
+func (st *stream) subscribe(subscriber wire.Address, from uint64) int {
 	index, found := slices.BinarySearchFunc(st.subscriptions, subscriber,
-		func(s subscription, target engines.Address) int {
+		func(s subscription, target wire.Address) int {
 			switch {
 			case s.subscriber < target:
 				return -1

@@ -20,13 +20,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
 	"github.com/proven2pc/proven/engines/sql"
-	"github.com/proven2pc/proven/internal/simhost"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -39,8 +39,8 @@ func main() {
 // run plays the example with a seed, printing to out; it returns the exit
 // code (0: verification passed).
 func run(seed uint64, out io.Writer) int {
-	cluster := simhost.NewCluster(simhost.ClusterConfig{Seed: seed, EngineNodes: 2, Clients: 1,
-		VirtualTimeMax: 5 * time.Minute, Streams: []simhost.StreamSpec{
+	cluster := cluster.New(cluster.Config{Seed: seed, EngineNodes: 2, Clients: 1,
+		VirtualTimeMax: 5 * time.Minute, Streams: []cluster.StreamSpec{
 			{Name: "users", Restore: kv.Restore},
 			{Name: "notifications", Restore: queue.Restore},
 			{Name: "tokens", Restore: resource.Restore},
@@ -113,10 +113,10 @@ func (s *story) transact() error {
 			return users.PutMap(ctx, "user:1:profile", profile())
 		}},
 		{`queue notifications: enqueue "welcome Alice" on "email"`, func() error {
-			return notifications.Enqueue(ctx, "email", engines.String("welcome Alice"))
+			return notifications.Enqueue(ctx, "email", value.String("welcome Alice"))
 		}},
 		{`queue notifications: enqueue "user:1 created" on "audit"`, func() error {
-			return notifications.Enqueue(ctx, "audit", engines.String("user:1 created"))
+			return notifications.Enqueue(ctx, "audit", value.String("user:1 created"))
 		}},
 		{"resource tokens: create GOLD (symbol GLD, 2 decimals)", func() error { return tokens.Create(ctx, "GOLD", "GLD", 2) }},
 		{"resource tokens: mint 100.00 GOLD to treasury", func() error { return tokens.Mint(ctx, "GOLD", "treasury", "100.00") }},
@@ -175,8 +175,8 @@ func queryText(ctx context.Context, client *sql.Client, query string, args ...an
 	return strings.Join(lines, "; "), nil
 }
 
-func profile() map[string]engines.Value {
-	return map[string]engines.Value{"city": engines.String("Paris"), "plan": engines.String("pro")}
+func profile() map[string]value.Value {
+	return map[string]value.Value{"city": value.String("Paris"), "plan": value.String("pro")}
 }
 
 // check compares what a read returned with what it should be.
@@ -208,7 +208,7 @@ func (s *story) verify() error {
 		return err
 	}
 	got, _, err := users.GetMap(ctx, "user:1:profile")
-	if err := s.check("users user:1:profile", engines.Map(got).String(), engines.Map(profile()).String(), err); err != nil {
+	if err := s.check("users user:1:profile", value.Map(got).String(), value.Map(profile()).String(), err); err != nil {
 		return err
 	}
 	for _, q := range []struct{ name, head string }{{"email", "welcome Alice"}, {"audit", "user:1 created"}} {
@@ -217,7 +217,7 @@ func (s *story) verify() error {
 			return err
 		}
 		head, _, err := notifications.Peek(ctx, q.name)
-		if err := s.check("notifications "+q.name+" head", head.String(), engines.String(q.head).String(), err); err != nil {
+		if err := s.check("notifications "+q.name+" head", head.String(), value.String(q.head).String(), err); err != nil {
 			return err
 		}
 	}
@@ -246,7 +246,7 @@ func (s *story) rollBack() error {
 		return fmt.Errorf("put user:2:name: %w", err)
 	}
 	s.say(`kv users: put user:2:name = "Mallory"`)
-	if err := queue.New(tx, "notifications").Enqueue(ctx, "email", engines.String("welcome Mallory")); err != nil {
+	if err := queue.New(tx, "notifications").Enqueue(ctx, "email", value.String("welcome Mallory")); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	s.say(`queue notifications: enqueue "welcome Mallory" on "email"`)

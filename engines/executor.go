@@ -1,0 +1,16 @@
+package engines
+
+import "context"
+
+// Executor runs one operation of a transaction on a named stream: an
+// operation of a read-write transaction, a snapshot read of a read-only
+// transaction, or an ad-hoc auto-committed operation. The coordinator
+// implements it; typed clients (kv.Client, queue.Client, ...) are written
+// against it and never see the protocol.
+//
+// A refused operation returns a *Refusal (match with errors.Is against
+// ErrNotFound, ErrInsufficient, ...); a transaction that can no longer
+// continue returns an error matching ErrAborted or ErrDeadline.
+type Executor interface {
+	Execute(ctx context.Context, stream string, operation []byte) ([]byte, error)
+}
