@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/internal/binenc"
 )
 
@@ -82,7 +83,7 @@ func (s *Store) appendTransaction(out []byte, id TxnID) []byte {
 	for _, key := range keys {
 		it, ok := s.intents.Get(intent{entry: pivotEntry(key), txn: id})
 		if !ok {
-			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", id, key))
+			assert.Broken("mvcc: txn %v lists key %q without an intent", id, key)
 		}
 		out = appendEntry(out, it.key(), nil, it.value())
 	}

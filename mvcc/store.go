@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/btree"
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // TxnID identifies a transaction: an HLC timestamp whose Node is the
@@ -249,7 +250,7 @@ func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
 	for _, key := range record.keys {
 		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
 		if !ok {
-			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", txn, key))
+			assert.Broken("mvcc: txn %v lists key %q without an intent", txn, key)
 		}
 		installed := version{entry: removed.entry, timestamp: commitTimestamp}
 		previous, replaced := s.versions.latest.ReplaceOrInsert(installed)
@@ -322,7 +323,7 @@ func (s *Store) Abort(txn TxnID) error {
 	for _, key := range record.keys {
 		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
 		if !ok {
-			panic(fmt.Sprintf("mvcc: invariant broken: txn %v lists key %q without an intent", txn, key))
+			assert.Broken("mvcc: txn %v lists key %q without an intent", txn, key)
 		}
 		s.approximateBytes -= removed.bytes()
 	}
@@ -397,7 +398,7 @@ func (s *Store) GC(watermark clock.Timestamp) {
 func (s *Store) collect(tree *btree.BTreeG[version], doomed []version) {
 	for _, v := range doomed {
 		if _, ok := tree.Delete(v); !ok {
-			panic(fmt.Sprintf("mvcc: invariant broken: GC lost version %q@%v", v.key(), v.timestamp))
+			assert.Broken("mvcc: GC lost version %q@%v", v.key(), v.timestamp)
 		}
 		s.approximateBytes -= v.bytes()
 	}

@@ -2,10 +2,10 @@ package mvcc
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/google/btree"
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // versionSet holds the committed versions in two btrees, so that a read at a
@@ -99,7 +99,7 @@ func (set versionSet) ascendKeys(fn func(v version, newest bool) bool) {
 		}
 		if order := bytes.Compare(next.key(), key); order != 0 {
 			if order < 0 {
-				panic(fmt.Sprintf("mvcc: invariant broken: history holds key %q absent from latest", next.key()))
+				assert.Broken("mvcc: history holds key %q absent from latest", next.key())
 			}
 			return true
 		}
@@ -117,6 +117,6 @@ func (set versionSet) ascendKeys(fn func(v version, newest bool) bool) {
 		return more
 	})
 	if !stopped && hasNext {
-		panic(fmt.Sprintf("mvcc: invariant broken: history holds key %q absent from latest", next.key()))
+		assert.Broken("mvcc: history holds key %q absent from latest", next.key())
 	}
 }

@@ -106,7 +106,8 @@ func (c *NodeContext) Disk() *Disk { return c.node.disk }
 // Rand returns the node's own PRNG stream.
 func (c *NodeContext) Rand() *rand.Rand { return c.node.rng }
 
-// Send encodes message and hands it to the network, addressed to to.
+// Send encodes message and hands it to the network, addressed to to. A
+// message that does not encode fails the run (and returns the error).
 func (c *NodeContext) Send(to Addr, message any) error {
 	return c.world.send(Addr{Node: c.node.id}, to, message)
 }

@@ -99,7 +99,8 @@ func (p *Process) Now() int64 { return p.node.clock.Now() }
 // Rand returns the process's own PRNG stream.
 func (p *Process) Rand() *rand.Rand { return p.rng }
 
-// Send encodes message and hands it to the network, addressed to to.
+// Send encodes message and hands it to the network, addressed to to. A
+// message that does not encode fails the run (and returns the error).
 func (p *Process) Send(to Addr, message any) error {
 	return p.world.send(p.Addr(), to, message)
 }

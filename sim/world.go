@@ -386,9 +386,12 @@ func (w *World) dispatchWake(e *event) {
 	p.run()
 }
 
+// send encodes message and schedules its deliveries. A message that does
+// not encode fails the run: an encoding bug must not pass for message loss.
 func (w *World) send(from, to Addr, message any) error {
 	data, err := w.encode(message)
 	if err != nil {
+		w.Fail(fmt.Sprintf("%s: send %T to %s: %v", from, message, to, err))
 		return err
 	}
 	w.deliveries = w.network.Plan(from.Node, to.Node, w.nowNanos, w.deliveries[:0])

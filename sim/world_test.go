@@ -203,3 +203,21 @@ func TestParseFaults(t *testing.T) {
 		t.Fatal("swarm not parsed")
 	}
 }
+
+// TestSendOfAnUnencodableMessageFailsTheRun: an encoding error is a bug in
+// the code under test, so it fails the run instead of looking like loss.
+func TestSendOfAnUnencodableMessageFailsTheRun(t *testing.T) {
+	type unregistered struct{ N int }
+	world := newTestWorld(1)
+	defer world.Close()
+	node := world.AddNode(NodeOptions{Name: "n"})
+	world.Spawn(node, "sender", func(p *Process) {
+		if err := p.Send(Addr{Node: node}, unregistered{N: 1}); err == nil {
+			t.Errorf("Send of an unregistered type returned nil")
+		}
+	})
+	result := world.Run()
+	if result.Verdict != VerdictFail || !strings.Contains(result.Reason, "unregistered") {
+		t.Fatalf("verdict %s reason %q, want a failure naming the message type", result.Verdict, result.Reason)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -168,7 +169,7 @@ func (e *Engine) applyPut(txn engines.TxnID, record *transaction, key, encoded [
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	if err := e.store.Put(txn, key, encoded); err != nil {
-		panic(fmt.Sprintf("kv: invariant broken: put of %q by active txn %v refused by the store: %v", key, txn, err))
+		assert.Broken("kv: put of %q by active txn %v refused by the store: %v", key, txn, err)
 	}
 	record.wrote = true
 	return engines.Done(encodedNull)
@@ -183,11 +184,11 @@ func (e *Engine) applyDelete(txn engines.TxnID, record *transaction, key []byte)
 	}
 	_, found, err := e.store.Get(key, mvcc.ReadOptions{At: mvcc.MaxTimestamp, Txn: txn})
 	if err != nil {
-		panic(fmt.Sprintf("kv: invariant broken: locked read of %q by txn %v failed: %v", key, txn, err))
+		assert.Broken("kv: locked read of %q by txn %v failed: %v", key, txn, err)
 	}
 	if found {
 		if err := e.store.Delete(txn, key); err != nil {
-			panic(fmt.Sprintf("kv: invariant broken: delete of %q by active txn %v refused by the store: %v", key, txn, err))
+			assert.Broken("kv: delete of %q by active txn %v refused by the store: %v", key, txn, err)
 		}
 		record.wrote = true
 	}
@@ -335,7 +336,7 @@ func readFailure(err error, txn engines.TxnID) engines.Outcome {
 	var blocked *mvcc.BlockedError
 	if errors.As(err, &blocked) {
 		if !txn.IsZero() {
-			panic(fmt.Sprintf("kv: invariant broken: locked read of txn %v met prepared txn %v: %v", txn, blocked.Txn, err))
+			assert.Broken("kv: locked read of txn %v met prepared txn %v: %v", txn, blocked.Txn, err)
 		}
 		return engines.Blocked(engines.WaitForFinished, blocked.Txn)
 	}
@@ -408,7 +409,7 @@ func (e *Engine) Abort(txn engines.TxnID) {
 	}
 	if record.wrote {
 		if err := e.store.Abort(txn); err != nil {
-			panic(fmt.Sprintf("kv: invariant broken: txn %v wrote but the store cannot abort it: %v", txn, err))
+			assert.Broken("kv: txn %v wrote but the store cannot abort it: %v", txn, err)
 		}
 	}
 	e.finish(txn, record)
@@ -428,7 +429,7 @@ func (e *Engine) finish(txn engines.TxnID, record *transaction) {
 	e.lockCount -= record.lockCount()
 	delete(e.transactions, txn)
 	if len(e.transactions) == 0 && (e.lockCount != 0 || !e.locks.isEmpty()) {
-		panic(fmt.Sprintf("kv: invariant broken: no transaction left but %d locks held", e.lockCount))
+		assert.Broken("kv: no transaction left but %d locks held", e.lockCount)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/btree"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // keySpan is a range of keys [start, end), or [start, ∞) when unbounded.
@@ -166,7 +167,7 @@ func (t *lockTable) addShared(txn engines.TxnID, key string) {
 	}
 	index, found := slices.BinarySearchFunc(lock.holders, txn, engines.TxnID.Compare)
 	if found {
-		panic(fmt.Sprintf("kv: invariant broken: txn %v holds a shared lock on %q twice", txn, key))
+		assert.Broken("kv: txn %v holds a shared lock on %q twice", txn, key)
 	}
 	lock.holders = slices.Insert(lock.holders, index, txn)
 }
@@ -175,11 +176,11 @@ func (t *lockTable) addShared(txn engines.TxnID, key string) {
 func (t *lockTable) removeShared(txn engines.TxnID, key string) {
 	lock, ok := t.shared.Get(t.sharedKey(key))
 	if !ok {
-		panic(fmt.Sprintf("kv: invariant broken: txn %v releases a shared lock on %q that nobody holds", txn, key))
+		assert.Broken("kv: txn %v releases a shared lock on %q that nobody holds", txn, key)
 	}
 	index, found := slices.BinarySearchFunc(lock.holders, txn, engines.TxnID.Compare)
 	if !found {
-		panic(fmt.Sprintf("kv: invariant broken: txn %v releases a shared lock on %q it does not hold", txn, key))
+		assert.Broken("kv: txn %v releases a shared lock on %q it does not hold", txn, key)
 	}
 	lock.holders = slices.Delete(lock.holders, index, index+1)
 	if len(lock.holders) == 0 {
@@ -191,7 +192,7 @@ func (t *lockTable) removeShared(txn engines.TxnID, key string) {
 // Requires: no blockers.
 func (t *lockTable) addExclusive(txn engines.TxnID, key string) {
 	if previous, replaced := t.exclusive.ReplaceOrInsert(exclusiveLock{key: key, holder: txn}); replaced {
-		panic(fmt.Sprintf("kv: invariant broken: exclusive lock on %q granted to %v while %v holds it", key, txn, previous.holder))
+		assert.Broken("kv: exclusive lock on %q granted to %v while %v holds it", key, txn, previous.holder)
 	}
 }
 
@@ -199,7 +200,7 @@ func (t *lockTable) addExclusive(txn engines.TxnID, key string) {
 func (t *lockTable) removeExclusive(txn engines.TxnID, key string) {
 	lock, ok := t.exclusive.Delete(exclusiveLock{key: key})
 	if !ok || lock.holder != txn {
-		panic(fmt.Sprintf("kv: invariant broken: txn %v releases an exclusive lock on %q it does not hold", txn, key))
+		assert.Broken("kv: txn %v releases an exclusive lock on %q it does not hold", txn, key)
 	}
 }
 
@@ -211,7 +212,7 @@ func (t *lockTable) segmentAt(key string) *segment {
 		return false
 	})
 	if found == nil {
-		panic("kv: invariant broken: no lock segment starts at the empty key")
+		assert.Broken("kv: no lock segment starts at the empty key")
 	}
 	return found
 }
@@ -255,7 +256,7 @@ func (t *lockTable) removeRange(txn engines.TxnID, span keySpan) {
 	t.changeRange(span, func(s *segment) {
 		index, found := slices.BinarySearchFunc(s.holders, txn, compareHolder)
 		if !found {
-			panic(fmt.Sprintf("kv: invariant broken: txn %v releases range %v it does not hold", txn, span))
+			assert.Broken("kv: txn %v releases range %v it does not hold", txn, span)
 		}
 		s.holders[index].count--
 		if s.holders[index].count == 0 {

@@ -7,6 +7,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/internal/bugs"
 )
 
@@ -16,7 +17,7 @@ import (
 // the position (and serve snapshot reads the new time allows).
 func (p *Processor) apply(logEntry wire.LogEntry) {
 	if !p.appliedTimestamp.Less(logEntry.Timestamp) {
-		invariantBroken("stream %s entry %d timestamp %v not after %v", p.config.Stream, logEntry.Position,
+		assert.Broken("processor: stream %s entry %d timestamp %v not after %v", p.config.Stream, logEntry.Position,
 			logEntry.Timestamp, p.appliedTimestamp)
 	}
 	now := logEntry.Timestamp
@@ -151,8 +152,8 @@ func (p *Processor) wound(requester *txnState, blockers []engines.TxnID) bool {
 	wounded := false
 	for _, id := range blockers {
 		blocker := p.txns[id]
-		invariant(blocker != nil, "engine on %s blocked %v on unknown transaction %v", p.config.Stream, requester.id, id)
-		invariant(id != requester.id, "engine on %s blocked %v on itself", p.config.Stream, id)
+		assert.That(blocker != nil, "processor: engine on %s blocked %v on unknown transaction %v", p.config.Stream, requester.id, id)
+		assert.That(id != requester.id, "processor: engine on %s blocked %v on itself", p.config.Stream, id)
 		if blocker.status == txnActive && requester.id.Less(id) {
 			p.abortAndNotify(blocker, engines.CodeAborted, fmt.Sprintf("wounded by older transaction %v", requester.id))
 			wounded = true
@@ -234,15 +235,15 @@ func (p *Processor) applyCommit(entry wire.Entry, now clock.Timestamp) {
 		return
 	}
 	t := p.txns[entry.Txn]
-	invariant(t != nil, "stream %s: commit of unknown transaction %v at or before its deadline", p.config.Stream, entry.Txn)
+	assert.That(t != nil, "processor: stream %s: commit of unknown transaction %v at or before its deadline", p.config.Stream, entry.Txn)
 	switch t.status {
 	case txnPrepared:
 		p.commit(t, entry.CommitTimestamp)
 	case txnCommitted:
-		invariant(t.commitTimestamp == entry.CommitTimestamp, "stream %s: transaction %v committed at %v, then at %v",
+		assert.That(t.commitTimestamp == entry.CommitTimestamp, "processor: stream %s: transaction %v committed at %v, then at %v",
 			p.config.Stream, t.id, t.commitTimestamp, entry.CommitTimestamp)
 	default:
-		invariant(false, "stream %s: commit of %s transaction %v at or before its deadline", p.config.Stream, t.status, t.id)
+		assert.Broken("processor: stream %s: commit of %s transaction %v at or before its deadline", p.config.Stream, t.status, t.id)
 	}
 	p.send(entry.ReplyTo, p.outcomeOf(t, entry.Request))
 }
@@ -301,13 +302,13 @@ func (p *Processor) commitOnePhase(t *txnState) clock.Timestamp {
 	appliesAtOnce := len(p.pendingCommits) == 0 && len(p.preparedSet) == 0
 	if !appliesAtOnce {
 		if err := p.engine.Prepare(t.id, commitTimestamp); err != nil {
-			panic(fmt.Sprintf("processor invariant: stream %s: engine refused to prepare one-phase %v: %v", p.config.Stream, t.id, err))
+			assert.Broken("processor: stream %s: engine refused to prepare one-phase %v: %v", p.config.Stream, t.id, err)
 		}
 	}
 	t.prepareTimestamp = commitTimestamp
 	p.commit(t, commitTimestamp)
 	if appliesAtOnce && !t.applied {
-		invariantBroken("stream %s: unprepared one-phase %v left pending at %v", p.config.Stream, t.id, commitTimestamp)
+		assert.Broken("processor: stream %s: unprepared one-phase %v left pending at %v", p.config.Stream, t.id, commitTimestamp)
 	}
 	return commitTimestamp
 }
@@ -357,7 +358,7 @@ func (p *Processor) applyResolve(entry wire.Entry) {
 // commit's prepare timestamp block on it, and its locks stay held.
 func (p *Processor) commit(t *txnState, commitTimestamp clock.Timestamp) {
 	if commitTimestamp.Less(t.prepareTimestamp) {
-		invariantBroken("stream %s: %v commit timestamp %v below prepare timestamp %v",
+		assert.Broken("processor: stream %s: %v commit timestamp %v below prepare timestamp %v",
 			p.config.Stream, t.id, commitTimestamp, t.prepareTimestamp)
 	}
 	delete(p.preparedSet, t.id)
@@ -400,8 +401,8 @@ func (p *Processor) applyPendingCommits() {
 			return // a prepared transaction may still commit below next
 		}
 		if err := p.engine.Commit(next.id, next.commitTimestamp); err != nil {
-			panic(fmt.Sprintf("processor invariant: stream %s: engine refused to commit prepared %v at %v: %v",
-				p.config.Stream, next.id, next.commitTimestamp, err))
+			assert.Broken("processor: stream %s: engine refused to commit prepared %v at %v: %v",
+				p.config.Stream, next.id, next.commitTimestamp, err)
 		}
 		next.applied = true
 		p.pendingCommits = slices.Delete(p.pendingCommits, 0, 1) // keeps the capacity: no allocation per commit
@@ -415,7 +416,7 @@ func (p *Processor) applyPendingCommits() {
 // operation (answering it) and tells its coordinator.
 func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	if t.status == txnCommitted {
-		invariantBroken("stream %s: abort of committed %v", p.config.Stream, t.id)
+		assert.Broken("processor: stream %s: abort of committed %v", p.config.Stream, t.id)
 	}
 	if t.status == txnAborted {
 		return

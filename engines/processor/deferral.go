@@ -4,13 +4,14 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // deferOperation parks a blocked operation until its blockers reach the
 // stage it waits for. Deferred operations are part of the checkpointed
 // state: they are a function of the log, and replay rebuilds them.
 func (p *Processor) deferOperation(op *deferredOperation) {
-	invariant(!p.hasDeferred(op.entry.Txn), "stream %s: %v has two deferred operations", p.config.Stream, op.entry.Txn)
+	assert.That(!p.hasDeferred(op.entry.Txn), "processor: stream %s: %v has two deferred operations", p.config.Stream, op.entry.Txn)
 	index, _ := slices.BinarySearchFunc(p.deferred, op.entry.Txn, func(d *deferredOperation, id engines.TxnID) int {
 		return d.entry.Txn.Compare(id)
 	})

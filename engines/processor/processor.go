@@ -1,7 +1,6 @@
 package processor
 
 import (
-	"fmt"
 	"hash/fnv"
 	"maps"
 	"slices"
@@ -336,17 +335,4 @@ func (p *Processor) requestFor(txn engines.TxnID) wire.RequestID {
 	origin := h.Sum64() | 1<<63
 	h.Write(txn.AppendKey(nil))
 	return wire.RequestID{Origin: origin, Sequence: h.Sum64()}
-}
-
-func invariant(condition bool, format string, args ...any) {
-	if !condition {
-		invariantBroken(format, args...)
-	}
-}
-
-// invariantBroken panics naming a broken invariant. Hot paths test the
-// condition themselves and call it only on failure, so that the arguments
-// are not boxed on every entry.
-func invariantBroken(format string, args ...any) {
-	panic("processor invariant: " + fmt.Sprintf(format, args...))
 }

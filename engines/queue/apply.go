@@ -1,11 +1,11 @@
 package queue
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -149,7 +149,7 @@ func headOwnedByOther(q *queueState, txn engines.TxnID) (engines.Outcome, bool) 
 func takeHeadExclusive(q *queueState, r *queueRecord, txn engines.TxnID) {
 	q.headSharers.remove(txn)
 	if len(q.headSharers) > 0 {
-		panic(fmt.Sprintf("queue: invariant broken: txn %v takes the head of %q exclusively beside sharers %v", txn, q.name, q.headSharers))
+		assert.Broken("queue: txn %v takes the head of %q exclusively beside sharers %v", txn, q.name, q.headSharers)
 	}
 	q.headOwner = txn
 	r.head = headLockExclusive
@@ -165,7 +165,7 @@ func takeCount(q *queueState, r *queueRecord, txn engines.TxnID) {
 func (e *Engine) readItem(q *queueState, position uint64) []byte {
 	item, found, err := e.store.Get(q.itemKey(position), mvcc.ReadOptions{At: mvcc.MaxTimestamp})
 	if err != nil || !found {
-		panic(fmt.Sprintf("queue: invariant broken: committed item %d of queue %q missing (found %v, error %v)", position, q.name, found, err))
+		assert.Broken("queue: committed item %d of queue %q missing (found %v, error %v)", position, q.name, found, err)
 	}
 	return item
 }
@@ -198,7 +198,7 @@ func (e *Engine) Read(operationBytes []byte, snapshot clock.Timestamp) engines.O
 		return engines.Failed(engines.AsRefusal(err))
 	}
 	if !found {
-		panic(fmt.Sprintf("queue: invariant broken: item %d of queue %q missing at %v", snapshotExtent.head, q.name, snapshot))
+		assert.Broken("queue: item %d of queue %q missing at %v", snapshotExtent.head, q.name, snapshot)
 	}
 	return answerSnapshot(op.kind, item, 1)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -260,8 +261,10 @@ func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timesta
 		return e.size(record, q, op.kind)
 	case operationClear:
 		return e.clear(record, q)
+	default:
+		assert.Broken("queue: decoded operation kind %v", op.kind)
+		return engines.Outcome{}
 	}
-	panic(fmt.Sprintf("queue: invariant broken: decoded operation kind %v", op.kind))
 }
 
 // Prepare marks txn Prepared at prepareTimestamp. Its locks stay.
@@ -353,7 +356,7 @@ func (e *Engine) abortStore(txn engines.TxnID, wrote bool) {
 		return
 	}
 	if err := e.store.Abort(txn); err != nil {
-		panic(fmt.Sprintf("queue: invariant broken: abort of store writes of txn %v: %v", txn, err))
+		assert.Broken("queue: abort of store writes of txn %v: %v", txn, err)
 	}
 }
 
@@ -376,7 +379,7 @@ func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord, commitTimestamp c
 			txn, commitTimestamp, q.name, q.extents[last].timestamp, mvcc.ErrWriteTooOld)
 	}
 	if removed > q.tail-q.head {
-		panic(fmt.Sprintf("queue: invariant broken: txn %v removes %d items of queue %q holding %d", txn, removed, q.name, q.tail-q.head))
+		assert.Broken("queue: txn %v removes %d items of queue %q holding %d", txn, removed, q.name, q.tail-q.head)
 	}
 	for ; removed > 0; removed-- {
 		e.scratch = q.appendItemKey(e.scratch[:0], next.head)

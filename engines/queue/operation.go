@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -133,7 +134,7 @@ func encodeItem(item []byte, found bool) []byte {
 	}
 	v, err := value.Decode(item)
 	if err != nil {
-		panic(fmt.Sprintf("queue: invariant broken: stored item is not a value encoding: %v", err))
+		assert.Broken("queue: stored item is not a value encoding: %v", err)
 	}
 	return value.Append(nil, value.List(v))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // DecimalsMax is the largest number of fraction digits a token may have:
@@ -82,10 +84,10 @@ func ParseAmount(text string, decimals int) (Amount, error) {
 // Requires: units >= 0 and decimals in 0..DecimalsMax.
 func amountFromUnits(units int64, decimals int) Amount {
 	if units < 0 {
-		panic(fmt.Sprintf("resource: invariant broken: amount units %d below zero", units))
+		assert.Broken("resource: amount units %d below zero", units)
 	}
 	if decimals < 0 || decimals > DecimalsMax {
-		panic(fmt.Sprintf("resource: invariant broken: decimals %d outside 0..%d", decimals, DecimalsMax))
+		assert.Broken("resource: decimals %d outside 0..%d", decimals, DecimalsMax)
 	}
 	return Amount{units: units, decimals: decimals}
 }
@@ -163,7 +165,7 @@ func subtractUnits(a, b int64) (int64, bool) {
 // multiplyUnits returns a * b for non-negative a and b, false on overflow.
 func multiplyUnits(a, b int64) (int64, bool) {
 	if a < 0 || b < 0 {
-		panic(fmt.Sprintf("resource: invariant broken: multiplyUnits(%d, %d) of a negative", a, b))
+		assert.Broken("resource: multiplyUnits(%d, %d) of a negative", a, b)
 	}
 	if a != 0 && b > math.MaxInt64/a {
 		return 0, false

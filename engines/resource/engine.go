@@ -10,6 +10,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -108,8 +109,10 @@ func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, at clock.Timest
 		return e.supply(t, op)
 	case operationMetadata:
 		return e.metadataOf(t, op)
+	default:
+		assert.Broken("resource: decoded unknown operation kind %d", op.kind)
+		return engines.Outcome{}
 	}
-	panic(fmt.Sprintf("resource: invariant broken: decoded unknown operation kind %d", op.kind))
 }
 
 // Prepare fixes txn's effects; it keeps every lock and reservation.
@@ -194,7 +197,7 @@ func (e *Engine) writeCommitted(t *transaction, commitTimestamp clock.Timestamp)
 	}
 	if err := e.store.Commit(t.id, commitTimestamp); err != nil {
 		if abortErr := e.store.Abort(t.id); abortErr != nil {
-			panic(fmt.Sprintf("resource: invariant broken: mvcc cannot abort its intents: %v", abortErr))
+			assert.Broken("resource: mvcc cannot abort its intents: %v", abortErr)
 		}
 		return fmt.Errorf("%w: txn %v: %v", ErrBadTimestamp, t.id, err)
 	}
@@ -256,7 +259,7 @@ func (e *Engine) checkConservation(t *transaction) {
 
 func (e *Engine) put(txn engines.TxnID, key, value []byte) {
 	if err := e.store.Put(txn, key, value); err != nil {
-		panic(fmt.Sprintf("resource: invariant broken: mvcc refused a put of key %q: %v", key, err))
+		assert.Broken("resource: mvcc refused a put of key %q: %v", key, err)
 	}
 }
 

@@ -1,11 +1,11 @@
 package resource
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // The state of unfinished transactions, and the per-account and per-token
@@ -387,7 +387,7 @@ func (e *Engine) committedBalance(key accountKey) int64 {
 // panicInvariant reports a broken invariant. Callers test the condition
 // first, so that the arguments are boxed only on the failing path.
 func panicInvariant(format string, args ...any) {
-	panic("resource: invariant broken: " + fmt.Sprintf(format, args...))
+	assert.Broken("resource: "+format, args...)
 }
 
 // insertTxn adds txn to the sorted list, keeping it sorted without repeats.

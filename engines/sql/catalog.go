@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // tableSchema is one table of the catalog, stored in mvcc under
@@ -123,7 +124,7 @@ func (t *tableSchema) positions(ids []int) []int {
 	for i, id := range ids {
 		position, ok := t.columnByID(id)
 		if !ok {
-			panic(fmt.Sprintf("sql: invariant broken: table %s has no column id %d", t.Name, id))
+			assert.Broken("sql: table %s has no column id %d", t.Name, id)
 		}
 		out[i] = position
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -182,7 +183,7 @@ func (e *Engine) Abort(txn engines.TxnID) {
 	}
 	if record.wrote {
 		if err := e.store.Abort(txn); err != nil {
-			panic(fmt.Sprintf("sql: invariant broken: txn %v wrote but the store cannot abort it: %v", txn, err))
+			assert.Broken("sql: txn %v wrote but the store cannot abort it: %v", txn, err)
 		}
 	}
 	delete(e.transactions, txn)

@@ -9,6 +9,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -136,14 +137,14 @@ func (s *session) scan(start, end []byte, fn func(key, value []byte) (bool, erro
 
 func (s *session) put(key, value []byte) {
 	if err := s.engine.store.Put(s.txn, key, value); err != nil {
-		panic(fmt.Sprintf("sql: invariant broken: checked put of %q by active txn %v refused: %v", key, s.txn, err))
+		assert.Broken("sql: checked put of %q by active txn %v refused: %v", key, s.txn, err)
 	}
 	s.record.wrote = true
 }
 
 func (s *session) remove(key []byte) {
 	if err := s.engine.store.Delete(s.txn, key); err != nil {
-		panic(fmt.Sprintf("sql: invariant broken: delete of %q by active txn %v refused: %v", key, s.txn, err))
+		assert.Broken("sql: delete of %q by active txn %v refused: %v", key, s.txn, err)
 	}
 	s.record.wrote = true
 }

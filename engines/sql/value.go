@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // Type is a SQL type. TypeNull is the type of an untyped NULL.
@@ -67,7 +69,7 @@ func Timestamp(micros int64) Value { return Value{typ: TypeTimestamp, integer: m
 // Decimal returns unscaled / 10^scale. Requires: scale <= 18.
 func Decimal(unscaled int64, scale int) Value {
 	if scale < 0 || scale > decimalScaleMax {
-		panic(fmt.Sprintf("sql: invariant broken: decimal scale %d outside [0, %d]", scale, decimalScaleMax))
+		assert.Broken("sql: decimal scale %d outside [0, %d]", scale, decimalScaleMax)
 	}
 	return Value{typ: TypeDecimal, integer: unscaled, scale: uint8(scale)}
 }
@@ -75,7 +77,7 @@ func Decimal(unscaled int64, scale int) Value {
 // UUID returns a UUID from its 16 bytes. Requires: len(b) == 16.
 func UUID(b []byte) Value {
 	if len(b) != 16 {
-		panic(fmt.Sprintf("sql: invariant broken: uuid of %d bytes", len(b)))
+		assert.Broken("sql: uuid of %d bytes", len(b))
 	}
 	return Value{typ: TypeUUID, text: string(b)}
 }

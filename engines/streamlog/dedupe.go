@@ -1,11 +1,11 @@
 package streamlog
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // appendResult is what an append was answered with, kept to answer a retry.
@@ -73,7 +73,7 @@ func (d *dedupeTable) remember(request wire.RequestID, result appendResult) {
 		d.origins[request.Origin] = window
 	}
 	if _, seen := window.results[request.Sequence]; seen {
-		panic(fmt.Sprintf("streamlog: request %v remembered twice", request))
+		assert.Broken("streamlog: request %v remembered twice", request)
 	}
 	index, _ := slices.BinarySearch(window.sequences, request.Sequence)
 	window.sequences = slices.Insert(window.sequences, index, request.Sequence)

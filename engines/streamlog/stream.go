@@ -1,11 +1,11 @@
 package streamlog
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // subscription pushes a stream's entries to one subscriber.
@@ -40,10 +40,10 @@ func (st *stream) head() (uint64, clock.Timestamp) {
 func (st *stream) add(entry wire.LogEntry) {
 	position, timestamp := st.head()
 	if entry.Position != position+1 {
-		panic(fmt.Sprintf("streamlog: stream %q: position %d after %d", st.name, entry.Position, position))
+		assert.Broken("streamlog: stream %q: position %d after %d", st.name, entry.Position, position)
 	}
 	if position > 0 && !timestamp.Less(entry.Timestamp) {
-		panic(fmt.Sprintf("streamlog: stream %q: timestamp %v not after %v", st.name, entry.Timestamp, timestamp))
+		assert.Broken("streamlog: stream %q: timestamp %v not after %v", st.name, entry.Timestamp, timestamp)
 	}
 	st.entries = append(st.entries, entry)
 }
