@@ -165,8 +165,8 @@ func TestProcessPanicIsAFailingVerdict(t *testing.T) {
 	node := w.AddNode(NodeOptions{})
 	w.Spawn(node, "buggy", func(p *Process) {
 		p.Sleep(time.Millisecond)
-		var m map[string]int
-		m["boom"] = 1
+		var items []int
+		_ = items[len(items)]
 	})
 	result := w.Run()
 	if result.Failure != FailurePanic || !strings.Contains(result.Reason, "buggy") {

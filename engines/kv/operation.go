@@ -34,10 +34,6 @@ func (k OperationKind) String() string {
 	return fmt.Sprintf("operation(%d)", uint8(k))
 }
 
-// writes reports whether the operation changes data (refused in snapshot
-// reads).
-func (k OperationKind) writes() bool { return k == OperationPut || k == OperationDelete }
-
 // Operation is one KV operation, as it travels inside a log entry. Keys
 // are arbitrary byte strings held in Go strings.
 type Operation struct {

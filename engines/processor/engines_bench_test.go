@@ -1,6 +1,7 @@
 package processor_test
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"testing"
@@ -216,10 +217,10 @@ func BenchmarkTransfer(b *testing.B) {
 	b.Run("processor", func(b *testing.B) {
 		stream := newBenchStream(resource.NewEngine())
 		client := func(executor engines.Executor) *resource.Client { return resource.New(executor, memStream) }
-		setup := [][]byte{operationOf(func(e engines.Executor) { _ = client(e).Create(nil, "tok", "TOK", 2) })}
+		setup := [][]byte{operationOf(func(e engines.Executor) { _ = client(e).Create(context.Background(), "tok", "TOK", 2) })}
 		for account := range accountCount {
 			setup = append(setup, operationOf(func(e engines.Executor) {
-				_ = client(e).Mint(nil, "tok", benchKey(account), "1000000")
+				_ = client(e).Mint(context.Background(), "tok", benchKey(account), "1000000")
 			}))
 		}
 		stream.prepare(func(index int) []byte { return setup[index-1] }, len(setup))
@@ -228,7 +229,7 @@ func BenchmarkTransfer(b *testing.B) {
 		}
 		transfers := encodedOperations(accountCount, func(index int) []byte {
 			return operationOf(func(e engines.Executor) {
-				_ = client(e).Transfer(nil, "tok", benchKey(index), benchKey((index+1)%accountCount), "0.01")
+				_ = client(e).Transfer(context.Background(), "tok", benchKey(index), benchKey((index+1)%accountCount), "0.01")
 			})
 		})
 		b.ReportAllocs()
@@ -264,7 +265,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		stream := newBenchStream(queue.NewEngine())
 		enqueues := encodedOperations(queueCount, func(index int) []byte {
 			return operationOf(func(e engines.Executor) {
-				_ = queue.New(e, memStream).Enqueue(nil, fmt.Sprintf("q%02d", index), value.Int(42))
+				_ = queue.New(e, memStream).Enqueue(context.Background(), fmt.Sprintf("q%02d", index), value.Int(42))
 			})
 		})
 		b.ReportAllocs()

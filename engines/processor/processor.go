@@ -154,9 +154,6 @@ type Processor struct {
 	deadlines deadlineQueue
 	// streamNode is the node id stamped on derived timestamps.
 	streamNode uint32
-	// deadlineNext is the earliest deadline of a transaction that has not
-	// passed it yet (deadlineNever when none): expire scans only then.
-	deadlineNext int64
 	// Invariant: deferred is sorted by transaction age (oldest first), at
 	// most one operation per transaction.
 	deferred []*deferredOperation
@@ -170,8 +167,7 @@ type Processor struct {
 	positionAtLastTick uint64
 	// out collects the step's messages. Its array is reused from step to
 	// step: Ready.Messages is valid until the next call into the processor.
-	out         []Outbound
-	nextRequest uint64
+	out []Outbound
 }
 
 // New returns a processor for an empty stream over a new engine.

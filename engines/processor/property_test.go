@@ -23,7 +23,7 @@ type generatedRun struct {
 	committed  []committedTxn
 	status     Status
 	// Coverage counters.
-	wounds, deferrals, checkedReads int
+	wounds, deferrals int
 }
 
 type recordedOperation struct {

@@ -292,8 +292,6 @@ func balanceKey(key accountKey) []byte {
 	return mvcc.AppendKeyPart(mvcc.AppendKeyPart([]byte{'b'}, []byte(key.token)), []byte(key.account))
 }
 
-func encodeUnits(units int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(units)) }
-
 // encodeUnits encodes units into the engine's scratch buffer, valid until
 // the next call (mvcc copies what it stores).
 func (e *Engine) encodeUnits(units int64) []byte {
