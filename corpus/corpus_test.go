@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven"
+	"github.com/proven2pc/proven/seedfile"
 	"go.uber.org/goleak"
 )
 
@@ -21,7 +22,7 @@ func TestCorpusReplays(t *testing.T) {
 	}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
-			file, err := proven.LoadSeedFile(path)
+			file, err := seedfile.Load(path)
 			if err != nil {
 				t.Fatalf("corpus/%s does not load: %v", path, err)
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/proven2pc/proven"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -31,7 +32,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	path := flags.Arg(0)
-	file, err := proven.LoadSeedFile(path)
+	file, err := seedfile.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "proven replay: %v\n", err)
 		return 2
