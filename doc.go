@@ -45,5 +45,7 @@
 // Run is compared with workloads.Run at the defaults; Replay is run on
 // files written from real runs (and on edited ones, which must differ);
 // Check is driven with a fake testing.TB and a failing run, and must fail
-// with the seed file's path and the replay command.
+// with the seed file's path and the replay command. The dependency
+// direction of the whole module (DESIGN.md's layers) is a table checked
+// against `go list` here too (imports_test.go).
 package proven
