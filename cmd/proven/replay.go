@@ -13,9 +13,9 @@ import (
 )
 
 // runReplay is `proven replay [--json] [--trace] FILE`: it re-runs the seed
-// file's run, prints its run line, and exits 0 when the run is reproduced
-// (the expected outcome, the recorded plan and, when recorded, the
-// fingerprint), 1 when it differs, 2 on a usage error or a bad file.
+// file's run with its recorded fault plan, prints its run line, and exits
+// 0 when the run is reproduced (the expected outcome and, when recorded,
+// the fingerprint), 1 when it differs, 2 on a usage error or a bad file.
 func runReplay(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("proven replay", flag.ContinueOnError)
 	flags.SetOutput(stderr)
