@@ -1,96 +1,23 @@
 package proven
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 	"github.com/proven2pc/proven/workloads"
 )
 
-// Scenario names a workload and its parameters. Zero fields take the
-// defaults below; Report.Scenario and seed files hold them filled in.
-type Scenario struct {
-	// Workload is one of workloads.Names(); "" means "mixed".
-	Workload string
-	// Faults is "none" (also ""), "all", "swarm", or a comma list of fault
-	// families (sim.FamilyNames).
-	Faults string
-	// Clients is the number of client processes (0 means 4).
-	Clients int
-	// Operations is the number of operations per client (0 means 20).
-	Operations int
-	// FaultPhase is how long faults last before healing (0 means 4s).
-	FaultPhase time.Duration
-	// Trace, when set, receives one line per simulator event. It changes
-	// nothing in the run and is not part of a seed file.
-	Trace io.Writer
-}
-
-// Limits of a Scenario (its defaults are the workloads package's).
-const (
-	clientsMax    = 64
-	operationsMax = 10_000
-	faultPhaseMax = 2 * time.Minute
-)
-
-// ErrBadScenario reports a scenario field out of range or unknown.
-var ErrBadScenario = errors.New("proven: bad scenario")
-
-// resolve fills in the defaults, normalizes Faults and checks every field.
-func (s Scenario) resolve() (Scenario, error) {
-	if s.Workload == "" {
-		s.Workload = workloads.DefaultWorkload
-	}
-	if s.Clients == 0 {
-		s.Clients = workloads.DefaultClients
-	}
-	if s.Operations == 0 {
-		s.Operations = workloads.DefaultOperations
-	}
-	if s.FaultPhase == 0 {
-		s.FaultPhase = workloads.DefaultFaultPhase
-	}
-	if field, problem := s.problem(); field != "" {
-		return Scenario{}, fmt.Errorf("%w: %s: %s", ErrBadScenario, field, problem)
-	}
-	mode, _ := sim.ParseFaults(s.Faults)
-	s.Faults = mode.String()
-	return s, nil
-}
-
-// problem names the first bad field (its seed file name) and what is
-// wrong with it, or returns "" when every field is good.
-func (s Scenario) problem() (field, problem string) {
-	switch {
-	case !slices.Contains(workloads.Names(), s.Workload):
-		return "workload", fmt.Sprintf("unknown workload %q (want one of: %s)", s.Workload, strings.Join(workloads.Names(), ", "))
-	case s.Clients < 1 || s.Clients > clientsMax:
-		return "clients", fmt.Sprintf("%d is not between 1 and %d", s.Clients, clientsMax)
-	case s.Operations < 1 || s.Operations > operationsMax:
-		return "operations", fmt.Sprintf("%d is not between 1 and %d", s.Operations, operationsMax)
-	case s.FaultPhase <= 0 || s.FaultPhase > faultPhaseMax:
-		return "fault_phase", fmt.Sprintf("%v is not above 0 and at most %v", s.FaultPhase, faultPhaseMax)
-	}
-	if _, err := sim.ParseFaults(s.Faults); err != nil {
-		return "faults", err.Error()
-	}
-	return "", ""
-}
-
-func (s Scenario) options(seed uint64) workloads.Options {
-	mode, _ := sim.ParseFaults(s.Faults)
-	return workloads.Options{Seed: seed, Workload: s.Workload, Faults: mode, Clients: s.Clients,
-		Operations: s.Operations, FaultPhase: s.FaultPhase, Trace: s.Trace}
-}
+// Scenario names a workload and its parameters; zero fields take the
+// workloads package's defaults. It is the seed file's scenario: see
+// seedfile.Scenario for its fields and limits.
+type Scenario = seedfile.Scenario
 
 // Report is one run's outcome: the workloads report and the scenario that
 // ran, with its defaults filled in.
@@ -102,35 +29,45 @@ type Report struct {
 // Run runs one seed of a scenario. A bad scenario gives a failing report
 // whose reason names the bad field.
 func Run(scenario Scenario, seed uint64) Report {
-	resolved, err := scenario.resolve()
+	return run(scenario, seed, nil)
+}
+
+// Replay re-runs the run a seed file describes, with its recorded fault
+// plan (so that a swarm seed replays exactly and a shrunk plan keeps the
+// strengths of the families left on), and lists how it differs from the
+// file. No difference means the run was reproduced.
+func Replay(file seedfile.File) (Report, []seedfile.Difference) {
+	plan := file.Plan
+	report := run(file.Scenario, file.Seed, &plan)
+	return report, file.Differences(report.Outcome(), report.FingerprintHex())
+}
+
+// run runs one seed of a scenario, with the given fault plan or, when plan
+// is nil, the one the scenario's fault mode draws.
+func run(scenario Scenario, seed uint64, plan *sim.FaultPlan) Report {
+	resolved, err := scenario.Resolve()
 	if err != nil {
 		return Report{Scenario: scenario, Report: workloads.Report{Workload: scenario.Workload,
 			Result: sim.Result{Seed: seed, Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Reason: err.Error()}}}
 	}
-	return Report{Report: workloads.Run(resolved.options(seed)), Scenario: resolved}
-}
-
-// Run runs the seed file's run with its recorded fault plan, so that a
-// swarm seed replays exactly and a shrunk plan keeps the strengths of the
-// families left on.
-func (f SeedFile) Run() Report {
-	resolved, err := f.Scenario.resolve()
-	if err != nil {
-		return Report{Scenario: f.Scenario, Report: workloads.Report{Workload: f.Scenario.Workload,
-			Result: sim.Result{Seed: f.Seed, Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Reason: err.Error()}}}
-	}
-	options := resolved.options(f.Seed)
-	plan := f.Plan
-	options.Plan = &plan
+	options := workloadOptions(resolved, seed)
+	options.Plan = plan
 	return Report{Report: workloads.Run(options), Scenario: resolved}
 }
 
+// workloadOptions are the workloads options of a resolved scenario's run.
+func workloadOptions(s Scenario, seed uint64) workloads.Options {
+	mode, _ := sim.ParseFaults(s.Faults)
+	return workloads.Options{Seed: seed, Workload: s.Workload, Faults: mode, Clients: s.Clients,
+		Operations: s.Operations, FaultPhase: s.FaultPhase, Trace: s.Trace}
+}
+
 // Outcome is the run's verdict and, for a failure, which one.
-func (r Report) Outcome() Outcome {
+func (r Report) Outcome() seedfile.Outcome {
 	if r.Verdict == sim.VerdictOK {
-		return Outcome{Verdict: sim.VerdictOK}
+		return seedfile.Outcome{Verdict: sim.VerdictOK}
 	}
-	outcome := Outcome{Verdict: r.Verdict, Failure: r.Failure}
+	outcome := seedfile.Outcome{Verdict: r.Verdict, Failure: r.Failure}
 	index := slices.IndexFunc(r.Checks, func(result checkers.Result) bool { return result.Verdict == checkers.VerdictIllegal })
 	if index >= 0 {
 		outcome.Checker = r.Checks[index].Checker
@@ -143,7 +80,7 @@ func (r Report) Outcome() Outcome {
 
 // SeedFile describes this run as a seed file expecting its outcome. An
 // empty description gets a generated one.
-func (r Report) SeedFile(description string) SeedFile {
+func (r Report) SeedFile(description string) seedfile.File {
 	outcome := r.Outcome()
 	if description == "" {
 		description = fmt.Sprintf("%s with faults %s: %s", r.Scenario.Workload, r.Scenario.Faults, outcome)
@@ -152,12 +89,12 @@ func (r Report) SeedFile(description string) SeedFile {
 		}
 	}
 	description = strings.Join(strings.Fields(description), " ")
-	if len(description) > descriptionBytesMax {
-		description = description[:descriptionBytesMax-3] + "..."
+	if len(description) > seedfile.DescriptionBytesMax {
+		description = description[:seedfile.DescriptionBytesMax-3] + "..."
 	}
 	scenario := r.Scenario
 	scenario.Trace = nil
-	return SeedFile{Seed: r.Seed, Description: description, Scenario: scenario, Plan: r.Plan,
+	return seedfile.File{Seed: r.Seed, Description: description, Scenario: scenario, Plan: r.Plan,
 		Expect: outcome, Fingerprint: r.FingerprintHex()}
 }
 
@@ -186,7 +123,7 @@ func Check(t testing.TB, scenario Scenario, seeds SeedRange) {
 
 func check(t testing.TB, scenario Scenario, seeds SeedRange, run func(Scenario, uint64) Report) {
 	t.Helper()
-	if _, err := scenario.resolve(); err != nil {
+	if _, err := scenario.Resolve(); err != nil {
 		t.Fatalf("%v", err)
 		return
 	}
@@ -213,14 +150,14 @@ func reportFailure(t testing.TB, report Report) {
 	if directory == "" {
 		directory = filepath.Join(os.TempDir(), "proven")
 	}
-	path := filepath.Join(directory, SeedFileName(report.Scenario.Workload, report.Seed))
+	path := filepath.Join(directory, seedfile.Name(report.Scenario.Workload, report.Seed))
 	detail := strings.Split(strings.TrimSpace(report.Detail), "\n")
 	if len(detail) > detailLinesMax {
 		detail = append(detail[:detailLinesMax], "...")
 	}
 	message := fmt.Sprintf("proven: %s seed %d failed: %s: %s\n%s", report.Scenario.Workload, report.Seed,
 		report.Failure, report.Reason, strings.Join(detail, "\n"))
-	if err := SaveSeedFile(path, report.SeedFile("")); err != nil {
+	if err := seedfile.Save(path, report.SeedFile("")); err != nil {
 		t.Fatalf("%s\ncould not write the seed file: %v", message, err)
 		return
 	}

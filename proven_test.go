@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 	"github.com/proven2pc/proven/workloads"
 	"go.uber.org/goleak"
@@ -49,7 +50,7 @@ func TestRunRefusesABadScenarioWithAFailingReport(t *testing.T) {
 	cases := map[string]Scenario{
 		"workload":    {Workload: "nothing"},
 		"clients":     {Clients: -1},
-		"operations":  {Operations: operationsMax + 1},
+		"operations":  {Operations: 1_000_000},
 		"fault_phase": {FaultPhase: -time.Second},
 		"faults":      {Faults: "meteor"},
 	}
@@ -70,7 +71,7 @@ func TestReplayReproducesARunAndNamesEachDifference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := ParseSeedFile("replay.json", data)
+	loaded, err := seedfile.Parse("replay.json", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,12 +81,14 @@ func TestReplayReproducesARunAndNamesEachDifference(t *testing.T) {
 	}
 	edits := []struct {
 		name, field string
-		edit        func(*SeedFile)
+		edit        func(*seedfile.File)
 	}{
-		{"expect", "expect", func(f *SeedFile) { f.Expect = Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness} }},
-		{"fingerprint", "fingerprint", func(f *SeedFile) { f.Fingerprint = "0123456789abcdef" }},
+		{"expect", "expect", func(f *seedfile.File) {
+			f.Expect = seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness}
+		}},
+		{"fingerprint", "fingerprint", func(f *seedfile.File) { f.Fingerprint = "0123456789abcdef" }},
 		// The recorded plan is applied, so an edited plan is another run.
-		{"faults.plan", "fingerprint", func(f *SeedFile) { f.Plan.Intensity[0] += 0.001; f.Plan.Families |= sim.FamilyPartition }},
+		{"faults.plan", "fingerprint", func(f *seedfile.File) { f.Plan.Intensity[0] += 0.001; f.Plan.Families |= sim.FamilyPartition }},
 	}
 	for _, c := range edits {
 		edited := loaded
@@ -107,12 +110,12 @@ func TestOutcomeNamesTheFirstIllegalCheckAndItsFirstAnomaly(t *testing.T) {
 		Checks: []checkers.Result{{Checker: "a", Verdict: checkers.VerdictUnknown},
 			{Checker: "b", Verdict: checkers.VerdictIllegal, Anomalies: []string{"G0", "G1c"}},
 			{Checker: "c", Verdict: checkers.VerdictIllegal, Anomalies: []string{"G2"}}}}}
-	want := Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "b", Anomaly: "G0"}
+	want := seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "b", Anomaly: "G0"}
 	if got := report.Outcome(); got != want {
 		t.Fatalf("outcome %+v, want %+v", got, want)
 	}
 	world := Report{Report: workloads.Report{Result: sim.Result{Verdict: sim.VerdictFail, Failure: sim.FailurePanic}}}
-	if got := world.Outcome(); got != (Outcome{Verdict: sim.VerdictFail, Failure: sim.FailurePanic}) {
+	if got := world.Outcome(); got != (seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailurePanic}) {
 		t.Fatalf("a world failure: %+v", got)
 	}
 }
@@ -162,11 +165,11 @@ func TestCheckFailsWithTheSeedFilePathAndTheReplayCommand(t *testing.T) {
 			t.Errorf("failure message lacks %q:\n%s", want, message)
 		}
 	}
-	file, err := LoadSeedFile(path)
+	file, err := seedfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation", Anomaly: "lost-update"}
+	want := seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation", Anomaly: "lost-update"}
 	if file.Seed != 3 || file.Expect != want || file.Scenario != (Scenario{Workload: "register", Faults: "swarm",
 		Clients: 2, Operations: 5, FaultPhase: time.Second}) {
 		t.Fatalf("seed file %+v", file)

@@ -1,13 +1,12 @@
 // Package corpus holds the seed files of the project: one JSON file per
-// run worth keeping (see the proven package for the format), replayed by
+// run worth keeping (see the seedfile package for the format), replayed by
 // `go test ./corpus`.
 //
 // # What it holds
 //
 // Two kinds of seed files. Regression seeds expect ok: one per workload
 // under swarm faults, so the corpus is never empty and every workload's
-// checks run on every `go test`; they record no fingerprint, since every
-// change to the protocol or the workloads changes it. Bug seeds are failing runs found by
+// checks run on every `go test`. Bug seeds are failing runs found by
 // `proven sim` (which writes them here, named <workload>-<seed>.json) or by
 // proven.Check; a bug's fix lands together with its seed file, its
 // expected verdict turned to ok, so the bug stays fixed. A shrunk seed file
@@ -15,12 +14,17 @@
 //
 // # Contract
 //
-// Every *.json file here must load; its replay must have the outcome the
-// file expects and draw the fault plan the file records. The test fails
-// naming the file whose verdict changed. A recorded fingerprint that no
-// longer matches is logged, not failed: any change to the protocol or the
-// workloads changes every fingerprint, while the verdict is the contract.
-// Each file is also replayed twice, and the two fingerprints must agree.
+// Every *.json file here must load, record a fingerprint, and replay
+// (with its recorded fault plan) to exactly the outcome and the
+// fingerprint it records; each file is replayed twice and the two runs
+// must agree. The test fails naming the file and what differs.
+//
+// A changed fingerprint with an unchanged outcome means the runs changed:
+// any change to the protocol, the workloads or the simulator does that.
+// When the change is deliberate, `go run ./cmd/proven corpus update`
+// re-records every fingerprint (printing each one it changes), and the
+// commit says why. It never changes an expected outcome: that is edited by
+// hand, together with the fix or the bug that changes it.
 //
 // # What it does not do
 //
@@ -29,6 +33,7 @@
 //
 // # How it is tested
 //
-// corpus_test.go is the test: `go test ./corpus`. Reproduce one file with
-// `go run ./cmd/proven replay corpus/<file>.json`.
+// corpus_test.go is the test: `go test ./corpus`; it also checks, on a
+// temporary seed file, that each kind of difference fails. Reproduce one
+// file with `go run ./cmd/proven replay corpus/<file>.json`.
 package corpus

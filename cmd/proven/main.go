@@ -3,13 +3,16 @@
 //	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR]
 //	proven replay [--json] [--trace] FILE
 //	proven shrink [--runs N] FILE
+//	proven corpus update [DIR]
+//	proven history [--seed N] [--workload W] [--faults MODE] [--format edn|jsonl|html] -o FILE
 //
 // One line per run (key=value, or a JSON object with --json), then a summary
 // line. Exit status: 0 when every run is ok, 1 when any fails, 2 on a usage
 // error (the message names the bad value). A failing workload run writes a
 // seed file into --corpus (default corpus/) and prints the replay command;
 // replay exits 0 when it reproduces the file's run, 1 when not, 2 on a bad
-// file; shrink writes a smaller failing seed file beside the original.
+// file; shrink writes a smaller failing seed file beside the original;
+// corpus update rewrites the recorded fingerprints of a seed file folder.
 package main
 
 import (
@@ -24,6 +27,8 @@ commands:
   sim     run seeded simulations and check them (proven sim --help)
   replay  re-run a seed file and check it reproduces (proven replay FILE)
   shrink  reduce a failing seed file while it fails the same way (proven shrink FILE)
+  corpus  re-record the fingerprints of the corpus's seed files (proven corpus update [DIR])
+  history write one run's history as EDN, JSON lines or HTML (proven history --help)
 `
 
 func main() {
@@ -43,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer, progress bool) int {
 		return runReplay(args[1:], stdout, stderr)
 	case "shrink":
 		return runShrink(args[1:], stdout, stderr)
+	case "corpus":
+		return runCorpus(args[1:], stdout, stderr)
 	case "history":
 		return runHistory(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

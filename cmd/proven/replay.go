@@ -8,13 +8,14 @@ import (
 	"io"
 
 	"github.com/proven2pc/proven"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
 // runReplay is `proven replay [--json] [--trace] FILE`: it re-runs the seed
-// file's run, prints its run line, and exits 0 when the run is reproduced
-// (the expected outcome, the recorded plan and, when recorded, the
-// fingerprint), 1 when it differs, 2 on a usage error or a bad file.
+// file's run with its recorded fault plan, prints its run line, and exits
+// 0 when the run is reproduced (the expected outcome and, when recorded,
+// the fingerprint), 1 when it differs, 2 on a usage error or a bad file.
 func runReplay(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("proven replay", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -31,7 +32,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	path := flags.Arg(0)
-	file, err := proven.LoadSeedFile(path)
+	file, err := seedfile.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "proven replay: %v\n", err)
 		return 2

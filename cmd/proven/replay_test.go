@@ -9,6 +9,7 @@ import (
 
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -17,19 +18,19 @@ var quick = proven.Scenario{Workload: "bank", Faults: "swarm", Clients: 2, Opera
 
 // saveRun runs a seed of quick, lets edit change its seed file, and saves
 // it in a temporary folder.
-func saveRun(t *testing.T, seed uint64, edit func(*proven.SeedFile)) string {
+func saveRun(t *testing.T, seed uint64, edit func(*seedfile.File)) string {
 	t.Helper()
 	file := proven.Run(quick, seed).SeedFile("")
 	edit(&file)
-	path := filepath.Join(t.TempDir(), proven.SeedFileName(file.Scenario.Workload, seed))
-	if err := proven.SaveSeedFile(path, file); err != nil {
+	path := filepath.Join(t.TempDir(), seedfile.Name(file.Scenario.Workload, seed))
+	if err := seedfile.Save(path, file); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
 func TestReplayReproducesASeedFile(t *testing.T) {
-	path := saveRun(t, 9, func(*proven.SeedFile) {})
+	path := saveRun(t, 9, func(*seedfile.File) {})
 	code, out, errOut := runCLI("replay", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -48,14 +49,14 @@ func TestReplayReproducesASeedFile(t *testing.T) {
 }
 
 func TestReplayExits1WhenTheRunDiffers(t *testing.T) {
-	cases := map[string]func(*proven.SeedFile){
-		"expect: want fail (liveness)": func(f *proven.SeedFile) {
-			f.Expect = proven.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness}
+	cases := map[string]func(*seedfile.File){
+		"expect: want fail (liveness)": func(f *seedfile.File) {
+			f.Expect = seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness}
 		},
-		"fingerprint: want 0000000000000001": func(f *proven.SeedFile) { f.Fingerprint = "0000000000000001" },
+		"fingerprint: want 0000000000000001": func(f *seedfile.File) { f.Fingerprint = "0000000000000001" },
 		// Replay applies the recorded plan, so an edited plan is a different
 		// run: its fingerprint differs.
-		"fingerprint: want ": func(f *proven.SeedFile) {
+		"fingerprint: want ": func(f *seedfile.File) {
 			f.Plan.Families |= sim.FamilyAll
 			f.Plan.Intensity = [8]float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}
 		},
@@ -109,11 +110,11 @@ func TestSimWritesAFailingRunsSeedFileIntoTheCorpus(t *testing.T) {
 	if errOut.String() != "seed file: "+path+"\nreproduce: go run ./cmd/proven replay "+path+"\n" {
 		t.Fatalf("stderr %q", errOut.String())
 	}
-	file, err := proven.LoadSeedFile(path)
+	file, err := seedfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if file.Expect != (proven.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation"}) {
+	if file.Expect != (seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation"}) {
 		t.Fatalf("expect %+v", file.Expect)
 	}
 	// The failure was planted outside the run, so the replay differs.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -40,7 +41,7 @@ func runShrink(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	path := flags.Arg(0)
-	file, err := proven.LoadSeedFile(path)
+	file, err := seedfile.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "proven shrink: %v\n", err)
 		return 2
@@ -56,8 +57,8 @@ func runShrink(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	shrunk, steps := shrinker.shrink()
-	target := proven.ShrunkName(path)
-	if err := proven.SaveSeedFile(target, shrunk); err != nil {
+	target := seedfile.ShrunkName(path)
+	if err := seedfile.Save(target, shrunk); err != nil {
 		fmt.Fprintf(stderr, "proven shrink: %v\n", err)
 		return 2
 	}
@@ -74,9 +75,11 @@ func shrunkDescription(path, description string) string {
 }
 
 // runSeedFile runs a candidate and describes what happened as a seed file
-// (its plan, outcome and fingerprint), keeping its description.
-func runSeedFile(candidate proven.SeedFile) proven.SeedFile {
-	return candidate.Run().SeedFile(candidate.Description)
+// (its plan, outcome and fingerprint), keeping its description. The
+// replay's differences are not needed: the shrinker compares outcomes.
+func runSeedFile(candidate seedfile.File) seedfile.File {
+	report, _ := proven.Replay(candidate)
+	return report.SeedFile(candidate.Description)
 }
 
 // shrinker searches greedily for a smaller run that fails the same way:
@@ -84,19 +87,19 @@ func runSeedFile(candidate proven.SeedFile) proven.SeedFile {
 // whole round reduces nothing or the run budget is spent.
 type shrinker struct {
 	// run runs a candidate and returns the seed file of what happened.
-	run     func(proven.SeedFile) proven.SeedFile
-	want    proven.Outcome
+	run     func(seedfile.File) seedfile.File
+	want    seedfile.Outcome
 	runsMax int
 	runs    int
 	// best is the smallest run found so far that fails as wanted.
-	best proven.SeedFile
+	best seedfile.File
 	// last is the outcome of the last run tried.
-	last  proven.Outcome
+	last  seedfile.Outcome
 	steps []string
 }
 
 // try runs a candidate and keeps it when it fails the wanted way.
-func (s *shrinker) try(candidate proven.SeedFile) bool {
+func (s *shrinker) try(candidate seedfile.File) bool {
 	if s.runs >= s.runsMax {
 		return false
 	}
@@ -111,11 +114,11 @@ func (s *shrinker) try(candidate proven.SeedFile) bool {
 }
 
 // shrink reduces best. Requires: try(original) succeeded.
-func (s *shrinker) shrink() (proven.SeedFile, []string) {
+func (s *shrinker) shrink() (seedfile.File, []string) {
 	for s.runs < s.runsMax {
 		progress := s.shrinkFamilies()
-		progress = s.shrinkCount("clients", func(f *proven.SeedFile) *int { return &f.Scenario.Clients }) || progress
-		progress = s.shrinkCount("operations", func(f *proven.SeedFile) *int { return &f.Scenario.Operations }) || progress
+		progress = s.shrinkCount("clients", func(f *seedfile.File) *int { return &f.Scenario.Clients }) || progress
+		progress = s.shrinkCount("operations", func(f *seedfile.File) *int { return &f.Scenario.Operations }) || progress
 		progress = s.shrinkFaultPhase() || progress
 		if !progress {
 			break
@@ -151,7 +154,7 @@ func (s *shrinker) shrinkFamilies() bool {
 
 // shrinkCount tries 1, a half, three quarters and one less of a count,
 // smallest first.
-func (s *shrinker) shrinkCount(name string, field func(*proven.SeedFile) *int) bool {
+func (s *shrinker) shrinkCount(name string, field func(*seedfile.File) *int) bool {
 	current := *field(&s.best)
 	tried := 0
 	for _, smaller := range []int{1, current / 2, current * 3 / 4, current - 1} {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/internal/bugs"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -43,11 +44,11 @@ func TestAPlantedBugIsFoundReplayedAndShrunk(t *testing.T) {
 		t.Fatalf("shrink: exit %d: %s", code, errOut)
 	}
 	t.Logf("shrink %s:\n%s", filepath.Base(path), out)
-	original, err := proven.LoadSeedFile(path)
+	original, err := seedfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	shrunk, err := proven.LoadSeedFile(proven.ShrunkName(path))
+	shrunk, err := seedfile.Load(seedfile.ShrunkName(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +58,14 @@ func TestAPlantedBugIsFoundReplayedAndShrunk(t *testing.T) {
 	if !strings.Contains(out, "reduced ") || smaller(shrunk, original) == false {
 		t.Fatalf("nothing was reduced: %+v\n%s", shrunk.Scenario, out)
 	}
-	if code, _, errOut := runCLI("replay", proven.ShrunkName(path)); code != 0 {
+	if code, _, errOut := runCLI("replay", seedfile.ShrunkName(path)); code != 0 {
 		t.Fatalf("replay of the shrunk file: exit %d: %s", code, errOut)
 	}
-	data, _ := os.ReadFile(proven.ShrunkName(path))
+	data, _ := os.ReadFile(seedfile.ShrunkName(path))
 	t.Logf("%s", data)
 }
 
-func smaller(shrunk, original proven.SeedFile) bool {
+func smaller(shrunk, original seedfile.File) bool {
 	a, b := shrunk.Scenario, original.Scenario
 	return a.Clients < b.Clients || a.Operations < b.Operations || a.FaultPhase < b.FaultPhase ||
 		shrunk.Plan.Families != original.Plan.Families

@@ -7,20 +7,21 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
 var (
-	lostUpdate = proven.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation", Anomaly: "lost-update"}
-	otherBug   = proven.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness}
+	lostUpdate = seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation", Anomaly: "lost-update"}
+	otherBug   = seedfile.Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness}
 )
 
 // fakeRun stands in for a run with a bug that needs at least 3 clients, 7
 // operations, a 1.5s fault phase and the crash family; without partitions
 // the run fails differently (another failure, which the shrinker must not
 // take for this one). Swarm draws every family, at intensity 0.5.
-func fakeRun(runs *int) func(proven.SeedFile) proven.SeedFile {
-	return func(candidate proven.SeedFile) proven.SeedFile {
+func fakeRun(runs *int) func(seedfile.File) seedfile.File {
+	return func(candidate seedfile.File) seedfile.File {
 		*runs++
 		mode, err := sim.ParseFaults(candidate.Scenario.Faults)
 		if err != nil {
@@ -40,7 +41,7 @@ func fakeRun(runs *int) func(proven.SeedFile) proven.SeedFile {
 		s := candidate.Scenario
 		switch {
 		case s.Clients < 3 || s.Operations < 7 || s.FaultPhase < 1500*time.Millisecond || !families.Has(sim.FamilyCrash):
-			observed.Expect = proven.Outcome{Verdict: sim.VerdictOK}
+			observed.Expect = seedfile.Outcome{Verdict: sim.VerdictOK}
 		case !families.Has(sim.FamilyPartition):
 			observed.Expect = otherBug
 		default:
@@ -50,8 +51,8 @@ func fakeRun(runs *int) func(proven.SeedFile) proven.SeedFile {
 	}
 }
 
-func failingFile() proven.SeedFile {
-	return proven.SeedFile{Seed: 11, Scenario: proven.Scenario{Workload: "bank", Faults: "swarm", Clients: 8,
+func failingFile() seedfile.File {
+	return seedfile.File{Seed: 11, Scenario: proven.Scenario{Workload: "bank", Faults: "swarm", Clients: 8,
 		Operations: 40, FaultPhase: 6 * time.Second}, Expect: lostUpdate}
 }
 
@@ -102,16 +103,16 @@ func containsString(list []string, want string) bool {
 }
 
 func TestShrinkRefusesAPassingFileAndOneThatNoLongerFails(t *testing.T) {
-	passing := saveRun(t, 3, func(*proven.SeedFile) {})
+	passing := saveRun(t, 3, func(*seedfile.File) {})
 	if code, _, errOut := runCLI("shrink", passing); code != 2 || !strings.Contains(errOut, "expects ok") {
 		t.Fatalf("a passing file: exit %d: %s", code, errOut)
 	}
-	stale := saveRun(t, 3, func(f *proven.SeedFile) { f.Expect = lostUpdate })
+	stale := saveRun(t, 3, func(f *seedfile.File) { f.Expect = lostUpdate })
 	code, _, errOut := runCLI("shrink", stale)
 	if code != 1 || !strings.Contains(errOut, "does not fail as recorded (want fail (invariant in conservation: lost-update), got ok)") {
 		t.Fatalf("a stale file: exit %d: %s", code, errOut)
 	}
-	if _, err := proven.LoadSeedFile(proven.ShrunkName(stale)); err == nil {
+	if _, err := seedfile.Load(seedfile.ShrunkName(stale)); err == nil {
 		t.Fatal("a shrunk file was written for a run that does not fail")
 	}
 }
@@ -119,7 +120,7 @@ func TestShrinkRefusesAPassingFileAndOneThatNoLongerFails(t *testing.T) {
 func TestShrunkFileGoesBesideTheOriginal(t *testing.T) {
 	directory := t.TempDir()
 	original := filepath.Join(directory, "bank-3.json")
-	if got := proven.ShrunkName(original); got != filepath.Join(directory, "bank-3.shrunk.json") {
+	if got := seedfile.ShrunkName(original); got != filepath.Join(directory, "bank-3.shrunk.json") {
 		t.Fatalf("shrunk name %s", got)
 	}
 	if got := shrunkDescription(original, "found by sim"); got != "shrunk from bank-3.json: found by sim" {

@@ -14,6 +14,7 @@ import (
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/internal/counter"
+	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 	"github.com/proven2pc/proven/workloads"
 )
@@ -208,8 +209,8 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 // writeSeedFile writes a failing run's seed file into the corpus folder
 // and prints the command that replays it; it reports whether it could.
 func writeSeedFile(corpus string, report proven.Report, stderr io.Writer) bool {
-	path := filepath.Join(corpus, proven.SeedFileName(report.Scenario.Workload, report.Seed))
-	if err := proven.SaveSeedFile(path, report.SeedFile("")); err != nil {
+	path := filepath.Join(corpus, seedfile.Name(report.Scenario.Workload, report.Seed))
+	if err := seedfile.Save(path, report.SeedFile("")); err != nil {
 		fmt.Fprintf(stderr, "could not write the seed file: %v\n", err)
 		return false
 	}

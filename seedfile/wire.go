@@ -1,4 +1,4 @@
-package proven
+package seedfile
 
 import (
 	"bytes"
@@ -12,9 +12,9 @@ import (
 	"github.com/proven2pc/proven/sim"
 )
 
-// seedFileWire is the JSON form of a SeedFile. Required fields are
+// fileWire is the JSON form of a File. Required fields are
 // pointers, so a missing one is told apart from a zero one.
-type seedFileWire struct {
+type fileWire struct {
 	Format      *int          `json:"format"`
 	Seed        *uint64       `json:"seed"`
 	Description string        `json:"description"`
@@ -50,17 +50,17 @@ type outcomeWire struct {
 	Anomaly string  `json:"anomaly,omitempty"`
 }
 
-// descriptionBytesMax bounds a description: it is one line.
-const descriptionBytesMax = 400
+// DescriptionBytesMax bounds a description: it is one line.
+const DescriptionBytesMax = 400
 
 var fingerprintPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
-func toWire(f SeedFile) (seedFileWire, error) {
-	scenario, err := f.Scenario.resolve()
+func toWire(f File) (fileWire, error) {
+	scenario, err := f.Scenario.Resolve()
 	if err != nil {
-		return seedFileWire{}, err
+		return fileWire{}, err
 	}
-	format, seed := SeedFileFormat, f.Seed
+	format, seed := FormatVersion, f.Seed
 	faultPhase := scenario.FaultPhase.String()
 	plan := []familyWire{}
 	for i, name := range sim.FamilyNames() {
@@ -69,7 +69,7 @@ func toWire(f SeedFile) (seedFileWire, error) {
 		}
 	}
 	verdict := string(f.Expect.Verdict)
-	return seedFileWire{
+	return fileWire{
 		Format: &format, Seed: &seed, Description: f.Description,
 		Scenario: &scenarioWire{Workload: &scenario.Workload, Clients: &scenario.Clients,
 			Operations: &scenario.Operations, FaultPhase: &faultPhase},
@@ -89,54 +89,54 @@ func checkFormat(name string, data []byte) error {
 	if json.NewDecoder(bytes.NewReader(data)).Decode(&header) != nil || header.Format == nil {
 		return nil // the strict decoding reports it
 	}
-	if *header.Format != SeedFileFormat {
-		return &SeedFileError{File: name, Field: "format",
-			Problem: fmt.Sprintf("unknown format version %d (this build reads %d)", *header.Format, SeedFileFormat)}
+	if *header.Format != FormatVersion {
+		return &Error{File: name, Field: "format",
+			Problem: fmt.Sprintf("unknown format version %d (this build reads %d)", *header.Format, FormatVersion)}
 	}
 	return nil
 }
 
-// fromWire checks every field and builds the SeedFile.
-func fromWire(name string, wire seedFileWire) (SeedFile, error) {
-	fail := func(field, problem string, arguments ...any) (SeedFile, error) {
-		return SeedFile{}, &SeedFileError{File: name, Field: field, Problem: fmt.Sprintf(problem, arguments...)}
+// fromWire checks every field and builds the File.
+func fromWire(name string, wire fileWire) (File, error) {
+	fail := func(field, problem string, arguments ...any) (File, error) {
+		return File{}, &Error{File: name, Field: field, Problem: fmt.Sprintf(problem, arguments...)}
 	}
 	switch {
 	case wire.Format == nil:
 		return fail("format", "missing")
-	case *wire.Format != SeedFileFormat:
-		return fail("format", "unknown format version %d (this build reads %d)", *wire.Format, SeedFileFormat)
+	case *wire.Format != FormatVersion:
+		return fail("format", "unknown format version %d (this build reads %d)", *wire.Format, FormatVersion)
 	case wire.Seed == nil:
 		return fail("seed", "missing")
 	case strings.ContainsAny(wire.Description, "\r\n"):
 		return fail("description", "must be one line")
-	case len(wire.Description) > descriptionBytesMax:
-		return fail("description", "longer than %d bytes", descriptionBytesMax)
+	case len(wire.Description) > DescriptionBytesMax:
+		return fail("description", "longer than %d bytes", DescriptionBytesMax)
 	case wire.Fingerprint != "" && !fingerprintPattern.MatchString(wire.Fingerprint):
 		return fail("fingerprint", "%q is not 16 lowercase hexadecimal digits", wire.Fingerprint)
 	}
-	file := SeedFile{Seed: *wire.Seed, Description: wire.Description, Fingerprint: wire.Fingerprint}
-	var problem *SeedFileError
+	file := File{Seed: *wire.Seed, Description: wire.Description, Fingerprint: wire.Fingerprint}
+	var problem *Error
 	if file.Scenario, problem = scenarioFromWire(name, wire.Scenario); problem != nil {
-		return SeedFile{}, problem
+		return File{}, problem
 	}
 	if file.Scenario.Faults, file.Plan, problem = faultsFromWire(name, wire.Faults); problem != nil {
-		return SeedFile{}, problem
+		return File{}, problem
 	}
 	file.Plan.FaultPhase = file.Scenario.FaultPhase
 	if file.Expect, problem = outcomeFromWire(name, wire.Expect); problem != nil {
-		return SeedFile{}, problem
+		return File{}, problem
 	}
 	return file, nil
 }
 
-func scenarioFromWire(name string, wire *scenarioWire) (Scenario, *SeedFileError) {
-	fail := func(field, problem string, arguments ...any) (Scenario, *SeedFileError) {
-		return Scenario{}, &SeedFileError{File: name, Field: "scenario." + field, Problem: fmt.Sprintf(problem, arguments...)}
+func scenarioFromWire(name string, wire *scenarioWire) (Scenario, *Error) {
+	fail := func(field, problem string, arguments ...any) (Scenario, *Error) {
+		return Scenario{}, &Error{File: name, Field: "scenario." + field, Problem: fmt.Sprintf(problem, arguments...)}
 	}
 	switch {
 	case wire == nil:
-		return Scenario{}, &SeedFileError{File: name, Field: "scenario", Problem: "missing"}
+		return Scenario{}, &Error{File: name, Field: "scenario", Problem: "missing"}
 	case wire.Workload == nil:
 		return fail("workload", "missing")
 	case wire.Clients == nil:
@@ -158,9 +158,9 @@ func scenarioFromWire(name string, wire *scenarioWire) (Scenario, *SeedFileError
 	return scenario, nil
 }
 
-func faultsFromWire(name string, wire *faultsWire) (string, sim.FaultPlan, *SeedFileError) {
-	fail := func(field, problem string, arguments ...any) (string, sim.FaultPlan, *SeedFileError) {
-		return "", sim.FaultPlan{}, &SeedFileError{File: name, Field: field, Problem: fmt.Sprintf(problem, arguments...)}
+func faultsFromWire(name string, wire *faultsWire) (string, sim.FaultPlan, *Error) {
+	fail := func(field, problem string, arguments ...any) (string, sim.FaultPlan, *Error) {
+		return "", sim.FaultPlan{}, &Error{File: name, Field: field, Problem: fmt.Sprintf(problem, arguments...)}
 	}
 	switch {
 	case wire == nil:
@@ -201,13 +201,13 @@ func faultsFromWire(name string, wire *faultsWire) (string, sim.FaultPlan, *Seed
 	return mode.String(), plan, nil
 }
 
-func outcomeFromWire(name string, wire *outcomeWire) (Outcome, *SeedFileError) {
-	fail := func(field, problem string, arguments ...any) (Outcome, *SeedFileError) {
-		return Outcome{}, &SeedFileError{File: name, Field: "expect." + field, Problem: fmt.Sprintf(problem, arguments...)}
+func outcomeFromWire(name string, wire *outcomeWire) (Outcome, *Error) {
+	fail := func(field, problem string, arguments ...any) (Outcome, *Error) {
+		return Outcome{}, &Error{File: name, Field: "expect." + field, Problem: fmt.Sprintf(problem, arguments...)}
 	}
 	switch {
 	case wire == nil:
-		return Outcome{}, &SeedFileError{File: name, Field: "expect", Problem: "missing"}
+		return Outcome{}, &Error{File: name, Field: "expect", Problem: "missing"}
 	case wire.Verdict == nil:
 		return fail("verdict", "missing")
 	}

@@ -1,4 +1,4 @@
-package proven
+package seedfile
 
 import (
 	"bytes"
@@ -13,24 +13,26 @@ import (
 	"github.com/proven2pc/proven/sim"
 )
 
-// SeedFileFormat is the format version this package writes and reads.
-const SeedFileFormat = 1
+// FormatVersion is the format version this package writes and reads.
+const FormatVersion = 1
 
-// seedFileBytesMax bounds what LoadSeedFile reads: a seed file is a few
+// fileBytesMax bounds what Load reads: a seed file is a few
 // hundred bytes, so anything larger is not one.
-const seedFileBytesMax = 1 << 20
+const fileBytesMax = 1 << 20
 
-// SeedFile describes one run exactly: its seed, its scenario, the fault
-// plan the seed drew, the outcome it is expected to have, and the
-// fingerprint observed when it was written.
-type SeedFile struct {
+// File describes one run exactly: its seed, its scenario, the fault plan
+// the run uses, the outcome it is expected to have, and the fingerprint
+// observed when it was written.
+type File struct {
 	Seed uint64
 	// Description is one line saying what the run shows.
 	Description string
 	// Scenario holds every parameter explicitly (no defaults left).
 	Scenario Scenario
-	// Plan is the concrete plan Scenario.Faults drew for Seed: its families
-	// and intensities. Invariant: Plan.FaultPhase == Scenario.FaultPhase.
+	// Plan is the concrete fault plan of the run: its families and
+	// intensities, as Scenario.Faults drew them for Seed or as a shrinker
+	// reduced them. A replay runs this plan rather than drawing one.
+	// Invariant: Plan.FaultPhase == Scenario.FaultPhase.
 	Plan sim.FaultPlan
 	// Expect is the outcome a replay must have.
 	Expect Outcome
@@ -64,12 +66,12 @@ func (o Outcome) String() string {
 	return text + ")"
 }
 
-// ErrBadSeedFile reports a seed file that cannot be read as one; the
-// error is a *SeedFileError naming the file and the field.
-var ErrBadSeedFile = errors.New("proven: bad seed file")
+// ErrBadFile reports a seed file that cannot be read as one; the error is
+// an *Error naming the file and the field.
+var ErrBadFile = errors.New("proven: bad seed file")
 
-// SeedFileError says which file and which field of it is wrong.
-type SeedFileError struct {
+// Error says which file and which field of it is wrong.
+type Error struct {
 	File string
 	// Field is the JSON path of the field, e.g. "scenario.clients", or
 	// "(file)" for a problem with the whole file.
@@ -77,16 +79,16 @@ type SeedFileError struct {
 	Problem string
 }
 
-func (e *SeedFileError) Error() string {
+func (e *Error) Error() string {
 	return fmt.Sprintf("proven: seed file %s: field %s: %s", e.File, e.Field, e.Problem)
 }
 
-// Is makes errors.Is(err, ErrBadSeedFile) hold.
-func (e *SeedFileError) Is(target error) bool { return target == ErrBadSeedFile }
+// Is makes errors.Is(err, ErrBadFile) hold.
+func (e *Error) Is(target error) bool { return target == ErrBadFile }
 
-// SeedFileName is the file name a failing run's seed file gets:
+// Name is the file name a failing run's seed file gets:
 // "<workload>-<seed>.json".
-func SeedFileName(workload string, seed uint64) string {
+func Name(workload string, seed uint64) string {
 	return fmt.Sprintf("%s-%d.json", workload, seed)
 }
 
@@ -100,32 +102,32 @@ func ShrunkName(path string) string {
 	return base + ".shrunk.json"
 }
 
-// LoadSeedFile reads and checks a seed file.
-func LoadSeedFile(path string) (SeedFile, error) {
+// Load reads and checks a seed file.
+func Load(path string) (File, error) {
 	handle, err := os.Open(path)
 	if err != nil {
-		return SeedFile{}, &SeedFileError{File: path, Field: "(file)", Problem: err.Error()}
+		return File{}, &Error{File: path, Field: "(file)", Problem: err.Error()}
 	}
 	defer handle.Close()
-	data, err := io.ReadAll(io.LimitReader(handle, seedFileBytesMax+1))
+	data, err := io.ReadAll(io.LimitReader(handle, fileBytesMax+1))
 	if err != nil {
-		return SeedFile{}, &SeedFileError{File: path, Field: "(file)", Problem: err.Error()}
+		return File{}, &Error{File: path, Field: "(file)", Problem: err.Error()}
 	}
-	if len(data) > seedFileBytesMax {
-		return SeedFile{}, &SeedFileError{File: path, Field: "(file)",
-			Problem: fmt.Sprintf("larger than %d bytes", seedFileBytesMax)}
+	if len(data) > fileBytesMax {
+		return File{}, &Error{File: path, Field: "(file)",
+			Problem: fmt.Sprintf("larger than %d bytes", fileBytesMax)}
 	}
-	return ParseSeedFile(path, data)
+	return Parse(path, data)
 }
 
-// SaveSeedFile writes the file (creating its directory), after checking
-// that it would load back.
-func SaveSeedFile(path string, file SeedFile) error {
+// Save writes the file (creating its directory), after checking that it
+// would load back.
+func Save(path string, file File) error {
 	data, err := file.Marshal()
 	if err != nil {
 		return err
 	}
-	if _, err := ParseSeedFile(path, data); err != nil {
+	if _, err := Parse(path, data); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -138,7 +140,7 @@ func SaveSeedFile(path string, file SeedFile) error {
 }
 
 // Marshal encodes the file as indented JSON with a fixed key order.
-func (f SeedFile) Marshal() ([]byte, error) {
+func (f File) Marshal() ([]byte, error) {
 	wire, err := toWire(f)
 	if err != nil {
 		return nil, err
@@ -153,21 +155,21 @@ func (f SeedFile) Marshal() ([]byte, error) {
 	return buffer.Bytes(), nil
 }
 
-// ParseSeedFile decodes and checks a seed file's bytes; name is used in
-// errors. Bad input never panics: it returns a *SeedFileError.
-func ParseSeedFile(name string, data []byte) (SeedFile, error) {
+// Parse decodes and checks a seed file's bytes; name is used in errors.
+// Bad input never panics: it returns an *Error.
+func Parse(name string, data []byte) (File, error) {
 	if err := checkFormat(name, data); err != nil {
-		return SeedFile{}, err
+		return File{}, err
 	}
-	var wire seedFileWire
+	var wire fileWire
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.DisallowUnknownFields()
 	if err := decoder.Decode(&wire); err != nil {
-		return SeedFile{}, decodeError(name, data, err)
+		return File{}, decodeError(name, data, err)
 	}
 	if _, err := decoder.Token(); !errors.Is(err, io.EOF) {
 		offset := decoder.InputOffset()
-		return SeedFile{}, &SeedFileError{File: name, Field: "(file)",
+		return File{}, &Error{File: name, Field: "(file)",
 			Problem: fmt.Sprintf("trailing data after the JSON object at %s", position(data, offset))}
 	}
 	return fromWire(name, wire)
@@ -179,23 +181,23 @@ func decodeError(name string, data []byte, err error) error {
 	var typeError *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntaxError):
-		return &SeedFileError{File: name, Field: "(file)",
+		return &Error{File: name, Field: "(file)",
 			Problem: fmt.Sprintf("not JSON at %s: %v", position(data, syntaxError.Offset), syntaxError)}
 	case errors.As(err, &typeError):
 		field := typeError.Field
 		if field == "" {
-			return &SeedFileError{File: name, Field: "(file)", Problem: fmt.Sprintf("want a JSON object, got a JSON %s", typeError.Value)}
+			return &Error{File: name, Field: "(file)", Problem: fmt.Sprintf("want a JSON object, got a JSON %s", typeError.Value)}
 		}
-		return &SeedFileError{File: name, Field: field,
+		return &Error{File: name, Field: field,
 			Problem: fmt.Sprintf("want a %s, got a JSON %s", typeError.Type, typeError.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &SeedFileError{File: name, Field: "(file)", Problem: "empty or truncated JSON"}
+		return &Error{File: name, Field: "(file)", Problem: "empty or truncated JSON"}
 	}
 	text := err.Error()
 	if unknown, found := strings.CutPrefix(text, "json: unknown field "); found {
-		return &SeedFileError{File: name, Field: strings.Trim(unknown, `"`), Problem: "unknown field"}
+		return &Error{File: name, Field: strings.Trim(unknown, `"`), Problem: "unknown field"}
 	}
-	return &SeedFileError{File: name, Field: "(file)", Problem: text}
+	return &Error{File: name, Field: "(file)", Problem: text}
 }
 
 // position renders a byte offset as line:column (1-based).

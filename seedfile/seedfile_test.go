@@ -1,4 +1,4 @@
-package proven
+package seedfile
 
 import (
 	"errors"
@@ -17,13 +17,13 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestSeedFileScenarios runs testdata/seedfiles.txt:
+// TestFileScenarios runs testdata/seedfiles.txt:
 //
 //	parse [name=FILE]
 //	<seed file bytes>
 //	----
 //	the decoded file on one line, or the error
-func TestSeedFileScenarios(t *testing.T) {
+func TestFileScenarios(t *testing.T) {
 	datadriven.RunTest(t, "testdata/seedfiles.txt", func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "parse":
@@ -31,21 +31,21 @@ func TestSeedFileScenarios(t *testing.T) {
 			if d.HasArg("name") {
 				d.ScanArgs(t, "name", &name)
 			}
-			file, err := ParseSeedFile(name, []byte(d.Input))
+			file, err := Parse(name, []byte(d.Input))
 			if err != nil {
-				if !errors.Is(err, ErrBadSeedFile) {
-					t.Fatalf("error %v is not ErrBadSeedFile", err)
+				if !errors.Is(err, ErrBadFile) {
+					t.Fatalf("error %v is not ErrBadFile", err)
 				}
 				return "error: " + err.Error() + "\n"
 			}
-			return describeSeedFile(file) + "\n"
+			return describe(file) + "\n"
 		}
 		t.Fatalf("unknown command %q", d.Cmd)
 		return ""
 	})
 }
 
-func describeSeedFile(file SeedFile) string {
+func describe(file File) string {
 	s := file.Scenario
 	text := fmt.Sprintf("seed=%d workload=%s clients=%d operations=%d fault-phase=%v faults=%s plan=%s expect=%q",
 		file.Seed, s.Workload, s.Clients, s.Operations, s.FaultPhase, s.Faults, planText(file.Plan), file.Expect)
@@ -55,10 +55,10 @@ func describeSeedFile(file SeedFile) string {
 	return text + fmt.Sprintf(" description=%q", file.Description)
 }
 
-// seedFileGenerator draws valid seed files.
-func seedFileGenerator() *rapid.Generator[SeedFile] {
-	return rapid.Custom(func(t *rapid.T) SeedFile {
-		file := SeedFile{
+// fileGenerator draws valid seed files.
+func fileGenerator() *rapid.Generator[File] {
+	return rapid.Custom(func(t *rapid.T) File {
+		file := File{
 			Seed:        rapid.Uint64().Draw(t, "seed"),
 			Description: rapid.StringMatching(`[ -~]{0,60}`).Draw(t, "description"),
 			Scenario: Scenario{
@@ -87,14 +87,14 @@ func seedFileGenerator() *rapid.Generator[SeedFile] {
 	})
 }
 
-func TestSeedFileRoundTrips(t *testing.T) {
+func TestFileRoundTrips(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		file := seedFileGenerator().Draw(t, "file")
+		file := fileGenerator().Draw(t, "file")
 		data, err := file.Marshal()
 		if err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
-		parsed, err := ParseSeedFile("roundtrip.json", data)
+		parsed, err := Parse("roundtrip.json", data)
 		if err != nil {
 			t.Fatalf("parse of marshalled file: %v\n%s", err, data)
 		}
@@ -106,15 +106,15 @@ func TestSeedFileRoundTrips(t *testing.T) {
 
 func TestSaveThenLoad(t *testing.T) {
 	directory := filepath.Join(t.TempDir(), "nested")
-	path := filepath.Join(directory, SeedFileName("bank", 17))
-	want := SeedFile{Seed: 17, Description: "saved", Scenario: Scenario{Workload: "bank", Faults: "crash,partition",
+	path := filepath.Join(directory, Name("bank", 17))
+	want := File{Seed: 17, Description: "saved", Scenario: Scenario{Workload: "bank", Faults: "crash,partition",
 		Clients: 2, Operations: 3, FaultPhase: time.Second}, Expect: Outcome{Verdict: sim.VerdictOK},
 		Plan: sim.FaultPlan{Families: sim.FamilyCrash | sim.FamilyPartition, Intensity: [8]float64{0.5, 0, 0, 0, 0.75},
 			FaultPhase: time.Second}}
-	if err := SaveSeedFile(path, want); err != nil {
+	if err := Save(path, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadSeedFile(path)
+	got, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,35 +134,35 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	directory := t.TempDir()
 	missing := filepath.Join(directory, "missing.json")
 	huge := filepath.Join(directory, "huge.json")
-	if err := os.WriteFile(huge, make([]byte, seedFileBytesMax+1), 0o644); err != nil {
+	if err := os.WriteFile(huge, make([]byte, fileBytesMax+1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{missing, huge, directory} {
-		_, err := LoadSeedFile(path)
-		var fileError *SeedFileError
+		_, err := Load(path)
+		var fileError *Error
 		if !errors.As(err, &fileError) || fileError.File != path || !strings.Contains(err.Error(), path) {
 			t.Fatalf("%s: error %v does not name the file", path, err)
 		}
 	}
 }
 
-func TestSaveRefusesABadFile(t *testing.T) {
+func TestSaveRefusesAnInvalidFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.json")
-	bad := SeedFile{Scenario: Scenario{Workload: "nothing"}, Expect: Outcome{Verdict: sim.VerdictOK}}
-	if err := SaveSeedFile(path, bad); !errors.Is(err, ErrBadScenario) {
+	bad := File{Scenario: Scenario{Workload: "nothing"}, Expect: Outcome{Verdict: sim.VerdictOK}}
+	if err := Save(path, bad); !errors.Is(err, ErrBadScenario) {
 		t.Fatalf("want ErrBadScenario, got %v", err)
 	}
-	badOutcome := SeedFile{Scenario: Scenario{Workload: "bank"}, Expect: Outcome{Verdict: "maybe"}}
-	if err := SaveSeedFile(path, badOutcome); !errors.Is(err, ErrBadSeedFile) {
-		t.Fatalf("want ErrBadSeedFile, got %v", err)
+	badOutcome := File{Scenario: Scenario{Workload: "bank"}, Expect: Outcome{Verdict: "maybe"}}
+	if err := Save(path, badOutcome); !errors.Is(err, ErrBadFile) {
+		t.Fatalf("want ErrBadFile, got %v", err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a refused file was written: %v", err)
 	}
 }
 
-func FuzzParseSeedFile(f *testing.F) {
-	valid := SeedFile{Seed: 3, Description: "fuzz", Scenario: Scenario{Workload: "queue", Faults: "swarm", Clients: 2,
+func FuzzParse(f *testing.F) {
+	valid := File{Seed: 3, Description: "fuzz", Scenario: Scenario{Workload: "queue", Faults: "swarm", Clients: 2,
 		Operations: 5, FaultPhase: 2 * time.Second}, Plan: sim.FaultPlan{Families: sim.FamilyLoss, Intensity: [8]float64{0, 0.4}},
 		Expect: Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "linearizable", Anomaly: "x"}}
 	data, err := valid.Marshal()
@@ -175,10 +175,10 @@ func FuzzParseSeedFile(f *testing.F) {
 	f.Add([]byte(`{} {}`))
 	f.Add([]byte(`[1, 2`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := ParseSeedFile("fuzz.json", data)
+		file, err := Parse("fuzz.json", data)
 		if err != nil {
-			if !errors.Is(err, ErrBadSeedFile) || !strings.Contains(err.Error(), "fuzz.json") {
-				t.Fatalf("error %v is not a SeedFileError naming the file", err)
+			if !errors.Is(err, ErrBadFile) || !strings.Contains(err.Error(), "fuzz.json") {
+				t.Fatalf("error %v is not a Error naming the file", err)
 			}
 			return
 		}
@@ -186,7 +186,7 @@ func FuzzParseSeedFile(f *testing.F) {
 		if err != nil {
 			t.Fatalf("an accepted file does not marshal: %v", err)
 		}
-		reparsed, err := ParseSeedFile("fuzz.json", again)
+		reparsed, err := Parse("fuzz.json", again)
 		if err != nil {
 			t.Fatalf("a marshalled accepted file does not parse: %v", err)
 		}
@@ -209,4 +209,35 @@ func planText(plan sim.FaultPlan) string {
 		parts = append(parts, "none")
 	}
 	return strings.Join(parts, ",") + " for " + plan.FaultPhase.String()
+}
+
+func TestDifferencesNameTheOutcomeAndARecordedFingerprint(t *testing.T) {
+	file := File{Expect: Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation"},
+		Fingerprint: "00000000000000aa"}
+	passing := Outcome{Verdict: sim.VerdictOK}
+	cases := []struct {
+		name        string
+		file        File
+		outcome     Outcome
+		fingerprint string
+		want        []string
+	}{
+		{"reproduced", file, file.Expect, "00000000000000aa", nil},
+		{"another outcome", file, passing, "00000000000000aa",
+			[]string{"expect: want fail (invariant in conservation), got ok"}},
+		{"another fingerprint", file, file.Expect, "00000000000000bb",
+			[]string{"fingerprint: want 00000000000000aa, got 00000000000000bb"}},
+		{"both", file, passing, "00000000000000bb",
+			[]string{"expect: want fail (invariant in conservation), got ok", "fingerprint: want 00000000000000aa, got 00000000000000bb"}},
+		{"no fingerprint recorded", File{Expect: passing}, passing, "00000000000000bb", nil},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, difference := range c.file.Differences(c.outcome, c.fingerprint) {
+			got = append(got, difference.String())
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
 }

@@ -1,0 +1,65 @@
+// Package seedfile reads and writes seed files: one small JSON file that
+// names one simulated run exactly, so that it can be replayed, shrunk and
+// kept in the corpus.
+//
+// # What it models
+//
+// A File holds a run's seed, its Scenario (the workload and its
+// parameters, every default filled in), the concrete fault plan of the run,
+// the Outcome it is expected to have and the fingerprint observed. On disk
+// it is one JSON object with a fixed key order:
+//
+//	{
+//	  "format": 1,
+//	  "seed": 17,
+//	  "description": "bank with faults swarm: fail (invariant in conservation)",
+//	  "scenario": {"workload": "bank", "clients": 4, "operations": 20, "fault_phase": "4s"},
+//	  "faults": {"mode": "swarm", "plan": [{"family": "crash", "intensity": 0.83}]},
+//	  "expect": {"verdict": "fail", "failure": "invariant", "checker": "conservation", "anomaly": "..."},
+//	  "fingerprint": "2de91b2dc1383c74"
+//	}
+//
+// format is the format version (FormatVersion); every scenario parameter
+// is written out (no default is left implicit); faults.mode is the mode as
+// asked and faults.plan the concrete families and intensities of the run
+// (every family in a fixed mode; any subset in swarm); expect is the
+// outcome (verdict ok, or fail with the failure kind, the first check that
+// said illegal and its first anomaly); fingerprint, optional, is the
+// fingerprint observed.
+//
+// # Contract
+//
+// Decoding is strict: an unknown or missing field, a value out of range,
+// an unknown format version, workload or fault family, a plan that a fixed
+// mode could not have drawn, or anything after the object is an error
+// naming the file and the field (*Error, errors.Is ErrBadFile), never a
+// panic. Error messages keep the "proven:" prefix of the tool that prints
+// them.
+//
+// Running a file is the proven package's job (proven.Replay runs it with
+// its recorded plan); this package compares a run with its file
+// (File.Differences): the outcome must equal Expect, and the fingerprint
+// the recorded one when there is one. Two failures are the same when
+// their Outcomes are equal; that is what the shrinker (proven shrink)
+// keeps while it reduces a run.
+//
+// # Invariants
+//
+// A saved file always loads back (Save parses what it writes), and
+// Marshal after Parse gives an equal file. Plan.FaultPhase equals
+// Scenario.FaultPhase. A Scenario that Resolve accepts has every default
+// filled in and its fault mode normalized.
+//
+// # What it does not do
+//
+// It does not run anything: it imports the workloads package only for
+// the workload names and the defaults. It does not shrink (cmd/proven
+// does) and does not keep the corpus (corpus/ does).
+//
+// # How it is tested
+//
+// testdata/seedfiles.txt shows accepted and rejected seed files with the
+// error each rejection names; a rapid property round-trips random valid
+// files; a fuzz test feeds arbitrary bytes to Parse. Replays of real runs
+// are tested in the proven package, cmd/proven and corpus/.
+package seedfile
