@@ -55,11 +55,13 @@ func (c *Cluster) refreshPlacement() {
 		return
 	}
 	for _, placement := range node.Runner().Placements() {
-		_, known := c.placement[placement.Stream]
-		assert.That(known, "cluster: the runner places %q, which is not a stream of the cluster", placement.Stream)
 		engine := Addr(placement.Node).Node
-		assert.That(slices.Contains(c.Engines, engine), "cluster: the runner places %s on n%d, not an engine node",
-			placement.Stream, engine)
+		if _, known := c.placement[placement.Stream]; !known {
+			assert.Broken("cluster: the runner places %q, which is not a stream of the cluster", placement.Stream)
+		}
+		if !slices.Contains(c.Engines, engine) {
+			assert.Broken("cluster: the runner places %s on n%d, not an engine node", placement.Stream, engine)
+		}
 		c.placement[placement.Stream] = engine
 	}
 }
