@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/sim"
@@ -162,8 +163,10 @@ func TestMisusePanicsNamingTheMistake(t *testing.T) {
 	}
 }
 
-// A client naming a stream the cluster does not have fails the run with a
-// message naming the stream, not a crash somewhere in the simulator.
+// A client naming a stream the cluster does not have: a snapshot read
+// fails the run with a message naming the stream (not a crash somewhere
+// in the simulator); a read-write operation gets no answer and aborts at
+// its deadline, naming the stream.
 func TestAnUnknownStreamFailsTheRun(t *testing.T) {
 	c := New(Config{Seed: 1, Streams: []StreamSpec{KV("a")}})
 	defer c.World.Close()
@@ -173,5 +176,17 @@ func TestAnUnknownStreamFailsTheRun(t *testing.T) {
 	result := c.World.Run()
 	if result.Verdict != sim.VerdictFail || !strings.Contains(result.Reason, `stream "users" is not one of Config.Streams`) {
 		t.Fatalf("verdict %s: %s; want a failure naming the stream", result.Verdict, result.Reason)
+	}
+	writer := New(Config{Seed: 1, Streams: []StreamSpec{KV("a")}})
+	defer writer.World.Close()
+	var err error
+	writer.Spawn("typo", func(p *sim.Process, coord *coordinator.Coordinator) {
+		err = kv.New(coord.Begin(context.Background(), time.Second), "users").PutString(context.Background(), "k", "v")
+	})
+	if result := writer.World.Run(); result.Verdict != sim.VerdictOK {
+		t.Fatalf("%s: %s", result.Failure, result.Reason)
+	}
+	if !errors.Is(err, engines.ErrAborted) || !strings.Contains(err.Error(), "users") {
+		t.Fatalf("put on an unknown stream: %v; want an abort naming the stream", err)
 	}
 }

@@ -43,7 +43,8 @@
 //   - Address and Addr convert between sim.Addr and wire.Address
 //     (node<<32 | process), for code that sends engines messages itself;
 //     Codec is the net.Registry of the engines protocol, which
-//     Config.Codec extends with your own message types.
+//     Config.Codec extends with your own message types; ProcessHost is
+//     the coordinator.Host of a simulated process.
 //
 // # Contract
 //
@@ -51,7 +52,9 @@
 // (World.Close) so that no process outlives it. Client code is
 // sequential: no goroutines, no wall clock, no global randomness (the
 // determinism lint checks it). Streams named in Config are the only
-// streams: naming another in client code fails the run with the name.
+// streams: a snapshot read of another fails the run, naming it; a
+// read-write operation on another gets no answer and aborts at the
+// transaction's deadline, with an error naming it.
 // StartFaults requires FaultsAfterSetup and is called once. A Config
 // that no run could use (a stream without a name or engine, a name
 // registered twice) and the misuse of StartFaults panic with an
@@ -101,7 +104,8 @@
 // and atomicity, conservation and liveness hold. Config tests pin the
 // fault plan to sim.DrawFaultPlan on "faults/plan", show that
 // FaultsAfterSetup keeps faults out of a setup, that Spawn round-robins,
-// and that each misuse panics naming the mistake. The workloads and
+// that each misuse panics naming the mistake, and that a stream missing
+// from the Config is named when a client uses it. The workloads and
 // coordinator tests run on this package; goleak checks that no coroutine
 // outlives a world.
 package cluster
