@@ -8,20 +8,42 @@ import (
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/streamlog"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/net"
 	"github.com/proven2pc/proven/sim"
 )
 
-// Config describes a simulated deployment: one log node, engine
-// nodes hosting the streams' processors, and client nodes for coordinators.
+// Config describes a simulated deployment: one log node, engine nodes
+// hosting the streams' processors, client nodes for coordinators, and the
+// fault schedule they run under. Zero fields take the defaults.
 type Config struct {
-	Seed    uint64
+	Seed uint64
+	// Streams registers an engine per stream name: KV("users"),
+	// Queue("jobs"), Resource("tokens"), SQL("orders"), or a StreamSpec
+	// of your own engine. Names must be distinct.
 	Streams []StreamSpec
 	// EngineNodes is the number of engine nodes (default 2); stream i's
-	// processor runs on engine node i mod EngineNodes.
+	// processor starts on engine node i mod EngineNodes.
 	EngineNodes int
 	// Clients is the number of client nodes (default 1).
 	Clients int
+
+	// Faults is the random fault schedule's mode: none (the zero value),
+	// fixed families, or swarm. The plan (families and strengths) is
+	// drawn from the seed's "faults/plan" stream.
+	Faults sim.FaultMode
+	// FaultPhase is how long random faults last before the world heals
+	// (default DefaultFaultPhase when Faults is set).
+	FaultPhase time.Duration
+	// FaultPlan, when set, is the exact plan to run (families, strengths
+	// and fault phase, as a seed file records it), instead of one drawn
+	// from Faults and FaultPhase.
+	FaultPlan *sim.FaultPlan
+	// FaultsAfterSetup holds the fault schedule back until StartFaults is
+	// called, so that a setup can run fault-free first. Without it the
+	// schedule starts with the run.
+	FaultsAfterSetup bool
+
 	// Log configures the log service.
 	Log streamlog.Config
 	// CheckpointEvery is the processors' checkpoint interval (default 4096).
@@ -30,10 +52,12 @@ type Config struct {
 	RetryInterval time.Duration
 	ReadTimeout   time.Duration
 	// Codec registers extra message types beside the engines protocol.
-	Codec          func(*net.Registry)
+	Codec func(*net.Registry)
+	// VirtualTimeMax and EventsMax bound the run (defaults in sim).
 	VirtualTimeMax time.Duration
 	EventsMax      uint64
-	Trace          io.Writer
+	// Trace, when set, receives one line per simulator event.
+	Trace io.Writer
 	// Failover adds a runner node: engine nodes heartbeat to it, and it
 	// moves the streams of a node that stopped heartbeating to live nodes
 	// (see coordinator/runner). Without it placement is static.
@@ -45,7 +69,11 @@ type Config struct {
 	HeartbeatMissesMax int
 }
 
-// Cluster is a simulated deployment inside one world.
+// DefaultFaultPhase is the fault phase of a schedule that names none.
+const DefaultFaultPhase = 5 * time.Second
+
+// Cluster is a simulated deployment inside one world. Run it with
+// World.Run and release it with World.Close.
 type Cluster struct {
 	World   *sim.World
 	Log     sim.NodeID
@@ -57,29 +85,29 @@ type Cluster struct {
 	// placement maps each stream to the engine node running its processor:
 	// the static placement, or with Failover the runner's placement as last
 	// read (kept while the runner node is down).
-	placement       map[string]sim.NodeID
+	// Invariant: its keys are exactly the names of config.Streams.
+	placement map[string]sim.NodeID
+	// plan is the fault schedule's plan; scheduled says there is one.
+	plan      sim.FaultPlan
+	scheduled bool
+	// faultsStarted says the schedule started (at most once).
+	faultsStarted   bool
 	nextCoordinator uint32
+	// nextClient is the client node index of the next Spawn.
+	nextClient int
 }
 
-// New builds the nodes in a new world. The log and engine nodes are
-// crashable (random fault schedules crash, pause and restart them); client
-// nodes are not.
+// New builds the nodes in a new world and, unless FaultsAfterSetup,
+// starts the fault schedule. The log and engine nodes are crashable
+// (random fault schedules crash, pause and restart them); client nodes
+// are not. New panics on a Config no run could use (a stream without a
+// name or an engine, two streams of one name): that is a programming
+// error, not a run's outcome.
 func New(config Config) *Cluster {
-	if config.EngineNodes <= 0 {
-		config.EngineNodes = 2
-	}
-	if config.Clients <= 0 {
-		config.Clients = 1
-	}
-	if config.CheckpointEvery <= 0 {
-		config.CheckpointEvery = 4096
-	}
-	if config.HeartbeatInterval <= 0 {
-		config.HeartbeatInterval = 100 * time.Millisecond
-	}
+	config = withDefaults(config)
 	codec := Codec()
 	if config.Failover {
-		RegisterRunnerMessages(codec)
+		registerRunnerMessages(codec)
 	}
 	if config.Codec != nil {
 		config.Codec(codec)
@@ -87,9 +115,10 @@ func New(config Config) *Cluster {
 	world := sim.NewWorld(sim.Config{Seed: config.Seed, Codec: codec, Trace: config.Trace,
 		VirtualTimeMax: config.VirtualTimeMax, EventsMax: config.EventsMax})
 	c := &Cluster{World: world, config: config, placement: map[string]sim.NodeID{}}
+	c.plan, c.scheduled = faultPlan(config, world)
 	logConfig := config.Log
 	c.Log = world.AddNode(sim.NodeOptions{Name: "log", Crashable: true,
-		Factory: func() sim.Node { return NewLogNode(logConfig) }})
+		Factory: func() sim.Node { return newLogNode(logConfig) }})
 	logAddress := Address(sim.Addr{Node: c.Log})
 	for i := range config.EngineNodes {
 		var streams []StreamSpec
@@ -111,7 +140,71 @@ func New(config Config) *Cluster {
 	for i := range config.Clients {
 		c.Clients = append(c.Clients, world.AddNode(sim.NodeOptions{Name: fmt.Sprintf("client%d", i+1)}))
 	}
+	if !config.FaultsAfterSetup {
+		c.startFaults()
+	}
 	return c
+}
+
+// withDefaults fills in the defaults and checks the streams.
+func withDefaults(config Config) Config {
+	if config.EngineNodes <= 0 {
+		config.EngineNodes = 2
+	}
+	if config.Clients <= 0 {
+		config.Clients = 1
+	}
+	if config.CheckpointEvery <= 0 {
+		config.CheckpointEvery = 4096
+	}
+	if config.HeartbeatInterval <= 0 {
+		config.HeartbeatInterval = 100 * time.Millisecond
+	}
+	names := map[string]bool{}
+	for i, spec := range config.Streams {
+		assert.That(spec.Name != "", "cluster: Config.Streams[%d] has no name", i)
+		assert.That(spec.Restore != nil, "cluster: stream %q has no engine (Restore is nil)", spec.Name)
+		assert.That(!names[spec.Name], "cluster: stream %q is registered twice", spec.Name)
+		names[spec.Name] = true
+	}
+	return config
+}
+
+// faultPlan returns the run's fault plan, and whether there is a fault
+// schedule at all: a mode, a fault phase or a recorded plan asks for one.
+func faultPlan(config Config, world *sim.World) (sim.FaultPlan, bool) {
+	switch {
+	case config.FaultPlan != nil:
+		return *config.FaultPlan, true
+	case config.Faults == sim.FaultMode{} && config.FaultPhase <= 0:
+		return sim.FaultPlan{}, false
+	}
+	phase := config.FaultPhase
+	if phase <= 0 {
+		phase = DefaultFaultPhase
+	}
+	return sim.DrawFaultPlan(config.Faults, world.Rand("faults/plan"), phase), true
+}
+
+// FaultPlan returns the fault schedule's plan (the zero plan when the
+// cluster runs without one).
+func (c *Cluster) FaultPlan() sim.FaultPlan { return c.plan }
+
+// StartFaults starts the fault schedule now: random faults for the plan's
+// fault phase, then healing. Requires: Config.FaultsAfterSetup, and no
+// earlier call. Without a schedule (no Faults, FaultPhase or FaultPlan)
+// it does nothing.
+func (c *Cluster) StartFaults() {
+	assert.That(c.config.FaultsAfterSetup, "cluster: StartFaults without Config.FaultsAfterSetup (the faults started with the run)")
+	assert.That(!c.faultsStarted, "cluster: StartFaults called twice")
+	c.startFaults()
+}
+
+func (c *Cluster) startFaults() {
+	c.faultsStarted = true
+	if c.scheduled {
+		c.World.StartFaults(c.plan)
+	}
 }
 
 // ProcessorAddress returns the address of a stream's processor.
@@ -120,25 +213,31 @@ func (c *Cluster) ProcessorAddress(stream string) wire.Address {
 }
 
 // ProcessorNode returns the engine node running a stream's processor.
+// Requires: stream is one of Config.Streams.
 func (c *Cluster) ProcessorNode(stream string) sim.NodeID {
 	c.refreshPlacement()
-	return c.placement[stream]
+	node, known := c.placement[stream]
+	if !known {
+		assert.Broken("cluster: stream %q is not one of Config.Streams", stream)
+	}
+	return node
 }
 
-// Spawn starts a client process on client node index (mod the number of
-// clients) with its own coordinator.
-func (c *Cluster) Spawn(client int, name string, fn func(p *sim.Process, coord *coordinator.Coordinator)) *sim.Process {
+// Spawn starts a client process with its own coordinator, on the client
+// nodes in turn (the first process on client node 1, the next on node 2,
+// and so on, wrapping around). fn is ordinary sequential code: it runs as
+// a simulated process, which yields whenever it waits on the network or
+// a timer.
+func (c *Cluster) Spawn(name string, fn func(p *sim.Process, coord *coordinator.Coordinator)) *sim.Process {
 	c.nextCoordinator++
 	id := c.nextCoordinator
-	node := c.Clients[client%len(c.Clients)]
+	node := c.Clients[c.nextClient%len(c.Clients)]
+	c.nextClient++
 	return c.World.Spawn(node, name, func(p *sim.Process) {
 		coord, err := coordinator.New(ProcessHost{Process: p}, coordinator.Config{ID: id,
 			Log: Address(sim.Addr{Node: c.Log}), Processor: c.ProcessorAddress,
 			RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout})
-		if err != nil {
-			p.Fail("coordinator: %v", err)
-			return
-		}
+		assert.That(err == nil, "cluster: coordinator %d: %v", id, err)
 		fn(p, coord)
 	})
 }

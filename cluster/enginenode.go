@@ -1,25 +1,18 @@
 package cluster
 
 import (
-	"errors"
 	"slices"
 	"time"
 
 	"github.com/proven2pc/proven/coordinator/runner"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/sim"
 )
 
-// StreamSpec names a stream and how to build its engine.
-type StreamSpec struct {
-	Name    string
-	Restore engines.Restorer
-}
-
-// EngineNodeConfig describes an engine node.
-type EngineNodeConfig struct {
+// engineNodeConfig describes an engine node.
+type engineNodeConfig struct {
 	// Streams are the streams whose processors run on this node.
 	Streams []StreamSpec
 	// Log is the log service's address.
@@ -30,7 +23,7 @@ type EngineNodeConfig struct {
 	CheckpointEvery int
 	// Runner, when nonzero, is the runner's address: the node heartbeats to
 	// it every HeartbeatInterval and runs exactly the streams of the newest
-	// assignment it received. Streams are then only the streams it starts
+	// assignment it adopted. Streams are then only the streams it starts
 	// with before any assignment was recorded on its disk.
 	Runner wire.Address
 	// Catalog lists every stream the runner may assign, with its restorer
@@ -47,22 +40,20 @@ type EngineNodeConfig struct {
 // processor's last checkpoint is a file on the node's disk; after a crash
 // the node restores it and the processor replays the log after it.
 //
-// With a runner (EngineNodeConfig.Runner), the node heartbeats and runs
+// With a runner (Config.Failover), the node heartbeats and runs
 // the streams of the newest assignment it adopted, recorded on its disk;
 // a processor it starts uses its own last checkpoint of the stream if it
 // ever ran it, or replays the whole log (coordinator/runner/doc.go says
 // why a second copy running meanwhile elsewhere is harmless).
 type EngineNode struct {
-	config     EngineNodeConfig
+	config     engineNodeConfig
 	processors map[string]*processor.Processor
 	// running lists the streams of processors, in the order they started:
 	// messages and ticks reach processors in this order.
+	// Invariant: running holds exactly the keys of processors, once each.
 	running []string
 	// version is the assignment version the node runs (0: none yet).
 	version uint64
-	// Failures counts checkpoints that could not be restored (the processor
-	// then replays its whole log).
-	Failures int
 }
 
 const (
@@ -70,8 +61,8 @@ const (
 	heartbeatTimerTag = 2
 )
 
-// NewEngineNode returns a factory for the simulator.
-func NewEngineNode(config EngineNodeConfig) sim.NodeFactory {
+// newEngineNode returns a factory for the simulator.
+func newEngineNode(config engineNodeConfig) sim.NodeFactory {
 	if config.TickInterval <= 0 {
 		config.TickInterval = 50 * time.Millisecond
 	}
@@ -96,6 +87,7 @@ func (n *EngineNode) Start(ctx *sim.NodeContext) {
 	for _, spec := range specs {
 		n.startProcessor(ctx, spec)
 	}
+	n.assertRuns(ctx, specs)
 	ctx.SetTimer(n.config.TickInterval, engineTickTag)
 	if n.config.Runner != 0 {
 		n.heartbeat(ctx)
@@ -104,36 +96,19 @@ func (n *EngineNode) Start(ctx *sim.NodeContext) {
 
 // startProcessor restores a stream's processor from this node's last
 // checkpoint of it (if any, however old) and subscribes it.
+// Requires: the stream does not run here.
 func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
+	assert.That(n.processors[spec.Name] == nil, "cluster: processor %s started twice on n%d", spec.Name, ctx.ID())
 	self := Address(sim.Addr{Node: ctx.ID()})
 	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log,
 		CheckpointEvery: n.config.CheckpointEvery}
-	p, err := processor.Recover(config, n.lastCheckpoint(ctx.Disk(), spec.Name), spec.Restore)
-	if err != nil {
-		n.Failures++
-		ctx.Tracef("processor %s: checkpoint unusable (%v); replaying the whole log", spec.Name, err)
-		if p, err = processor.Recover(config, nil, spec.Restore); err != nil {
-			ctx.Fail("processor %s: %v", spec.Name, err)
-			return
-		}
-	}
+	// The checkpoint is a record this node wrote and the disk verified
+	// (a damaged one reads as absent), so it must restore.
+	p, err := processor.Recover(config, lastIntactRecord(ctx.Disk(), checkpointFile(spec.Name)), spec.Restore)
+	assert.That(err == nil, "cluster: processor %s on n%d does not restore: %v", spec.Name, ctx.ID(), err)
 	n.processors[spec.Name] = p
 	n.running = append(n.running, spec.Name)
 	n.send(ctx, spec.Name, p.Start())
-}
-
-// lastCheckpoint returns the newest valid checkpoint record, or nil.
-func (n *EngineNode) lastCheckpoint(disk *sim.Disk, stream string) []byte {
-	records, err := disk.Scan(checkpointFile(stream))
-	if err != nil && !errors.Is(err, sim.ErrNoFile) {
-		return nil
-	}
-	for i := len(records) - 1; i >= 0; i-- {
-		if records[i].Err == nil {
-			return records[i].Data
-		}
-	}
-	return nil
 }
 
 // Running returns the streams whose processors run here, in start order.
@@ -171,6 +146,9 @@ func (n *EngineNode) Timer(ctx *sim.NodeContext, tag uint64) {
 	if tag == heartbeatTimerTag {
 		n.heartbeat(ctx)
 		return
+	}
+	if tag != engineTickTag {
+		assert.Broken("cluster: engine node n%d got timer tag %d", ctx.ID(), tag)
 	}
 	for _, stream := range n.running {
 		n.send(ctx, stream, n.processors[stream].Tick())

@@ -81,7 +81,7 @@ func runLogScenario(seed uint64) (sim.Result, *logRun) {
 	r := &logRun{world: w, clients: 3, appends: 25, delivered: map[uint64]wire.LogEntry{}}
 	config := streamlog.Config{TickInterval: 20 * time.Millisecond, ReadCountMax: 8, DedupeWindow: 4}
 	r.logNode = w.AddNode(sim.NodeOptions{Name: "log", Crashable: true,
-		Factory: func() sim.Node { return &countingLogNode{LogNode: NewLogNode(config), run: r} }})
+		Factory: func() sim.Node { return &countingLogNode{LogNode: newLogNode(config), run: r} }})
 	for c := range r.clients {
 		node := w.AddNode(sim.NodeOptions{Name: fmt.Sprintf("client%d", c+1)})
 		w.Spawn(node, fmt.Sprintf("client%d", c+1), func(p *sim.Process) { r.client(p, uint64(c+1)) })
@@ -281,63 +281,4 @@ func TestLogNodeKeepsAcknowledgedAppendsAcrossCrashes(t *testing.T) {
 		t.Fatal("no boot over 40 seeds repaired the log: the disk faults do not reach the log node")
 	}
 	t.Logf("%d repaired boots over 40 seeds", repairs)
-}
-
-// TestReadLogRepairs shows how Start reads the two copies back: a damaged
-// tail is cut, a record damaged in one copy is taken from the other, and a
-// record damaged in both with records after it is an error.
-func TestReadLogRepairs(t *testing.T) {
-	cases := []struct {
-		name      string
-		damage    map[string][]int // file -> record indexes to corrupt
-		wantCount int
-		wantError bool
-	}{
-		{name: "intact", wantCount: 4},
-		{name: "torn tail in both", damage: map[string][]int{logFile: {3}, logMirrorFile: {3}}, wantCount: 3},
-		{name: "middle record in one copy", damage: map[string][]int{logFile: {1}}, wantCount: 4},
-		{name: "different records in each copy", damage: map[string][]int{logFile: {0}, logMirrorFile: {2}}, wantCount: 4},
-		{name: "middle record in both", damage: map[string][]int{logFile: {1}, logMirrorFile: {1}}, wantError: true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			w := sim.NewWorld(sim.Config{Seed: 1, Codec: Codec()})
-			defer w.Close()
-			disk := w.Disk(w.AddNode(sim.NodeOptions{}))
-			for i := range 4 {
-				for _, name := range []string{logFile, logMirrorFile} {
-					disk.Append(name, []byte{byte(i)})
-				}
-			}
-			disk.Sync(logFile)
-			disk.Sync(logMirrorFile)
-			for _, name := range []string{logFile, logMirrorFile} {
-				for _, index := range c.damage[name] {
-					disk.Corrupt(name, index, w.Rand("corrupt"))
-				}
-			}
-			records, repaired, err := readLog(disk)
-			if c.wantError {
-				if err == nil {
-					t.Fatalf("read %d records, want an error", len(records))
-				}
-				return
-			}
-			if err != nil || len(records) != c.wantCount || repaired != (len(c.damage) > 0) {
-				t.Fatalf("readLog = %d records, repaired=%t, %v; want %d", len(records), repaired, err, c.wantCount)
-			}
-			for i, record := range records {
-				if len(record) != 1 || record[0] != byte(i) {
-					t.Fatalf("record %d = %v", i, record)
-				}
-			}
-			repairLog(disk, records)
-			for _, name := range []string{logFile, logMirrorFile} {
-				read, err := disk.Read(name)
-				if err != nil || len(read) != c.wantCount {
-					t.Fatalf("%s after repair: %d records, %v; want %d intact", name, len(read), err, c.wantCount)
-				}
-			}
-		})
-	}
 }

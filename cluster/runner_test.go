@@ -47,10 +47,10 @@ var failoverStreams = []string{"s1", "s2", "s3", "s4"}
 func runFailover(seed uint64, faults sim.FaultMode) (sim.Result, *failoverRun) {
 	var specs []StreamSpec
 	for _, name := range failoverStreams {
-		specs = append(specs, StreamSpec{Name: name, Restore: kv.Restore})
+		specs = append(specs, KV(name))
 	}
 	cluster := New(Config{Seed: seed, Streams: specs, EngineNodes: 3, Clients: 1, Failover: true,
-		CheckpointEvery: 16, VirtualTimeMax: 10 * time.Minute})
+		CheckpointEvery: 16, VirtualTimeMax: 10 * time.Minute, Faults: faults, FaultPhase: 5 * time.Second})
 	defer cluster.World.Close()
 	run := &failoverRun{cluster: cluster, initial: map[string]sim.NodeID{}}
 	for _, stream := range failoverStreams {
@@ -59,19 +59,19 @@ func runFailover(seed uint64, faults sim.FaultMode) (sim.Result, *failoverRun) {
 	ctx := context.Background()
 	clientsDone := 0
 	const clients = 3
-	cluster.Spawn(0, "setup", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("setup", func(p *sim.Process, coord *coordinator.Coordinator) {
 		if !failoverSetup(ctx, p, coord) {
 			p.Fail("setup never committed")
 			return
 		}
 		for c := range clients {
-			cluster.Spawn(0, fmt.Sprintf("client%d", c), func(p *sim.Process, coord *coordinator.Coordinator) {
+			cluster.Spawn(fmt.Sprintf("client%d", c), func(p *sim.Process, coord *coordinator.Coordinator) {
 				defer func() { clientsDone++ }()
 				run.client(ctx, p, coord, c)
 			})
 		}
 	})
-	cluster.Spawn(0, "watcher", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("watcher", func(p *sim.Process, coord *coordinator.Coordinator) {
 		for clientsDone < clients || !cluster.World.Healed() {
 			run.watch()
 			p.Sleep(50 * time.Millisecond)
@@ -91,7 +91,6 @@ func runFailover(seed uint64, faults sim.FaultMode) (sim.Result, *failoverRun) {
 	}
 	runnerCrashAt := time.Duration(crashes.IntN(4000)) * time.Millisecond
 	cluster.World.After(runnerCrashAt, func() { cluster.World.CrashFor(cluster.Runner, 300*time.Millisecond) })
-	cluster.World.StartFaults(sim.DrawFaultPlan(faults, cluster.World.Rand("faults/plan"), 5*time.Second))
 	return cluster.World.Run(), run
 }
 

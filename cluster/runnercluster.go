@@ -2,9 +2,11 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/proven2pc/proven/coordinator/runner"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -12,15 +14,15 @@ import (
 // reads the runner's address at boot time (the world boots nodes once it
 // runs, after New added the runner node).
 func (c *Cluster) engineNodeFactory(streams []StreamSpec, logAddress wire.Address) sim.NodeFactory {
-	config := EngineNodeConfig{Streams: streams, Log: logAddress, CheckpointEvery: c.config.CheckpointEvery}
+	config := engineNodeConfig{Streams: streams, Log: logAddress, CheckpointEvery: c.config.CheckpointEvery}
 	if !c.config.Failover {
-		return NewEngineNode(config)
+		return newEngineNode(config)
 	}
 	config.Catalog = c.config.Streams
 	config.HeartbeatInterval = c.config.HeartbeatInterval
 	return func() sim.Node {
 		config.Runner = Address(sim.Addr{Node: c.Runner})
-		return NewEngineNode(config)()
+		return newEngineNode(config)()
 	}
 }
 
@@ -34,7 +36,7 @@ func (c *Cluster) addRunner() {
 		config.Streams = append(config.Streams, spec.Name)
 	}
 	c.Runner = c.World.AddNode(sim.NodeOptions{Name: "runner",
-		Factory: NewRunnerNode(config, c.config.HeartbeatInterval)})
+		Factory: newRunnerNode(config, c.config.HeartbeatInterval)})
 }
 
 // refreshPlacement reads the runner's placement into the cluster's
@@ -53,7 +55,14 @@ func (c *Cluster) refreshPlacement() {
 		return
 	}
 	for _, placement := range node.Runner().Placements() {
-		c.placement[placement.Stream] = Addr(placement.Node).Node
+		engine := Addr(placement.Node).Node
+		if _, known := c.placement[placement.Stream]; !known {
+			assert.Broken("cluster: the runner places %q, which is not a stream of the cluster", placement.Stream)
+		}
+		if !slices.Contains(c.Engines, engine) {
+			assert.Broken("cluster: the runner places %s on n%d, not an engine node", placement.Stream, engine)
+		}
+		c.placement[placement.Stream] = engine
 	}
 }
 

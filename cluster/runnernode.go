@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/coordinator/runner"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/net"
 	"github.com/proven2pc/proven/sim"
 )
@@ -22,18 +23,18 @@ const runnerTickTag = 1
 type RunnerNode struct {
 	config       runner.Config
 	tickInterval time.Duration
-	runner       *runner.Runner // nil if Start failed
+	runner       *runner.Runner // set by Start
 }
 
 var _ sim.Node = (*RunnerNode)(nil)
 
-// NewRunnerNode returns a factory for the simulator.
-func NewRunnerNode(config runner.Config, tickInterval time.Duration) sim.NodeFactory {
+// newRunnerNode returns a factory for the simulator.
+func newRunnerNode(config runner.Config, tickInterval time.Duration) sim.NodeFactory {
 	return func() sim.Node { return &RunnerNode{config: config, tickInterval: tickInterval} }
 }
 
-// RegisterRunnerMessages adds the runner's messages to a codec.
-func RegisterRunnerMessages(codec *net.Registry) {
+// registerRunnerMessages adds the runner's messages to a codec.
+func registerRunnerMessages(codec *net.Registry) {
 	net.Register[runner.MsgHeartbeat](codec, "MsgHeartbeat")
 	net.Register[runner.MsgAssignment](codec, "MsgAssignment")
 }
@@ -44,16 +45,11 @@ func (n *RunnerNode) Runner() *runner.Runner { return n.runner }
 
 // Start recovers the runner from its last intact record and arms the tick.
 func (n *RunnerNode) Start(ctx *sim.NodeContext) {
-	record := lastIntactRecord(ctx.Disk(), runnerFile)
-	r, err := runner.Recover(n.config, record)
-	if err != nil {
-		ctx.Tracef("runner: record unusable (%v); starting from the initial placement", err)
-		r, err = runner.New(n.config)
-	}
-	if err != nil {
-		ctx.Fail("runner: %v", err)
-		return
-	}
+	// The record is one this node wrote and the disk verified (a damaged
+	// one reads as absent), so it decodes; and the cluster gives the
+	// runner at least one engine node, the only configuration it refuses.
+	r, err := runner.Recover(n.config, lastIntactRecord(ctx.Disk(), runnerFile))
+	assert.That(err == nil, "cluster: runner does not recover: %v", err)
 	n.runner = r
 	ctx.Tracef("runner: placement version %d", r.Version())
 	ctx.SetTimer(n.tickInterval, runnerTickTag)
@@ -61,15 +57,13 @@ func (n *RunnerNode) Start(ctx *sim.NodeContext) {
 
 // Receive steps the runner with one message.
 func (n *RunnerNode) Receive(ctx *sim.NodeContext, from sim.Addr, message any) {
-	if n.runner != nil {
-		n.carryOut(ctx, n.runner.Step(Address(from), message))
-	}
+	n.carryOut(ctx, n.runner.Step(Address(from), message))
 }
 
 // Timer ticks the runner and re-arms.
 func (n *RunnerNode) Timer(ctx *sim.NodeContext, tag uint64) {
-	if n.runner == nil || tag != runnerTickTag {
-		return
+	if tag != runnerTickTag {
+		assert.Broken("cluster: runner node got timer tag %d", tag)
 	}
 	n.carryOut(ctx, n.runner.Tick())
 	ctx.SetTimer(n.tickInterval, runnerTickTag)

@@ -18,7 +18,7 @@ func TestTransactionsWiderThanTheInlineParticipants(t *testing.T) {
 	streams := []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7"}
 	var specs []StreamSpec
 	for _, name := range streams {
-		specs = append(specs, StreamSpec{Name: name, Restore: kv.Restore})
+		specs = append(specs, KV(name))
 	}
 	cluster := New(Config{Seed: 3, Streams: specs, EngineNodes: 2, Clients: 1,
 		VirtualTimeMax: 10 * time.Minute})
@@ -26,7 +26,7 @@ func TestTransactionsWiderThanTheInlineParticipants(t *testing.T) {
 	ctx := context.Background()
 	reversed := slices.Clone(streams)
 	slices.Reverse(reversed)
-	cluster.Spawn(0, "client", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("client", func(p *sim.Process, coord *coordinator.Coordinator) {
 		for round, order := range [][]string{streams, reversed, streams[:5]} {
 			tx := coord.Begin(ctx, 5*time.Second)
 			for _, stream := range order {

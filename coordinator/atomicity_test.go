@@ -61,13 +61,13 @@ func runBank(seed uint64, faults sim.FaultMode) (sim.Result, []transfer) {
 		}
 		return false
 	}
-	cluster.Spawn(0, "setup", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("setup", func(p *sim.Process, coord *coordinator.Coordinator) {
 		if !setup(p, coord) {
 			p.Fail("setup never committed")
 			return
 		}
 		for c := range clients {
-			cluster.Spawn(0, fmt.Sprintf("client%d", c), func(p *sim.Process, coord *coordinator.Coordinator) {
+			cluster.Spawn(fmt.Sprintf("client%d", c), func(p *sim.Process, coord *coordinator.Coordinator) {
 				defer func() { clientsDone++ }()
 				rng := p.Rand()
 				for i := range 15 {
@@ -88,7 +88,7 @@ func runBank(seed uint64, faults sim.FaultMode) (sim.Result, []transfer) {
 			})
 		}
 	})
-	cluster.Spawn(0, "checker", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("checker", func(p *sim.Process, coord *coordinator.Coordinator) {
 		for clientsDone < clients || !cluster.World.Healed() {
 			p.Sleep(100 * time.Millisecond)
 		}

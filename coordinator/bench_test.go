@@ -27,7 +27,7 @@ func BenchmarkThreeParticipantCommits(b *testing.B) {
 	committed := 0
 	perClient := b.N/clients + 1
 	for c := range clients {
-		cluster.Spawn(c, fmt.Sprintf("client%d", c), func(p *sim.Process, coord *coordinator.Coordinator) {
+		cluster.Spawn(fmt.Sprintf("client%d", c), func(p *sim.Process, coord *coordinator.Coordinator) {
 			for i := range perClient {
 				tx := coord.Begin(ctx, 5*time.Second)
 				for _, stream := range []string{"s1", "s2", "s3"} {

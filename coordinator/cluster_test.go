@@ -28,7 +28,7 @@ func TestTwoPhaseCommitAcrossStreamsThenReadOnly(t *testing.T) {
 	cluster := kvCluster(1, "a", "b")
 	defer cluster.World.Close()
 	ctx := context.Background()
-	cluster.Spawn(0, "client", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("client", func(p *sim.Process, coord *coordinator.Coordinator) {
 		tx := coord.Begin(ctx, 5*time.Second)
 		if err := kv.New(tx, "a").PutString(ctx, "x", "one"); err != nil {
 			p.Fail("put a/x: %v", err)

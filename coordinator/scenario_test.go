@@ -199,7 +199,7 @@ func (s *scenario) addScript(t *testing.T, d *datadriven.TestData) {
 		}
 		sc.finished = true
 	}
-	sc.process = s.cluster.Spawn(0, sc.name, body)
+	sc.process = s.cluster.Spawn(sc.name, body)
 	s.scripts = append(s.scripts, sc)
 }
 
@@ -241,7 +241,7 @@ func (s *scenario) outcome(t *testing.T, settle time.Duration) string {
 	present := map[write]string{}
 	readErr := ""
 	ctx := context.Background()
-	reader := s.cluster.Spawn(0, "outcome", func(p *sim.Process, coord *coordinator.Coordinator) {
+	reader := s.cluster.Spawn("outcome", func(p *sim.Process, coord *coordinator.Coordinator) {
 		read := coord.BeginReadOnly(ctx)
 		for _, sc := range s.scripts {
 			for _, w := range sc.writes {

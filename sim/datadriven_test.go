@@ -13,6 +13,7 @@ import (
 // TestDiskScenarios runs testdata/disk*.txt. Commands:
 //
 //	append file=F data=D       append one record (volatile)
+//	append-each files=(F,G) data=D   append one record to both files (AppendToEach)
 //	sync file=F                make F's records durable
 //	crash [torn=P] [corrupt=P] crash with tearing/corruption probabilities
 //	read file=F                records up to the first damaged one
@@ -20,6 +21,7 @@ import (
 //	corrupt file=F index=I     flip one bit of record I
 //	truncate file=F n=N        keep the first N records
 //	files                      list files with record and unsynced counts
+//	recover-mirrored primary=F mirror=G   RecoverMirrored: records, repaired or error
 func TestDiskScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/disk", func(t *testing.T, path string) {
 		w := newTestWorld(1)
@@ -36,6 +38,26 @@ func TestDiskScenarios(t *testing.T) {
 				d.ScanArgs(t, "data", &data)
 				disk.Append(file, []byte(data))
 				return fmt.Sprintf("%s: %d records, %d unsynced", file, disk.Len(file), disk.Unsynced(file))
+			case "append-each":
+				var first, second, data string
+				d.ScanArgs(t, "files", &first, &second)
+				d.ScanArgs(t, "data", &data)
+				disk.AppendToEach([]byte(data), first, second)
+				return describeFiles(disk)
+			case "recover-mirrored":
+				var primary, mirror string
+				d.ScanArgs(t, "primary", &primary)
+				d.ScanArgs(t, "mirror", &mirror)
+				records, repaired, err := disk.RecoverMirrored(primary, mirror)
+				if err != nil {
+					return "error: " + err.Error()
+				}
+				var b strings.Builder
+				for i, record := range records {
+					fmt.Fprintf(&b, "%d: %s\n", i, record)
+				}
+				fmt.Fprintf(&b, "repaired=%t\n", repaired)
+				return b.String()
 			case "sync":
 				disk.Sync(file)
 				return fmt.Sprintf("%s: %d records, %d unsynced", file, disk.Len(file), disk.Unsynced(file))
@@ -84,16 +106,21 @@ func TestDiskScenarios(t *testing.T) {
 				disk.Truncate(file, n)
 				return fmt.Sprintf("%s: %d records, %d unsynced", file, disk.Len(file), disk.Unsynced(file))
 			case "files":
-				var b strings.Builder
-				for _, name := range disk.Files() {
-					fmt.Fprintf(&b, "%s records=%d unsynced=%d\n", name, disk.Len(name), disk.Unsynced(name))
-				}
-				return b.String()
+				return describeFiles(disk)
 			}
 			t.Fatalf("unknown command %q", d.Cmd)
 			return ""
 		})
 	})
+}
+
+// describeFiles lists a disk's files with their record and unsynced counts.
+func describeFiles(disk *Disk) string {
+	var b strings.Builder
+	for _, name := range disk.Files() {
+		fmt.Fprintf(&b, "%s records=%d unsynced=%d\n", name, disk.Len(name), disk.Unsynced(name))
+	}
+	return b.String()
 }
 
 // TestWorldScenarios runs testdata/world/*.txt: a world with echo servers

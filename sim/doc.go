@@ -28,6 +28,10 @@
 //     Reads verify every record and report damage as ErrCorrupt.
 //     AppendToEach writes one record to several files (a mirrored log);
 //     they share the stored frame, which damage replaces, never edits.
+//     RecoverMirrored reads such a log back from its two copies, taking
+//     each record from a copy that holds it intact, cutting a torn tail,
+//     and reporting a record damaged in both copies with records after it
+//     as an error rather than ending the log there.
 //   - Cost: messages in flight and small disk records are carved out of
 //     shared arrays (slots are written once, then only read), and a
 //     process's mailbox reuses its array, so a message costs few
@@ -62,7 +66,8 @@
 //
 // rapid properties (event order, timers never early, partitions block
 // exactly their links, a healed network delivers, a crash loses exactly the
-// unsynced writes, torn writes are detected), datadriven scenario files for
+// unsynced writes, torn writes are detected, mirrored-log recovery against
+// a model of the damage), datadriven scenario files for
 // disks and the network in testdata/, goleak for coroutines, and
 // benchmarks for the event queue, process switches and message delivery.
 package sim

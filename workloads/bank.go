@@ -52,10 +52,10 @@ func bankAccounts(resourceStreams, kvStreams []string) []account {
 func bankStreams(resourceStreams, kvStreams []string) []cluster.StreamSpec {
 	var specs []cluster.StreamSpec
 	for _, stream := range resourceStreams {
-		specs = append(specs, cluster.StreamSpec{Name: stream, Restore: resource.Restore})
+		specs = append(specs, cluster.Resource(stream))
 	}
 	for _, stream := range kvStreams {
-		specs = append(specs, cluster.StreamSpec{Name: stream, Restore: kv.Restore})
+		specs = append(specs, cluster.KV(stream))
 	}
 	return specs
 }

@@ -31,9 +31,8 @@ func mixedWorkload() workload {
 	total := int64(len(accounts) * bankInitialBalance)
 	nextOrder := int64(1)
 	return workload{
-		name: "mixed",
-		streams: []cluster.StreamSpec{{Name: mixedKV, Restore: kv.Restore}, {Name: mixedQueue, Restore: queue.Restore},
-			{Name: mixedResource, Restore: resource.Restore}},
+		name:    "mixed",
+		streams: []cluster.StreamSpec{cluster.KV(mixedKV), cluster.Queue(mixedQueue), cluster.Resource(mixedResource)},
 		setup: func(ctx context.Context, coord *coordinator.Coordinator) error {
 			return setupAccounts(ctx, coord, []string{mixedResource}, accounts)
 		},

@@ -22,7 +22,7 @@ func queueWorkload() workload {
 	}
 	var specs []cluster.StreamSpec
 	for _, stream := range streams {
-		specs = append(specs, cluster.StreamSpec{Name: stream, Restore: queue.Restore})
+		specs = append(specs, cluster.Queue(stream))
 	}
 	nextValue := int64(1)
 	return workload{

@@ -156,7 +156,7 @@ func Run(options Options) Report {
 	}
 	r := newRunner(options, chosen)
 	defer r.cluster.World.Close()
-	report := Report{Workload: chosen.name, Plan: r.plan}
+	report := Report{Workload: chosen.name, Plan: r.cluster.FaultPlan()}
 	report.Result = r.cluster.World.Run()
 	report.Faults = r.cluster.World.Faults()
 	report.Committed, report.Aborted, report.Indeterminate = r.committed, r.aborted, r.indeterminate

@@ -19,7 +19,6 @@ type runner struct {
 	options  Options
 	workload workload
 	cluster  *cluster.Cluster
-	plan     sim.FaultPlan
 	history  checkers.History
 	// nextProcess numbers history processes; a process retired by an info
 	// outcome is replaced by a fresh number.
@@ -60,14 +59,14 @@ func newRunner(options Options, chosen workload) *runner {
 		EventsMax: 20_000_000, Trace: options.Trace,
 		// Checkpoint often, so that crashed engine nodes recover from a
 		// checkpoint plus a replay, not only from the start of the log.
-		CheckpointEvery: checkpointEvery})
+		CheckpointEvery: checkpointEvery,
+		// The setup runs fault-free; it starts the faults when it is done.
+		Faults: options.Faults, FaultPhase: options.FaultPhase, FaultPlan: options.Plan, FaultsAfterSetup: true})
 	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]wire.LogEntry{}}
-	r.plan = sim.DrawFaultPlan(options.Faults, cluster.World.Rand("faults/plan"), options.FaultPhase)
-	if options.Plan != nil {
-		r.plan = *options.Plan // a recorded plan (seed files): the draw above keeps the PRNG streams aligned
-	}
-	cluster.Spawn(0, "setup", r.setup)
-	cluster.Spawn(1, "observer", r.observe)
+	// Spawn takes the client nodes in turn: the setup on the first, the
+	// observer on the second, then the clients alternate from the first.
+	cluster.Spawn("setup", r.setup)
+	cluster.Spawn("observer", r.observe)
 	return r
 }
 
@@ -92,9 +91,9 @@ func (r *runner) setup(p *sim.Process, coord *coordinator.Coordinator) {
 		p.Fail("workloads: %s setup failed without faults: %v", r.workload.name, err)
 		return
 	}
-	r.cluster.World.StartFaults(r.plan)
+	r.cluster.StartFaults()
 	for i := range r.options.Clients {
-		r.cluster.Spawn(i, fmt.Sprintf("client%d", i+1), r.runClient)
+		r.cluster.Spawn(fmt.Sprintf("client%d", i+1), r.runClient)
 	}
 	r.setupDone = true
 }

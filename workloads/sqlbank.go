@@ -58,7 +58,7 @@ func sqlBankWorkload() workload {
 func sqlStreams(streams []string) []cluster.StreamSpec {
 	specs := make([]cluster.StreamSpec, len(streams))
 	for i, stream := range streams {
-		specs[i] = cluster.StreamSpec{Name: stream, Restore: sql.Restore}
+		specs[i] = cluster.SQL(stream)
 	}
 	return specs
 }

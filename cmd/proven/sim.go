@@ -13,7 +13,6 @@ import (
 
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/internal/counter"
 	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 	"github.com/proven2pc/proven/workloads"
@@ -31,12 +30,6 @@ type simFlags struct {
 	corpus string
 }
 
-// workloadNames lists what --workload accepts: the workloads package's
-// workloads and the counter demo.
-func workloadNames() []string {
-	return append(workloads.Names(), counter.Name)
-}
-
 func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	flags := flag.NewFlagSet("proven sim", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -44,7 +37,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	seeds := flags.Int("seeds", 100, "number of runs, with seeds counting up from --seed (1 when --seed is given alone)")
 	faultsText := flags.String("faults", "swarm",
 		"none, all, swarm, or a comma list of: "+strings.Join(sim.FamilyNames(), ","))
-	workload := flags.String("workload", workloads.DefaultWorkload, "scenario to run: "+strings.Join(workloadNames(), ", "))
+	workload := flags.String("workload", workloads.DefaultWorkload, "scenario to run: "+strings.Join(workloads.Names(), ", "))
 	jsonOutput := flags.Bool("json", false, "print one JSON object per run instead of a key=value line")
 	trace := flags.Bool("trace", false, "print every event on stderr")
 	corpus := flags.String("corpus", "corpus", "folder where each failing run's seed file is written")
@@ -70,8 +63,8 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	if err != nil {
 		return simFlags{}, fmt.Errorf("--faults: %w", err)
 	}
-	if !slices.Contains(workloadNames(), *workload) {
-		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloadNames(), ", "))
+	if !slices.Contains(workloads.Names(), *workload) {
+		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloads.Names(), ", "))
 	}
 	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace, corpus: *corpus}, nil
 }
@@ -83,8 +76,6 @@ type checkVerdict struct {
 }
 
 // runLine is the output contract of one run; --json prints the same fields.
-// Committed, Aborted, Indeterminate and Checks belong to the workloads;
-// Acknowledged and Final to the counter demo.
 type runLine struct {
 	Seed          uint64         `json:"seed"`
 	Scenario      string         `json:"scenario"`
@@ -97,22 +88,14 @@ type runLine struct {
 	Aborted       int            `json:"aborted"`
 	Indeterminate int            `json:"indeterminate"`
 	Checks        []checkVerdict `json:"checks,omitempty"`
-	Acknowledged  int            `json:"acknowledged,omitempty"`
-	Final         int64          `json:"final,omitempty"`
 	Failure       string         `json:"failure,omitempty"`
 	Reason        string         `json:"reason,omitempty"`
-	// counter marks a counter run: its line shows acknowledged and final.
-	counter bool
 }
 
 func (l runLine) String() string {
 	text := fmt.Sprintf("seed=%d scenario=%s verdict=%s events=%d virtual=%s fingerprint=%s faults=%s",
 		l.Seed, l.Scenario, l.Verdict, l.Events, l.Virtual, l.Fingerprint, l.Faults)
-	if l.counter {
-		text += fmt.Sprintf(" acknowledged=%d final=%d", l.Acknowledged, l.Final)
-	} else {
-		text += fmt.Sprintf(" committed=%d aborted=%d indeterminate=%d", l.Committed, l.Aborted, l.Indeterminate)
-	}
+	text += fmt.Sprintf(" committed=%d aborted=%d indeterminate=%d", l.Committed, l.Aborted, l.Indeterminate)
 	unknown := false
 	for _, check := range l.Checks {
 		text += fmt.Sprintf(" %s=%s", check.Checker, check.Verdict)
@@ -127,21 +110,11 @@ func (l runLine) String() string {
 	return text
 }
 
-// runOnce runs one seed of the chosen scenario and returns its line, the
-// failure detail (empty when none), and the workload's report (nil for the
-// counter demo, which has no seed files).
-func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string, *proven.Report) {
-	if options.workload == counter.Name {
-		report := counter.Run(counter.Options{Seed: seed, Faults: options.faults, Trace: trace})
-		return runLine{
-			Seed: seed, Scenario: options.workload, Verdict: string(report.Verdict), Events: report.Events,
-			Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
-			Faults: report.Plan.String(), Acknowledged: report.Acknowledged, Final: report.Final,
-			Failure: string(report.Failure), Reason: report.Reason, counter: true,
-		}, report.Detail, nil
-	}
+// runOnce runs one seed of the chosen workload and returns its line, the
+// failure detail (empty when none), and the workload's report.
+func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string, proven.Report) {
 	report := proven.Run(proven.Scenario{Workload: options.workload, Faults: options.faults.String(), Trace: trace}, seed)
-	return workloadLine(report), report.Detail, &report
+	return workloadLine(report), report.Detail, report
 }
 
 // workloadLine is the run line of a workload's run.
@@ -184,7 +157,7 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		if line.Verdict != string(sim.VerdictOK) {
 			failed++
 			fmt.Fprintf(stderr, "seed %d failed (%s): %s\n", seed, line.Failure, line.Reason)
-			if report == nil || !writeSeedFile(options.corpus, *report, stderr) {
+			if !writeSeedFile(options.corpus, report, stderr) {
 				fmt.Fprintf(stderr, "reproduce: go run ./cmd/proven sim --seed %d --seeds 1 --faults %s --workload %s\n",
 					seed, options.faults, options.workload)
 			}

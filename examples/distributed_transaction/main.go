@@ -41,15 +41,15 @@ func main() {
 func run(seed uint64, out io.Writer) int {
 	cluster := cluster.New(cluster.Config{Seed: seed, EngineNodes: 2, Clients: 1,
 		VirtualTimeMax: 5 * time.Minute, Streams: []cluster.StreamSpec{
-			{Name: "users", Restore: kv.Restore},
-			{Name: "notifications", Restore: queue.Restore},
-			{Name: "tokens", Restore: resource.Restore},
-			{Name: "accounts", Restore: sql.Restore},
+			cluster.KV("users"),
+			cluster.Queue("notifications"),
+			cluster.Resource("tokens"),
+			cluster.SQL("accounts"),
 		}})
 	defer cluster.World.Close()
 	fmt.Fprintf(out, "seed %d: log node, 2 engine nodes (users, notifications, tokens, accounts), 1 client\n", seed)
 	failure := ""
-	cluster.Spawn(0, "example", func(p *sim.Process, coord *coordinator.Coordinator) {
+	cluster.Spawn("example", func(p *sim.Process, coord *coordinator.Coordinator) {
 		s := &story{ctx: context.Background(), p: p, coord: coord, out: out}
 		if err := s.play(); err != nil {
 			failure = err.Error()

@@ -40,9 +40,6 @@ type Report struct {
 	Recoveries   int
 }
 
-// Name is the scenario's name in run lines.
-const Name = "counter"
-
 // Codec returns the registry of the counter protocol's messages.
 func Codec() *net.Registry {
 	codec := net.NewRegistry()

@@ -2,7 +2,6 @@ package counter
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/proven2pc/proven/clock"
@@ -29,6 +28,8 @@ type (
 	}
 )
 
+// The log's two copies, written together with Disk.AppendToEach, and the
+// length of one record (request id, value, HLC timestamp).
 const (
 	walFile    = "wal"
 	mirrorFile = "wal.mirror"
@@ -63,16 +64,25 @@ func (s *Server) Applied(request uint64) (int64, bool) {
 }
 
 // Start rebuilds the state from the write-ahead log and its mirror.
+// sim.Disk.RecoverMirrored merges the two copies: a record damaged in one
+// copy comes from the other, a torn tail (never acknowledged: it was not
+// synced) is cut, and a record damaged in both copies with records after
+// it is an error, which fails the run: acknowledged increments would be
+// lost.
 func (s *Server) Start(ctx *sim.NodeContext) {
 	s.hlc = clock.NewHLC(ctx.Clock(), uint32(ctx.ID()))
 	s.requests = map[uint64]applied{}
-	records, repaired, err := recoverLog(ctx.Disk())
+	records, repaired, err := ctx.Disk().RecoverMirrored(walFile, mirrorFile)
 	if err != nil {
 		ctx.Fail("recovery: %v", err)
 		return
 	}
 	for i, record := range records {
-		request, a := decodeRecord(record)
+		request, a, err := decodeRecord(record)
+		if err != nil {
+			ctx.Fail("recovery: record %d: %v", i, err)
+			return
+		}
 		if a.value != int64(i+1) {
 			ctx.Fail("recovery: record %d holds value %d", i, a.value)
 			return
@@ -83,57 +93,8 @@ func (s *Server) Start(ctx *sim.NodeContext) {
 	}
 	if repaired {
 		s.Recoveries++
-		rewrite(ctx.Disk(), records)
 	}
 	ctx.Tracef("recovered value=%d repaired=%t", s.value, repaired)
-}
-
-// recoverLog merges the two copies record by record. A record valid in
-// either copy is kept; the first index valid in neither is a torn tail
-// (never acknowledged: it was not synced), where the log ends.
-func recoverLog(disk *sim.Disk) (records [][]byte, repaired bool, err error) {
-	copies := [2][]sim.Record{}
-	for i, name := range []string{walFile, mirrorFile} {
-		scanned, scanErr := disk.Scan(name)
-		if scanErr != nil && !errors.Is(scanErr, sim.ErrNoFile) {
-			return nil, false, scanErr
-		}
-		copies[i] = scanned
-	}
-	length := max(len(copies[0]), len(copies[1]))
-	for i := range length {
-		first, firstOK := validAt(copies[0], i)
-		second, secondOK := validAt(copies[1], i)
-		switch {
-		case firstOK && secondOK && string(first) != string(second):
-			return nil, false, fmt.Errorf("copies disagree at record %d", i)
-		case firstOK:
-			records = append(records, first)
-		case secondOK:
-			records = append(records, second)
-		default:
-			return records, true, nil
-		}
-		repaired = repaired || !firstOK || !secondOK
-	}
-	return records, repaired, nil
-}
-
-func validAt(records []sim.Record, i int) ([]byte, bool) {
-	if i >= len(records) || records[i].Err != nil || len(records[i].Data) != recordLen {
-		return nil, false
-	}
-	return records[i].Data, true
-}
-
-func rewrite(disk *sim.Disk, records [][]byte) {
-	for _, name := range []string{walFile, mirrorFile} {
-		disk.Remove(name)
-		for _, record := range records {
-			disk.Append(name, record)
-		}
-		disk.Sync(name)
-	}
 }
 
 func encodeRecord(request uint64, a applied) []byte {
@@ -142,13 +103,17 @@ func encodeRecord(request uint64, a applied) []byte {
 	return a.stamp.AppendKey(b)
 }
 
-// decodeRecord reads a record that recoverLog verified (checksum and length).
-func decodeRecord(record []byte) (uint64, applied) {
+// decodeRecord reads a record back. The disk verified its checksum, so an
+// error here means the server wrote something it cannot read: a bug.
+func decodeRecord(record []byte) (uint64, applied, error) {
+	if len(record) != recordLen {
+		return 0, applied{}, fmt.Errorf("%d bytes, want %d", len(record), recordLen)
+	}
 	stamp, err := clock.DecodeTimestampKey(record[16:])
 	if err != nil {
-		panic(fmt.Sprintf("counter: verified record does not decode: %v", err))
+		return 0, applied{}, err
 	}
-	return binary.BigEndian.Uint64(record), applied{value: int64(binary.BigEndian.Uint64(record[8:])), stamp: stamp}
+	return binary.BigEndian.Uint64(record), applied{value: int64(binary.BigEndian.Uint64(record[8:])), stamp: stamp}, nil
 }
 
 // Receive applies increments and answers reads.
@@ -170,10 +135,8 @@ func (s *Server) apply(ctx *sim.NodeContext, request uint64) applied {
 	if s.bug == BugStampFromWallClock {
 		a.stamp = clock.Timestamp{WallNanos: ctx.Now(), Node: uint32(ctx.ID())}
 	}
-	record := encodeRecord(request, a)
 	disk := ctx.Disk()
-	disk.Append(walFile, record)
-	disk.Append(mirrorFile, record)
+	disk.AppendToEach(encodeRecord(request, a), walFile, mirrorFile)
 	if s.bug != BugAckBeforeSync {
 		disk.Sync(walFile)
 		disk.Sync(mirrorFile)
