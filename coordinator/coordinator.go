@@ -26,6 +26,25 @@ type Config struct {
 	RetryInterval time.Duration
 	// ReadTimeout bounds a read-only operation and a rollback (default 10s).
 	ReadTimeout time.Duration
+	// Timestamps is the hybrid logical clock transaction ids and snapshots
+	// come from, and that reply timestamps advance (optional; default: an
+	// HLC of its own over the host's clock, stamped with ID). A host that
+	// runs many coordinators may give them one, safe for concurrent use,
+	// so that each transaction follows everything any of them saw.
+	Timestamps TimestampSource
+	// Requests hands out request ids (optional; default: origin ID,
+	// sequences from 1). A host that runs many coordinators under one ID
+	// gives them one source safe for concurrent use; see RequestSource.
+	Requests RequestSource
+}
+
+// TimestampSource is a hybrid logical clock; *clock.HLC is one (not safe
+// for concurrent use: a shared one needs a lock around it).
+type TimestampSource interface {
+	// Now returns a timestamp after every one returned or received before.
+	Now() clock.Timestamp
+	// Update folds in a received timestamp.
+	Update(received clock.Timestamp) clock.Timestamp
 }
 
 // Coordinator runs transactions across streams with two-phase commit: the
@@ -34,7 +53,7 @@ type Config struct {
 type Coordinator struct {
 	host     Host
 	config   Config
-	hlc      *clock.HLC
+	hlc      TimestampSource
 	requests Requests
 	machines MachineConfig
 	// doomed remembers transactions a processor aborted on its own (a
@@ -59,10 +78,16 @@ func New(host Host, config Config) (*Coordinator, error) {
 	if config.ReadTimeout <= 0 {
 		config.ReadTimeout = 10 * time.Second
 	}
-	c := &Coordinator{host: host, config: config, hlc: clock.NewHLC(hostClock{host}, config.ID),
+	c := &Coordinator{host: host, config: config, hlc: config.Timestamps,
 		requests: Requests{Origin: uint64(config.ID)}, doomed: map[engines.TxnID]wire.MsgOutcome{}}
+	if c.hlc == nil {
+		c.hlc = clock.NewHLC(hostClock{host}, config.ID)
+	}
 	c.machines = MachineConfig{Self: host.Self(), Log: config.Log, Processor: config.Processor,
-		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: &c.requests}
+		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: config.Requests}
+	if c.machines.Requests == nil {
+		c.machines.Requests = &c.requests
+	}
 	return c, nil
 }
 

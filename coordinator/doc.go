@@ -79,7 +79,8 @@
 // own Origin: the log service deduplicates appends per origin) or a
 // source safe for concurrent use, and shares its HLC under a lock. The
 // driver keeps the HLC and routes abort notices; the machines never see
-// either.
+// either. Config.Timestamps and Config.Requests let a host give many
+// Coordinators one clock and one request source.
 //
 // # Invariants
 //
