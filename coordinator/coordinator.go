@@ -139,9 +139,9 @@ func (c *Coordinator) drive(ctx context.Context, m stepper, ready Ready, want *a
 		if timestamp, carries := ReplyTimestamp(message); carries {
 			c.hlc.Update(timestamp)
 		}
-		if notice, unsolicited := AbortNotice(message); unsolicited {
-			if !notice.Committed {
-				c.doomed[notice.Txn] = notice
+		if txn, unsolicited := AbortNotice(message); unsolicited {
+			if notice := message.(wire.MsgOutcome); !notice.Committed {
+				c.doomed[txn] = notice
 			}
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/wire"
 )
 
@@ -125,16 +126,17 @@ func ReplyTimestamp(message any) (timestamp clock.Timestamp, ok bool) {
 	return clock.Timestamp{}, false
 }
 
-// AbortNotice reports whether message is an unsolicited notice (a zero
-// request id) that a processor aborted a transaction on its own: wounded,
-// or past its deadline. A host routes it to the transaction's machine by
-// notice.Txn; the machine acts on it at its next Execute or Commit.
-func AbortNotice(message any) (notice wire.MsgOutcome, unsolicited bool) {
+// AbortNotice reports whether message is an unsolicited notice (a
+// MsgOutcome with a zero request id) that a processor aborted transaction
+// txn on its own: wounded, or past its deadline. A host routes it to that
+// transaction's machine (Step), which acts on it at its next Execute,
+// Commit or Cancel.
+func AbortNotice(message any) (txn engines.TxnID, unsolicited bool) {
 	outcome, ok := message.(wire.MsgOutcome)
 	if !ok || outcome.Request != (wire.RequestID{}) {
-		return wire.MsgOutcome{}, false
+		return engines.TxnID{}, false
 	}
-	return outcome, true
+	return outcome.Txn, true
 }
 
 // timer is one exchange's clock: its requests are sent again at resendAt
