@@ -29,7 +29,7 @@ func (m *TxnMachine) Commit(now int64) Ready {
 	m.startInput()
 	m.requireActive("Commit")
 	m.requireNothingInFlight("Commit")
-	if m.hasDoom {
+	if m.doom != nil {
 		m.abortFromNotice(now)
 		return m.ready(now)
 	}
@@ -78,8 +78,7 @@ func (m *TxnMachine) requireNothingInFlight(input string) {
 
 // abortFromNotice aborts for the abort notice a processor sent.
 func (m *TxnMachine) abortFromNotice(now int64) {
-	notice := m.doom
-	m.decide(StatusAborted, clock.Timestamp{}, abortedFrom(notice.Stream, notice.Code, notice.Reason))
+	m.decide(StatusAborted, clock.Timestamp{}, m.doom)
 	m.startAbort(now, true)
 }
 
@@ -290,8 +289,10 @@ func (m *TxnMachine) commitAcknowledged(ack *wire.MsgAppendReply) {
 	if p == nil {
 		return
 	}
-	p.acknowledgedAt = ack.Timestamp
 	inTime := ack.Timestamp.WallNanos <= m.deadlineNanos
+	if inTime {
+		m.commitsInTime++
+	}
 	if m.outcome.Status == StatusActive && (inTime || bugs.Enabled(bugs.SuccessAfterDeadline)) { // planted bug: success after the deadline
 		m.decide(StatusCommitted, m.commitTimestamp, nil)
 	}
@@ -303,15 +304,12 @@ func (m *TxnMachine) commitAcknowledged(ack *wire.MsgAppendReply) {
 // endCommit ends the commit round; undecided, every Commit landed after
 // the deadline (aborted) or some are unacknowledged (indeterminate).
 func (m *TxnMachine) endCommit() {
-	acknowledged, inTime, total := 0, 0, 0
+	acknowledged, total, inTime := 0, 0, m.commitsInTime
 	for i := range m.participants {
 		if p := &m.participants[i]; p.inRound {
 			total++
 			if p.answered {
 				acknowledged++
-			}
-			if p.answered && p.acknowledgedAt.WallNanos <= m.deadlineNanos {
-				inTime++
 			}
 		}
 	}

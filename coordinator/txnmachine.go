@@ -43,10 +43,9 @@ type TxnMachine struct {
 	// decides at the first Commit acknowledged in time, or at its end.
 	outcome Outcome
 	phase   txnPhase
-	// doom is an abort notice for this transaction, acted on at the next
-	// Execute, Commit or Cancel. Invariant: hasDoom implies !doom.Committed.
-	doom    wire.MsgOutcome
-	hasDoom bool
+	// doom is why a processor aborted the transaction on its own (its
+	// abort notice), acted on at the next Execute, Commit or Cancel.
+	doom *AbortedError
 	// participants are the streams operations were sent to, in first-use
 	// order. The first ones live in participantSlots, so a typical
 	// transaction allocates no list of its own.
@@ -67,8 +66,11 @@ type TxnMachine struct {
 	// abortCancellable is set when the abort round was asked for by the
 	// client (Abort, or an abort notice): Cancel then stops it.
 	abortCancellable bool
-	// commitTimestamp is the Commit entries' timestamp while committing.
+	// commitTimestamp is the Commit entries' timestamp while committing;
+	// commitsInTime counts the Commit appends acknowledged at or before
+	// the deadline.
 	commitTimestamp clock.Timestamp
+	commitsInTime   int
 	// out and results are the Ready of the current input; their arrays are
 	// reused from input to input.
 	out         []Outbound
@@ -94,10 +96,8 @@ type participant struct {
 	inRound  bool
 	answered bool
 	request  wire.RequestID
-	// prepareTimestamp is the participant's vote; acknowledgedAt the log
-	// timestamp of its Commit append.
+	// prepareTimestamp is the participant's vote.
 	prepareTimestamp clock.Timestamp
-	acknowledgedAt   clock.Timestamp
 }
 
 // sentOperation is one operation in flight.
@@ -194,7 +194,7 @@ func (m *TxnMachine) Execute(now int64, stream string, operation []byte) (int, R
 	m.requireActive("Execute")
 	handle := m.operationsStarted
 	m.operationsStarted++
-	if m.hasDoom {
+	if m.doom != nil {
 		m.abortFromNotice(now)
 		m.results = append(m.results, OperationResult{Operation: handle, Err: m.outcome.Err})
 		return handle, m.ready(now)
@@ -285,7 +285,7 @@ func (m *TxnMachine) outcomeReceived(reply *wire.MsgOutcome) {
 	switch {
 	case reply.Request == (wire.RequestID{}):
 		if reply.Txn == m.id && !reply.Committed && m.outcome.Status == StatusActive {
-			m.doom, m.hasDoom = *reply, true
+			m.doom = abortedFrom(reply.Stream, reply.Code, reply.Reason)
 		}
 	case m.phase == phaseOnePhase:
 		m.onePhaseAnswered(reply)
@@ -426,7 +426,7 @@ func (m *TxnMachine) Cancel(now int64, cause error) Ready {
 	m.startInput()
 	switch m.phase {
 	case phaseActive:
-		if m.hasDoom && len(m.inFlight) == 0 {
+		if m.doom != nil && len(m.inFlight) == 0 {
 			m.abortFromNotice(now)
 			m.stopCancellableAbort()
 			break
@@ -469,7 +469,7 @@ func (m *TxnMachine) decide(status Status, commitTimestamp clock.Timestamp, err 
 		assert.Broken("coordinator: txn %v %v without an error", m.id, status)
 	}
 	m.outcome = Outcome{Status: status, CommitTimestamp: commitTimestamp, Err: err}
-	m.hasDoom = false
+	m.doom = nil
 }
 
 // appendTo sends an entry to a stream through the log service. Only
