@@ -6,6 +6,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/assert"
 )
 
 // MachineConfig is what the machines of one coordinator share. It is read
@@ -18,8 +19,8 @@ type MachineConfig struct {
 	// Log is the log service's address.
 	Log wire.Address
 	// Processor returns the address of a stream's processor, for snapshot
-	// reads. It is called at every send, so a move of the processor is
-	// followed by the next retry.
+	// reads (required by ReadMachine). It is called at every send, so a
+	// move of the processor is followed by the next retry.
 	Processor func(stream string) wire.Address
 	// RetryInterval is how long a request waits for its answer before it is
 	// sent again. Must be positive.
@@ -30,6 +31,18 @@ type MachineConfig struct {
 	// config. Replies are matched to requests by id alone, so ids must be
 	// unique among the requests whose replies reach Self.
 	Requests RequestSource
+}
+
+// check asserts what every machine needs of its config.
+func (c *MachineConfig) check() {
+	switch {
+	case c.RetryInterval <= 0:
+		assert.Broken("coordinator: machine config with retry interval %v", c.RetryInterval)
+	case c.ReadTimeout <= 0:
+		assert.Broken("coordinator: machine config with read timeout %v", c.ReadTimeout)
+	case c.Requests == nil:
+		assert.Broken("coordinator: machine config without a request source")
+	}
 }
 
 // RequestSource hands out request ids. The source is the one thing the

@@ -424,6 +424,11 @@ func TestTxnMachineAssertsItsContract(t *testing.T) {
 		{"abort without a reason", func(m *coordinator.TxnMachine) {
 			m.Abort(0, nil)
 		}},
+		{"a config without a retry interval", func(m *coordinator.TxnMachine) {
+			config := coordinator.MachineConfig{ReadTimeout: time.Second, Requests: &coordinator.Requests{},
+				Processor: func(string) wire.Address { return 0 }}
+			coordinator.NewTxnMachine(&config, m.ID(), m.DeadlineNanos())
+		}},
 	} {
 		t.Run(misuse.name, func(t *testing.T) {
 			h := newMachineHarness()

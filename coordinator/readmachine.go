@@ -46,6 +46,10 @@ func NewReadMachine(config *MachineConfig, snapshot clock.Timestamp) *ReadMachin
 
 // init sets up a zero machine.
 func (r *ReadMachine) init(config *MachineConfig, snapshot clock.Timestamp) {
+	config.check()
+	if config.Processor == nil {
+		assert.Broken("coordinator: read-only machine config without a processor placement")
+	}
 	r.config, r.snapshot = config, snapshot
 	r.inFlight = r.inFlightSlots[:0]
 	r.out = r.outSlots[:0]

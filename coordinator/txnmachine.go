@@ -122,6 +122,7 @@ func NewTxnMachine(config *MachineConfig, id engines.TxnID, deadlineNanos int64)
 // init sets up a zero machine. (Assigning fields one by one, not the
 // whole struct, spares the write barriers of copying a large value.)
 func (m *TxnMachine) init(config *MachineConfig, id engines.TxnID, deadlineNanos int64) {
+	config.check()
 	m.config, m.id, m.deadlineNanos = config, id, deadlineNanos
 	m.participants = m.participantSlots[:0]
 	m.inFlight = m.inFlightSlots[:0]
