@@ -3,11 +3,14 @@ package coordinator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/sim"
 	"go.uber.org/goleak"
@@ -71,4 +74,72 @@ func TestTwoPhaseCommitAcrossStreamsThenReadOnly(t *testing.T) {
 		t.Fatalf("%s: %s\n%s", result.Failure, result.Reason, result.Detail)
 	}
 	t.Logf("events=%d virtual=%v", result.Events, time.Duration(result.VirtualNanos))
+}
+
+// TestCoordinatorsShareAClock: coordinators given one TimestampSource (and
+// one RequestSource) order their transactions after everything any of them
+// saw. client2's clock is 10s behind: with its own HLC its read-only
+// snapshot is in the logs' past and misses the commit client1 made a
+// second earlier; with the shared HLC it sees it, and its transaction id
+// is after that commit.
+func TestCoordinatorsShareAClock(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		c := cluster.New(cluster.Config{Seed: 1, Streams: []cluster.StreamSpec{{Name: "a", Restore: kv.Restore},
+			{Name: "b", Restore: kv.Restore}}, EngineNodes: 2, Clients: 2, VirtualTimeMax: time.Minute})
+		c.World.Clock(c.Clients[1]).Jump(-int64(10 * time.Second))
+		config := coordinator.Config{Log: cluster.Address(sim.Addr{Node: c.Log}), Processor: c.ProcessorAddress}
+		if shared {
+			config.Timestamps = clock.NewHLC(c.World.Clock(c.Clients[0]), 1)
+			config.Requests = &coordinator.Requests{Origin: 1}
+		}
+		ctx := context.Background()
+		var committedAt clock.Timestamp
+		var laterID engines.TxnID
+		var found bool
+		spawn := func(index int, fn func(p *sim.Process, coord *coordinator.Coordinator)) {
+			c.World.Spawn(c.Clients[index], fmt.Sprintf("client%d", index+1), func(p *sim.Process) {
+				config := config
+				config.ID = uint32(index + 1)
+				coord, err := coordinator.New(cluster.ProcessHost{Process: p}, config)
+				if err != nil {
+					p.Fail("coordinator: %v", err)
+					return
+				}
+				fn(p, coord)
+			})
+		}
+		spawn(0, func(p *sim.Process, coord *coordinator.Coordinator) {
+			tx := coord.Begin(ctx, 5*time.Second)
+			if err := kv.New(tx, "a").PutString(ctx, "x", "1"); err != nil {
+				p.Fail("put: %v", err)
+			}
+			if err := kv.New(tx, "b").PutString(ctx, "y", "1"); err != nil {
+				p.Fail("put: %v", err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				p.Fail("commit: %v", err)
+			}
+			committedAt = tx.CommitTimestamp()
+		})
+		spawn(1, func(p *sim.Process, coord *coordinator.Coordinator) {
+			p.Sleep(time.Second)
+			laterID = coord.Begin(ctx, 5*time.Second).ID()
+			var err error
+			_, found, err = kv.New(coord.BeginReadOnly(ctx), "a").GetString(ctx, "x")
+			if err != nil {
+				p.Fail("read: %v", err)
+			}
+		})
+		if result := c.World.Run(); result.Verdict != sim.VerdictOK {
+			t.Fatalf("shared=%t: %s: %s", shared, result.Failure, result.Reason)
+		}
+		c.World.Close()
+		if committedAt.IsZero() {
+			t.Fatalf("shared=%t: client1 did not commit", shared)
+		}
+		if after := committedAt.Less(laterID); after != shared || found != shared {
+			t.Errorf("shared=%t: client2's id %v after the commit at %v: %t; its snapshot saw the commit: %t",
+				shared, laterID, committedAt, after, found)
+		}
+	}
 }

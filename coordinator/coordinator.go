@@ -26,18 +26,42 @@ type Config struct {
 	RetryInterval time.Duration
 	// ReadTimeout bounds a read-only operation and a rollback (default 10s).
 	ReadTimeout time.Duration
+	// Timestamps is the hybrid logical clock transaction ids and snapshots
+	// come from, and that reply timestamps advance (optional; default: an
+	// HLC of its own over the host's clock, stamped with ID). A host that
+	// runs many coordinators may give them one, safe for concurrent use,
+	// so that each transaction follows everything any of them saw.
+	Timestamps TimestampSource
+	// Requests hands out request ids (optional; default: origin ID,
+	// sequences from 1). A host that runs many coordinators under one ID
+	// gives them one source safe for concurrent use; see RequestSource.
+	Requests RequestSource
 }
 
-// Coordinator runs transactions across streams with two-phase commit. It is
-// used by one client at a time (a simulated process or one goroutine).
+// TimestampSource is a hybrid logical clock; *clock.HLC is one (not safe
+// for concurrent use: a shared one needs a lock around it).
+type TimestampSource interface {
+	// Now returns a timestamp after every one returned or received before.
+	Now() clock.Timestamp
+	// Update folds in a received timestamp.
+	Update(received clock.Timestamp) clock.Timestamp
+}
+
+// Coordinator runs transactions across streams with two-phase commit: the
+// blocking driver of the transaction machines, over a Host. It is used by
+// one client at a time (a simulated process or one goroutine).
 type Coordinator struct {
-	host        Host
-	config      Config
-	hlc         *clock.HLC
-	nextRequest uint64
+	host     Host
+	config   Config
+	hlc      TimestampSource
+	requests Requests
+	machines MachineConfig
 	// doomed remembers transactions a processor aborted on its own (a
-	// wound, a deadline) while the coordinator was not asking.
+	// wound, a deadline) while the coordinator was not asking; a
+	// transaction's machine gets its notice at its next call.
 	doomed map[engines.TxnID]wire.MsgOutcome
+	// autoCommit is the machine of the ad-hoc operation being driven.
+	autoCommit TxnMachine
 }
 
 // New returns a coordinator running on host.
@@ -54,89 +78,88 @@ func New(host Host, config Config) (*Coordinator, error) {
 	if config.ReadTimeout <= 0 {
 		config.ReadTimeout = 10 * time.Second
 	}
-	return &Coordinator{host: host, config: config, hlc: clock.NewHLC(hostClock{host}, config.ID),
-		doomed: map[engines.TxnID]wire.MsgOutcome{}}, nil
-}
-
-func (c *Coordinator) request() wire.RequestID {
-	c.nextRequest++
-	return wire.RequestID{Origin: uint64(c.config.ID), Sequence: c.nextRequest}
+	c := &Coordinator{host: host, config: config, hlc: config.Timestamps,
+		requests: Requests{Origin: uint64(config.ID)}, doomed: map[engines.TxnID]wire.MsgOutcome{}}
+	if c.hlc == nil {
+		c.hlc = clock.NewHLC(hostClock{host}, config.ID)
+	}
+	c.machines = MachineConfig{Self: host.Self(), Log: config.Log, Processor: config.Processor,
+		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: config.Requests}
+	if c.machines.Requests == nil {
+		c.machines.Requests = &c.requests
+	}
+	return c, nil
 }
 
 // Now returns a fresh timestamp of the coordinator's HLC.
 func (c *Coordinator) Now() clock.Timestamp { return c.hlc.Now() }
 
-// exchange sends with send, then waits for messages, passing each to
-// handle until handle reports done; it sends again every RetryInterval
-// with no progress, and gives up (false) at local time untilNanos or when
-// ctx ends.
-func (c *Coordinator) exchange(ctx context.Context, untilNanos int64, send func(),
-	handle func(from wire.Address, message any) (done bool)) bool {
-	send()
-	resendAt := c.host.Now() + int64(c.config.RetryInterval)
-	for {
-		if ctx.Err() != nil {
-			return false
+// stepper is a machine the driver runs: a TxnMachine or a ReadMachine.
+type stepper interface {
+	Step(now int64, message any) Ready
+	Tick(now int64) Ready
+	Cancel(now int64, cause error) Ready
+	Quiet() bool
+	WakeNanos() int64
+}
+
+// awaited is the operation a driver call waits for, and its result.
+type awaited struct {
+	handle int
+	result OperationResult
+	ended  bool
+}
+
+// drive sends what ready holds, then runs m until it is quiet: it ticks
+// m with the local clock, waits for messages until m's next wake-up, and
+// passes them on. Timestamps in replies go into the HLC; abort notices go
+// to doomed, for the transaction's next call. When ctx ends, m is
+// cancelled once and driven on to quiet. want (optional) collects the
+// result of one operation.
+func (c *Coordinator) drive(ctx context.Context, m stepper, ready Ready, want *awaited) {
+	c.deliver(ready, want)
+	cancelled := false
+	for !m.Quiet() {
+		if err := ctx.Err(); err != nil && !cancelled {
+			cancelled = true
+			c.deliver(m.Cancel(c.host.Now(), err), want)
+			continue
 		}
 		now := c.host.Now()
-		if now >= untilNanos {
-			return false
+		if now >= m.WakeNanos() {
+			c.deliver(m.Tick(now), want)
+			if m.Quiet() {
+				return
+			}
 		}
-		if now >= resendAt {
-			send()
-			resendAt = now + int64(c.config.RetryInterval)
-		}
-		wait := time.Duration(min(resendAt, untilNanos) - now)
-		from, message, ok := c.host.Receive(wait)
+		_, message, ok := c.host.Receive(time.Duration(m.WakeNanos() - now))
 		if !ok {
 			continue
 		}
-		c.noteTimestamps(message)
-		if c.noteDoomed(message) {
+		if timestamp, carries := ReplyTimestamp(message); carries {
+			c.hlc.Update(timestamp)
+		}
+		if txn, unsolicited := AbortNotice(message); unsolicited {
+			if notice := message.(wire.MsgOutcome); !notice.Committed {
+				c.doomed[txn] = notice
+			}
 			continue
 		}
-		if handle(from, message) {
-			return true
+		c.deliver(m.Step(c.host.Now(), message), want)
+	}
+}
+
+// deliver sends ready's messages and keeps the awaited result.
+func (c *Coordinator) deliver(ready Ready, want *awaited) {
+	for _, out := range ready.Messages {
+		_ = c.host.Send(out.To, out.Message)
+	}
+	if want == nil {
+		return
+	}
+	for _, result := range ready.Results {
+		if result.Operation == want.handle {
+			want.result, want.ended = result, true
 		}
 	}
-}
-
-// noteDoomed records unsolicited abort notices (their Request is zero).
-func (c *Coordinator) noteDoomed(message any) bool {
-	outcome, ok := message.(wire.MsgOutcome)
-	if !ok || outcome.Request != (wire.RequestID{}) {
-		return false
-	}
-	if !outcome.Committed {
-		c.doomed[outcome.Txn] = outcome
-	}
-	return true
-}
-
-// noteTimestamps folds the timestamps in replies into the HLC, so that a
-// later snapshot or transaction id follows everything this coordinator saw.
-func (c *Coordinator) noteTimestamps(message any) {
-	switch m := message.(type) {
-	case wire.MsgAppendReply:
-		c.hlc.Update(m.Timestamp)
-	case wire.MsgOperationReply:
-		c.hlc.Update(m.Timestamp)
-	case wire.MsgVote:
-		c.hlc.Update(m.PrepareTimestamp)
-	case wire.MsgOutcome:
-		c.hlc.Update(m.CommitTimestamp)
-	case wire.MsgSnapshotReadReply:
-		c.hlc.Update(m.AppliedTimestamp)
-	}
-}
-
-// appendTo sends an entry to a stream through the log service. Only
-// Commit appends are acknowledged by the log (rule 6 needs the
-// acknowledgement's timestamp); every other entry is answered by the
-// stream's processor.
-func (c *Coordinator) appendTo(stream string, request wire.RequestID, entry wire.Entry) {
-	entry.Request = request
-	entry.ReplyTo = c.host.Self()
-	_ = c.host.Send(c.config.Log, wire.MsgAppend{Request: request, ReplyTo: c.host.Self(), Stream: stream,
-		Payload: entry.Encode(), Unacknowledged: entry.Kind != wire.EntryCommit})
 }

@@ -1,0 +1,124 @@
+// Package coordinator runs transactions across streams: the coordinator's
+// side of two-phase commit (DESIGN.md, "Two-phase commit: the rules"), as
+// step machines, with the blocking client API as a thin driver over them.
+//
+// # Model
+//
+// A TxnMachine is one read-write transaction; a ReadMachine is one
+// read-only transaction. Each takes one input at a time, with the local
+// clock's time (now, nanoseconds) as an argument: a client call (Execute,
+// AutoCommit, Commit, Abort; Read), a reply addressed to the coordinator
+// (Step), the passing of time (Tick), or the client giving up (Cancel). It
+// returns a Ready: the messages to send, in order, and the operations that
+// ended (OperationResult, by the handle the call returned). A TxnMachine's
+// Outcome holds its decision once there is one; Quiet reports that
+// nothing is in flight, and WakeNanos when the next Tick is needed.
+//
+// A read-write transaction, with deadline D:
+//
+//   - Execute appends an EntryOperation to the stream's log (MsgAppend to
+//     the log service; the stream's processor answers with
+//     MsgOperationReply). The first reply from a stream makes it a
+//     participant with a start position (the smallest position any reply
+//     reported). A refusal ends the operation and leaves the transaction
+//     usable; an abort code (aborted, deadline) means the processor already
+//     aborted it: the transaction is decided aborted. Several operations
+//     may be in flight at once; on one stream they are numbered in call
+//     order (today's processors take one at a time per transaction, and
+//     the blocking driver sends one at a time).
+//   - Commit: no participant, committed at once; one participant, one
+//     EntryOnePhase, whose MsgOutcome decides (rule 7); otherwise
+//     EntryPrepare with the participant list to every participant (rule
+//     3), and once every one voted Prepared, EntryCommit at the largest
+//     prepare timestamp (rule 4). Commit appends alone are acknowledged by
+//     the log (MsgAppendReply), because rule 6 needs the acknowledgement's
+//     timestamp: the first at or before D decides committed; when every
+//     Commit landed after D, aborted; when some never answered,
+//     indeterminate. A refused vote decides aborted.
+//   - Abort and every decision to abort append EntryAbort to every stream
+//     an operation was sent to. It is an optimization (participants abort
+//     on their own when their logs pass D), so it waits at most two
+//     retry intervals.
+//   - An abort notice (a MsgOutcome with a zero request: a processor
+//     aborted the transaction on its own) is kept and acted on at the
+//     next Execute, Commit or Cancel.
+//
+// A read-only transaction reads at one snapshot timestamp from each
+// stream's processor (MsgSnapshotRead, never a log write; rule 8), so all
+// its reads see one consistent cut. An ad-hoc operation is a TxnMachine
+// whose single AutoCommit sends the operation in an EntryOnePhase.
+//
+// Every exchange resends its unanswered requests every RetryInterval,
+// measured from the last send, and gives up at its patience: D plus four
+// retry intervals for operations and the commit protocol (log timestamps
+// come from other clocks, and an answer about an entry appended in time
+// may come late), ReadTimeout for a snapshot read. Cancel means: before
+// the decision, abort (ReasonCancelled); in a one-phase commit or an
+// auto-commit, indeterminate; once Commit is being sent, nothing; during
+// an abort the client asked for, stop it.
+//
+// # Contract
+//
+// The host (the driver here, the real runtime later):
+//   - sends Ready.Messages, in order, before the next input to the same
+//     machine (the slices are reused from input to input);
+//   - passes now from the coordinator's local clock, and calls Tick at or
+//     after WakeNanos while the machine is not Quiet (after a Tick,
+//     WakeNanos is later than its now);
+//   - delivers each reply to the machine whose request it answers
+//     (replies carry request ids; unsolicited abort notices carry the
+//     transaction id), folds ReplyTimestamp into its HLC, and takes
+//     transaction ids and snapshots from that HLC;
+//   - calls Execute only before Commit or Abort and before the decision,
+//     Commit and Abort only with no operation in flight, AutoCommit only
+//     on a new machine.
+//
+// Machines share nothing but their *MachineConfig, which is read-only
+// except its RequestSource: one goroutine drives one machine, and a host
+// that runs machines on several goroutines gives each its own source (its
+// own Origin: the log service deduplicates appends per origin) or a
+// source safe for concurrent use, and shares its HLC under a lock. The
+// driver keeps the HLC and routes abort notices; the machines never see
+// either. Config.Timestamps and Config.Requests let a host give many
+// Coordinators one clock and one request source.
+//
+// # Invariants
+//
+// Asserted at every state change (internal/assert; a violation panics,
+// and the simulator turns it into a failing seed): a transaction is
+// decided once, committed with no error and aborted or indeterminate with
+// one; committed through the commit round only with a Commit acknowledged
+// at or before D (the planted bug SuccessAfterDeadline switches this one
+// off, so that the checkers must catch it); Commit is sent only after
+// every participant voted; a round is never empty; a finished machine is
+// decided; after a Tick the machine is Quiet or wakes later; the client
+// calls happen where the contract allows them.
+//
+// # The blocking driver
+//
+// Coordinator, Txn, ReadTxn and AdHoc are what clients use (typed clients
+// wrap them as engines.Executor). Each call gives its input to the
+// machine, then drives it until Quiet over the Host: it ticks it with
+// Host.Now, waits with Host.Receive until WakeNanos, and steps it with
+// every message, in the same order and at the same times as the
+// exchange loop it replaced (simulator fingerprints did not change). A
+// Coordinator serves one client at a time.
+//
+// # What it does not do
+//
+// No I/O, no goroutines, no clock reads in the machines. No recovery: a
+// coordinator that crashes loses its transactions, and participants
+// resolve them by termination (rule 5). No placement: Config.Processor
+// says where a stream's processor runs.
+//
+// # Tests
+//
+// testdata/machine: datadriven scenarios of the machines alone, with no
+// simulator (machine_test.go lists the commands). A rapid property drives
+// a TxnMachine with random inputs in random order (replies lost,
+// duplicated, late) and checks decisions against rule 4 and rule 6 and
+// that every exchange ends. testdata/scenarios: 2PC corner cases on a
+// simulated cluster with scripted faults, beside scripted coordinators
+// that stop anywhere (coordinator crashes). atomicity_test.go: bank
+// transfers under random faults, checked for atomicity and conservation.
+package coordinator
