@@ -232,5 +232,5 @@ func (s *Service) streamFor(name string) (st *stream, created bool) {
 }
 
 func validStreamName(name string) bool {
-	return name != "" && len(name) <= streamNameLenMax
+	return name != "" && len(name) <= StreamNameLenMax
 }
