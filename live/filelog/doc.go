@@ -17,7 +17,8 @@
 // Append after it reached Options.SegmentBytesMax; the next one is created,
 // its header synced and the directory synced before any record goes in.
 // RemoveBelow removes whole segments whose records all lie below a
-// position, oldest first, and never the segment holding the last record.
+// position, oldest first, and never the segment holding the last durable
+// record (so a reopened log always knows its head).
 //
 // The batch start of a frame is the offset where its write began: every
 // byte before it was synced when the frame was written. That is how Open

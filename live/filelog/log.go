@@ -71,8 +71,10 @@ type Log struct {
 	// frames in buffer name it as their batch start.
 	// Invariant: syncedSize <= the last segment's size on the device.
 	syncedSize int64
-	// buffer holds the frames appended since the last Sync, not yet written.
-	buffer []byte
+	// buffer holds the frames appended since the last Sync, not yet
+	// written; pending counts them.
+	buffer  []byte
+	pending uint64
 	// next is the number of the next record appended.
 	next   uint64
 	failed error
@@ -110,6 +112,7 @@ func (l *Log) Append(record []byte) error {
 		}
 	}
 	l.buffer = appendFrame(l.buffer, record, l.syncedSize)
+	l.pending++
 	l.next++
 	l.stats.Appends++
 	return nil
@@ -134,6 +137,7 @@ func (l *Log) Sync() error {
 	}
 	l.syncedSize += int64(len(l.buffer))
 	l.buffer = l.buffer[:0]
+	l.pending = 0
 	l.stats.Syncs++
 	return nil
 }
@@ -186,11 +190,11 @@ func (l *Log) startSegment(first uint64) error {
 
 // RemoveBelow removes the oldest segments whose records are all numbered
 // below position, oldest first, then syncs the directory. It never
-// removes the segment holding the last record, so a reopened log still
-// knows its head. It returns the new First. A failed removal leaves a
-// shorter but valid log and returns the error; appends go on.
+// removes the segment holding the last durable record, so a reopened log
+// still knows its head. It returns the new First. A failed removal leaves
+// a shorter but valid log and returns the error; appends go on.
 func (l *Log) RemoveBelow(position uint64) (uint64, error) {
-	position = min(position, l.next-1)
+	position = min(position, l.next-1-l.pending)
 	removed := 0
 	for len(l.segments) > 1 && l.segments[1] <= position {
 		if err := l.options.FS.Remove(l.segmentPath(l.segments[0])); err != nil {

@@ -112,6 +112,10 @@ func (h *logHarness) remove(t *rapid.T) {
 	if first < h.model.first || (first > position && first > h.model.first) || (head >= h.model.first && first > head) {
 		t.Fatalf("RemoveBelow(%d) with records %d..%d: first %d", position, h.model.first, head, first)
 	}
+	if durableHead := h.model.first + uint64(len(h.model.acknowledged)) - 1; len(h.model.acknowledged) > 0 &&
+		first > durableHead {
+		t.Fatalf("RemoveBelow(%d) removed the last durable record %d (first now %d)", position, durableHead, first)
+	}
 	dropped := int(first - h.model.first)
 	if dropped > len(h.model.acknowledged) {
 		t.Fatalf("RemoveBelow dropped %d records, only %d acknowledged", dropped, len(h.model.acknowledged))

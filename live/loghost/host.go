@@ -132,6 +132,9 @@ func checkRecovered(service *streamlog.Service, log *filelog.Log, stream string)
 	if len(names) > 1 || (len(names) == 1 && names[0] != stream) {
 		return fmt.Errorf("records of streams %q, want %q alone", names, stream)
 	}
+	if len(names) == 0 && log.First() > 1 {
+		return fmt.Errorf("the log starts at record %d but holds none: its head was lost", log.First())
+	}
 	head, _ := service.Head(stream)
 	if len(names) == 1 && (service.First(stream) != log.First() || head != log.Next()-1) {
 		return fmt.Errorf("positions %d to %d in records %d to %d", service.First(stream), head,
