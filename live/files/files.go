@@ -35,7 +35,7 @@ type FS interface {
 	SyncDir(name string) error
 	// Lock takes an exclusive lock on the file name (created if missing)
 	// for this process, or fails with an error wrapping ErrLocked if
-	// another holder has it. Closing the returned Closer releases it.
+	// another holder has it. Unlock releases it.
 	Lock(name string) (Unlocker, error)
 }
 
