@@ -50,6 +50,8 @@ var dependencyRules = []dependencyRule{
 		why: "the simulator knows nothing about engines"},
 	{packages: "engines/...", never: []string{"sim/...", "net/...", "cluster/...", "coordinator/...", "workloads/...", "checkers/..."},
 		why: "engines, their processor and the log service are step machines that run in the simulator and outside it (cluster hosts them on simulated nodes)"},
+	{packages: "live/...", never: []string{"sim/...", "net/...", "cluster/..."},
+		why: "the real runtime hosts the same step machines on goroutines and files; it never pulls in the simulator"},
 	{packages: "checkers/...", never: []string{"engines"},
 		why: "checkers read histories of values, not the engine contract"},
 	{packages: "...", never: []string{"cmd/..."},

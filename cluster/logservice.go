@@ -15,12 +15,15 @@ const (
 // tickTimerTag tags the log node's tick timer.
 const tickTimerTag = 1
 
-// LogNode is a sim.Node hosting a streamlog.Service.
+// LogNode is a sim.Node hosting a streamlog.Service, driven by a
+// streamlog.Driver over the node's disk (mirroredLog) and flushed after
+// every step.
 type LogNode struct {
 	config streamlog.Config
-	// service is nil until Start recovers it. A failed recovery fails the
-	// run, so no message or timer ever reaches a node without one.
-	service *streamlog.Service
+	// driver is nil until Start recovers the service. A failed recovery
+	// fails the run, so no message or timer ever reaches a node without
+	// one.
+	driver *streamlog.Driver
 	// Repaired says this boot cut a torn tail or repaired a record.
 	Repaired bool
 }
@@ -32,7 +35,12 @@ func newLogNode(config streamlog.Config) *LogNode { return &LogNode{config: conf
 
 // Service returns the hosted service (nil before Start or after a failed
 // recovery), for tests and checkers.
-func (n *LogNode) Service() *streamlog.Service { return n.service }
+func (n *LogNode) Service() *streamlog.Service {
+	if n.driver == nil {
+		return nil
+	}
+	return n.driver.Service()
+}
 
 // Start rebuilds the service from the disk (the two copies merged and
 // mended by sim.Disk.RecoverMirrored) and arms the tick timer. A record
@@ -48,14 +56,14 @@ func (n *LogNode) Start(ctx *sim.NodeContext) {
 	service, err := streamlog.Recover(n.config, ctx.Clock(), uint32(ctx.ID()), records)
 	assert.That(err == nil, "cluster: the log's %d verified records do not recover: %v", len(records), err)
 	n.Repaired = repaired
-	n.service = service
+	n.driver = streamlog.NewDriver(service, mirroredLog{disk: ctx.Disk()})
 	ctx.Tracef("streamlog: recovered %d records, repaired=%t", len(records), repaired)
 	ctx.SetTimer(service.Config().TickInterval, tickTimerTag)
 }
 
 // Receive steps the service with one message.
 func (n *LogNode) Receive(ctx *sim.NodeContext, from sim.Addr, message any) {
-	n.carryOut(ctx, n.service.Step(Address(from), message))
+	n.flush(ctx, n.driver.Step(Address(from), message))
 }
 
 // Timer ticks the service and re-arms the timer.
@@ -63,24 +71,38 @@ func (n *LogNode) Timer(ctx *sim.NodeContext, tag uint64) {
 	if tag != tickTimerTag {
 		assert.Broken("cluster: log node got timer tag %d", tag)
 	}
-	n.carryOut(ctx, n.service.Tick())
-	ctx.SetTimer(n.service.Config().TickInterval, tickTimerTag)
+	n.flush(ctx, n.driver.Tick())
+	ctx.SetTimer(n.driver.Service().Config().TickInterval, tickTimerTag)
 }
 
-// carryOut persists a Ready's records in both copies, syncs, and only then
-// sends its messages.
-func (n *LogNode) carryOut(ctx *sim.NodeContext, ready streamlog.Ready) {
-	if len(ready.Persist) > 0 {
-		disk := ctx.Disk()
-		for _, record := range ready.Persist {
-			disk.AppendToEach(record, logFile, logMirrorFile)
-		}
-		disk.Sync(logFile)
-		disk.Sync(logMirrorFile)
+// flush syncs the step's records in both copies and only then sends its
+// messages. The simulated disk never fails a write or a sync (its faults
+// act at crashes), so neither can the step.
+func (n *LogNode) flush(ctx *sim.NodeContext, stepErr error) {
+	messages, err := n.driver.Flush()
+	if stepErr != nil || err != nil {
+		assert.Broken("cluster: the simulated log failed: %v, %v", stepErr, err)
 	}
-	for _, out := range ready.Messages {
+	for _, out := range messages {
 		if err := ctx.Send(Addr(out.To), out.Message); err != nil {
 			ctx.Fail("streamlog: send %T to %v: %v", out.Message, Addr(out.To), err)
 		}
 	}
+}
+
+// mirroredLog is the log's streamlog.Storage on a simulated disk: every
+// record appended to both copies (sharing one stored frame), both synced.
+type mirroredLog struct{ disk *sim.Disk }
+
+var _ streamlog.Storage = mirroredLog{}
+
+func (m mirroredLog) Append(record []byte) error {
+	m.disk.AppendToEach(record, logFile, logMirrorFile)
+	return nil
+}
+
+func (m mirroredLog) Sync() error {
+	m.disk.Sync(logFile)
+	m.disk.Sync(logMirrorFile)
+	return nil
 }

@@ -30,8 +30,9 @@ type scenario struct {
 //	read stream=S [from=N] [count=N] [reply=A]
 //	tick
 //	unknown                               step a message of an unknown type
-//	crash [drop=I]                        lose memory; Recover from the persisted records
-//	                                      (without record I: a broken log)
+//	crash [drop=I] [suffix]               lose memory; Recover from the persisted records
+//	                                      (without record I: a broken log; suffix: RecoverSuffix)
+//	remove stream=S below=N               RemoveBelow, and drop the removed records from the disk
 //	log stream=S                          the stream's entries
 //	streams                               known streams with their heads
 //	stats
@@ -68,12 +69,18 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 		if d.MaybeScanArgs(t, "drop", &drop) {
 			records = slices.Delete(slices.Clone(records), drop, drop+1)
 		}
-		service, err := Recover(s.config, s.clock, s.node, records)
+		recover := Recover
+		if d.HasArg("suffix") {
+			recover = RecoverSuffix
+		}
+		service, err := recover(s.config, s.clock, s.node, records)
 		if err != nil {
 			return fmt.Sprintf("error: %v\n", err)
 		}
 		s.service = service
 		return fmt.Sprintf("recovered %d records\n", len(records)) + s.streams()
+	case "remove":
+		return s.remove(t, d)
 	case "log":
 		var stream string
 		d.ScanArgs(t, "stream", &stream)
@@ -137,11 +144,38 @@ func (s *scenario) step(t *testing.T, d *datadriven.TestData) string {
 	return formatReady(ready)
 }
 
+// remove drops a stream's entries below a position from the service, and
+// their records from the disk, as a host that removes old segments does.
+func (s *scenario) remove(t *testing.T, d *datadriven.TestData) string {
+	var stream string
+	var below uint64
+	d.ScanArgs(t, "stream", &stream)
+	d.ScanArgs(t, "below", &below)
+	first := s.service.RemoveBelow(stream, below)
+	kept := s.records[:0]
+	for _, data := range s.records {
+		r, err := decodeRecord(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.stream != stream || r.entry.Position >= first {
+			kept = append(kept, data)
+		}
+	}
+	removed := len(s.records) - len(kept)
+	s.records = kept
+	return fmt.Sprintf("first=%d removed %d records\n", first, removed)
+}
+
 func (s *scenario) streams() string {
 	var b strings.Builder
 	for _, name := range s.service.Streams() {
 		position, timestamp := s.service.Head(name)
-		fmt.Fprintf(&b, "%s head=#%d %v\n", name, position, timestamp)
+		fmt.Fprintf(&b, "%s head=#%d %v", name, position, timestamp)
+		if first := s.service.First(name); first != 1 {
+			fmt.Fprintf(&b, " first=#%d", first)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -37,6 +37,10 @@ type logHarness struct {
 	nextSequence     map[uint64]uint64
 	sent             []wire.RequestID
 	late             []wire.RequestID // sequences skipped, to be sent out of order
+	// removed holds the requests whose records RemoveBelow dropped from the
+	// disk; once any record was (pruned), crashes recover with RecoverSuffix.
+	removed map[wire.RequestID]bool
+	pruned  bool
 
 	// Since the last recovery.
 	starts   map[subscriptionKey]uint64
@@ -56,6 +60,7 @@ func newLogHarness(t *rapid.T) *logHarness {
 		replies:          map[wire.RequestID]wire.MsgAppendReply{},
 		appendsPerOrigin: map[uint64]int{},
 		nextSequence:     map[uint64]uint64{},
+		removed:          map[wire.RequestID]bool{},
 	}
 	h.service = New(h.config, h.clock, 7)
 	h.forgetSubscriptions()
@@ -121,6 +126,9 @@ func (h *logHarness) checkAppendReply(reply wire.MsgAppendReply) {
 		h.t.Fatalf("request %v answered %+v, earlier %+v", reply.Request, reply, earlier)
 	}
 	h.replies[reply.Request] = reply
+	if reply.Position < h.service.First(reply.Stream) {
+		return // a retry of a removed entry, answered from the dedupe window
+	}
 	entries := h.service.Read(reply.Stream, reply.Position, 1)
 	if len(entries) != 1 || entries[0].Timestamp != reply.Timestamp {
 		h.t.Fatalf("reply %+v names no such entry (found %v)", reply, entries)
@@ -128,11 +136,15 @@ func (h *logHarness) checkAppendReply(reply wire.MsgAppendReply) {
 }
 
 // checkSubscriptions: each subscription received every entry from its
-// start to the head exactly once, in order.
+// start (or the first retained entry) to the head exactly once, in order.
 func (h *logHarness) checkSubscriptions() {
 	for _, key := range sortedKeys(h.starts) {
+		first := h.service.First(key.stream)
 		want := h.service.Read(key.stream, h.starts[key], 1<<30)
-		if !sameEntries(h.received[key], want) {
+		received := slices.DeleteFunc(slices.Clone(h.received[key]), func(entry wire.LogEntry) bool {
+			return entry.Position < first // removed after it was pushed
+		})
+		if !sameEntries(received, want) {
 			h.t.Fatalf("subscriber %d of %q from %d received %s, want %s", key.subscriber, key.stream,
 				h.starts[key], formatEntries(h.received[key]), formatEntries(want))
 		}
@@ -199,10 +211,11 @@ func (h *logHarness) send(request wire.RequestID, stream string) {
 // retry resends an earlier request: it is never appended again, and is
 // answered as before while the origin's window still holds it.
 func (h *logHarness) retry(t *rapid.T) {
-	if len(h.sent) == 0 {
+	retained := slices.DeleteFunc(slices.Clone(h.sent), h.forgettable)
+	if len(retained) == 0 {
 		t.Skip("nothing sent")
 	}
-	request := rapid.SampledFrom(h.sent).Draw(t, "request")
+	request := rapid.SampledFrom(retained).Draw(t, "request")
 	ready := h.service.Step(100, h.appendMessage(request, rapid.SampledFrom(propertyStreams).Draw(t, "stream")))
 	if len(ready.Persist) != 0 {
 		t.Fatalf("retry of %v persisted %d records", request, len(ready.Persist))
@@ -239,27 +252,75 @@ func (h *logHarness) read(t *rapid.T) {
 	h.apply(ready)
 }
 
+// remove drops a stream's entries below a random position, from the
+// service and from the disk, as a host removing old segments does.
+func (h *logHarness) remove(t *rapid.T) {
+	stream := rapid.SampledFrom(propertyStreams).Draw(t, "stream")
+	head, _ := h.service.Head(stream)
+	first := h.service.RemoveBelow(stream, rapid.Uint64Range(0, head+2).Draw(t, "below"))
+	if head > 0 && (first < 1 || first > head) {
+		t.Fatalf("stream %q: first retained %d outside [1, %d]", stream, first, head)
+	}
+	if entries := h.service.Read(stream, 0, 1); head > 0 && (len(entries) != 1 || entries[0].Position != first) {
+		t.Fatalf("stream %q: read from 0 gives %s, want #%d", stream, formatEntries(entries), first)
+	}
+	h.records = slices.DeleteFunc(h.records, func(data []byte) bool {
+		r, _ := decodeRecord(data)
+		if r.stream != stream || r.entry.Position >= first {
+			return false
+		}
+		if r.kind == recordAppend {
+			h.removed[r.request] = true
+		}
+		h.pruned = true
+		return true
+	})
+}
+
+// forgettable reports whether a recovered service may have forgotten a
+// request: its record was removed, or it was never appended (dropped as
+// older than the window) and records were removed, so the recovered
+// window cannot tell it was stale (RecoverSuffix's documented limit).
+func (h *logHarness) forgettable(request wire.RequestID) bool {
+	return h.removed[request] || (h.pruned && !h.persisted[request])
+}
+
 // crash rebuilds the service from the records and checks it holds the same
-// streams and gives the same dedupe answers.
+// streams and gives the same dedupe answers (with removed records: answers
+// a retry the old service answered the same way, and appends no retry).
 func (h *logHarness) crash(t *rapid.T) {
 	h.checkSubscriptions()
-	recovered, err := Recover(h.config, h.clock, 7, h.records)
+	recover, suffix := Recover, h.pruned || rapid.Bool().Draw(t, "suffix")
+	if suffix {
+		recover = RecoverSuffix
+	}
+	recovered, err := recover(h.config, h.clock, 7, h.records)
 	if err != nil {
-		t.Fatalf("Recover: %v", err)
+		t.Fatalf("Recover (suffix %t): %v", suffix, err)
 	}
 	if !slices.Equal(recovered.Streams(), h.service.Streams()) {
 		t.Fatalf("recovered streams %v, want %v", recovered.Streams(), h.service.Streams())
 	}
 	for _, name := range h.service.Streams() {
-		if !sameEntries(recovered.Read(name, 1, 1<<30), h.service.Read(name, 1, 1<<30)) {
+		if recovered.First(name) != h.service.First(name) ||
+			!sameEntries(recovered.Read(name, 1, 1<<30), h.service.Read(name, 1, 1<<30)) {
 			t.Fatalf("stream %q recovered differently", name)
 		}
 	}
 	for _, request := range h.sent {
+		if h.forgettable(request) {
+			continue
+		}
 		message := h.appendMessage(request, "a")
-		before, after := formatReady(h.service.Step(100, message)), formatReady(recovered.Step(100, message))
-		if before != after {
-			t.Fatalf("retry of %v: before the crash %q, after %q", request, before, after)
+		before, afterReady := h.service.Step(100, message), recovered.Step(100, message)
+		if len(afterReady.Persist) != 0 {
+			t.Fatalf("retry of %v after the crash appended again", request)
+		}
+		after := formatReady(afterReady)
+		if !h.pruned || len(before.Messages) > 0 {
+			if formatted := formatReady(before); formatted != after {
+				t.Fatalf("retry of %v: before the crash %q, after %q", request, formatted, after)
+			}
 		}
 	}
 	h.service = recovered
@@ -290,8 +351,9 @@ func TestServiceProperties(t *testing.T) {
 			"advance": func(t *rapid.T) {
 				h.clock.nowNanos += rapid.Int64Range(0, 2*int64(h.config.TickInterval)).Draw(t, "advance")
 			},
-			"jump":  func(t *rapid.T) { h.clock.nowNanos += rapid.Int64Range(-1e4, 1e4).Draw(t, "jump") },
-			"crash": h.crash,
+			"jump":   func(t *rapid.T) { h.clock.nowNanos += rapid.Int64Range(-1e4, 1e4).Draw(t, "jump") },
+			"crash":  h.crash,
+			"remove": h.remove,
 			"": func(t *rapid.T) {
 				h.checkSubscriptions()
 			},

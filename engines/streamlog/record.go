@@ -27,8 +27,9 @@ const (
 	recordTick
 )
 
-// streamNameLenMax bounds stream names, in messages and in records.
-const streamNameLenMax = 1024
+// StreamNameLenMax bounds stream names, in messages and in records: the
+// service drops a message naming a longer (or empty) stream.
+const StreamNameLenMax = 1024
 
 // record is one durable entry of one stream. Its binary form is
 //
@@ -73,8 +74,8 @@ func decodeRecord(data []byte) (record, error) {
 	}
 	offset := reader.Offset()
 	r.stream = reader.Text()
-	if len(r.stream) > streamNameLenMax {
-		reader.Failf("stream name of %d bytes at offset %d, at most %d", len(r.stream), offset, streamNameLenMax)
+	if len(r.stream) > StreamNameLenMax {
+		reader.Failf("stream name of %d bytes at offset %d, at most %d", len(r.stream), offset, StreamNameLenMax)
 	}
 	r.entry.Position = reader.Uvarint()
 	r.entry.Timestamp = reader.Timestamp()

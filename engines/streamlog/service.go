@@ -109,27 +109,45 @@ func New(config Config, physical clock.Clock, node uint32) *Service {
 // decode, or that cannot form this package's log, return an error wrapping
 // ErrBadRecord or ErrInconsistentLog.
 func Recover(config Config, physical clock.Clock, node uint32, records [][]byte) (*Service, error) {
+	return recoverRecords(config, physical, node, records, false)
+}
+
+// RecoverSuffix is Recover for a log whose oldest records the host removed
+// (after RemoveBelow): each stream starts at its first record, whatever
+// its position, and reads from below it start there. The dedupe windows
+// are rebuilt from the records that remain, so a retry of a removed
+// append, or of a request a window had already dropped as too old, would
+// be appended again: hosts remove only records older than any retry.
+func RecoverSuffix(config Config, physical clock.Clock, node uint32, records [][]byte) (*Service, error) {
+	return recoverRecords(config, physical, node, records, true)
+}
+
+func recoverRecords(config Config, physical clock.Clock, node uint32, records [][]byte, suffix bool) (*Service, error) {
 	s := New(config, physical, node)
 	for i, data := range records {
 		r, err := decodeRecord(data)
 		if err != nil {
 			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
-		if err := s.replay(r); err != nil {
+		if err := s.replay(r, suffix); err != nil {
 			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
 	return s, nil
 }
 
-// replay applies one recovered record.
-func (s *Service) replay(r record) error {
-	st, _ := s.streamFor(r.stream)
+// replay applies one recovered record. With suffix, a stream's first
+// record may have any position.
+func (s *Service) replay(r record, suffix bool) error {
+	st, created := s.streamFor(r.stream)
+	if created && suffix {
+		st.startAt(r.entry.Position)
+	}
 	position, timestamp := st.head()
 	if r.entry.Position != position+1 {
 		return fmt.Errorf("%w: stream %q: position %d after %d", ErrInconsistentLog, r.stream, r.entry.Position, position)
 	}
-	if position > 0 && !timestamp.Less(r.entry.Timestamp) {
+	if len(st.entries) > 0 && !timestamp.Less(r.entry.Timestamp) {
 		return fmt.Errorf("%w: stream %q: timestamp %v not after %v", ErrInconsistentLog, r.stream,
 			r.entry.Timestamp, timestamp)
 	}
@@ -166,8 +184,9 @@ func (s *Service) Head(name string) (uint64, clock.Timestamp) {
 	return 0, clock.Timestamp{}
 }
 
-// Read returns up to countMax entries of a stream from position from. The
-// entries share the log's memory: read them, do not modify them.
+// Read returns up to countMax entries of a stream from position from (from
+// its first retained position, if from is below it). The entries share
+// the log's memory: read them, do not modify them.
 func (s *Service) Read(name string, from uint64, countMax int) []wire.LogEntry {
 	if st := s.streams[name]; st != nil {
 		return st.read(from, countMax)
@@ -175,12 +194,37 @@ func (s *Service) Read(name string, from uint64, countMax int) []wire.LogEntry {
 	return nil
 }
 
+// First returns a stream's first retained position: 1, unless RemoveBelow
+// or RecoverSuffix dropped older entries (0 for an unknown stream).
+func (s *Service) First(name string) uint64 {
+	if st := s.streams[name]; st != nil {
+		return st.first
+	}
+	return 0
+}
+
+// RemoveBelow drops a stream's entries before position from memory, never
+// its head entry (so the stream keeps its head, and its time), and returns
+// the stream's first retained position. A host calls it after removing the
+// same records from its storage, which it recovers with RecoverSuffix.
+// Reads and subscriptions from below the first retained position start at
+// it: the caller sees the gap in the positions it gets. An unknown stream
+// returns 0.
+func (s *Service) RemoveBelow(name string, position uint64) uint64 {
+	st := s.streams[name]
+	if st == nil {
+		return 0
+	}
+	st.removeBelow(position)
+	return st.first
+}
+
 // streamFor returns the named stream, creating it if needed.
 func (s *Service) streamFor(name string) (st *stream, created bool) {
 	if st := s.streams[name]; st != nil {
 		return st, false
 	}
-	st = &stream{name: name}
+	st = &stream{name: name, first: 1}
 	s.streams[name] = st
 	index, _ := slices.BinarySearch(s.names, name)
 	s.names = slices.Insert(s.names, index, name)
@@ -188,5 +232,5 @@ func (s *Service) streamFor(name string) (st *stream, created bool) {
 }
 
 func validStreamName(name string) bool {
-	return name != "" && len(name) <= streamNameLenMax
+	return name != "" && len(name) <= StreamNameLenMax
 }

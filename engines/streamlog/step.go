@@ -120,15 +120,15 @@ func (s *Service) stepSubscribe(m wire.MsgSubscribe) Ready {
 	return ready
 }
 
-// catchUp pushes a subscription every entry from its next position to the
-// head, in chunks of ReadCountMax.
+// catchUp pushes a subscription every entry from its next position (or the
+// first retained one) to the head, in chunks of ReadCountMax.
 func (s *Service) catchUp(st *stream, subscription *subscription, ready *Ready) {
 	for {
 		entries := st.read(subscription.next, s.config.ReadCountMax)
 		if len(entries) == 0 {
 			return
 		}
-		subscription.next += uint64(len(entries))
+		subscription.next = entries[len(entries)-1].Position + 1
 		ready.Messages = append(ready.Messages, Outbound{To: subscription.subscriber,
 			Message: wire.MsgEntries{Stream: st.name, Entries: entries}})
 	}

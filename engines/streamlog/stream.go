@@ -17,11 +17,15 @@ type subscription struct {
 	next uint64
 }
 
-// stream is one named log, kept whole in memory.
+// stream is one named log, kept in memory from its first retained
+// position (1 unless Service.RemoveBelow or RecoverSuffix dropped older
+// entries) to its head.
 type stream struct {
 	name string
-	// Invariant: entries[i].Position == i+1, and timestamps strictly
-	// increase along entries.
+	// first is the position of entries[0].
+	// Invariant: first >= 1, entries[i].Position == first+i, and timestamps
+	// strictly increase along entries.
+	first   uint64
 	entries []wire.LogEntry
 	// subscriptions, sorted by subscriber, at most one per subscriber.
 	subscriptions []subscription
@@ -29,10 +33,31 @@ type stream struct {
 
 func (st *stream) head() (uint64, clock.Timestamp) {
 	if len(st.entries) == 0 {
-		return 0, clock.Timestamp{}
+		return st.first - 1, clock.Timestamp{}
 	}
 	last := st.entries[len(st.entries)-1]
 	return last.Position, last.Timestamp
+}
+
+// startAt makes an empty stream start at position first: its entries
+// before it were removed (RecoverSuffix).
+// Requires: the stream is empty.
+func (st *stream) startAt(first uint64) {
+	assert.That(len(st.entries) == 0, "streamlog: stream %q starts at %d with %d entries", st.name, first, len(st.entries))
+	st.first = max(first, 1)
+}
+
+// removeBelow drops the entries before position, never the head entry, in
+// new memory so that the dropped ones can be collected. Readers of the old
+// array (messages in flight) keep seeing it unchanged.
+func (st *stream) removeBelow(position uint64) {
+	headPosition, _ := st.head()
+	position = min(position, headPosition)
+	if position <= st.first {
+		return
+	}
+	st.entries = slices.Clone(st.entries[position-st.first:])
+	st.first = position
 }
 
 // add appends an entry.
@@ -42,20 +67,21 @@ func (st *stream) add(entry wire.LogEntry) {
 	if entry.Position != position+1 {
 		assert.Broken("streamlog: stream %q: position %d after %d", st.name, entry.Position, position)
 	}
-	if position > 0 && !timestamp.Less(entry.Timestamp) {
+	if len(st.entries) > 0 && !timestamp.Less(entry.Timestamp) {
 		assert.Broken("streamlog: stream %q: timestamp %v not after %v", st.name, entry.Timestamp, timestamp)
 	}
 	st.entries = append(st.entries, entry)
 }
 
-// read returns up to countMax entries from position from. The slice shares
-// the log's memory and has no spare capacity, so appending to it copies.
+// read returns up to countMax entries from position from (from the first
+// retained entry when from is below it). The slice shares the log's memory
+// and has no spare capacity, so appending to it copies.
 func (st *stream) read(from uint64, countMax int) []wire.LogEntry {
-	from = max(from, 1)
-	if countMax <= 0 || from > uint64(len(st.entries)) {
+	from = max(from, st.first)
+	if countMax <= 0 || from-st.first >= uint64(len(st.entries)) {
 		return nil
 	}
-	start := from - 1
+	start := from - st.first
 	end := min(uint64(len(st.entries)), start+uint64(countMax))
 	return st.entries[start:end:end]
 }

@@ -44,8 +44,10 @@
 // so a stale or mistyped directive never hides anything.
 //
 // Which packages are simulated: every package of module ModulePath except
-// those under ExemptPrefixes (the commands, this lint, the separate compare
-// module, and any real-runtime adapter added there later). The policy lives in
+// those under ExemptPrefixes (the commands, the real runtime under live/,
+// this lint, and the separate compare module), named by path: a package
+// whose name merely starts with "live", or a package named live elsewhere
+// in the tree, is still simulated and judged. The policy lives in
 // that one variable. The Analyzer skips exempt module packages by itself, so
 // it is safe to run under any go/analysis driver; CheckModule additionally
 // ignores packages outside the module. Files ending in _test.go are never

@@ -19,10 +19,10 @@ const ModulePath = "github.com/proven2pc/proven"
 
 // ExemptPrefixes lists the package paths (each covering itself and every
 // package below it) that run outside the simulator and so may use the wall
-// clock, goroutines and the rest. This is the one place the policy lives: a
-// future real-runtime adapter is added here.
+// clock, goroutines and the rest. This is the one place the policy lives.
 var ExemptPrefixes = []string{
 	ModulePath + "/cmd",              // command-line programs
+	ModulePath + "/live",             // the real runtime: goroutine hosts, files, the real clock
 	ModulePath + "/internal/detlint", // this lint and its command
 	ModulePath + "/compare",          // a separate module of comparison programs
 }

@@ -51,3 +51,24 @@ func moduleRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// TestExemptionIsByName: the real runtime (live and below) is exempt; the
+// simulated hosts of the same step machines, the step machines themselves,
+// and look-alike names are still judged.
+func TestExemptionIsByName(t *testing.T) {
+	exempt := []string{"live", "live/filelog", "live/loghost", "live/internal/faultfs", "cmd/proven",
+		"internal/detlint/cmd/detlint"}
+	simulated := []string{"", "cluster", "sim", "engines/streamlog", "engines/processor", "coordinator",
+		"livestream", "engines/live", "internal/live", "clock"}
+	for _, name := range exempt {
+		if path := detlint.ModulePath + "/" + name; !detlint.Exempt(path) || detlint.Simulated(path) {
+			t.Errorf("%s: exempt %t, simulated %t; want exempt", path, detlint.Exempt(path), detlint.Simulated(path))
+		}
+	}
+	for _, name := range simulated {
+		path := strings.TrimSuffix(detlint.ModulePath+"/"+name, "/")
+		if detlint.Exempt(path) || !detlint.Simulated(path) {
+			t.Errorf("%s: exempt %t, simulated %t; want simulated", path, detlint.Exempt(path), detlint.Simulated(path))
+		}
+	}
+}
