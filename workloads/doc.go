@@ -36,7 +36,8 @@
 // init through the same interface as any other, and Register adds yours.
 // A workload's value is its parameters: Parameters gives the JSON object
 // its exported fields marshal to, and Decode fills a seed file's
-// parameters into a copy of the registered value.
+// parameters into a zero value of the registered type (so a value is
+// exactly its exported fields).
 //
 // # Contract
 //

@@ -39,9 +39,9 @@ func init() {
 
 // Register adds a workload under its name, so that seed files can name it
 // and Lookup and Decode find it; register yours in an init function or
-// TestMain of the test binary that replays its seed files. The value
-// registered is the prototype Decode fills a seed file's parameters into.
-// Registering a workload of a registered name and the same Go type again
+// TestMain of the test binary that replays its seed files (Decode builds
+// a struct workload's value from its type and the file alone, so which
+// value is registered does not matter). Registering a workload of a registered name and the same Go type again
 // does nothing. Register panics on a bad name and on a second Go type
 // under one name: both are programming errors.
 func Register(w Workload) {
@@ -140,22 +140,29 @@ func Parameters(w Workload) (json.RawMessage, error) {
 }
 
 // Decode returns the workload registered under name with a seed file's
-// parameters filled into a copy of it (nil parameters: the registered
-// value as is). Unknown fields and a workload that takes no parameters
-// are errors.
+// parameters: for a struct (or pointer to struct) type, a zero value of
+// it with the parameters filled in (so a value is exactly its exported
+// fields, whatever value was registered); for any other type, the
+// registered value, which then takes no parameters. Unknown fields and
+// wrong types are errors.
 func Decode(name string, parameters json.RawMessage) (Workload, error) {
 	prototype, err := Lookup(name)
-	if err != nil || len(parameters) == 0 {
-		return prototype, err
+	if err != nil {
+		return nil, err
 	}
-	value, target, ok := fillable(prototype)
+	value, target, ok := zeroOf(prototype)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s takes no parameters", ErrBadWorkload, name)
+		if len(parameters) > 0 {
+			return nil, fmt.Errorf("%w: %s takes no parameters", ErrBadWorkload, name)
+		}
+		return prototype, nil
 	}
-	decoder := json.NewDecoder(bytes.NewReader(parameters))
-	decoder.DisallowUnknownFields()
-	if err := decoder.Decode(target.Interface()); err != nil {
-		return nil, fmt.Errorf("%w: %s: parameters: %v", ErrBadWorkload, name, err)
+	if len(parameters) > 0 {
+		decoder := json.NewDecoder(bytes.NewReader(parameters))
+		decoder.DisallowUnknownFields()
+		if err := decoder.Decode(target.Interface()); err != nil {
+			return nil, fmt.Errorf("%w: %s: parameters: %v", ErrBadWorkload, name, err)
+		}
 	}
 	decoded := value.Interface().(Workload)
 	if decoded.Name() != name {
@@ -164,20 +171,16 @@ func Decode(name string, parameters json.RawMessage) (Workload, error) {
 	return decoded, nil
 }
 
-// fillable copies a struct (or pointer to struct) prototype and returns
-// the copy and a pointer to decode into.
-func fillable(prototype Workload) (value, target reflect.Value, ok bool) {
-	original := reflect.ValueOf(prototype)
+// zeroOf returns a zero value of a struct (or pointer to struct)
+// workload's type and a pointer to decode into.
+func zeroOf(prototype Workload) (value, target reflect.Value, ok bool) {
+	kind := reflect.TypeOf(prototype)
 	switch {
-	case original.Kind() == reflect.Struct:
-		target = reflect.New(original.Type())
-		target.Elem().Set(original)
+	case kind.Kind() == reflect.Struct:
+		target = reflect.New(kind)
 		return target.Elem(), target, true
-	case original.Kind() == reflect.Pointer && original.Type().Elem().Kind() == reflect.Struct:
-		target = reflect.New(original.Type().Elem())
-		if !original.IsNil() {
-			target.Elem().Set(original.Elem())
-		}
+	case kind.Kind() == reflect.Pointer && kind.Elem().Kind() == reflect.Struct:
+		target = reflect.New(kind.Elem())
 		return target, target, true
 	}
 	return reflect.Value{}, reflect.Value{}, false

@@ -20,7 +20,9 @@ import (
 // period, the final operations, then the checks).
 //
 // A workload's value is its parameters: a seed file records the JSON its
-// value marshals to (exported fields), and Decode rebuilds it from there.
+// value marshals to, and Decode rebuilds it from there into a zero value
+// of its type, so everything that changes a run must be an exported
+// field (unexported fields are zero in a replay).
 type Workload interface {
 	// Name names the workload in seed files, run lines and the registry:
 	// letters, digits, '.', '_' and '-', and the same for every value of
