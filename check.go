@@ -146,12 +146,8 @@ func reportFailure(t testing.TB, report Report, test string) {
 	}
 	name := workloadName(report.Scenario)
 	path := filepath.Join(directory, seedfile.Name(name, report.Seed))
-	detail := strings.Split(strings.TrimSpace(report.Detail), "\n")
-	if len(detail) > detailLinesMax {
-		detail = append(detail[:detailLinesMax], "...")
-	}
 	message := fmt.Sprintf("proven: %s seed %d failed: %s: %s\n%s", name, report.Seed,
-		report.Failure, report.Reason, strings.Join(detail, "\n"))
+		report.Failure, report.Reason, clipped(report.Detail))
 	if err := seedfile.Save(path, report.SeedFile("")); err != nil {
 		t.Fatalf("%s\ncould not write the seed file: %v", message, err)
 		return
@@ -161,4 +157,13 @@ func reportFailure(t testing.TB, report Report, test string) {
 		message += "\n       or: go run ./cmd/proven replay " + path
 	}
 	t.Fatalf("%s\nshrink: go test -run '%s' -proven.shrink=%s", message, runPattern(test), path)
+}
+
+// clipped is a failure's detail, cut to detailLinesMax lines.
+func clipped(detail string) string {
+	lines := strings.Split(strings.TrimSpace(detail), "\n")
+	if len(lines) > detailLinesMax {
+		lines = append(lines[:detailLinesMax], fmt.Sprintf("... (%d more lines)", len(lines)-detailLinesMax))
+	}
+	return strings.Join(lines, "\n")
 }

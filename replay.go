@@ -29,7 +29,7 @@ func Replay(t testing.TB, path string) Report {
 	report, differences := ReplayFile(file)
 	t.Logf("replay %s: %s", path, summary(report))
 	if report.Verdict != sim.VerdictOK {
-		t.Logf("%s: %s\n%s", report.Failure, report.Reason, report.Detail)
+		t.Logf("%s: %s\n%s", report.Failure, report.Reason, clipped(report.Detail))
 	}
 	for _, difference := range differences {
 		t.Errorf("replay %s: %s differs: %s", path, difference.Field, difference)
