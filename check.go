@@ -1,12 +1,14 @@
 package proven
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,7 +33,7 @@ const SeedDirEnvironment = "PROVEN_SEED_DIR"
 const detailLinesMax = 20
 
 // Check runs each seed of the range as a subtest named "seed=N" (so
-// go test -run 'TestX/^seed=17$' runs one) and stops at the first failing
+// go test -run 'TestX/seed=17' runs seed 17 alone) and stops at the first failing
 // seed, which writes its seed file and fails with the path and the
 // commands that replay it. The -proven.seeds and -proven.faults flags
 // (PROVEN_SEEDS, PROVEN_FAULTS) widen the range or change the fault mode;
@@ -73,6 +75,9 @@ func Check(t *testing.T, scenario Scenario, seeds SeedRange) {
 		t.Fatalf("proven: empty seed range %d..%d", seeds.First, seeds.Last)
 		return
 	}
+	if seed, named := seedNamedByRun(t.Name()); named {
+		seeds = Seeds(seed, seed)
+	}
 	for seed := seeds.First; ; seed++ {
 		passed := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			if report := Run(resolved, seed); report.Verdict != sim.VerdictOK {
@@ -83,6 +88,32 @@ func Check(t *testing.T, scenario Scenario, seeds SeedRange) {
 			return
 		}
 	}
+}
+
+// seedLevelPattern is a go test -run element that names one seed.
+var seedLevelPattern = regexp.MustCompile(`^\^?seed=(\d+)\$?$`)
+
+// seedNamedByRun returns the seed that go test's -run pattern names for
+// the seed subtests of the test called name, when that element of the
+// pattern is exactly seed=N (anchored or not): -run 'TestX/seed=17' then
+// runs seed 17 alone (not 170 to 179 as well, as the regular expression
+// would), in the range or not.
+func seedNamedByRun(name string) (uint64, bool) {
+	run := flag.Lookup("test.run")
+	if run == nil {
+		return 0, false
+	}
+	elements := strings.Split(run.Value.String(), "/")
+	level := len(strings.Split(name, "/"))
+	if level >= len(elements) {
+		return 0, false
+	}
+	match := seedLevelPattern.FindStringSubmatch(elements[level])
+	if match == nil {
+		return 0, false
+	}
+	seed, err := strconv.ParseUint(match[1], 10, 64)
+	return seed, err == nil
 }
 
 // register registers a workload unless its name is taken by it already;

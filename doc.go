@@ -14,7 +14,7 @@
 //		proven.Check(t, proven.Scenario{Workload: mykv.Workload{}, Faults: "swarm"}, proven.Seeds(1, 500))
 //	}
 //
-// Each seed is a subtest named "seed=N" (go test -run 'TestMyKV/^seed=17$'
+// Each seed is a subtest named "seed=N" (go test -run 'TestMyKV/seed=17'
 // runs one). At the first failing seed Check writes a seed file and fails
 // with its path and the commands that replay and shrink it. Seed files go
 // to the folder named by PROVEN_SEED_DIR, or else to the "proven" folder

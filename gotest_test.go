@@ -133,9 +133,21 @@ func TestCheckRunsASubtestPerSeedAndStopsAtTheFirstFailure(t *testing.T) {
 }
 
 func TestOneSeedRunsAlone(t *testing.T) {
-	output, passed := child(t, "check", t.TempDir(), nil, "-test.run=^TestFixtureCheck$/^seed=2$")
-	if runs := seedsRun(output); !passed || !slices.Equal(runs, []string{"2:PASS"}) {
-		t.Fatalf("passed=%t, seed subtests %v, want only seed 2:\n%s", passed, runs, output)
+	cases := []struct {
+		arguments []string
+		seed      string
+	}{
+		{[]string{"-test.run=^TestFixtureCheck$/^seed=2$"}, "2"},
+		// Unanchored, seed=1 would match 10, 11 and 12 as well.
+		{[]string{"-test.run=TestFixtureCheck/seed=1", "-proven.seeds=12"}, "1"},
+		// A seed outside the test's range runs too, when named alone.
+		{[]string{"-test.run=TestFixtureCheck/seed=40"}, "40"},
+	}
+	for _, c := range cases {
+		output, passed := child(t, "check", t.TempDir(), nil, c.arguments...)
+		if runs := seedsRun(output); !passed || !slices.Equal(runs, []string{c.seed + ":PASS"}) {
+			t.Fatalf("%s: passed=%t, seed subtests %v, want only seed %s:\n%s", c.arguments, passed, runs, c.seed, output)
+		}
 	}
 }
 
@@ -288,3 +300,19 @@ type bankImpostor struct{}
 
 func (bankImpostor) Name() string               { return "bank" }
 func (bankImpostor) Build(b *workloads.Builder) {}
+
+// Check in parallel tests: each has its own worlds; they share only the
+// registry and the flags. Run under -race, this is the test that would
+// see them collide.
+func TestCheckInParallelTests(t *testing.T) {
+	for _, scenario := range []Scenario{
+		{Workload: tallyWorkload{}, Faults: "swarm", Clients: 2, Operations: 3},
+		{Workload: tallyWorkload{}, Faults: "all", Clients: 3, Operations: 2},
+		small,
+	} {
+		t.Run(workloadName(scenario)+"/"+scenario.Faults, func(t *testing.T) {
+			t.Parallel()
+			Check(t, scenario, Seeds(1, 3))
+		})
+	}
+}

@@ -67,7 +67,7 @@ func (s *registerServer) Receive(ctx *sim.NodeContext, from sim.Addr, message an
 	switch m := message.(type) {
 	case msgWrite:
 		s.value = m.Value
-		_ = ctx.Send(from, msgValue{Request: m.Request, Value: m.Value})
+		_ = ctx.Send(from, msgValue(m))
 	case msgRead:
 		_ = ctx.Send(from, msgValue{Request: m.Request, Value: s.value})
 	}

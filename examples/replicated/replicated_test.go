@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestReplicatedRegister is the test to copy: 100 seeds, each drawing
 // its own fault families and strengths (swarm), each a subtest
-// (go test -run 'TestReplicatedRegister/^seed=17$' runs one). A failing
+// (go test -run 'TestReplicatedRegister/seed=17' runs one). A failing
 // seed writes its seed file and prints the command that replays it.
 func TestReplicatedRegister(t *testing.T) {
 	proven.Check(t, proven.Scenario{Workload: replicated.Workload{}, Faults: "swarm"}, proven.Seeds(1, 100))
