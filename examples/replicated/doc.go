@@ -39,6 +39,10 @@
 //	go test ./examples/replicated -run TestReplicatedRegister -proven.seeds=2000
 //	go test ./examples/replicated -run '^$' -fuzz FuzzReplicatedRegister -fuzztime 10s
 //
+// scripted_test.go shows the other way to test: one interleaving written
+// by hand on a world, its processes ordered with a sim.Cond instead of
+// sleeps.
+//
 // # Bugs, planted and found
 //
 // Workload.Bug plants a mistake in the client: BugNoWriteBack (reads skip
