@@ -53,7 +53,11 @@ type TransactionBody func(ctx context.Context, tx *coordinator.Txn) (value.Value
 func Transact(c Client, function, key string, input value.Value, timeout time.Duration,
 	body TransactionBody) (value.Value, checkers.EventType) {
 	ctx := context.Background()
-	tx := c.Transactions().Begin(ctx, timeout)
+	transactions := c.Transactions()
+	if transactions == nil {
+		panic("workloads: Transact by a client without Transactions (the workload declared Builder.World, not Builder.Cluster)")
+	}
+	tx := transactions.Begin(ctx, timeout)
 	txn := tx.ID().String()
 	record := func(eventType checkers.EventType, output value.Value, commitTimestamp string) {
 		c.Record(checkers.Event{Type: eventType, Function: function, Key: key, Value: output, Txn: txn,

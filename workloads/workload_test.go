@@ -162,7 +162,7 @@ func TestAWorkloadOfYourOwnRunsThroughTheHarness(t *testing.T) {
 // brokenWorkload declares what its fields say, to show each mistake is a
 // failing report naming it.
 type brokenWorkload struct {
-	NoSystem, NoOperation, Panic bool
+	NoSystem, NoOperation, Panic, TransactOnWorld bool
 }
 
 func (brokenWorkload) Name() string { return "test-broken" }
@@ -176,7 +176,11 @@ func (w brokenWorkload) Build(b *workloads.Builder) {
 		b.World(sim.Config{})
 	}
 	if !w.NoOperation {
-		b.Operation(func(workloads.Client) {})
+		b.Operation(func(c workloads.Client) {
+			if w.TransactOnWorld {
+				workloads.Transact(c, "write", "x", value.Int(1), time.Second, nil)
+			}
+		})
 	}
 }
 
@@ -189,6 +193,7 @@ func TestAWorkloadThatCannotRunIsAFailingReport(t *testing.T) {
 		{brokenWorkload{NoSystem: true}, sim.FailureInvariant, "workload test-broken declared no system (call Builder.Cluster or Builder.World)"},
 		{brokenWorkload{NoOperation: true}, sim.FailureInvariant, "workload test-broken declared no operation (call Builder.Operation)"},
 		{brokenWorkload{Panic: true}, sim.FailurePanic, "workload test-broken: Build panicked: bad parameters"},
+		{brokenWorkload{TransactOnWorld: true}, sim.FailurePanic, "Transact by a client without Transactions"},
 		{workloads.Named("nope"), sim.FailureInvariant, `workloads: unknown workload "nope"`},
 		{namedBadly{}, sim.FailureInvariant, `name "a/b" is not 1 to 64 letters`},
 	}
