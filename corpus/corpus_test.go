@@ -10,6 +10,7 @@ import (
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
+	"github.com/proven2pc/proven/workloads"
 	"go.uber.org/goleak"
 )
 
@@ -46,7 +47,7 @@ func checkSeedFile(t testing.TB, path, shown string) {
 	if file.Fingerprint == "" {
 		t.Errorf("%s records no fingerprint: record it with %s", shown, updateCommand)
 	}
-	report, differences := proven.Replay(file)
+	report, differences := proven.ReplayFile(file)
 	for _, difference := range differences {
 		if difference.Field == "fingerprint" {
 			t.Errorf("%s: the run changed (%s) though its outcome did not.\n"+
@@ -59,7 +60,7 @@ func checkSeedFile(t testing.TB, path, shown string) {
 	if len(differences) > 0 && report.Reason != "" {
 		t.Logf("reason: %s", report.Reason)
 	}
-	if again, _ := proven.Replay(file); again.Fingerprint != report.Fingerprint {
+	if again, _ := proven.ReplayFile(file); again.Fingerprint != report.Fingerprint {
 		t.Errorf("%s: two replays differ: fingerprints %s and %s", shown, report.FingerprintHex(), again.FingerprintHex())
 	}
 }
@@ -82,7 +83,7 @@ func (r *recorder) Logf(string, ...any) {}
 // reproduced passes; another fingerprint, no fingerprint, or another
 // outcome each fail, naming the file and what to do.
 func TestCheckSeedFileFailsOnEveryDifference(t *testing.T) {
-	quick := proven.Scenario{Workload: "register", Faults: "swarm", Clients: 2, Operations: 4, FaultPhase: 500 * time.Millisecond}
+	quick := proven.Scenario{Workload: workloads.Named("register"), Faults: "swarm", Clients: 2, Operations: 4, FaultPhase: 500 * time.Millisecond}
 	cases := []struct {
 		name  string
 		edit  func(*seedfile.File)

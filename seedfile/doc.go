@@ -20,7 +20,12 @@
 //	}
 //
 // format is the format version (FormatVersion); every scenario parameter
-// is written out (no default is left implicit); faults.mode is the mode as
+// is written out (no default is left implicit); scenario.parameters,
+// present only for a workload with parameters (a user's, e.g.
+// {"Keys": 5, "Bug": "stale-reads"}), is the JSON object its value
+// marshals to (workloads.Parameters), and it sits right after the
+// workload's name; a file without it is read exactly as before, so the
+// format version stays 1; faults.mode is the mode as
 // asked and faults.plan the concrete families and intensities of the run
 // (every family in a fixed mode; any subset in swarm); expect is the
 // outcome (verdict ok, or fail with the failure kind, the first check that
@@ -30,7 +35,8 @@
 // # Contract
 //
 // Decoding is strict: an unknown or missing field, a value out of range,
-// an unknown format version, workload or fault family, a plan that a fixed
+// an unknown format version, workload or fault family, parameters the
+// workload does not take (workloads.Decode: unknown fields, wrong types), a plan that a fixed
 // mode could not have drawn, or anything after the object is an error
 // naming the file and the field (*Error, errors.Is ErrBadFile), never a
 // panic. Error messages keep the "proven:" prefix of the tool that prints
@@ -53,7 +59,9 @@
 // # What it does not do
 //
 // It does not run anything: it imports the workloads package only for
-// the workload names and the defaults. It does not shrink (cmd/proven
+// the registry (a file names its workload, which must be registered in
+// the binary that reads it: Proven's own always are, a user's in the
+// user's test binary) and the defaults. It does not shrink (cmd/proven
 // does) and does not keep the corpus (corpus/ does).
 //
 // # How it is tested

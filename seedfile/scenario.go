@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/proven2pc/proven/sim"
@@ -16,9 +14,12 @@ import (
 // workloads package's defaults (Resolve fills them in); a seed file holds
 // every field filled in. The proven package calls it proven.Scenario.
 type Scenario struct {
-	// Workload is one of workloads.Names(); "" means
-	// workloads.DefaultWorkload.
-	Workload string
+	// Workload is the workload to run: one of yours, or a registered one
+	// by name (workloads.Named("bank")); nil means
+	// workloads.DefaultWorkload. A seed file records its name and its
+	// parameters (workloads.Parameters), and reading the file back needs
+	// it registered (workloads.Register).
+	Workload workloads.Workload
 	// Faults is "none" (also ""), "all", "swarm", or a comma list of fault
 	// families (sim.FamilyNames).
 	Faults string
@@ -50,9 +51,11 @@ var ErrBadScenario = errors.New("proven: bad scenario")
 // fixed order) and checks every field: a bad one gives an error matching
 // ErrBadScenario that names the field.
 func (s Scenario) Resolve() (Scenario, error) {
-	if s.Workload == "" {
-		s.Workload = workloads.DefaultWorkload
+	workload, err := workloads.Resolve(s.Workload)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("%w: workload: %v", ErrBadScenario, err)
 	}
+	s.Workload = workload
 	if s.Clients == 0 {
 		s.Clients = workloads.DefaultClients
 	}
@@ -74,8 +77,6 @@ func (s Scenario) Resolve() (Scenario, error) {
 // wrong with it, or returns "" when every field is good.
 func (s Scenario) problem() (field, problem string) {
 	switch {
-	case !slices.Contains(workloads.Names(), s.Workload):
-		return "workload", fmt.Sprintf("unknown workload %q (want one of: %s)", s.Workload, strings.Join(workloads.Names(), ", "))
 	case s.Clients < 1 || s.Clients > clientsMax:
 		return "clients", fmt.Sprintf("%d is not between 1 and %d", s.Clients, clientsMax)
 	case s.Operations < 1 || s.Operations > operationsMax:

@@ -48,11 +48,38 @@ func TestFileScenarios(t *testing.T) {
 func describe(file File) string {
 	s := file.Scenario
 	text := fmt.Sprintf("seed=%d workload=%s clients=%d operations=%d fault-phase=%v faults=%s plan=%s expect=%q",
-		file.Seed, s.Workload, s.Clients, s.Operations, s.FaultPhase, s.Faults, planText(file.Plan), file.Expect)
+		file.Seed, s.Workload.Name(), s.Clients, s.Operations, s.FaultPhase, s.Faults, planText(file.Plan), file.Expect)
+	if parameters, _ := workloads.Parameters(s.Workload); parameters != nil {
+		text += " parameters=" + string(parameters)
+	}
 	if file.Fingerprint != "" {
 		text += " fingerprint=" + file.Fingerprint
 	}
 	return text + fmt.Sprintf(" description=%q", file.Description)
+}
+
+// keyedWorkload stands for a workload of a user's, with parameters. It
+// is never run here: only its seed files are read and written.
+type keyedWorkload struct {
+	Keys int
+	Mode string
+}
+
+func (keyedWorkload) Name() string             { return "test-keyed" }
+func (keyedWorkload) Build(*workloads.Builder) {}
+
+func init() { workloads.Register(keyedWorkload{Keys: 3}) }
+
+// workloadGenerator draws a registered workload, with random parameters
+// for the one that has some.
+func workloadGenerator() *rapid.Generator[workloads.Workload] {
+	return rapid.Custom(func(t *rapid.T) workloads.Workload {
+		name := rapid.SampledFrom(workloads.Names()).Draw(t, "name")
+		if name == (keyedWorkload{}).Name() {
+			return keyedWorkload{Keys: rapid.IntRange(0, 9).Draw(t, "keys"), Mode: rapid.StringMatching(`[a-z"\\]{0,5}`).Draw(t, "mode")}
+		}
+		return workloads.Named(name)
+	})
 }
 
 // fileGenerator draws valid seed files.
@@ -62,7 +89,7 @@ func fileGenerator() *rapid.Generator[File] {
 			Seed:        rapid.Uint64().Draw(t, "seed"),
 			Description: rapid.StringMatching(`[ -~]{0,60}`).Draw(t, "description"),
 			Scenario: Scenario{
-				Workload:   rapid.SampledFrom(workloads.Names()).Draw(t, "workload"),
+				Workload:   workloadGenerator().Draw(t, "workload"),
 				Clients:    rapid.IntRange(1, clientsMax).Draw(t, "clients"),
 				Operations: rapid.IntRange(1, operationsMax).Draw(t, "operations"),
 				FaultPhase: time.Duration(rapid.Int64Range(1, int64(faultPhaseMax)).Draw(t, "faultPhase")),
@@ -107,7 +134,7 @@ func TestFileRoundTrips(t *testing.T) {
 func TestSaveThenLoad(t *testing.T) {
 	directory := filepath.Join(t.TempDir(), "nested")
 	path := filepath.Join(directory, Name("bank", 17))
-	want := File{Seed: 17, Description: "saved", Scenario: Scenario{Workload: "bank", Faults: "crash,partition",
+	want := File{Seed: 17, Description: "saved", Scenario: Scenario{Workload: workloads.Named("bank"), Faults: "crash,partition",
 		Clients: 2, Operations: 3, FaultPhase: time.Second}, Expect: Outcome{Verdict: sim.VerdictOK},
 		Plan: sim.FaultPlan{Families: sim.FamilyCrash | sim.FamilyPartition, Intensity: [8]float64{0.5, 0, 0, 0, 0.75},
 			FaultPhase: time.Second}}
@@ -148,11 +175,11 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 
 func TestSaveRefusesAnInvalidFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.json")
-	bad := File{Scenario: Scenario{Workload: "nothing"}, Expect: Outcome{Verdict: sim.VerdictOK}}
+	bad := File{Scenario: Scenario{Workload: workloads.Named("nothing")}, Expect: Outcome{Verdict: sim.VerdictOK}}
 	if err := Save(path, bad); !errors.Is(err, ErrBadScenario) {
 		t.Fatalf("want ErrBadScenario, got %v", err)
 	}
-	badOutcome := File{Scenario: Scenario{Workload: "bank"}, Expect: Outcome{Verdict: "maybe"}}
+	badOutcome := File{Scenario: Scenario{Workload: workloads.Named("bank")}, Expect: Outcome{Verdict: "maybe"}}
 	if err := Save(path, badOutcome); !errors.Is(err, ErrBadFile) {
 		t.Fatalf("want ErrBadFile, got %v", err)
 	}
@@ -162,7 +189,7 @@ func TestSaveRefusesAnInvalidFile(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	valid := File{Seed: 3, Description: "fuzz", Scenario: Scenario{Workload: "queue", Faults: "swarm", Clients: 2,
+	valid := File{Seed: 3, Description: "fuzz", Scenario: Scenario{Workload: workloads.Named("queue"), Faults: "swarm", Clients: 2,
 		Operations: 5, FaultPhase: 2 * time.Second}, Plan: sim.FaultPlan{Families: sim.FamilyLoss, Intensity: [8]float64{0, 0.4}},
 		Expect: Outcome{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "linearizable", Anomaly: "x"}}
 	data, err := valid.Marshal()

@@ -3,6 +3,7 @@ package seedfile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/sim"
+	"github.com/proven2pc/proven/workloads"
 )
 
 // fileWire is the JSON form of a File. Required fields are
@@ -25,10 +27,13 @@ type fileWire struct {
 }
 
 type scenarioWire struct {
-	Workload   *string `json:"workload"`
-	Clients    *int    `json:"clients"`
-	Operations *int    `json:"operations"`
-	FaultPhase *string `json:"fault_phase"`
+	Workload *string `json:"workload"`
+	// Parameters is the workload's value as JSON (workloads.Parameters),
+	// absent when it has none.
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	Clients    *int            `json:"clients"`
+	Operations *int            `json:"operations"`
+	FaultPhase *string         `json:"fault_phase"`
 }
 
 type faultsWire struct {
@@ -60,6 +65,11 @@ func toWire(f File) (fileWire, error) {
 	if err != nil {
 		return fileWire{}, err
 	}
+	parameters, err := workloads.Parameters(scenario.Workload)
+	if err != nil {
+		return fileWire{}, err
+	}
+	name := scenario.Workload.Name()
 	format, seed := FormatVersion, f.Seed
 	faultPhase := scenario.FaultPhase.String()
 	plan := []familyWire{}
@@ -71,7 +81,7 @@ func toWire(f File) (fileWire, error) {
 	verdict := string(f.Expect.Verdict)
 	return fileWire{
 		Format: &format, Seed: &seed, Description: f.Description,
-		Scenario: &scenarioWire{Workload: &scenario.Workload, Clients: &scenario.Clients,
+		Scenario: &scenarioWire{Workload: &name, Parameters: parameters, Clients: &scenario.Clients,
 			Operations: &scenario.Operations, FaultPhase: &faultPhase},
 		Faults: &faultsWire{Mode: &scenario.Faults, Plan: &plan},
 		Expect: &outcomeWire{Verdict: &verdict, Failure: string(f.Expect.Failure),
@@ -150,7 +160,16 @@ func scenarioFromWire(name string, wire *scenarioWire) (Scenario, *Error) {
 	if err != nil {
 		return fail("fault_phase", "%q is not a duration like \"4s\"", *wire.FaultPhase)
 	}
-	scenario := Scenario{Workload: *wire.Workload, Faults: "none", Clients: *wire.Clients,
+	workload, err := workloads.Decode(*wire.Workload, wire.Parameters)
+	switch {
+	case errors.Is(err, workloads.ErrUnknownWorkload):
+		return fail("workload", "unknown workload %q (want one of: %s); a workload of your own is read by a test "+
+			"binary that registers it (workloads.Register), as go test -run TestX -proven.replay=FILE does",
+			*wire.Workload, strings.Join(workloads.Names(), ", "))
+	case err != nil:
+		return fail("parameters", "%v", err)
+	}
+	scenario := Scenario{Workload: workload, Faults: "none", Clients: *wire.Clients,
 		Operations: *wire.Operations, FaultPhase: faultPhase}
 	if field, problem := scenario.problem(); field != "" {
 		return fail(field, "%s", problem)

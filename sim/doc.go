@@ -18,6 +18,13 @@
 //     coroutines (iter.Pull), so exactly one runs at a time, and a process
 //     parks whenever it waits (Sleep, Receive) until the world resumes it.
 //     No goroutine outlives World.Close.
+//   - Cond and Chan let processes wait for one another instead of
+//     polling shared variables with Sleep: Cond.Wait parks a process
+//     until Signal or Broadcast (or a timeout), Chan is a bounded FIFO
+//     channel built on it. Waiters are woken in the order they began to
+//     wait, each by a wake event at the current time, so scripted
+//     interleavings are deterministic and fingerprinted. They are shared
+//     memory between processes of one world, not the network.
 //   - The network (package net) decides each message's fate: lost, blocked
 //     by a partition, delayed, duplicated or reordered. Every message is
 //     encoded when sent and decoded at each delivery, so no two nodes share
@@ -67,7 +74,8 @@
 // rapid properties (event order, timers never early, partitions block
 // exactly their links, a healed network delivers, a crash loses exactly the
 // unsynced writes, torn writes are detected, mirrored-log recovery against
-// a model of the damage), datadriven scenario files for
+// a model of the damage, Cond against a FIFO model of its waiters),
+// tests of scripted Cond and Chan interleavings, datadriven scenario files for
 // disks and the network in testdata/, goleak for coroutines, and
 // benchmarks for the event queue, process switches and message delivery.
 package sim

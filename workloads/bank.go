@@ -71,7 +71,7 @@ func bankWorkload() workload {
 	return workload{
 		name:    "bank",
 		streams: bankStreams(resourceStreams, kvStreams),
-		setup: func(ctx context.Context, coord *coordinator.Coordinator) error {
+		setup: func(ctx context.Context, coord Transactions) error {
 			return setupAccounts(ctx, coord, resourceStreams, accounts)
 		},
 		operation: func(c *client) {
@@ -88,7 +88,7 @@ func bankWorkload() workload {
 
 // setupAccounts creates the token on every Resource stream and gives every
 // account its opening balance, in one transaction.
-func setupAccounts(ctx context.Context, coord *coordinator.Coordinator, resourceStreams []string, accounts []account) error {
+func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []string, accounts []account) error {
 	tx := coord.Begin(ctx, setupTimeout)
 	err := func() error {
 		for _, stream := range resourceStreams {

@@ -12,15 +12,18 @@ import (
 // with the history first.
 func observedRun(t *testing.T, name string, seed uint64) *runner {
 	t.Helper()
-	chosen, err := lookup(name)
+	chosen, err := Lookup(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	options := Options{Seed: seed, Workload: name, Faults: sim.FaultMode{Swarm: true}}
+	options := Options{Seed: seed, Workload: chosen, Faults: sim.FaultMode{Swarm: true}}
 	options.applyDefaults()
-	r := newRunner(options, chosen)
-	t.Cleanup(r.cluster.World.Close)
-	if result := r.cluster.World.Run(); result.Verdict != sim.VerdictOK || !r.observed {
+	r, _, reason := newRunner(options, chosen)
+	if r == nil {
+		t.Fatal(reason)
+	}
+	t.Cleanup(r.system.world().Close)
+	if result := r.system.world().Run(); result.Verdict != sim.VerdictOK || !r.observed {
 		t.Fatalf("seed %d: %s %s", seed, result.Failure, result.Reason)
 	}
 	return r

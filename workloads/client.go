@@ -1,24 +1,17 @@
 package workloads
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
-	"github.com/proven2pc/proven/sim"
 )
 
-// client is one simulated client thread recording into the shared history.
+// client is how Proven's own workloads see a Client: the public one, with
+// the shorthands their operations share.
 type client struct {
-	runner *runner
-	p      *sim.Process
-	coord  *coordinator.Coordinator
-	// process is the history process id; replaced after an info outcome.
-	process int
+	Client
+	coord Transactions
 }
 
 // Transaction timeouts: short enough that faults force aborts.
@@ -27,72 +20,21 @@ const (
 	timeoutSpread = 900 * time.Millisecond
 )
 
-func (c *client) rand(n int) int { return c.p.Rand().IntN(n) }
+func (c *client) rand(n int) int { return c.Rand().IntN(n) }
 
 func (c *client) timeout() time.Duration {
 	return timeoutMin + time.Duration(c.rand(int(timeoutSpread/time.Millisecond)))*time.Millisecond
 }
 
-func (c *client) record(eventType checkers.EventType, function, key string, value value.Value, txn, commitTimestamp string) {
-	c.runner.history.Append(checkers.Event{Process: c.process, Type: eventType, Function: function, Key: key,
-		Value: value, TimeNanos: c.runner.cluster.World.Now(), Txn: txn, CommitTimestamp: commitTimestamp})
-	if eventType == checkers.TypeInfo {
-		c.process = c.runner.newProcess()
-	}
+// transact runs body in a read-write transaction with a random timeout
+// (see Transact).
+func (c *client) transact(function, key string, input value.Value, body TransactionBody) (value.Value, checkers.EventType) {
+	return Transact(c.Client, function, key, input, c.timeout(), body)
 }
 
-// transactionBody runs a transaction's operations and returns the value the
-// completion records (what the reads saw); an error rolls it back.
-type transactionBody func(ctx context.Context, tx *coordinator.Txn) (value.Value, error)
-
-// transact runs body in a read-write transaction recorded as one
-// operation: ok when Commit succeeded, fail when it certainly did not
-// commit (an error before Commit, or an abort), info when Commit's outcome
-// is unknown. The info completion carries what the reads saw, so settling
-// it later needs no guess.
-func (c *client) transact(function, key string, input value.Value, body transactionBody) (value.Value, checkers.EventType) {
-	ctx := context.Background()
-	tx := c.coord.Begin(ctx, c.timeout())
-	txn := tx.ID().String()
-	c.record(checkers.TypeInvoke, function, key, input, txn, "")
-	output, err := body(ctx, tx)
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		c.runner.aborted++
-		c.record(checkers.TypeFail, function, key, value.Null(), txn, "")
-		return value.Null(), checkers.TypeFail
-	}
-	switch err := tx.Commit(ctx); {
-	case err == nil:
-		c.runner.committed++
-		c.record(checkers.TypeOK, function, key, output, txn, tx.CommitTimestamp().String())
-		return output, checkers.TypeOK
-	case errors.Is(err, engines.ErrAborted):
-		c.runner.aborted++
-		c.record(checkers.TypeFail, function, key, value.Null(), txn, "")
-		return value.Null(), checkers.TypeFail
-	default:
-		c.runner.indeterminate++
-		c.record(checkers.TypeInfo, function, key, output, txn, "")
-		return output, checkers.TypeInfo
-	}
-}
-
-// readBody runs reads through an executor (a read-only transaction or the
-// ad-hoc path) and returns what they saw.
-type readBody func(ctx context.Context) (value.Value, error)
-
-// read records reads as one operation: ok with what they saw, or fail
-// (reads change nothing, so an error is a certain non-effect).
-func (c *client) read(function, key string, body readBody) (value.Value, bool) {
-	c.record(checkers.TypeInvoke, function, key, value.Null(), "", "")
-	output, err := body(context.Background())
-	if err != nil {
-		c.record(checkers.TypeFail, function, key, value.Null(), "", "")
-		return value.Null(), false
-	}
-	c.record(checkers.TypeOK, function, key, output, "", "")
-	return output, true
+// read records reads as one operation (see Read).
+func (c *client) read(function, key string, body ReadBody) (value.Value, bool) {
+	return Read(c.Client, function, key, body)
 }
 
 // pick returns a random element.

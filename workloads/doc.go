@@ -1,39 +1,65 @@
-// Package workloads runs Jepsen-style workloads against a simulated
-// cluster and checks what happened.
+// Package workloads runs Jepsen-style workloads, Proven's and yours,
+// against a simulated system and checks what happened.
 //
 // # What it models
 //
-// Run builds a simulated cluster (a log node, two engine nodes, two client
-// nodes), sets up the workload's initial state before any fault, starts a
-// fault plan drawn from the seed, and runs client processes that record
-// every operation into one shared checkers.History (global virtual time).
-// After the clients finish and the faults heal, a quiet period lets every
-// deadline pass and termination resolve every in-doubt transaction; then
-// the observer runs the workload's final reads and captures every stream's
-// log and every processor's status.
+// A Workload names itself and, in Build, declares one run on a Builder:
+//   - the system: Builder.Cluster, a simulated cluster of Proven's
+//     engines (the streams and their engines), or Builder.World, a plain
+//     world where the workload adds nodes of its own;
+//   - an optional fault-free Setup, the Operation each client repeats,
+//     an optional Final run after healing, and the Checks of the history:
+//     the checkers package's, or any function from history to verdict.
 //
-// Workloads (one file each): bank (transfers over two Resource streams and
-// a KV stream, cross-stream ones as a debit and a credit in one
-// transaction; read-only reads of every balance), register (ad-hoc reads,
-// writes of unique values and compare-and-set transactions per KV key),
-// list-append (Elle's model: transactions of one to four appends and reads
-// over KV lists on three streams), queue (enqueues of unique values and
-// dequeues over named queues on two streams), and mixed, the default (an
-// order writes KV, enqueues and pays with a Resource transfer in one
-// transaction; fulfilments dequeue and update KV; read-only reads verify).
+// Run drives every workload through the same phases: Build; a setup
+// process makes the initial state before any fault (retried up to 20
+// times), then starts the fault plan drawn from the seed (or
+// Options.Plan) and the clients; each client runs its operation
+// Operations times, recording into one shared checkers.History; after the
+// clients finish and the faults heal, a quiet period lets every deadline
+// pass, the observer runs the final operations, and the checks run. On a
+// cluster the stream logs are read back too: they settle indeterminate
+// outcomes and decide atomicity, and the processors' state decides
+// liveness; both checks end the report.
+//
+// Clients see their environment only through the Client interface (the
+// local clock, Sleep, a PRNG stream, Transactions to begin transactions,
+// Record to write the history), so the operations of a workload are not
+// tied to the simulator: a goroutine with real time can implement Client
+// too. Workloads on a world of their own reach their nodes through
+// Process(client), and so run only in the simulator. Invoke and Pending,
+// Transact and Read record operations in the Jepsen shape.
+//
+// The registry names workloads for seed files and the proven command:
+// Proven's seven (BuiltinNames: bank, register, list-append, queue,
+// mixed, sql-bank, sql-list-append; see the README) are registered at
+// init through the same interface as any other, and Register adds yours.
+// A workload's value is its parameters: Parameters gives the JSON object
+// its exported fields marshal to, and Decode fills a seed file's
+// parameters into a zero value of the registered type (so a value is
+// exactly its exported fields).
 //
 // # Contract
 //
-// Each read-write transaction is one operation: ok when Commit returned
-// nil, fail when it certainly did not commit (an error before Commit, or
-// an abort), info when Commit's outcome is unknown; a process whose
-// operation ended in info never invokes again, and the client continues
-// under a fresh process id. Reads are ok or fail (they change nothing).
+// Build runs once per run, before anything is spawned; state shared by a
+// run's clients lives in its closures. Build declares exactly one system
+// (Cluster or World, once) and an Operation; a Build that does not, or
+// panics, or a name that is not registered, gives a failing report that
+// names the mistake, never a panic. Names are 1 to 64 letters, digits,
+// '.', '_' or '-', constant for a type; Register refuses a second Go
+// type under a registered name.
 //
-// Checks, in order: the workload's history checks (its check list is the
-// seam where the checkers package's checkers plug in), then atomicity and
+// History recording (Transact): each read-write transaction is one
+// operation: ok when Commit returned nil, fail when it certainly did not
+// commit (an error before Commit, or an abort), info when Commit's
+// outcome is unknown; a client whose operation ended in info continues as
+// a fresh process. Reads are ok or fail (they change nothing).
+//
+// Checks, in order: the workload's, then (on a cluster) atomicity and
 // liveness. A run fails when the world failed or any check said illegal;
-// unknown is reported and is not a failure.
+// unknown is reported and is not a failure. Committed, Aborted and
+// Indeterminate count the completions of operations that carry a
+// transaction id.
 //
 // Atomicity is decided from the logs, as DESIGN.md's rules define it: a
 // two-phase transaction committed iff some participant's log holds a
@@ -52,16 +78,30 @@
 // prepared, pending-commit or deferred transaction, and holds no lock or
 // reservation.
 //
+// # Invariants
+//
+// A run is a function of the workload's value and the Options: the
+// built-in workloads' runs are event for event what they were before the
+// public interface (the corpus's fingerprints pin them). The registry is
+// safe for concurrent use (parallel tests register).
+//
 // # What it does not do
 //
-// It does not shrink failures or write seed files, and it checks
-// serializability only as far as the checks plugged in do: conservation
-// and the list-prefix check are local stand-ins until the checkers package
-// offers conservation and list-append checkers.
+// It does not shrink failures or write seed files (the proven package
+// does). It runs nothing outside the simulator yet: the live runner of
+// DESIGN.md implements Client on goroutines later. A workload on a world
+// of its own gets no atomicity or liveness check: it knows its own truth,
+// and says it in its checks.
 //
 // # How it is tested
 //
-// Every workload runs over seeds with swarm faults and must pass, twice
-// with equal fingerprints. Tampered histories (an outcome flipped, a
-// balance or a read changed) must be caught by the check responsible.
+// Every built-in workload runs over seeds with swarm faults and must
+// pass, twice with equal fingerprints. Tampered histories (an outcome
+// flipped, a balance or a read changed) must be caught by the check
+// responsible. A workload written as a user would (a register server on a
+// world of its own) runs through the harness under faults, with its
+// phases in order and its own check; each Build mistake is a failing
+// report; parameters round-trip through the registry; the registry lists
+// the built-in workloads (and cmd/proven shows the CLI runs any
+// registered one).
 package workloads

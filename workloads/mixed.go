@@ -33,7 +33,7 @@ func mixedWorkload() workload {
 	return workload{
 		name:    "mixed",
 		streams: []cluster.StreamSpec{cluster.KV(mixedKV), cluster.Queue(mixedQueue), cluster.Resource(mixedResource)},
-		setup: func(ctx context.Context, coord *coordinator.Coordinator) error {
+		setup: func(ctx context.Context, coord Transactions) error {
 			return setupAccounts(ctx, coord, []string{mixedResource}, accounts)
 		},
 		operation: func(c *client) {

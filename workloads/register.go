@@ -37,7 +37,7 @@ func kvStreams(streams []string) []cluster.StreamSpec {
 	return bankStreams(nil, streams)
 }
 
-func noSetup(context.Context, *coordinator.Coordinator) error { return nil }
+func noSetup(context.Context, Transactions) error { return nil }
 
 // registerWorkload: per-key reads (ad-hoc), writes of unique values and
 // compare-and-sets (a transaction that reads, then writes when the value

@@ -1,8 +1,6 @@
 package workloads
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -10,22 +8,20 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/sim"
 )
 
 // Options configure one run of a workload.
 type Options struct {
 	Seed uint64
-	// Workload names the workload (see Names); empty means "mixed".
-	Workload string
+	// Workload is the workload to run; nil means DefaultWorkload.
+	Workload Workload
 	Faults   sim.FaultMode
 	// Clients is the number of client processes (default 4).
 	Clients int
-	// Operations is the number of operations per client (default 20).
+	// Operations is the number of operations per client (default 100).
 	Operations int
-	// FaultPhase is how long faults last before healing (default 4s).
+	// FaultPhase is how long faults last before healing (default 8s).
 	FaultPhase time.Duration
 	// Trace, when set, receives one line per simulator event.
 	Trace io.Writer
@@ -65,9 +61,6 @@ func (r Report) Check(name string) (checkers.Result, bool) {
 	return r.Checks[index], true
 }
 
-// ErrUnknownWorkload reports a workload name that is not one of Names.
-var ErrUnknownWorkload = errors.New("workloads: unknown workload")
-
 // Default values of Options.
 const (
 	DefaultWorkload = "mixed"
@@ -83,56 +76,7 @@ const (
 	setupAttemptsMax = 20
 )
 
-// Names returns the workload names Run accepts, sorted.
-func Names() []string { return slices.Sorted(slices.Values(workloadNames)) }
-
-var workloadNames = []string{"bank", "register", "list-append", "queue", "mixed", "sql-bank", "sql-list-append"}
-
-func lookup(name string) (workload, error) {
-	switch name {
-	case "bank":
-		return bankWorkload(), nil
-	case "register":
-		return registerWorkload(), nil
-	case "list-append":
-		return listAppendWorkload(), nil
-	case "queue":
-		return queueWorkload(), nil
-	case "mixed":
-		return mixedWorkload(), nil
-	case "sql-bank":
-		return sqlBankWorkload(), nil
-	case "sql-list-append":
-		return sqlListAppendWorkload(), nil
-	}
-	return workload{}, fmt.Errorf("%w %q (want one of: %s)", ErrUnknownWorkload, name, strings.Join(Names(), ", "))
-}
-
-// workload is what differs between workloads: the streams, a fault-free
-// setup, one client operation, and the history checks.
-type workload struct {
-	name    string
-	streams []cluster.StreamSpec
-	// setup makes one attempt at the initial state; it runs before faults.
-	setup func(ctx context.Context, coord *coordinator.Coordinator) error
-	// operation runs and records one operation of a client.
-	operation func(c *client)
-	// final, if set, runs and records operations after the quiet period.
-	final  func(c *client)
-	checks []check
-}
-
-// check is a history checker plugged into a workload: the seam where the
-// checkers package's functions are called.
-type check struct {
-	name string
-	run  func(history checkers.History) (checkers.Result, error)
-}
-
 func (o *Options) applyDefaults() {
-	if o.Workload == "" {
-		o.Workload = DefaultWorkload
-	}
 	if o.Clients <= 0 {
 		o.Clients = DefaultClients
 	}
@@ -144,22 +88,32 @@ func (o *Options) applyDefaults() {
 	}
 }
 
-// Run runs a workload once under a fault plan drawn from the seed, then
-// checks the history, the logs (atomicity) and the processors (liveness).
-// An unknown workload returns a failing report naming it.
+// Run runs a workload once: it builds the run the workload declares, runs
+// it under a fault plan drawn from the seed (or Options.Plan), then checks
+// the history (and, on a cluster, the logs for atomicity and the
+// processors for liveness). A workload that cannot run (an unknown name,
+// a Build that panics or declares no system) gives a failing report
+// naming it, never a panic.
 func Run(options Options) Report {
 	options.applyDefaults()
-	chosen, err := lookup(options.Workload)
+	chosen, err := Resolve(options.Workload)
 	if err != nil {
-		return Report{Workload: options.Workload, Result: sim.Result{Seed: options.Seed, Verdict: sim.VerdictFail,
-			Failure: sim.FailureInvariant, Reason: err.Error()}}
+		name := "<nil>"
+		if options.Workload != nil {
+			name = options.Workload.Name()
+		}
+		return failedBeforeRun(options, name, sim.FailureInvariant, err.Error())
 	}
-	r := newRunner(options, chosen)
-	defer r.cluster.World.Close()
-	report := Report{Workload: chosen.name, Plan: r.cluster.FaultPlan()}
-	report.Result = r.cluster.World.Run()
-	report.Faults = r.cluster.World.Faults()
-	report.Committed, report.Aborted, report.Indeterminate = r.committed, r.aborted, r.indeterminate
+	r, failure, reason := newRunner(options, chosen)
+	if r == nil {
+		return failedBeforeRun(options, chosen.Name(), failure, reason)
+	}
+	world := r.system.world()
+	defer world.Close()
+	report := Report{Workload: chosen.Name(), Plan: r.system.faultPlan()}
+	report.Result = world.Run()
+	report.Faults = world.Faults()
+	report.Committed, report.Aborted, report.Indeterminate = transactionCounts(r.history)
 	if report.Verdict == sim.VerdictOK && !r.observed {
 		report.Verdict, report.Failure, report.Reason = sim.VerdictFail, sim.FailureLiveness, "the run ended before the checks could observe it"
 	}
@@ -169,6 +123,11 @@ func Run(options Options) Report {
 	}
 	report.History = r.history
 	return report
+}
+
+func failedBeforeRun(options Options, name string, failure sim.FailureKind, reason string) Report {
+	return Report{Workload: name, Result: sim.Result{Seed: options.Seed, Verdict: sim.VerdictFail,
+		Failure: failure, Reason: reason}}
 }
 
 // failIfIllegal turns the first illegal check into the run's failure.

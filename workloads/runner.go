@@ -1,73 +1,72 @@
 package workloads
 
 import (
-	"context"
 	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
-	"github.com/proven2pc/proven/engines/processor"
-	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/sim"
 )
 
-// runner is one run in progress: the cluster, the shared history, and what
-// the observer captured after the quiet period.
+// runner is one run in progress: what the workload declared, its system,
+// the shared history, and the phases' progress.
 type runner struct {
 	options  Options
-	workload workload
-	cluster  *cluster.Cluster
+	name     string
+	declared *Builder
+	system   system
 	history  checkers.History
 	// nextProcess numbers history processes; a process retired by an info
 	// outcome is replaced by a fresh number.
-	nextProcess                       int
-	committed, aborted, indeterminate int
-	setupDone, setupFailed            bool
-	clientsDone                       int
-	// observed is set once the observer captured logs and statuses.
+	nextProcess            int
+	setupDone, setupFailed bool
+	clientsDone            int
+	// observed is set once the observer ran the final operations and the
+	// system captured what its checks need.
 	observed bool
-	logs     map[string][]wire.LogEntry
-	// logsMissing is set when the log node was down at capture time.
-	logsMissing bool
-	statuses    []streamStatus
 }
 
-// streamStatus is a processor's status after the quiet period; down when
-// its engine node was not running.
-type streamStatus struct {
-	stream string
-	down   bool
-	status processor.Status
+// pollInterval is how often the observer checks whether the run is ready
+// to be observed, and how long the setup waits between attempts.
+const pollInterval = 100 * time.Millisecond
+
+// newRunner builds the run the workload declares and spawns its setup and
+// observer. A workload that cannot run gives a nil runner, the failure
+// kind and the reason.
+func newRunner(options Options, chosen Workload) (*runner, sim.FailureKind, string) {
+	declared := &Builder{options: options}
+	if panicked, stack := build(chosen, declared); panicked != "" {
+		if declared.system != nil {
+			declared.system.world().Close()
+		}
+		return nil, sim.FailurePanic, fmt.Sprintf("workload %s: Build panicked: %s\n%s", chosen.Name(), panicked, stack)
+	}
+	switch {
+	case declared.system == nil:
+		return nil, sim.FailureInvariant, fmt.Sprintf("workload %s declared no system (call Builder.Cluster or Builder.World)", chosen.Name())
+	case declared.operation == nil:
+		declared.system.world().Close()
+		return nil, sim.FailureInvariant, fmt.Sprintf("workload %s declared no operation (call Builder.Operation)", chosen.Name())
+	}
+	r := &runner{options: options, name: chosen.Name(), declared: declared, system: declared.system}
+	r.system.prepare(options.Clients)
+	r.system.spawn("setup", 0, r.setup)
+	r.system.spawn("observer", 0, r.observe)
+	return r, sim.FailureNone, ""
 }
 
-const (
-	engineNodes = 2
-	clientNodes = 2
-	// pollInterval is how often the observer checks whether the run is
-	// ready to be observed.
-	pollInterval = 100 * time.Millisecond
-	// checkpointEvery is the processors' checkpoint interval in workload
-	// runs (entries).
-	checkpointEvery = 128
-)
-
-func newRunner(options Options, chosen workload) *runner {
-	cluster := cluster.New(cluster.Config{Seed: options.Seed, Streams: chosen.streams,
-		EngineNodes: engineNodes, Clients: clientNodes, VirtualTimeMax: 10 * time.Minute,
-		EventsMax: 20_000_000, Trace: options.Trace,
-		// Checkpoint often, so that crashed engine nodes recover from a
-		// checkpoint plus a replay, not only from the start of the log.
-		CheckpointEvery: checkpointEvery,
-		// The setup runs fault-free; it starts the faults when it is done.
-		Faults: options.Faults, FaultPhase: options.FaultPhase, FaultPlan: options.Plan, FaultsAfterSetup: true})
-	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]wire.LogEntry{}}
-	// Spawn takes the client nodes in turn: the setup on the first, the
-	// observer on the second, then the clients alternate from the first.
-	cluster.Spawn("setup", r.setup)
-	cluster.Spawn("observer", r.observe)
-	return r
+// build calls the workload's Build, turning a panic into its message and
+// stack.
+func build(w Workload, b *Builder) (panicked, stack string) {
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			panicked, stack = fmt.Sprint(recovered), string(debug.Stack())
+		}
+	}()
+	w.Build(b)
+	return "", ""
 }
 
 func (r *runner) newProcess() int {
@@ -75,103 +74,108 @@ func (r *runner) newProcess() int {
 	return r.nextProcess - 1
 }
 
+func (r *runner) newClient(p *sim.Process, transactions Transactions) *simClient {
+	return &simClient{runner: r, process: p, transactions: transactions, historyProcess: r.newProcess()}
+}
+
 // setup builds the initial state before any fault, then starts the fault
 // plan and the clients.
-func (r *runner) setup(p *sim.Process, coord *coordinator.Coordinator) {
-	ctx := context.Background()
-	var err error
-	for range setupAttemptsMax {
-		if err = r.workload.setup(ctx, coord); err == nil {
-			break
+func (r *runner) setup(p *sim.Process, transactions Transactions) {
+	if r.declared.setup != nil {
+		// The setup's history process is numbered when it first records.
+		c := &simClient{runner: r, process: p, transactions: transactions, historyProcess: -1}
+		var err error
+		for range setupAttemptsMax {
+			if err = r.declared.setup(c); err == nil {
+				break
+			}
+			p.Sleep(pollInterval)
 		}
-		p.Sleep(pollInterval)
+		if err != nil {
+			r.setupFailed = true
+			p.Fail("workloads: %s setup failed without faults: %v", r.name, err)
+			return
+		}
 	}
-	if err != nil {
-		r.setupFailed = true
-		p.Fail("workloads: %s setup failed without faults: %v", r.workload.name, err)
-		return
-	}
-	r.cluster.StartFaults()
+	r.system.startFaults()
 	for i := range r.options.Clients {
-		r.cluster.Spawn(fmt.Sprintf("client%d", i+1), r.runClient)
+		r.system.spawn(fmt.Sprintf("client%d", i+1), i+1, r.runClient)
 	}
 	r.setupDone = true
 }
 
-func (r *runner) runClient(p *sim.Process, coord *coordinator.Coordinator) {
-	c := &client{runner: r, p: p, coord: coord, process: r.newProcess()}
+func (r *runner) runClient(p *sim.Process, transactions Transactions) {
+	c := r.newClient(p, transactions)
 	for range r.options.Operations {
-		r.workload.operation(c)
+		r.declared.operation(c)
 		p.Sleep(time.Duration(p.Rand().IntN(100)) * time.Millisecond)
 	}
 	r.clientsDone++
 }
 
 // observe waits for the clients and the healing, lets a quiet period pass,
-// runs the workload's final operations, and captures every stream's log and
-// every processor's status.
-func (r *runner) observe(p *sim.Process, coord *coordinator.Coordinator) {
-	for !r.setupFailed && (!r.setupDone || r.clientsDone < r.options.Clients || !r.cluster.World.Healed()) {
+// runs the workload's final operations, and lets the system capture what
+// its checks need.
+func (r *runner) observe(p *sim.Process, transactions Transactions) {
+	world := r.system.world()
+	for !r.setupFailed && (!r.setupDone || r.clientsDone < r.options.Clients || !world.Healed()) {
 		p.Sleep(pollInterval)
 	}
 	if r.setupFailed {
 		return
 	}
 	p.Sleep(quietPeriod)
-	if r.workload.final != nil {
-		r.workload.final(&client{runner: r, p: p, coord: coord, process: r.newProcess()})
+	if r.declared.final != nil {
+		r.declared.final(r.newClient(p, transactions))
 	}
-	r.captureLogs()
-	r.captureStatuses()
+	r.system.observe()
 	r.observed = true
 }
 
-func (r *runner) captureLogs() {
-	node := r.cluster.LogNode()
-	if node == nil || node.Service() == nil {
-		r.logsMissing = true
-		return
-	}
-	service := node.Service()
-	const batch = 4096
-	for _, spec := range r.workload.streams {
-		var entries []wire.LogEntry
-		for {
-			read := service.Read(spec.Name, uint64(len(entries))+1, batch)
-			if len(read) == 0 {
-				break
-			}
-			entries = append(entries, read...)
-		}
-		r.logs[spec.Name] = entries
-	}
-}
-
-func (r *runner) captureStatuses() {
-	for _, spec := range r.workload.streams {
-		node := r.cluster.EngineNode(spec.Name)
-		if node == nil || node.Processor(spec.Name) == nil {
-			r.statuses = append(r.statuses, streamStatus{stream: spec.Name, down: true})
-			continue
-		}
-		r.statuses = append(r.statuses, streamStatus{stream: spec.Name, status: node.Processor(spec.Name).Status()})
-	}
-}
-
-// check runs the workload's checks on the settled history, then atomicity
-// and liveness. It returns the results and the number of settled outcomes.
+// check lets the system settle the history (a cluster decides
+// indeterminate outcomes from its logs), runs the workload's checks on
+// it, then the system's own. It returns the results and the number of
+// settled outcomes.
 func (r *runner) check() ([]checkers.Result, int) {
-	atomicity, truth := checkAtomicity(r.logs, r.workload.streams, r.logsMissing, r.history)
-	settled := settle(&r.history, truth)
+	systemResults, settled := r.system.settle(&r.history)
 	var results []checkers.Result
-	for _, c := range r.workload.checks {
-		result, err := c.run(r.history)
+	for _, c := range r.declared.checks {
+		result, err := c.Run(r.history)
 		if err != nil {
-			result = checkers.Result{Checker: c.name, Verdict: checkers.VerdictIllegal,
+			result = checkers.Result{Checker: c.Name, Verdict: checkers.VerdictIllegal,
 				Explanation: fmt.Sprintf("the checker refused the history: %v", err)}
 		}
-		result.Checker = c.name
+		result.Checker = c.Name
 		results = append(results, result)
 	}
-	return append(results, atomicity, checkLiveness(r.statuses)), settled
+	return append(results, systemResults...), settled
+}
+
+// simClient is a Client run by a simulated process.
+type simClient struct {
+	runner       *runner
+	process      *sim.Process
+	transactions Transactions
+	// historyProcess is the history process id, -1 until the first
+	// record; replaced after an info outcome.
+	historyProcess int
+}
+
+func (c *simClient) Now() int64                 { return c.process.Now() }
+func (c *simClient) Sleep(d time.Duration)      { c.process.Sleep(d) }
+func (c *simClient) Rand() *rand.Rand           { return c.process.Rand() }
+func (c *simClient) Transactions() Transactions { return c.transactions }
+
+// Record stamps the event with the global virtual time: the history is
+// the omniscient observer's, so real-time order in it is exact.
+func (c *simClient) Record(event checkers.Event) {
+	if c.historyProcess < 0 {
+		c.historyProcess = c.runner.newProcess()
+	}
+	event.Process = c.historyProcess
+	event.TimeNanos = c.runner.system.world().Now()
+	c.runner.history.Append(event)
+	if event.Type == checkers.TypeInfo {
+		c.historyProcess = c.runner.newProcess()
+	}
 }

@@ -39,7 +39,7 @@ func sqlBankWorkload() workload {
 	return workload{
 		name:    "sql-bank",
 		streams: sqlStreams(streams),
-		setup: func(ctx context.Context, coord *coordinator.Coordinator) (err error) {
+		setup: func(ctx context.Context, coord Transactions) (err error) {
 			bank.setupCommitTimestamp, err = setupSQLAccounts(ctx, coord, streams, accounts)
 			return err
 		},
@@ -77,7 +77,7 @@ type sqlBank struct {
 // setupSQLAccounts creates the accounts table on every stream and inserts
 // every account with its opening balance, in one transaction; it returns
 // the commit timestamp.
-func setupSQLAccounts(ctx context.Context, coord *coordinator.Coordinator, streams []string,
+func setupSQLAccounts(ctx context.Context, coord Transactions, streams []string,
 	accounts []account) (clock.Timestamp, error) {
 	tx := coord.Begin(ctx, setupTimeout)
 	err := func() error {
@@ -211,7 +211,7 @@ var unexpectedSQLErrors = []error{engines.ErrInvalid, engines.ErrNotFound, engin
 func (s *sqlSurprises) note(c *client, what string, err error) error {
 	for _, unexpected := range unexpectedSQLErrors {
 		if errors.Is(err, unexpected) {
-			s.lines = append(s.lines, fmt.Sprintf("process %d at %dns: %s: %v", c.process, c.runner.cluster.World.Now(), what, err))
+			s.lines = append(s.lines, fmt.Sprintf("at %dns (client clock): %s: %v", c.Now(), what, err))
 			break
 		}
 	}

@@ -41,7 +41,7 @@ func sqlListAppendWorkload() workload {
 	return workload{
 		name:    "sql-list-append",
 		streams: sqlStreams(streams),
-		setup: func(ctx context.Context, coord *coordinator.Coordinator) error {
+		setup: func(ctx context.Context, coord Transactions) error {
 			return setupSQLLists(ctx, coord, streams)
 		},
 		operation: func(c *client) {
@@ -64,7 +64,7 @@ func sqlListAppendWorkload() workload {
 
 // setupSQLLists creates the elements table on every stream in one
 // transaction.
-func setupSQLLists(ctx context.Context, coord *coordinator.Coordinator, streams []string) error {
+func setupSQLLists(ctx context.Context, coord Transactions, streams []string) error {
 	tx := coord.Begin(ctx, setupTimeout)
 	for _, stream := range streams {
 		if _, err := sql.New(tx, stream).Exec(ctx, sqlListCreate); err != nil {

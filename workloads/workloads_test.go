@@ -30,11 +30,11 @@ func TestEveryWorkloadPassesUnderSwarmFaultsAndIsDeterministic(t *testing.T) {
 	if testing.Short() {
 		seeds = 4
 	}
-	for _, name := range workloads.Names() {
+	for _, name := range workloads.BuiltinNames() {
 		t.Run(name, func(t *testing.T) {
 			outcomes := map[string]int{}
 			for seed := uint64(1); seed <= uint64(seeds); seed++ {
-				options := workloads.Options{Seed: seed, Workload: name, Faults: swarm}
+				options := workloads.Options{Seed: seed, Workload: workloads.Named(name), Faults: swarm}
 				report := workloads.Run(options)
 				if report.Verdict != sim.VerdictOK {
 					t.Fatalf("seed %d: %s", seed, describe(report))
@@ -80,7 +80,7 @@ func TestEveryReportEndsWithAtomicityAndLiveness(t *testing.T) {
 }
 
 func TestUnknownWorkloadIsAFailingReportNotAPanic(t *testing.T) {
-	report := workloads.Run(workloads.Options{Seed: 1, Workload: "nope"})
+	report := workloads.Run(workloads.Options{Seed: 1, Workload: workloads.Named("nope")})
 	if report.Verdict != sim.VerdictFail || !strings.Contains(report.Reason, `"nope"`) {
 		t.Fatalf("verdict %s reason %q", report.Verdict, report.Reason)
 	}

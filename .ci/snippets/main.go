@@ -38,8 +38,9 @@
 // Each block is its own package, so blocks do not see one another. Errors
 // are reported at their README.md line (through //line directives), and a
 // block in neither form is reported as such. Every package under
-// examples/, with its tests, is compiled the same way: from the scratch
-// module, where an import of an internal package fails.
+// examples/, with its tests and testdata, is compiled the same way, from
+// the scratch module, where an import of an internal package fails; then
+// its tests run there, as a user's copy of them would.
 //
 // # Offline
 //
@@ -117,16 +118,20 @@ func check() error {
 		return err
 	}
 	if examples > 0 {
-		// vet type-checks the examples' tests too.
+		// vet type-checks the examples' tests too; then they run, as a
+		// user's tests would, from outside this module.
 		if output, err := goCommand(scratch, "vet", "./examples/..."); err != nil {
 			problems = append(problems, "the examples do not compile (go vet ./examples/... in the scratch module):\n"+output)
+		} else if output, err := goCommand(scratch, "test", "-count=1", "./examples/..."); err != nil {
+			problems = append(problems, "the examples' tests fail (go test ./examples/... in the scratch module):\n"+output)
 		}
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%d problem(s); see the convention at the top of .ci/snippets/main.go\n%s",
 			len(problems), strings.Join(problems, "\n"))
 	}
-	fmt.Printf("%d Go snippets of %s and %d example packages compile from a scratch module\n", len(blocks), readmeName, examples)
+	fmt.Printf("%d Go snippets of %s compile and %d example packages compile and pass their tests from a scratch module\n",
+		len(blocks), readmeName, examples)
 	return nil
 }
 

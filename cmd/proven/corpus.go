@@ -82,7 +82,7 @@ func updateSeedFile(path string, stdout, stderr io.Writer) updateResult {
 		fmt.Fprintf(stderr, "proven corpus update: %v\n", err)
 		return seedBad
 	}
-	report, _ := proven.Replay(file)
+	report, _ := proven.ReplayFile(file)
 	if outcome := report.Outcome(); outcome != file.Expect {
 		fmt.Fprintf(stderr, "%s: expect: want %s, got %s: not updated (change an expected outcome by hand, with the fix or bug that changes it)\nreproduce: go run ./cmd/proven replay %s\n",
 			path, file.Expect, outcome, path)

@@ -18,7 +18,7 @@ func saveRunIn(t *testing.T, directory string, seed uint64, edit func(*seedfile.
 	report := proven.Run(quick, seed)
 	file := report.SeedFile("")
 	edit(&file)
-	path = filepath.Join(directory, seedfile.Name(file.Scenario.Workload, seed))
+	path = filepath.Join(directory, seedfile.Name(file.Scenario.Workload.Name(), seed))
 	if err := seedfile.Save(path, file); err != nil {
 		t.Fatal(err)
 	}

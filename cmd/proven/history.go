@@ -82,7 +82,7 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "proven history: %v\n", err)
 		return 2
 	}
-	report := workloads.Run(workloads.Options{Seed: options.seed, Workload: options.workload, Faults: options.faults})
+	report := workloads.Run(workloads.Options{Seed: options.seed, Workload: workloads.Named(options.workload), Faults: options.faults})
 	fmt.Fprintf(stderr, "seed=%d workload=%s verdict=%s events=%d fingerprint=%s history=%d\n",
 		options.seed, report.Workload, report.Verdict, report.Events, report.FingerprintHex(), len(report.History.Events))
 	if err := writeHistoryTo(options, report, stdout); err != nil {

@@ -40,7 +40,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 	if *trace {
 		file.Scenario.Trace = stderr
 	}
-	report, differences := proven.Replay(file)
+	report, differences := proven.ReplayFile(file)
 	printRunLine(stdout, workloadLine(report), *jsonOutput)
 	if report.Verdict != sim.VerdictOK {
 		fmt.Fprintf(stderr, "seed %d failed (%s): %s\n", report.Seed, report.Failure, report.Reason)

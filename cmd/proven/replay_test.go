@@ -11,10 +11,11 @@ import (
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
+	"github.com/proven2pc/proven/workloads"
 )
 
 // quick is a scenario whose runs take milliseconds.
-var quick = proven.Scenario{Workload: "bank", Faults: "swarm", Clients: 2, Operations: 6, FaultPhase: time.Second}
+var quick = proven.Scenario{Workload: workloads.Named("bank"), Faults: "swarm", Clients: 2, Operations: 6, FaultPhase: time.Second}
 
 // saveRun runs a seed of quick, lets edit change its seed file, and saves
 // it in a temporary folder.
@@ -22,7 +23,7 @@ func saveRun(t *testing.T, seed uint64, edit func(*seedfile.File)) string {
 	t.Helper()
 	file := proven.Run(quick, seed).SeedFile("")
 	edit(&file)
-	path := filepath.Join(t.TempDir(), seedfile.Name(file.Scenario.Workload, seed))
+	path := filepath.Join(t.TempDir(), seedfile.Name(file.Scenario.Workload.Name(), seed))
 	if err := seedfile.Save(path, file); err != nil {
 		t.Fatal(err)
 	}

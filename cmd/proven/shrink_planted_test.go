@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/internal/bugs"
 	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"

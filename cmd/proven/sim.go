@@ -113,14 +113,14 @@ func (l runLine) String() string {
 // runOnce runs one seed of the chosen workload and returns its line, the
 // failure detail (empty when none), and the workload's report.
 func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string, proven.Report) {
-	report := proven.Run(proven.Scenario{Workload: options.workload, Faults: options.faults.String(), Trace: trace}, seed)
+	report := proven.Run(proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(), Trace: trace}, seed)
 	return workloadLine(report), report.Detail, report
 }
 
 // workloadLine is the run line of a workload's run.
 func workloadLine(report proven.Report) runLine {
 	line := runLine{
-		Seed: report.Seed, Scenario: report.Scenario.Workload, Verdict: string(report.Verdict), Events: report.Events,
+		Seed: report.Seed, Scenario: report.Workload, Verdict: string(report.Verdict), Events: report.Events,
 		Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
 		Faults: report.Plan.String(), Committed: report.Committed, Aborted: report.Aborted,
 		Indeterminate: report.Indeterminate, Failure: string(report.Failure), Reason: report.Reason,
@@ -182,7 +182,7 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 // writeSeedFile writes a failing run's seed file into the corpus folder
 // and prints the command that replays it; it reports whether it could.
 func writeSeedFile(corpus string, report proven.Report, stderr io.Writer) bool {
-	path := filepath.Join(corpus, seedfile.Name(report.Scenario.Workload, report.Seed))
+	path := filepath.Join(corpus, seedfile.Name(report.Workload, report.Seed))
 	if err := seedfile.Save(path, report.SeedFile("")); err != nil {
 		fmt.Fprintf(stderr, "could not write the seed file: %v\n", err)
 		return false

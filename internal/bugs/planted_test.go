@@ -34,7 +34,7 @@ var plantedBugs = []planted{
 // returns the first failing seed and its reason, or 0 when none failed.
 func catch(workload string) (uint64, string) {
 	for seed := uint64(1); seed <= seedsMax; seed++ {
-		report := workloads.Run(workloads.Options{Seed: seed, Workload: workload, Faults: sim.FaultMode{Swarm: true}})
+		report := workloads.Run(workloads.Options{Seed: seed, Workload: workloads.Named(workload), Faults: sim.FaultMode{Swarm: true}})
 		if report.Verdict != sim.VerdictOK {
 			return seed, fmt.Sprintf("%s: %s", report.Failure, report.Reason)
 		}

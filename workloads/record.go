@@ -1,0 +1,120 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
+)
+
+// Pending is an operation a client invoked and has not completed yet.
+type Pending struct {
+	client        Client
+	function, key string
+}
+
+// Invoke records the start of an operation (its function, the key it is
+// on, and its input) and returns it; complete it with OK, Fail or Info.
+func Invoke(c Client, function, key string, input value.Value) Pending {
+	c.Record(checkers.Event{Type: checkers.TypeInvoke, Function: function, Key: key, Value: input})
+	return Pending{client: c, function: function, key: key}
+}
+
+// OK records that the operation took effect, with its result.
+func (p Pending) OK(output value.Value) { p.complete(checkers.TypeOK, output) }
+
+// Fail records that the operation certainly took no effect.
+func (p Pending) Fail() { p.complete(checkers.TypeFail, value.Null()) }
+
+// Info records that the operation's outcome is unknown (a timeout); output
+// is what the client knows of its result (Null when nothing). The client
+// continues as a fresh process.
+func (p Pending) Info(output value.Value) { p.complete(checkers.TypeInfo, output) }
+
+func (p Pending) complete(eventType checkers.EventType, output value.Value) {
+	p.client.Record(checkers.Event{Type: eventType, Function: p.function, Key: p.key, Value: output})
+}
+
+// TransactionBody runs a transaction's operations and returns the value
+// the completion records (what the reads saw); an error rolls it back.
+type TransactionBody func(ctx context.Context, tx *coordinator.Txn) (value.Value, error)
+
+// Transact runs body in a read-write transaction begun with the timeout,
+// recorded as one operation with the transaction's id: ok when Commit
+// succeeded (with the commit timestamp), fail when it certainly did not
+// commit (an error before Commit, or an abort), info when Commit's
+// outcome is unknown. The info completion carries what the reads saw, so
+// settling it later from the logs needs no guess. Requires: the client
+// has Transactions.
+func Transact(c Client, function, key string, input value.Value, timeout time.Duration,
+	body TransactionBody) (value.Value, checkers.EventType) {
+	ctx := context.Background()
+	transactions := c.Transactions()
+	if transactions == nil {
+		panic("workloads: Transact by a client without Transactions (the workload declared Builder.World, not Builder.Cluster)")
+	}
+	tx := transactions.Begin(ctx, timeout)
+	txn := tx.ID().String()
+	record := func(eventType checkers.EventType, output value.Value, commitTimestamp string) {
+		c.Record(checkers.Event{Type: eventType, Function: function, Key: key, Value: output, Txn: txn,
+			CommitTimestamp: commitTimestamp})
+	}
+	record(checkers.TypeInvoke, input, "")
+	output, err := body(ctx, tx)
+	if err != nil {
+		_ = tx.Rollback(ctx)
+		record(checkers.TypeFail, value.Null(), "")
+		return value.Null(), checkers.TypeFail
+	}
+	switch err := tx.Commit(ctx); {
+	case err == nil:
+		record(checkers.TypeOK, output, tx.CommitTimestamp().String())
+		return output, checkers.TypeOK
+	case errors.Is(err, engines.ErrAborted):
+		record(checkers.TypeFail, value.Null(), "")
+		return value.Null(), checkers.TypeFail
+	default:
+		record(checkers.TypeInfo, output, "")
+		return output, checkers.TypeInfo
+	}
+}
+
+// ReadBody runs reads through an executor (a read-only transaction or
+// the ad-hoc path) and returns what they saw.
+type ReadBody func(ctx context.Context) (value.Value, error)
+
+// Read records reads as one operation: ok with what they saw, or fail
+// (reads change nothing, so an error is a certain non-effect).
+func Read(c Client, function, key string, body ReadBody) (value.Value, bool) {
+	pending := Invoke(c, function, key, value.Null())
+	output, err := body(context.Background())
+	if err != nil {
+		pending.Fail()
+		return value.Null(), false
+	}
+	pending.OK(output)
+	return output, true
+}
+
+// transactionCounts counts the completions of read-write transactions
+// (events with a transaction id), as their clients saw them.
+func transactionCounts(history checkers.History) (committed, aborted, indeterminate int) {
+	for _, event := range history.Events {
+		if event.Txn == "" {
+			continue
+		}
+		switch event.Type {
+		case checkers.TypeOK:
+			committed++
+		case checkers.TypeFail:
+			aborted++
+		case checkers.TypeInfo:
+			indeterminate++
+		}
+	}
+	return committed, aborted, indeterminate
+}
