@@ -44,9 +44,9 @@ func (e *Engine) Checkpoint() []byte {
 		q := e.queues[name]
 		queues = append(queues, value.List(value.String(name), value.Int(int64(q.sequenceNext)), value.Bytes(appendExtents(nil, q.extents))))
 	}
-	transactions := make([]value.Value, 0, len(e.transactions))
-	for _, id := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
-		transactions = append(transactions, checkpointTransaction(e.transactions[id]))
+	transactions := make([]value.Value, 0, e.transactions.Len())
+	for _, id := range e.transactions.IDs() {
+		transactions = append(transactions, checkpointTransaction(e.transactions.Lookup(id)))
 	}
 	body := value.Append(nil, value.List(value.Int(checkpointFormat), value.Bytes(e.store.Checkpoint()),
 		value.List(queues...), value.List(transactions...)))
@@ -73,8 +73,8 @@ func checkpointTransaction(t *transaction) value.Value {
 		records = append(records, value.List(value.String(r.queue.name), value.List(items...),
 			value.Int(int64(r.dequeued)), value.Bool(r.cleared), value.Int(int64(r.head)), value.Bool(r.count)))
 	}
-	return value.List(value.Bytes(t.id.AppendKey(nil)), value.Bool(t.prepared),
-		value.Bytes(t.prepareTimestamp.AppendKey(nil)), value.List(records...))
+	return value.List(value.Bytes(t.ID().AppendKey(nil)), value.Bool(t.Prepared()),
+		value.Bytes(t.PrepareTimestamp().AppendKey(nil)), value.List(records...))
 }
 
 // Restore rebuilds an engine from a Checkpoint (nil or empty: a new
@@ -107,14 +107,15 @@ func restore(checkpoint []byte) (*Engine, error) {
 	if d.integer(parts.at(0), "format") != checkpointFormat && d.err == nil {
 		return nil, corrupt("format %v, want %d", parts.at(0), checkpointFormat)
 	}
-	engine := &Engine{queues: map[string]*queueState{}, transactions: map[engines.TxnID]*transaction{}}
 	storeBytes := d.bytes(parts.at(1), "store")
 	if d.err != nil {
 		return nil, d.err
 	}
-	if engine.store, err = mvcc.Restore(storeBytes, mvcc.Options{}); err != nil {
+	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
+	if err != nil {
 		return nil, corrupt("%v", err)
 	}
+	engine := newEngine(store)
 	if engine.store.Stats().Intents != 0 {
 		return nil, corrupt("store holds %d intents", engine.store.Stats().Intents)
 	}
@@ -127,7 +128,7 @@ func restore(checkpoint []byte) (*Engine, error) {
 }
 
 func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: queue: %s", engines.ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
 }
 
 // checkpointDecoder reads the checkpoint's values; the first error sticks
@@ -288,25 +289,19 @@ func (d *checkpointDecoder) extents(v value.Value, name string) []extentVersion 
 }
 
 func (d *checkpointDecoder) restoreTransactions(engine *Engine, v value.Value) {
-	var previous engines.TxnID
-	for index, element := range d.list(v, -1, "transactions") {
+	for _, element := range d.list(v, -1, "transactions") {
 		fields := d.list(element, 4, "transaction")
-		t := &transaction{id: d.timestamp(fields.at(0), "transaction id")}
-		t.prepared = d.boolean(fields.at(1), "prepared")
-		t.prepareTimestamp = d.timestamp(fields.at(2), "prepare timestamp")
+		id := d.timestamp(fields.at(0), "transaction id")
+		prepared := d.boolean(fields.at(1), "prepared")
+		prepareTimestamp := d.timestamp(fields.at(2), "prepare timestamp")
 		if d.err != nil {
 			return
 		}
-		if t.id.IsZero() || (index > 0 && !previous.Less(t.id)) {
-			d.fail("transaction %v after %v", t.id, previous)
+		t, err := engine.transactions.RestoreTransaction(id, prepared, prepareTimestamp)
+		if err != nil {
+			d.fail("%v", err)
 			return
 		}
-		if t.prepared == t.prepareTimestamp.IsZero() {
-			d.fail("transaction %v: prepared %v at %v", t.id, t.prepared, t.prepareTimestamp)
-			return
-		}
-		previous = t.id
-		engine.transactions[t.id] = t
 		d.restoreRecords(engine, t, fields.at(3))
 	}
 }
@@ -320,7 +315,7 @@ func (d *checkpointDecoder) restoreRecords(engine *Engine, t *transaction, v val
 			return
 		}
 		if q == nil || (index > 0 && name <= t.queues[index-1].queue.name) {
-			d.fail("transaction %v: record of queue %q unknown or out of order", t.id, name)
+			d.fail("transaction %v: record of queue %q unknown or out of order", t.ID(), name)
 			return
 		}
 		r := &queueRecord{queue: q}
@@ -333,8 +328,8 @@ func (d *checkpointDecoder) restoreRecords(engine *Engine, t *transaction, v val
 		if d.err != nil {
 			return
 		}
-		d.checkRecord(t.id, r)
-		d.lockRecord(t.id, r)
+		d.checkRecord(t.ID(), r)
+		d.lockRecord(t.ID(), r)
 	}
 }
 

@@ -40,12 +40,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Checkpoint serializes the whole state deterministically.
 func (e *Engine) Checkpoint() []byte {
 	var transactions []value.Value
-	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
-		transactions = append(transactions, e.transactions[txn].checkpointValue())
+	for _, txn := range e.transactions.IDs() {
+		transactions = append(transactions, e.transactions.Lookup(txn).checkpointValue())
 	}
 	state := value.List(
 		value.Bytes(e.store.Checkpoint()),
-		value.Bytes(e.lastCommitTimestamp.AppendKey(nil)),
+		value.Bytes(e.transactions.LastCommitTimestamp().AppendKey(nil)),
 		value.List(transactions...),
 	)
 	body := value.Append(nil, state)
@@ -76,7 +76,7 @@ func (t *transaction) checkpointValue() value.Value {
 		absenceLocks = append(absenceLocks, value.String(token))
 	}
 	return value.List(
-		value.Bytes(t.id.AppendKey(nil)), value.Bool(t.prepared), value.Bytes(t.prepareTimestamp.AppendKey(nil)),
+		value.Bytes(t.ID().AppendKey(nil)), value.Bool(t.Prepared()), value.Bytes(t.PrepareTimestamp().AppendKey(nil)),
 		value.List(created...), value.List(balances...), value.List(supplies...),
 		value.List(balanceLocks...), value.List(supplyLocks...), value.List(absenceLocks...),
 	)
@@ -107,11 +107,12 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	e := NewEngine()
-	e.lastCommitTimestamp = lastCommit
-	if e.store, err = mvcc.Restore(storeBytes, mvcc.Options{}); err != nil {
+	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
+	if err != nil {
 		return nil, corrupt("%v", err)
 	}
+	e := newEngine(store)
+	e.transactions.RestoreLastCommitTimestamp(lastCommit)
 	if err := e.restoreCommitted(); err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func checkpointBody(checkpoint []byte) ([]byte, error) {
 }
 
 func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: resource: %s", engines.ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
 }
 
 // restoreCommitted fills the metadata cache from the latest versions and
@@ -228,15 +229,10 @@ func (e *Engine) restoreTransaction(item value.Value) error {
 	if r.err != nil {
 		return r.err
 	}
-	if id.IsZero() || e.transactions[id] != nil {
-		return corrupt("transaction id %v zero or repeated", id)
+	t, err := e.transactions.RestoreTransaction(id, prepared, prepareTimestamp)
+	if err != nil {
+		return corrupt("%v", err)
 	}
-	if prepared != validWriteTimestamp(prepareTimestamp) || (!prepared && !prepareTimestamp.IsZero()) {
-		return corrupt("txn %v: prepared %v with prepare timestamp %v", id, prepared, prepareTimestamp)
-	}
-	t := e.newTransaction(id)
-	t.prepared, t.prepareTimestamp = prepared, prepareTimestamp
-	e.transactions[id] = t
 	restorers := []func(*valueReader, value.Value) error{
 		e.restoreCreated(t), e.restoreBalanceDelta(t), e.restoreSupplyDelta(t),
 		e.restoreBalanceLock(t), e.restoreSupplyLock(t), e.restoreAbsenceLock(t),
@@ -264,7 +260,7 @@ func (e *Engine) restoreCreated(t *transaction) func(*valueReader, value.Value) 
 		_, committed := e.metadata[token]
 		if stopped(checkName("token", token)) || committed || (e.tokens[token] != nil && !e.tokens[token].creator.IsZero()) ||
 			symbol == "" || len(symbol) > SymbolLenMax || decimals < 0 || decimals > DecimalsMax {
-			return corrupt("txn %v creates token %q (%q, %d): invalid or already created", t.id, token, symbol, decimals)
+			return corrupt("txn %v creates token %q (%q, %d): invalid or already created", t.ID(), token, symbol, decimals)
 		}
 		e.createToken(t, token, Metadata{Symbol: symbol, Decimals: int(decimals)})
 		return nil
@@ -289,10 +285,10 @@ func (e *Engine) restoreBalanceDelta(t *transaction) func(*valueReader, value.Va
 		_, repeated := t.balanceIndex(key)
 		if repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) ||
 			net == math.MinInt64 || peak < 0 || peak < -net {
-			return corrupt("txn %v: balance entry net %d peak debit %d on %q/%q", t.id, net, peak, key.token, key.account)
+			return corrupt("txn %v: balance entry net %d peak debit %d on %q/%q", t.ID(), net, peak, key.token, key.account)
 		}
 		if reserved, ok := addUnits(e.accountReserved(key), peak); !ok || reserved > e.committedBalance(key) {
-			return corrupt("txn %v: reservations on %q/%q exceed the balance %d", t.id, key.token, key.account, e.committedBalance(key))
+			return corrupt("txn %v: reservations on %q/%q exceed the balance %d", t.ID(), key.token, key.account, e.committedBalance(key))
 		}
 		e.setBalance(t, e.account(key), net, peak)
 		return nil
@@ -315,14 +311,14 @@ func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, value.Val
 		}
 		_, repeated := t.supplyIndex(token)
 		if repeated || !e.visible(t, token) || peak < 0 || peak < net {
-			return corrupt("txn %v: supply entry net %d peak mint %d on %q", t.id, net, peak, token)
+			return corrupt("txn %v: supply entry net %d peak mint %d on %q", t.ID(), net, peak, token)
 		}
 		peaks := int64(0)
 		if state := e.tokens[token]; state != nil {
 			peaks = state.peakMintsUnits
 		}
 		if _, ok := addUnits(peaks, peak); !ok {
-			return corrupt("txn %v: pending mints of %q overflow", t.id, token)
+			return corrupt("txn %v: pending mints of %q overflow", t.ID(), token)
 		}
 		e.setSupply(t, token, net, peak)
 		return nil
@@ -337,7 +333,7 @@ func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, value.Val
 			return r.err
 		}
 		if _, repeated := t.hasBalanceLock(key); repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) {
-			return corrupt("txn %v: balance lock on %q/%q", t.id, key.token, key.account)
+			return corrupt("txn %v: balance lock on %q/%q", t.ID(), key.token, key.account)
 		}
 		e.lockBalance(t, key)
 		return nil
@@ -351,7 +347,7 @@ func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, value.Valu
 			return r.err
 		}
 		if _, repeated := slices.BinarySearch(t.supplyLocks, token); repeated || !e.visible(t, token) {
-			return corrupt("txn %v: supply lock on %q", t.id, token)
+			return corrupt("txn %v: supply lock on %q", t.ID(), token)
 		}
 		e.lockSupply(t, token)
 		return nil
@@ -366,7 +362,7 @@ func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, value.Val
 		}
 		_, committed := e.metadata[token]
 		if _, repeated := slices.BinarySearch(t.absenceLocks, token); repeated || committed || stopped(checkName("token", token)) {
-			return corrupt("txn %v: absence lock on %q", t.id, token)
+			return corrupt("txn %v: absence lock on %q", t.ID(), token)
 		}
 		e.lockAbsence(t, token)
 		return nil
@@ -380,7 +376,7 @@ func (e *Engine) checkTransactionConservation(t *transaction) error {
 	for _, entry := range t.balances {
 		sum, ok := addUnits(sums[entry.account.key.token], entry.netUnits)
 		if !ok {
-			return corrupt("txn %v: balance deltas of %q overflow", t.id, entry.account.key.token)
+			return corrupt("txn %v: balance deltas of %q overflow", t.ID(), entry.account.key.token)
 		}
 		sums[entry.account.key.token] = sum
 	}
@@ -391,7 +387,7 @@ func (e *Engine) checkTransactionConservation(t *transaction) error {
 	}
 	for _, token := range slices.Sorted(maps.Keys(sums)) {
 		if supply := t.supply(token).netUnits; sums[token] != supply {
-			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.id, supply, token, sums[token])
+			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.ID(), supply, token, sums[token])
 		}
 	}
 	return nil
@@ -409,7 +405,7 @@ func (e *Engine) checkPendingBounds() error {
 		total := state.committedUnits
 		for _, txn := range state.holders {
 			var ok bool
-			if total, ok = addUnits(total, max(0, e.transactions[txn].balance(key).netUnits)); !ok {
+			if total, ok = addUnits(total, max(0, e.transactions.Lookup(txn).balance(key).netUnits)); !ok {
 				return corrupt("pending credits on %q/%q overflow", key.token, key.account)
 			}
 		}

@@ -80,10 +80,14 @@
 // The processor drives one Engine per stream, single-threaded, in log
 // order. It owns wound-wait, deadlines, retries of Blocked operations and
 // the timestamps: prepare timestamps above every applied commit, commit
-// timestamps strictly increasing among transactions that write. Prepare
-// and Commit check these rules and return ErrBadTimestamp or
-// ErrUnknownTransaction rather than break state. Bad operation bytes fail
-// with CodeInvalid; Restore of bad bytes returns ErrCorruptCheckpoint.
+// timestamps strictly increasing. The transaction lifecycle is
+// mvcc.Participant's, which asserts these rules (and that Prepare and
+// Commit name a live transaction, and no operation follows a prepare), so
+// Prepare and Commit return no error; its last commit timestamp is
+// checkpointed. Commit writes the new balances, supplies and metadata as
+// store intents (the participant's Write step), which the participant
+// commits. Bad operation bytes fail with CodeInvalid; Restore of bad bytes
+// returns engines.ErrCorruptCheckpoint.
 // NewEngine makes an empty engine; Restore(checkpoint) rebuilds one
 // (engines.Restorer). The typed Client (New) runs against any
 // engines.Executor and returns its errors unchanged.
