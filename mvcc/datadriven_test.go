@@ -31,12 +31,7 @@ import (
 // A timestamp is "max", an integer (wall nanoseconds) or "<wall>.<logical>@<node>".
 // A broken invariant prints as "invariant broken: <message>".
 func TestScenarios(t *testing.T) {
-	scenariotest.Run(t, func() scenariotest.Handler {
-		s := newScenario()
-		return func(t *testing.T, d *datadriven.TestData) string {
-			return scenariotest.Violation(func() string { return s.run(t, d) })
-		}
-	})
+	scenariotest.Run(t, newScenario, func(t *testing.T, d *datadriven.TestData, s **scenario) string { return (*s).run(t, d) })
 }
 
 // scenario is one scenario file's store, its participant and views.

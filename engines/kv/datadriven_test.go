@@ -3,7 +3,6 @@ package kv
 import (
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
 	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
@@ -29,50 +29,37 @@ import (
 // `failed <code>: <message>`; a call that breaks the engine contract as
 // `invariant broken: <message>`.
 func TestScenarios(t *testing.T) {
-	scenariotest.Run(t, func() scenariotest.Handler {
-		engine := NewEngine()
-		return func(t *testing.T, d *datadriven.TestData) string {
-			return scenariotest.Violation(func() string { return runScenarioCommand(t, d, &engine) })
-		}
-	})
+	scenariotest.Run(t, NewEngine, runScenarioCommand)
 }
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) string {
 	e := *engine
+	if output, ok := enginetest.Command(t, d, e, scenarioTxn); ok {
+		return output
+	}
 	switch d.Cmd {
 	case "get", "put", "delete", "scan":
 		operation := scenarioOperation(t, d)
 		if d.HasArg("txn") {
-			return showOutcome(operation.Kind, e.Apply(scenariotest.Timestamp(t, d, "txn"), operation.Encode(), clock.Timestamp{}))
+			return showOutcome(operation.Kind, e.Apply(scenarioTxn(scenariotest.Int(t, d, "txn")), operation.Encode(), clock.Timestamp{}))
 		}
 		return showOutcome(operation.Kind, e.Read(operation.Encode(), scenariotest.Timestamp(t, d, "ts")))
 	case "apply":
-		return showOutcome(0, e.Apply(scenariotest.Timestamp(t, d, "txn"), scenarioRawOperation(t, d), clock.Timestamp{}))
-	case "prepare":
-		return scenariotest.Error(e.Prepare(scenariotest.Timestamp(t, d, "txn"), scenariotest.Timestamp(t, d, "ts")))
-	case "commit":
-		return scenariotest.Error(e.Commit(scenariotest.Timestamp(t, d, "txn"), scenariotest.Timestamp(t, d, "ts")))
-	case "abort":
-		e.Abort(scenariotest.Timestamp(t, d, "txn"))
-		return "ok\n"
-	case "held":
-		held := e.Held()
-		return fmt.Sprintf("transactions=%d locks=%d reservations=%d\n", held.Transactions, held.Locks, held.Reservations)
+		return showOutcome(0, e.Apply(scenarioTxn(scenariotest.Int(t, d, "txn")), scenarioRawOperation(t, d), clock.Timestamp{}))
 	case "checkpoint-restore":
-		data := e.Checkpoint()
-		restored, err := restore(data)
+		restored, err := enginetest.RoundTrip(e, Restore)
 		if err != nil {
 			return scenariotest.Error(err)
 		}
-		*engine = restored
-		if string(restored.Checkpoint()) != string(data) {
-			return "restored engine checkpoints to different bytes\n"
-		}
-		return "restored, identical checkpoint\n"
+		*engine = restored.(*Engine)
+		return "restored, identical checkpoint"
 	}
 	t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 	return ""
 }
+
+// scenarioTxn is scenario transaction n, on coordinator 0.
+func scenarioTxn(n int64) engines.TxnID { return engines.TxnID{WallNanos: n} }
 
 func scenarioOperation(t *testing.T, d *datadriven.TestData) Operation {
 	operation := Operation{Key: scenariotest.Optional(d, "key"), Reverse: d.HasArg("reverse")}
@@ -122,22 +109,13 @@ func scenarioRawOperation(t *testing.T, d *datadriven.TestData) []byte {
 // showOutcome prints an outcome compactly; kind says how to read a Done
 // result (0: print the raw value).
 func showOutcome(kind OperationKind, outcome engines.Outcome) string {
-	switch outcome.Status {
-	case engines.StatusBlocked:
-		names := make([]string, len(outcome.Blockers))
-		for index, blocker := range outcome.Blockers {
-			names[index] = strconv.FormatInt(blocker.WallNanos, 10)
+	return enginetest.Outcome(outcome, func(encoded []byte) string {
+		result, err := value.Decode(encoded)
+		if err != nil {
+			return fmt.Sprintf("done with undecodable result: %v", err)
 		}
-		return fmt.Sprintf("blocked on [%s] until %s\n", strings.Join(names, " "), outcome.WaitFor)
-	case engines.StatusFailed:
-		refusal := engines.AsRefusal(outcome.Err)
-		return fmt.Sprintf("failed %s: %s\n", refusal.Code, refusal.Message)
-	}
-	result, err := value.Decode(outcome.Result)
-	if err != nil {
-		return fmt.Sprintf("done with undecodable result: %v\n", err)
-	}
-	return "done" + showResult(kind, result) + "\n"
+		return "done" + showResult(kind, result)
+	})
 }
 
 func showResult(kind OperationKind, result value.Value) string {

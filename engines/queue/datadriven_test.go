@@ -1,12 +1,12 @@
 package queue
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
 	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
@@ -22,16 +22,14 @@ import (
 // value.Parse reads them. A call that breaks the engine contract prints
 // `invariant broken: <message>`.
 func TestScenarios(t *testing.T) {
-	scenariotest.Run(t, func() scenariotest.Handler {
-		var engine engines.Engine = NewEngine()
-		return func(t *testing.T, d *datadriven.TestData) string {
-			return scenariotest.Violation(func() string { return runScenarioCommand(t, d, &engine) })
-		}
-	})
+	scenariotest.Run(t, func() engines.Engine { return NewEngine() }, runScenarioCommand)
 }
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine *engines.Engine) string {
 	e := *engine
+	if output, ok := enginetest.Command(t, d, e, txnID); ok {
+		return output
+	}
 	if kind, err := operationKindNamed(value.String(d.Cmd)); err == nil {
 		op := operation{kind: kind, queue: scenariotest.String(t, d, "queue")}
 		if kind == operationEnqueue {
@@ -51,24 +49,10 @@ func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine *engines.En
 		}
 		op := operation{kind: kind, queue: scenariotest.String(t, d, "queue")}
 		return formatOutcome(e.Read(operationBytes(op), timestamp(scenariotest.Int(t, d, "ts"))))
-	case "prepare":
-		return scenariotest.Error(e.Prepare(txnID(scenariotest.Int(t, d, "txn")), timestamp(scenariotest.Int(t, d, "ts"))))
-	case "commit":
-		return scenariotest.Error(e.Commit(txnID(scenariotest.Int(t, d, "txn")), timestamp(scenariotest.Int(t, d, "ts"))))
-	case "abort":
-		e.Abort(txnID(scenariotest.Int(t, d, "txn")))
-		return "ok"
-	case "held":
-		held := e.Held()
-		return fmt.Sprintf("transactions=%d locks=%d reservations=%d", held.Transactions, held.Locks, held.Reservations)
 	case "checkpoint-restore":
-		data := e.Checkpoint()
-		restored, err := Restore(data)
+		restored, err := enginetest.RoundTrip(e, Restore)
 		if err != nil {
 			return scenariotest.Error(err)
-		}
-		if string(restored.Checkpoint()) != string(data) {
-			return "restored engine checkpoints to different bytes"
 		}
 		*engine = restored
 		return "ok"

@@ -1,13 +1,13 @@
 package resource
 
 import (
-	"fmt"
 	"strconv"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/enginetest"
 	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
@@ -27,16 +27,14 @@ import (
 // read-write transaction. A call that breaks the engine contract prints
 // `invariant broken: <message>`.
 func TestScenarios(t *testing.T) {
-	scenariotest.Run(t, func() scenariotest.Handler {
-		engine := NewEngine()
-		return func(t *testing.T, d *datadriven.TestData) string {
-			return scenariotest.Violation(func() string { return runScenarioCommand(t, d, &engine) })
-		}
-	})
+	scenariotest.Run(t, NewEngine, runScenarioCommand)
 }
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) string {
 	e := *engine
+	if output, ok := enginetest.Command(t, d, e, txnID); ok {
+		return output
+	}
 	switch d.Cmd {
 	case "create":
 		decimals, err := strconv.Atoi(scenariotest.String(t, d, "decimals"))
@@ -47,16 +45,6 @@ func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) s
 		return showOutcome(e.Apply(txnArgument(t, d), op.encode(), clock.Timestamp{}))
 	case "mint", "burn", "transfer", "balance", "supply", "metadata":
 		return runOperation(t, d, e)
-	case "prepare":
-		return scenariotest.Error(e.Prepare(txnArgument(t, d), timestampArgument(t, d, "ts")))
-	case "commit":
-		return scenariotest.Error(e.Commit(txnArgument(t, d), timestampArgument(t, d, "ts")))
-	case "abort":
-		e.Abort(txnArgument(t, d))
-		return "ok"
-	case "held":
-		held := e.Held()
-		return fmt.Sprintf("transactions=%d locks=%d reservations=%d", held.Transactions, held.Locks, held.Reservations)
 	case "restart":
 		restored, err := checkInvariants(e)
 		if err != nil {

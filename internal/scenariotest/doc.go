@@ -4,8 +4,8 @@
 // a line of output. It is a test helper, imported only by _test.go files;
 // it is not API.
 //
-// Contract: Run gives each file a fresh handler, so state never leaks from
-// one file into the next. Arguments that a command requires fail the test
+// Contract: Run gives each file a fresh state, so nothing leaks from one
+// file into the next, and shows broken invariants as Violation does. Arguments that a command requires fail the test
 // with the file position when they are missing or malformed; optional
 // ones read as "". Violation recovers only *assert.Violation panics (a
 // broken invariant, reported as "invariant broken: <message>"); any other

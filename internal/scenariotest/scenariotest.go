@@ -13,13 +13,11 @@ import (
 	"github.com/proven2pc/proven/internal/assert"
 )
 
-// Handler runs one command of a scenario file and returns its output.
-type Handler func(t *testing.T, d *datadriven.TestData) string
-
-// Run runs every scenario file in testdata/, each as a subtest with a
-// fresh handler from newHandler. Directories are skipped: rapid and fuzz
-// keep theirs in testdata/ too.
-func Run(t *testing.T, newHandler func() Handler) {
+// Run runs every scenario file in testdata/ as a subtest: newState makes
+// the file's fresh state, and run runs each command on it and returns its
+// output; a broken invariant shows as Violation shows it. Directories are
+// skipped: rapid and fuzz keep theirs in testdata/ too.
+func Run[S any](t *testing.T, newState func() S, run func(t *testing.T, d *datadriven.TestData, state *S) string) {
 	t.Helper()
 	paths, err := filepath.Glob("testdata/*")
 	if err != nil {
@@ -33,7 +31,10 @@ func Run(t *testing.T, newHandler func() Handler) {
 			continue
 		}
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			datadriven.RunTest(t, path, newHandler())
+			state := newState()
+			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+				return Violation(func() string { return run(t, d, &state) })
+			})
 		})
 	}
 }
