@@ -259,8 +259,8 @@ func (p *Participant[R, T]) Commit(txn TxnID, commitTimestamp clock.Timestamp) {
 	if p.steps.Write != nil {
 		p.steps.Write(t, commitTimestamp)
 	}
-	if p.store.transactions[txn] != nil {
-		if err := p.store.Commit(txn, commitTimestamp); err != nil {
+	if record := p.store.transactions[txn]; record != nil { // its stage mirrors t's, checked above
+		if err := p.store.commit(txn, record, commitTimestamp); err != nil {
 			assert.Broken("mvcc: the store refused the commit of txn %v, in the %s participant: %v", txn, p.name, err)
 		}
 	}
@@ -275,10 +275,8 @@ func (p *Participant[R, T]) Abort(txn TxnID) {
 	if t == nil {
 		return
 	}
-	if p.store.transactions[txn] != nil {
-		if err := p.store.Abort(txn); err != nil {
-			assert.Broken("mvcc: the store refused the abort of txn %v, in the %s participant: %v", txn, p.name, err)
-		}
+	if record := p.store.transactions[txn]; record != nil {
+		p.store.abort(txn, record)
 	}
 	p.finish(t)
 }

@@ -240,9 +240,21 @@ func (s *Store) prepare(txn TxnID, record *transaction, prepareTimestamp clock.T
 // there. A failed check puts back every key replaced so far, so the store
 // ends as it began; only then do displaced versions move to history.
 func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
-	record, err := s.validateCommit(txn, commitTimestamp)
-	if err != nil {
+	record := s.transactions[txn]
+	if record == nil {
+		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
+	}
+	if err := record.checkCommit(commitTimestamp); err != nil {
 		return err
+	}
+	return s.commit(txn, record, commitTimestamp)
+}
+
+// commit is Commit of txn, whose record is record.
+// Requires: record.checkCommit(commitTimestamp) passed.
+func (s *Store) commit(txn TxnID, record *transaction, commitTimestamp clock.Timestamp) error {
+	if !s.watermark.Less(commitTimestamp) {
+		return fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
 	}
 	displaced := s.displacedScratch[:0]
 	for _, key := range record.keys {
@@ -293,28 +305,18 @@ func (s *Store) undoInstalls(txn TxnID, displaced []displacedVersion) {
 	s.displacedScratch = displaced[:0]
 }
 
-// validateCommit checks every precondition of Commit that does not depend
-// on the versions of txn's keys, and returns txn's record.
-func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) (*transaction, error) {
-	record := s.transactions[txn]
-	if record == nil {
-		return nil, fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
-	}
-	if err := record.checkCommit(commitTimestamp); err != nil {
-		return nil, err
-	}
-	if !s.watermark.Less(commitTimestamp) {
-		return nil, fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
-	}
-	return record, nil
-}
-
 // Abort discards every intent of txn, Active or Prepared.
 func (s *Store) Abort(txn TxnID) error {
 	record := s.transactions[txn]
 	if record == nil {
 		return fmt.Errorf("%w: abort of txn %v", ErrUnknownTransaction, txn)
 	}
+	s.abort(txn, record)
+	return nil
+}
+
+// abort is Abort of txn, whose record is record.
+func (s *Store) abort(txn TxnID, record *transaction) {
 	for _, key := range record.keys {
 		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
 		if !ok {
@@ -323,7 +325,6 @@ func (s *Store) Abort(txn TxnID) error {
 		s.approximateBytes -= removed.bytes()
 	}
 	s.forget(txn, record)
-	return nil
 }
 
 // forget drops txn's record and keeps it, emptied, for a later transaction
