@@ -16,7 +16,9 @@
 // Held counts what live transactions hold (zero when all have finished).
 //
 // Contract the processor keeps for the engines: commits reach an engine in
-// strictly increasing commit-timestamp order; every prepare timestamp is
+// commit-timestamp order (strictly increasing while coordinators keep the
+// 2PC rules: a commit timestamp is a prepare timestamp, which one stream
+// gives one transaction); every prepare timestamp is
 // above every commit timestamp applied; wound-wait, deadlines and retries
 // of Blocked operations are the processor's business, and the engine never
 // decides a transaction's fate on its own. The engines in this module run

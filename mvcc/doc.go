@@ -133,9 +133,11 @@
 // live Active transaction at a timestamp that is neither zero nor
 // MaxTimestamp and above every commit timestamp applied (rule 3); Commit
 // of a live transaction at a valid timestamp, at or above its prepare
-// timestamp, and above the previous commit (commits arrive in strictly
-// increasing order); the store never refuses such a commit. So an engine's
-// Prepare and Commit never fail. Abort of a transaction that is not live
+// timestamp and at or above the previous commit (the processor applies
+// commits in timestamp order); the store never refuses such a commit
+// (when a coordinator breaks the rules and two commits share a timestamp,
+// it refuses two versions of one key at it: asserted too, after the
+// engine's Write step). So an engine's Prepare and Commit never fail. Abort of a transaction that is not live
 // does nothing. Lifecycle.PreparedAtOrBefore is rule 8's blocking test for
 // engines that keep effects outside the store.
 //

@@ -150,7 +150,8 @@ type Participant[R any, T record[R]] struct {
 	// transactions holds every Active or Prepared transaction.
 	transactions map[TxnID]T
 	// lastCommitTimestamp is the newest commit timestamp applied.
-	// Invariant: every prepare and commit timestamp since is above it.
+	// Invariant: every prepare timestamp since is above it, and every
+	// commit timestamp since at or above it.
 	lastCommitTimestamp clock.Timestamp
 	// lastRestored is the id RestoreTransaction restored last.
 	lastRestored TxnID
@@ -246,15 +247,20 @@ func (p *Participant[R, T]) Prepare(txn TxnID, prepareTimestamp clock.Timestamp)
 //
 // Requires (the processor guarantees it, rule 4): txn is live, Prepared
 // or Active (one-phase commit); commitTimestamp is neither zero nor
-// MaxTimestamp, at or above its prepare timestamp, and above every commit
-// timestamp applied before (commits arrive in increasing order).
+// MaxTimestamp, at or above its prepare timestamp, and at or above every
+// commit timestamp applied before (the processor applies commits in
+// timestamp order; two transactions share a commit timestamp only when a
+// coordinator breaks the rules, and then the store refuses two versions
+// of one key at one timestamp). These checks run before anything
+// changes; a refusal by the store, after the engine's Write step, is
+// asserted too, leaving the engine's state undefined.
 func (p *Participant[R, T]) Commit(txn TxnID, commitTimestamp clock.Timestamp) {
 	t := p.live(txn, "commit")
 	if err := t.lifecycle().checkCommit(commitTimestamp); err != nil {
 		assert.Broken("%v, in the %s participant", err, p.name)
 	}
-	if !p.lastCommitTimestamp.Less(commitTimestamp) {
-		assert.Broken("mvcc: txn %v commit %v not above the last commit %v, in the %s participant", txn, commitTimestamp, p.lastCommitTimestamp, p.name)
+	if commitTimestamp.Less(p.lastCommitTimestamp) {
+		assert.Broken("mvcc: txn %v commit %v below the last commit %v, in the %s participant", txn, commitTimestamp, p.lastCommitTimestamp, p.name)
 	}
 	if p.steps.Write != nil {
 		p.steps.Write(t, commitTimestamp)

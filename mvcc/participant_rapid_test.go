@@ -21,7 +21,7 @@ import (
 // model agree, and a checkpoint restores to the same bytes.
 func TestParticipantAgainstModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		m := &participantMachine{live: map[int64]*liveModel{}}
+		m := &participantMachine{live: map[int64]*liveModel{}, newest: map[int64]int64{}}
 		m.restore(New(Options{}), nil)
 		for range rapid.IntRange(1, 60).Draw(t, "calls") {
 			m.step(t)
@@ -41,7 +41,10 @@ type participantMachine struct {
 	participant *Participant[machineRecord, *machineRecord]
 	live        map[int64]*liveModel // by id wall time
 	lastCommit  int64
-	released    []int64 // the Release steps run, in order
+	// newest is the commit timestamp of each key's newest version; a
+	// transaction with id n writes key n.
+	newest   map[int64]int64
+	released []int64 // the Release steps run, in order
 }
 
 type machineRecord struct{ Lifecycle }
@@ -96,11 +99,15 @@ func (m *participantMachine) step(t *rapid.T) {
 			txn.prepareWall = stamp
 		})
 	case 3:
-		valid := known && stamp > m.lastCommit && stamp >= txn.prepareWall
+		// Two commits may share a timestamp, but not two versions of a key.
+		valid := known && stamp > 0 && stamp >= m.lastCommit && stamp >= txn.prepareWall && (!txn.wrote || stamp > m.newest[wall])
 		m.expect(t, valid, func() {
 			m.participant.Commit(txnOf(wall), clock.Timestamp{WallNanos: stamp})
 			m.finish(t, wall)
 			m.lastCommit = stamp
+			if txn.wrote {
+				m.newest[wall] = stamp
+			}
 		})
 	case 4:
 		m.participant.Abort(txnOf(wall))

@@ -87,7 +87,9 @@
 //
 // The processor calls Apply, Prepare, Commit, Abort and Read in log order
 // from one thread, with nonzero transaction ids, and commits on this stream
-// in strictly increasing commit timestamp order. The transaction lifecycle
+// in commit timestamp order; two commits that change one queue at the same
+// timestamp break an invariant (its extents need increasing timestamps),
+// checked before anything changes. The transaction lifecycle
 // is mvcc.Participant's, which asserts what the processor guarantees (an
 // operation of a prepared transaction, Prepare or Commit of a transaction
 // that is not live, reserved or out-of-order timestamps break an

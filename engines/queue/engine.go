@@ -107,6 +107,18 @@ type queueRecord struct {
 	count   bool
 }
 
+// removed is the number of committed items r's transaction removes from
+// the head when it commits.
+func (r *queueRecord) removed() uint64 {
+	if r.cleared {
+		return r.queue.tail - r.queue.head
+	}
+	return r.dequeued
+}
+
+// changes reports whether committing r's transaction changes the queue.
+func (r *queueRecord) changes() bool { return r.removed() > 0 || len(r.enqueued) > 0 }
+
 // pendingItem is an uncommitted enqueue: the id it reserved and the value
 // encoding of its value.
 type pendingItem struct {
@@ -237,12 +249,15 @@ type extentVersion struct {
 func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestamp) {
 	for _, r := range record.queues {
 		q := r.queue
+		if last := len(q.extents) - 1; last >= 0 && r.changes() && !q.extents[last].timestamp.Less(commitTimestamp) {
+			assert.Broken("queue: txn %v commits %q at %v, not after its change at %v", record.ID(), q.name, commitTimestamp, q.extents[last].timestamp)
+		}
+	}
+	for _, r := range record.queues {
+		q := r.queue
 		next, changed := e.writeQueue(record.ID(), r)
 		if !changed {
 			continue
-		}
-		if last := len(q.extents) - 1; last >= 0 && !q.extents[last].timestamp.Less(commitTimestamp) {
-			assert.Broken("queue: txn %v commits %q at %v, not after its change at %v", record.ID(), q.name, commitTimestamp, q.extents[last].timestamp)
 		}
 		q.head, q.tail = next.head, next.tail
 		q.extents = append(q.extents, extentVersion{timestamp: commitTimestamp, extent: next})
@@ -254,13 +269,10 @@ func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestam
 func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord) (extent, bool) {
 	q := r.queue
 	next := extent{head: q.head, tail: q.tail}
-	removed := r.dequeued
-	if r.cleared {
-		removed = q.tail - q.head
-	}
-	if removed == 0 && len(r.enqueued) == 0 {
+	if !r.changes() {
 		return next, false
 	}
+	removed := r.removed()
 	if removed > q.tail-q.head {
 		assert.Broken("queue: txn %v removes %d items of queue %q holding %d", txn, removed, q.name, q.tail-q.head)
 	}
