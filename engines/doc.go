@@ -34,6 +34,8 @@
 // Domain errors travel as a Refusal with an ErrorCode and match sentinels
 // with errors.Is; an engine declares its own with Sentinel (a message that
 // names the engine, matching a code's sentinel). Every engine's Restore
-// refuses bad bytes with an error matching ErrCorruptCheckpoint. Typed clients (kv.Client, queue.Client, resource.Client)
+// refuses bad bytes with an error matching ErrCorruptCheckpoint, and every
+// typed client reports result bytes it cannot read with one matching
+// ErrBadResult. Typed clients (kv.Client, queue.Client, resource.Client)
 // are written against Executor, which the coordinator implements.
 package engines

@@ -162,9 +162,16 @@ var codeSentinels = map[ErrorCode]error{
 	CodeAborted: ErrAborted, CodeDeadline: ErrDeadline, CodeUnknown: ErrUnknown, CodeInternal: ErrInternal,
 }
 
-// ErrCorruptCheckpoint reports checkpoint bytes that an engine's Restore
-// rejects; the message names the engine and what was wrong.
-var ErrCorruptCheckpoint = errors.New("engines: corrupt checkpoint")
+// Errors of every engine package, shared so that one error has one name.
+var (
+	// ErrCorruptCheckpoint reports checkpoint bytes that an engine's
+	// Restore rejects; the message names the engine and what was wrong.
+	ErrCorruptCheckpoint = errors.New("engines: corrupt checkpoint")
+	// ErrBadResult reports result bytes a typed client cannot read: an
+	// executor or engine out of step with the client. The message names
+	// the engine and the operation.
+	ErrBadResult = errors.New("engines: bad result")
+)
 
 // Sentinel returns a new sentinel error for an engine's own domain error
 // (message names the engine first: "kv: bad operation") that also matches
