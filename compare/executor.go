@@ -33,6 +33,9 @@ type Executor struct {
 	// open is the explicit transaction, if inside Begin.
 	open    engines.TxnID
 	hasOpen bool
+	// openApplied reports that an operation of open reached the engine:
+	// the engine knows the transaction only from then on.
+	openApplied bool
 }
 
 var _ engines.Executor = (*Executor)(nil)
@@ -57,6 +60,7 @@ func (x *Executor) next() clock.Timestamp {
 // statement has no effect and the transaction continues.
 func (x *Executor) Execute(_ context.Context, _ string, operation []byte) ([]byte, error) {
 	if x.hasOpen {
+		x.openApplied = true
 		return x.apply(x.open, operation)
 	}
 	txn := x.next()
@@ -88,7 +92,7 @@ func (x *Executor) Begin() error {
 	if x.hasOpen {
 		return ErrTransactionOpen
 	}
-	x.open, x.hasOpen = x.next(), true
+	x.open, x.hasOpen, x.openApplied = x.next(), true, false
 	return nil
 }
 
@@ -97,10 +101,11 @@ func (x *Executor) Commit() error {
 	if !x.hasOpen {
 		return ErrNoTransaction
 	}
-	txn := x.open
 	x.hasOpen = false
-	err := x.engine.Commit(txn, x.next())
-	if err != nil && !errors.Is(err, sql.ErrUnknownTransaction) { // no statement reached the engine: nothing to commit
+	if !x.openApplied {
+		return nil // no statement reached the engine: nothing to commit
+	}
+	if err := x.engine.Commit(x.open, x.next()); err != nil {
 		return fmt.Errorf("compare: commit: %w", err)
 	}
 	return nil

@@ -162,6 +162,35 @@ var codeSentinels = map[ErrorCode]error{
 	CodeAborted: ErrAborted, CodeDeadline: ErrDeadline, CodeUnknown: ErrUnknown, CodeInternal: ErrInternal,
 }
 
+// Errors of every engine package, shared so that one error has one name.
+var (
+	// ErrCorruptCheckpoint reports checkpoint bytes that an engine's
+	// Restore rejects; the message names the engine and what was wrong.
+	ErrCorruptCheckpoint = errors.New("engines: corrupt checkpoint")
+	// ErrBadResult reports result bytes a typed client cannot read: an
+	// executor or engine out of step with the client. The message names
+	// the engine and the operation.
+	ErrBadResult = errors.New("engines: bad result")
+)
+
+// Sentinel returns a new sentinel error for an engine's own domain error
+// (message names the engine first: "kv: bad operation") that also matches
+// code's sentinel with errors.Is, so that AsRefusal gives every error
+// wrapping it that code.
+func Sentinel(code ErrorCode, message string) error {
+	return &codedSentinel{code: code, message: message}
+}
+
+type codedSentinel struct {
+	code    ErrorCode
+	message string
+}
+
+func (e *codedSentinel) Error() string { return e.message }
+
+// Is matches the code's sentinel.
+func (e *codedSentinel) Is(target error) bool { return codeSentinels[e.code] == target }
+
 // Refusal is a domain error with a code: what engines return in Failed
 // outcomes and what travels back to clients.
 type Refusal struct {

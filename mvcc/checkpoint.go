@@ -3,7 +3,6 @@ package mvcc
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 	"maps"
 	"slices"
@@ -31,18 +30,16 @@ import (
 //	                  timestamp, keys ascending; transactions by id ascending
 //	checksum          uint32 CRC-32C of every preceding byte
 const (
-	checkpointMagic         = "PMVC"
-	checkpointFormat        = 1
-	checkpointHeaderLen     = len(checkpointMagic) + 4 + clock.TimestampKeyLen
-	checkpointChecksumLen   = 4
-	entryKindValue          = 0
-	entryKindTombstone      = 1
-	transactionStateActive  = 1
-	transactionStatePrepare = 2
+	checkpointMagic       = "PMVC"
+	checkpointFormat      = 1
+	checkpointHeaderLen   = len(checkpointMagic) + 4 + clock.TimestampKeyLen
+	checkpointChecksumLen = 4
+	entryKindValue        = 0
+	entryKindTombstone    = 1
 	// Smallest encodings, used to reject counts the remaining bytes cannot hold.
 	intentEncodedLenMin      = 4 + 1 + 4
 	versionEncodedLenMin     = intentEncodedLenMin + clock.TimestampKeyLen
-	transactionEncodedLenMin = 2*clock.TimestampKeyLen + 1 + 8 + intentEncodedLenMin
+	transactionEncodedLenMin = LifecycleEncodedLen + 8 + intentEncodedLenMin
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -70,14 +67,7 @@ func (s *Store) Checkpoint() []byte {
 
 func (s *Store) appendTransaction(out []byte, id TxnID) []byte {
 	record := s.transactions[id]
-	out = id.AppendKey(out)
-	if record.prepared {
-		out = append(out, transactionStatePrepare)
-		out = record.prepareTimestamp.AppendKey(out)
-	} else {
-		out = append(out, transactionStateActive)
-		out = clock.Timestamp{}.AppendKey(out)
-	}
+	out = record.AppendCheckpoint(out)
 	keys := slices.SortedFunc(slices.Values(record.keys), bytes.Compare)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(keys)))
 	for _, key := range keys {
@@ -188,23 +178,16 @@ func (s *Store) restoreTransactions(d *binenc.Reader) error {
 	var previous TxnID
 	for index := uint64(0); index < count && d.Err() == nil; index++ {
 		offset := d.Offset()
-		id := d.Timestamp()
-		state := d.Byte()
-		prepareTimestamp := d.Timestamp()
+		record := &transaction{Lifecycle: readLifecycle(d)}
+		id := record.id
 		if d.Err() != nil {
 			break
 		}
-		if id.IsZero() || (index > 0 && !previous.Less(id)) {
-			return corrupt("transaction at offset %d: id %v zero or out of order", offset, id)
+		if index > 0 && !previous.Less(id) {
+			return corrupt("transaction at offset %d: id %v out of order", offset, id)
 		}
-		record := &transaction{}
-		switch {
-		case state == transactionStateActive && prepareTimestamp.IsZero():
-		case state == transactionStatePrepare && validWriteTimestamp(prepareTimestamp):
-			record.prepared, record.prepareTimestamp = true, prepareTimestamp
-			s.prepared[id] = prepareTimestamp
-		default:
-			return corrupt("transaction %v at offset %d: state %d with prepare timestamp %v", id, offset, state, prepareTimestamp)
+		if record.prepared {
+			s.prepared[id] = record.prepareTimestamp
 		}
 		if err := s.restoreIntents(d, id, record); err != nil {
 			return err
@@ -239,7 +222,7 @@ func (s *Store) restoreIntents(d *binenc.Reader, id TxnID, record *transaction) 
 }
 
 func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+	return errorf(ErrCorruptCheckpoint, format, args...)
 }
 
 // readKey reads a length-prefixed key; the slice aliases the input.

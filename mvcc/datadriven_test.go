@@ -2,14 +2,13 @@ package mvcc
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/binenc"
+	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
 // TestScenarios runs the scenario files in testdata/. Commands:
@@ -22,39 +21,110 @@ import (
 //	view name=<name>                   stats
 //	checkpoint-restore
 //
+// and for the scenario's Participant over the store (participant.go):
+//
+//	begin txn=<ts> [write=<k>]   an operation: Begin; write=<k> makes the
+//	                             engine's Write step put <k> at commit
+//	prepare|commit|abort ... participant   the Participant's step
+//	live                         the live transactions and their stages
+//
 // A timestamp is "max", an integer (wall nanoseconds) or "<wall>.<logical>@<node>".
+// A broken invariant prints as "invariant broken: <message>".
 func TestScenarios(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range paths {
-		if info, err := os.Stat(path); err != nil || info.IsDir() {
-			continue // rapid and fuzz keep their own directories here
-		}
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			store := New(Options{})
-			views := map[string]*View{}
-			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-				return runScenarioCommand(t, d, &store, views)
-			})
-		})
-	}
+	scenariotest.Run(t, newScenario, func(t *testing.T, d *datadriven.TestData, s **scenario) string { return (*s).run(t, d) })
 }
 
-func runScenarioCommand(t *testing.T, d *datadriven.TestData, store **Store, views map[string]*View) string {
-	s := *store
+// scenario is one scenario file's store, its participant and views.
+type scenario struct {
+	store       *Store
+	participant *Participant[scenarioRecord, *scenarioRecord]
+	views       map[string]*View
+	// steps logs the participant's calls of the engine's steps.
+	steps strings.Builder
+}
+
+// scenarioRecord is the test engine's transaction record.
+type scenarioRecord struct {
+	Lifecycle
+	// writeAtCommit is a key the Write step puts at commit.
+	writeAtCommit string
+}
+
+func newScenario() *scenario {
+	s := &scenario{views: map[string]*View{}}
+	s.reset(New(Options{}))
+	return s
+}
+
+// reset makes a participant over store; its steps log to s.steps.
+func (s *scenario) reset(store *Store) {
+	s.store = store
+	s.participant = NewParticipant("scenario", store, Steps[*scenarioRecord]{
+		Write: func(t *scenarioRecord, commitTimestamp clock.Timestamp) {
+			fmt.Fprintf(&s.steps, "write txn %v at %v\n", t.ID(), commitTimestamp)
+			if t.writeAtCommit != "" {
+				if err := store.Put(t.ID(), []byte(t.writeAtCommit), []byte("written at commit")); err != nil {
+					panic(err)
+				}
+			}
+		},
+		Release: func(t *scenarioRecord) { fmt.Fprintf(&s.steps, "release txn %v\n", t.ID()) },
+	})
+}
+
+func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
+	if d.HasArg("participant") {
+		return s.runParticipant(t, d)
+	}
 	switch d.Cmd {
+	case "begin", "live":
+		return s.runParticipant(t, d)
 	case "put":
-		return showError(s.Put(argTimestamp(t, d, "txn"), []byte(argString(t, d, "key")), []byte(argString(t, d, "value"))))
+		return showError(s.store.Put(argTimestamp(t, d, "txn"), []byte(argString(t, d, "key")), []byte(argString(t, d, "value"))))
 	case "delete":
-		return showError(s.Delete(argTimestamp(t, d, "txn"), []byte(argString(t, d, "key"))))
+		return showError(s.store.Delete(argTimestamp(t, d, "txn"), []byte(argString(t, d, "key"))))
 	case "prepare":
-		return showError(s.Prepare(argTimestamp(t, d, "txn"), argTimestamp(t, d, "ts")))
+		return showError(s.store.Prepare(argTimestamp(t, d, "txn"), argTimestamp(t, d, "ts")))
 	case "commit":
-		return showError(s.Commit(argTimestamp(t, d, "txn"), argTimestamp(t, d, "ts")))
+		return showError(s.store.Commit(argTimestamp(t, d, "txn"), argTimestamp(t, d, "ts")))
 	case "abort":
-		return showError(s.Abort(argTimestamp(t, d, "txn")))
+		return showError(s.store.Abort(argTimestamp(t, d, "txn")))
+	}
+	return runStoreCommand(t, d, s)
+}
+
+func (s *scenario) runParticipant(t *testing.T, d *datadriven.TestData) string {
+	p := s.participant
+	s.steps.Reset()
+	switch d.Cmd {
+	case "begin":
+		record := p.Begin(argTimestamp(t, d, "txn"))
+		if d.HasArg("write") {
+			record.writeAtCommit = argString(t, d, "write")
+		}
+	case "prepare":
+		p.Prepare(argTimestamp(t, d, "txn"), argTimestamp(t, d, "ts"))
+	case "commit":
+		p.Commit(argTimestamp(t, d, "txn"), argTimestamp(t, d, "ts"))
+	case "abort":
+		p.Abort(argTimestamp(t, d, "txn"))
+	case "live":
+		for _, id := range p.IDs() {
+			record := p.Lookup(id)
+			fmt.Fprintf(&s.steps, "txn %v prepared=%v at %v intents=%v\n", id, record.Prepared(), record.PrepareTimestamp(), p.HoldsIntents(id))
+		}
+		fmt.Fprintf(&s.steps, "last commit %v\n", p.LastCommitTimestamp())
+		return s.steps.String()
+	default:
+		t.Fatalf("%s: %q takes no participant argument", d.Pos, d.Cmd)
+	}
+	return s.steps.String() + "ok\n"
+}
+
+func runStoreCommand(t *testing.T, d *datadriven.TestData, sc *scenario) string {
+	s := sc.store
+	views := sc.views
+	switch d.Cmd {
 	case "gc":
 		s.GC(argTimestamp(t, d, "watermark"))
 		return fmt.Sprintf("watermark %v\n", s.Watermark())
@@ -69,19 +139,39 @@ func runScenarioCommand(t *testing.T, d *datadriven.TestData, store **Store, vie
 		stats := s.Stats()
 		return fmt.Sprintf("keys=%d versions=%d intents=%d transactions=%d\n", stats.Keys, stats.Versions, stats.Intents, stats.Transactions)
 	case "checkpoint-restore":
-		data := s.Checkpoint()
-		restored, err := Restore(data, Options{})
-		if err != nil {
-			return showError(err)
-		}
-		*store = restored
-		if string(restored.Checkpoint()) != string(data) {
-			return "restored store checkpoints to different bytes\n"
-		}
-		return "restored, identical checkpoint\n"
+		return sc.checkpointRestore()
 	}
 	t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 	return ""
+}
+
+// checkpointRestore restores the store and the participant from their
+// checkpoints and checks that they checkpoint to the same bytes again.
+func (s *scenario) checkpointRestore() string {
+	appendRecord := func(out []byte, t *scenarioRecord) []byte {
+		w := binenc.NewWriter(out)
+		w.AppendString(t.writeAtCommit)
+		return w.Data()
+	}
+	storeBytes := s.store.Checkpoint()
+	participantBytes := s.participant.AppendCheckpoint(nil, appendRecord)
+	restored, err := Restore(storeBytes, Options{})
+	if err != nil {
+		return showError(err)
+	}
+	s.reset(restored)
+	reader := binenc.NewReader(participantBytes, ErrCorruptCheckpoint)
+	err = s.participant.RestoreCheckpoint(&reader, 1, func(r *binenc.Reader, t *scenarioRecord) error {
+		t.writeAtCommit = r.Text()
+		return nil
+	})
+	if err != nil {
+		return showError(err)
+	}
+	if string(restored.Checkpoint()) != string(storeBytes) || string(s.participant.AppendCheckpoint(nil, appendRecord)) != string(participantBytes) {
+		return "restored store checkpoints to different bytes\n"
+	}
+	return "restored, identical checkpoint\n"
 }
 
 func scenarioGet(t *testing.T, d *datadriven.TestData, s *Store, views map[string]*View) string {
@@ -144,26 +234,13 @@ func showError(err error) string {
 }
 
 func argString(t *testing.T, d *datadriven.TestData, name string) string {
-	var value string
-	d.ScanArgs(t, name, &value)
-	return value
+	return scenariotest.String(t, d, name)
 }
 
+// argTimestamp reads a timestamp argument; "max" is MaxTimestamp.
 func argTimestamp(t *testing.T, d *datadriven.TestData, name string) clock.Timestamp {
-	text := argString(t, d, name)
-	if text == "max" {
+	if argString(t, d, name) == "max" {
 		return MaxTimestamp
 	}
-	if strings.Contains(text, ".") {
-		timestamp, err := clock.ParseTimestamp(text)
-		if err != nil {
-			t.Fatalf("%s: %v", d.Pos, err)
-		}
-		return timestamp
-	}
-	wall, err := strconv.ParseInt(text, 10, 64)
-	if err != nil {
-		t.Fatalf("%s: %s=%q: %v", d.Pos, name, text, err)
-	}
-	return clock.Timestamp{WallNanos: wall}
+	return scenariotest.Timestamp(t, d, name)
 }

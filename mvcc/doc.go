@@ -1,4 +1,6 @@
-// Package mvcc is the in-memory multi-version store under every engine.
+// Package mvcc is the in-memory multi-version store under every engine,
+// and the one participant lifecycle (begin, prepare, commit, abort) the
+// engines share.
 //
 // # What it models
 //
@@ -32,6 +34,11 @@
 //
 // Committed and aborted transactions are forgotten: the store holds no
 // record of them, only the versions a commit produced.
+//
+// The Store's rules are checked and refused as errors, because the Store
+// is usable on its own (tests, benchmarks, the processor's test engine).
+// The Participant below applies the same rules (Lifecycle's checks, written
+// once) to engines, as assertions.
 //
 // Rules, each checked before anything changes (a failed call changes nothing):
 //   - Put/Delete: the id is not zero (ErrInvalidTransaction), the key is at
@@ -100,6 +107,49 @@
 // AppendKeyPart and DecodeKeyPart build composite keys whose bytewise order
 // is the order of their part tuples.
 //
+// # The participant lifecycle
+//
+// Participant is the bookkeeping every engine needs on its stream, written
+// once: the table of live transactions (Active or Prepared), each an
+// engine's record embedding Lifecycle (id, stage, prepare timestamp), from
+// the first operation to Commit or Abort:
+//
+//	unknown   --Begin (each Apply)-->  Active
+//	Active    --Prepare(p)-->          Prepared   (the store's intents too)
+//	Active    --Commit(c)-->           forgotten  (one-phase commit)
+//	Prepared  --Commit(c)-->           forgotten
+//	Active, Prepared --Abort-->        forgotten  (not live: a no-op)
+//
+// Commit runs the engine's Steps.Write (engines that keep effects outside
+// the store until commit write them there now, as intents), commits the
+// transaction's intents in the store if it holds any, then Steps.Release
+// (the engine drops locks and reservations); Abort aborts the intents and
+// releases. Forgotten records are reset (Steps.Reset, or zeroed) and
+// reused, at most 64 of them.
+//
+// Contract: the caller is the stream's processor, which guarantees what
+// the Participant asserts (internal/assert; a violation panics before
+// anything changes): Begin only for an Active transaction; Prepare of a
+// live Active transaction at a timestamp that is neither zero nor
+// MaxTimestamp and above every commit timestamp applied (rule 3); Commit
+// of a live transaction at a valid timestamp, at or above its prepare
+// timestamp and at or above the previous commit (the processor applies
+// commits in timestamp order); the store never refuses such a commit
+// (when a coordinator breaks the rules and two commits share a timestamp,
+// it refuses two versions of one key at it: asserted too, after the
+// engine's Write step). So an engine's Prepare and Commit never fail. Abort of a transaction that is not live
+// does nothing. Lifecycle.PreparedAtOrBefore is rule 8's blocking test for
+// engines that keep effects outside the store.
+//
+// Checkpoints: Lifecycle.AppendCheckpoint is the 33-byte form of a
+// transaction's id and stage, the same in the store's checkpoint; Participant.AppendCheckpoint and RestoreCheckpoint write and
+// read every live transaction with the engine's part of its record
+// (internal/binenc); RestoreTransaction and CheckRestored serve engines
+// with a format of their own. Restore rejects a zero or repeated id, ids
+// out of order, a stage inconsistent with its prepare timestamp, and
+// transactions holding intents in the store that are not live, or in
+// another stage there.
+//
 // # Invariants
 //
 //   - At most one version per (key, commit timestamp); per key, at most one
@@ -110,6 +160,10 @@
 //   - A transaction is known iff it holds at least one intent; its record
 //     lists exactly the keys of its intents.
 //   - prepared mirrors the Prepared transactions and their timestamps.
+//   - A Participant's transaction that holds intents has the same stage
+//     and prepare timestamp in the store; the store holds intents of live
+//     transactions only. Prepare and commit timestamps since the last
+//     commit are above it.
 //   - Live values are non-nil (possibly empty); nil means a tombstone or a
 //     delete intent.
 //
@@ -122,6 +176,11 @@
 // version.
 //
 // # Tests
+//
+// Participant scenarios (testdata/participant) show the lifecycle, the
+// assertions and the checkpoint; a rapid test runs random lifecycle calls
+// against a model of stages and checks the store agrees and that every
+// violation changes nothing.
 //
 // A rapid state-machine test runs interleaved transactions, snapshot reads at
 // random timestamps, scans both ways with bounds and limits, GC, views and

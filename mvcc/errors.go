@@ -66,3 +66,8 @@ func (e *BlockedError) Error() string {
 
 // Is makes errors.Is(err, ErrBlocked) hold.
 func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
+
+// errorf returns an error wrapping sentinel, with a formatted detail.
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+}

@@ -34,9 +34,6 @@ const (
 	// itemOverheadBytes approximates the memory of one btree item beyond its
 	// key and value bytes (slice headers, timestamp, node slot).
 	itemOverheadBytes = 64
-	// spareTransactionsMax bounds the forgotten transaction records kept
-	// for reuse.
-	spareTransactionsMax = 64
 )
 
 // Options configures a Store.
@@ -113,9 +110,10 @@ func intentLess(a, b intent) bool {
 }
 
 // transaction is the store's record of a transaction that holds intents.
+// When a Participant runs the transaction, the Lifecycle here mirrors the
+// participant's.
 type transaction struct {
-	prepared         bool
-	prepareTimestamp clock.Timestamp
+	Lifecycle
 	// keys lists the keys this transaction holds intents on, in the order of
 	// first write. Invariant: non-empty, no duplicates, and each key has an
 	// intent of this transaction in Store.intents.
@@ -134,7 +132,7 @@ type Store struct {
 	approximateBytes int64
 	// spareTransactions are emptied records of forgotten transactions,
 	// reused by the next ones. Invariant: none is in transactions.
-	spareTransactions []*transaction
+	spareTransactions spares[transaction]
 	// displacedScratch is Commit's working list, kept for its capacity.
 	// Invariant: empty (and cleared) between calls.
 	displacedScratch []displacedVersion
@@ -196,7 +194,8 @@ func (s *Store) write(txn TxnID, key, value []byte, tombstone bool) error {
 	}
 	owned := newEntry(key, value)
 	if record == nil {
-		record = s.newTransaction()
+		record = s.spareTransactions.get()
+		record.id = txn
 		s.transactions[txn] = record
 	}
 	previous, replaced := s.intents.ReplaceOrInsert(intent{entry: owned, txn: txn})
@@ -217,19 +216,18 @@ func (s *Store) Prepare(txn TxnID, prepareTimestamp clock.Timestamp) error {
 	if record == nil {
 		return fmt.Errorf("%w: prepare of txn %v", ErrUnknownTransaction, txn)
 	}
-	if !validWriteTimestamp(prepareTimestamp) {
-		return fmt.Errorf("%w: prepare timestamp %v for txn %v", ErrInvalidTimestamp, prepareTimestamp, txn)
+	if err := record.checkPrepare(prepareTimestamp); err != nil {
+		return err
 	}
-	if record.prepared {
-		if record.prepareTimestamp == prepareTimestamp {
-			return nil
-		}
-		return fmt.Errorf("%w: txn %v already prepared at %v, not %v", ErrTransactionPrepared, txn, record.prepareTimestamp, prepareTimestamp)
-	}
+	s.prepare(txn, record, prepareTimestamp)
+	return nil
+}
+
+// prepare marks record Prepared. Requires: record.checkPrepare passed.
+func (s *Store) prepare(txn TxnID, record *transaction, prepareTimestamp clock.Timestamp) {
 	record.prepared = true
 	record.prepareTimestamp = prepareTimestamp
 	s.prepared[txn] = prepareTimestamp
-	return nil
 }
 
 // Commit turns every intent of txn into a version stamped commitTimestamp,
@@ -242,9 +240,21 @@ func (s *Store) Prepare(txn TxnID, prepareTimestamp clock.Timestamp) error {
 // there. A failed check puts back every key replaced so far, so the store
 // ends as it began; only then do displaced versions move to history.
 func (s *Store) Commit(txn TxnID, commitTimestamp clock.Timestamp) error {
-	record, err := s.validateCommit(txn, commitTimestamp)
-	if err != nil {
+	record := s.transactions[txn]
+	if record == nil {
+		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
+	}
+	if err := record.checkCommit(commitTimestamp); err != nil {
 		return err
+	}
+	return s.commit(txn, record, commitTimestamp)
+}
+
+// commit is Commit of txn, whose record is record.
+// Requires: record.checkCommit(commitTimestamp) passed.
+func (s *Store) commit(txn TxnID, record *transaction, commitTimestamp clock.Timestamp) error {
+	if !s.watermark.Less(commitTimestamp) {
+		return fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
 	}
 	displaced := s.displacedScratch[:0]
 	for _, key := range record.keys {
@@ -295,31 +305,18 @@ func (s *Store) undoInstalls(txn TxnID, displaced []displacedVersion) {
 	s.displacedScratch = displaced[:0]
 }
 
-// validateCommit checks every precondition of Commit that does not depend
-// on the versions of txn's keys, and returns txn's record.
-func (s *Store) validateCommit(txn TxnID, commitTimestamp clock.Timestamp) (*transaction, error) {
-	record := s.transactions[txn]
-	if record == nil {
-		return nil, fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
-	}
-	if !validWriteTimestamp(commitTimestamp) {
-		return nil, fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
-	}
-	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
-		return nil, fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrCommitBeforePrepare, txn, commitTimestamp, record.prepareTimestamp)
-	}
-	if !s.watermark.Less(commitTimestamp) {
-		return nil, fmt.Errorf("%w: txn %v commit %v <= watermark %v", ErrCommitBelowWatermark, txn, commitTimestamp, s.watermark)
-	}
-	return record, nil
-}
-
 // Abort discards every intent of txn, Active or Prepared.
 func (s *Store) Abort(txn TxnID) error {
 	record := s.transactions[txn]
 	if record == nil {
 		return fmt.Errorf("%w: abort of txn %v", ErrUnknownTransaction, txn)
 	}
+	s.abort(txn, record)
+	return nil
+}
+
+// abort is Abort of txn, whose record is record.
+func (s *Store) abort(txn TxnID, record *transaction) {
 	for _, key := range record.keys {
 		removed, ok := s.intents.Delete(intent{entry: pivotEntry(key), txn: txn})
 		if !ok {
@@ -328,35 +325,22 @@ func (s *Store) Abort(txn TxnID) error {
 		s.approximateBytes -= removed.bytes()
 	}
 	s.forget(txn, record)
-	return nil
 }
 
 // forget drops txn's record and keeps it, emptied, for a later transaction
-// (up to spareTransactionsMax of them): the record is reachable from
-// nowhere else, so nothing of txn can leak into its next user.
+// (up to sparesMax of them): the record is reachable from nowhere else, so
+// nothing of txn can leak into its next user.
 func (s *Store) forget(txn TxnID, record *transaction) {
 	delete(s.transactions, txn)
 	if record.prepared {
 		delete(s.prepared, txn)
 	}
-	if len(s.spareTransactions) >= spareTransactionsMax {
+	if s.spareTransactions.full() {
 		return
 	}
 	clear(record.keys)
 	*record = transaction{keys: record.keys[:0]}
-	s.spareTransactions = append(s.spareTransactions, record)
-}
-
-// newTransaction returns an empty record, a spare one when there is one.
-func (s *Store) newTransaction() *transaction {
-	last := len(s.spareTransactions) - 1
-	if last < 0 {
-		return &transaction{}
-	}
-	record := s.spareTransactions[last]
-	s.spareTransactions[last] = nil
-	s.spareTransactions = s.spareTransactions[:last]
-	return record
+	s.spareTransactions.put(record)
 }
 
 // GC raises the watermark and drops versions no read at or above it can see:

@@ -2,13 +2,11 @@ package kv
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
 	"slices"
 
-	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/binenc"
 	"github.com/proven2pc/proven/mvcc"
@@ -22,13 +20,15 @@ import (
 //	magic             4 bytes "PKVE"
 //	format            uint32 = 1
 //	store             uint64 length, then mvcc checkpoint bytes
-//	transactionCount  uint64
+//	transactions      mvcc.Participant.AppendCheckpoint: uint64 count,
+//	                  then each transaction by id ascending:
 //	  transaction:    id, state byte (1 active, 2 prepared), prepare
-//	                  timestamp (zero when active), wrote byte (0 or 1),
+//	                  timestamp (zero when active), then kv's record:
+//	                  wrote byte (1 when the store holds intents of it),
 //	                  shared keys (uint64 count, strings ascending),
 //	                  exclusive keys (likewise), ranges (uint64 count, each
 //	                  start, unbounded byte, end; in compareSpan order, end
-//	                  empty when unbounded); transactions by id ascending
+//	                  empty when unbounded)
 //	checksum          uint32 CRC-32C of every preceding byte
 //
 // The lock table is not stored: Restore rebuilds it from the transactions,
@@ -37,18 +37,16 @@ const (
 	checkpointMagic       = "PKVE"
 	checkpointFormat      = 1
 	checkpointChecksumLen = 4
-	stateActive           = 1
-	statePrepared         = 2
 	// Smallest encodings, to reject counts the remaining bytes cannot hold.
-	stringEncodedLenMin      = 4
-	spanEncodedLenMin        = 2*stringEncodedLenMin + 1
-	transactionEncodedLenMin = 2*clock.TimestampKeyLen + 2 + 3*8
+	stringEncodedLenMin = 4
+	spanEncodedLenMin   = 2*stringEncodedLenMin + 1
+	recordEncodedLenMin = 1 + 3*8
 )
 
-// ErrCorruptCheckpoint reports checkpoint bytes that Restore rejects.
-var ErrCorruptCheckpoint = errors.New("kv: corrupt checkpoint")
-
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming kv.
+var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
 
 // Checkpoint serializes the whole state: the store (versions and intents),
 // and every live transaction with its stage and locks. The same state
@@ -60,23 +58,13 @@ func (e *Engine) Checkpoint() []byte {
 	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(storeBytes)))
 	out = append(out, storeBytes...)
-	ids := slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare)
-	out = binary.BigEndian.AppendUint64(out, uint64(len(ids)))
-	for _, id := range ids {
-		out = appendTransaction(out, id, e.transactions[id])
-	}
+	out = e.transactions.AppendCheckpoint(out, e.appendRecord)
 	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
 }
 
-func appendTransaction(out []byte, id engines.TxnID, record *transaction) []byte {
-	out = id.AppendKey(out)
-	if record.prepared {
-		out = append(out, statePrepared)
-	} else {
-		out = append(out, stateActive)
-	}
-	out = record.prepareTimestamp.AppendKey(out)
-	out = append(out, boolByte(record.wrote))
+// appendRecord appends kv's part of a transaction.
+func (e *Engine) appendRecord(out []byte, record *transaction) []byte {
+	out = append(out, boolByte(e.transactions.HoldsIntents(record.ID())))
 	out = appendStrings(out, record.sharedKeys.sorted())
 	out = appendStrings(out, record.exclusiveKeys.sorted())
 	spans := slices.SortedFunc(maps.Keys(record.ranges), compareSpan)
@@ -111,7 +99,7 @@ func boolByte(b bool) byte {
 
 // Restore rebuilds an engine from Checkpoint bytes; nil or empty bytes
 // give a new engine. Bad input returns an error wrapping
-// ErrCorruptCheckpoint, never a panic.
+// engines.ErrCorruptCheckpoint, never a panic.
 func Restore(checkpoint []byte) (engines.Engine, error) {
 	if len(checkpoint) == 0 {
 		return NewEngine(), nil
@@ -132,7 +120,7 @@ func restore(data []byte) (*Engine, error) {
 	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(data[len(body):]); got != want {
 		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
 	}
-	reader := binenc.NewReader(body, ErrCorruptCheckpoint)
+	reader := binenc.NewReader(body, errCorruptCheckpoint)
 	d := &reader
 	if magic := d.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
 		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
@@ -148,9 +136,8 @@ func restore(data []byte) (*Engine, error) {
 	if err != nil {
 		return nil, corrupt("store: %v", err)
 	}
-	e := NewEngine()
-	e.store = store
-	if err := e.restoreTransactions(d); err != nil {
+	e := newEngine(store)
+	if err := e.transactions.RestoreCheckpoint(d, recordEncodedLenMin, e.restoreRecord); err != nil {
 		return nil, err
 	}
 	if err := d.Finish(); err != nil {
@@ -159,65 +146,20 @@ func restore(data []byte) (*Engine, error) {
 	return e, nil
 }
 
-func (e *Engine) restoreTransactions(d *binenc.Reader) error {
-	count := d.CountUint64(transactionEncodedLenMin)
-	var previous engines.TxnID
-	writers := 0
-	for index := uint64(0); index < count && d.Err() == nil; index++ {
-		offset := d.Offset()
-		id := d.Timestamp()
-		if d.Err() == nil && (id.IsZero() || (index > 0 && !previous.Less(id))) {
-			return corrupt("transaction at offset %d: id %v zero or out of order", offset, id)
-		}
-		record, err := restoreRecord(d, id)
-		if err != nil {
-			return err
-		}
-		if err := e.restoreLocks(id, record); err != nil {
-			return err
-		}
-		e.transactions[id] = record
-		if record.wrote {
-			writers++
-		}
-		previous = id
-	}
-	if d.Err() != nil {
-		return d.Err()
-	}
-	if stored := e.store.Stats().Transactions; stored != writers {
-		return corrupt("%d transactions wrote, but the store holds %d", writers, stored)
-	}
-	return nil
-}
-
-// restoreRecord reads one transaction after its id.
-func restoreRecord(d *binenc.Reader, id engines.TxnID) (*transaction, error) {
-	offset := d.Offset()
-	state := d.Byte()
-	record := &transaction{prepareTimestamp: d.Timestamp()}
+// restoreRecord reads kv's part of a restored transaction and takes its
+// locks.
+func (e *Engine) restoreRecord(d *binenc.Reader, record *transaction) error {
 	wrote := d.Byte()
-	if d.Err() != nil {
-		return nil, d.Err()
+	if d.Err() == nil && (wrote > 1 || (wrote == 1) != e.transactions.HoldsIntents(record.ID())) {
+		return fmt.Errorf("wrote byte %d, but the store holds intents: %v", wrote, e.transactions.HoldsIntents(record.ID()))
 	}
-	switch {
-	case state == stateActive && record.prepareTimestamp.IsZero():
-	case state == statePrepared && validTimestamp(record.prepareTimestamp):
-		record.prepared = true
-	default:
-		return nil, corrupt("transaction %v at offset %d: state %d with prepare timestamp %v", id, offset, state, record.prepareTimestamp)
-	}
-	if wrote > 1 {
-		return nil, corrupt("transaction %v at offset %d: wrote byte %d", id, offset, wrote)
-	}
-	record.wrote = wrote == 1
 	record.sharedKeys = readKeySet(d)
 	record.exclusiveKeys = readKeySet(d)
 	record.ranges = readSpanSet(d)
 	if d.Err() != nil {
-		return nil, d.Err()
+		return d.Err()
 	}
-	return record, nil
+	return e.restoreLocks(record.ID(), record)
 }
 
 // restoreLocks enters a restored transaction's locks in the lock table,
@@ -249,7 +191,7 @@ func (e *Engine) restoreLocks(id engines.TxnID, record *transaction) error {
 }
 
 func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", errCorruptCheckpoint, fmt.Sprintf(format, args...))
 }
 
 // readString reads a uint32 length, at most mvcc.KeyLenMax, and the text.

@@ -65,12 +65,12 @@ func TestRestoreRejectsCorruption(t *testing.T) {
 	for index := range data {
 		flipped := bytes.Clone(data)
 		flipped[index] ^= 0x01
-		if restored, err := Restore(flipped); !errors.Is(err, ErrCorruptCheckpoint) || restored != nil {
+		if restored, err := Restore(flipped); !errors.Is(err, engines.ErrCorruptCheckpoint) || restored != nil {
 			t.Fatalf("flipped byte %d: %v, %v", index, restored, err)
 		}
 	}
 	for length := 1; length < len(data); length++ {
-		if _, err := Restore(data[:length]); !errors.Is(err, ErrCorruptCheckpoint) {
+		if _, err := Restore(data[:length]); !errors.Is(err, engines.ErrCorruptCheckpoint) {
 			t.Fatalf("truncated to %d bytes: err %v", length, err)
 		}
 	}
@@ -80,41 +80,43 @@ func TestRestoreRejectsCorruption(t *testing.T) {
 	}{
 		{"conflicting exclusive locks", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].exclusiveKeys = keySet{}
-			e.transactions[txnID(2)].exclusiveKeys.add("b")
+			e.transactions.Lookup(txnID(2)).exclusiveKeys = keySet{}
+			e.transactions.Lookup(txnID(2)).exclusiveKeys.add("b")
 			return e
 		}},
 		{"shared lock under another's exclusive lock", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].sharedKeys.add("b")
+			e.transactions.Lookup(txnID(2)).sharedKeys.add("b")
 			return e
 		}},
 		{"range over another's exclusive lock", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].ranges[keySpan{start: "a", end: "c"}] = struct{}{}
+			e.transactions.Lookup(txnID(2)).ranges[keySpan{start: "a", end: "c"}] = struct{}{}
 			return e
 		}},
-		{"writer count differs from the store", func() *Engine {
+		{"the store holds intents of a transaction that is not live", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].wrote = true
+			if err := e.store.Put(txnID(9), []byte("z"), value.Append(nil, value.Int(9))); err != nil {
+				t.Fatal(err)
+			}
 			return e
 		}},
 		{"empty range", func() *Engine {
 			e := busyEngine(t)
-			e.transactions[txnID(2)].ranges[keySpan{start: "x", end: "x"}] = struct{}{}
+			e.transactions.Lookup(txnID(2)).ranges[keySpan{start: "x", end: "x"}] = struct{}{}
 			return e
 		}},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			forged := test.build().Checkpoint()
-			if _, err := Restore(forged); !errors.Is(err, ErrCorruptCheckpoint) {
+			if _, err := Restore(forged); !errors.Is(err, engines.ErrCorruptCheckpoint) {
 				t.Fatalf("err %v, want ErrCorruptCheckpoint", err)
 			}
 		})
 	}
 	withTrailer := append(bytes.Clone(data[:len(data)-checkpointChecksumLen]), 0)
 	withTrailer = binary.BigEndian.AppendUint32(withTrailer, crc32.Checksum(withTrailer, castagnoli))
-	if _, err := Restore(withTrailer); !errors.Is(err, ErrCorruptCheckpoint) {
+	if _, err := Restore(withTrailer); !errors.Is(err, engines.ErrCorruptCheckpoint) {
 		t.Fatalf("trailing byte: err %v", err)
 	}
 }

@@ -41,13 +41,13 @@ var (
 	// ErrWrongKind reports a typed Get of a value of another kind; the
 	// concrete error is a *KindError.
 	ErrWrongKind = errors.New("kv: value of another kind")
-	// ErrBadResult reports result bytes the client cannot decode: an
-	// executor or engine out of step with this client.
-	ErrBadResult = errors.New("kv: bad result")
 	// ErrBadScanOptions reports a Prefix together with Start or End, or a
 	// negative or too large Limit.
 	ErrBadScanOptions = errors.New("kv: bad scan options")
 )
+
+// errBadResult is engines.ErrBadResult, naming kv.
+var errBadResult = fmt.Errorf("%w: kv", engines.ErrBadResult)
 
 // KindError reports that Key holds a value of kind Found where a typed
 // Get wanted Wanted.
@@ -98,7 +98,7 @@ func (c *Client) Put(ctx context.Context, key string, value value.Value) error {
 		return err
 	}
 	if !result.IsNull() {
-		return fmt.Errorf("%w: put answered %s, want null", ErrBadResult, result)
+		return fmt.Errorf("%w: put answered %s, want null", errBadResult, result)
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (c *Client) Delete(ctx context.Context, key string) (bool, error) {
 	}
 	existed, ok := result.AsBool()
 	if !ok {
-		return false, fmt.Errorf("%w: delete answered %s, want a bool", ErrBadResult, result)
+		return false, fmt.Errorf("%w: delete answered %s, want a bool", errBadResult, result)
 	}
 	return existed, nil
 }
@@ -150,7 +150,7 @@ func (c *Client) execute(ctx context.Context, operation Operation) (value.Value,
 	}
 	v, err := value.Decode(result)
 	if err != nil {
-		return value.Value{}, fmt.Errorf("%w: %s: %v", ErrBadResult, operation.Kind, err)
+		return value.Value{}, fmt.Errorf("%w: %s: %v", errBadResult, operation.Kind, err)
 	}
 	return v, nil
 }
@@ -158,7 +158,7 @@ func (c *Client) execute(ctx context.Context, operation Operation) (value.Value,
 // decodeGetResult reads [] (absent) or [value] (present).
 func decodeGetResult(result value.Value) (value.Value, bool, error) {
 	if result.Kind() != value.KindList || result.Len() > 1 {
-		return value.Value{}, false, fmt.Errorf("%w: get answered %s, want [] or [value]", ErrBadResult, result)
+		return value.Value{}, false, fmt.Errorf("%w: get answered %s, want [] or [value]", errBadResult, result)
 	}
 	if result.Len() == 0 {
 		return value.Value{}, false, nil
@@ -169,17 +169,17 @@ func decodeGetResult(result value.Value) (value.Value, bool, error) {
 // decodeScanResult reads a list of [key, value] pairs.
 func decodeScanResult(result value.Value) ([]KeyValue, error) {
 	if result.Kind() != value.KindList {
-		return nil, fmt.Errorf("%w: scan answered %s, want a list", ErrBadResult, result.Kind())
+		return nil, fmt.Errorf("%w: scan answered %s, want a list", errBadResult, result.Kind())
 	}
 	pairs := make([]KeyValue, 0, result.Len())
 	for index := range result.Len() {
 		pair := result.Index(index)
 		if pair.Kind() != value.KindList || pair.Len() != 2 {
-			return nil, fmt.Errorf("%w: scan pair %d is %s, want [key, value]", ErrBadResult, index, pair)
+			return nil, fmt.Errorf("%w: scan pair %d is %s, want [key, value]", errBadResult, index, pair)
 		}
 		key, ok := pair.Index(0).AsBytes()
 		if !ok {
-			return nil, fmt.Errorf("%w: scan pair %d has key %s, want bytes", ErrBadResult, index, pair.Index(0))
+			return nil, fmt.Errorf("%w: scan pair %d has key %s, want bytes", errBadResult, index, pair.Index(0))
 		}
 		pairs = append(pairs, KeyValue{Key: string(key), Value: pair.Index(1)})
 	}

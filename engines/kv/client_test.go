@@ -131,17 +131,17 @@ func TestClientErrors(t *testing.T) {
 	}
 	for _, result := range []value.Value{value.Int(1), value.List(value.Int(1), value.Int(2))} {
 		bad := New(resultExecutor(value.Append(nil, result)), "kv")
-		if _, _, err := bad.Get(ctx, "k"); !errors.Is(err, ErrBadResult) {
+		if _, _, err := bad.Get(ctx, "k"); !errors.Is(err, engines.ErrBadResult) {
 			t.Fatalf("get answered %s: %v", result, err)
 		}
-		if _, err := bad.Scan(ctx, ScanOptions{}); !errors.Is(err, ErrBadResult) {
+		if _, err := bad.Scan(ctx, ScanOptions{}); !errors.Is(err, engines.ErrBadResult) {
 			t.Fatalf("scan answered %s: %v", result, err)
 		}
-		if _, err := bad.Delete(ctx, "k"); !errors.Is(err, ErrBadResult) {
+		if _, err := bad.Delete(ctx, "k"); !errors.Is(err, engines.ErrBadResult) {
 			t.Fatalf("delete answered %s: %v", result, err)
 		}
 	}
-	if _, _, err := New(resultExecutor{0xff}, "kv").Get(ctx, "k"); !errors.Is(err, ErrBadResult) {
+	if _, _, err := New(resultExecutor{0xff}, "kv").Get(ctx, "k"); !errors.Is(err, engines.ErrBadResult) {
 		t.Fatalf("undecodable result: %v", err)
 	}
 }

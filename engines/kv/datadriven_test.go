@@ -3,9 +3,6 @@ package kv
 import (
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,6 +10,8 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
+	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
 // TestScenarios runs the scenario files in testdata/. Commands (a txn or
@@ -27,70 +26,49 @@ import (
 //	held    checkpoint-restore
 //
 // Outcomes print as `done <result>`, `blocked on [2] until finished` or
-// `failed <code>: <message>`.
+// `failed <code>: <message>`; a call that breaks the engine contract as
+// `invariant broken: <message>`.
 func TestScenarios(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range paths {
-		if info, err := os.Stat(path); err != nil || info.IsDir() {
-			continue // rapid and fuzz keep their own directories here
-		}
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			engine := NewEngine()
-			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-				return runScenarioCommand(t, d, &engine)
-			})
-		})
-	}
+	scenariotest.Run(t, NewEngine, runScenarioCommand)
 }
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) string {
 	e := *engine
+	if output, ok := enginetest.Command(t, d, e, scenarioTxn); ok {
+		return output
+	}
 	switch d.Cmd {
 	case "get", "put", "delete", "scan":
 		operation := scenarioOperation(t, d)
 		if d.HasArg("txn") {
-			return showOutcome(operation.Kind, e.Apply(scenarioTimestamp(t, d, "txn"), operation.Encode(), clock.Timestamp{}))
+			return showOutcome(operation.Kind, e.Apply(scenarioTxn(scenariotest.Int(t, d, "txn")), operation.Encode(), clock.Timestamp{}))
 		}
-		return showOutcome(operation.Kind, e.Read(operation.Encode(), scenarioTimestamp(t, d, "ts")))
+		return showOutcome(operation.Kind, e.Read(operation.Encode(), scenariotest.Timestamp(t, d, "ts")))
 	case "apply":
-		return showOutcome(0, e.Apply(scenarioTimestamp(t, d, "txn"), scenarioRawOperation(t, d), clock.Timestamp{}))
-	case "prepare":
-		return showError(e.Prepare(scenarioTimestamp(t, d, "txn"), scenarioTimestamp(t, d, "ts")))
-	case "commit":
-		return showError(e.Commit(scenarioTimestamp(t, d, "txn"), scenarioTimestamp(t, d, "ts")))
-	case "abort":
-		e.Abort(scenarioTimestamp(t, d, "txn"))
-		return "ok\n"
-	case "held":
-		held := e.Held()
-		return fmt.Sprintf("transactions=%d locks=%d reservations=%d\n", held.Transactions, held.Locks, held.Reservations)
+		return showOutcome(0, e.Apply(scenarioTxn(scenariotest.Int(t, d, "txn")), scenarioRawOperation(t, d), clock.Timestamp{}))
 	case "checkpoint-restore":
-		data := e.Checkpoint()
-		restored, err := restore(data)
+		restored, err := enginetest.RoundTrip(e, Restore)
 		if err != nil {
-			return showError(err)
+			return scenariotest.Error(err)
 		}
-		*engine = restored
-		if string(restored.Checkpoint()) != string(data) {
-			return "restored engine checkpoints to different bytes\n"
-		}
-		return "restored, identical checkpoint\n"
+		*engine = restored.(*Engine)
+		return "restored, identical checkpoint"
 	}
 	t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 	return ""
 }
 
+// scenarioTxn is scenario transaction n, on coordinator 0.
+func scenarioTxn(n int64) engines.TxnID { return engines.TxnID{WallNanos: n} }
+
 func scenarioOperation(t *testing.T, d *datadriven.TestData) Operation {
-	operation := Operation{Key: scenarioString(d, "key"), Reverse: d.HasArg("reverse")}
+	operation := Operation{Key: scenariotest.Optional(d, "key"), Reverse: d.HasArg("reverse")}
 	switch d.Cmd {
 	case "get":
 		operation.Kind = OperationGet
 	case "put":
 		operation.Kind = OperationPut
-		value, err := value.Parse(scenarioString(d, "value"))
+		value, err := value.Parse(scenariotest.Optional(d, "value"))
 		if err != nil {
 			t.Fatalf("%s: value: %v", d.Pos, err)
 		}
@@ -99,10 +77,10 @@ func scenarioOperation(t *testing.T, d *datadriven.TestData) Operation {
 		operation.Kind = OperationDelete
 	case "scan":
 		operation.Kind = OperationScan
-		operation.Start, operation.End = scenarioString(d, "start"), scenarioString(d, "end")
+		operation.Start, operation.End = scenariotest.Optional(d, "start"), scenariotest.Optional(d, "end")
 		operation.EndUnbounded = !d.HasArg("end")
 		if d.HasArg("prefix") {
-			operation.Kind, operation.Prefix = OperationScanPrefix, scenarioString(d, "prefix")
+			operation.Kind, operation.Prefix = OperationScanPrefix, scenariotest.Optional(d, "prefix")
 		}
 		if d.HasArg("limit") {
 			d.ScanArgs(t, "limit", &operation.Limit)
@@ -115,52 +93,29 @@ func scenarioOperation(t *testing.T, d *datadriven.TestData) Operation {
 // value=<literal> (the value encoding of the literal).
 func scenarioRawOperation(t *testing.T, d *datadriven.TestData) []byte {
 	if d.HasArg("value") {
-		v, err := value.Parse(scenarioString(d, "value"))
+		v, err := value.Parse(scenariotest.Optional(d, "value"))
 		if err != nil {
 			t.Fatalf("%s: value: %v", d.Pos, err)
 		}
 		return value.Append(nil, v)
 	}
-	raw, err := hex.DecodeString(scenarioString(d, "hex"))
+	raw, err := hex.DecodeString(scenariotest.Optional(d, "hex"))
 	if err != nil {
 		t.Fatalf("%s: hex: %v", d.Pos, err)
 	}
 	return raw
 }
 
-func scenarioString(d *datadriven.TestData, key string) string {
-	arg, ok := d.Arg(key)
-	if !ok || len(arg.Vals) == 0 {
-		return ""
-	}
-	return arg.Vals[0]
-}
-
-func scenarioTimestamp(t *testing.T, d *datadriven.TestData, key string) clock.Timestamp {
-	var wall int64
-	d.ScanArgs(t, key, &wall)
-	return clock.Timestamp{WallNanos: wall}
-}
-
 // showOutcome prints an outcome compactly; kind says how to read a Done
 // result (0: print the raw value).
 func showOutcome(kind OperationKind, outcome engines.Outcome) string {
-	switch outcome.Status {
-	case engines.StatusBlocked:
-		names := make([]string, len(outcome.Blockers))
-		for index, blocker := range outcome.Blockers {
-			names[index] = strconv.FormatInt(blocker.WallNanos, 10)
+	return enginetest.Outcome(outcome, func(encoded []byte) string {
+		result, err := value.Decode(encoded)
+		if err != nil {
+			return fmt.Sprintf("done with undecodable result: %v", err)
 		}
-		return fmt.Sprintf("blocked on [%s] until %s\n", strings.Join(names, " "), outcome.WaitFor)
-	case engines.StatusFailed:
-		refusal := engines.AsRefusal(outcome.Err)
-		return fmt.Sprintf("failed %s: %s\n", refusal.Code, refusal.Message)
-	}
-	result, err := value.Decode(outcome.Result)
-	if err != nil {
-		return fmt.Sprintf("done with undecodable result: %v\n", err)
-	}
-	return "done" + showResult(kind, result) + "\n"
+		return "done" + showResult(kind, result)
+	})
 }
 
 func showResult(kind OperationKind, result value.Value) string {
@@ -196,11 +151,4 @@ func showResult(kind OperationKind, result value.Value) string {
 		return out.String()
 	}
 	return " " + result.String()
-}
-
-func showError(err error) string {
-	if err == nil {
-		return "ok\n"
-	}
-	return fmt.Sprintf("error: %v\n", err)
 }

@@ -40,17 +40,19 @@
 // retries of Blocked operations, and the prepare and commit timestamps,
 // which must follow DESIGN.md's rules (commits in increasing timestamp
 // order; each prepare timestamp above every commit and snapshot timestamp
-// already served). Transactions begin with their first Apply, even one that
-// fails or blocks, and end with Commit or Abort. Prepare works with or
-// without writes; a prepared transaction takes no more operations. Commit
-// without Prepare is a one-phase commit. Errors of Prepare and Commit
-// (ErrUnknownTransaction, ErrInvalidTimestamp, or the store's refusal)
-// change nothing. Abort of an unknown transaction does nothing.
+// already served). The transaction lifecycle is mvcc.Participant's:
+// transactions begin with their first Apply, even one that fails or
+// blocks, and end with Commit or Abort. Prepare works with or without
+// writes. Commit without Prepare is a one-phase commit. What the processor
+// guarantees is asserted, not refused: an operation of a prepared
+// transaction, Prepare or Commit of a transaction that is not live,
+// reserved or out-of-order timestamps break an invariant (so Prepare and
+// Commit return no error). Abort of an unknown transaction does nothing.
 //
 // Checkpoint captures everything — the store, and each live transaction's
 // stage, prepare timestamp and locks — in a checksummed, canonical format;
 // Restore rebuilds the lock table from it and rejects bad input with
-// ErrCorruptCheckpoint. NewEngine makes an empty engine; Restore(nil) too.
+// engines.ErrCorruptCheckpoint. NewEngine makes an empty engine; Restore(nil) too.
 //
 // The typed Client (client.go) encodes operations, runs them through an
 // engines.Executor and decodes the results; executor errors come back
@@ -61,8 +63,8 @@
 //
 //   - No two transactions hold conflicting locks (Restore checks it too).
 //   - A key is locked shared or exclusive by a transaction, never both.
-//   - A transaction wrote (holds intents in the store) exactly when the
-//     store knows it, and it holds an exclusive lock on each such key.
+//   - A transaction holds an exclusive lock on each key it holds an intent
+//     on in the store.
 //   - Held().Locks counts every point and range lock; with no live
 //     transaction the lock table is empty (checked at each finish).
 //   - Bad operation bytes fail with CodeInvalid and never panic; panics are

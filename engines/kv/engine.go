@@ -14,51 +14,28 @@ import (
 	"github.com/proven2pc/proven/mvcc"
 )
 
-// Domain errors of Prepare and Commit. Compare with errors.Is.
-var (
-	// ErrUnknownTransaction reports Prepare or Commit of a transaction the
-	// engine does not know: it never applied an operation here, or it has
-	// already committed or aborted. It matches engines.ErrAborted.
-	ErrUnknownTransaction error = &codedError{message: "kv: unknown transaction", matches: engines.ErrAborted}
-	// ErrInvalidTimestamp reports a prepare or commit timestamp that is zero
-	// or mvcc.MaxTimestamp, or a commit timestamp below the prepare
-	// timestamp, or a second Prepare at another timestamp.
-	ErrInvalidTimestamp error = &codedError{message: "kv: invalid timestamp", matches: engines.ErrInvalid}
-)
-
-// codedError is a sentinel that also matches an engines sentinel, so that
-// engines.AsRefusal gives it the right code.
-type codedError struct {
-	message string
-	matches error
-}
-
-func (e *codedError) Error() string { return e.message }
-
-// Is makes errors.Is match the engines sentinel too.
-func (e *codedError) Is(target error) bool { return target == e.matches }
-
 // Engine is the KV engine of one stream: an mvcc store plus a lock table
 // and the state of every live transaction. See the package documentation.
 type Engine struct {
+	// twoPhase gives the engine Prepare (a transaction without writes
+	// prepares too; every lock stays), Commit (writes become visible and
+	// locks are released) and Abort, run by transactions.
+	twoPhase
 	store *mvcc.Store
 	locks *lockTable
-	// transactions holds every Active or Prepared transaction, from its
-	// first Apply to its Commit or Abort.
-	transactions map[engines.TxnID]*transaction
-	records      transactionRecords
+	// transactions runs the lifecycle of every Active or Prepared
+	// transaction, from its first Apply to its Commit or Abort.
+	transactions *mvcc.Participant[transaction, *transaction]
 	// lockCount is the number of locks held, summed over transactions.
 	// Invariant: it equals the sum of every record's lockCount().
 	lockCount int
 }
 
+type twoPhase = mvcc.TwoPhase[transaction, *transaction]
+
 // transaction is what the engine knows of one live transaction.
 type transaction struct {
-	prepared         bool
-	prepareTimestamp clock.Timestamp // when prepared
-	// wrote reports that the store holds intents of the transaction.
-	// Invariant: wrote iff the mvcc store knows the transaction.
-	wrote bool
+	mvcc.Lifecycle
 	// The locks held, to release at the end. A key is in at most one of
 	// sharedKeys and exclusiveKeys (an upgrade moves it).
 	sharedKeys    keySet
@@ -70,50 +47,27 @@ func (t *transaction) lockCount() int {
 	return t.sharedKeys.len() + t.exclusiveKeys.len() + len(t.ranges)
 }
 
-// transactionRecordBlockLen is how many transaction records one allocation
-// makes.
-const transactionRecordBlockLen = 64
-
-// transactionRecords hands out zeroed records carved from blocks: one
-// allocation per transactionRecordBlockLen transactions. A record is never
-// handed out twice (no free list), so reuse cannot leak state between
-// transactions; a block stays in memory while any of its records lives.
-type transactionRecords struct {
-	block []transaction
-}
-
-func (r *transactionRecords) next() *transaction {
-	if len(r.block) == 0 {
-		r.block = make([]transaction, transactionRecordBlockLen)
-	}
-	record := &r.block[0]
-	r.block = r.block[1:]
-	return record
-}
-
 var _ engines.Engine = (*Engine)(nil)
 
 var _ engines.Restorer = Restore
 
 // NewEngine returns an empty engine.
-func NewEngine() *Engine {
-	return &Engine{
-		store:        mvcc.New(mvcc.Options{}),
-		locks:        newLockTable(),
-		transactions: map[engines.TxnID]*transaction{},
-	}
+func NewEngine() *Engine { return newEngine(mvcc.New(mvcc.Options{})) }
+
+func newEngine(store *mvcc.Store) *Engine {
+	e := &Engine{store: store, locks: newLockTable()}
+	e.transactions = mvcc.NewParticipant("kv", store, mvcc.Steps[*transaction]{Release: e.release})
+	e.twoPhase = e.transactions.TwoPhase()
+	return e
 }
 
 // Apply runs one operation of a read-write transaction. Reads see the
 // latest committed data plus txn's own writes; the locks make sure that
 // no other transaction's intent is in the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
+	record := e.transactions.Begin(txn)
 	if txn.IsZero() {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: zero transaction id"))
-	}
-	record := e.begin(txn)
-	if record.prepared {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: transaction %v is prepared and takes no more operations", txn))
 	}
 	if point, ok := decodePointOperation(operation); ok {
 		switch point.kind {
@@ -141,17 +95,6 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 	}
 }
 
-// begin returns txn's record, creating it on the transaction's first
-// operation.
-func (e *Engine) begin(txn engines.TxnID) *transaction {
-	record, ok := e.transactions[txn]
-	if !ok {
-		record = e.records.next()
-		e.transactions[txn] = record
-	}
-	return record
-}
-
 func (e *Engine) applyGet(txn engines.TxnID, record *transaction, key string) engines.Outcome {
 	if blockers := e.lockShared(txn, record, key); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
@@ -171,7 +114,6 @@ func (e *Engine) applyPut(txn engines.TxnID, record *transaction, key, encoded [
 	if err := e.store.Put(txn, key, encoded); err != nil {
 		assert.Broken("kv: put of %q by active txn %v refused by the store: %v", key, txn, err)
 	}
-	record.wrote = true
 	return engines.Done(encodedNull)
 }
 
@@ -190,7 +132,6 @@ func (e *Engine) applyDelete(txn engines.TxnID, record *transaction, key []byte)
 		if err := e.store.Delete(txn, key); err != nil {
 			assert.Broken("kv: delete of %q by active txn %v refused by the store: %v", key, txn, err)
 		}
-		record.wrote = true
 	}
 	return engines.Done(value.Append(nil, value.Bool(found)))
 }
@@ -352,71 +293,9 @@ var (
 	encodedEmptyList = value.Append(nil, value.List())
 )
 
-// Prepare fixes txn's writes in the store at prepareTimestamp; the
-// transaction keeps every lock. A transaction without writes prepares too.
-// Preparing again at the same timestamp does nothing.
-func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
-	record, ok := e.transactions[txn]
-	if !ok {
-		return fmt.Errorf("%w: prepare of %v", ErrUnknownTransaction, txn)
-	}
-	if !validTimestamp(prepareTimestamp) {
-		return fmt.Errorf("%w: prepare of %v at %v", ErrInvalidTimestamp, txn, prepareTimestamp)
-	}
-	if record.prepared {
-		if record.prepareTimestamp == prepareTimestamp {
-			return nil
-		}
-		return fmt.Errorf("%w: %v prepared at %v, asked again at %v", ErrInvalidTimestamp, txn, record.prepareTimestamp, prepareTimestamp)
-	}
-	if record.wrote {
-		if err := e.store.Prepare(txn, prepareTimestamp); err != nil {
-			return fmt.Errorf("kv: prepare of %v: %w", txn, err)
-		}
-	}
-	record.prepared, record.prepareTimestamp = true, prepareTimestamp
-	return nil
-}
-
-// Commit makes txn's writes visible at commitTimestamp and releases its
-// locks. On error nothing changes.
-func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) error {
-	record, ok := e.transactions[txn]
-	if !ok {
-		return fmt.Errorf("%w: commit of %v", ErrUnknownTransaction, txn)
-	}
-	if !validTimestamp(commitTimestamp) {
-		return fmt.Errorf("%w: commit of %v at %v", ErrInvalidTimestamp, txn, commitTimestamp)
-	}
-	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
-		return fmt.Errorf("%w: commit of %v at %v, below its prepare timestamp %v", ErrInvalidTimestamp, txn, commitTimestamp, record.prepareTimestamp)
-	}
-	if record.wrote {
-		if err := e.store.Commit(txn, commitTimestamp); err != nil {
-			return fmt.Errorf("kv: commit of %v: %w", txn, err)
-		}
-	}
-	e.finish(txn, record)
-	return nil
-}
-
-// Abort discards txn's writes and releases its locks; unknown
-// transactions are ignored.
-func (e *Engine) Abort(txn engines.TxnID) {
-	record, ok := e.transactions[txn]
-	if !ok {
-		return
-	}
-	if record.wrote {
-		if err := e.store.Abort(txn); err != nil {
-			assert.Broken("kv: txn %v wrote but the store cannot abort it: %v", txn, err)
-		}
-	}
-	e.finish(txn, record)
-}
-
-// finish releases every lock of txn and forgets it.
-func (e *Engine) finish(txn engines.TxnID, record *transaction) {
+// release releases every lock of a finishing transaction.
+func (e *Engine) release(record *transaction) {
+	txn := record.ID()
 	// Each key's lock is released on its own, so the order cannot reach
 	// the state; skipping the sort saves allocations on every commit.
 	record.sharedKeys.each(func(key string) { e.locks.removeShared(txn, key) })
@@ -427,8 +306,7 @@ func (e *Engine) finish(txn engines.TxnID, record *transaction) {
 		}
 	}
 	e.lockCount -= record.lockCount()
-	delete(e.transactions, txn)
-	if len(e.transactions) == 0 && (e.lockCount != 0 || !e.locks.isEmpty()) {
+	if lastLive := e.transactions.Len() == 1; lastLive && (e.lockCount != 0 || !e.locks.isEmpty()) {
 		assert.Broken("kv: no transaction left but %d locks held", e.lockCount)
 	}
 }
@@ -436,10 +314,8 @@ func (e *Engine) finish(txn engines.TxnID, record *transaction) {
 // Held counts live transactions and their locks (shared, exclusive and
 // range locks alike).
 func (e *Engine) Held() engines.Held {
-	return engines.Held{Transactions: len(e.transactions), Locks: e.lockCount}
+	return engines.Held{Transactions: e.transactions.Len(), Locks: e.lockCount}
 }
-
-func validTimestamp(t clock.Timestamp) bool { return !t.IsZero() && t != mvcc.MaxTimestamp }
 
 // compareSpan orders spans by start, then bounded before unbounded, then
 // end: the order of checkpoints.

@@ -87,7 +87,7 @@ func (o Operation) Encode() []byte {
 
 // ErrBadOperation reports operation bytes that are not a KV operation.
 // It matches engines.ErrInvalid.
-var ErrBadOperation error = &codedError{message: "kv: bad operation", matches: engines.ErrInvalid}
+var ErrBadOperation = engines.Sentinel(engines.CodeInvalid, "kv: bad operation")
 
 // operationArity is the number of list elements of each kind, name
 // included.

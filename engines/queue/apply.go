@@ -14,7 +14,7 @@ import (
 // its locks and answers. The rules and why they hold are in doc.go.
 
 func (e *Engine) enqueue(txn *transaction, q *queueState, item []byte) engines.Outcome {
-	if blockers := q.countHolders.appendOthers(nil, txn.id); len(blockers) > 0 {
+	if blockers := q.countHolders.appendOthers(nil, txn.ID()); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r := txn.ensure(q)
@@ -23,32 +23,32 @@ func (e *Engine) enqueue(txn *transaction, q *queueState, item []byte) engines.O
 	}
 	r.enqueued = append(r.enqueued, pendingItem{sequence: q.sequenceNext, item: item})
 	q.sequenceNext++
-	q.enqueuers.add(txn.id)
+	q.enqueuers.add(txn.ID())
 	return engines.Done(encodeNull())
 }
 
 func (e *Engine) dequeue(txn *transaction, q *queueState) engines.Outcome {
-	if blocked, ok := headOwnedByOther(q, txn.id); ok {
+	if blocked, ok := headOwnedByOther(q, txn.ID()); ok {
 		return blocked
 	}
 	r := txn.find(q)
 	if available(q, r) > 0 {
-		blockers := q.headSharers.appendOthers(nil, txn.id)
-		blockers = q.countHolders.appendOthers(blockers, txn.id)
+		blockers := q.headSharers.appendOthers(nil, txn.ID())
+		blockers = q.countHolders.appendOthers(blockers, txn.ID())
 		if len(blockers) > 0 {
 			return engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 		r = txn.ensure(q)
 		item := e.readItem(q, q.head+r.dequeued)
 		r.dequeued++
-		takeHeadExclusive(q, r, txn.id)
+		takeHeadExclusive(q, r, txn.ID())
 		return engines.Done(encodeItem(item, true))
 	}
-	if blockers := q.enqueuers.appendOthers(nil, txn.id); len(blockers) > 0 {
+	if blockers := q.enqueuers.appendOthers(nil, txn.ID()); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r = txn.ensure(q)
-	takeCount(q, r, txn.id)
+	takeCount(q, r, txn.ID())
 	if len(r.enqueued) == 0 {
 		return engines.Done(encodeItem(nil, false))
 	}
@@ -57,13 +57,13 @@ func (e *Engine) dequeue(txn *transaction, q *queueState) engines.Outcome {
 	first := r.enqueued[0]
 	r.enqueued = slices.Delete(r.enqueued, 0, 1)
 	if len(r.enqueued) == 0 {
-		q.enqueuers.remove(txn.id)
+		q.enqueuers.remove(txn.ID())
 	}
 	return engines.Done(encodeItem(first.item, true))
 }
 
 func (e *Engine) peek(txn *transaction, q *queueState) engines.Outcome {
-	if blocked, ok := headOwnedByOther(q, txn.id); ok {
+	if blocked, ok := headOwnedByOther(q, txn.ID()); ok {
 		return blocked
 	}
 	r := txn.find(q)
@@ -72,15 +72,15 @@ func (e *Engine) peek(txn *transaction, q *queueState) engines.Outcome {
 		item := e.readItem(q, q.head+r.dequeued)
 		if r.head == headLockNone {
 			r.head = headLockShared
-			q.headSharers.add(txn.id)
+			q.headSharers.add(txn.ID())
 		}
 		return engines.Done(encodeItem(item, true))
 	}
-	if blockers := q.enqueuers.appendOthers(nil, txn.id); len(blockers) > 0 {
+	if blockers := q.enqueuers.appendOthers(nil, txn.ID()); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r = txn.ensure(q)
-	takeCount(q, r, txn.id)
+	takeCount(q, r, txn.ID())
 	if len(r.enqueued) == 0 {
 		return engines.Done(encodeItem(nil, false))
 	}
@@ -89,15 +89,15 @@ func (e *Engine) peek(txn *transaction, q *queueState) engines.Outcome {
 
 // size answers Size and IsEmpty.
 func (e *Engine) size(txn *transaction, q *queueState, kind operationKind) engines.Outcome {
-	blockers := q.enqueuers.appendOthers(nil, txn.id)
-	if !q.headOwner.IsZero() && q.headOwner != txn.id {
+	blockers := q.enqueuers.appendOthers(nil, txn.ID())
+	if !q.headOwner.IsZero() && q.headOwner != txn.ID() {
 		blockers = append(blockers, q.headOwner)
 	}
 	if len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r := txn.ensure(q)
-	takeCount(q, r, txn.id)
+	takeCount(q, r, txn.ID())
 	count := available(q, r) + uint64(len(r.enqueued))
 	if kind == operationIsEmpty {
 		return engines.Done(encodeIsEmpty(count == 0))
@@ -106,12 +106,12 @@ func (e *Engine) size(txn *transaction, q *queueState, kind operationKind) engin
 }
 
 func (e *Engine) clear(txn *transaction, q *queueState) engines.Outcome {
-	blockers := q.enqueuers.appendOthers(nil, txn.id)
-	if !q.headOwner.IsZero() && q.headOwner != txn.id {
+	blockers := q.enqueuers.appendOthers(nil, txn.ID())
+	if !q.headOwner.IsZero() && q.headOwner != txn.ID() {
 		blockers = append(blockers, q.headOwner)
 	}
-	blockers = q.headSharers.appendOthers(blockers, txn.id)
-	blockers = q.countHolders.appendOthers(blockers, txn.id)
+	blockers = q.headSharers.appendOthers(blockers, txn.ID())
+	blockers = q.countHolders.appendOthers(blockers, txn.ID())
 	if len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
@@ -119,9 +119,9 @@ func (e *Engine) clear(txn *transaction, q *queueState) engines.Outcome {
 	r.cleared = true
 	r.dequeued = 0
 	r.enqueued = nil
-	q.enqueuers.remove(txn.id)
-	takeHeadExclusive(q, r, txn.id)
-	takeCount(q, r, txn.id)
+	q.enqueuers.remove(txn.ID())
+	takeHeadExclusive(q, r, txn.ID())
+	takeCount(q, r, txn.ID())
 	return engines.Done(encodeNull())
 }
 
@@ -227,8 +227,7 @@ func (e *Engine) preparedWriters(q *queueState, snapshot clock.Timestamp) []engi
 }
 
 func (e *Engine) appendPreparedBy(blockers []engines.TxnID, id engines.TxnID, snapshot clock.Timestamp) []engines.TxnID {
-	record := e.transactions[id]
-	if record.prepared && !snapshot.Less(record.prepareTimestamp) {
+	if e.transactions.Lookup(id).PreparedAtOrBefore(snapshot) {
 		return append(blockers, id)
 	}
 	return blockers

@@ -2,16 +2,15 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 )
 
-// ErrBadAnswer reports answer bytes a Client cannot read: a protocol
-// mismatch between the client and the engine.
-var ErrBadAnswer = errors.New("queue: bad answer")
+// errBadResult is engines.ErrBadResult, naming queue: answer bytes a
+// Client cannot read.
+var errBadResult = fmt.Errorf("%w: queue", engines.ErrBadResult)
 
 // Client runs queue operations on one stream through an Executor: inside a
 // read-write transaction, a read-only one (Peek, Size and IsEmpty only) or
@@ -58,11 +57,11 @@ func (c *Client) Size(ctx context.Context, queue string) (int64, error) {
 	}
 	decoded, err := value.Decode(answer)
 	if err != nil {
-		return 0, fmt.Errorf("%w: size: %v", ErrBadAnswer, err)
+		return 0, fmt.Errorf("%w: size: %v", errBadResult, err)
 	}
 	size, ok := decoded.AsInt()
 	if !ok || size < 0 {
-		return 0, fmt.Errorf("%w: size: %v", ErrBadAnswer, decoded)
+		return 0, fmt.Errorf("%w: size: %v", errBadResult, decoded)
 	}
 	return size, nil
 }
@@ -75,11 +74,11 @@ func (c *Client) IsEmpty(ctx context.Context, queue string) (bool, error) {
 	}
 	decoded, err := value.Decode(answer)
 	if err != nil {
-		return false, fmt.Errorf("%w: is-empty: %v", ErrBadAnswer, err)
+		return false, fmt.Errorf("%w: is-empty: %v", errBadResult, err)
 	}
 	empty, ok := decoded.AsBool()
 	if !ok {
-		return false, fmt.Errorf("%w: is-empty: %v", ErrBadAnswer, decoded)
+		return false, fmt.Errorf("%w: is-empty: %v", errBadResult, decoded)
 	}
 	return empty, nil
 }
@@ -104,10 +103,10 @@ func (c *Client) item(ctx context.Context, kind operationKind, queue string) (va
 func decodeItemAnswer(answer []byte, kind operationKind) (value.Value, bool, error) {
 	decoded, err := value.Decode(answer)
 	if err != nil {
-		return value.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, err)
+		return value.Null(), false, fmt.Errorf("%w: %v: %v", errBadResult, kind, err)
 	}
 	if decoded.Kind() != value.KindList || decoded.Len() > 1 {
-		return value.Null(), false, fmt.Errorf("%w: %v: %v", ErrBadAnswer, kind, decoded)
+		return value.Null(), false, fmt.Errorf("%w: %v: %v", errBadResult, kind, decoded)
 	}
 	if decoded.Len() == 0 {
 		return value.Null(), false, nil
@@ -118,10 +117,10 @@ func decodeItemAnswer(answer []byte, kind operationKind) (value.Value, bool, err
 func decodeNullAnswer(answer []byte, what string) error {
 	decoded, err := value.Decode(answer)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadAnswer, what, err)
+		return fmt.Errorf("%w: %s: %v", errBadResult, what, err)
 	}
 	if !decoded.IsNull() {
-		return fmt.Errorf("%w: %s: %v", ErrBadAnswer, what, decoded)
+		return fmt.Errorf("%w: %s: %v", errBadResult, what, decoded)
 	}
 	return nil
 }

@@ -101,8 +101,8 @@ func TestClientPassesErrorsAndRejectsBadAnswers(t *testing.T) {
 		_, checks["is-empty"] = bad.IsEmpty(ctx, "q")
 		checks["clear"] = bad.Clear(ctx, "q")
 		for _, name := range []string{"dequeue", "size", "is-empty", "clear"} {
-			if !errors.Is(checks[name], ErrBadAnswer) {
-				t.Fatalf("%s of answer %x: %v, want ErrBadAnswer", name, answer, checks[name])
+			if !errors.Is(checks[name], engines.ErrBadResult) {
+				t.Fatalf("%s of answer %x: %v, want ErrBadResult", name, answer, checks[name])
 			}
 		}
 	}

@@ -1,15 +1,13 @@
 package queue
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
+	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
 // TestScenarios runs the scenario files in testdata/. Commands:
@@ -21,89 +19,44 @@ import (
 //	held                        checkpoint-restore
 //
 // Transaction <n> is older than transaction <n+1>. Values are written as
-// value.Parse reads them.
+// value.Parse reads them. A call that breaks the engine contract prints
+// `invariant broken: <message>`.
 func TestScenarios(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range paths {
-		if info, err := os.Stat(path); err != nil || info.IsDir() {
-			continue // rapid and fuzz keep their own directories here
-		}
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			var engine engines.Engine = NewEngine()
-			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-				return runScenarioCommand(t, d, &engine) + "\n"
-			})
-		})
-	}
+	scenariotest.Run(t, func() engines.Engine { return NewEngine() }, runScenarioCommand)
 }
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine *engines.Engine) string {
 	e := *engine
+	if output, ok := enginetest.Command(t, d, e, txnID); ok {
+		return output
+	}
 	if kind, err := operationKindNamed(value.String(d.Cmd)); err == nil {
-		op := operation{kind: kind, queue: scenarioString(t, d, "queue")}
+		op := operation{kind: kind, queue: scenariotest.String(t, d, "queue")}
 		if kind == operationEnqueue {
-			v, err := value.Parse(scenarioString(t, d, "value"))
+			v, err := value.Parse(scenariotest.String(t, d, "value"))
 			if err != nil {
 				d.Fatalf(t, "value: %v", err)
 			}
 			op.item = value.Append(nil, v)
 		}
-		return formatOutcome(e.Apply(txnID(scenarioInt(t, d, "txn")), operationBytes(op), timestamp(0)))
+		return formatOutcome(e.Apply(txnID(scenariotest.Int(t, d, "txn")), operationBytes(op), timestamp(0)))
 	}
 	switch d.Cmd {
 	case "read":
-		kind, err := operationKindNamed(value.String(scenarioString(t, d, "op")))
+		kind, err := operationKindNamed(value.String(scenariotest.String(t, d, "op")))
 		if err != nil {
 			d.Fatalf(t, "op: %v", err)
 		}
-		op := operation{kind: kind, queue: scenarioString(t, d, "queue")}
-		return formatOutcome(e.Read(operationBytes(op), timestamp(scenarioInt(t, d, "ts"))))
-	case "prepare":
-		return formatError(e.Prepare(txnID(scenarioInt(t, d, "txn")), timestamp(scenarioInt(t, d, "ts"))))
-	case "commit":
-		return formatError(e.Commit(txnID(scenarioInt(t, d, "txn")), timestamp(scenarioInt(t, d, "ts"))))
-	case "abort":
-		e.Abort(txnID(scenarioInt(t, d, "txn")))
-		return "ok"
-	case "held":
-		held := e.Held()
-		return fmt.Sprintf("transactions=%d locks=%d reservations=%d", held.Transactions, held.Locks, held.Reservations)
+		op := operation{kind: kind, queue: scenariotest.String(t, d, "queue")}
+		return formatOutcome(e.Read(operationBytes(op), timestamp(scenariotest.Int(t, d, "ts"))))
 	case "checkpoint-restore":
-		data := e.Checkpoint()
-		restored, err := Restore(data)
+		restored, err := enginetest.RoundTrip(e, Restore)
 		if err != nil {
-			return formatError(err)
-		}
-		if string(restored.Checkpoint()) != string(data) {
-			return "restored engine checkpoints to different bytes"
+			return scenariotest.Error(err)
 		}
 		*engine = restored
 		return "ok"
 	}
 	d.Fatalf(t, "unknown command %q", d.Cmd)
 	return ""
-}
-
-func formatError(err error) string {
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	return "ok"
-}
-
-func scenarioString(t *testing.T, d *datadriven.TestData, key string) string {
-	var value string
-	d.ScanArgs(t, key, &value)
-	return value
-}
-
-func scenarioInt(t *testing.T, d *datadriven.TestData, key string) int64 {
-	number, err := strconv.ParseInt(scenarioString(t, d, key), 10, 64)
-	if err != nil {
-		d.Fatalf(t, "%s: %v", key, err)
-	}
-	return number
 }

@@ -87,13 +87,16 @@
 //
 // The processor calls Apply, Prepare, Commit, Abort and Read in log order
 // from one thread, with nonzero transaction ids, and commits on this stream
-// in strictly increasing commit timestamp order; a commit that touches a
-// queue at a timestamp not above that queue's last change fails (checked
-// against the queue's last extent; the error wraps mvcc.ErrWriteTooOld)
-// and changes nothing. Prepare and Commit of an unknown transaction fail
-// with ErrUnknownTransaction. Operations of a prepared
-// transaction are refused (CodeInvalid). Bad operation bytes are refused
-// with CodeInvalid; Restore of bad bytes returns ErrCorruptCheckpoint.
+// in commit timestamp order; two commits that change one queue at the same
+// timestamp break an invariant (its extents need increasing timestamps),
+// checked before anything changes. The transaction lifecycle
+// is mvcc.Participant's, which asserts what the processor guarantees (an
+// operation of a prepared transaction, Prepare or Commit of a transaction
+// that is not live, reserved or out-of-order timestamps break an
+// invariant), so Prepare and Commit return no error. Commit writes the
+// transaction's items as store intents (the participant's Write step)
+// and the participant commits them. Bad operation bytes are refused with
+// CodeInvalid; Restore of bad bytes returns engines.ErrCorruptCheckpoint.
 //
 // # Invariants
 //

@@ -2,9 +2,6 @@ package queue
 
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
@@ -13,23 +10,15 @@ import (
 	"github.com/proven2pc/proven/mvcc"
 )
 
-// Errors of Prepare, Commit and Restore. Compare with errors.Is.
-var (
-	// ErrUnknownTransaction reports Prepare or Commit of a transaction that
-	// never applied an operation here, or already finished.
-	ErrUnknownTransaction = errors.New("queue: unknown transaction")
-	// ErrTransactionPrepared reports a second Prepare at another timestamp.
-	ErrTransactionPrepared = errors.New("queue: transaction is prepared")
-	// ErrInvalidTimestamp reports a zero or reserved prepare or commit
-	// timestamp, or a commit timestamp below the prepare timestamp.
-	ErrInvalidTimestamp = errors.New("queue: invalid timestamp")
-	// ErrCorruptCheckpoint reports checkpoint bytes that Restore rejects.
-	ErrCorruptCheckpoint = errors.New("queue: corrupt checkpoint")
-)
-
 // Engine is the queue engine of one stream. It is not safe for concurrent
 // use: the stream's processor drives it from one thread.
 type Engine struct {
+	// twoPhase gives the engine Prepare (locks stay), Commit (writeCommit:
+	// the transaction's enqueues join the tails in order, its dequeued or
+	// cleared items go, the queues get new extents; then release) and
+	// Abort (uncommitted enqueues vanish and their ids are never used;
+	// dequeued items never left the head), run by transactions.
+	twoPhase
 	// store holds the committed items, versioned by commit timestamp: one
 	// key per item position (each queue's extents live in its queueState).
 	// It never holds intents between calls: a commit writes and commits in
@@ -37,37 +26,11 @@ type Engine struct {
 	store *mvcc.Store
 	// queues holds every queue any transaction has touched.
 	queues map[string]*queueState
-	// transactions holds every Active or Prepared transaction.
-	// Invariant: a transaction is here from its first Apply until its
-	// Commit or Abort.
-	transactions map[engines.TxnID]*transaction
+	// transactions runs the lifecycle of every Active or Prepared
+	// transaction, from its first Apply until its Commit or Abort.
+	transactions *mvcc.Participant[transaction, *transaction]
 	// scratch builds store keys and values; the store copies what it keeps.
 	scratch []byte
-	// extentsScratch holds a commit's new extents (writeCommit).
-	extentsScratch []extent
-	// records allocates transaction records.
-	records transactionRecords
-}
-
-// transactionRecordBlockLen is how many transaction records one allocation
-// makes.
-const transactionRecordBlockLen = 64
-
-// transactionRecords hands out zeroed records carved from blocks: one
-// allocation per transactionRecordBlockLen transactions. A record is never
-// handed out twice (no free list), so reuse cannot leak state between
-// transactions; a block stays in memory while any of its records lives.
-type transactionRecords struct {
-	block []transaction
-}
-
-func (r *transactionRecords) next() *transaction {
-	if len(r.block) == 0 {
-		r.block = make([]transaction, transactionRecordBlockLen)
-	}
-	record := &r.block[0]
-	r.block = r.block[1:]
-	return record
 }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -102,11 +65,11 @@ type queueState struct {
 	enqueuers txnSet
 }
 
+type twoPhase = mvcc.TwoPhase[transaction, *transaction]
+
 // transaction is the engine's record of an Active or Prepared transaction.
 type transaction struct {
-	id               engines.TxnID
-	prepared         bool
-	prepareTimestamp clock.Timestamp
+	mvcc.Lifecycle
 	// queues holds what the transaction did to each queue, sorted by name.
 	queues []*queueRecord
 	// firstQueue and queuesInline give the first queue's record and the
@@ -144,6 +107,18 @@ type queueRecord struct {
 	count   bool
 }
 
+// removed is the number of committed items r's transaction removes from
+// the head when it commits.
+func (r *queueRecord) removed() uint64 {
+	if r.cleared {
+		return r.queue.tail - r.queue.head
+	}
+	return r.dequeued
+}
+
+// changes reports whether committing r's transaction changes the queue.
+func (r *queueRecord) changes() bool { return r.removed() > 0 || len(r.enqueued) > 0 }
+
 // pendingItem is an uncommitted enqueue: the id it reserved and the value
 // encoding of its value.
 type pendingItem struct {
@@ -152,12 +127,13 @@ type pendingItem struct {
 }
 
 // NewEngine returns an empty engine.
-func NewEngine() *Engine {
-	return &Engine{
-		store:        mvcc.New(mvcc.Options{}),
-		queues:       map[string]*queueState{},
-		transactions: map[engines.TxnID]*transaction{},
-	}
+func NewEngine() *Engine { return newEngine(mvcc.New(mvcc.Options{})) }
+
+func newEngine(store *mvcc.Store) *Engine {
+	e := &Engine{store: store, queues: map[string]*queueState{}}
+	e.transactions = mvcc.NewParticipant("queue", store, mvcc.Steps[*transaction]{Write: e.writeCommit, Release: e.release})
+	e.twoPhase = e.transactions.TwoPhase()
+	return e
 }
 
 func newQueueState(name string) *queueState {
@@ -230,21 +206,13 @@ func (t *transaction) search(name string) (int, bool) {
 // Apply runs one operation of txn. The log timestamp does not matter to
 // queues.
 func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timestamp) engines.Outcome {
+	record := e.transactions.Begin(txn)
 	if txn.IsZero() {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: the zero transaction id"))
-	}
-	record := e.transactions[txn]
-	if record == nil {
-		record = e.records.next()
-		record.id = txn
-		e.transactions[txn] = record
 	}
 	op, err := e.decodeOperation(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
-	}
-	if record.prepared {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: %v: transaction %v is prepared", op.kind, txn))
 	}
 	q := op.state
 	if q == nil {
@@ -267,57 +235,6 @@ func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timesta
 	}
 }
 
-// Prepare marks txn Prepared at prepareTimestamp. Its locks stay.
-func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
-	record := e.transactions[txn]
-	if record == nil {
-		return fmt.Errorf("%w: prepare of txn %v", ErrUnknownTransaction, txn)
-	}
-	if prepareTimestamp.IsZero() || prepareTimestamp == mvcc.MaxTimestamp {
-		return fmt.Errorf("%w: prepare timestamp %v for txn %v", ErrInvalidTimestamp, prepareTimestamp, txn)
-	}
-	if record.prepared {
-		if record.prepareTimestamp == prepareTimestamp {
-			return nil
-		}
-		return fmt.Errorf("%w: txn %v already prepared at %v, not %v", ErrTransactionPrepared, txn, record.prepareTimestamp, prepareTimestamp)
-	}
-	record.prepared = true
-	record.prepareTimestamp = prepareTimestamp
-	return nil
-}
-
-// Commit appends txn's enqueues to the committed tails in the order it
-// enqueued them, removes the items it dequeued (or every item of a queue it
-// cleared), stamps the new queue states with commitTimestamp and releases
-// its locks. A failed commit changes nothing.
-func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) error {
-	record := e.transactions[txn]
-	if record == nil {
-		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
-	}
-	if commitTimestamp.IsZero() || commitTimestamp == mvcc.MaxTimestamp {
-		return fmt.Errorf("%w: commit timestamp %v for txn %v", ErrInvalidTimestamp, commitTimestamp, txn)
-	}
-	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
-		return fmt.Errorf("%w: txn %v commit %v < prepare %v", ErrInvalidTimestamp, txn, commitTimestamp, record.prepareTimestamp)
-	}
-	extents, err := e.writeCommit(record, commitTimestamp)
-	if err != nil {
-		return err
-	}
-	for index, queueRecord := range record.queues {
-		q, next := queueRecord.queue, extents[index]
-		if next == (extent{head: q.head, tail: q.tail}) {
-			continue
-		}
-		q.head, q.tail = next.head, next.tail
-		q.extents = append(q.extents, extentVersion{timestamp: commitTimestamp, extent: next})
-	}
-	e.release(record)
-	return nil
-}
-
 type extent struct{ head, tail uint64 }
 
 // extentVersion is a queue's extent as a commit left it.
@@ -326,107 +243,76 @@ type extentVersion struct {
 	extent
 }
 
-// writeCommit stores txn's effects in the store at commitTimestamp and
-// returns each of its queues' new extent, or changes nothing and fails.
-func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestamp) ([]extent, error) {
-	extents := slices.Grow(e.extentsScratch[:0], len(record.queues))[:len(record.queues)]
-	e.extentsScratch = extents // Commit uses them before the next call
-	wrote := false
-	for index, queueRecord := range record.queues {
-		next, changed, err := e.writeQueue(record.id, queueRecord, commitTimestamp)
-		if err != nil {
-			e.abortStore(record.id, wrote)
-			return nil, err
+// writeCommit writes txn's effects on each of its queues as intents of
+// txn in the store (committed by the participant next) and stamps each
+// queue it changes with its new extent.
+func (e *Engine) writeCommit(record *transaction, commitTimestamp clock.Timestamp) {
+	for _, r := range record.queues {
+		q := r.queue
+		if last := len(q.extents) - 1; last >= 0 && r.changes() && !q.extents[last].timestamp.Less(commitTimestamp) {
+			assert.Broken("queue: txn %v commits %q at %v, not after its change at %v", record.ID(), q.name, commitTimestamp, q.extents[last].timestamp)
 		}
-		extents[index] = next
-		wrote = wrote || changed
 	}
-	if !wrote {
-		return extents, nil
-	}
-	if err := e.store.Commit(record.id, commitTimestamp); err != nil {
-		e.abortStore(record.id, true)
-		return nil, fmt.Errorf("queue: commit of txn %v at %v: %w", record.id, commitTimestamp, err)
-	}
-	return extents, nil
-}
-
-func (e *Engine) abortStore(txn engines.TxnID, wrote bool) {
-	if !wrote {
-		return
-	}
-	if err := e.store.Abort(txn); err != nil {
-		assert.Broken("queue: abort of store writes of txn %v: %v", txn, err)
+	for _, r := range record.queues {
+		q := r.queue
+		next, changed := e.writeQueue(record.ID(), r)
+		if !changed {
+			continue
+		}
+		q.head, q.tail = next.head, next.tail
+		q.extents = append(q.extents, extentVersion{timestamp: commitTimestamp, extent: next})
 	}
 }
 
 // writeQueue writes one queue's new items and removed items as intents of
-// txn, and returns the new extent and whether it changed. A change at a
-// commit timestamp not above the queue's last change is refused (the store
-// would not refuse it: a new item's key is fresh), with nothing written.
-func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord, commitTimestamp clock.Timestamp) (extent, bool, error) {
+// txn, and returns the new extent and whether it changed.
+func (e *Engine) writeQueue(txn engines.TxnID, r *queueRecord) (extent, bool) {
 	q := r.queue
 	next := extent{head: q.head, tail: q.tail}
-	removed := r.dequeued
-	if r.cleared {
-		removed = q.tail - q.head
+	if !r.changes() {
+		return next, false
 	}
-	if removed == 0 && len(r.enqueued) == 0 {
-		return next, false, nil
-	}
-	if last := len(q.extents) - 1; last >= 0 && !q.extents[last].timestamp.Less(commitTimestamp) {
-		return extent{}, false, fmt.Errorf("queue: commit of txn %v at %v: queue %q changed at %v: %w",
-			txn, commitTimestamp, q.name, q.extents[last].timestamp, mvcc.ErrWriteTooOld)
-	}
+	removed := r.removed()
 	if removed > q.tail-q.head {
 		assert.Broken("queue: txn %v removes %d items of queue %q holding %d", txn, removed, q.name, q.tail-q.head)
 	}
 	for ; removed > 0; removed-- {
 		e.scratch = q.appendItemKey(e.scratch[:0], next.head)
 		if err := e.store.Delete(txn, e.scratch); err != nil {
-			return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
+			assert.Broken("queue: the store refused to delete item %d of %q for txn %v: %v", next.head, q.name, txn, err)
 		}
 		next.head++
 	}
 	for _, pending := range r.enqueued {
 		e.scratch = q.appendItemKey(e.scratch[:0], next.tail)
 		if err := e.store.Put(txn, e.scratch, pending.item); err != nil {
-			return extent{}, false, fmt.Errorf("queue: commit of txn %v: %w", txn, err)
+			assert.Broken("queue: the store refused to put item %d of %q for txn %v: %v", next.tail, q.name, txn, err)
 		}
 		next.tail++
 	}
-	return next, true, nil
+	return next, true
 }
 
-// Abort discards txn's uncommitted enqueues (their ids are never used),
-// returns the items it dequeued to the head (they never left) and releases
-// its locks. Unknown transactions are ignored.
-func (e *Engine) Abort(txn engines.TxnID) {
-	if record := e.transactions[txn]; record != nil {
-		e.release(record)
-	}
-}
-
-// release drops every lock of record and forgets the transaction.
+// release drops every lock of a finishing transaction.
 func (e *Engine) release(record *transaction) {
+	txn := record.ID()
 	for _, r := range record.queues {
 		q := r.queue
-		if q.headOwner == record.id {
+		if q.headOwner == txn {
 			q.headOwner = engines.TxnID{}
 		}
-		q.headSharers.remove(record.id)
-		q.countHolders.remove(record.id)
-		q.enqueuers.remove(record.id)
+		q.headSharers.remove(txn)
+		q.countHolders.remove(txn)
+		q.enqueuers.remove(txn)
 	}
-	delete(e.transactions, record.id)
 }
 
 // Held counts the transactions known, the head and count locks they hold,
 // and their reservations: reserved enqueue ids and dequeued items.
 func (e *Engine) Held() engines.Held {
-	held := engines.Held{Transactions: len(e.transactions)}
-	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
-		for _, r := range e.transactions[txn].queues {
+	held := engines.Held{Transactions: e.transactions.Len()}
+	for _, txn := range e.transactions.IDs() {
+		for _, r := range e.transactions.Lookup(txn).queues {
 			if r.head != headLockNone {
 				held.Locks++
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
 	"pgregory.net/rapid"
 )
 
@@ -61,16 +62,5 @@ func testOperationBytes(t *rapid.T) []byte {
 		elements := []value.Value{name, queueValue, item, item}
 		data = value.Append(nil, value.List(elements[:rapid.IntRange(0, 4).Draw(t, "elements")]...))
 	}
-	switch rapid.IntRange(0, 3).Draw(t, "corruption") {
-	case 1:
-		for range rapid.IntRange(1, 3).Draw(t, "nudges") {
-			index := rapid.IntRange(0, len(data)-1).Draw(t, "index")
-			data[index] = rapid.SampledFrom([]byte{data[index] + 1, data[index] - 1, 0, 1, 5, 6, 7, 8, 0x80}).Draw(t, "byte")
-		}
-	case 2:
-		data = data[:rapid.IntRange(0, len(data)-1).Draw(t, "length")]
-	case 3:
-		data = append(data, rapid.SliceOfN(rapid.Byte(), 1, 3).Draw(t, "suffix")...)
-	}
-	return data
+	return enginetest.Damage(t, data)
 }

@@ -82,7 +82,7 @@ func FuzzRestore(f *testing.F) {
 func checkRestore(t *testing.T, data []byte) {
 	restored, err := Restore(data)
 	if err != nil {
-		if !errors.Is(err, ErrCorruptCheckpoint) {
+		if !errors.Is(err, engines.ErrCorruptCheckpoint) {
 			t.Fatalf("restore error %v does not match ErrCorruptCheckpoint", err)
 		}
 		return
@@ -99,10 +99,10 @@ func TestRestoreRejectsDamage(t *testing.T) {
 	for index := range data {
 		damaged := bytes.Clone(data)
 		damaged[index] ^= 0x40
-		if _, err := Restore(damaged); !errors.Is(err, ErrCorruptCheckpoint) {
+		if _, err := Restore(damaged); !errors.Is(err, engines.ErrCorruptCheckpoint) {
 			t.Fatalf("byte %d flipped: restore error %v", index, err)
 		}
-		if _, err := Restore(data[:index]); index > 0 && !errors.Is(err, ErrCorruptCheckpoint) {
+		if _, err := Restore(data[:index]); index > 0 && !errors.Is(err, engines.ErrCorruptCheckpoint) {
 			t.Fatalf("truncated to %d bytes: restore error %v", index, err)
 		}
 	}

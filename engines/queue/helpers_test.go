@@ -6,39 +6,26 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
-	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
 )
 
-// txnID returns test transaction n: smaller n is older.
-func txnID(n int64) engines.TxnID { return clock.Timestamp{WallNanos: n, Node: 1} }
-
-// timestamp returns test timestamp n (prepare, commit, snapshot).
-func timestamp(n int64) clock.Timestamp { return clock.Timestamp{WallNanos: n} }
+// txnID and timestamp return test transaction n (smaller n is older) and
+// test timestamp n (prepare, commit, snapshot).
+var txnID, timestamp = enginetest.TxnID, enginetest.Timestamp
 
 // formatOutcome prints an outcome compactly: `done ["x"]`,
 // `blocked on [2 3] until finished`, `failed invalid: ...`.
 func formatOutcome(outcome engines.Outcome) string {
-	switch outcome.Status {
-	case engines.StatusDone:
-		answer, err := value.Decode(outcome.Result)
+	return enginetest.Outcome(outcome, func(result []byte) string {
+		answer, err := value.Decode(result)
 		if err != nil {
-			return fmt.Sprintf("done with undecodable answer %x", outcome.Result)
+			return fmt.Sprintf("done with undecodable answer %x", result)
 		}
 		return "done " + answer.String()
-	case engines.StatusFailed:
-		return fmt.Sprintf("failed %s: %v", engines.AsRefusal(outcome.Err).Code, outcome.Err)
-	case engines.StatusBlocked:
-		names := make([]string, len(outcome.Blockers))
-		for index, blocker := range outcome.Blockers {
-			names[index] = fmt.Sprint(blocker.WallNanos)
-		}
-		return fmt.Sprintf("blocked on [%s] until %v", strings.Join(names, " "), outcome.WaitFor)
-	}
-	return fmt.Sprintf("outcome %v", outcome.Status)
+	})
 }
 
 // model is the serial reference: each queue as a plain slice.

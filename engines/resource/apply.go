@@ -140,7 +140,7 @@ func (e *Engine) create(t *transaction, op operation) engines.Outcome {
 		return refuse(engines.CodeExists, "resource: token %q exists", op.token)
 	}
 	if state := e.tokens[op.token]; state != nil {
-		if blockers := others(t.id, creatorList(state), state.absenceLockers); len(blockers) > 0 {
+		if blockers := others(t.ID(), creatorList(state), state.absenceLockers); len(blockers) > 0 {
 			return engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
@@ -234,13 +234,13 @@ func (e *Engine) transfer(t *transaction, op operation) engines.Outcome {
 func (e *Engine) writeBlockers(t *transaction, token string, changesSupply bool, first, second accountKey) []engines.TxnID {
 	var blockers []engines.TxnID
 	if state := e.accounts[first]; state != nil {
-		blockers = append(blockers, others(t.id, state.lockers)...)
+		blockers = append(blockers, others(t.ID(), state.lockers)...)
 	}
 	if state := e.accounts[second]; second != first && state != nil {
-		blockers = append(blockers, others(t.id, state.lockers)...)
+		blockers = append(blockers, others(t.ID(), state.lockers)...)
 	}
 	if state := e.tokens[token]; changesSupply && state != nil {
-		blockers = append(blockers, others(t.id, state.lockers)...)
+		blockers = append(blockers, others(t.ID(), state.lockers)...)
 	}
 	return blockers
 }
@@ -272,7 +272,7 @@ func (e *Engine) reserve(t *transaction, key accountKey, m Metadata, amount Amou
 		return balanceEntry{netUnits: net, peakDebitUnits: peak}, proceed
 	}
 	if state := e.accounts[key]; state != nil {
-		if blockers := others(t.id, state.holders); len(blockers) > 0 {
+		if blockers := others(t.ID(), state.holders); len(blockers) > 0 {
 			return balanceEntry{}, engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
@@ -302,7 +302,7 @@ func (e *Engine) checkSupplyCeiling(t *transaction, token string, units int64) (
 		return supplyEntry{token: token, netUnits: net, peakMintUnits: peak}, proceed
 	}
 	if state != nil {
-		if blockers := others(t.id, state.holders); len(blockers) > 0 {
+		if blockers := others(t.ID(), state.holders); len(blockers) > 0 {
 			return supplyEntry{}, engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
@@ -332,14 +332,14 @@ func (e *Engine) balance(t *transaction, op operation) engines.Outcome {
 	}
 	key := accountKey{op.token, op.account}
 	if state := e.accounts[key]; state != nil {
-		if blockers := others(t.id, state.holders); len(blockers) > 0 {
+		if blockers := others(t.ID(), state.holders); len(blockers) > 0 {
 			return engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
 	e.lockBalance(t, key)
 	units, ok := addUnits(e.committedBalance(key), t.balance(key).netUnits)
 	if !ok || units < 0 {
-		panicInvariant("balance of %q/%q seen by txn %v is out of range", key.token, key.account, t.id)
+		panicInvariant("balance of %q/%q seen by txn %v is out of range", key.token, key.account, t.ID())
 	}
 	return engines.Done(encodeAmountResult(amountFromUnits(units, m.Decimals)))
 }
@@ -355,14 +355,14 @@ func (e *Engine) supply(t *transaction, op operation) engines.Outcome {
 		return o
 	}
 	if state := e.tokens[op.token]; state != nil {
-		if blockers := others(t.id, state.holders); len(blockers) > 0 {
+		if blockers := others(t.ID(), state.holders); len(blockers) > 0 {
 			return engines.Blocked(engines.WaitForFinished, blockers...)
 		}
 	}
 	e.lockSupply(t, op.token)
 	units, ok := addUnits(e.committedSupply(op.token), t.supply(op.token).netUnits)
 	if !ok || units < 0 {
-		panicInvariant("supply of %q seen by txn %v is out of range", op.token, t.id)
+		panicInvariant("supply of %q seen by txn %v is out of range", op.token, t.ID())
 	}
 	return engines.Done(encodeAmountResult(amountFromUnits(units, m.Decimals)))
 }

@@ -9,84 +9,111 @@ import (
 	"math"
 	"slices"
 
-	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
-	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/binenc"
 	"github.com/proven2pc/proven/mvcc"
 )
 
-// Checkpoint layout: the magic "rsc2", a CRC-32C of the rest (big endian),
-// then the value encoding of
+// Checkpoint layout: the magic "rsc3", a CRC-32C of the rest (big
+// endian), then, with big-endian fixed-width integers (an amount is an
+// int64 as a uint64), strings as a uint32 length and their bytes, and
+// timestamps in their 16-byte key form:
 //
-//	[mvcc checkpoint bytes, last commit timestamp (16-byte key form),
-//	 [transaction...]]
-//	transaction = [id, prepared, prepare timestamp,
-//	               [[token, symbol, decimals]...],          created
-//	               [[token, account, net, peak debit]...],  balance entries
-//	               [[token, net, peak mint]...],            supply entries
-//	               [[token, account]...],                   balance locks
-//	               [token...], [token...]]                  supply, absence locks
+//	store              uint64 length, then the mvcc checkpoint
+//	last commit        timestamp
+//	transactions       mvcc.Participant.AppendCheckpoint: uint64 count, then
+//	                   by id ascending: id, stage byte, prepare timestamp,
+//	                   then six lists, each a uint64 count and its entries:
+//	  created          token, symbol, decimals uint32
+//	  balance entries  token, account, net, peak debit
+//	  supply entries   token, net, peak mint
+//	  balance locks    token, account
+//	  supply locks     token
+//	  absence locks    token
 //
-// with transactions and every inner list sorted, so one state gives one
-// byte string. The indexes (accounts with their committed balances,
-// tokens, the metadata cache) are rebuilt from these on Restore. Version 1
-// ("rsc1") kept only net balance deltas; it is not read: its escrow was
-// not serializable.
+// with every list sorted, so one state gives one byte string. The indexes
+// (accounts with their committed balances, tokens, the metadata cache) are
+// rebuilt from these on Restore. Versions 1 ("rsc1", net balance deltas
+// only: its escrow was not serializable) and 2 ("rsc2", the same state in
+// the value encoding) are not read.
 
-var checkpointMagic = []byte("rsc2")
+var checkpointMagic = []byte("rsc3")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming resource.
+var errCorruptCheckpoint = fmt.Errorf("%w: resource", engines.ErrCorruptCheckpoint)
+
+// Smallest encodings of a transaction's lists, to reject counts the
+// remaining bytes cannot hold.
+const (
+	stringEncodedLenMin = 4
+	recordEncodedLenMin = 6 * 8
+)
+
 // Checkpoint serializes the whole state deterministically.
 func (e *Engine) Checkpoint() []byte {
-	var transactions []value.Value
-	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
-		transactions = append(transactions, e.transactions[txn].checkpointValue())
-	}
-	state := value.List(
-		value.Bytes(e.store.Checkpoint()),
-		value.Bytes(e.lastCommitTimestamp.AppendKey(nil)),
-		value.List(transactions...),
-	)
-	body := value.Append(nil, state)
+	w := binenc.NewWriter(nil)
+	storeBytes := e.store.Checkpoint()
+	w.AppendUint64(uint64(len(storeBytes)))
+	w.AppendRaw(storeBytes)
+	w.AppendTimestamp(e.transactions.LastCommitTimestamp())
+	body := e.transactions.AppendCheckpoint(w.Data(), appendRecord)
 	out := append(slices.Clone(checkpointMagic), binary.BigEndian.AppendUint32(nil, crc32.Checksum(body, castagnoli))...)
 	return append(out, body...)
 }
 
-func (t *transaction) checkpointValue() value.Value {
-	var created, balances, supplies, balanceLocks, supplyLocks, absenceLocks []value.Value
+// appendRecord appends a transaction's lists.
+func appendRecord(out []byte, t *transaction) []byte {
+	w := binenc.NewWriter(out)
+	w.AppendUint64(uint64(len(t.created)))
 	for _, c := range t.created {
-		created = append(created, value.List(value.String(c.token), value.String(c.metadata.Symbol), value.Int(int64(c.metadata.Decimals))))
+		appendStrings(&w, c.token, c.metadata.Symbol)
+		w.AppendUint32(uint32(c.metadata.Decimals))
 	}
+	w.AppendUint64(uint64(len(t.balances)))
 	for _, entry := range t.balances {
-		key := entry.account.key
-		balances = append(balances, value.List(value.String(key.token), value.String(key.account),
-			value.Int(entry.netUnits), value.Int(entry.peakDebitUnits)))
+		appendStrings(&w, entry.account.key.token, entry.account.key.account)
+		w.AppendUint64(uint64(entry.netUnits))
+		w.AppendUint64(uint64(entry.peakDebitUnits))
 	}
+	w.AppendUint64(uint64(len(t.supplies)))
 	for _, entry := range t.supplies {
-		supplies = append(supplies, value.List(value.String(entry.token), value.Int(entry.netUnits), value.Int(entry.peakMintUnits)))
+		appendStrings(&w, entry.token)
+		w.AppendUint64(uint64(entry.netUnits))
+		w.AppendUint64(uint64(entry.peakMintUnits))
 	}
+	w.AppendUint64(uint64(len(t.balanceLocks)))
 	for _, state := range t.balanceLocks {
-		balanceLocks = append(balanceLocks, value.List(value.String(state.key.token), value.String(state.key.account)))
+		appendStrings(&w, state.key.token, state.key.account)
 	}
-	for _, token := range t.supplyLocks {
-		supplyLocks = append(supplyLocks, value.String(token))
-	}
-	for _, token := range t.absenceLocks {
-		absenceLocks = append(absenceLocks, value.String(token))
-	}
-	return value.List(
-		value.Bytes(t.id.AppendKey(nil)), value.Bool(t.prepared), value.Bytes(t.prepareTimestamp.AppendKey(nil)),
-		value.List(created...), value.List(balances...), value.List(supplies...),
-		value.List(balanceLocks...), value.List(supplyLocks...), value.List(absenceLocks...),
-	)
+	w.AppendUint64(uint64(len(t.supplyLocks)))
+	appendStrings(&w, t.supplyLocks...)
+	w.AppendUint64(uint64(len(t.absenceLocks)))
+	appendStrings(&w, t.absenceLocks...)
+	return w.Data()
 }
 
+// appendStrings appends each text as a uint32 length and its bytes.
+func appendStrings(w *binenc.Writer, texts ...string) {
+	for _, text := range texts {
+		w.AppendUint32(uint32(len(text)))
+		w.AppendRaw([]byte(text))
+	}
+}
+
+// readString reads one text appendStrings wrote.
+func readString(r *binenc.Reader) string { return string(r.Next(int(r.Uint32()))) }
+
+// readUnits reads an amount appendRecord wrote.
+func readUnits(r *binenc.Reader) int64 { return int64(r.Uint64()) }
+
 // Restore rebuilds an engine from a checkpoint; nil or empty input gives a
-// new engine. Bad input returns an error wrapping ErrCorruptCheckpoint,
-// never a panic: Restore checks the checksum, the shape, and the invariants
-// later calls rely on (supply equals the sum of balances, reservations
-// within balances, no pending credit or mint that could overflow).
+// new engine. Bad input returns an error matching
+// engines.ErrCorruptCheckpoint, never a panic: Restore checks the
+// checksum, the shape, and the invariants later calls rely on (supply
+// equals the sum of balances, reservations within balances, no pending
+// credit or mint that could overflow).
 func Restore(checkpoint []byte) (engines.Engine, error) {
 	if len(checkpoint) == 0 {
 		return NewEngine(), nil
@@ -95,30 +122,27 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	value, err := value.Decode(body)
+	reader := binenc.NewReader(body, errCorruptCheckpoint)
+	r := &reader
+	storeBytes := r.Next(int(r.CountUint64(1)))
+	lastCommit := r.Timestamp()
+	if r.Err() != nil {
+		return nil, r.Err()
+	}
+	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
 	if err != nil {
-		return nil, corrupt("state: %v", err)
-	}
-	r := &valueReader{}
-	parts := r.list(value, 3, "state")
-	storeBytes := r.bytes(parts, 0, "mvcc checkpoint")
-	lastCommit := r.timestamp(parts, 1, "last commit timestamp")
-	transactions := r.list(r.item(parts, 2), -1, "transactions")
-	if r.err != nil {
-		return nil, r.err
-	}
-	e := NewEngine()
-	e.lastCommitTimestamp = lastCommit
-	if e.store, err = mvcc.Restore(storeBytes, mvcc.Options{}); err != nil {
 		return nil, corrupt("%v", err)
 	}
+	e := newEngine(store)
+	e.transactions.RestoreLastCommitTimestamp(lastCommit)
 	if err := e.restoreCommitted(); err != nil {
 		return nil, err
 	}
-	for _, item := range transactions {
-		if err := e.restoreTransaction(item); err != nil {
-			return nil, err
-		}
+	if err := e.transactions.RestoreCheckpoint(r, recordEncodedLenMin, e.restoreRecord); err != nil {
+		return nil, err
+	}
+	if err := r.Finish(); err != nil {
+		return nil, err
 	}
 	if err := e.checkPendingBounds(); err != nil {
 		return nil, err
@@ -139,7 +163,7 @@ func checkpointBody(checkpoint []byte) ([]byte, error) {
 }
 
 func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", errCorruptCheckpoint, fmt.Sprintf(format, args...))
 }
 
 // restoreCommitted fills the metadata cache from the latest versions and
@@ -219,56 +243,46 @@ func (e *Engine) restoreCommittedKey(key, value []byte, supplies, balanceSums ma
 	return nil
 }
 
-func (e *Engine) restoreTransaction(item value.Value) error {
-	r := &valueReader{}
-	parts := r.list(item, 9, "transaction")
-	id := r.timestamp(parts, 0, "transaction id")
-	prepared := r.boolean(parts, 1, "prepared")
-	prepareTimestamp := r.timestamp(parts, 2, "prepare timestamp")
-	if r.err != nil {
-		return r.err
+// restoreRecord reads a restored transaction's lists, taking its
+// reservations and locks, and checks its conservation of units.
+func (e *Engine) restoreRecord(r *binenc.Reader, t *transaction) error {
+	restorers := []struct {
+		entryLenMin int
+		restore     func(*binenc.Reader, *transaction) error
+	}{
+		{2*stringEncodedLenMin + 4, e.restoreCreated},
+		{2*stringEncodedLenMin + 16, e.restoreBalanceDelta},
+		{stringEncodedLenMin + 16, e.restoreSupplyDelta},
+		{2 * stringEncodedLenMin, e.restoreBalanceLock},
+		{stringEncodedLenMin, e.restoreSupplyLock},
+		{stringEncodedLenMin, e.restoreAbsenceLock},
 	}
-	if id.IsZero() || e.transactions[id] != nil {
-		return corrupt("transaction id %v zero or repeated", id)
-	}
-	if prepared != validWriteTimestamp(prepareTimestamp) || (!prepared && !prepareTimestamp.IsZero()) {
-		return corrupt("txn %v: prepared %v with prepare timestamp %v", id, prepared, prepareTimestamp)
-	}
-	t := e.newTransaction(id)
-	t.prepared, t.prepareTimestamp = prepared, prepareTimestamp
-	e.transactions[id] = t
-	restorers := []func(*valueReader, value.Value) error{
-		e.restoreCreated(t), e.restoreBalanceDelta(t), e.restoreSupplyDelta(t),
-		e.restoreBalanceLock(t), e.restoreSupplyLock(t), e.restoreAbsenceLock(t),
-	}
-	for i, restore := range restorers {
-		for _, entry := range r.list(r.item(parts, 3+i), -1, "transaction entries") {
-			if err := restore(r, entry); err != nil {
+	for _, restorer := range restorers {
+		count := r.CountUint64(restorer.entryLenMin)
+		for index := uint64(0); index < count && r.Err() == nil; index++ {
+			if err := restorer.restore(r, t); err != nil {
 				return err
 			}
 		}
-		if r.err != nil {
-			return r.err
+		if r.Err() != nil {
+			return r.Err()
 		}
 	}
 	return e.checkTransactionConservation(t)
 }
 
-func (e *Engine) restoreCreated(t *transaction) func(*valueReader, value.Value) error {
-	return func(r *valueReader, entry value.Value) error {
-		parts := r.list(entry, 3, "created token")
-		token, symbol, decimals := r.text(parts, 0, "token"), r.text(parts, 1, "symbol"), r.integer(parts, 2, "decimals")
-		if r.err != nil {
-			return r.err
-		}
-		_, committed := e.metadata[token]
-		if stopped(checkName("token", token)) || committed || (e.tokens[token] != nil && !e.tokens[token].creator.IsZero()) ||
-			symbol == "" || len(symbol) > SymbolLenMax || decimals < 0 || decimals > DecimalsMax {
-			return corrupt("txn %v creates token %q (%q, %d): invalid or already created", t.id, token, symbol, decimals)
-		}
-		e.createToken(t, token, Metadata{Symbol: symbol, Decimals: int(decimals)})
-		return nil
+func (e *Engine) restoreCreated(r *binenc.Reader, t *transaction) error {
+	token, symbol, decimals := readString(r), readString(r), int64(r.Uint32())
+	if r.Err() != nil {
+		return r.Err()
 	}
+	_, committed := e.metadata[token]
+	if stopped(checkName("token", token)) || committed || (e.tokens[token] != nil && !e.tokens[token].creator.IsZero()) ||
+		symbol == "" || len(symbol) > SymbolLenMax || decimals < 0 || decimals > DecimalsMax {
+		return corrupt("txn %v creates token %q (%q, %d): invalid or already created", t.ID(), token, symbol, decimals)
+	}
+	e.createToken(t, token, Metadata{Symbol: symbol, Decimals: int(decimals)})
+	return nil
 }
 
 // visible reports whether t may hold state on token.
@@ -278,25 +292,22 @@ func (e *Engine) visible(t *transaction, token string) bool {
 	return committed || own
 }
 
-func (e *Engine) restoreBalanceDelta(t *transaction) func(*valueReader, value.Value) error {
-	return func(r *valueReader, entry value.Value) error {
-		parts := r.list(entry, 4, "balance entry")
-		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
-		net, peak := r.integer(parts, 2, "net"), r.integer(parts, 3, "peak debit")
-		if r.err != nil {
-			return r.err
-		}
-		_, repeated := t.balanceIndex(key)
-		if repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) ||
-			net == math.MinInt64 || peak < 0 || peak < -net {
-			return corrupt("txn %v: balance entry net %d peak debit %d on %q/%q", t.id, net, peak, key.token, key.account)
-		}
-		if reserved, ok := addUnits(e.accountReserved(key), peak); !ok || reserved > e.committedBalance(key) {
-			return corrupt("txn %v: reservations on %q/%q exceed the balance %d", t.id, key.token, key.account, e.committedBalance(key))
-		}
-		e.setBalance(t, e.account(key), net, peak)
-		return nil
+func (e *Engine) restoreBalanceDelta(r *binenc.Reader, t *transaction) error {
+	key := accountKey{readString(r), readString(r)}
+	net, peak := readUnits(r), readUnits(r)
+	if r.Err() != nil {
+		return r.Err()
 	}
+	_, repeated := t.balanceIndex(key)
+	if repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) ||
+		net == math.MinInt64 || peak < 0 || peak < -net {
+		return corrupt("txn %v: balance entry net %d peak debit %d on %q/%q", t.ID(), net, peak, key.token, key.account)
+	}
+	if reserved, ok := addUnits(e.accountReserved(key), peak); !ok || reserved > e.committedBalance(key) {
+		return corrupt("txn %v: reservations on %q/%q exceed the balance %d", t.ID(), key.token, key.account, e.committedBalance(key))
+	}
+	e.setBalance(t, e.account(key), net, peak)
+	return nil
 }
 
 func (e *Engine) accountReserved(key accountKey) int64 {
@@ -306,71 +317,61 @@ func (e *Engine) accountReserved(key accountKey) int64 {
 	return 0
 }
 
-func (e *Engine) restoreSupplyDelta(t *transaction) func(*valueReader, value.Value) error {
-	return func(r *valueReader, entry value.Value) error {
-		parts := r.list(entry, 3, "supply entry")
-		token, net, peak := r.text(parts, 0, "token"), r.integer(parts, 1, "net"), r.integer(parts, 2, "peak mint")
-		if r.err != nil {
-			return r.err
-		}
-		_, repeated := t.supplyIndex(token)
-		if repeated || !e.visible(t, token) || peak < 0 || peak < net {
-			return corrupt("txn %v: supply entry net %d peak mint %d on %q", t.id, net, peak, token)
-		}
-		peaks := int64(0)
-		if state := e.tokens[token]; state != nil {
-			peaks = state.peakMintsUnits
-		}
-		if _, ok := addUnits(peaks, peak); !ok {
-			return corrupt("txn %v: pending mints of %q overflow", t.id, token)
-		}
-		e.setSupply(t, token, net, peak)
-		return nil
+func (e *Engine) restoreSupplyDelta(r *binenc.Reader, t *transaction) error {
+	token, net, peak := readString(r), readUnits(r), readUnits(r)
+	if r.Err() != nil {
+		return r.Err()
 	}
+	_, repeated := t.supplyIndex(token)
+	if repeated || !e.visible(t, token) || peak < 0 || peak < net {
+		return corrupt("txn %v: supply entry net %d peak mint %d on %q", t.ID(), net, peak, token)
+	}
+	peaks := int64(0)
+	if state := e.tokens[token]; state != nil {
+		peaks = state.peakMintsUnits
+	}
+	if _, ok := addUnits(peaks, peak); !ok {
+		return corrupt("txn %v: pending mints of %q overflow", t.ID(), token)
+	}
+	e.setSupply(t, token, net, peak)
+	return nil
 }
 
-func (e *Engine) restoreBalanceLock(t *transaction) func(*valueReader, value.Value) error {
-	return func(r *valueReader, entry value.Value) error {
-		parts := r.list(entry, 2, "balance lock")
-		key := accountKey{r.text(parts, 0, "token"), r.text(parts, 1, "account")}
-		if r.err != nil {
-			return r.err
-		}
-		if _, repeated := t.hasBalanceLock(key); repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) {
-			return corrupt("txn %v: balance lock on %q/%q", t.id, key.token, key.account)
-		}
-		e.lockBalance(t, key)
-		return nil
+func (e *Engine) restoreBalanceLock(r *binenc.Reader, t *transaction) error {
+	key := accountKey{readString(r), readString(r)}
+	if r.Err() != nil {
+		return r.Err()
 	}
+	if _, repeated := t.hasBalanceLock(key); repeated || !e.visible(t, key.token) || stopped(checkName("account", key.account)) {
+		return corrupt("txn %v: balance lock on %q/%q", t.ID(), key.token, key.account)
+	}
+	e.lockBalance(t, key)
+	return nil
 }
 
-func (e *Engine) restoreSupplyLock(t *transaction) func(*valueReader, value.Value) error {
-	return func(r *valueReader, entry value.Value) error {
-		token := r.text([]value.Value{entry}, 0, "supply lock")
-		if r.err != nil {
-			return r.err
-		}
-		if _, repeated := slices.BinarySearch(t.supplyLocks, token); repeated || !e.visible(t, token) {
-			return corrupt("txn %v: supply lock on %q", t.id, token)
-		}
-		e.lockSupply(t, token)
-		return nil
+func (e *Engine) restoreSupplyLock(r *binenc.Reader, t *transaction) error {
+	token := readString(r)
+	if r.Err() != nil {
+		return r.Err()
 	}
+	if _, repeated := slices.BinarySearch(t.supplyLocks, token); repeated || !e.visible(t, token) {
+		return corrupt("txn %v: supply lock on %q", t.ID(), token)
+	}
+	e.lockSupply(t, token)
+	return nil
 }
 
-func (e *Engine) restoreAbsenceLock(t *transaction) func(*valueReader, value.Value) error {
-	return func(r *valueReader, entry value.Value) error {
-		token := r.text([]value.Value{entry}, 0, "absence lock")
-		if r.err != nil {
-			return r.err
-		}
-		_, committed := e.metadata[token]
-		if _, repeated := slices.BinarySearch(t.absenceLocks, token); repeated || committed || stopped(checkName("token", token)) {
-			return corrupt("txn %v: absence lock on %q", t.id, token)
-		}
-		e.lockAbsence(t, token)
-		return nil
+func (e *Engine) restoreAbsenceLock(r *binenc.Reader, t *transaction) error {
+	token := readString(r)
+	if r.Err() != nil {
+		return r.Err()
 	}
+	_, committed := e.metadata[token]
+	if _, repeated := slices.BinarySearch(t.absenceLocks, token); repeated || committed || stopped(checkName("token", token)) {
+		return corrupt("txn %v: absence lock on %q", t.ID(), token)
+	}
+	e.lockAbsence(t, token)
+	return nil
 }
 
 // checkTransactionConservation checks that t's supply delta of each token
@@ -380,7 +381,7 @@ func (e *Engine) checkTransactionConservation(t *transaction) error {
 	for _, entry := range t.balances {
 		sum, ok := addUnits(sums[entry.account.key.token], entry.netUnits)
 		if !ok {
-			return corrupt("txn %v: balance deltas of %q overflow", t.id, entry.account.key.token)
+			return corrupt("txn %v: balance deltas of %q overflow", t.ID(), entry.account.key.token)
 		}
 		sums[entry.account.key.token] = sum
 	}
@@ -391,7 +392,7 @@ func (e *Engine) checkTransactionConservation(t *transaction) error {
 	}
 	for _, token := range slices.Sorted(maps.Keys(sums)) {
 		if supply := t.supply(token).netUnits; sums[token] != supply {
-			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.id, supply, token, sums[token])
+			return corrupt("txn %v: supply delta %d of %q differs from its balance deltas %d", t.ID(), supply, token, sums[token])
 		}
 	}
 	return nil
@@ -409,7 +410,7 @@ func (e *Engine) checkPendingBounds() error {
 		total := state.committedUnits
 		for _, txn := range state.holders {
 			var ok bool
-			if total, ok = addUnits(total, max(0, e.transactions[txn].balance(key).netUnits)); !ok {
+			if total, ok = addUnits(total, max(0, e.transactions.Lookup(txn).balance(key).netUnits)); !ok {
 				return corrupt("pending credits on %q/%q overflow", key.token, key.account)
 			}
 		}
@@ -420,82 +421,4 @@ func (e *Engine) checkPendingBounds() error {
 		}
 	}
 	return nil
-}
-
-// valueReader reads the checkpoint's values; the first error sticks and
-// later reads return zero values.
-type valueReader struct{ err error }
-
-func (r *valueReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = corrupt(format, args...)
-	}
-}
-
-// list returns v's elements, checking the length unless length < 0.
-func (r *valueReader) list(v value.Value, length int, what string) []value.Value {
-	if r.err != nil {
-		return nil
-	}
-	if v.Kind() != value.KindList || (length >= 0 && v.Len() != length) {
-		r.fail("%s: want a list of %d, got %v", what, length, v.Kind())
-		return nil
-	}
-	items := make([]value.Value, v.Len())
-	for i := range items {
-		items[i] = v.Index(i)
-	}
-	return items
-}
-
-func (r *valueReader) item(items []value.Value, index int) value.Value {
-	if r.err != nil || index >= len(items) {
-		return value.Null()
-	}
-	return items[index]
-}
-
-func (r *valueReader) text(items []value.Value, index int, what string) string {
-	text, ok := r.item(items, index).AsString()
-	if !ok {
-		r.fail("%s: want a string", what)
-	}
-	return text
-}
-
-func (r *valueReader) bytes(items []value.Value, index int, what string) []byte {
-	data, ok := r.item(items, index).AsBytes()
-	if !ok {
-		r.fail("%s: want bytes", what)
-	}
-	return data
-}
-
-func (r *valueReader) integer(items []value.Value, index int, what string) int64 {
-	number, ok := r.item(items, index).AsInt()
-	if !ok {
-		r.fail("%s: want an int", what)
-	}
-	return number
-}
-
-func (r *valueReader) boolean(items []value.Value, index int, what string) bool {
-	flag, ok := r.item(items, index).AsBool()
-	if !ok {
-		r.fail("%s: want a bool", what)
-	}
-	return flag
-}
-
-func (r *valueReader) timestamp(items []value.Value, index int, what string) clock.Timestamp {
-	data := r.bytes(items, index, what)
-	if r.err != nil {
-		return clock.Timestamp{}
-	}
-	if len(data) != clock.TimestampKeyLen {
-		r.fail("%s: %d bytes, want %d", what, len(data), clock.TimestampKeyLen)
-		return clock.Timestamp{}
-	}
-	t, _ := clock.DecodeTimestampKey(data)
-	return t
 }

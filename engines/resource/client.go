@@ -2,16 +2,15 @@ package resource
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 )
 
-// ErrBadResult reports a reply that is not what the operation returns: a
-// bug or a version mismatch between client and engine.
-var ErrBadResult = errors.New("resource: bad result")
+// errBadResult is engines.ErrBadResult, naming resource: a reply that is
+// not what the operation returns.
+var errBadResult = fmt.Errorf("%w: resource", engines.ErrBadResult)
 
 // Client is the typed client of a Resource stream. It encodes operations,
 // runs them through an engines.Executor (a read-write transaction, a
@@ -71,11 +70,11 @@ func (c *Client) Metadata(ctx context.Context, token string) (Metadata, error) {
 	}
 	value, err := value.Decode(result)
 	if err != nil {
-		return Metadata{}, fmt.Errorf("%w: metadata: %v", ErrBadResult, err)
+		return Metadata{}, fmt.Errorf("%w: metadata: %v", errBadResult, err)
 	}
 	m, err := decodeMetadataValue(value)
 	if err != nil {
-		return Metadata{}, fmt.Errorf("%w: metadata: %v", ErrBadResult, err)
+		return Metadata{}, fmt.Errorf("%w: metadata: %v", errBadResult, err)
 	}
 	return m, nil
 }
@@ -86,7 +85,7 @@ func (c *Client) write(ctx context.Context, op operation) error {
 		return err
 	}
 	if value, err := value.Decode(result); err != nil || !value.IsNull() {
-		return fmt.Errorf("%w: %s: want null", ErrBadResult, op.kind)
+		return fmt.Errorf("%w: %s: want null", errBadResult, op.kind)
 	}
 	return nil
 }
@@ -98,11 +97,11 @@ func (c *Client) amount(ctx context.Context, op operation) (string, error) {
 	}
 	value, err := value.Decode(result)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrBadResult, op.kind, err)
+		return "", fmt.Errorf("%w: %s: %v", errBadResult, op.kind, err)
 	}
 	text, ok := value.AsString()
 	if !ok {
-		return "", fmt.Errorf("%w: %s: got %v, want amount text", ErrBadResult, op.kind, value.Kind())
+		return "", fmt.Errorf("%w: %s: got %v, want amount text", errBadResult, op.kind, value.Kind())
 	}
 	return text, nil
 }

@@ -79,11 +79,15 @@
 //
 // The processor drives one Engine per stream, single-threaded, in log
 // order. It owns wound-wait, deadlines, retries of Blocked operations and
-// the timestamps: prepare timestamps above every applied commit, commit
-// timestamps strictly increasing among transactions that write. Prepare
-// and Commit check these rules and return ErrBadTimestamp or
-// ErrUnknownTransaction rather than break state. Bad operation bytes fail
-// with CodeInvalid; Restore of bad bytes returns ErrCorruptCheckpoint.
+// the timestamps: prepare timestamps above every applied commit, commits in
+// timestamp order. The transaction lifecycle is
+// mvcc.Participant's, which asserts these rules (and that Prepare and
+// Commit name a live transaction, and no operation follows a prepare), so
+// Prepare and Commit return no error; its last commit timestamp is
+// checkpointed. Commit writes the new balances, supplies and metadata as
+// store intents (the participant's Write step), which the participant
+// commits. Bad operation bytes fail with CodeInvalid; Restore of bad bytes
+// returns engines.ErrCorruptCheckpoint.
 // NewEngine makes an empty engine; Restore(checkpoint) rebuilds one
 // (engines.Restorer). The typed Client (New) runs against any
 // engines.Executor and returns its errors unchanged.
@@ -110,10 +114,12 @@
 // is bounded only by its operations; names are bounded (NameLenMax,
 // SymbolLenMax).
 //
-// # Tests
+// Checkpoints are version 3 ("rsc3", fixed-width binary on internal/binenc,
+// the transactions written by mvcc.Participant): entries carry net and
+// peak; Restore refuses versions 1 (whose netted escrow was unsound) and 2
+// (the same state in the value encoding).
 //
-// Checkpoints are version 2 ("rsc2"): entries carry net and peak; Restore
-// refuses version 1, whose netted escrow was unsound.
+// # Tests
 //
 // A rapid property test runs interleaved transactions (operations, 1PC and
 // 2PC commits, aborts, wound-wait on Blocked, snapshot reads at random

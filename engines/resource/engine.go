@@ -2,10 +2,7 @@ package resource
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -22,19 +19,6 @@ const (
 	SymbolLenMax = 32
 )
 
-// Errors returned by Prepare and Commit (Apply and Read return Refusals).
-var (
-	// ErrUnknownTransaction reports Prepare or Commit of a transaction that
-	// applied nothing here, or that already finished.
-	ErrUnknownTransaction = errors.New("resource: unknown transaction")
-	// ErrBadTimestamp reports a prepare or commit timestamp that breaks the
-	// 2PC rules: zero, reserved, below the prepare timestamp, not above the
-	// last commit, or a second prepare at another timestamp.
-	ErrBadTimestamp = errors.New("resource: bad timestamp")
-	// ErrCorruptCheckpoint reports bytes Restore rejects.
-	ErrCorruptCheckpoint = errors.New("resource: corrupt checkpoint")
-)
-
 // Metadata describes a token: fixed when it is created.
 type Metadata struct {
 	Symbol   string
@@ -44,55 +28,57 @@ type Metadata struct {
 // Engine is the Resource engine of one stream: fungible tokens with escrow
 // reservations. See the package documentation for its contract.
 type Engine struct {
+	// twoPhase gives the engine Prepare (locks and reservations stay),
+	// Commit (writeCommitted: the deltas land on the committed balances
+	// and supplies as versions; then release) and Abort, run by
+	// transactions.
+	twoPhase
 	// store holds committed state as versions: metadata, supplies, balances.
 	// It never holds intents between calls.
 	store *mvcc.Store
-	// lastCommitTimestamp is the largest commit timestamp applied.
-	// Invariant: no version in store is above it.
-	lastCommitTimestamp clock.Timestamp
+	// transactions runs the lifecycle of every unfinished transaction. Its
+	// last commit timestamp is checkpointed. Invariant: no version in
+	// store is above it.
+	transactions *mvcc.Participant[transaction, *transaction]
 	// metadata caches the committed tokens (immutable once committed).
-	metadata     map[string]Metadata
-	transactions map[engines.TxnID]*transaction
+	metadata map[string]Metadata
 	// accounts caches the committed balances above zero and indexes what
 	// unfinished transactions hold per account.
 	accounts map[accountKey]*accountState
 	tokens   map[string]*tokenState
-	// freeTransactions are released records kept for reuse, at most
-	// freeTransactionsMax.
-	freeTransactions []*transaction
 	// unitsBuffer is scratch space for encoding a version (mvcc copies it).
 	unitsBuffer [8]byte
 }
 
 var _ engines.Engine = (*Engine)(nil)
 
+type twoPhase = mvcc.TwoPhase[transaction, *transaction]
+
 // NewEngine returns an empty engine.
-func NewEngine() *Engine {
-	return &Engine{
-		store:        mvcc.New(mvcc.Options{}),
-		metadata:     map[string]Metadata{},
-		transactions: map[engines.TxnID]*transaction{},
-		accounts:     map[accountKey]*accountState{},
-		tokens:       map[string]*tokenState{},
+func NewEngine() *Engine { return newEngine(mvcc.New(mvcc.Options{})) }
+
+func newEngine(store *mvcc.Store) *Engine {
+	e := &Engine{
+		store:    store,
+		metadata: map[string]Metadata{},
+		accounts: map[accountKey]*accountState{},
+		tokens:   map[string]*tokenState{},
 	}
+	e.transactions = mvcc.NewParticipant("resource", store,
+		mvcc.Steps[*transaction]{Write: e.writeCommitted, Release: e.release, Reset: (*transaction).reset})
+	e.twoPhase = e.transactions.TwoPhase()
+	return e
 }
 
 // Apply runs one operation of txn. See engines.Engine.
 func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, at clock.Timestamp) engines.Outcome {
+	t := e.transactions.Begin(txn)
 	if txn.IsZero() {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "resource: zero transaction id"))
 	}
 	op, err := e.decodeOperationInterned(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
-	}
-	t := e.transactions[txn]
-	if t == nil {
-		t = e.newTransaction(txn)
-		e.transactions[txn] = t
-	}
-	if t.prepared {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "resource: txn %v is prepared: no more operations", txn))
 	}
 	switch op.kind {
 	case operationCreate:
@@ -115,69 +101,14 @@ func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, at clock.Timest
 	}
 }
 
-// Prepare fixes txn's effects; it keeps every lock and reservation.
-func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
-	t := e.transactions[txn]
-	if t == nil {
-		return fmt.Errorf("%w: prepare of txn %v", ErrUnknownTransaction, txn)
+// writeCommitted turns txn's creations and deltas into intents, which the
+// participant commits next, and updates the caches of committed state.
+func (e *Engine) writeCommitted(t *transaction, _ clock.Timestamp) {
+	if !t.writes() {
+		return
 	}
-	if !validWriteTimestamp(prepareTimestamp) {
-		return fmt.Errorf("%w: prepare timestamp %v for txn %v", ErrBadTimestamp, prepareTimestamp, txn)
-	}
-	if t.prepared {
-		if t.prepareTimestamp == prepareTimestamp {
-			return nil
-		}
-		return fmt.Errorf("%w: txn %v already prepared at %v, not %v", ErrBadTimestamp, txn, t.prepareTimestamp, prepareTimestamp)
-	}
-	if !e.lastCommitTimestamp.Less(prepareTimestamp) {
-		return fmt.Errorf("%w: txn %v prepare %v not above last commit %v", ErrBadTimestamp, txn, prepareTimestamp, e.lastCommitTimestamp)
-	}
-	t.prepared = true
-	t.prepareTimestamp = prepareTimestamp
-	return nil
-}
-
-// Commit applies txn's deltas to the latest committed balances and
-// supplies, writes them as versions at commitTimestamp, and releases txn.
-func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) error {
-	t := e.transactions[txn]
-	if t == nil {
-		return fmt.Errorf("%w: commit of txn %v", ErrUnknownTransaction, txn)
-	}
-	if err := e.validateCommit(t, commitTimestamp); err != nil {
-		return err
-	}
-	if t.writes() {
-		if err := e.writeCommitted(t, commitTimestamp); err != nil {
-			return err
-		}
-	}
-	e.lastCommitTimestamp = e.lastCommitTimestamp.Max(commitTimestamp)
-	e.release(t)
-	return nil
-}
-
-func (e *Engine) validateCommit(t *transaction, commitTimestamp clock.Timestamp) error {
-	if !validWriteTimestamp(commitTimestamp) {
-		return fmt.Errorf("%w: commit timestamp %v for txn %v", ErrBadTimestamp, commitTimestamp, t.id)
-	}
-	if t.prepared && commitTimestamp.Less(t.prepareTimestamp) {
-		return fmt.Errorf("%w: txn %v commit %v below prepare %v", ErrBadTimestamp, t.id, commitTimestamp, t.prepareTimestamp)
-	}
-	if t.writes() && !e.lastCommitTimestamp.Less(commitTimestamp) {
-		return fmt.Errorf("%w: txn %v commit %v not above last commit %v", ErrBadTimestamp, t.id, commitTimestamp, e.lastCommitTimestamp)
-	}
-	return nil
-}
-
-// writeCommitted turns txn's creations and deltas into versions. mvcc can
-// still refuse (a restored checkpoint whose last commit timestamp is below
-// its newest version): then nothing changes and the error is returned.
-// Requires: validateCommit passed.
-func (e *Engine) writeCommitted(t *transaction, commitTimestamp clock.Timestamp) error {
 	for _, created := range t.created {
-		e.put(t.id, metadataKey(created.token), encodeMetadataVersion(created.metadata))
+		e.put(t.ID(), metadataKey(created.token), encodeMetadataVersion(created.metadata))
 	}
 	e.checkConservation(t)
 	for _, entry := range t.balances {
@@ -186,20 +117,14 @@ func (e *Engine) writeCommitted(t *transaction, commitTimestamp clock.Timestamp)
 		if state.storeKey == nil {
 			state.storeKey = balanceKey(state.key)
 		}
-		e.put(t.id, state.storeKey, e.encodeUnits(balance))
+		e.put(t.ID(), state.storeKey, e.encodeUnits(balance))
 	}
 	for _, entry := range t.supplies {
 		supply, ok := addUnits(e.committedSupply(entry.token), entry.netUnits)
 		if !ok || supply < 0 {
-			panicInvariant("supply of %q out of range at commit of txn %v", entry.token, t.id)
+			panicInvariant("supply of %q out of range at commit of txn %v", entry.token, t.ID())
 		}
-		e.put(t.id, supplyKey(entry.token), e.encodeUnits(supply))
-	}
-	if err := e.store.Commit(t.id, commitTimestamp); err != nil {
-		if abortErr := e.store.Abort(t.id); abortErr != nil {
-			assert.Broken("resource: mvcc cannot abort its intents: %v", abortErr)
-		}
-		return fmt.Errorf("%w: txn %v: %v", ErrBadTimestamp, t.id, err)
+		e.put(t.ID(), supplyKey(entry.token), e.encodeUnits(supply))
 	}
 	for _, entry := range t.balances {
 		entry.account.committedUnits += entry.netUnits // checked by balanceAfter
@@ -207,7 +132,6 @@ func (e *Engine) writeCommitted(t *transaction, commitTimestamp clock.Timestamp)
 	for _, created := range t.created {
 		e.metadata[created.token] = created.metadata
 	}
-	return nil
 }
 
 // balanceAfter is the committed balance of entry's account once t's net
@@ -217,11 +141,11 @@ func (e *Engine) balanceAfter(t *transaction, entry balanceEntry) int64 {
 	state := entry.account
 	balance, ok := addUnits(state.committedUnits, entry.netUnits)
 	if !ok || balance < 0 {
-		panicInvariant("balance of %q/%q out of range at commit of txn %v", state.key.token, state.key.account, t.id)
+		panicInvariant("balance of %q/%q out of range at commit of txn %v", state.key.token, state.key.account, t.ID())
 	}
 	if reserved := state.reservedUnits - entry.peakDebitUnits; reserved > balance {
 		panicInvariant("reservations %d on %q/%q exceed balance %d after commit of txn %v",
-			reserved, state.key.token, state.key.account, balance, t.id)
+			reserved, state.key.token, state.key.account, balance, t.ID())
 	}
 	return balance
 }
@@ -239,7 +163,7 @@ func (e *Engine) checkConservation(t *transaction) {
 		for ; end < len(t.balances) && t.balances[end].account.key.token == token; end++ {
 			var ok bool
 			if sum, ok = addUnits(sum, t.balances[end].netUnits); !ok {
-				panicInvariant("sum of balance deltas of %q overflows in txn %v", token, t.id)
+				panicInvariant("sum of balance deltas of %q overflows in txn %v", token, t.ID())
 			}
 		}
 		supplyDelta := int64(0)
@@ -248,12 +172,12 @@ func (e *Engine) checkConservation(t *transaction) {
 			supplyIndex++
 		}
 		if supplyDelta != sum {
-			panicInvariant("supply delta %d of %q differs from the sum %d of its balance deltas in txn %v", supplyDelta, token, sum, t.id)
+			panicInvariant("supply delta %d of %q differs from the sum %d of its balance deltas in txn %v", supplyDelta, token, sum, t.ID())
 		}
 		start = end
 	}
 	if supplyIndex != len(t.supplies) {
-		panicInvariant("txn %v changes the supply of %q without changing a balance", t.id, t.supplies[supplyIndex].token)
+		panicInvariant("txn %v changes the supply of %q without changing a balance", t.ID(), t.supplies[supplyIndex].token)
 	}
 }
 
@@ -263,20 +187,12 @@ func (e *Engine) put(txn engines.TxnID, key, value []byte) {
 	}
 }
 
-// Abort discards txn's effects and releases everything it holds.
-// Aborting an unknown or finished transaction does nothing.
-func (e *Engine) Abort(txn engines.TxnID) {
-	if t := e.transactions[txn]; t != nil {
-		e.release(t)
-	}
-}
-
 // Held counts transactions, locks and reservations (pending deltas and
 // creations) of unfinished transactions.
 func (e *Engine) Held() engines.Held {
 	var held engines.Held
-	for _, txn := range slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare) {
-		t := e.transactions[txn]
+	for _, txn := range e.transactions.IDs() {
+		t := e.transactions.Lookup(txn)
 		held.Transactions++
 		held.Locks += len(t.balanceLocks) + len(t.supplyLocks) + len(t.absenceLocks)
 		held.Reservations += len(t.balances) + len(t.supplies) + len(t.created)
@@ -356,5 +272,3 @@ func (e *Engine) committedSupply(token string) int64 {
 // Small helpers.
 
 func mvccRead(snapshot clock.Timestamp) mvcc.ReadOptions { return mvcc.ReadOptions{At: snapshot} }
-
-func validWriteTimestamp(t clock.Timestamp) bool { return !t.IsZero() && t != mvcc.MaxTimestamp }

@@ -3,42 +3,28 @@ package resource
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
 )
 
 // txnID and timestamp turn small test numbers into ids and timestamps.
-func txnID(n int64) engines.TxnID       { return engines.TxnID{WallNanos: n, Node: 1} }
-func timestamp(n int64) clock.Timestamp { return clock.Timestamp{WallNanos: n} }
+var txnID, timestamp = enginetest.TxnID, enginetest.Timestamp
 
 // showOutcome prints an outcome compactly: done "12.5", failed insufficient:
 // ..., blocked on [2] until finished.
 func showOutcome(o engines.Outcome) string {
-	switch o.Status {
-	case engines.StatusDone:
-		value, err := value.Decode(o.Result)
+	return enginetest.Outcome(o, func(result []byte) string {
+		value, err := value.Decode(result)
 		if err != nil {
-			return fmt.Sprintf("done with undecodable result %x", o.Result)
+			return fmt.Sprintf("done with undecodable result %x", result)
 		}
 		if value.IsNull() {
 			return "done"
 		}
 		return "done " + value.String()
-	case engines.StatusFailed:
-		refusal := engines.AsRefusal(o.Err)
-		return fmt.Sprintf("failed %s: %s", refusal.Code, refusal.Message)
-	case engines.StatusBlocked:
-		names := make([]string, len(o.Blockers))
-		for i, txn := range o.Blockers {
-			names[i] = fmt.Sprint(txn.WallNanos)
-		}
-		return fmt.Sprintf("blocked on [%s] until %s", strings.Join(names, " "), o.WaitFor)
-	}
-	return fmt.Sprintf("outcome with status %v", o.Status)
+	})
 }
 
 // checkInvariants restores the engine's checkpoint, which validates supply
@@ -46,14 +32,9 @@ func showOutcome(o engines.Outcome) string {
 // the per-transaction conservation of deltas, and checks the restored
 // engine checkpoints to the same bytes.
 func checkInvariants(e *Engine) (*Engine, error) {
-	data := e.Checkpoint()
-	restored, err := Restore(data)
+	restored, err := enginetest.RoundTrip(e, Restore)
 	if err != nil {
 		return nil, err
-	}
-	again := restored.(*Engine).Checkpoint()
-	if !slices.Equal(data, again) {
-		return nil, fmt.Errorf("restored engine checkpoints to different bytes")
 	}
 	return restored.(*Engine), nil
 }

@@ -48,8 +48,7 @@ func (e *Engine) preparedBlockers(op operation, snapshot clock.Timestamp) []engi
 	}
 	var blockers []engines.TxnID
 	for _, txn := range candidates {
-		t := e.transactions[txn]
-		if t.prepared && !snapshot.Less(t.prepareTimestamp) {
+		if e.transactions.Lookup(txn).PreparedAtOrBefore(snapshot) {
 			blockers = append(blockers, txn)
 		}
 	}

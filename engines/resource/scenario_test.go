@@ -1,15 +1,14 @@
 package resource
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/enginetest"
+	"github.com/proven2pc/proven/internal/scenariotest"
 )
 
 // TestScenarios runs the scenario files in testdata/. Commands:
@@ -25,51 +24,31 @@ import (
 //	held                       restart (checkpoint, then restore)
 //
 // A read with ts= is a snapshot read; with txn= it runs in that
-// read-write transaction.
+// read-write transaction. A call that breaks the engine contract prints
+// `invariant broken: <message>`.
 func TestScenarios(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range paths {
-		if info, err := os.Stat(path); err != nil || info.IsDir() {
-			continue // rapid and fuzz keep their own directories here
-		}
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			engine := NewEngine()
-			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-				return runScenarioCommand(t, d, &engine) + "\n"
-			})
-		})
-	}
+	scenariotest.Run(t, NewEngine, runScenarioCommand)
 }
 
 func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) string {
 	e := *engine
+	if output, ok := enginetest.Command(t, d, e, txnID); ok {
+		return output
+	}
 	switch d.Cmd {
 	case "create":
-		decimals, err := strconv.Atoi(argument(t, d, "decimals"))
+		decimals, err := strconv.Atoi(scenariotest.String(t, d, "decimals"))
 		if err != nil {
 			d.Fatalf(t, "decimals: %v", err)
 		}
-		op := operation{kind: operationCreate, token: argument(t, d, "token"), symbol: argument(t, d, "symbol"), decimals: decimals}
+		op := operation{kind: operationCreate, token: scenariotest.String(t, d, "token"), symbol: scenariotest.String(t, d, "symbol"), decimals: decimals}
 		return showOutcome(e.Apply(txnArgument(t, d), op.encode(), clock.Timestamp{}))
 	case "mint", "burn", "transfer", "balance", "supply", "metadata":
 		return runOperation(t, d, e)
-	case "prepare":
-		return showError(e.Prepare(txnArgument(t, d), timestampArgument(t, d, "ts")))
-	case "commit":
-		return showError(e.Commit(txnArgument(t, d), timestampArgument(t, d, "ts")))
-	case "abort":
-		e.Abort(txnArgument(t, d))
-		return "ok"
-	case "held":
-		held := e.Held()
-		return fmt.Sprintf("transactions=%d locks=%d reservations=%d", held.Transactions, held.Locks, held.Reservations)
 	case "restart":
 		restored, err := checkInvariants(e)
 		if err != nil {
-			return showError(err)
+			return scenariotest.Error(err)
 		}
 		*engine = restored
 		return "ok"
@@ -79,13 +58,13 @@ func runScenarioCommand(t *testing.T, d *datadriven.TestData, engine **Engine) s
 }
 
 func runOperation(t *testing.T, d *datadriven.TestData, e *Engine) string {
-	op := operation{kind: operationKindNamed(d.Cmd), token: argument(t, d, "token")}
+	op := operation{kind: operationKindNamed(d.Cmd), token: scenariotest.String(t, d, "token")}
 	for _, field := range []struct {
 		name   string
 		target *string
 	}{{"to", &op.to}, {"from", &op.from}, {"account", &op.account}, {"amount", &op.amount}} {
 		if d.HasArg(field.name) {
-			*field.target = argument(t, d, field.name)
+			*field.target = scenariotest.String(t, d, field.name)
 		}
 	}
 	if d.HasArg("ts") {
@@ -94,31 +73,10 @@ func runOperation(t *testing.T, d *datadriven.TestData, e *Engine) string {
 	return showOutcome(e.Apply(txnArgument(t, d), op.encode(), clock.Timestamp{}))
 }
 
-func argument(t *testing.T, d *datadriven.TestData, key string) string {
-	var value string
-	d.ScanArgs(t, key, &value)
-	return value
-}
-
 func txnArgument(t *testing.T, d *datadriven.TestData) engines.TxnID {
-	return txnID(numberArgument(t, d, "txn"))
+	return txnID(scenariotest.Int(t, d, "txn"))
 }
 
 func timestampArgument(t *testing.T, d *datadriven.TestData, key string) clock.Timestamp {
-	return timestamp(numberArgument(t, d, key))
-}
-
-func numberArgument(t *testing.T, d *datadriven.TestData, key string) int64 {
-	number, err := strconv.ParseInt(argument(t, d, key), 10, 64)
-	if err != nil {
-		d.Fatalf(t, "%s: %v", key, err)
-	}
-	return number
-}
-
-func showError(err error) string {
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	return "ok"
+	return timestamp(scenariotest.Int(t, d, key))
 }

@@ -3,16 +3,16 @@ package resource
 import (
 	"slices"
 
-	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/mvcc"
 )
 
 // The state of unfinished transactions, and the per-account and per-token
 // records that index it. A transaction's entries live in small sorted
 // slices rather than maps: a transaction touches few accounts, the slices
 // release in order without sorting, and their capacity is reused (see
-// Engine.freeTransactions).
+// mvcc.Steps.Reset).
 
 // accountKey names one account of one token.
 type accountKey struct {
@@ -115,26 +115,24 @@ type createdToken struct {
 // transaction is one unfinished transaction's state here. Every slice is
 // sorted by its key (account key, token) without repeats.
 type transaction struct {
-	id               engines.TxnID
-	prepared         bool
-	prepareTimestamp clock.Timestamp
-	created          []createdToken
-	balances         []balanceEntry
-	supplies         []supplyEntry
-	balanceLocks     []*accountState
-	supplyLocks      []string
-	absenceLocks     []string
+	mvcc.Lifecycle
+	created      []createdToken
+	balances     []balanceEntry
+	supplies     []supplyEntry
+	balanceLocks []*accountState
+	supplyLocks  []string
+	absenceLocks []string
 }
 
 // reset empties t for reuse, keeping the slices' capacity.
-func (t *transaction) reset(id engines.TxnID) {
+func (t *transaction) reset() {
 	clear(t.created)
 	clear(t.balances)
 	clear(t.supplies)
 	clear(t.balanceLocks)
 	clear(t.supplyLocks)
 	clear(t.absenceLocks)
-	*t = transaction{id: id, created: t.created[:0], balances: t.balances[:0], supplies: t.supplies[:0],
+	*t = transaction{created: t.created[:0], balances: t.balances[:0], supplies: t.supplies[:0],
 		balanceLocks: t.balanceLocks[:0], supplyLocks: t.supplyLocks[:0], absenceLocks: t.absenceLocks[:0]}
 }
 
@@ -183,21 +181,6 @@ func (t *transaction) supply(token string) supplyEntry {
 
 func (t *transaction) hasBalanceLock(key accountKey) (int, bool) {
 	return slices.BinarySearchFunc(t.balanceLocks, key, func(s *accountState, key accountKey) int { return compareAccountKeys(s.key, key) })
-}
-
-// freeTransactionsMax bounds the pool of transaction records kept for reuse.
-const freeTransactionsMax = 64
-
-// newTransaction returns an empty transaction, reusing a released record
-// when there is one.
-func (e *Engine) newTransaction(id engines.TxnID) *transaction {
-	if n := len(e.freeTransactions); n > 0 {
-		t := e.freeTransactions[n-1]
-		e.freeTransactions = e.freeTransactions[:n-1]
-		t.reset(id)
-		return t
-	}
-	return &transaction{id: id}
 }
 
 // account returns key's record, creating an empty one.
@@ -259,7 +242,7 @@ func (e *Engine) setBalance(t *transaction, state *accountState, netUnits, peakD
 		return
 	}
 	t.balances = slices.Insert(t.balances, index, entry)
-	state.holders = insertTxn(state.holders, t.id)
+	state.holders = insertTxn(state.holders, t.ID())
 }
 
 // setSupply sets t's supply entry on token, keeping the pending mint bound
@@ -284,7 +267,7 @@ func (e *Engine) setSupply(t *transaction, token string, netUnits, peakMintUnits
 		return
 	}
 	t.supplies = slices.Insert(t.supplies, index, entry)
-	state.holders = insertTxn(state.holders, t.id)
+	state.holders = insertTxn(state.holders, t.ID())
 }
 
 func (e *Engine) lockBalance(t *transaction, key accountKey) {
@@ -294,7 +277,7 @@ func (e *Engine) lockBalance(t *transaction, key accountKey) {
 	}
 	state := e.account(key)
 	t.balanceLocks = slices.Insert(t.balanceLocks, index, state)
-	state.lockers = insertTxn(state.lockers, t.id)
+	state.lockers = insertTxn(state.lockers, t.ID())
 }
 
 func (e *Engine) lockSupply(t *transaction, token string) {
@@ -304,7 +287,7 @@ func (e *Engine) lockSupply(t *transaction, token string) {
 	}
 	t.supplyLocks = slices.Insert(t.supplyLocks, index, token)
 	state := e.token(token)
-	state.lockers = insertTxn(state.lockers, t.id)
+	state.lockers = insertTxn(state.lockers, t.ID())
 }
 
 func (e *Engine) lockAbsence(t *transaction, token string) {
@@ -314,36 +297,35 @@ func (e *Engine) lockAbsence(t *transaction, token string) {
 	}
 	t.absenceLocks = slices.Insert(t.absenceLocks, index, token)
 	state := e.token(token)
-	state.absenceLockers = insertTxn(state.absenceLockers, t.id)
+	state.absenceLockers = insertTxn(state.absenceLockers, t.ID())
 }
 
 // createToken records that t creates token.
 func (e *Engine) createToken(t *transaction, token string, m Metadata) {
 	index, found := t.createdIndex(token)
 	if found {
-		panicInvariant("txn %v creates token %q twice", t.id, token)
+		panicInvariant("txn %v creates token %q twice", t.ID(), token)
 	}
 	t.created = slices.Insert(t.created, index, createdToken{token: token, metadata: m})
-	e.token(token).creator = t.id
+	e.token(token).creator = t.ID()
 }
 
-// release drops everything t holds, forgets t and keeps its record for
-// reuse.
+// release drops everything a finishing transaction holds.
 func (e *Engine) release(t *transaction) {
 	for _, entry := range t.balances {
 		state := entry.account
 		state.reservedUnits -= entry.peakDebitUnits
-		state.holders = removeTxn(state.holders, t.id)
+		state.holders = removeTxn(state.holders, t.ID())
 		e.dropAccountIfUnused(state)
 	}
 	for _, entry := range t.supplies {
 		state := e.tokens[entry.token]
 		state.peakMintsUnits -= entry.peakMintUnits
-		state.holders = removeTxn(state.holders, t.id)
+		state.holders = removeTxn(state.holders, t.ID())
 		e.dropTokenIfEmpty(entry.token)
 	}
 	for _, state := range t.balanceLocks {
-		state.lockers = removeTxn(state.lockers, t.id)
+		state.lockers = removeTxn(state.lockers, t.ID())
 		e.dropAccountIfUnused(state)
 	}
 	for _, created := range t.created {
@@ -352,18 +334,13 @@ func (e *Engine) release(t *transaction) {
 	}
 	for _, token := range t.supplyLocks {
 		state := e.tokens[token]
-		state.lockers = removeTxn(state.lockers, t.id)
+		state.lockers = removeTxn(state.lockers, t.ID())
 		e.dropTokenIfEmpty(token)
 	}
 	for _, token := range t.absenceLocks {
 		state := e.tokens[token]
-		state.absenceLockers = removeTxn(state.absenceLockers, t.id)
+		state.absenceLockers = removeTxn(state.absenceLockers, t.ID())
 		e.dropTokenIfEmpty(token)
-	}
-	delete(e.transactions, t.id)
-	if len(e.freeTransactions) < freeTransactionsMax {
-		t.reset(engines.TxnID{})
-		e.freeTransactions = append(e.freeTransactions, t)
 	}
 }
 

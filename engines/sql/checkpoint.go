@@ -29,7 +29,7 @@ const checkpointMagic = "PSQL"
 func (e *Engine) Checkpoint() []byte {
 	var transactions []value.Value
 	for _, id := range e.others(engines.TxnID{}) {
-		transactions = append(transactions, encodeTransaction(id, e.transactions[id]))
+		transactions = append(transactions, encodeTransaction(id, e.transactions.Lookup(id)))
 	}
 	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(1),
 		value.Bytes(e.store.Checkpoint()), value.List(transactions...)))
@@ -55,7 +55,7 @@ func encodeTransaction(id engines.TxnID, t *transaction) value.Value {
 		}
 		rows = append(rows, value.List(value.String(lock.Table), value.Bytes([]byte(lock.Key)), value.List(images...)))
 	}
-	return value.List(value.Bytes(id.AppendKey(nil)), value.Bool(t.prepared), value.Bytes(t.prepareTimestamp.AppendKey(nil)),
+	return value.List(value.Bytes(id.AppendKey(nil)), value.Bool(t.Prepared()), value.Bytes(t.PrepareTimestamp().AppendKey(nil)),
 		value.Bool(t.wrote), value.Int(int64(t.statements)), value.List(schema...), value.List(predicates...), value.List(rows...))
 }
 
@@ -89,14 +89,12 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	}
 	e := newEngine(store)
 	for _, item := range items {
-		id, record := decodeTransaction(d, item)
-		if d.err != nil {
-			return nil, d.err
+		if err := e.restoreTransaction(d, item); err != nil {
+			return nil, err
 		}
-		if _, dup := e.transactions[id]; dup || id.IsZero() {
-			return nil, fmt.Errorf("%w: transaction %v twice or zero", ErrCorruptCheckpoint, id)
-		}
-		e.transactions[id] = record
+	}
+	if err := e.transactions.CheckRestored(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
 	return e, nil
 }
@@ -109,11 +107,17 @@ func decodeTimestamp(d *valueReader, fields []value.Value, i int) clock.Timestam
 	return t
 }
 
-func decodeTransaction(d *valueReader, item value.Value) (engines.TxnID, *transaction) {
+func (e *Engine) restoreTransaction(d *valueReader, item value.Value) error {
 	f := d.list(item, 8)
-	id := decodeTimestamp(d, f, 0)
-	t := &transaction{prepared: d.boolean(f, 1), prepareTimestamp: decodeTimestamp(d, f, 2), wrote: d.boolean(f, 3),
-		statements: d.integer(f, 4), schema: map[string]bool{}, rows: map[string]rowLock{}}
+	id, prepared, prepareTimestamp := decodeTimestamp(d, f, 0), d.boolean(f, 1), decodeTimestamp(d, f, 2)
+	if d.err != nil {
+		return d.err
+	}
+	t, err := e.transactions.RestoreTransaction(id, prepared, prepareTimestamp)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
+	}
+	t.wrote, t.statements, t.schema, t.rows = d.boolean(f, 3), d.integer(f, 4), map[string]bool{}, map[string]rowLock{}
 	for _, entry := range d.items(f, 5) {
 		g := d.list(entry, 2)
 		t.schema[d.text(g, 0)] = d.boolean(g, 1)
@@ -135,7 +139,7 @@ func decodeTransaction(d *valueReader, item value.Value) (engines.TxnID, *transa
 		}
 		t.rows[rowLockKey(lock.Table, lock.Key)] = lock
 	}
-	return id, t
+	return d.err
 }
 
 func decodeBound(d *valueReader, v value.Value) bound {

@@ -12,8 +12,9 @@ import (
 
 // Client errors. Compare with errors.Is.
 var (
-	// ErrBadResult reports result bytes the client cannot decode.
-	ErrBadResult = errors.New("sql: bad result")
+	// ErrBadResult reports result bytes the client cannot decode; it
+	// matches engines.ErrBadResult.
+	ErrBadResult = fmt.Errorf("%w: sql", engines.ErrBadResult)
 	// ErrBadArgument reports a Go argument of a type the client cannot
 	// send (or an unsigned integer above the BIGINT range).
 	ErrBadArgument = errors.New("sql: bad argument")

@@ -74,7 +74,9 @@
 // compare count as overlap). Inserts therefore wait for overlapping read
 // predicates, and phantoms cannot occur. Conflicts return
 // Blocked(WaitForFinished, holders); the processor applies wound-wait.
-// Locks are held until Commit or Abort.
+// Locks are held until Commit or Abort. The transaction lifecycle is
+// mvcc.Participant's, which asserts what the processor guarantees, so
+// Prepare and Commit return no error.
 //
 // Determinism: NOW() is the transaction id's time (the snapshot's in
 // Read); GEN_RANDOM_UUID() and generated ids derive from the transaction

@@ -2,12 +2,10 @@ package sql
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql/parser"
-	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -15,20 +13,26 @@ import (
 // catalog, rows and index entries, plus the locks of every live
 // transaction. See the package documentation.
 type Engine struct {
+	// twoPhase gives the engine Prepare (writes are fixed, locks stay),
+	// Commit (writes, DDL included, become visible; locks are released)
+	// and Abort, run by transactions.
+	twoPhase
 	store *mvcc.Store
-	// transactions holds every Active or Prepared transaction, from its
-	// first Apply to its Commit or Abort, with the locks it holds.
-	transactions map[engines.TxnID]*transaction
+	// transactions runs the lifecycle of every Active or Prepared
+	// transaction, from its first Apply to its Commit or Abort; its record
+	// holds its locks, released with it.
+	transactions *mvcc.Participant[transaction, *transaction]
 	// statements and schemas cache parsed statement texts and decoded
 	// catalog entries (cache.go); they never change a result.
 	statements *lruCache[parser.Statement]
 	schemas    *lruCache[*tableSchema]
 }
 
+type twoPhase = mvcc.TwoPhase[transaction, *transaction]
+
 // transaction is what the engine knows of one live transaction.
 type transaction struct {
-	prepared         bool
-	prepareTimestamp clock.Timestamp
+	mvcc.Lifecycle
 	// wrote reports that the store holds intents of the transaction.
 	// Invariant: wrote iff the mvcc store knows the transaction.
 	wrote bool
@@ -56,25 +60,24 @@ func NewEngine() *Engine {
 }
 
 func newEngine(store *mvcc.Store) *Engine {
-	return &Engine{store: store, transactions: map[engines.TxnID]*transaction{},
+	e := &Engine{store: store, transactions: mvcc.NewParticipant("sql", store, mvcc.Steps[*transaction]{}),
 		statements: newLRUCache[parser.Statement](statementCacheEntriesMax),
 		schemas:    newLRUCache[*tableSchema](schemaCacheEntriesMax)}
+	e.twoPhase = e.transactions.TwoPhase()
+	return e
 }
 
 // Apply runs one statement of a read-write transaction. Reads see the
 // latest committed data plus txn's own writes; locks keep every other
 // transaction's intents out of the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
+	record := e.transactions.Begin(txn)
 	if txn.IsZero() {
 		return engines.Failed(engines.Refuse(engines.CodeInvalid, "sql: zero transaction id"))
 	}
 	op, err := DecodeOperation(operation)
 	if err != nil {
 		return engines.Failed(refusal(err))
-	}
-	record := e.begin(txn)
-	if record.prepared {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "sql: transaction %v is prepared and takes no more statements", txn))
 	}
 	s := &session{engine: e, txn: txn, record: record, at: mvcc.MaxTimestamp, now: txn, args: op.Arguments, statement: record.statements}
 	result, err := s.run(op.Query)
@@ -100,15 +103,6 @@ func asBlocked(err error) (*blockedError, bool) {
 	return blocked, ok
 }
 
-func (e *Engine) begin(txn engines.TxnID) *transaction {
-	record, ok := e.transactions[txn]
-	if !ok {
-		record = &transaction{} // lock maps are made on the first lock
-		e.transactions[txn] = record
-	}
-	return record
-}
-
 // Read runs a query at snapshot without locks. It is Blocked when it
 // meets a prepared write at or below the snapshot; statements that write
 // are Failed.
@@ -128,74 +122,11 @@ func (e *Engine) Read(operation []byte, snapshot clock.Timestamp) engines.Outcom
 	return engines.Done(result.encode())
 }
 
-// Prepare fixes txn's writes at prepareTimestamp; the transaction keeps
-// its locks. Preparing again at the same timestamp does nothing.
-func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
-	record, ok := e.transactions[txn]
-	if !ok {
-		return fmt.Errorf("%w: prepare of %v", ErrUnknownTransaction, txn)
-	}
-	if !validTimestamp(prepareTimestamp) {
-		return fmt.Errorf("%w: prepare of %v at %v", ErrInvalidTimestamp, txn, prepareTimestamp)
-	}
-	if record.prepared {
-		if record.prepareTimestamp == prepareTimestamp {
-			return nil
-		}
-		return fmt.Errorf("%w: %v prepared at %v, asked again at %v", ErrInvalidTimestamp, txn, record.prepareTimestamp, prepareTimestamp)
-	}
-	if record.wrote {
-		if err := e.store.Prepare(txn, prepareTimestamp); err != nil {
-			return fmt.Errorf("sql: prepare of %v: %w", txn, err)
-		}
-	}
-	record.prepared, record.prepareTimestamp = true, prepareTimestamp
-	return nil
-}
-
-// Commit makes txn's writes visible at commitTimestamp and releases its
-// locks. On error nothing changes.
-func (e *Engine) Commit(txn engines.TxnID, commitTimestamp clock.Timestamp) error {
-	record, ok := e.transactions[txn]
-	if !ok {
-		return fmt.Errorf("%w: commit of %v", ErrUnknownTransaction, txn)
-	}
-	if !validTimestamp(commitTimestamp) {
-		return fmt.Errorf("%w: commit of %v at %v", ErrInvalidTimestamp, txn, commitTimestamp)
-	}
-	if record.prepared && commitTimestamp.Less(record.prepareTimestamp) {
-		return fmt.Errorf("%w: commit of %v at %v, below its prepare timestamp %v", ErrInvalidTimestamp, txn, commitTimestamp, record.prepareTimestamp)
-	}
-	if record.wrote {
-		if err := e.store.Commit(txn, commitTimestamp); err != nil {
-			return fmt.Errorf("sql: commit of %v: %w", txn, err)
-		}
-	}
-	delete(e.transactions, txn)
-	return nil
-}
-
-// Abort discards txn's writes (DDL included) and releases its locks.
-func (e *Engine) Abort(txn engines.TxnID) {
-	record, ok := e.transactions[txn]
-	if !ok {
-		return
-	}
-	if record.wrote {
-		if err := e.store.Abort(txn); err != nil {
-			assert.Broken("sql: txn %v wrote but the store cannot abort it: %v", txn, err)
-		}
-	}
-	delete(e.transactions, txn)
-}
-
 // Held counts live transactions and their schema, predicate and row locks.
 func (e *Engine) Held() engines.Held {
-	held := engines.Held{Transactions: len(e.transactions)}
+	held := engines.Held{Transactions: e.transactions.Len()}
 	for _, txn := range e.others(engines.TxnID{}) {
-		held.Locks += e.transactions[txn].lockCount()
+		held.Locks += e.transactions.Lookup(txn).lockCount()
 	}
 	return held
 }
-
-func validTimestamp(t clock.Timestamp) bool { return !t.IsZero() && t != mvcc.MaxTimestamp }

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines"
@@ -24,14 +23,9 @@ var (
 	ErrReadOnly        error = &codedError{message: "sql: write in a read-only snapshot read", matches: engines.ErrReadOnly}
 	ErrDivisionByZero  error = &codedError{message: "sql: division by zero", matches: engines.ErrInvalid}
 	ErrLimit           error = &codedError{message: "sql: limit exceeded", matches: engines.ErrInvalid}
-	// ErrUnknownTransaction reports Prepare or Commit of a transaction the
-	// engine does not know. It matches engines.ErrAborted.
-	ErrUnknownTransaction error = &codedError{message: "sql: unknown transaction", matches: engines.ErrAborted}
-	// ErrInvalidTimestamp reports a zero or maximal prepare or commit
-	// timestamp, or a commit below the prepare timestamp.
-	ErrInvalidTimestamp error = &codedError{message: "sql: invalid timestamp", matches: engines.ErrInvalid}
-	// ErrCorruptCheckpoint reports checkpoint bytes Restore rejects.
-	ErrCorruptCheckpoint = errors.New("sql: corrupt checkpoint")
+	// ErrCorruptCheckpoint reports checkpoint bytes Restore rejects; it
+	// matches engines.ErrCorruptCheckpoint.
+	ErrCorruptCheckpoint = fmt.Errorf("%w: sql", engines.ErrCorruptCheckpoint)
 )
 
 type codedError struct {

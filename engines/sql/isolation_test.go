@@ -128,7 +128,7 @@ func (h *isolationHarness) exec(txn int, sql string) []string {
 		woundedAny := false
 		for _, blocker := range outcome.Blockers {
 			other := int(blocker.WallNanos)
-			if other > txn && !h.engine.transactions[blocker].prepared {
+			if other > txn && !h.engine.transactions.Lookup(blocker).Prepared() {
 				h.engine.Abort(blocker)
 				h.wounded[other] = true
 				h.dropWaiting(other)

@@ -94,11 +94,10 @@ func (b bound) admitsFromAbove(v Value) bool {
 
 // others returns the live transactions other than txn, oldest first.
 func (e *Engine) others(txn engines.TxnID) []engines.TxnID {
-	if _, live := e.transactions[txn]; len(e.transactions) == 0 || len(e.transactions) == 1 && live {
+	if live := e.transactions.Lookup(txn) != nil; e.transactions.Len() == 0 || e.transactions.Len() == 1 && live {
 		return nil // the common case of one transaction at a time, without allocating
 	}
-	ids := slices.SortedFunc(maps.Keys(e.transactions), engines.TxnID.Compare)
-	return slices.DeleteFunc(ids, func(id engines.TxnID) bool { return id == txn })
+	return slices.DeleteFunc(e.transactions.IDs(), func(id engines.TxnID) bool { return id == txn })
 }
 
 // schemaBlockers returns the transactions whose schema locks on resource
@@ -106,7 +105,7 @@ func (e *Engine) others(txn engines.TxnID) []engines.TxnID {
 func (e *Engine) schemaBlockers(txn engines.TxnID, resource string, exclusive bool) []engines.TxnID {
 	var blockers []engines.TxnID
 	for _, other := range e.others(txn) {
-		held, ok := e.transactions[other].schema[resource]
+		held, ok := e.transactions.Lookup(other).schema[resource]
 		if ok && (exclusive || held) {
 			blockers = append(blockers, other)
 		}
@@ -119,7 +118,7 @@ func (e *Engine) schemaBlockers(txn engines.TxnID, resource string, exclusive bo
 func (e *Engine) predicateBlockers(txn engines.TxnID, p predicate) []engines.TxnID {
 	var blockers []engines.TxnID
 	for _, other := range e.others(txn) {
-		record := e.transactions[other]
+		record := e.transactions.Lookup(other)
 		for _, key := range sortedKeys(record.rows) {
 			lock := record.rows[key]
 			if lock.Table == p.Table && p.mayMatch(lock.Images) {
@@ -136,7 +135,7 @@ func (e *Engine) predicateBlockers(txn engines.TxnID, p predicate) []engines.Txn
 func (e *Engine) rowBlockers(txn engines.TxnID, lock rowLock) []engines.TxnID {
 	var blockers []engines.TxnID
 	for _, other := range e.others(txn) {
-		record := e.transactions[other]
+		record := e.transactions.Lookup(other)
 		if _, held := record.rows[rowLockKey(lock.Table, lock.Key)]; held {
 			blockers = append(blockers, other)
 			continue

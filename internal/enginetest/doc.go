@@ -1,0 +1,15 @@
+// Package enginetest holds what the tests of the engines (engines/kv,
+// engines/queue, engines/resource) share beyond internal/scenariotest:
+// showing an Outcome in a scenario line, the scenario commands every
+// engine answers the same way (prepare, commit, abort, held), a
+// checkpoint round trip, and rapid damage to encoded bytes. It is a test
+// helper, imported only by _test.go files; it is not API.
+//
+// Contract: Command reads txn=<n> with the caller's id convention and
+// ts=<n> as wall nanoseconds; Outcome names blockers by their wall
+// nanoseconds; RoundTrip fails when a restored engine checkpoints to other
+// bytes; Damage returns bytes derived from its input by rapid draws, never
+// the input slice itself.
+//
+// Tested by the engine tests that use it.
+package enginetest
