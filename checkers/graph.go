@@ -32,7 +32,8 @@ func (k edgeKind) String() string {
 type edge struct {
 	from, to int
 	kind     edgeKind
-	key      string
+	// key indexes the key the edge is about; -1 for a real-time edge.
+	key int
 }
 
 // graph is a dependency graph over transactions 0..nodeCount-1, with edges
@@ -51,6 +52,9 @@ func newGraph(nodeCount int, edges []edge) *graph {
 		list := g.adjacency[e.from]
 		if last := len(list) - 1; last >= 0 && list[last].to == e.to {
 			list[last].kind |= e.kind
+			if list[last].key < 0 { // a real-time edge sorts first; name a data edge's key
+				list[last].key = e.key
+			}
 			continue
 		}
 		g.adjacency[e.from] = append(list, e)

@@ -49,7 +49,8 @@ func listAppendWorkload() workload {
 		// prefix check below is the history check.
 		checks: []check{
 			{name: "list-append", run: func(history checkers.History) (checkers.Result, error) {
-				return checkers.CheckListAppend(history, checkers.ListAppendConfig{RealTime: true})
+				result, err := checkers.CheckListAppend(history, checkers.ListAppendConfig{})
+				return result.StrictSerializable, err
 			}},
 			{name: "list-prefix", run: checkListPrefixes},
 		},
