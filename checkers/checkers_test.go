@@ -145,3 +145,21 @@ func BenchmarkLinearizable100k(b *testing.B) {
 		}
 	}
 }
+
+// TestNullReadsUnknown: with NullReadsUnknown a read of Null after a
+// completed write constrains nothing (Knossos's nil); without it, Null is
+// the value read and the history is not linearizable.
+func TestNullReadsUnknown(t *testing.T) {
+	var history History
+	operationEvents(&history, 0, FunctionWrite, "x", value.Int(1), value.Null(), TypeOK)
+	operationEvents(&history, 1, FunctionRead, "x", value.Null(), value.Null(), TypeOK)
+	for _, test := range []struct {
+		unknown bool
+		want    Verdict
+	}{{true, VerdictOK}, {false, VerdictIllegal}} {
+		result, err := CheckLinearizable(history, LinearizableConfig{Model: ModelRegister, NullReadsUnknown: test.unknown})
+		if err != nil || result.Verdict != test.want {
+			t.Errorf("NullReadsUnknown %v: got %s (%v), want %s", test.unknown, result.Verdict, err, test.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@
 //	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR]
 //	proven replay [--json] [--trace] FILE
 //	proven shrink [--runs N] FILE
+//	proven check --model list-append|register|cas-register|queue FILE
 //
 // One line per run (key=value, or a JSON object with --json), then a summary
 // line. Exit status: 0 when every run is ok, 1 when any fails, 2 on a usage
@@ -24,6 +25,7 @@ commands:
   sim     run seeded simulations and check them (proven sim --help)
   replay  re-run a seed file and check it reproduces (proven replay FILE)
   shrink  reduce a failing seed file while it fails the same way (proven shrink FILE)
+  check   check an EDN or JSON-lines history from anyone (proven check --model M FILE)
 `
 
 func main() {
@@ -45,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer, progress bool) int {
 		return runShrink(args[1:], stdout, stderr)
 	case "history":
 		return runHistory(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
