@@ -181,7 +181,7 @@ func validateEvent(events []Event, event Event, open map[int]int, retired map[in
 // invoke never completed becomes an info operation open to the end.
 // Requires: the history is valid (see Validate).
 func (h History) Operations() []Operation {
-	operations := []Operation{}
+	operations := make([]Operation, 0, len(h.Events)/2+1)
 	openOperation := map[int]int{} // process -> position in operations
 	for _, event := range h.Events {
 		if event.Type == TypeInvoke {

@@ -153,7 +153,10 @@ func stringKeys(txn value.Value) value.Value {
 	for i := range microOps {
 		micro := txn.Index(i)
 		microOps[i] = micro
-		if key, isInt := micro.Index(1).AsInt(); micro.Kind() == value.KindList && micro.Len() == 3 && isInt {
+		if micro.Kind() != value.KindList || micro.Len() != 3 {
+			continue
+		}
+		if key, isInt := micro.Index(1).AsInt(); isInt {
 			microOps[i] = value.List(micro.Index(0), value.String(strconv.FormatInt(key, 10)), micro.Index(2))
 		}
 	}

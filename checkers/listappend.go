@@ -37,13 +37,17 @@ type microOp struct {
 	key     int     // index into listAppendState.keys
 	element int64   // for an append
 	list    []int64 // for a read; nil when not read (invoke, info, fail)
+	// shared marks a list that is a slice of its key's sharedReads, so a
+	// prefix of every longer shared list (see parseReadList).
+	shared bool
 	// repeats marks a read that lists an element twice (set by
 	// checkReads); its edges come from its first occurrences only.
 	repeats bool
 }
 
 type listTxn struct {
-	operation Operation
+	// operation points into the history's operations, not copied.
+	operation *Operation
 	microOps  []microOp
 }
 
@@ -68,6 +72,7 @@ type keyState struct {
 	// their indexes. versionReader is the txn that read it, -1 when
 	// inferred from a single append.
 	version       []int64
+	versionShared bool
 	position      map[int64]int
 	versionReader int
 }

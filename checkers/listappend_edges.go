@@ -21,10 +21,10 @@ import (
 // (its reads are unknown, its elements unread), so it never sits on a
 // cycle: exactly as if it were left out.
 func (s *listAppendState) dependencyEdges() []edge {
-	var edges []edge
+	edges := make([]edge, 0, 6*len(s.txns)) // room for the real-time edges too
 	add := func(from, to int, kind edgeKind, key int) {
 		if from != to && !s.txns[from].failed() && !s.txns[to].failed() {
-			edges = append(edges, edge{from: from, to: to, kind: kind, key: key})
+			edges = append(edges, edge{from: int32(from), to: int32(to), kind: kind, key: int32(key)})
 		}
 	}
 	for keyIndex, key := range s.keys {
@@ -110,11 +110,11 @@ func (s *listAppendState) readEdges(reader int, micro microOp, unseen []int, add
 	}
 }
 
-// realtimeEdges links each committed txn to the txns invoked after it
-// completed, keeping only a frontier of txns not already implied by
-// transitivity. Failed txns are not nodes; indeterminate ones never
-// complete, so edges only enter them.
-func (s *listAppendState) realtimeEdges(history History) []edge {
+// realtimeEdges appends to edges a link from each committed txn to the
+// txns invoked after it completed, keeping only a frontier of txns not
+// already implied by transitivity. Failed txns are not nodes;
+// indeterminate ones never complete, so edges only enter them.
+func (s *listAppendState) realtimeEdges(history History, edges []edge) []edge {
 	txnAt := make([]int, len(history.Events))
 	for i := range txnAt {
 		txnAt[i] = -1
@@ -125,7 +125,6 @@ func (s *listAppendState) realtimeEdges(history History) []edge {
 			txnAt[txn.operation.CompletionIndex] = txnIndex
 		}
 	}
-	var edges []edge
 	var frontier []int
 	for position, txnIndex := range txnAt {
 		if txnIndex < 0 {
@@ -135,7 +134,7 @@ func (s *listAppendState) realtimeEdges(history History) []edge {
 		if position == txn.operation.InvokeIndex {
 			if !txn.failed() {
 				for _, before := range frontier {
-					edges = append(edges, edge{from: before, to: txnIndex, kind: edgeRealtime, key: -1})
+					edges = append(edges, edge{from: int32(before), to: int32(txnIndex), kind: edgeRealtime, key: -1})
 				}
 			}
 			continue
@@ -157,7 +156,7 @@ func (s *listAppendState) realtimeEdges(history History) []edge {
 // strict verdict only.
 func (s *listAppendState) checkCycles(history History, config ListAppendConfig) ListAppendResult {
 	const data = edgeWW | edgeWR | edgeRW
-	edges := append(s.dependencyEdges(), s.realtimeEdges(history)...)
+	edges := s.realtimeEdges(history, s.dependencyEdges())
 	g := newGraph(len(s.txns), edges)
 	inside := make([]bool, len(s.txns))
 	onDataCycle := make([]bool, len(s.txns))
@@ -192,14 +191,14 @@ func (s *listAppendState) reportCycle(found *findings, g *graph, component []int
 	var text strings.Builder
 	var indexes []int
 	for _, e := range cycle {
-		fmt.Fprintf(&text, "%s -%s", s.describe(e.from), e.kind)
+		fmt.Fprintf(&text, "%s -%s", s.describe(int(e.from)), e.kind)
 		if e.kind != edgeRealtime {
 			fmt.Fprintf(&text, "[%s]", s.keys[e.key].name)
 		}
 		text.WriteString("-> ")
-		indexes = append(indexes, s.invokeIndex(e.from))
+		indexes = append(indexes, s.invokeIndex(int(e.from)))
 	}
-	text.WriteString(s.describe(cycle[0].from))
+	text.WriteString(s.describe(int(cycle[0].from)))
 	found.add(name+suffix, "cycle "+text.String(), indexes...)
 }
 

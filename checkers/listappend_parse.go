@@ -1,6 +1,8 @@
 package checkers
 
 import (
+	"slices"
+
 	"github.com/proven2pc/proven/engines/value"
 )
 
@@ -9,21 +11,38 @@ import (
 // (its reads unknown). It records each append's writer and refuses an
 // element appended twice to one key.
 func (s *listAppendState) parse(history History) error {
-	for _, operation := range history.Operations() {
+	operations := history.Operations()
+	s.txns = make([]listTxn, 0, len(operations))
+	// All micro-ops share one backing array, sized by a first pass.
+	microOpCount := 0
+	for i := range operations {
+		if operation := &operations[i]; operation.Function == FunctionTxn {
+			microOpCount += microOpValue(operation).Len()
+		}
+	}
+	arena := make([]microOp, 0, microOpCount)
+	for i := range operations {
+		operation := &operations[i]
 		if operation.Function != FunctionTxn {
 			continue
 		}
-		v := operation.Input
-		if operation.Type == TypeOK {
-			v = operation.Output
-		}
-		microOps, err := s.parseMicroOps(operation, v, len(s.txns))
-		if err != nil {
+		start := len(arena)
+		var err error
+		if arena, err = s.parseMicroOps(arena, operation, microOpValue(operation), len(s.txns)); err != nil {
 			return err
 		}
-		s.txns = append(s.txns, listTxn{operation: operation, microOps: microOps})
+		s.txns = append(s.txns, listTxn{operation: operation, microOps: arena[start:len(arena):len(arena)]})
 	}
 	return nil
+}
+
+// microOpValue is where a txn's micro-ops are: an ok txn's completion
+// (with its reads), any other's invoke.
+func microOpValue(operation *Operation) value.Value {
+	if operation.Type == TypeOK {
+		return operation.Output
+	}
+	return operation.Input
 }
 
 // keyID returns the index of the key's state, creating it.
@@ -37,16 +56,19 @@ func (s *listAppendState) keyID(name string) int {
 	return id
 }
 
-func (s *listAppendState) parseMicroOps(operation Operation, v value.Value, txn int) ([]microOp, error) {
+// parseMicroOps appends txn's micro-ops, read from v, to microOps.
+func (s *listAppendState) parseMicroOps(microOps []microOp, operation *Operation, v value.Value, txn int) ([]microOp, error) {
 	if v.Kind() != value.KindList {
 		return nil, malformed(operation.InvokeIndex, "txn value %v is not a list of micro-ops", v)
 	}
-	microOps := make([]microOp, 0, v.Len())
 	for i := range v.Len() {
 		item := v.Index(i)
+		if item.Kind() != value.KindList || item.Len() != 3 {
+			return nil, malformed(operation.InvokeIndex, "micro-op %v is not [function key value]", item)
+		}
 		function, okFunction := item.Index(0).AsString()
 		keyName, okKey := item.Index(1).AsString()
-		if item.Kind() != value.KindList || item.Len() != 3 || !okFunction || !okKey {
+		if !okFunction || !okKey {
 			return nil, malformed(operation.InvokeIndex, "micro-op %v is not [function key value]", item)
 		}
 		micro := microOp{key: s.keyID(keyName)}
@@ -67,11 +89,11 @@ func (s *listAppendState) parseMicroOps(operation Operation, v value.Value, txn 
 		case MicroRead:
 			micro.isRead = true
 			if argument.Kind() == value.KindList {
-				list, ok := key.parseReadList(argument)
+				list, shared, ok := key.parseReadList(argument)
 				if !ok {
 					return nil, malformed(operation.InvokeIndex, "read result %v is not a list of ints", argument)
 				}
-				micro.list = list
+				micro.list, micro.shared = list, shared
 			} else if !argument.IsNull() || operation.Type == TypeOK {
 				return nil, malformed(operation.InvokeIndex, "read result %v is not a list", argument)
 			}
@@ -87,65 +109,58 @@ func (s *listAppendState) parseMicroOps(operation Operation, v value.Value, txn 
 // repeat or extend one another, so a read that agrees with the key's
 // sharedReads is returned as a slice of it (extending it first when the
 // read is longer) instead of a new list; only a read that departs from it
-// gets its own. ok is false when an element is not an Int.
-func (k *keyState) parseReadList(list value.Value) ([]int64, bool) {
+// gets its own (shared false). ok is false when an element is not an Int.
+func (k *keyState) parseReadList(list value.Value) (elements []int64, shared, ok bool) {
 	length := list.Len()
-	shared := k.sharedReads
-	common := min(length, len(shared))
+	sharedReads := k.sharedReads
+	common := min(length, len(sharedReads))
 	agree := 0
 	for ; agree < common; agree++ {
 		element, ok := list.Index(agree).AsInt()
 		if !ok {
-			return nil, false
+			return nil, false, false
 		}
-		if element != shared[agree] {
+		if element != sharedReads[agree] {
 			break
 		}
 	}
 	if agree == common {
-		for i := len(shared); i < length; i++ {
+		for i := len(sharedReads); i < length; i++ {
 			element, ok := list.Index(i).AsInt()
 			if !ok {
-				return nil, false
+				return nil, false, false
 			}
-			shared = append(shared, element)
+			sharedReads = append(sharedReads, element)
 		}
-		k.sharedReads = shared
-		return shared[:length:length], true
+		k.sharedReads = sharedReads
+		return sharedReads[:length:length], true, true
 	}
 	own := make([]int64, length)
-	copy(own, shared[:agree])
+	copy(own, sharedReads[:agree])
 	for i := agree; i < length; i++ {
 		element, ok := list.Index(i).AsInt()
 		if !ok {
-			return nil, false
+			return nil, false, false
 		}
 		own[i] = element
 	}
-	return own, true
+	return own, false, true
 }
 
-// samePrefix reports whether a is a prefix of b. Two slices of the same
-// sharedReads (which start at the same element) agree without a look.
-func samePrefix(a, b []int64) bool {
+// isPrefix reports whether a is a prefix of b; shared says both are
+// slices of one key's sharedReads, which settles it without a look.
+func isPrefix(a, b []int64, shared bool) bool {
 	if len(a) > len(b) {
 		return false
 	}
-	if len(a) == 0 || &a[0] == &b[0] {
-		return true
-	}
-	for i, element := range a {
-		if b[i] != element {
-			return false
-		}
-	}
-	return true
+	return shared || slices.Equal(a, b[:len(a)])
 }
 
-// commonPrefixLength returns how many leading elements a and b share.
-func commonPrefixLength(a, b []int64) int {
+// commonPrefixLength returns how many leading elements a and b share;
+// shared as for isPrefix.
+func commonPrefixLength(a, b []int64, shared bool) int {
 	length := min(len(a), len(b))
-	if length > 0 && &a[0] == &b[0] {
+	if shared {
 		return length
 	}
 	for i := range length {

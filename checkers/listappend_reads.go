@@ -8,7 +8,9 @@ import "fmt"
 // of it needs checking only past that part. position maps each element to its
 // index in list.
 type verifiedList struct {
-	list     []int64
+	list []int64
+	// shared says list is a slice of the key's sharedReads.
+	shared   bool
 	position map[int64]int
 }
 
@@ -38,16 +40,18 @@ func (s *listAppendState) checkRead(reader int, micro *microOp) {
 	if verified.position == nil {
 		verified.position = map[int64]int{}
 	}
-	common := commonPrefixLength(micro.list, verified.list)
+	common := commonPrefixLength(micro.list, verified.list, micro.shared && verified.shared)
 	if !s.cleanPast(*micro, verified, common) {
 		s.checkReadFully(reader, micro)
 		return
 	}
-	if common == len(verified.list) {
-		for _, element := range micro.list[common:] {
-			verified.position[element] = len(verified.list)
-			verified.list = append(verified.list, element)
+	if common == len(verified.list) && len(micro.list) > common {
+		for i, element := range micro.list[common:] {
+			verified.position[element] = common + i
 		}
+		// The read is the longer clean list: verified becomes it (a shared
+		// read is not copied, so it stays shared).
+		verified.list, verified.shared = micro.list, micro.shared
 	}
 	if length := len(micro.list); length > 0 {
 		if writer := key.writers[micro.list[length-1]]; writer != reader {

@@ -55,7 +55,7 @@ func ownStateBefore(earlier []microOp, key int) (previous []int64, readBefore bo
 // appends since; a first read ends with the own appends so far.
 func consistentRead(list, previous []int64, readBefore bool, mine []int64) bool {
 	if readBefore {
-		return len(list) == len(previous)+len(mine) && samePrefix(previous, list) && slices.Equal(list[len(previous):], mine)
+		return len(list) == len(previous)+len(mine) && isPrefix(previous, list, false) && slices.Equal(list[len(previous):], mine)
 	}
 	return len(list) >= len(mine) && slices.Equal(list[len(list)-len(mine):], mine)
 }

@@ -18,7 +18,7 @@ func (s *listAppendState) inferVersions() {
 		}
 		for _, micro := range txn.microOps {
 			if key := s.keys[micro.key]; micro.isRead && len(micro.list) > len(key.version) {
-				key.version, key.versionReader = micro.list, txnIndex
+				key.version, key.versionShared, key.versionReader = micro.list, micro.shared, txnIndex
 			}
 		}
 	}
@@ -28,7 +28,7 @@ func (s *listAppendState) inferVersions() {
 		}
 		for _, micro := range txn.microOps {
 			key := s.keys[micro.key]
-			if !micro.isRead || samePrefix(micro.list, key.version) {
+			if !micro.isRead || isPrefix(micro.list, key.version, micro.shared && key.versionShared) {
 				continue
 			}
 			s.found.add("incompatible-order", fmt.Sprintf("%s read %q as %v, %s read it as %v: neither is a prefix of the other",
@@ -40,7 +40,7 @@ func (s *listAppendState) inferVersions() {
 		key.position = make(map[int64]int, len(key.version))
 		for _, element := range key.version {
 			if _, repeated := key.position[element]; repeated {
-				key.version = distinctElements(key.version)
+				key.version, key.versionShared = distinctElements(key.version), false
 				clear(key.position)
 				break
 			}
