@@ -130,48 +130,78 @@ func runSerially(txn bruteTxn, state map[string][]int64) bool {
 	return true
 }
 
-// drawSmallHistory draws a few txns over a few keys, runs the ones that
-// take effect serially in a drawn order to produce the reads, sometimes
-// corrupts a read, and lays the txns out in time either around their
-// serial positions (real time agrees) or at random.
+// plannedMicroOp is one micro-op of a drawn txn.
+type plannedMicroOp struct {
+	isAppend bool
+	key      string
+	element  int64 // for an append
+}
+
+// plannedTxn is a drawn txn: how it ends, whether it took effect (always
+// for ok; sometimes for fail, a dirty write, and for info) and its
+// micro-ops.
+type plannedTxn struct {
+	outcome  EventType
+	effect   bool
+	microOps []plannedMicroOp
+}
+
+// drawSmallHistory draws a few txns over a few keys, runs them in a drawn
+// serial order to produce the reads (sometimes from an older snapshot, as
+// weaker isolation would), sometimes corrupts a read, and lays the txns
+// out in time either around their serial positions (real time agrees) or
+// at random.
 func drawSmallHistory(t *rapid.T) History {
-	keys := []string{"x", "y", "z"}[:rapid.IntRange(1, 3).Draw(t, "keys")]
-	txnCount := rapid.IntRange(1, 6).Draw(t, "txns")
-	type plan struct {
-		outcome  EventType
-		effect   bool
-		microOps [][3]any // function, key, element (-1 for a read)
+	plans, elementCount := drawPlans(t)
+	order := rapid.Permutation(rapidRange(len(plans))).Draw(t, "serial order")
+	reads := serialReads(t, plans, order)
+	if rapid.IntRange(0, 2).Draw(t, "corrupt") == 0 {
+		corruptRead(t, reads, elementCount+1)
 	}
-	plans := make([]plan, txnCount)
-	next := int64(1)
+	position := make([]int, len(plans))
+	for slot, i := range order {
+		position[i] = slot
+	}
+	if rapid.IntRange(0, 3).Draw(t, "random times") == 0 {
+		position = rapid.Permutation(rapidRange(len(plans))).Draw(t, "time order")
+	}
+	return layOut(t, plans, reads, position)
+}
+
+func drawPlans(t *rapid.T) ([]plannedTxn, int64) {
+	keys := []string{"x", "y", "z"}[:rapid.IntRange(1, 3).Draw(t, "keys")]
+	plans := make([]plannedTxn, rapid.IntRange(1, 6).Draw(t, "txns"))
+	elementCount := int64(0)
 	for i := range plans {
 		plans[i].outcome = rapid.SampledFrom([]EventType{TypeOK, TypeOK, TypeOK, TypeFail, TypeInfo}).Draw(t, "outcome")
 		plans[i].effect = plans[i].outcome == TypeOK || rapid.IntRange(0, 3).Draw(t, "takes effect") == 0
 		for range rapid.IntRange(1, 3).Draw(t, "micro-ops") {
-			key := rapid.SampledFrom(keys).Draw(t, "key")
-			if rapid.Bool().Draw(t, "append") {
-				plans[i].microOps = append(plans[i].microOps, [3]any{MicroAppend, key, next})
-				next++
-			} else {
-				plans[i].microOps = append(plans[i].microOps, [3]any{MicroRead, key, int64(-1)})
+			micro := plannedMicroOp{key: rapid.SampledFrom(keys).Draw(t, "key"), isAppend: rapid.Bool().Draw(t, "append")}
+			if micro.isAppend {
+				elementCount++
+				micro.element = elementCount
 			}
+			plans[i].microOps = append(plans[i].microOps, micro)
 		}
 	}
-	order := rapid.Permutation(rapidRange(txnCount)).Draw(t, "serial order")
-	// before[slot] is the state the txn at slot starts from in the serial
-	// execution; a txn may read an older one (a snapshot), as weaker
-	// isolation would let it, plus its own appends.
-	before := []map[string][]int64{{}}
+	return plans, elementCount
+}
+
+// serialReads runs the txns that take effect in order and returns each
+// txn's reads (nil for an append): the state it starts from, or a drawn
+// older one, plus its own appends so far.
+func serialReads(t *rapid.T, plans []plannedTxn, order []int) [][][]int64 {
+	before := []map[string][]int64{{}} // before[slot]: the state the txn at slot starts from
 	for _, i := range order {
 		state := maps.Clone(before[len(before)-1])
 		for _, micro := range plans[i].microOps {
-			if key := micro[1].(string); plans[i].effect && micro[0] == MicroAppend {
-				state[key] = append(slices.Clone(state[key]), micro[2].(int64))
+			if plans[i].effect && micro.isAppend {
+				state[micro.key] = append(slices.Clone(state[micro.key]), micro.element)
 			}
 		}
 		before = append(before, state)
 	}
-	reads := make([][][]int64, txnCount)
+	reads := make([][][]int64, len(plans))
 	for slot, i := range order {
 		snapshot := slot
 		if rapid.IntRange(0, 3).Draw(t, "snapshot read") == 0 {
@@ -180,54 +210,50 @@ func drawSmallHistory(t *rapid.T) History {
 		own := map[string][]int64{}
 		reads[i] = make([][]int64, len(plans[i].microOps))
 		for j, micro := range plans[i].microOps {
-			key := micro[1].(string)
-			if micro[0] == MicroAppend {
-				own[key] = append(own[key], micro[2].(int64))
+			if micro.isAppend {
+				own[micro.key] = append(own[micro.key], micro.element)
 			} else {
-				reads[i][j] = append(slices.Clone(before[snapshot][key]), own[key]...)
+				reads[i][j] = append(slices.Clone(before[snapshot][micro.key]), own[micro.key]...)
 			}
 		}
 	}
-	if rapid.IntRange(0, 2).Draw(t, "corrupt") == 0 {
-		corruptRead(t, reads, next)
-	}
-	position := make([]int, txnCount)
-	for slot, i := range order {
-		position[i] = slot
-	}
-	if rapid.IntRange(0, 3).Draw(t, "random times") == 0 {
-		position = rapid.Permutation(rapidRange(txnCount)).Draw(t, "time order")
-	}
-	type timed struct{ at, txn, kind int } // kind 0 invoke, 1 completion
-	var moments []timed
+	return reads
+}
+
+// layOut records each txn's invoke around 10 times its position and its
+// completion after it (an info txn's sometimes never), in time order.
+func layOut(t *rapid.T, plans []plannedTxn, reads [][][]int64, position []int) History {
+	type moment struct{ at, txn, kind int } // kind 0 invoke, 1 completion
+	var moments []moment
 	for i := range plans {
-		moments = append(moments,
-			timed{position[i]*10 - rapid.IntRange(0, 25).Draw(t, "invoke early"), i, 0},
-			timed{position[i]*10 + rapid.IntRange(0, 25).Draw(t, "complete late"), i, 1})
+		moments = append(moments, moment{position[i]*10 - rapid.IntRange(0, 25).Draw(t, "invoke early"), i, 0})
+		if plans[i].outcome != TypeInfo || rapid.Bool().Draw(t, "info completes") {
+			moments = append(moments, moment{position[i]*10 + rapid.IntRange(0, 25).Draw(t, "complete late"), i, 1})
+		}
 	}
-	slices.SortFunc(moments, func(a, b timed) int {
+	slices.SortFunc(moments, func(a, b moment) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.kind, b.kind), cmp.Compare(a.txn, b.txn))
 	})
 	var history History
-	for _, moment := range moments {
-		p := plans[moment.txn]
+	for _, m := range moments {
+		plan := plans[m.txn]
+		eventType := TypeInvoke
+		if m.kind == 1 {
+			eventType = plan.outcome
+		}
 		var microOps []value.Value
-		for j, micro := range p.microOps {
-			argument := value.Int(micro[2].(int64))
-			if micro[0] == MicroRead {
-				argument = value.Null()
-				if moment.kind == 1 && p.outcome == TypeOK {
-					argument = int64List(reads[moment.txn][j])
+		for j, micro := range plan.microOps {
+			function, argument := MicroAppend, value.Int(micro.element)
+			if !micro.isAppend {
+				function, argument = MicroRead, value.Null()
+				if eventType == TypeOK {
+					argument = int64List(reads[m.txn][j])
 				}
 			}
-			microOps = append(microOps, value.List(value.String(micro[0].(string)), value.String(micro[1].(string)), argument))
+			microOps = append(microOps, value.List(value.String(function), value.String(micro.key), argument))
 		}
-		eventType := TypeInvoke
-		if moment.kind == 1 {
-			eventType = p.outcome
-		}
-		history.Append(Event{Process: moment.txn + 1, Type: eventType, Function: FunctionTxn,
-			Value: value.List(microOps...), TimeNanos: int64(len(history.Events)), Txn: fmt.Sprintf("t%d", moment.txn+1)})
+		history.Append(Event{Process: m.txn + 1, Type: eventType, Function: FunctionTxn,
+			Value: value.List(microOps...), TimeNanos: int64(len(history.Events)), Txn: fmt.Sprintf("t%d", m.txn+1)})
 	}
 	return history
 }
