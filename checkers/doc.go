@@ -6,8 +6,13 @@
 // transaction id and commit timestamp where known). An ok operation took
 // effect, a fail one certainly did not, an info one may have; an info
 // operation stays open to the end of the history and its process never
-// invokes again. Histories export as JSON lines (ReadJSONLines reads them
-// back) and as EDN for Elle and Knossos.
+// invokes again. Histories export as JSON lines and as EDN for Elle and
+// Knossos, and read back from either, whoever wrote them: ReadEDN
+// (Jepsen's history.edn, Elle's and Knossos's test data), ReadJSONLines
+// (typed or plain JSON values), ReadHistory (either, told apart by the
+// first characters). Bad text is an *InputError naming the line and
+// column; History.Locate places a checker's malformed-history error at
+// its operation in the text.
 //
 // The checkers, each returning a Result with a Verdict (ok, illegal or
 // unknown), an explanation naming the operations involved (history index,
@@ -26,7 +31,8 @@
 //     future-read, duplicate-elements, garbage-read, incompatible-order and
 //     lost-update. The verdicts are exact: ok means a serial order exists.
 //   - CheckBankTotals, CheckTokenSupply, CheckQueueDelivery: conservation.
-//   - ReadJepsenEtcdLog and ReadJepsenKVLog read foreign Jepsen histories.
+//   - ReadJepsenEtcdLog and ReadJepsenKVLog read the Jepsen logs that
+//     porcupine ships (not EDN).
 //
 // Contract: histories must pass History.Validate; a malformed history is an
 // error wrapping ErrMalformedHistory, never a panic. Values inside micro-ops
@@ -46,7 +52,10 @@
 // G2-item, so the verdict never depends on it), and draws an rw edge from
 // every reader of a key's whole version order to every append no read
 // shows, which is quadratic in the worst case. CheckQueueDelivery's FIFO
-// check is quadratic in the dequeues of one queue.
+// check is quadratic in the dequeues of one queue. The readers take what
+// the four models need from EDN: no ratios, no #inst semantics (a tagged
+// form is read as its form), Knossos's multi-register maps are not
+// registers.
 //
 // How it is tested: every published verdict of the Jepsen etcd and
 // key-value histories shipped in porcupine's test_data is reproduced
@@ -54,7 +63,9 @@
 // anomaly in both modes; a rapid property checks both list-append verdicts
 // against a brute-force search over serial orders on small random
 // histories (listappend_bruteforce_test.go; .ci/run runs it at a million
-// histories); others check that serial list-append executions are ok,
+// histories); datadriven scenarios in testdata/read read EDN and JSON lines
+// (and name the line and column of bad input), and a fuzz test feeds the
+// readers and checkers arbitrary bytes; others check that serial list-append executions are ok,
 // that swapping a dependent pair in real time is caught, and that checking
 // each read only past its key's verified list (the longest clean read so
 // far) reports exactly what checking every element would; benchmarks
