@@ -41,7 +41,7 @@ func ReadEDN(r io.Reader) (History, error) {
 		if parser.offset >= len(parser.text) {
 			break
 		}
-		form, err := parser.form(0)
+		form, err := parser.form(0, false)
 		if err != nil {
 			return History{}, err
 		}
@@ -90,6 +90,9 @@ type ednNode struct {
 	boolean  bool
 	items    []ednNode
 	position textPosition
+	// converted holds a collection read straight into a Value (an
+	// operation's field), whose items are then not kept.
+	converted value.Value
 }
 
 // ednParser reads forms from text, keeping the line and column of offset.
@@ -99,13 +102,32 @@ type ednParser struct {
 	at     textPosition
 	// err is the first error found while skipping a #_ form.
 	err error
+	// pending is a stack of the items of the collections being read as
+	// values, innermost last, so that reading them allocates only the
+	// finished lists.
+	pending []value.Value
 }
 
 // ednDepthMax bounds nesting: an operation map, its :value, and the
 // value's own nesting (value.NestingDepthMax).
 const ednDepthMax = value.NestingDepthMax + 2
 
-const ednDelimiters = "()[]{}\",;"
+// ednEndsToken marks the bytes that end a token: whitespace, commas and
+// delimiters.
+var ednEndsToken = func() (ends [256]bool) {
+	for _, c := range []byte(" \t\r\n,()[]{}\";") {
+		ends[c] = true
+	}
+	return ends
+}()
+
+// tokenEnd returns the offset where the token starting at from ends.
+func (p *ednParser) tokenEnd(from int) int {
+	for from < len(p.text) && !ednEndsToken[p.text[from]] {
+		from++
+	}
+	return from
+}
 
 func (p *ednParser) advance(count int) {
 	for range count {
@@ -130,7 +152,7 @@ func (p *ednParser) skipSpace() {
 			}
 		case strings.HasPrefix(p.text[p.offset:], "#_"):
 			p.advance(2)
-			if _, err := p.form(0); err != nil && p.err == nil {
+			if _, err := p.form(0, true); err != nil && p.err == nil {
 				p.err = err
 				p.offset = len(p.text)
 			}
@@ -140,8 +162,11 @@ func (p *ednParser) skipSpace() {
 	}
 }
 
-// form reads the next form; depth counts the collections around it.
-func (p *ednParser) form(depth int) (ednNode, error) {
+// form reads the next form; depth counts the collections around it. With
+// asValue, a collection is read straight into node.converted (a field of
+// an operation); without, into nodes (the history's vector, an
+// operation's map, whose fields are then read as values).
+func (p *ednParser) form(depth int, asValue bool) (ednNode, error) {
 	p.skipSpace()
 	if p.err != nil {
 		return ednNode{}, p.err
@@ -154,17 +179,19 @@ func (p *ednParser) form(depth int) (ednNode, error) {
 		return ednNode{}, syntaxError(start, "nested deeper than %d", ednDepthMax)
 	}
 	rest := p.text[p.offset:]
+	if kind, width, closing, ok := ednOpening(rest); ok {
+		if asValue {
+			converted, err := p.valueCollection(kind, width, closing, 1)
+			return ednNode{kind: kind, position: start, converted: converted}, err
+		}
+		return p.collection(kind, width, closing, depth)
+	}
 	switch c := rest[0]; {
-	case c == '{':
-		return p.collection(ednMap, 1, '}', depth)
-	case c == '[':
-		return p.collection(ednVector, 1, ']', depth)
-	case c == '(':
-		return p.collection(ednList, 1, ')', depth)
-	case strings.HasPrefix(rest, "#{"):
-		return p.collection(ednSet, 2, '}', depth)
 	case c == '#':
-		return p.tagged(depth)
+		if err := p.tag(); err != nil {
+			return ednNode{}, err
+		}
+		return p.form(depth, asValue)
 	case c == '"':
 		return p.stringForm()
 	case c == ')' || c == ']' || c == '}':
@@ -173,21 +200,36 @@ func (p *ednParser) form(depth int) (ednNode, error) {
 	return p.atom()
 }
 
+// ednOpening recognizes the start of a collection: its kind, the width of
+// its opening and its closing character.
+func ednOpening(rest string) (kind ednKind, width int, closing byte, ok bool) {
+	switch {
+	case rest[0] == '{':
+		return ednMap, 1, '}', true
+	case rest[0] == '[':
+		return ednVector, 1, ']', true
+	case rest[0] == '(':
+		return ednList, 1, ')', true
+	case strings.HasPrefix(rest, "#{"):
+		return ednSet, 2, '}', true
+	}
+	return 0, 0, 0, false
+}
+
 // collection reads the items up to closing, after an opening of width
-// characters.
+// characters, as nodes; a map's values are read as values.
 func (p *ednParser) collection(kind ednKind, width int, closing byte, depth int) (ednNode, error) {
 	node := ednNode{kind: kind, position: p.at}
 	p.advance(width)
 	for {
-		p.skipSpace()
-		if p.offset >= len(p.text) {
-			return ednNode{}, syntaxError(node.position, "%s is not closed", ednKindNames[kind])
+		closed, err := p.closes(node.position, kind, closing)
+		if err != nil {
+			return ednNode{}, err
 		}
-		if p.text[p.offset] == closing {
-			p.advance(1)
+		if closed {
 			break
 		}
-		item, err := p.form(depth + 1)
+		item, err := p.form(depth+1, kind == ednMap && len(node.items)%2 == 1)
 		if err != nil {
 			return ednNode{}, err
 		}
@@ -199,25 +241,131 @@ func (p *ednParser) collection(kind ednKind, width int, closing byte, depth int)
 	return node, nil
 }
 
-// tagged reads #tag form and returns the form: the tag (#inst,
-// #jepsen.history.Op, ...) is dropped.
-func (p *ednParser) tagged(depth int) (ednNode, error) {
+// closes skips to the next item and reports whether it is the closing
+// character (consumed); the end of the text is an error.
+func (p *ednParser) closes(start textPosition, kind ednKind, closing byte) (bool, error) {
+	p.skipSpace()
+	if p.err != nil {
+		return false, p.err
+	}
+	if p.offset >= len(p.text) {
+		return false, syntaxError(start, "%s is not closed", ednKindNames[kind])
+	}
+	if p.text[p.offset] == closing {
+		p.advance(1)
+		return true, nil
+	}
+	return false, nil
+}
+
+// valueCollection reads a collection straight into a Value: a List for a
+// vector, list or set, a Map (keys by name) for a map. nesting counts it
+// and the collections around it inside the value.
+func (p *ednParser) valueCollection(kind ednKind, width int, closing byte, nesting int) (value.Value, error) {
+	start := p.at
+	if nesting > value.NestingDepthMax {
+		return value.Value{}, syntaxError(start, "value nests deeper than %d", value.NestingDepthMax)
+	}
+	p.advance(width)
+	bottom := len(p.pending)
+	defer func() { p.pending = p.pending[:bottom] }()
+	for {
+		closed, err := p.closes(start, kind, closing)
+		if err != nil {
+			return value.Value{}, err
+		}
+		if closed {
+			break
+		}
+		item, err := p.valueItem(nesting)
+		if err != nil {
+			return value.Value{}, err
+		}
+		p.pending = append(p.pending, item)
+	}
+	items := p.pending[bottom:]
+	if kind != ednMap {
+		return value.List(items...), nil
+	}
+	if len(items)%2 != 0 {
+		return value.Value{}, syntaxError(start, "map has a key without a value")
+	}
+	entries := make(map[string]value.Value, len(items)/2)
+	for i := 0; i < len(items); i += 2 {
+		entries[scalarText(items[i])] = items[i+1]
+	}
+	return value.Map(entries), nil
+}
+
+// valueItem reads one item of a collection read as a value.
+func (p *ednParser) valueItem(nesting int) (value.Value, error) {
+	if kind, width, closing, ok := ednOpening(p.text[p.offset:]); ok {
+		return p.valueCollection(kind, width, closing, nesting+1)
+	}
+	if p.text[p.offset] == '#' {
+		if err := p.tag(); err != nil {
+			return value.Value{}, err
+		}
+		p.skipSpace()
+		if p.err != nil {
+			return value.Value{}, p.err
+		}
+		if p.offset >= len(p.text) {
+			return value.Value{}, syntaxError(p.at, "unexpected end of input")
+		}
+		return p.valueItem(nesting)
+	}
+	end := p.tokenEnd(p.offset)
+	if integer, ok := plainInteger(p.text[p.offset:end]); ok { // most items are
+		p.advance(end - p.offset)
+		return value.Int(integer), nil
+	}
+	node, err := p.form(0, true)
+	return ednValue(node), err
+}
+
+// plainInteger reads a token of at most 18 digits, with an optional minus
+// sign; ok is false for anything else (left to ednAtom).
+func plainInteger(token string) (int64, bool) {
+	digits := strings.TrimPrefix(token, "-")
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	var integer int64
+	for i := range len(digits) {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		integer = integer*10 + int64(c-'0')
+	}
+	if len(digits) < len(token) {
+		return -integer, true
+	}
+	return integer, true
+}
+
+// tag skips a #tag (#inst, #jepsen.history.Op, ...): the form after it is
+// read as it is.
+func (p *ednParser) tag() error {
 	start := p.at
 	p.advance(1)
-	end := p.offset
-	for end < len(p.text) && !strings.ContainsRune(" \t\r\n"+ednDelimiters, rune(p.text[end])) {
-		end++
-	}
+	end := p.tokenEnd(p.offset)
 	if end == p.offset {
-		return ednNode{}, syntaxError(start, "# is not followed by a tag")
+		return syntaxError(start, "# is not followed by a tag")
 	}
 	p.advance(end - p.offset)
-	return p.form(depth)
+	return nil
 }
 
 func (p *ednParser) stringForm() (ednNode, error) {
 	start := p.at
 	p.advance(1)
+	rest := p.text[p.offset:]
+	if end := strings.IndexAny(rest, `"\`); end >= 0 && rest[end] == '"' { // no escapes
+		p.advance(end + 1)
+		return ednNode{kind: ednString, text: strings.Clone(rest[:end]), position: start}, nil
+	}
 	var text strings.Builder
 	for p.offset < len(p.text) {
 		c := p.text[p.offset]
@@ -263,10 +411,7 @@ func (p *ednParser) escape(text *strings.Builder) error {
 // atom reads a number, keyword, symbol, character, nil, true or false.
 func (p *ednParser) atom() (ednNode, error) {
 	start := p.at
-	end := p.offset + 1
-	for end < len(p.text) && !strings.ContainsRune(" \t\r\n"+ednDelimiters, rune(p.text[end])) {
-		end++
-	}
+	end := p.tokenEnd(p.offset + 1)
 	token := p.text[p.offset:end]
 	node, err := ednAtom(token)
 	if err != nil {
@@ -358,9 +503,6 @@ func ednEvent(operation readOperation, found map[string]ednNode) (readOperation,
 		event.Function = function.text
 	}
 	if v, ok := found["value"]; ok {
-		if ednNesting(v) > value.NestingDepthMax {
-			return readOperation{}, false, syntaxError(v.position, ":value nests deeper than %d", value.NestingDepthMax)
-		}
 		event.Value = ednValue(v)
 	}
 	for _, field := range []struct {
@@ -384,21 +526,13 @@ func validEventType(eventType EventType) bool {
 	return eventType == TypeInvoke || eventType == TypeOK || eventType == TypeFail || eventType == TypeInfo
 }
 
-// ednNesting counts the collections nested in a form, itself included.
-func ednNesting(node ednNode) int {
-	deepest := 0
-	for _, item := range node.items {
-		deepest = max(deepest, ednNesting(item))
-	}
-	if node.kind >= ednVector {
-		return deepest + 1
-	}
-	return deepest
-}
-
-// ednValue converts a form to a Value. Requires: the form nests at most
-// value.NestingDepthMax deep (the parser's limit sees to it).
+// ednValue converts a form to a Value: a scalar, or a collection read as
+// a value (converted); a collection read as nodes is converted here.
+// Requires: the form nests at most value.NestingDepthMax deep.
 func ednValue(node ednNode) value.Value {
+	if node.kind >= ednVector && node.items == nil {
+		return node.converted
+	}
 	switch node.kind {
 	case ednBool:
 		return value.Bool(node.boolean)

@@ -74,3 +74,29 @@ func TestWrittenHistoriesReadBack(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadHistory100k reads the 100k-operation list-append history of
+// BenchmarkListAppend100k (~20M read elements) as EDN and as JSON lines.
+func BenchmarkReadHistory100k(b *testing.B) {
+	history := serialListAppend(rand.New(rand.NewPCG(7, 7)), 50_000, 100)
+	for _, format := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"edn", func(buffer *bytes.Buffer) error { return history.WriteEDN(buffer) }},
+		{"jsonl", func(buffer *bytes.Buffer) error { return history.WriteJSONLines(buffer) }},
+	} {
+		var text bytes.Buffer
+		if err := format.write(&text); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(format.name, func(b *testing.B) {
+			b.SetBytes(int64(text.Len()))
+			for range b.N {
+				if _, err := ReadHistory(bytes.NewReader(text.Bytes())); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
