@@ -23,10 +23,9 @@ import (
 	"github.com/proven2pc/proven/checkers"
 )
 
-// checkModels lists what --model accepts, and the functions each allows
-// (nil: the checker decides).
+// checkModels lists what --model accepts, and the functions each allows.
 var checkModels = map[string][]string{
-	"list-append":  nil,
+	"list-append":  {checkers.FunctionTxn},
 	"register":     {checkers.FunctionRead, checkers.FunctionWrite},
 	"cas-register": {checkers.FunctionRead, checkers.FunctionWrite, checkers.FunctionCAS},
 	"queue":        {checkers.FunctionEnqueue, checkers.FunctionDequeue},
@@ -125,9 +124,6 @@ func readCheckedHistory(options checkFlags) (checkers.History, error) {
 // allowedFunctions refuses an operation the model does not know, naming
 // it (Locate places the error).
 func allowedFunctions(history checkers.History, allowed []string) error {
-	if allowed == nil {
-		return nil
-	}
 	for _, event := range history.Events {
 		if !slices.Contains(allowed, event.Function) {
 			line, column, _ := history.Position(event.Index)
