@@ -6,8 +6,13 @@
 // transaction id and commit timestamp where known). An ok operation took
 // effect, a fail one certainly did not, an info one may have; an info
 // operation stays open to the end of the history and its process never
-// invokes again. Histories export as JSON lines (ReadJSONLines reads them
-// back) and as EDN for Elle and Knossos.
+// invokes again. Histories export as JSON lines and as EDN for Elle and
+// Knossos, and read back from either, whoever wrote them: ReadEDN
+// (Jepsen's history.edn, Elle's and Knossos's test data), ReadJSONLines
+// (typed or plain JSON values), ReadHistory (either, told apart by the
+// first characters). Bad text is an *InputError naming the line and
+// column; History.Locate places a checker's malformed-history error at
+// its operation in the text.
 //
 // The checkers, each returning a Result with a Verdict (ok, illegal or
 // unknown), an explanation naming the operations involved (history index,
@@ -16,13 +21,18 @@
 //     model, with porcupine. A step budget, not a wall-clock timeout, bounds
 //     the search, so the verdict never depends on machine speed; a key that
 //     exhausts it makes the verdict unknown, which is not a pass.
-//   - CheckListAppend: serializability of list-append transactions (Elle's
-//     model): version orders inferred from reads, ww/wr/rw (and optional
-//     real-time) edges, Tarjan components and a shortest cycle in each,
-//     named G0, G1c, G-single or G2-item; plus G1a, G1b, internal,
-//     duplicate-elements, garbage-read, incompatible-order and lost-update.
+//   - CheckListAppend: serializability and strict serializability of
+//     list-append transactions (Elle's model), both verdicts from one call.
+//     Each key's version order is the longest read; appends no read shows
+//     come after it (as Elle places them). ww, wr, rw edges (and real-time
+//     edges for the strict verdict), Tarjan components and a shortest cycle
+//     in each, named G0, G1c, G-single or G2-item ("-realtime" when the
+//     cycle needs a real-time edge); plus G1a, G1b, dirty-update, internal,
+//     future-read, duplicate-elements, garbage-read, incompatible-order and
+//     lost-update. The verdicts are exact: ok means a serial order exists.
 //   - CheckBankTotals, CheckTokenSupply, CheckQueueDelivery: conservation.
-//   - ReadJepsenEtcdLog and ReadJepsenKVLog read foreign Jepsen histories.
+//   - ReadJepsenEtcdLog and ReadJepsenKVLog read the Jepsen logs that
+//     porcupine ships (not EDN).
 //
 // Contract: histories must pass History.Validate; a malformed history is an
 // error wrapping ErrMalformedHistory, never a panic. Values inside micro-ops
@@ -36,17 +46,28 @@
 //
 // What it does not do: atomicity against stream-log ground truth and
 // liveness after healing are not here yet. The linearizability check stops
-// at the first illegal key. The list-append checker treats elements never
-// read as unordered, and tries a bounded number of rw edges when looking for
-// a G-single cycle in a large component (SingleRWTriesMax). CheckQueueDelivery's
-// FIFO check is quadratic in the dequeues of one queue.
+// at the first illegal key. The list-append checker tries a bounded number
+// of rw edges when looking for a G-single cycle in a large component
+// (SingleRWTriesMax; a component where none is found in time is named
+// G2-item, so the verdict never depends on it), and draws an rw edge from
+// every reader of a key's whole version order to every append no read
+// shows, which is quadratic in the worst case. CheckQueueDelivery's FIFO
+// check is quadratic in the dequeues of one queue. The readers take what
+// the four models need from EDN: no ratios, no #inst semantics (a tagged
+// form is read as its form), Knossos's multi-register maps are not
+// registers.
 //
 // How it is tested: every published verdict of the Jepsen etcd and
 // key-value histories shipped in porcupine's test_data is reproduced
 // (jepsen_test.go); datadriven scenarios in testdata/listappend show each
-// anomaly; a rapid property checks that serial list-append executions are
-// ok, that swapping a dependent pair in real time is caught, and that
-// checking each read only past its key's verified list (the longest clean
-// read so far) reports exactly what checking every element would;
-// benchmarks check 100k-operation histories.
+// anomaly in both modes; a rapid property checks both list-append verdicts
+// against a brute-force search over serial orders on small random
+// histories (listappend_bruteforce_test.go; .ci/run runs it at a million
+// histories); datadriven scenarios in testdata/read read EDN and JSON lines
+// (and name the line and column of bad input), and a fuzz test feeds the
+// readers and checkers arbitrary bytes; others check that serial list-append executions are ok,
+// that swapping a dependent pair in real time is caught, and that checking
+// each read only past its key's verified list (the longest clean read so
+// far) reports exactly what checking every element would; benchmarks
+// check 100k-operation histories.
 package checkers

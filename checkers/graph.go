@@ -30,33 +30,60 @@ func (k edgeKind) String() string {
 }
 
 type edge struct {
-	from, to int
-	kind     edgeKind
-	key      string
+	from, to int32
+	// key indexes the key the edge is about; -1 for a real-time edge.
+	key  int32
+	kind edgeKind
 }
 
 // graph is a dependency graph over transactions 0..nodeCount-1, with edges
-// merged per (from, to) and sorted, so every walk is deterministic.
+// merged per (from, to) and sorted, so every walk is deterministic. The
+// edges of node n are edges[start[n]:start[n+1]].
 type graph struct {
 	nodeCount int
-	adjacency [][]edge
+	edges     []edge
+	start     []int
 }
 
+// newGraph groups edges by node (a counting sort), sorts each node's by
+// target and key, and merges those to the same target.
 func newGraph(nodeCount int, edges []edge) *graph {
-	slices.SortFunc(edges, func(a, b edge) int {
-		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.to, b.to), cmp.Compare(a.key, b.key))
-	})
-	g := &graph{nodeCount: nodeCount, adjacency: make([][]edge, nodeCount)}
+	start := make([]int, nodeCount+1)
 	for _, e := range edges {
-		list := g.adjacency[e.from]
-		if last := len(list) - 1; last >= 0 && list[last].to == e.to {
-			list[last].kind |= e.kind
-			continue
-		}
-		g.adjacency[e.from] = append(list, e)
+		start[e.from+1]++
 	}
-	return g
+	for node := range nodeCount {
+		start[node+1] += start[node]
+	}
+	grouped := make([]edge, len(edges))
+	next := slices.Clone(start[:nodeCount])
+	for _, e := range edges {
+		grouped[next[e.from]] = e
+		next[e.from]++
+	}
+	merged := grouped[:0]
+	for node := range nodeCount {
+		own := grouped[start[node]:start[node+1]]
+		slices.SortFunc(own, func(a, b edge) int { return cmp.Or(cmp.Compare(a.to, b.to), cmp.Compare(a.key, b.key)) })
+		start[node] = len(merged)
+		first := len(merged)
+		for _, e := range own {
+			if last := len(merged) - 1; last >= first && merged[last].to == e.to {
+				merged[last].kind |= e.kind
+				if merged[last].key < 0 { // a real-time edge sorts first; name a data edge's key
+					merged[last].key = e.key
+				}
+				continue
+			}
+			merged = append(merged, e)
+		}
+	}
+	start[nodeCount] = len(merged)
+	return &graph{nodeCount: nodeCount, edges: merged, start: start}
 }
+
+// adjacency returns the edges leaving node.
+func (g *graph) adjacency(node int) []edge { return g.edges[g.start[node]:g.start[node+1]] }
 
 // components returns the strongly connected components with more than one
 // node, over edges whose kind intersects allowed, restricted to nodes where
@@ -84,20 +111,21 @@ func (g *graph) components(allowed edgeKind, inside []bool) [][]int {
 		for len(calls) > 0 {
 			top := &calls[len(calls)-1]
 			node := top.node
-			if top.next < len(g.adjacency[node]) {
-				e := g.adjacency[node][top.next]
+			if top.next < len(g.adjacency(node)) {
+				e := g.adjacency(node)[top.next]
+				to := int(e.to)
 				top.next++
-				if e.kind&allowed == 0 || (inside != nil && !inside[e.to]) {
+				if e.kind&allowed == 0 || (inside != nil && !inside[to]) {
 					continue
 				}
-				if index[e.to] < 0 {
-					index[e.to], low[e.to] = counter, counter
+				if index[to] < 0 {
+					index[to], low[to] = counter, counter
 					counter++
-					stack = append(stack, e.to)
-					onStack[e.to] = true
-					calls = append(calls, frame{e.to, 0})
-				} else if onStack[e.to] {
-					low[node] = min(low[node], index[e.to])
+					stack = append(stack, to)
+					onStack[to] = true
+					calls = append(calls, frame{to, 0})
+				} else if onStack[to] {
+					low[node] = min(low[node], index[to])
 				}
 				continue
 			}
@@ -137,18 +165,19 @@ func (g *graph) shortestPath(start, target int, allowed edgeKind, inside []bool)
 	for len(queue) > 0 {
 		node := queue[0]
 		queue = queue[1:]
-		for _, e := range g.adjacency[node] {
-			if e.kind&allowed == 0 || !inside[e.to] {
+		for _, e := range g.adjacency(node) {
+			to := int(e.to)
+			if e.kind&allowed == 0 || !inside[to] {
 				continue
 			}
-			if _, seen := parent[e.to]; seen {
+			if _, seen := parent[to]; seen {
 				continue
 			}
-			parent[e.to] = edge{from: e.from, to: e.to, kind: e.kind & allowed, key: e.key}
-			if e.to == target {
+			parent[to] = edge{from: e.from, to: e.to, kind: e.kind & allowed, key: e.key}
+			if to == target {
 				return unwindPath(parent, start, target)
 			}
-			queue = append(queue, e.to)
+			queue = append(queue, to)
 		}
 	}
 	return nil
@@ -160,7 +189,7 @@ func unwindPath(parent map[int]edge, start, target int) []edge {
 	for {
 		e := parent[node]
 		path = append(path, e)
-		node = e.from
+		node = int(e.from)
 		if node == start {
 			break
 		}
@@ -191,15 +220,15 @@ func (g *graph) findSingleRW(others edgeKind, inside []bool, triesMax int) []edg
 		if !inside[from] {
 			continue
 		}
-		for _, e := range g.adjacency[from] {
+		for _, e := range g.adjacency(from) {
 			if e.kind&edgeRW == 0 || !inside[e.to] {
 				continue
 			}
 			if tries++; tries > triesMax {
 				return nil
 			}
-			if back := g.shortestPath(e.to, from, others, inside); back != nil {
-				first := edge{from: from, to: e.to, kind: edgeRW, key: e.key}
+			if back := g.shortestPath(int(e.to), from, others, inside); back != nil {
+				first := edge{from: e.from, to: e.to, kind: edgeRW, key: e.key}
 				return append([]edge{first}, back...)
 			}
 		}

@@ -58,6 +58,9 @@ type Event struct {
 // History is an ordered list of events.
 type History struct {
 	Events []Event
+	// positions holds, for a history read from text, where each event
+	// starts (see Locate); nil otherwise.
+	positions []textPosition
 }
 
 // Operation is an invocation paired with its completion.
@@ -98,8 +101,20 @@ func (o Operation) Describe() string {
 // ErrMalformedHistory reports a history that breaks the rules of Validate.
 var ErrMalformedHistory = errors.New("checkers: malformed history")
 
+// malformedError is an ErrMalformedHistory about one event.
+type malformedError struct {
+	index  int
+	detail string
+}
+
+func (e *malformedError) Error() string {
+	return fmt.Sprintf("%v: event %d: %s", ErrMalformedHistory, e.index, e.detail)
+}
+
+func (e *malformedError) Unwrap() error { return ErrMalformedHistory }
+
 func malformed(index int, format string, args ...any) error {
-	return fmt.Errorf("%w: event %d: %s", ErrMalformedHistory, index, fmt.Sprintf(format, args...))
+	return &malformedError{index: index, detail: fmt.Sprintf(format, args...)}
 }
 
 // Append adds an event, setting its Index, and returns the index.
@@ -166,7 +181,7 @@ func validateEvent(events []Event, event Event, open map[int]int, retired map[in
 // invoke never completed becomes an info operation open to the end.
 // Requires: the history is valid (see Validate).
 func (h History) Operations() []Operation {
-	operations := []Operation{}
+	operations := make([]Operation, 0, len(h.Events)/2+1)
 	openOperation := map[int]int{} // process -> position in operations
 	for _, event := range h.Events {
 		if event.Type == TypeInvoke {
@@ -213,27 +228,6 @@ func (h History) WriteJSONLines(w io.Writer) error {
 		buffered.WriteByte('\n')
 	}
 	return buffered.Flush()
-}
-
-// ReadJSONLines reads what WriteJSONLines wrote and validates it.
-func ReadJSONLines(r io.Reader) (History, error) {
-	var history History
-	scanner := bufio.NewScanner(r)
-	scanner.Buffer(nil, 64<<20)
-	for lineNumber := 1; scanner.Scan(); lineNumber++ {
-		if len(scanner.Bytes()) == 0 {
-			continue
-		}
-		var event Event
-		if err := json.Unmarshal(scanner.Bytes(), &event); err != nil {
-			return History{}, fmt.Errorf("checkers: json line %d: %w", lineNumber, err)
-		}
-		history.Events = append(history.Events, event)
-	}
-	if err := scanner.Err(); err != nil {
-		return History{}, fmt.Errorf("checkers: reading json lines: %w", err)
-	}
-	return history, history.Validate()
 }
 
 // sortedKeys returns a map's keys in order, so map order never reaches

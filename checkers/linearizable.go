@@ -27,6 +27,10 @@ type LinearizableConfig struct {
 	// it; otherwise a failed cas, like every failed operation, took no
 	// effect and is left out.
 	FailedCASMeansMismatch bool
+	// NullReadsUnknown checks a read that returned Null as one whose result
+	// is unknown, as Knossos reads nil; otherwise Null is the value read
+	// (an absent key).
+	NullReadsUnknown bool
 }
 
 // stepBudget counts model steps. Porcupine runs the model on its own
@@ -111,7 +115,7 @@ func partitionByKey(history History, config LinearizableConfig) (map[string][]ke
 			output = modelOutput{known: true}
 		case operation.Type == TypeFail:
 			continue
-		case operation.Type == TypeInfo && (operation.Function == FunctionRead):
+		case operation.Function == FunctionRead && (operation.Type == TypeInfo || config.NullReadsUnknown && operation.Output.IsNull()):
 			continue // an unknown read constrains nothing
 		}
 		input, err := modelInputOf(config.Model, operation)

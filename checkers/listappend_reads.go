@@ -1,13 +1,32 @@
 package checkers
 
+import "fmt"
+
 // verifiedList is a list of one key's elements, each appended by exactly one
 // txn that did not fail, no element twice: the longest clean read of the key
 // seen so far, grown as later reads extend it. A read that starts with part
 // of it needs checking only past that part. position maps each element to its
 // index in list.
 type verifiedList struct {
-	list     []int64
+	list []int64
+	// shared says list is a slice of the key's sharedReads.
+	shared   bool
 	position map[int64]int
+}
+
+// checkReads finds duplicate elements, garbage reads, aborted reads (G1a)
+// and intermediate reads (G1b) in committed reads.
+func (s *listAppendState) checkReads() {
+	for txnIndex, txn := range s.txns {
+		if !txn.committed() {
+			continue
+		}
+		for i := range txn.microOps {
+			if micro := &txn.microOps[i]; micro.isRead {
+				s.checkRead(txnIndex, micro)
+			}
+		}
+	}
 }
 
 // checkRead finds duplicate elements, garbage reads, aborted reads (G1a) and
@@ -15,26 +34,28 @@ type verifiedList struct {
 // repeat a prefix of the key's version order, so it checks only the part of
 // the read past the key's verified list; a read with any finding among its
 // elements goes to checkReadFully, which reports exactly as before.
-func (s *listAppendState) checkRead(reader int, micro microOp) {
-	verified := s.verified[micro.key]
-	if verified == nil {
-		verified = &verifiedList{position: map[int64]int{}}
-		s.verified[micro.key] = verified
+func (s *listAppendState) checkRead(reader int, micro *microOp) {
+	key := s.keys[micro.key]
+	verified := &key.verified
+	if verified.position == nil {
+		verified.position = map[int64]int{}
 	}
-	common := commonPrefixLength(micro.list, verified.list)
-	if !s.cleanPast(micro, verified, common) {
+	common := commonPrefixLength(micro.list, verified.list, micro.shared && verified.shared)
+	if !s.cleanPast(*micro, verified, common) {
 		s.checkReadFully(reader, micro)
 		return
 	}
-	if common == len(verified.list) {
-		for _, element := range micro.list[common:] {
-			verified.position[element] = len(verified.list)
-			verified.list = append(verified.list, element)
+	if common == len(verified.list) && len(micro.list) > common {
+		for i, element := range micro.list[common:] {
+			verified.position[element] = common + i
 		}
+		// The read is the longer clean list: verified becomes it (a shared
+		// read is not copied, so it stays shared).
+		verified.list, verified.shared = micro.list, micro.shared
 	}
 	if length := len(micro.list); length > 0 {
-		if ref := s.writer[micro.key][micro.list[length-1]]; ref.txn != reader {
-			s.checkIntermediate(reader, micro, ref.txn)
+		if writer := key.writers[micro.list[length-1]]; writer != reader {
+			s.checkIntermediate(reader, *micro, writer)
 		}
 	}
 }
@@ -48,7 +69,7 @@ func (s *listAppendState) cleanPast(micro microOp, verified *verifiedList, commo
 	if len(tail) == 0 {
 		return true
 	}
-	writers := s.writer[micro.key]
+	writers := s.keys[micro.key].writers
 	seen := s.seen
 	clear(seen)
 	for _, element := range tail {
@@ -59,21 +80,49 @@ func (s *listAppendState) cleanPast(micro microOp, verified *verifiedList, commo
 			return false
 		}
 		seen[element] = true
-		ref, written := writers[element]
-		if !written || s.txns[ref.txn].operation.Type == TypeFail {
+		writer, written := writers[element]
+		if !written || s.txns[writer].failed() {
 			return false
 		}
 	}
 	return true
 }
 
-// commonPrefixLength returns how many leading elements a and b share.
-func commonPrefixLength(a, b []int64) int {
-	length := min(len(a), len(b))
-	for i := range length {
-		if a[i] != b[i] {
-			return i
+// checkReadFully checks every element of one read; it reports each finding
+// in element order, and marks a read that repeats an element. checkRead
+// calls it for reads that have a duplicate, garbage or aborted element.
+func (s *listAppendState) checkReadFully(reader int, micro *microOp) {
+	readerIndex := s.invokeIndex(reader)
+	key := s.keys[micro.key]
+	seen := s.seen
+	clear(seen)
+	for position, element := range micro.list {
+		if seen[element] {
+			micro.repeats = true
+			s.found.add("duplicate-elements", fmt.Sprintf("%s read %q as %v: %d appears twice", s.describe(reader), key.name, micro.list, element), readerIndex)
+		}
+		seen[element] = true
+		writer, written := key.writers[element]
+		if !written {
+			s.found.add("garbage-read", fmt.Sprintf("%s read %d in %q, which no one appended", s.describe(reader), element, key.name), readerIndex)
+			continue
+		}
+		if s.txns[writer].failed() {
+			s.found.add("G1a", fmt.Sprintf("%s read %d in %q, appended by aborted %s", s.describe(reader), element, key.name, s.describe(writer)), readerIndex, s.invokeIndex(writer))
+		}
+		if position == len(micro.list)-1 && writer != reader {
+			s.checkIntermediate(reader, *micro, writer)
 		}
 	}
-	return length
+}
+
+// checkIntermediate reports G1b when a read ends in an element that its
+// writer (another txn) later followed with an append to the same key.
+func (s *listAppendState) checkIntermediate(reader int, micro microOp, writer int) {
+	element := micro.list[len(micro.list)-1]
+	if final, _ := s.lastAppendTo(writer, micro.key); final != element {
+		s.found.add("G1b", fmt.Sprintf("%s read %q ending in %d, an intermediate append of %s (its final is %d)",
+			s.describe(reader), s.keys[micro.key].name, element, s.describe(writer), final),
+			s.invokeIndex(reader), s.invokeIndex(writer))
+	}
 }

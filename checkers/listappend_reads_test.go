@@ -72,8 +72,8 @@ func drawRead(t *rapid.T, appended []int64) []int64 {
 func TestCheckReadMatchesFullCheck(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		history := drawReadHeavyHistory(t)
-		fast := &listAppendState{writer: map[string]map[int64]writeRef{}, seen: map[int64]bool{}, verified: map[string]*verifiedList{}}
-		full := &listAppendState{writer: map[string]map[int64]writeRef{}, seen: map[int64]bool{}}
+		fast := &listAppendState{keyIDs: map[string]int{}, seen: map[int64]bool{}}
+		full := &listAppendState{keyIDs: map[string]int{}, seen: map[int64]bool{}}
 		for _, state := range []*listAppendState{fast, full} {
 			if err := state.parse(history); err != nil {
 				t.Fatal(err)
@@ -81,8 +81,8 @@ func TestCheckReadMatchesFullCheck(t *testing.T) {
 		}
 		fast.checkReads()
 		for txnIndex, txn := range full.txns {
-			for _, micro := range txn.microOps {
-				if txn.operation.Type == TypeOK && micro.function == MicroRead {
+			for i := range txn.microOps {
+				if micro := &txn.microOps[i]; txn.committed() && micro.isRead {
 					full.checkReadFully(txnIndex, micro)
 				}
 			}

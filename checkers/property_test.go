@@ -44,9 +44,9 @@ func TestSerialListAppendIsOK(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		seed := rapid.Uint64().Draw(t, "seed")
 		history := serialListAppend(rand.New(rand.NewPCG(seed, 1)), rapid.IntRange(1, 40).Draw(t, "txns"), rapid.IntRange(1, 4).Draw(t, "keys"))
-		result, err := CheckListAppend(history, ListAppendConfig{RealTime: true})
-		if err != nil || result.Verdict != VerdictOK {
-			t.Fatalf("serial history judged %v (%v): %s", result.Verdict, err, result.Explanation)
+		result, err := CheckListAppend(history, ListAppendConfig{})
+		if err != nil || result.StrictSerializable.Verdict != VerdictOK {
+			t.Fatalf("serial history judged %v (%v): %s", result.StrictSerializable.Verdict, err, result.StrictSerializable.Explanation)
 		}
 	})
 }
@@ -79,9 +79,9 @@ func TestSwappedDependencyIsCaught(t *testing.T) {
 		for i := range events {
 			events[i].Index, events[i].TimeNanos = i, int64(i)
 		}
-		result, err := CheckListAppend(history, ListAppendConfig{RealTime: true})
-		if err != nil || result.Verdict != VerdictIllegal {
-			t.Fatalf("swapped history judged %v (%v)", result.Verdict, err)
+		result, err := CheckListAppend(history, ListAppendConfig{})
+		if err != nil || result.StrictSerializable.Verdict != VerdictIllegal {
+			t.Fatalf("swapped history judged %v (%v)", result.StrictSerializable.Verdict, err)
 		}
 	})
 }

@@ -45,6 +45,10 @@ func (f *findings) add(anomaly, line string, operations ...int) {
 	f.operations = append(f.operations, operations...)
 }
 
+func (f findings) clone() findings {
+	return findings{lines: slices.Clone(f.lines), operations: slices.Clone(f.operations), anomalies: slices.Clone(f.anomalies)}
+}
+
 func (f *findings) result(checker string) Result {
 	result := Result{Checker: checker, Verdict: VerdictOK}
 	if len(f.lines) == 0 {

@@ -5,6 +5,7 @@
 //	proven shrink [--runs N] FILE
 //	proven corpus update [DIR]
 //	proven history [--seed N] [--workload W] [--faults MODE] [--format edn|jsonl|html] -o FILE
+//	proven check --model list-append|register|cas-register|queue FILE
 //
 // One line per run (key=value, or a JSON object with --json), then a summary
 // line. Exit status: 0 when every run is ok, 1 when any fails, 2 on a usage
@@ -29,6 +30,7 @@ commands:
   shrink  reduce a failing seed file while it fails the same way (proven shrink FILE)
   corpus  re-record the fingerprints of the corpus's seed files (proven corpus update [DIR])
   history write one run's history as EDN, JSON lines or HTML (proven history --help)
+  check   check an EDN or JSON-lines history from anyone (proven check --model M FILE)
 `
 
 func main() {
@@ -52,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer, progress bool) int {
 		return runCorpus(args[1:], stdout, stderr)
 	case "history":
 		return runHistory(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,102 @@
+package checkers
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/proven2pc/proven/engines/value"
+)
+
+// formatEvents prints a history one event per line: index, process, type,
+// function, key, value and time.
+func formatEvents(history History) string {
+	var text strings.Builder
+	for _, event := range history.Events {
+		fmt.Fprintf(&text, "%d p%d %s %s", event.Index, event.Process, event.Type, event.Function)
+		if event.Key != "" {
+			fmt.Fprintf(&text, " key=%q", event.Key)
+		}
+		fmt.Fprintf(&text, " %v t=%d", event.Value, event.TimeNanos)
+		if event.Txn != "" {
+			fmt.Fprintf(&text, " txn=%s", event.Txn)
+		}
+		text.WriteString("\n")
+	}
+	return text.String()
+}
+
+// TestReadScenarios reads the histories in testdata/read: "edn" with
+// ReadEDN, "jsonl" with ReadJSONLines, "auto" with ReadHistory.
+func TestReadScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata/read", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			readers := map[string]func(*strings.Reader) (History, error){
+				"edn":   func(r *strings.Reader) (History, error) { return ReadEDN(r) },
+				"jsonl": func(r *strings.Reader) (History, error) { return ReadJSONLines(r) },
+				"auto":  func(r *strings.Reader) (History, error) { return ReadHistory(r) },
+			}
+			read, ok := readers[d.Cmd]
+			if !ok {
+				t.Fatalf("unknown command %q", d.Cmd)
+			}
+			history, err := read(strings.NewReader(d.Input))
+			if err != nil {
+				return "error: " + err.Error() + "\n"
+			}
+			return formatEvents(history)
+		})
+	})
+}
+
+// TestWrittenHistoriesReadBack: what WriteEDN and WriteJSONLines write
+// reads back, through ReadHistory, as the same events.
+func TestWrittenHistoriesReadBack(t *testing.T) {
+	history := serialListAppend(rand.New(rand.NewPCG(5, 5)), 40, 3)
+	operationEvents(&history, 99, FunctionCAS, "r", value.List(value.Null(), value.Int(2)), value.Bool(true), TypeOK)
+	for _, write := range []func(*bytes.Buffer) error{
+		func(buffer *bytes.Buffer) error { return history.WriteEDN(buffer) },
+		func(buffer *bytes.Buffer) error { return history.WriteJSONLines(buffer) },
+	} {
+		var buffer bytes.Buffer
+		if err := write(&buffer); err != nil {
+			t.Fatal(err)
+		}
+		read, err := ReadHistory(&buffer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := formatEvents(read), formatEvents(history); got != want {
+			t.Fatalf("read back\n%s\nwant\n%s", got, want)
+		}
+	}
+}
+
+// BenchmarkReadHistory100k reads the 100k-operation list-append history of
+// BenchmarkListAppend100k (~20M read elements) as EDN and as JSON lines.
+func BenchmarkReadHistory100k(b *testing.B) {
+	history := serialListAppend(rand.New(rand.NewPCG(7, 7)), 50_000, 100)
+	for _, format := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"edn", func(buffer *bytes.Buffer) error { return history.WriteEDN(buffer) }},
+		{"jsonl", func(buffer *bytes.Buffer) error { return history.WriteJSONLines(buffer) }},
+	} {
+		var text bytes.Buffer
+		if err := format.write(&text); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(format.name, func(b *testing.B) {
+			b.SetBytes(int64(text.Len()))
+			for range b.N {
+				if _, err := ReadHistory(bytes.NewReader(text.Bytes())); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
