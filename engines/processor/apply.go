@@ -261,7 +261,7 @@ func (p *Processor) keepUsed(t *txnState, entry wire.Entry, now clock.Timestamp)
 	t.lastSequence = ran
 	switch {
 	case ran > used:
-		p.abort(t, engines.CodeAborted, fmt.Sprintf("mispredicted: operation %d ran, the coordinator used %d", ran, used))
+		p.abort(t, engines.CodeAborted, fmt.Sprintf("mispredicted: operation %d ran but the coordinator used %d", ran, used))
 	case ran < used && !p.hasDeferred(t.id):
 		p.abort(t, engines.CodeInvalid, fmt.Sprintf("the coordinator used %d operations, %d ran", used, ran))
 	}
