@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
@@ -52,7 +53,7 @@ type transactionBody func(ctx context.Context, tx *coordinator.Txn) (value.Value
 // it later needs no guess.
 func (c *client) transact(function, key string, input value.Value, body transactionBody) (value.Value, checkers.EventType) {
 	ctx := context.Background()
-	tx := c.coord.Begin(ctx, c.timeout())
+	tx := c.coord.BeginCategory(ctx, c.timeout(), function, speculationArguments(key, input)...)
 	txn := tx.ID().String()
 	c.record(checkers.TypeInvoke, function, key, input, txn, "")
 	output, err := body(ctx, tx)
@@ -76,6 +77,38 @@ func (c *client) transact(function, key string, input value.Value, body transact
 		c.record(checkers.TypeInfo, function, key, output, txn, "")
 		return output, checkers.TypeInfo
 	}
+}
+
+// speculationArguments are what varies between transactions of one
+// function, for speculative execution: the key and the input's leaves (a
+// map's values in key order, a list's items, depth first), with a
+// "stream/name" label also split into its parts (operations name them
+// apart).
+func speculationArguments(key string, input value.Value) []value.Value {
+	var arguments []value.Value
+	var add func(v value.Value)
+	add = func(v value.Value) {
+		switch v.Kind() {
+		case value.KindList:
+			for i := range v.Len() {
+				add(v.Index(i))
+			}
+		case value.KindMap:
+			for _, entry := range v.MapEntries() {
+				add(entry.Value)
+			}
+		default:
+			arguments = append(arguments, v)
+			if text, ok := v.AsString(); ok {
+				if stream, name, found := strings.Cut(text, "/"); found {
+					arguments = append(arguments, value.String(stream), value.String(name))
+				}
+			}
+		}
+	}
+	add(value.String(key))
+	add(input)
+	return arguments
 }
 
 // readBody runs reads through an executor (a read-only transaction or the

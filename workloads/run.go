@@ -33,6 +33,9 @@ type Options struct {
 	// and fault phase, as a seed file records it) instead of one drawn from
 	// Faults. Replay applies the recorded plan; shrinking edits it.
 	Plan *sim.FaultPlan
+	// Speculation switches the coordinators' speculative execution on
+	// (cluster.SpeculationMode; swarm draws it per seed). Off by default.
+	Speculation cluster.SpeculationMode
 }
 
 // Report is one run's outcome. Its Result.Verdict is fail when the world
@@ -54,6 +57,9 @@ type Report struct {
 	// Settled counts indeterminate outcomes the logs settled.
 	Settled int
 	Faults  []sim.FaultEvent
+	// Speculation counts the run's speculative transactions (zero when
+	// speculation is off).
+	Speculation coordinator.PredictorStats
 }
 
 // Check returns the result of the named check, if it ran.
@@ -160,6 +166,7 @@ func Run(options Options) Report {
 	report.Result = r.cluster.World.Run()
 	report.Faults = r.cluster.World.Faults()
 	report.Committed, report.Aborted, report.Indeterminate = r.committed, r.aborted, r.indeterminate
+	report.Speculation = r.cluster.SpeculationStats()
 	if report.Verdict == sim.VerdictOK && !r.observed {
 		report.Verdict, report.Failure, report.Reason = sim.VerdictFail, sim.FailureLiveness, "the run ended before the checks could observe it"
 	}

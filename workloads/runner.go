@@ -61,7 +61,8 @@ func newRunner(options Options, chosen workload) *runner {
 		// checkpoint plus a replay, not only from the start of the log.
 		CheckpointEvery: checkpointEvery,
 		// The setup runs fault-free; it starts the faults when it is done.
-		Faults: options.Faults, FaultPhase: options.FaultPhase, FaultPlan: options.Plan, FaultsAfterSetup: true})
+		Faults: options.Faults, FaultPhase: options.FaultPhase, FaultPlan: options.Plan, FaultsAfterSetup: true,
+		Speculation: options.Speculation})
 	r := &runner{options: options, workload: chosen, cluster: cluster, logs: map[string][]wire.LogEntry{}}
 	// Spawn takes the client nodes in turn: the setup on the first, the
 	// observer on the second, then the clients alternate from the first.
