@@ -80,9 +80,11 @@ func (m *TxnMachine) requireNothingInFlight(input string) {
 	}
 }
 
-// abortFromNotice aborts for the abort notice a processor sent.
+// abortFromNotice aborts for the abort notice a processor sent:
+// operations in flight end with it.
 func (m *TxnMachine) abortFromNotice(now int64) {
 	m.decide(StatusAborted, clock.Timestamp{}, m.doom)
+	m.endInFlight(m.outcome.Err)
 	m.startAbort(now, true)
 }
 
@@ -91,14 +93,20 @@ func (m *TxnMachine) abortFromNotice(now int64) {
 // err, and the abort round that follows is not stopped by Cancel.
 func (m *TxnMachine) abortAfterFailure(now int64, err error) {
 	m.decide(StatusAborted, clock.Timestamp{}, err)
+	m.endInFlight(err)
+	m.endRound()
+	m.startAbort(now, false)
+}
+
+// endInFlight ends every operation in flight with err (predictions no
+// client operation took are dropped).
+func (m *TxnMachine) endInFlight(err error) {
 	for _, op := range m.inFlight {
 		if op.handle >= 0 {
 			m.results = append(m.results, OperationResult{Operation: op.handle, Err: err})
 		}
 	}
 	m.inFlight = m.inFlight[:0]
-	m.endRound()
-	m.startAbort(now, false)
 }
 
 // startAbort appends Abort to every participant an operation was sent to,

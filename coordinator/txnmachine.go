@@ -530,5 +530,8 @@ func (m *TxnMachine) output() Ready {
 	if m.outcome.Status == StatusActive && m.phase == phaseFinished {
 		assert.Broken("coordinator: txn %v finished undecided", m.id)
 	}
+	if len(m.inFlight) != 0 && m.phase != phaseActive && m.phase != phaseAutoCommit {
+		assert.Broken("coordinator: txn %v in phase %v with %d operations in flight", m.id, m.phase, len(m.inFlight))
+	}
 	return Ready{Messages: m.out, Results: m.results}
 }
