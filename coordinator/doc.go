@@ -146,8 +146,12 @@
 // at or before D (the planted bug SuccessAfterDeadline switches this one
 // off, so that the checkers must catch it); Commit is sent only after
 // every participant voted; a round is never empty; a finished machine is
-// decided; after a Tick the machine is Quiet or wakes later; the client
-// calls happen where the contract allows them.
+// decided; no operation is in flight once commit or abort began; after a
+// Tick the machine is Quiet or wakes later; the client calls happen where
+// the contract allows them. Tested rather than asserted: a transaction
+// whose client operation differed from its prediction never commits, and
+// Prepare claims exactly the operations the client used (the TxnMachine
+// property).
 //
 // # The blocking driver
 //

@@ -80,7 +80,8 @@ func (t *Txn) DeadlineNanos() int64 { return t.machine.DeadlineNanos() }
 // CommitTimestamp returns the commit timestamp once committed.
 func (t *Txn) CommitTimestamp() clock.Timestamp { return t.machine.Outcome().CommitTimestamp }
 
-// Streams returns the participant streams touched so far, in first-use order.
+// Streams returns the streams operations were sent to so far (predicted
+// ones included), in first-use order.
 func (t *Txn) Streams() []string { return t.machine.Participants() }
 
 // finished reports the error that stops a call on a finished transaction.
