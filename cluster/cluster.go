@@ -51,6 +51,13 @@ type Config struct {
 	// Coordinator retry interval and read timeout (defaults in coordinator).
 	RetryInterval time.Duration
 	ReadTimeout   time.Duration
+	// Speculation switches speculative execution on in the coordinators
+	// Spawn creates: off (the zero value), on, or drawn per seed (swarm).
+	// When on, each client node has one coordinator.Predictor that its
+	// coordinators share; Prediction holds its thresholds (zero fields:
+	// the coordinator's defaults) when Speculation is on.
+	Speculation SpeculationMode
+	Prediction  coordinator.PredictorConfig
 	// Codec registers extra message types beside the engines protocol.
 	Codec func(*net.Registry)
 	// VirtualTimeMax and EventsMax bound the run (defaults in sim).
@@ -95,6 +102,10 @@ type Cluster struct {
 	nextCoordinator uint32
 	// nextClient is the client node index of the next Spawn.
 	nextClient int
+	// predictors has one predictor per client node while speculation is
+	// on (nil: off), with the thresholds in prediction.
+	predictors []*coordinator.Predictor
+	prediction coordinator.PredictorConfig
 }
 
 // New builds the nodes in a new world and, unless FaultsAfterSetup,
@@ -139,6 +150,12 @@ func New(config Config) *Cluster {
 	}
 	for i := range config.Clients {
 		c.Clients = append(c.Clients, world.AddNode(sim.NodeOptions{Name: fmt.Sprintf("client%d", i+1)}))
+	}
+	if prediction, on := speculationFor(config, world); on {
+		c.prediction = prediction
+		for range config.Clients {
+			c.predictors = append(c.predictors, coordinator.NewPredictor(prediction))
+		}
 	}
 	if !config.FaultsAfterSetup {
 		c.startFaults()
@@ -231,12 +248,17 @@ func (c *Cluster) ProcessorNode(stream string) sim.NodeID {
 func (c *Cluster) Spawn(name string, fn func(p *sim.Process, coord *coordinator.Coordinator)) *sim.Process {
 	c.nextCoordinator++
 	id := c.nextCoordinator
-	node := c.Clients[c.nextClient%len(c.Clients)]
+	index := c.nextClient % len(c.Clients)
+	node := c.Clients[index]
 	c.nextClient++
+	var predictor *coordinator.Predictor
+	if c.predictors != nil {
+		predictor = c.predictors[index]
+	}
 	return c.World.Spawn(node, name, func(p *sim.Process) {
 		coord, err := coordinator.New(ProcessHost{Process: p}, coordinator.Config{ID: id,
 			Log: Address(sim.Addr{Node: c.Log}), Processor: c.ProcessorAddress,
-			RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout})
+			RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout, Predictor: predictor})
 		assert.That(err == nil, "cluster: coordinator %d: %v", id, err)
 		fn(p, coord)
 	})

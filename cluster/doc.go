@@ -32,6 +32,10 @@
 //     any engine that meets the engines contract.
 //   - Clients: Spawn runs ordinary sequential code as a simulated process
 //     with its own coordinator, on the client nodes in turn.
+//   - Speculation: Config.Speculation gives the coordinators of each
+//     client node one shared coordinator.Predictor (on), none (off, the
+//     default), or draws that per seed from its own "speculation" stream
+//     (swarm); Speculating and SpeculationStats report it.
 //   - Faults: Config.Faults and FaultPhase ask for a random fault schedule
 //     (its plan drawn from the seed's "faults/plan" stream, as
 //     sim.DrawFaultPlan draws it), FaultPlan imposes a recorded plan, and

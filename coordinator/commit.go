@@ -33,10 +33,13 @@ func (m *TxnMachine) Commit(now int64) Ready {
 		m.abortFromNotice(now)
 		return m.ready(now)
 	}
+	if m.speculation != nil && !m.settlePredictions(now) {
+		return m.ready(now)
+	}
 	touched := 0
 	for i := range m.participants {
 		p := &m.participants[i]
-		p.inRound = p.start != 0
+		p.inRound = p.start != 0 && m.used(i)
 		if p.inRound {
 			touched++
 		}
@@ -65,20 +68,23 @@ func (m *TxnMachine) Abort(now int64, err error) Ready {
 	m.startInput()
 	m.requireActive("Abort")
 	m.requireNothingInFlight("Abort")
+	m.dropPredictions()
 	m.decide(StatusAborted, clock.Timestamp{}, err)
 	m.startAbort(now, true)
 	return m.ready(now)
 }
 
 func (m *TxnMachine) requireNothingInFlight(input string) {
-	if len(m.inFlight) != 0 {
-		assert.Broken("coordinator: %s on txn %v with %d operations in flight", input, m.id, len(m.inFlight))
+	if awaited := m.awaitedInFlight(); awaited != 0 {
+		assert.Broken("coordinator: %s on txn %v with %d operations in flight", input, m.id, awaited)
 	}
 }
 
-// abortFromNotice aborts for the abort notice a processor sent.
+// abortFromNotice aborts for the abort notice a processor sent:
+// operations in flight end with it.
 func (m *TxnMachine) abortFromNotice(now int64) {
 	m.decide(StatusAborted, clock.Timestamp{}, m.doom)
+	m.endInFlight(m.outcome.Err)
 	m.startAbort(now, true)
 }
 
@@ -87,12 +93,20 @@ func (m *TxnMachine) abortFromNotice(now int64) {
 // err, and the abort round that follows is not stopped by Cancel.
 func (m *TxnMachine) abortAfterFailure(now int64, err error) {
 	m.decide(StatusAborted, clock.Timestamp{}, err)
-	for _, op := range m.inFlight {
-		m.results = append(m.results, OperationResult{Operation: op.handle, Err: err})
-	}
-	m.inFlight = m.inFlight[:0]
+	m.endInFlight(err)
 	m.endRound()
 	m.startAbort(now, false)
+}
+
+// endInFlight ends every operation in flight with err (predictions no
+// client operation took are dropped).
+func (m *TxnMachine) endInFlight(err error) {
+	for _, op := range m.inFlight {
+		if op.handle >= 0 {
+			m.results = append(m.results, OperationResult{Operation: op.handle, Err: err})
+		}
+	}
+	m.inFlight = m.inFlight[:0]
 }
 
 // startAbort appends Abort to every participant an operation was sent to,
@@ -160,6 +174,9 @@ func (m *TxnMachine) sendRound() {
 	}
 	for i := range m.participants {
 		if p := &m.participants[i]; p.inRound && !p.answered {
+			if entry.Kind == wire.EntryPrepare || entry.Kind == wire.EntryOnePhase {
+				entry.Sequence = m.usedSequence(i)
+			}
 			m.appendTo(p.stream, p.request, entry)
 		}
 	}

@@ -36,6 +36,12 @@ type Config struct {
 	// sequences from 1). A host that runs many coordinators under one ID
 	// gives them one source safe for concurrent use; see RequestSource.
 	Requests RequestSource
+	// Predictor switches speculative execution on: transactions begun
+	// with a category (BeginCategory, BeginReadOnlyCategory) teach it
+	// their operations, and once it is confident it predicts them, and
+	// they are sent at begin. Coordinators may share one, to learn
+	// together. Nil: off (a category is then only a label).
+	Predictor *Predictor
 }
 
 // TimestampSource is a hybrid logical clock; *clock.HLC is one (not safe

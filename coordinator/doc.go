@@ -24,8 +24,9 @@
 //     usable; an abort code (aborted, deadline) means the processor already
 //     aborted it: the transaction is decided aborted. Several operations
 //     may be in flight at once; on one stream they are numbered in call
-//     order (today's processors take one at a time per transaction, and
-//     the blocking driver sends one at a time).
+//     order, and the stream's processor runs them in that order whatever
+//     order they reach its log in (the blocking driver sends one at a
+//     time; speculation sends several).
 //   - Commit: no participant, committed at once; one participant, one
 //     EntryOnePhase, whose MsgOutcome decides (rule 7); otherwise
 //     EntryPrepare with the participant list to every participant (rule
@@ -42,6 +43,60 @@
 //   - An abort notice (a MsgOutcome with a zero request: a processor
 //     aborted the transaction on its own) is kept and acted on at the
 //     next Execute, Commit or Cancel.
+//
+// # Speculative execution
+//
+// A client may begin a transaction with a category and arguments
+// (Coordinator.BeginCategory, BeginReadOnlyCategory): "transfer" from
+// account a to account b of amount 5. With a Predictor in the Config,
+// each such transaction teaches it the operations it issues, position by
+// position, as templates (template.go): the operation's decoded value
+// with every field equal to an argument replaced by a placeholder, the
+// stream too. A position is confident when its most frequent template was
+// issued by at least SeenMin transactions of the category and by at least
+// the fraction RateMin of its recent ones (stricter for read-write
+// transactions, whose mispredictions abort, than for read-only ones); a
+// new transaction of the category is predicted the confident prefix of
+// positions, instantiated with its arguments.
+//
+// Read-write (TxnMachine.Predict): the predicted operations are sent at
+// begin, every stream in parallel, as ordinary operations numbered on
+// their streams. They are log entries like any other: the processor runs
+// them in log order under the engine's locks (and a transaction's in
+// sequence order), so the execution is one that strict two-phase locking
+// allows, and what the client sees is what it would have seen had it
+// issued the same operations itself. The client's k-th operation on a
+// stream takes the k-th prediction there when the bytes are equal (after
+// the prediction's reply, at once if it came); operations beyond the
+// predictions are sent as usual. That is the whole correctness argument,
+// and its two edges are what the protocol guards:
+//   - A client operation that differs from its prediction: the
+//     prediction may have run, and an engine cannot undo one operation, so
+//     the transaction aborts, with ReasonMispredicted (ErrMispredicted);
+//     the client may retry it with Begin, without speculation.
+//   - Predictions no client operation took, at Commit: the transaction
+//     must not commit an operation its client never asked for. One whose
+//     reply came ran, so Commit aborts (mispredicted) at once; for those
+//     still in flight, Prepare (or the one-phase commit) carries the number
+//     of operations used on each stream that had predictions
+//     (Entry.Sequence), and the processor drops the later ones still
+//     waiting or, if one ran, votes no (engines/processor). A stream the
+//     client never used is left out of the commit (nothing of it is
+//     observed, so dropping it is as if its operations never happened)
+//     and gets an Abort, not awaited.
+//
+// Predictions no client operation took do not keep a machine from being
+// Quiet: a client call waits only for its own operations.
+//
+// Read-only (ReadMachine.Predict): the predicted reads are sent at begin
+// as snapshot reads at the snapshot, in parallel. A snapshot read's
+// answer is a function of the operation and the snapshot (rule 8), so a
+// client read takes any untaken prediction with the same stream and bytes,
+// in any order, and a read that matches none is sent as usual: a read-only
+// misprediction costs a wasted read, never a wrong one.
+//
+// Without a Predictor a category is only a label, and nothing differs
+// from Begin: no message, no byte (simulator fingerprints are unchanged).
 //
 // A read-only transaction reads at one snapshot timestamp from each
 // stream's processor (MsgSnapshotRead, never a log write; rule 8), so all
@@ -70,8 +125,8 @@
 //     transaction id), folds ReplyTimestamp into its HLC, and takes
 //     transaction ids and snapshots from that HLC;
 //   - calls Execute only before Commit or Abort and before the decision,
-//     Commit and Abort only with no operation in flight, AutoCommit only
-//     on a new machine.
+//     Commit and Abort only with no operation in flight (predictions no
+//     operation took aside), AutoCommit and Predict only on a new machine.
 //
 // Machines share nothing but their *MachineConfig, which is read-only
 // except its RequestSource: one goroutine drives one machine, and a host
@@ -91,8 +146,12 @@
 // at or before D (the planted bug SuccessAfterDeadline switches this one
 // off, so that the checkers must catch it); Commit is sent only after
 // every participant voted; a round is never empty; a finished machine is
-// decided; after a Tick the machine is Quiet or wakes later; the client
-// calls happen where the contract allows them.
+// decided; no operation is in flight once commit or abort began; after a
+// Tick the machine is Quiet or wakes later; the client calls happen where
+// the contract allows them. Tested rather than asserted: a transaction
+// whose client operation differed from its prediction never commits, and
+// Prepare claims exactly the operations the client used (the TxnMachine
+// property).
 //
 // # The blocking driver
 //
@@ -114,7 +173,13 @@
 // # Tests
 //
 // testdata/machine: datadriven scenarios of the machines alone, with no
-// simulator (machine_test.go lists the commands). A rapid property drives
+// simulator (machine_test.go lists the commands), speculation's included.
+// A rapid property runs random programs of several categories (whose
+// predictions hold, fail, or go unused) on a simulated cluster with
+// speculation off and on, and checks that every committed transaction saw
+// what a serial run in commit-timestamp order shows, and every read-only
+// one the commits at or before its snapshot. TestSpeculationCutsOrderLatency
+// is the benefit in virtual time (BENCHMARKS.md). A rapid property drives
 // a TxnMachine with random inputs in random order (replies lost,
 // duplicated, late) and checks decisions against rule 4 and rule 6 and
 // that every exchange ends. testdata/scenarios: 2PC corner cases on a

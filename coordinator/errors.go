@@ -27,7 +27,15 @@ const (
 	ReasonConflict  Reason = "conflict"  // a participant refused to prepare
 	ReasonRefused   Reason = "refused"   // an engine refused an operation and the transaction
 	ReasonCancelled Reason = "cancelled" // the caller rolled it back or its context ended
+	// ReasonMispredicted: speculation predicted an operation the client
+	// did not issue (one differed, or a predicted one that ran was not
+	// used). The client may retry, with Begin to run without speculation.
+	ReasonMispredicted Reason = "mispredicted"
 )
+
+// ErrMispredicted matches (errors.Is) every AbortedError whose reason is
+// ReasonMispredicted.
+var ErrMispredicted = errors.New("coordinator: transaction mispredicted")
 
 // AbortedError is a definite abort: no participant applied any effect.
 // errors.Is(err, engines.ErrAborted) holds for every AbortedError.
@@ -44,9 +52,11 @@ func (e *AbortedError) Error() string {
 	return fmt.Sprintf("coordinator: transaction aborted (%s): %s", e.Reason, e.Detail)
 }
 
-// Is matches engines.ErrAborted, and engines.ErrDeadline for deadline aborts.
+// Is matches engines.ErrAborted, engines.ErrDeadline for deadline aborts,
+// and ErrMispredicted for mispredicted ones.
 func (e *AbortedError) Is(target error) bool {
-	return target == engines.ErrAborted || (target == engines.ErrDeadline && e.Reason == ReasonDeadline)
+	return target == engines.ErrAborted || (target == engines.ErrDeadline && e.Reason == ReasonDeadline) ||
+		(target == ErrMispredicted && e.Reason == ReasonMispredicted)
 }
 
 // abortedFrom turns a participant's abort code into an AbortedError.
@@ -57,6 +67,8 @@ func abortedFrom(stream string, code engines.ErrorCode, detail string) *AbortedE
 		reason = ReasonDeadline
 	case code == engines.CodeAborted && strings.Contains(detail, "wounded"):
 		reason = ReasonWounded
+	case code == engines.CodeAborted && strings.HasPrefix(detail, "mispredicted"):
+		reason = ReasonMispredicted
 	case code == engines.CodeAborted:
 		reason = ReasonConflict
 	}

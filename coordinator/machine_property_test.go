@@ -45,6 +45,12 @@ type txnModel struct {
 	acknowledgedInTime bool
 	committedOnePhase  bool
 	decided            coordinator.Outcome
+	// predicted and used count, per stream, the operations predicted at
+	// begin and those the client executed; mispredicted is set when a
+	// client operation differed from its prediction.
+	predicted, used map[string]int
+	mispredicted    bool
+	predictions     map[string][]string
 }
 
 func TestTxnMachineProperties(t *testing.T) {
@@ -55,7 +61,9 @@ func TestTxnMachineProperties(t *testing.T) {
 			Processor: func(string) wire.Address { return 100 }}
 		id := clock.Timestamp{WallNanos: 1, Node: 1}
 		model := &txnModel{t: t, m: coordinator.NewTxnMachine(&config, id, propertyDeadline),
-			ended: map[int]bool{}, votes: map[wire.RequestID]wire.MsgVote{}}
+			ended: map[int]bool{}, votes: map[wire.RequestID]wire.MsgVote{}, predicted: map[string]int{},
+			used: map[string]int{}, predictions: map[string][]string{}}
+		model.predict()
 		steps := rapid.IntRange(1, 80).Draw(t, "steps")
 		for range steps {
 			model.now += rapid.Int64Range(0, int64(20*time.Millisecond)).Draw(t, "advance")
@@ -72,6 +80,10 @@ func (model *txnModel) step() {
 	switch action := rapid.IntRange(0, 5).Draw(t, "action"); {
 	case action == 0 && active:
 		stream := rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "stream")
+		if model.used[stream] < model.predicted[stream] && model.predictions[stream][model.used[stream]] != "op" {
+			model.mispredicted = true
+		}
+		model.used[stream]++
 		handle, ready := m.Execute(model.now, stream, []byte("op"))
 		if handle != model.handles {
 			t.Fatalf("handle %d, want %d", handle, model.handles)
@@ -96,6 +108,28 @@ func (model *txnModel) step() {
 	}
 }
 
+// predict sends, half the time, a few predicted operations at begin: the
+// client's operations (always "op") match them or not.
+func (model *txnModel) predict() {
+	t := model.t
+	if rapid.Bool().Draw(t, "speculate") {
+		return
+	}
+	var predicted []coordinator.PredictedOperation
+	for range rapid.IntRange(1, 4).Draw(t, "predictions") {
+		stream := rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "predicted stream")
+		operation := rapid.SampledFrom([]string{"op", "op", "op", "other"}).Draw(t, "predicted operation")
+		predicted = append(predicted, coordinator.PredictedOperation{Stream: stream, Operation: []byte(operation)})
+		model.predicted[stream]++
+		model.predictions[stream] = append(model.predictions[stream], operation)
+	}
+	ready := model.m.Predict(model.now, predicted)
+	if len(ready.Results) != 0 || !model.m.Quiet() {
+		t.Fatalf("Predict ended %d operations; quiet %t", len(ready.Results), model.m.Quiet())
+	}
+	model.check(ready)
+}
+
 func (model *txnModel) tick() {
 	model.check(model.m.Tick(model.now))
 	if !model.m.Quiet() && model.m.WakeNanos() <= model.now {
@@ -103,19 +137,26 @@ func (model *txnModel) tick() {
 	}
 }
 
-// drawRequest picks the request to answer: mostly the oldest one not
-// answered yet, sometimes any (a duplicate, a late answer).
+// drawRequest picks the request to answer: mostly one not answered yet
+// (the oldest, or any), sometimes any (a duplicate, a late answer).
 func (model *txnModel) drawRequest() (sentRequest, bool) {
 	if len(model.sent) == 0 {
 		return sentRequest{}, false
 	}
-	if rapid.IntRange(0, 3).Draw(model.t, "duplicate") != 0 {
-		for i := range model.sent {
-			if !model.sent[i].answered {
-				model.sent[i].answered = true
-				return model.sent[i], true
-			}
+	var unanswered []int
+	for i := range model.sent {
+		if !model.sent[i].answered {
+			unanswered = append(unanswered, i)
 		}
+	}
+	switch choice := rapid.IntRange(0, 5).Draw(model.t, "duplicate"); {
+	case len(unanswered) > 0 && choice <= 2:
+		model.sent[unanswered[0]].answered = true
+		return model.sent[unanswered[0]], true
+	case len(unanswered) > 0 && choice <= 4:
+		i := rapid.SampledFrom(unanswered).Draw(model.t, "unanswered")
+		model.sent[i].answered = true
+		return model.sent[i], true
 	}
 	return rapid.SampledFrom(model.sent).Draw(model.t, "answered"), true
 }
@@ -186,6 +227,9 @@ func (model *txnModel) check(ready coordinator.Ready) {
 	if outcome.Status != coordinator.StatusActive && model.inFlight != 0 {
 		t.Fatalf("decided %v with %d operations unanswered", outcome.Status, model.inFlight)
 	}
+	if outcome.Status == coordinator.StatusCommitted && model.mispredicted {
+		t.Fatalf("committed although a client operation differed from its prediction")
+	}
 }
 
 func (model *txnModel) sentMessage(out coordinator.Outbound) {
@@ -206,6 +250,16 @@ func (model *txnModel) sentMessage(out coordinator.Outbound) {
 	}
 	if entry.Kind == wire.EntryCommit {
 		model.checkCommitTimestamp(entry.CommitTimestamp)
+	}
+	if claims := entry.Kind == wire.EntryPrepare || (entry.Kind == wire.EntryOnePhase && entry.Operation == nil); claims {
+		want := uint32(0)
+		if model.predicted[message.Stream] > 0 {
+			want = uint32(model.used[message.Stream])
+		}
+		if entry.Sequence != want {
+			t.Fatalf("%v to %s says %d operations used; the client used %d of %d predicted", entry.Kind, message.Stream,
+				entry.Sequence, model.used[message.Stream], model.predicted[message.Stream])
+		}
 	}
 	for _, sent := range model.sent {
 		if sent.request == message.Request {

@@ -29,6 +29,8 @@ import (
 //	adhoc m=T id=D stream=S op=(..)  an auto-commit machine (deadline: id + read timeout), sent
 //	readonly m=R snapshot=D          a read-only machine
 //	execute stream=S op=(..)         Execute (TxnMachine) or Read (ReadMachine)
+//	predict                          Predict, one operation per input line: STREAM OPERATION...
+//	speculation                      what Speculation reports
 //	commit | rollback | cancel | tick
 //	reply stream=S [result=X | refused=CODE | aborted=CODE] [error=..] [position=N] [req=N]
 //	                                 the processor's answer to the last operation (or
@@ -112,6 +114,10 @@ func (h *machineHarness) run(t *testing.T, d *datadriven.TestData) string {
 		ready = h.create(t, d)
 	case "execute":
 		ready = h.execute(t, d)
+	case "predict":
+		ready = h.predict(t, d)
+	case "speculation":
+		return h.speculation(t)
 	case "commit":
 		ready = h.txn(t).Commit(h.now)
 	case "rollback":
@@ -165,6 +171,36 @@ func (h *machineHarness) execute(t *testing.T, d *datadriven.TestData) coordinat
 		_, ready = m.Read(h.now, stream, operationArg(d))
 	}
 	return ready
+}
+
+func (h *machineHarness) predict(t *testing.T, d *datadriven.TestData) coordinator.Ready {
+	var predicted []coordinator.PredictedOperation
+	for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+		stream, operation, found := strings.Cut(line, " ")
+		if !found {
+			t.Fatalf("predict: line %q is not STREAM OPERATION", line)
+		}
+		predicted = append(predicted, coordinator.PredictedOperation{Stream: stream, Operation: []byte(operation)})
+	}
+	switch m := h.machine(t).(type) {
+	case *coordinator.TxnMachine:
+		return m.Predict(h.now, predicted)
+	case *coordinator.ReadMachine:
+		return m.Predict(h.now, predicted)
+	}
+	return coordinator.Ready{}
+}
+
+func (h *machineHarness) speculation(t *testing.T) string {
+	var predicted, taken int
+	var mispredicted bool
+	switch m := h.machine(t).(type) {
+	case *coordinator.TxnMachine:
+		predicted, taken, mispredicted = m.Speculation()
+	case *coordinator.ReadMachine:
+		predicted, taken, mispredicted = m.Speculation()
+	}
+	return fmt.Sprintf("predicted=%d taken=%d mispredicted=%t", predicted, taken, mispredicted)
 }
 
 func (h *machineHarness) machine(t *testing.T) machine {

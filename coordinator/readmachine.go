@@ -18,7 +18,8 @@ import (
 type ReadMachine struct {
 	config   *MachineConfig
 	snapshot clock.Timestamp
-	// inFlight are the reads sent and not answered, oldest first.
+	// inFlight are the reads sent and not answered, oldest first,
+	// predicted reads no client read took yet among them (handle -1).
 	inFlight      []snapshotRead
 	inFlightSlots [1]snapshotRead
 	// readsStarted is the next handle.
@@ -27,10 +28,14 @@ type ReadMachine struct {
 	outSlots     [1]Outbound
 	results      []OperationResult
 	resultSlots  [1]OperationResult
+	// speculation holds the reads predicted at begin (nil: none).
+	speculation *readSpeculation
 }
 
 // snapshotRead is one read in flight.
 type snapshotRead struct {
+	// handle is the client read waiting for it; -1 for a predicted read
+	// no client read took yet.
 	handle  int
 	message wire.MsgSnapshotRead
 	timer   timer
@@ -59,8 +64,16 @@ func (r *ReadMachine) init(config *MachineConfig, snapshot clock.Timestamp) {
 // Snapshot returns the snapshot timestamp.
 func (r *ReadMachine) Snapshot() clock.Timestamp { return r.snapshot }
 
-// Quiet reports whether no read is in flight.
-func (r *ReadMachine) Quiet() bool { return len(r.inFlight) == 0 }
+// Quiet reports whether no read a client call waits for is in flight
+// (predicted reads no client read took yet do not count).
+func (r *ReadMachine) Quiet() bool {
+	for i := range r.inFlight {
+		if r.inFlight[i].handle >= 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // WakeNanos is the local time of the next Tick the machine needs.
 // Meaningful when not Quiet; after a Tick it is later than the Tick's now.
@@ -77,13 +90,20 @@ func (r *ReadMachine) WakeNanos() int64 {
 // ErrIndeterminate when no answer came within ReadTimeout.
 func (r *ReadMachine) Read(now int64, stream string, operation []byte) (int, Ready) {
 	r.startInput()
-	read := snapshotRead{handle: r.readsStarted, timer: startTimer(now, r.config.RetryInterval, now+int64(r.config.ReadTimeout)),
+	handle := r.readsStarted
+	r.readsStarted++
+	if r.speculation == nil || !r.readPredicted(handle, stream, operation) {
+		r.launch(now, handle, stream, operation)
+	}
+	return handle, r.ready(now)
+}
+
+func (r *ReadMachine) launch(now int64, handle int, stream string, operation []byte) {
+	read := snapshotRead{handle: handle, timer: startTimer(now, r.config.RetryInterval, now+int64(r.config.ReadTimeout)),
 		message: wire.MsgSnapshotRead{Request: r.config.Requests.NextRequest(), ReplyTo: r.config.Self, Stream: stream,
 			Snapshot: r.snapshot, Operation: operation}}
-	r.readsStarted++
 	r.inFlight = append(r.inFlight, read)
 	r.send(&read)
-	return read.handle, r.ready(now)
 }
 
 func (r *ReadMachine) send(read *snapshotRead) {
@@ -104,6 +124,11 @@ func (r *ReadMachine) Step(now int64, message any) Ready {
 				result.Result = reply.Result
 			} else {
 				result.Err = &engines.Refusal{Code: reply.Code, Message: reply.Error}
+			}
+			if r.inFlight[i].handle < 0 {
+				r.speculation.answered(reply.Request, result)
+				r.inFlight = append(r.inFlight[:i], r.inFlight[i+1:]...)
+				break
 			}
 			r.end(i, result)
 			break
@@ -129,10 +154,15 @@ func (r *ReadMachine) Tick(now int64) Ready {
 	return ready
 }
 
-// Cancel ends every read in flight with cause.
+// Cancel ends every read in flight with cause (predicted reads no client
+// read took are forgotten).
 func (r *ReadMachine) Cancel(now int64, cause error) Ready {
 	r.startInput()
 	for len(r.inFlight) > 0 {
+		if r.inFlight[0].handle < 0 {
+			r.forget(0)
+			continue
+		}
 		r.end(0, OperationResult{Operation: r.inFlight[0].handle, Err: cause})
 	}
 	return r.ready(now)
@@ -141,12 +171,15 @@ func (r *ReadMachine) Cancel(now int64, cause error) Ready {
 func (r *ReadMachine) settle(now int64) {
 	for i := 0; i < len(r.inFlight); {
 		read := &r.inFlight[i]
-		if !read.timer.expired(now) {
+		switch {
+		case !read.timer.expired(now):
 			i++
-			continue
+		case read.handle < 0:
+			r.forget(i)
+		default:
+			r.end(i, OperationResult{Operation: read.handle, Err: fmt.Errorf("%w: no answer from %s within %v",
+				ErrIndeterminate, read.message.Stream, r.config.ReadTimeout)})
 		}
-		r.end(i, OperationResult{Operation: read.handle, Err: fmt.Errorf("%w: no answer from %s within %v",
-			ErrIndeterminate, read.message.Stream, r.config.ReadTimeout)})
 	}
 }
 

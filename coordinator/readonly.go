@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // ReadTxn is a read-only transaction: it never writes to a log. Every
@@ -16,6 +17,9 @@ import (
 type ReadTxn struct {
 	c       *Coordinator
 	machine ReadMachine
+	// observation is the transaction's part in the predictor's learning
+	// (nil: begun without a category, or speculation is off).
+	observation *observation
 }
 
 // BeginReadOnly starts a read-only transaction at a fresh snapshot.
@@ -31,6 +35,21 @@ func (c *Coordinator) BeginReadOnlyAt(ctx context.Context, snapshot clock.Timest
 	return r
 }
 
+// BeginReadOnlyCategory starts a read-only transaction of a category
+// with its arguments (see BeginCategory). With a Predictor in the Config
+// and once it is confident, the predicted reads are sent at once as
+// snapshot reads at the snapshot, in parallel, and each client read equal
+// to one of them takes its result; a read that matches none is sent as
+// usual.
+func (c *Coordinator) BeginReadOnlyCategory(ctx context.Context, category string, arguments ...value.Value) *ReadTxn {
+	r := c.BeginReadOnly(ctx)
+	var predicted []PredictedOperation
+	if r.observation, predicted = c.learn(category, true, arguments); len(predicted) > 0 {
+		c.deliver(r.machine.Predict(c.host.Now(), predicted), nil)
+	}
+	return r
+}
+
 // Snapshot returns the snapshot timestamp.
 func (r *ReadTxn) Snapshot() clock.Timestamp { return r.machine.Snapshot() }
 
@@ -38,10 +57,17 @@ func (r *ReadTxn) Snapshot() clock.Timestamp { return r.machine.Snapshot() }
 // ends first it returns ctx's error; with no answer within the read
 // timeout, ErrIndeterminate.
 func (r *ReadTxn) Execute(ctx context.Context, stream string, operation []byte) ([]byte, error) {
+	if r.observation != nil {
+		r.observation.issue(stream, operation)
+	}
 	want := awaited{}
 	var ready Ready
 	want.handle, ready = r.machine.Read(r.c.host.Now(), stream, operation)
 	r.c.drive(ctx, &r.machine, ready, &want)
+	if r.observation != nil {
+		_, taken, mispredicted := r.machine.Speculation()
+		r.observation.report(taken, mispredicted)
+	}
 	return want.result.Result, want.result.Err
 }
 

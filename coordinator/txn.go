@@ -7,6 +7,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/internal/assert"
 )
 
@@ -19,6 +20,9 @@ import (
 type Txn struct {
 	c       *Coordinator
 	machine TxnMachine
+	// observation is the transaction's part in the predictor's learning
+	// (nil: begun without a category, or speculation is off).
+	observation *observation
 }
 
 // Begin starts a read-write transaction that must commit within timeout:
@@ -34,6 +38,39 @@ func (c *Coordinator) Begin(ctx context.Context, timeout time.Duration) *Txn {
 	return t
 }
 
+// BeginCategory starts a read-write transaction of a category (a label
+// naming what the transaction does, such as "transfer") with its
+// arguments (what varies between transactions of the category: accounts,
+// amounts, keys). With a Predictor in the Config, the transaction teaches
+// it the operations transactions of the category issue, and when it is
+// confident, the predicted operations are sent at once to every stream,
+// in parallel, and each client operation equal to its prediction takes
+// the prefetched result. An operation that differs aborts the
+// transaction with ReasonMispredicted (errors.Is(err, ErrMispredicted));
+// the client may retry it, with Begin to run without speculation.
+// Without a Predictor it is Begin.
+func (c *Coordinator) BeginCategory(ctx context.Context, timeout time.Duration, category string,
+	arguments ...value.Value) *Txn {
+	t := c.Begin(ctx, timeout)
+	if t.machine.Outcome().Status != StatusActive {
+		return t
+	}
+	var predicted []PredictedOperation
+	if t.observation, predicted = c.learn(category, false, arguments); len(predicted) > 0 {
+		c.deliver(t.machine.Predict(c.host.Now(), predicted), nil)
+	}
+	return t
+}
+
+// learn starts a transaction's part in the predictor's learning, with
+// the operations predicted for it; nothing without a predictor.
+func (c *Coordinator) learn(category string, readOnly bool, arguments []value.Value) (*observation, []PredictedOperation) {
+	if c.config.Predictor == nil {
+		return nil, nil
+	}
+	return c.config.Predictor.begin(category, readOnly, arguments)
+}
+
 // ID returns the transaction id (its age for wound-wait).
 func (t *Txn) ID() engines.TxnID { return t.machine.ID() }
 
@@ -43,7 +80,8 @@ func (t *Txn) DeadlineNanos() int64 { return t.machine.DeadlineNanos() }
 // CommitTimestamp returns the commit timestamp once committed.
 func (t *Txn) CommitTimestamp() clock.Timestamp { return t.machine.Outcome().CommitTimestamp }
 
-// Streams returns the participant streams touched so far, in first-use order.
+// Streams returns the streams operations were sent to so far (predicted
+// ones included), in first-use order.
 func (t *Txn) Streams() []string { return t.machine.Participants() }
 
 // finished reports the error that stops a call on a finished transaction.
@@ -75,6 +113,15 @@ func (t *Txn) start(ctx context.Context, input func(now int64) Ready, want *awai
 	if t.machine.Outcome().Status != StatusActive {
 		delete(c.doomed, t.machine.ID())
 	}
+	t.report()
+}
+
+// report tells the predictor how speculation went so far.
+func (t *Txn) report() {
+	if t.observation != nil {
+		_, taken, mispredicted := t.machine.Speculation()
+		t.observation.report(taken, mispredicted)
+	}
 }
 
 // Execute runs one operation on stream inside the transaction. A refused
@@ -84,6 +131,9 @@ func (t *Txn) start(ctx context.Context, input func(now int64) Ready, want *awai
 func (t *Txn) Execute(ctx context.Context, stream string, operation []byte) ([]byte, error) {
 	if err := t.finished(); err != nil {
 		return nil, err
+	}
+	if t.observation != nil {
+		t.observation.issue(stream, operation)
 	}
 	want := awaited{handle: -1}
 	t.start(ctx, func(now int64) Ready {
@@ -127,5 +177,6 @@ func (t *Txn) Rollback(ctx context.Context) error {
 	c := t.c
 	c.drive(ctx, &t.machine, t.machine.Abort(c.host.Now(), &AbortedError{Reason: ReasonCancelled, Detail: "rolled back"}), nil)
 	delete(c.doomed, t.machine.ID())
+	t.report()
 	return nil
 }

@@ -46,12 +46,15 @@ type TxnMachine struct {
 	// doom is why a processor aborted the transaction on its own (its
 	// abort notice), acted on at the next Execute, Commit or Cancel.
 	doom *AbortedError
+	// speculation holds the predictions sent at begin (nil: none).
+	speculation *txnSpeculation
 	// participants are the streams operations were sent to, in first-use
 	// order. The first ones live in participantSlots, so a typical
 	// transaction allocates no list of its own.
 	participants     []participant
 	participantSlots [participantSlotsLen]participant
-	// inFlight are the operations sent and not answered, oldest first.
+	// inFlight are the operations sent and not answered, oldest first,
+	// predictions no client operation took yet among them (handle -1).
 	// Invariant: empty unless phase is active or auto-commit.
 	inFlight      []sentOperation
 	inFlightSlots [1]sentOperation
@@ -102,6 +105,8 @@ type participant struct {
 
 // sentOperation is one operation in flight.
 type sentOperation struct {
+	// handle is the client operation waiting for it; -1 for a prediction
+	// no client operation took yet.
 	handle      int
 	participant int // index in participants
 	request     wire.RequestID
@@ -141,10 +146,22 @@ func (m *TxnMachine) DeadlineNanos() int64 { return m.deadlineNanos }
 // delivered, or Abort entries.
 func (m *TxnMachine) Outcome() Outcome { return m.outcome }
 
-// Quiet reports whether nothing is in flight: no operation, and no
-// exchange of the commit protocol or of an abort.
+// Quiet reports whether nothing a client call waits for is in flight: no
+// operation (predictions no client operation took yet do not count), and
+// no exchange of the commit protocol or of an abort.
 func (m *TxnMachine) Quiet() bool {
-	return len(m.inFlight) == 0 && (m.phase == phaseActive || m.phase == phaseFinished)
+	return m.awaitedInFlight() == 0 && (m.phase == phaseActive || m.phase == phaseFinished)
+}
+
+// awaitedInFlight counts the operations in flight a client call waits for.
+func (m *TxnMachine) awaitedInFlight() int {
+	count := 0
+	for i := range m.inFlight {
+		if m.inFlight[i].handle >= 0 {
+			count++
+		}
+	}
+	return count
 }
 
 // WakeNanos is the local time of the next Tick the machine needs (a resend
@@ -201,6 +218,9 @@ func (m *TxnMachine) Execute(now int64, stream string, operation []byte) (int, R
 		return handle, m.ready(now)
 	}
 	index := m.participantIndex(stream)
+	if m.speculation != nil && m.executePredicted(now, handle, index, operation) {
+		return handle, m.ready(now)
+	}
 	p := &m.participants[index]
 	p.sequence++
 	m.launch(now, sentOperation{handle: handle, participant: index, kind: wire.EntryOperation, sequence: p.sequence,
@@ -317,15 +337,21 @@ func (m *TxnMachine) operationReplied(now int64, reply *wire.MsgOperationReply) 
 		m.autoCommitAnswered(op, reply)
 		return
 	}
+	result := OperationResult{Operation: op.handle}
 	switch {
 	case reply.Status == engines.StatusDone:
-		m.results = append(m.results, OperationResult{Operation: op.handle, Result: reply.Result})
+		result.Result = reply.Result
 	case reply.Code == engines.CodeAborted || reply.Code == engines.CodeDeadline:
 		m.abortAfterFailure(now, abortedFrom(p.stream, reply.Code, reply.Error))
-		m.results = append(m.results, OperationResult{Operation: op.handle, Err: m.outcome.Err})
+		result.Err = m.outcome.Err
 	default:
-		m.results = append(m.results, OperationResult{Operation: op.handle,
-			Err: &engines.Refusal{Code: reply.Code, Message: reply.Error}})
+		result.Err = &engines.Refusal{Code: reply.Code, Message: reply.Error}
+	}
+	if m.speculation != nil {
+		m.speculation.answered(&op, result)
+	}
+	if op.handle >= 0 {
+		m.results = append(m.results, result)
 	}
 }
 
@@ -427,7 +453,7 @@ func (m *TxnMachine) Cancel(now int64, cause error) Ready {
 	m.startInput()
 	switch m.phase {
 	case phaseActive:
-		if m.doom != nil && len(m.inFlight) == 0 {
+		if m.doom != nil && m.awaitedInFlight() == 0 {
 			m.abortFromNotice(now)
 			m.stopCancellableAbort()
 			break
@@ -471,6 +497,9 @@ func (m *TxnMachine) decide(status Status, commitTimestamp clock.Timestamp, err 
 	}
 	m.outcome = Outcome{Status: status, CommitTimestamp: commitTimestamp, Err: err}
 	m.doom = nil
+	if aborted, ok := err.(*AbortedError); ok && aborted.Reason == ReasonMispredicted && m.speculation != nil {
+		m.speculation.mispredicted = true
+	}
 }
 
 // appendTo sends an entry to a stream through the log service. Only
@@ -500,6 +529,9 @@ func (m *TxnMachine) ready(now int64) Ready {
 func (m *TxnMachine) output() Ready {
 	if m.outcome.Status == StatusActive && m.phase == phaseFinished {
 		assert.Broken("coordinator: txn %v finished undecided", m.id)
+	}
+	if len(m.inFlight) != 0 && m.phase != phaseActive && m.phase != phaseAutoCommit {
+		assert.Broken("coordinator: txn %v in phase %v with %d operations in flight", m.id, m.phase, len(m.inFlight))
 	}
 	return Ready{Messages: m.out, Results: m.results}
 }

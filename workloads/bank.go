@@ -162,7 +162,7 @@ func transferOperation(c *client, accounts []account) {
 // recorded as a "read" whose value maps account labels to balances.
 func readBalancesOperation(c *client, accounts []account) {
 	c.read(checkers.FunctionRead, "", func(ctx context.Context) (value.Value, error) {
-		return readBalances(ctx, c.coord.BeginReadOnly(ctx), accounts)
+		return readBalances(ctx, c.coord.BeginReadOnlyCategory(ctx, checkers.FunctionRead), accounts)
 	})
 }
 

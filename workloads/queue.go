@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"context"
+
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"

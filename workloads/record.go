@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
@@ -57,7 +58,7 @@ func Transact(c Client, function, key string, input value.Value, timeout time.Du
 	if transactions == nil {
 		panic("workloads: Transact by a client without Transactions (the workload declared Builder.World, not Builder.Cluster)")
 	}
-	tx := transactions.Begin(ctx, timeout)
+	tx := transactions.BeginCategory(ctx, timeout, function, speculationArguments(key, input)...)
 	txn := tx.ID().String()
 	record := func(eventType checkers.EventType, output value.Value, commitTimestamp string) {
 		c.Record(checkers.Event{Type: eventType, Function: function, Key: key, Value: output, Txn: txn,
@@ -117,4 +118,36 @@ func transactionCounts(history checkers.History) (committed, aborted, indetermin
 		}
 	}
 	return committed, aborted, indeterminate
+}
+
+// speculationArguments are what varies between transactions of one
+// function, for speculative execution: the key and the input's leaves (a
+// map's values in key order, a list's items, depth first), with a
+// "stream/name" label also split into its parts (operations name them
+// apart).
+func speculationArguments(key string, input value.Value) []value.Value {
+	var arguments []value.Value
+	var add func(v value.Value)
+	add = func(v value.Value) {
+		switch v.Kind() {
+		case value.KindList:
+			for i := range v.Len() {
+				add(v.Index(i))
+			}
+		case value.KindMap:
+			for _, entry := range v.MapEntries() {
+				add(entry.Value)
+			}
+		default:
+			arguments = append(arguments, v)
+			if text, ok := v.AsString(); ok {
+				if stream, name, found := strings.Cut(text, "/"); found {
+					arguments = append(arguments, value.String(stream), value.String(name))
+				}
+			}
+		}
+	}
+	add(value.String(key))
+	add(input)
+	return arguments
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/cluster"
+	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -29,6 +31,10 @@ type Options struct {
 	// and fault phase, as a seed file records it) instead of one drawn from
 	// Faults. Replay applies the recorded plan; shrinking edits it.
 	Plan *sim.FaultPlan
+	// Speculation switches the coordinators' speculative execution on
+	// (cluster.SpeculationMode; swarm draws it per seed) for workloads
+	// that run on the cluster. Off by default.
+	Speculation cluster.SpeculationMode
 }
 
 // Report is one run's outcome. Its Result.Verdict is fail when the world
@@ -50,6 +56,9 @@ type Report struct {
 	// Settled counts indeterminate outcomes the logs settled.
 	Settled int
 	Faults  []sim.FaultEvent
+	// Speculation counts the run's speculative transactions (zero when
+	// speculation is off or the workload is not on the cluster).
+	Speculation coordinator.PredictorStats
 }
 
 // Check returns the result of the named check, if it ran.
@@ -113,6 +122,9 @@ func Run(options Options) Report {
 	report := Report{Workload: chosen.Name(), Plan: r.system.faultPlan()}
 	report.Result = world.Run()
 	report.Faults = world.Faults()
+	if system, ok := r.system.(*clusterSystem); ok {
+		report.Speculation = system.cluster.SpeculationStats()
+	}
 	report.Committed, report.Aborted, report.Indeterminate = transactionCounts(r.history)
 	if report.Verdict == sim.VerdictOK && !r.observed {
 		report.Verdict, report.Failure, report.Reason = sim.VerdictFail, sim.FailureLiveness, "the run ended before the checks could observe it"

@@ -165,7 +165,7 @@ func sqlBalance(ctx context.Context, client *sql.Client, a account) (int64, erro
 // applies). A snapshot older than the setup fails without surprise.
 func (b *sqlBank) readBalancesOperation(c *client) {
 	c.read(checkers.FunctionRead, "", func(ctx context.Context) (value.Value, error) {
-		read := c.coord.BeginReadOnly(ctx)
+		read := c.coord.BeginReadOnlyCategory(ctx, checkers.FunctionRead)
 		balances, err := readSQLBalances(ctx, read, b.streams)
 		if errors.Is(err, engines.ErrNotFound) && read.Snapshot().Less(b.setupCommitTimestamp) {
 			return balances, err

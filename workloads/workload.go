@@ -10,6 +10,7 @@ import (
 	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -61,6 +62,12 @@ type Transactions interface {
 	Begin(ctx context.Context, timeout time.Duration) *coordinator.Txn
 	BeginReadOnly(ctx context.Context) *coordinator.ReadTxn
 	AdHoc() engines.Executor
+	// BeginCategory and BeginReadOnlyCategory begin a transaction of a
+	// named shape with its arguments, for speculative execution (see
+	// coordinator.Coordinator.BeginCategory); with speculation off they
+	// are Begin and BeginReadOnly.
+	BeginCategory(ctx context.Context, timeout time.Duration, category string, arguments ...value.Value) *coordinator.Txn
+	BeginReadOnlyCategory(ctx context.Context, category string, arguments ...value.Value) *coordinator.ReadTxn
 }
 
 // Check is a named check of a run's history: one of the checkers
@@ -117,6 +124,9 @@ func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 	config.Seed, config.Trace = b.options.Seed, b.options.Trace
 	config.Faults, config.FaultPhase, config.FaultPlan = b.options.Faults, b.options.FaultPhase, b.options.Plan
 	config.FaultsAfterSetup = true
+	if config.Speculation == cluster.SpeculationOff {
+		config.Speculation = b.options.Speculation
+	}
 	config.EngineNodes = defaulted(config.EngineNodes, engineNodes)
 	config.Clients = defaulted(config.Clients, clientNodes)
 	config.CheckpointEvery = defaulted(config.CheckpointEvery, checkpointEvery)

@@ -108,19 +108,30 @@ func (p *Processor) applyOperation(entry wire.Entry, position uint64, now clock.
 		p.replyOperationRefused(entry, position, now, engines.CodeInvalid,
 			fmt.Sprintf("operation on a %s transaction", t.status))
 		return
-	case entry.Sequence != 0 && entry.Sequence <= t.lastSequence:
+	case entry.Sequence != 0 && (entry.Sequence <= t.lastSequence || p.isDeferred(t.id, entry.Sequence)):
 		if entry.Sequence == t.lastSequence && t.hasLastReply {
 			p.send(t.replyTo, t.lastReply)
 		}
 		return // a duplicate: answered, or deferred and answered later
-	case p.hasDeferred(t.id):
+	case entry.Sequence == 0 && p.hasDeferred(t.id):
 		p.replyOperationRefused(entry, position, now, engines.CodeInvalid,
-			"operation while an earlier operation of the transaction is still waiting")
+			"unnumbered operation while an earlier operation of the transaction is still waiting")
+		return
+	case entry.Sequence > t.lastSequence+1 || p.hasDeferred(t.id):
+		// An earlier operation of the transaction has not run (its entry
+		// is later in the log) or waits: this one waits for its turn.
+		p.deferOperation(&deferredOperation{entry: entry, position: position, stamp: now})
 		return
 	}
+	p.start(t, entry)
+	p.run(deferredOperation{entry: entry, position: position, stamp: now})
+}
+
+// start records that the transaction's operation of entry.Sequence runs:
+// its retries are duplicates from now on, and replies go where it asks.
+func (p *Processor) start(t *txnState, entry wire.Entry) {
 	t.lastSequence = entry.Sequence
 	t.replyTo = entry.ReplyTo
-	p.run(deferredOperation{entry: entry, position: position, stamp: now})
 }
 
 // run applies an operation and handles its outcome: reply, or wound-wait
@@ -194,6 +205,7 @@ func (p *Processor) replyOperationRefused(entry wire.Entry, position uint64, now
 func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 	t := p.txns[entry.Txn]
 	vote := wire.MsgVote{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream}
+	p.keepUsed(t, entry, now)
 	switch {
 	case t != nil && (t.status == txnPrepared || t.status == txnCommitted):
 		vote.Prepared, vote.PrepareTimestamp = true, t.prepareTimestamp // a retried prepare
@@ -225,6 +237,34 @@ func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 		vote.Prepared, vote.PrepareTimestamp = true, prepareTimestamp
 	}
 	p.send(entry.ReplyTo, vote)
+}
+
+// keepUsed applies what a Prepare or one-phase commit entry of an active
+// transaction says of its operations when its Sequence is set (the
+// coordinator speculated): the transaction's operations on this stream
+// are 1 to Sequence. Later ones are predictions the coordinator did not
+// use: those still waiting are dropped unanswered (a blocked one had no
+// effect on data; the locks it took stay until the transaction ends), and
+// if one ran, the transaction cannot commit what its client never asked
+// for, so it aborts ("mispredicted"). It also aborts when fewer than
+// Sequence operations ran (a coordinator cannot have used an operation
+// that never ran here). The caller then reads t's status.
+func (p *Processor) keepUsed(t *txnState, entry wire.Entry, now clock.Timestamp) {
+	used := entry.Sequence
+	if t == nil || t.status != txnActive || used == 0 || after(now, entry.DeadlineNanos) {
+		return
+	}
+	ran := t.lastSequence
+	if p.removeDeferredAfter(t, used) {
+		ran-- // the blocked operation had started, and it was the last to
+	}
+	t.lastSequence = ran
+	switch {
+	case ran > used:
+		p.abort(t, engines.CodeAborted, fmt.Sprintf("mispredicted: operation %d ran but the coordinator used %d", ran, used))
+	case ran < used && !p.hasDeferred(t.id):
+		p.abort(t, engines.CodeInvalid, fmt.Sprintf("the coordinator used %d operations, %d ran", used, ran))
+	}
 }
 
 // applyCommit commits a prepared transaction (rule 4). A Commit entry after
@@ -270,6 +310,7 @@ func (p *Processor) applyOnePhase(entry wire.Entry, position uint64, now clock.T
 		return
 	}
 	t := p.txns[entry.Txn]
+	p.keepUsed(t, entry, now)
 	switch {
 	case t == nil && after(now, entry.DeadlineNanos):
 		// Forgotten after its deadline: it may have committed earlier.
@@ -413,7 +454,7 @@ func (p *Processor) applyPendingCommits() {
 }
 
 // abort aborts a transaction that is not committed, drops its deferred
-// operation (answering it) and tells its coordinator.
+// operations (answering each) and tells its coordinator.
 func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	if t.status == txnCommitted {
 		assert.Broken("processor: stream %s: abort of committed %v", p.config.Stream, t.id)
@@ -430,11 +471,11 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	if wasPrepared {
 		p.applyPendingCommits()
 	}
-	if op := p.removeDeferred(t.id); op != nil {
+	for _, op := range p.removeDeferred(t.id) {
 		reply := wire.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
 			Status: engines.StatusFailed, Code: code, Error: reason, Position: op.position, Timestamp: op.stamp}
 		t.lastReply, t.hasLastReply = reply, true
-		p.send(t.replyTo, reply)
+		p.send(op.entry.ReplyTo, reply)
 	}
 }
 

@@ -26,6 +26,25 @@
 //     is deferred until its blockers prepare or finish (as the engine asks),
 //     and retried oldest transaction first. Duplicate appends of an
 //     operation (same sequence) are answered again, never applied twice.
+//   - Operations in flight: a coordinator may send several operations of
+//     one transaction to one stream before any is answered (speculative
+//     execution sends a whole predicted sequence at begin). They are
+//     numbered per stream (Entry.Sequence, from 1) and run in that order
+//     whatever order their entries reached the log in: an operation whose
+//     predecessor has not run yet, or waits, is queued (kept with the
+//     deferred operations, answered when it has run) until its turn.
+//     Being log entries like any other, they run in log order under the
+//     engine's locks, so speculation cannot make an execution that
+//     strict two-phase locking would not.
+//   - Discarding predictions: a Prepare or one-phase commit entry whose
+//     Sequence is set says the coordinator used the operations 1 to
+//     Sequence on this stream. Later ones it predicted and never used:
+//     those still waiting are dropped unanswered (a blocked one had no
+//     effect on data; the locks it took stay until the transaction ends),
+//     and if one of them ran, the transaction aborts with a reason
+//     starting "mispredicted" (engines cannot undo one operation, and
+//     committing it would commit an operation no client asked for). A
+//     coordinator that did not speculate leaves Sequence zero.
 //   - Prepare (rule 3): the vote carries a prepare timestamp no smaller than
 //     the entry's own and greater than every commit timestamp applied.
 //     Snapshots need no bookkeeping: a read at T is served only once the

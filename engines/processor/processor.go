@@ -63,7 +63,9 @@ type txnState struct {
 	deadlineNanos int64
 	replyTo       wire.Address
 	startPosition uint64
-	// lastSequence is the highest operation sequence applied (or deferred);
+	// lastSequence is the highest operation sequence that started: ran,
+	// or ran and is blocked (queued operations, waiting for their turn,
+	// have higher sequences);
 	// lastReply answers a retry of it. It is held by value (not by pointer)
 	// so that answering an operation allocates nothing beyond the message.
 	// Invariant: lastReply is meaningful iff hasLastReply.
@@ -154,8 +156,9 @@ type Processor struct {
 	deadlines deadlineQueue
 	// streamNode is the node id stamped on derived timestamps.
 	streamNode uint32
-	// Invariant: deferred is sorted by transaction age (oldest first), at
-	// most one operation per transaction.
+	// Invariant: deferred is sorted by transaction age (oldest first),
+	// then by sequence; a transaction's blocked operation, if any, is its
+	// first (deferral.go).
 	deferred []*deferredOperation
 
 	// Soft state, rebuilt after a restart.

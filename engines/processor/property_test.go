@@ -2,6 +2,7 @@ package processor
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,12 +24,13 @@ type generatedRun struct {
 	committed  []committedTxn
 	status     Status
 	// Coverage counters.
-	wounds, deferrals int
+	wounds, deferrals, bursts, discards int
 }
 
 type recordedOperation struct {
-	request wire.RequestID
-	text    string
+	request  wire.RequestID
+	text     string
+	sequence uint32
 }
 
 type committedTxn struct {
@@ -36,129 +38,71 @@ type committedTxn struct {
 	stamp clock.Timestamp
 }
 
-// generate drives a processor with random transactions the way a
-// coordinator would: one operation at a time per transaction (waiting for
-// its answer), prepares answered by commits at the vote's timestamp,
-// aborts, one-phase commits, ticks; then it finishes every transaction.
+// liveTxn is a transaction the generator has not finished.
+type liveTxn struct {
+	id       engines.TxnID
+	sequence uint32
+	waiting  []wire.RequestID // operations not answered yet
+	prepared clock.Timestamp
+	// burst is set once several operations were sent at once: its
+	// prepare then says how many were used, as a speculating coordinator
+	// does.
+	burst bool
+}
+
+// generator drives a processor with random transactions the way a
+// coordinator would: operations one at a time per transaction (waiting
+// for the answer) or in a burst (several at once, appended in a random
+// order, as speculation sends them), prepares answered by commits at the
+// vote's timestamp (after a burst, saying how many operations were used:
+// the rest are discarded), aborts, one-phase commits, ticks; then it
+// finishes every transaction.
+type generator struct {
+	t    *rapid.T
+	h    *harness
+	run  generatedRun
+	live []*liveTxn
+}
+
 func generate(t *rapid.T) generatedRun {
-	h := newHarness()
-	h.addProcessor("s", false)
-	run := generatedRun{operations: map[engines.TxnID][]recordedOperation{}}
-	type liveTxn struct {
-		id       engines.TxnID
-		sequence uint32
-		waiting  wire.RequestID // an operation not answered yet
-		prepared clock.Timestamp
-	}
-	var live []*liveTxn
-	drop := func(id engines.TxnID) {
-		live = slices.DeleteFunc(live, func(txn *liveTxn) bool { return txn.id == id })
-	}
-	// absorb reads the processor's answers: answered operations, and
-	// transactions the processor aborted (wounded, refused).
-	absorb := func() {
-		for _, message := range h.messages {
-			switch m := message.(type) {
-			case wire.MsgOperationReply:
-				for _, txn := range live {
-					if txn.waiting == m.Request {
-						txn.waiting = wire.RequestID{}
-					}
-				}
-				if m.Status == engines.StatusFailed {
-					drop(m.Txn) // the coordinator aborts on a refusal
-				}
-			case wire.MsgOutcome:
-				if !m.Committed {
-					drop(m.Txn)
-				}
-				if strings.Contains(m.Reason, "wounded") {
-					run.wounds++
-				}
-			}
-		}
-		h.messages, h.replies = nil, nil
-	}
-	record := func(entry wire.Entry) {
-		entry.ReplyTo = coordinatorAddress
-		entry.Request = h.nextRequest()
-		entry.DeadlineNanos = 1 << 40
-		h.append("s", entry, 0)
-	}
-	finish := func(txn *liveTxn, commit bool) {
-		drop(txn.id)
-		switch {
-		case !commit:
-			record(wire.Entry{Kind: wire.EntryAbort, Txn: txn.id})
-		case txn.prepared.IsZero():
-			record(wire.Entry{Kind: wire.EntryOnePhase, Txn: txn.id})
-		default:
-			record(wire.Entry{Kind: wire.EntryCommit, Txn: txn.id, CommitTimestamp: txn.prepared})
-		}
-		absorb()
-	}
-	ready := func() []*liveTxn {
-		var list []*liveTxn
-		for _, txn := range live {
-			if txn.waiting == (wire.RequestID{}) {
-				list = append(list, txn)
-			}
-		}
-		return list
-	}
+	g := &generator{t: t, h: newHarness(), run: generatedRun{operations: map[engines.TxnID][]recordedOperation{}}}
+	g.h.addProcessor("s", false)
 	nextTxn := int64(1)
 	for range rapid.IntRange(1, 60).Draw(t, "steps") {
-		action := rapid.IntRange(0, 9).Draw(t, "action")
-		candidates := ready()
+		action := rapid.IntRange(0, 10).Draw(t, "action")
+		candidates := g.ready()
 		switch {
 		case action <= 1 || len(candidates) == 0:
-			live = append(live, &liveTxn{id: txnID(nextTxn)})
+			g.live = append(g.live, &liveTxn{id: txnID(nextTxn)})
 			nextTxn++
 		case action <= 5:
-			txn := rapid.SampledFrom(candidates).Draw(t, "txn")
-			if !txn.prepared.IsZero() {
-				continue
-			}
-			key := rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "key")
-			text := "get " + key
-			if rapid.Bool().Draw(t, "write") {
-				text = fmt.Sprintf("put %s %d.%d", key, txn.id.WallNanos, txn.sequence+1)
-			}
-			txn.sequence++
-			txn.waiting = wire.RequestID{Origin: uint64(coordinatorAddress), Sequence: h.requests + 1}
-			run.operations[txn.id] = append(run.operations[txn.id], recordedOperation{request: txn.waiting, text: text})
-			record(wire.Entry{Kind: wire.EntryOperation, Txn: txn.id, Sequence: txn.sequence, Operation: []byte(text)})
-			if h.processors["s"].hasDeferred(txn.id) {
-				run.deferrals++
-			}
-			absorb()
+			g.operate(rapid.SampledFrom(candidates).Draw(t, "txn"), 1)
 		case action == 6:
-			txn := rapid.SampledFrom(candidates).Draw(t, "txn")
-			if txn.prepared.IsZero() && txn.sequence > 0 {
-				record(wire.Entry{Kind: wire.EntryPrepare, Txn: txn.id,
-					Participants: []wire.Participant{{Stream: "s", StartPosition: 1}, {Stream: "t", StartPosition: 1}}})
-				txn.prepared = h.processors["s"].txns[txn.id].prepareTimestamp
-				absorb()
-			}
+			g.operate(rapid.SampledFrom(candidates).Draw(t, "txn"), rapid.IntRange(2, 4).Draw(t, "burst"))
 		case action == 7:
-			finish(rapid.SampledFrom(candidates).Draw(t, "txn"), true)
+			g.prepare(rapid.SampledFrom(g.live).Draw(t, "txn"))
 		case action == 8:
-			finish(rapid.SampledFrom(candidates).Draw(t, "txn"), false)
+			g.finish(rapid.SampledFrom(candidates).Draw(t, "txn"), rapid.Bool().Draw(t, "commit"))
 		default:
-			h.append("s", wire.Entry{Kind: wire.EntryTick}, 0)
-			absorb()
+			g.h.append("s", wire.Entry{Kind: wire.EntryTick}, 0)
+			g.absorb()
 		}
 	}
-	for len(live) > 0 {
-		candidates := ready()
+	for len(g.live) > 0 {
+		candidates := g.ready()
 		if len(candidates) == 0 {
-			t.Fatalf("deadlock: every live transaction waits: %d live", len(live))
+			t.Fatalf("deadlock: every live transaction waits: %d live", len(g.live))
 		}
-		finish(candidates[0], true)
+		g.finish(candidates[0], true)
 	}
-	h.append("s", wire.Entry{Kind: wire.EntryTick}, 0)
-	p := h.processors["s"]
-	run.log = slices.Clone(h.logs["s"])
+	g.h.append("s", wire.Entry{Kind: wire.EntryTick}, 0)
+	return g.result()
+}
+
+func (g *generator) result() generatedRun {
+	p := g.h.processors["s"]
+	run := g.run
+	run.log = slices.Clone(g.h.logs["s"])
 	run.final = p.Checkpoint()
 	run.status = p.Status()
 	for _, id := range sortedKeys(p.txns) {
@@ -167,8 +111,145 @@ func generate(t *rapid.T) generatedRun {
 		}
 	}
 	slices.SortFunc(run.committed, func(a, b committedTxn) int { return a.stamp.Compare(b.stamp) })
-	run.results = replyResults(h, run.log)
+	for _, operations := range run.operations { //proven:allow map-order: each list is sorted on its own
+		// A burst is appended in a random order, and runs in sequence order.
+		slices.SortStableFunc(operations, func(a, b recordedOperation) int { return cmp.Compare(a.sequence, b.sequence) })
+	}
+	run.results = replyResults(g.h, run.log)
 	return run
+}
+
+func (g *generator) drop(id engines.TxnID) {
+	g.live = slices.DeleteFunc(g.live, func(txn *liveTxn) bool { return txn.id == id })
+}
+
+// absorb reads the processor's answers: answered operations, and
+// transactions the processor aborted (wounded, refused).
+func (g *generator) absorb() {
+	for _, message := range g.h.messages {
+		switch m := message.(type) {
+		case wire.MsgOperationReply:
+			for _, txn := range g.live {
+				txn.waiting = slices.DeleteFunc(txn.waiting, func(r wire.RequestID) bool { return r == m.Request })
+			}
+			if m.Status == engines.StatusFailed {
+				g.drop(m.Txn) // the coordinator aborts on a refusal
+			}
+		case wire.MsgOutcome:
+			if !m.Committed {
+				g.drop(m.Txn)
+			}
+			if strings.Contains(m.Reason, "wounded") {
+				g.run.wounds++
+			}
+		}
+	}
+	g.h.messages, g.h.replies = nil, nil
+}
+
+func (g *generator) record(entry wire.Entry) wire.RequestID {
+	entry.ReplyTo = coordinatorAddress
+	entry.Request = g.h.nextRequest()
+	entry.DeadlineNanos = 1 << 40
+	g.h.append("s", entry, 0)
+	return entry.Request
+}
+
+func (g *generator) ready() []*liveTxn {
+	var list []*liveTxn
+	for _, txn := range g.live {
+		if len(txn.waiting) == 0 {
+			list = append(list, txn)
+		}
+	}
+	return list
+}
+
+// operate sends count operations of txn at once, appended in a random
+// order.
+func (g *generator) operate(txn *liveTxn, count int) {
+	if !txn.prepared.IsZero() {
+		return
+	}
+	entries := make([]wire.Entry, count)
+	for i := range entries {
+		key := rapid.SampledFrom([]string{"a", "b", "c"}).Draw(g.t, "key")
+		text := "get " + key
+		if rapid.Bool().Draw(g.t, "write") {
+			text = fmt.Sprintf("put %s %d.%d", key, txn.id.WallNanos, txn.sequence+1)
+		}
+		txn.sequence++
+		entries[i] = wire.Entry{Kind: wire.EntryOperation, Txn: txn.id, Sequence: txn.sequence, Operation: []byte(text)}
+	}
+	if count > 1 {
+		entries = rapid.Permutation(entries).Draw(g.t, "order")
+		txn.burst = true
+		g.run.bursts++
+	}
+	for _, entry := range entries {
+		request := g.record(entry) // its answer is absorbed below
+		txn.waiting = append(txn.waiting, request)
+		g.run.operations[txn.id] = append(g.run.operations[txn.id],
+			recordedOperation{request: request, text: string(entry.Operation), sequence: entry.Sequence})
+		if g.h.processors["s"].hasDeferred(txn.id) {
+			g.run.deferrals++
+		}
+		g.absorb()
+	}
+}
+
+// prepare appends Prepare for txn; after a burst it says how many
+// operations were used (the others are forgotten, as a coordinator
+// forgets predictions it did not use).
+func (g *generator) prepare(txn *liveTxn) {
+	if !txn.prepared.IsZero() || txn.sequence == 0 {
+		return
+	}
+	entry := wire.Entry{Kind: wire.EntryPrepare, Txn: txn.id,
+		Participants: []wire.Participant{{Stream: "s", StartPosition: 1}, {Stream: "t", StartPosition: 1}}}
+	if txn.burst {
+		entry.Sequence = uint32(rapid.IntRange(1, int(txn.sequence)).Draw(g.t, "used"))
+		g.forgetAfter(txn, entry.Sequence)
+	} else if len(txn.waiting) > 0 {
+		return
+	}
+	g.record(entry)
+	if state := g.h.processors["s"].txns[txn.id]; state != nil && state.status == txnPrepared {
+		txn.prepared = state.prepareTimestamp
+	}
+	g.absorb()
+}
+
+// forgetAfter drops txn's operations after used from what it waits for
+// and from its recorded operations.
+func (g *generator) forgetAfter(txn *liveTxn, used uint32) {
+	kept := g.run.operations[txn.id][:0]
+	for _, op := range g.run.operations[txn.id] {
+		if op.sequence <= used {
+			kept = append(kept, op)
+			continue
+		}
+		g.run.discards++
+		txn.waiting = slices.DeleteFunc(txn.waiting, func(r wire.RequestID) bool { return r == op.request })
+	}
+	g.run.operations[txn.id] = kept
+}
+
+func (g *generator) finish(txn *liveTxn, commit bool) {
+	g.drop(txn.id)
+	switch {
+	case !commit:
+		g.record(wire.Entry{Kind: wire.EntryAbort, Txn: txn.id})
+	case txn.prepared.IsZero():
+		entry := wire.Entry{Kind: wire.EntryOnePhase, Txn: txn.id}
+		if txn.burst {
+			entry.Sequence = txn.sequence
+		}
+		g.record(entry)
+	default:
+		g.record(wire.Entry{Kind: wire.EntryCommit, Txn: txn.id, CommitTimestamp: txn.prepared})
+	}
+	g.absorb()
 }
 
 // replyResults replays the log into a fresh processor and collects every
@@ -197,17 +278,21 @@ func replyResults(h *harness, log []wire.LogEntry) map[wire.RequestID]string {
 // that nothing is left waiting or locked once every transaction finished
 // (no deadlock: every operation completed or its transaction aborted).
 func TestRandomHistoriesAreSerializableInCommitOrder(t *testing.T) {
-	var wounds, deferrals, checkedReads int
+	var wounds, deferrals, bursts, discards, checkedReads int
 	defer func() {
-		if !t.Failed() && (wounds == 0 || deferrals == 0 || checkedReads < 100) {
-			t.Errorf("the generator is too tame: %d wounds, %d deferrals, %d reads checked", wounds, deferrals, checkedReads)
+		if !t.Failed() && (wounds == 0 || deferrals == 0 || bursts == 0 || discards == 0 || checkedReads < 100) {
+			t.Errorf("the generator is too tame: %d wounds, %d deferrals, %d bursts, %d discards, %d reads checked",
+				wounds, deferrals, bursts, discards, checkedReads)
 		}
-		t.Logf("coverage: %d wounds, %d deferrals, %d reads of committed transactions checked", wounds, deferrals, checkedReads)
+		t.Logf("coverage: %d wounds, %d deferrals, %d bursts, %d discarded operations, %d reads of committed transactions checked",
+			wounds, deferrals, bursts, discards, checkedReads)
 	}()
 	rapid.Check(t, func(t *rapid.T) {
 		run := generate(t)
 		wounds += run.wounds
 		deferrals += run.deferrals
+		bursts += run.bursts
+		discards += run.discards
 		if run.status.Deferred != 0 || run.status.Active != 0 || run.status.Prepared != 0 || !run.status.Held.IsZero() {
 			t.Fatalf("transactions left behind: %+v", run.status)
 		}

@@ -18,10 +18,11 @@ import (
 //
 //	processor stream=S [recover]          start S's processor (from its checkpoint)
 //	op stream=S txn=N seq=K op=(put a 1)  an operation entry
-//	prepare stream=S txn=N [participants=S:P,T:Q]
+//	prepare stream=S txn=N [participants=S:P,T:Q] [used=K]
+//	                                      used: the operations the coordinator used (entry Sequence)
 //	commit stream=S txn=N ts=T            T is a wall time or a full timestamp
 //	abort stream=S txn=N
-//	onephase stream=S txn=N [op=...]      one-phase commit (ad hoc with op)
+//	onephase stream=S txn=N [op=...] [used=K]  one-phase commit (ad hoc with op)
 //	tick stream=S [at=W]                  a tick entry
 //	read stream=S snapshot=W op=(get a)   a snapshot read
 //	checkpoint stream=S                   keep the processor's checkpoint
@@ -49,6 +50,11 @@ func TestScenarios(t *testing.T) {
 				if arg.Key == "op" {
 					entry.Operation = []byte(strings.Join(arg.Vals, ","))
 				}
+			}
+			if d.HasArg("used") {
+				var used int
+				d.ScanArgs(t, "used", &used)
+				entry.Sequence = uint32(used)
 			}
 			var at int64
 			if d.HasArg("at") {

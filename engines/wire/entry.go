@@ -74,7 +74,12 @@ type Entry struct {
 	Request       RequestID
 	ReplyTo       Address
 	// Sequence numbers the transaction's operations on this stream (from
-	// 1), so a duplicated append applies once.
+	// 1), so a duplicated append applies once, and operations sent
+	// together run in order. On a prepare or a one-phase commit (no
+	// Operation) from a coordinator that speculated, it is the number of
+	// operations the coordinator used on this stream: later ones were
+	// predictions it did not use (engines/processor discards them, or
+	// refuses the vote if one ran). Zero: no such claim.
 	Sequence     uint32
 	Operation    []byte
 	Participants []Participant // prepare, one-phase
