@@ -148,3 +148,22 @@ func TestStreamTablesCheckCatchesATamperedRun(t *testing.T) {
 		t.Fatalf("a final log with its last two items swapped passed: %+v", result)
 	}
 }
+
+// TestStreamTablesCheckCatchesAWrongFulfilmentCount raises the count of
+// logged orders a committed fulfilment of a mixed run read.
+func TestStreamTablesCheckCatchesAWrongFulfilmentCount(t *testing.T) {
+	r := observedRun(t, "mixed", 4)
+	index := firstCompletion(r.history, "fulfil", checkers.TypeOK)
+	if index < 0 {
+		t.Fatal("no committed fulfilment")
+	}
+	event := &r.history.Events[index]
+	logged, _ := event.Value.MapGet("logged")
+	count, _ := logged.AsInt()
+	order, _ := event.Value.MapGet("order")
+	event.Value = value.Map(map[string]value.Value{"logged": value.Int(count + 1), "order": order})
+	results, _ := r.check()
+	if result := resultNamed(t, results, "stream-tables"); result.Verdict != checkers.VerdictIllegal {
+		t.Fatalf("a fulfilment that counted one order too many passed: %+v", result)
+	}
+}
