@@ -44,6 +44,8 @@ var dependencyRules = []dependencyRule{
 		why: "internal helpers are leaves"},
 	{packages: "internal/bugs", only: []string{},
 		why: "internal helpers are leaves"},
+	{packages: "internal/txnset", only: []string{"clock"},
+		why: "internal helpers are leaves"},
 	{packages: "internal/detlint/...", only: []string{"internal/detlint/..."},
 		why: "the determinism lint is a tool of its own"},
 	{packages: "sim/...", only: []string{"clock", "net", "internal/assert", "internal/binenc"},

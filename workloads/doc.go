@@ -31,9 +31,10 @@
 // Transact and Read record operations in the Jepsen shape.
 //
 // The registry names workloads for seed files and the proven command:
-// Proven's seven (BuiltinNames: bank, register, list-append, queue,
-// mixed, sql-bank, sql-list-append; see the README) are registered at
-// init through the same interface as any other, and Register adds yours.
+// Proven's eight (BuiltinNames: bank, register, list-append, queue,
+// mixed, sql-bank, sql-list-append, stream; see the README) are
+// registered at init through the same interface as any other, and
+// Register adds yours.
 // A workload's value is its parameters: Parameters gives the JSON object
 // its exported fields marshal to, and Decode fills a seed file's
 // parameters into a zero value of the registered type (so a value is
@@ -97,8 +98,10 @@
 //
 // Every built-in workload runs over seeds with swarm faults and must
 // pass, twice with equal fingerprints. Tampered histories (an outcome
-// flipped, a balance or a read changed) must be caught by the check
-// responsible. A workload written as a user would (a register server on a
+// flipped, a balance or a read changed, a stream table's final log
+// reordered) must be caught by the check responsible; the stream-tables
+// check is also shown each anomaly it names on a small hand-built
+// history. A workload written as a user would (a register server on a
 // world of its own) runs through the harness under faults, with its
 // phases in order and its own check; each Build mistake is a failing
 // report; parameters round-trip through the registry; the registry lists

@@ -320,12 +320,12 @@ func lockRecord(d *binenc.Reader, txn engines.TxnID, r *queueRecord) {
 			d.Failf("queue %q: head locks of %v conflict", q.name, txn)
 			return
 		}
-		q.headSharers.add(txn)
+		q.headSharers.Add(txn)
 	}
 	if r.count {
-		q.countHolders.add(txn)
+		q.countHolders.Add(txn)
 	}
 	if len(r.enqueued) > 0 {
-		q.enqueuers.add(txn)
+		q.enqueuers.Add(txn)
 	}
 }
