@@ -34,7 +34,9 @@
 //
 // # Contract
 //
-// Decoding is strict: an unknown or missing field, a value out of range,
+// Decoding is strict: an unknown or missing field, a key repeated in one
+// object (encoding/json would keep the last), a leading UTF-8 byte-order
+// mark, a value out of range,
 // an unknown format version, workload or fault family, parameters the
 // workload does not take (workloads.Decode: unknown fields, wrong types), a plan that a fixed
 // mode could not have drawn, or anything after the object is an error
