@@ -142,7 +142,7 @@ func TestAFailureWritesItsSeedFileAndPrintsTheCommandsThatReplayIt(t *testing.T)
 	message := fake.failures[0]
 	for _, want := range []string{"register seed 3 failed", "conservation: total 99", "seed file: " + path,
 		"reproduce: go test -run '^TestBank$/^swarm$' -proven.replay=" + path,
-		"or: go run ./cmd/proven replay " + path,
+		"or: proven replay " + path,
 		"shrink: go test -run '^TestBank$/^swarm$' -proven.shrink=" + path} {
 		if !strings.Contains(message, want) {
 			t.Errorf("failure message lacks %q:\n%s", want, message)
