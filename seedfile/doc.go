@@ -44,9 +44,10 @@
 // panic. Error messages keep the "proven:" prefix of the tool that prints
 // them.
 //
-// Running a file is the proven package's job (proven.Replay runs it with
-// its recorded plan); this package compares a run with its file
-// (File.Differences): the outcome must equal Expect, and the fingerprint
+// Running a file is the proven package's job (proven.Replay runs it
+// imposing its recorded plan, never drawing one from the mode); this
+// package compares a run with its file (File.Differences): the outcome
+// must equal Expect, and the fingerprint
 // the recorded one when there is one. Two failures are the same when
 // their Outcomes are equal; that is what the shrinker (proven shrink)
 // keeps while it reduces a run.

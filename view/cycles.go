@@ -51,7 +51,7 @@ const (
 // curved arrow for each edge, labeled with its kind and key.
 func drawCycle(p *page, number int, cycle checkers.Cycle, operations map[int]checkers.Operation) {
 	count := len(cycle.Edges)
-	radius := max(90, 38*float64(count))
+	radius := max(90, 30*float64(count))
 	size := 2*radius + cycleNodeWidth + 40
 	center := size / 2
 	position := func(i int) (float64, float64) {
