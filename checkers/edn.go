@@ -13,7 +13,8 @@ import (
 // WriteEDN writes the history as EDN for Elle and Knossos: one map per
 // line, keys in a fixed order (:index :time :type :process :f, then :key,
 // :value, :error, :txn, :commit-timestamp). Functions and types are
-// keywords. It writes what Jepsen's checkers expect, where the history
+// keywords, and so is an event's Error when it is a word (a string
+// otherwise). It writes what Jepsen's checkers expect, where the history
 // itself is terser:
 //   - a completion that carries no value (Null) of a failed or
 //     indeterminate operation carries its invoke's value, as Jepsen's
@@ -34,7 +35,7 @@ func (h History) WriteEDN(w io.Writer) error {
 	independent := len(registerKeys(h)) > 1
 	invokes := map[int]int{} // process -> index of its open invoke
 	for _, event := range h.Events {
-		errorName := ""
+		errorName := event.Error
 		if event.Type == TypeInvoke {
 			invokes[event.Process] = event.Index
 		} else if invoke, ok := invokes[event.Process]; ok {
@@ -62,7 +63,7 @@ func jepsenCompletion(completion, invoke Event) (Event, string) {
 	if completion.Type != TypeOK && completion.Value.IsNull() {
 		completion.Value = invoke.Value
 	}
-	return completion, ""
+	return completion, completion.Error
 }
 
 // ednLine is one event as an EDN map and a newline.
@@ -87,7 +88,7 @@ func ednLine(event Event, errorName string, independent bool) string {
 		writeValueEDN(&line, event.Value)
 	}
 	if errorName != "" {
-		line.WriteString(", :error :" + errorName)
+		line.WriteString(", :error " + ednKeywordOrString(errorName))
 	}
 	if event.Txn != "" {
 		line.WriteString(", :txn " + strconv.Quote(event.Txn))
@@ -97,6 +98,20 @@ func ednLine(event Event, errorName string, independent bool) string {
 	}
 	line.WriteString("}\n")
 	return line.String()
+}
+
+// ednKeywordOrString writes a word (letters, digits, '-', '_', '.') as a
+// keyword, anything else as a string.
+func ednKeywordOrString(text string) string {
+	for _, r := range text {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return strconv.Quote(text)
+		}
+	}
+	if text[0] >= '0' && text[0] <= '9' {
+		return strconv.Quote(text)
+	}
+	return ":" + text
 }
 
 func isRegisterFunction(function string) bool {

@@ -11,7 +11,8 @@ import (
 // exportHistory has each kind of completion WriteEDN rewrites: register
 // operations on two keys (a read, a write, a cas that swapped, one whose
 // comparison failed, one that aborted, one left indeterminate), a queue
-// operation, and a failed and an indeterminate transaction.
+// operation, and a failed (with its abort reason) and an indeterminate
+// transaction.
 func exportHistory() History {
 	var h History
 	add := func(process int, eventType EventType, function, key string, v value.Value) {
@@ -36,6 +37,7 @@ func exportHistory() History {
 		value.List(value.String(MicroRead), value.String("k"), value.Null()))
 	add(1, TypeInvoke, FunctionTxn, "", txn)
 	add(1, TypeFail, FunctionTxn, "", value.Null())
+	h.Events[len(h.Events)-1].Error = "wounded"
 	add(1, TypeInvoke, FunctionTxn, "", txn)
 	add(1, TypeInfo, FunctionTxn, "", value.Null())
 	return h
@@ -90,8 +92,8 @@ func TestWriteEDNWritesWhatElleAndKnossosRead(t *testing.T) {
 		{7, "fail", `["y", ` + pair + `]`, "", "mismatch"},
 		{9, "fail", `["x", ` + pair + `]`, "", ""}, // an aborted cas carries its value
 		{11, "info", `["y", ` + pair + `]`, "", ""},
-		{13, "ok", "5", `"q"`, ""},                                     // a queue keeps its :key
-		{15, "fail", `[["append", "k", 7], ["r", "k", null]]`, "", ""}, // Elle reads a failed txn's appends
+		{13, "ok", "5", `"q"`, ""},                                            // a queue keeps its :key
+		{15, "fail", `[["append", "k", 7], ["r", "k", null]]`, "", "wounded"}, // Elle reads a failed txn's appends
 		{17, "info", `[["append", "k", 7], ["r", "k", null]]`, "", ""},
 	}
 	for _, w := range want {
@@ -135,6 +137,9 @@ func TestEDNTuplesReadBackIntoKeys(t *testing.T) {
 	}
 	if !read.Events[7].Value.Equal(history.Events[6].Value) {
 		t.Fatalf("cas completion read back as %v", read.Events[7].Value)
+	}
+	if read.Events[15].Error != "wounded" || read.Events[7].Error != "mismatch" || read.Events[17].Error != "" {
+		t.Fatalf("errors read back: %q %q %q", read.Events[15].Error, read.Events[7].Error, read.Events[17].Error)
 	}
 }
 
