@@ -16,7 +16,10 @@ import (
 
 // campaignReport collects what `proven sim --report FILE` draws: a row
 // per run, and a history page per failed seed written beside FILE
-// (FILE without .html, then -seed-N.html) as the run is printed.
+// (FILE without .html, then -seed-N.html) as the run is printed. A
+// campaign that records coverage sets campaign.Coverage (phase x fault
+// family counts, view.Coverage) before write; without it the page draws
+// no matrix.
 type campaignReport struct {
 	path     string
 	campaign view.Campaign
