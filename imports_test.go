@@ -56,6 +56,8 @@ var dependencyRules = []dependencyRule{
 		why: "the real runtime hosts the same step machines on goroutines and files; it never pulls in the simulator"},
 	{packages: "checkers/...", never: []string{"engines"},
 		why: "checkers read histories of values, not the engine contract"},
+	{packages: "view", only: []string{"checkers", "engines/value", "clock", "internal/assert", "internal/binenc"},
+		why: "pages draw the histories and campaigns handed to them: they run nothing"},
 	{packages: "...", never: []string{"cmd/..."},
 		why: "commands are the top: nothing imports them"},
 }

@@ -6,8 +6,12 @@
 // transaction id and commit timestamp where known). An ok operation took
 // effect, a fail one certainly did not, an info one may have; an info
 // operation stays open to the end of the history and its process never
-// invokes again. Histories export as JSON lines and as EDN for Elle and
-// Knossos, and read back from either, whoever wrote them: ReadEDN
+// invokes again. Histories export as JSON lines (as recorded) and as EDN
+// in the shapes Elle and Knossos read (WriteEDN: failed completions carry
+// their invoke's value, a cas completes with [old new], registers on
+// several keys are Jepsen's independent [key value] tuples; OfKey gives
+// one key's history for one file per register), and read back from
+// either, whoever wrote them: ReadEDN
 // (Jepsen's history.edn, Elle's and Knossos's test data), ReadJSONLines
 // (typed or plain JSON values), ReadHistory (either, told apart by the
 // first characters). Bad text is an *InputError naming the line and
@@ -30,7 +34,11 @@
 //     cycle needs a real-time edge); plus G1a, G1b, dirty-update, internal,
 //     future-read, duplicate-elements, garbage-read, incompatible-order and
 //     lost-update. The verdicts are exact: ok means a serial order exists.
+//     Result.Cycles holds each cycle's edges, for drawing.
 //   - CheckBankTotals, CheckTokenSupply, CheckQueueDelivery: conservation.
+//   - VisualizeLinearizable draws each key's check with porcupine's
+//     visualization (the longest linearizable prefix, the operation at
+//     which none continues), for the view package's pages.
 //   - ReadJepsenEtcdLog and ReadJepsenKVLog read the Jepsen logs that
 //     porcupine ships (not EDN).
 //
@@ -65,7 +73,9 @@
 // histories (listappend_bruteforce_test.go; .ci/run runs it at a million
 // histories); datadriven scenarios in testdata/read read EDN and JSON lines
 // (and name the line and column of bad input), and a fuzz test feeds the
-// readers and checkers arbitrary bytes; others check that serial list-append executions are ok,
+// readers and checkers arbitrary bytes; edn_test.go parses what WriteEDN
+// writes back into raw EDN forms and checks each Jepsen shape (and
+// cmd/proven's tests do for every workload's export); others check that serial list-append executions are ok,
 // that swapping a dependent pair in real time is caught, and that checking
 // each read only past its key's verified list (the longest clean read so
 // far) reports exactly what checking every element would; benchmarks

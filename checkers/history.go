@@ -53,6 +53,10 @@ type Event struct {
 	Txn string `json:"txn,omitempty"`
 	// CommitTimestamp is the commit timestamp text, where known.
 	CommitTimestamp string `json:"commit_timestamp,omitempty"`
+	// Error says, on a fail or info completion, why the operation did not
+	// take effect or why its outcome is unknown, where known (an abort
+	// reason; Jepsen's :error). Optional: "" says nothing.
+	Error string `json:"error,omitempty"`
 }
 
 // History is an ordered list of events.

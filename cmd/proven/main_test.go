@@ -182,10 +182,11 @@ func TestSeedAloneIsOneRun(t *testing.T) {
 	if again != out {
 		t.Fatalf("two runs of seed 42 differ:\n%s\n%s", out, again)
 	}
-	if _, err := parseSimFlags(nil, io.Discard); err != nil {
+	options, err := parseSimFlags(simCommand, nil, environment{stdout: io.Discard, stderr: io.Discard})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if options, _ := parseSimFlags(nil, io.Discard); options.seeds != 100 {
+	if options.seeds != 100 {
 		t.Fatalf("default seeds %d, want 100", options.seeds)
 	}
 }
