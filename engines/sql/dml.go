@@ -9,6 +9,10 @@ import (
 	"github.com/proven2pc/proven/mvcc"
 )
 
+// dml runs INSERT, UPDATE and DELETE: it computes every row change
+// first, then locks, checks and writes them as one step.
+type dml struct{ s *session }
+
 // rowChange is one row a DML statement writes: an insert (oldKey nil),
 // a delete (newRow nil) or an update.
 type rowChange struct {
@@ -20,8 +24,8 @@ type rowChange struct {
 	encoded []byte
 }
 
-func (s *session) insert(stmt *parser.Insert) (*Result, error) {
-	t, err := s.table(stmt.Table)
+func (m dml) insert(stmt *parser.Insert) (*Result, error) {
+	t, err := m.s.catalog().table(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -29,19 +33,19 @@ func (s *session) insert(stmt *parser.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources, err := s.insertSources(stmt, len(targets))
+	sources, err := m.insertSources(stmt, len(targets))
 	if err != nil {
 		return nil, err
 	}
 	changes := make([]rowChange, 0, len(sources))
 	for _, source := range sources {
-		row, err := s.buildRow(t, targets, source)
+		row, err := m.buildRow(t, targets, source)
 		if err != nil {
 			return nil, err
 		}
 		changes = append(changes, rowChange{newRow: row})
 	}
-	return s.applyChanges(t, changes, stmt.Returning)
+	return m.applyChanges(t, changes, stmt.Returning)
 }
 
 // insertTargets maps the column list (or every column) to positions.
@@ -70,12 +74,12 @@ func insertTargets(t *tableSchema, names []string) ([]int, error) {
 
 // insertSources returns the rows to insert as expressions or values;
 // a nil entry means DEFAULT.
-func (s *session) insertSources(stmt *parser.Insert, width int) ([][]*Value, error) {
+func (m dml) insertSources(stmt *parser.Insert, width int) ([][]*Value, error) {
 	if stmt.DefaultValues {
 		return [][]*Value{make([]*Value, width)}, nil
 	}
 	if stmt.Query != nil {
-		result, err := s.subquery(stmt.Query, nil, 0)
+		result, err := m.s.executor().subquery(stmt.Query, nil, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +106,7 @@ func (s *session) insertSources(stmt *parser.Insert, width int) ([][]*Value, err
 			if _, isDefault := e.(*parser.DefaultValue); isDefault {
 				continue
 			}
-			v, err := s.eval(e, nil)
+			v, err := m.s.executor().eval(e, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -115,7 +119,7 @@ func (s *session) insertSources(stmt *parser.Insert, width int) ([][]*Value, err
 
 // buildRow fills a full row: given values cast to column types, other
 // columns from their DEFAULT (or NULL).
-func (s *session) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, error) {
+func (m dml) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, error) {
 	row := make([]Value, len(t.Columns))
 	given := make([]bool, len(t.Columns))
 	for i, position := range targets {
@@ -132,7 +136,7 @@ func (s *session) buildRow(t *tableSchema, targets []int, source []*Value) ([]Va
 		if given[position] || c.Default == "" {
 			continue
 		}
-		v, err := s.defaultValue(c)
+		v, err := m.s.executor().defaultValue(c)
 		if err != nil {
 			return nil, err
 		}
@@ -141,20 +145,9 @@ func (s *session) buildRow(t *tableSchema, targets []int, source []*Value) ([]Va
 	return row, nil
 }
 
-func (s *session) defaultValue(c column) (Value, error) {
-	e, err := parser.ParseExpr(c.Default)
-	if err != nil {
-		return Value{}, fmt.Errorf("sql: stored default of %s does not parse: %w", c.Name, err)
-	}
-	v, err := s.eval(e, nil)
-	if err != nil {
-		return Value{}, fmt.Errorf("default of column %s: %w", c.Name, err)
-	}
-	return assignCast(v, c.Type)
-}
 
-func (s *session) update(stmt *parser.Update) (*Result, error) {
-	t, err := s.table(stmt.Table)
+func (m dml) update(stmt *parser.Update) (*Result, error) {
+	t, err := m.s.catalog().table(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -167,10 +160,10 @@ func (s *session) update(stmt *parser.Update) (*Result, error) {
 		positions[i] = position
 	}
 	var changes []rowChange
-	err = s.matchingRows(t, stmt.Where, func(key []byte, row []Value, sc *scope) error {
+	err = m.matchingRows(t, stmt.Where, func(key []byte, row []Value, sc *scope) error {
 		newRow := append([]Value(nil), row...)
 		for i, assignment := range stmt.Assignments {
-			v, err := s.eval(assignment.Value, sc)
+			v, err := m.s.executor().eval(assignment.Value, sc)
 			if err != nil {
 				return err
 			}
@@ -184,30 +177,30 @@ func (s *session) update(stmt *parser.Update) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.applyChanges(t, changes, stmt.Returning)
+	return m.applyChanges(t, changes, stmt.Returning)
 }
 
-func (s *session) delete(stmt *parser.Delete) (*Result, error) {
-	t, err := s.table(stmt.Table)
+func (m dml) delete(stmt *parser.Delete) (*Result, error) {
+	t, err := m.s.catalog().table(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
 	var changes []rowChange
-	err = s.matchingRows(t, stmt.Where, func(key []byte, row []Value, _ *scope) error {
+	err = m.matchingRows(t, stmt.Where, func(key []byte, row []Value, _ *scope) error {
 		changes = append(changes, rowChange{oldKey: key, oldRow: row})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.applyChanges(t, changes, stmt.Returning)
+	return m.applyChanges(t, changes, stmt.Returning)
 }
 
 // matchingRows visits the rows of t that satisfy where, under the
 // predicate lock of the chosen access path.
-func (s *session) matchingRows(t *tableSchema, where parser.Expr, visit func(key []byte, row []Value, sc *scope) error) error {
-	path := s.chooseAccess(t, t.Name, where)
-	if err := s.lockPredicate(path.lock); err != nil {
+func (m dml) matchingRows(t *tableSchema, where parser.Expr, visit func(key []byte, row []Value, sc *scope) error) error {
+	path := m.s.planner().chooseAccess(t, t.Name, where)
+	if err := m.s.locks().predicate(path.lock); err != nil {
 		return err
 	}
 	columns := make([]relColumn, len(t.Columns))
@@ -220,13 +213,13 @@ func (s *session) matchingRows(t *tableSchema, where parser.Expr, visit func(key
 	}
 	var matches []match
 	sc := &scope{columns: columns}
-	err := s.readPath(path, func(key []byte, row []Value) error {
+	err := m.s.executor().readPath(path, func(key []byte, row []Value) error {
 		sc.row = row
-		ok, err := s.holds(where, sc)
+		ok, err := m.s.executor().holds(where, sc)
 		if ok {
 			matches = append(matches, match{key: append([]byte(nil), key...), row: row})
 		}
-		return firstError(err, s.produced(1))
+		return firstError(err, m.s.produced(1))
 	})
 	if err != nil {
 		return err
@@ -243,32 +236,32 @@ func (s *session) matchingRows(t *tableSchema, where parser.Expr, visit func(key
 // keys and NOT NULL first, then row locks, then uniqueness, then writes.
 // Nothing is written unless everything passes, so a blocked or failed
 // statement leaves no effect on data.
-func (s *session) applyChanges(t *tableSchema, changes []rowChange, returning []parser.SelectItem) (*Result, error) {
+func (m dml) applyChanges(t *tableSchema, changes []rowChange, returning []parser.SelectItem) (*Result, error) {
 	for i := range changes {
-		if err := s.prepareChange(t, &changes[i]); err != nil {
+		if err := m.prepareChange(t, &changes[i]); err != nil {
 			return nil, err
 		}
 	}
 	for _, change := range changes {
-		if err := s.lockChange(t, change); err != nil {
+		if err := m.lockChange(t, change); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.checkUnique(t, changes); err != nil {
+	if err := m.checkUnique(t, changes); err != nil {
 		return nil, err
 	}
 	result := &Result{RowsAffected: int64(len(changes))}
 	if len(returning) > 0 {
-		if err := s.returning(t, changes, returning, result); err != nil {
+		if err := m.returning(t, changes, returning, result); err != nil {
 			return nil, err
 		}
 	}
-	s.writeChanges(t, changes)
+	m.writeChanges(t, changes)
 	return result, nil
 }
 
 // prepareChange computes the new key and checks NOT NULL and sizes.
-func (s *session) prepareChange(t *tableSchema, change *rowChange) error {
+func (m dml) prepareChange(t *tableSchema, change *rowChange) error {
 	if change.newRow == nil {
 		return nil
 	}
@@ -283,7 +276,7 @@ func (s *session) prepareChange(t *tableSchema, change *rowChange) error {
 	case change.oldKey != nil:
 		change.newKey = change.oldKey
 	default:
-		change.newKey = value.AppendKeyTuple(rowPrefix(t.ID), value.Bytes([]byte(s.newID())))
+		change.newKey = value.AppendKeyTuple(rowPrefix(t.ID), value.Bytes([]byte(m.s.newID())))
 	}
 	if len(change.newKey)+64 > mvcc.KeyLenMax {
 		return fmt.Errorf("%w: primary key of %s too long", ErrLimit, t.Name)
@@ -314,7 +307,7 @@ func image(t *tableSchema, row []Value) []columnValue {
 
 // lockChange takes exclusive row locks on the old and new keys, with the
 // old and new images.
-func (s *session) lockChange(t *tableSchema, change rowChange) error {
+func (m dml) lockChange(t *tableSchema, change rowChange) error {
 	var images [][]columnValue
 	if change.oldRow != nil {
 		images = append(images, image(t, change.oldRow))
@@ -323,12 +316,12 @@ func (s *session) lockChange(t *tableSchema, change rowChange) error {
 		images = append(images, image(t, change.newRow))
 	}
 	if change.oldKey != nil {
-		if err := s.lockRow(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
+		if err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
 			return err
 		}
 	}
 	if change.newKey != nil && string(change.newKey) != string(change.oldKey) {
-		return s.lockRow(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
+		return m.s.locks().row(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
 	}
 	return nil
 }
@@ -336,7 +329,7 @@ func (s *session) lockChange(t *tableSchema, change rowChange) error {
 // checkUnique refuses duplicate primary keys and unique index values,
 // among the statement's rows and against the stored rows it does not
 // replace.
-func (s *session) checkUnique(t *tableSchema, changes []rowChange) error {
+func (m dml) checkUnique(t *tableSchema, changes []rowChange) error {
 	// The maps are made only when needed: most statements change one row,
 	// whose own old key is compared directly.
 	var removed, added map[string]bool
@@ -365,7 +358,7 @@ func (s *session) checkUnique(t *tableSchema, changes []rowChange) error {
 		if removed[string(change.newKey)] || change.oldKey != nil && string(change.oldKey) == string(change.newKey) {
 			continue
 		}
-		_, found, err := s.get(change.newKey)
+		_, found, err := m.s.get(change.newKey)
 		if err != nil {
 			return err
 		}
@@ -375,7 +368,7 @@ func (s *session) checkUnique(t *tableSchema, changes []rowChange) error {
 	}
 	for i := range t.Indexes {
 		if t.Indexes[i].Unique {
-			if err := s.checkUniqueIndex(t, &t.Indexes[i], changes, removed); err != nil {
+			if err := m.checkUniqueIndex(t, &t.Indexes[i], changes, removed); err != nil {
 				return err
 			}
 		}
@@ -383,7 +376,7 @@ func (s *session) checkUnique(t *tableSchema, changes []rowChange) error {
 	return nil
 }
 
-func (s *session) checkUniqueIndex(t *tableSchema, index *indexSchema, changes []rowChange, removed map[string]bool) error {
+func (m dml) checkUniqueIndex(t *tableSchema, index *indexSchema, changes []rowChange, removed map[string]bool) error {
 	positions := t.positions(index.Columns)
 	seen := map[string]bool{}
 	for _, change := range changes {
@@ -399,11 +392,11 @@ func (s *session) checkUniqueIndex(t *tableSchema, index *indexSchema, changes [
 		lock := predicate{Table: t.Name, Column: first.Name,
 			Low:  bound{Set: true, Value: change.newRow[positions[0]], Inclusive: true},
 			High: bound{Set: true, Value: change.newRow[positions[0]], Inclusive: true}}
-		if err := s.lockPredicate(lock); err != nil {
+		if err := m.s.locks().predicate(lock); err != nil {
 			return err
 		}
 		duplicate := false
-		err := s.scan(prefix, prefixEnd(prefix), func(_, suffix []byte) (bool, error) {
+		err := m.s.scan(prefix, prefixEnd(prefix), func(_, suffix []byte) (bool, error) {
 			rowKey := string(rowPrefix(t.ID)) + string(suffix)
 			duplicate = !removed[rowKey]
 			return !duplicate, nil
@@ -429,25 +422,25 @@ func hasNull(row []Value, positions []int) bool {
 
 // writeChanges removes old rows and entries first, then writes new ones,
 // so rows may swap keys within one statement.
-func (s *session) writeChanges(t *tableSchema, changes []rowChange) {
+func (m dml) writeChanges(t *tableSchema, changes []rowChange) {
 	for _, change := range changes {
 		if change.oldKey == nil {
 			continue
 		}
 		for i := range t.Indexes {
-			s.remove(indexEntryKey(t, &t.Indexes[i], change.oldKey, change.oldRow))
+			m.s.remove(indexEntryKey(t, &t.Indexes[i], change.oldKey, change.oldRow))
 		}
 		if change.newKey == nil || string(change.newKey) != string(change.oldKey) {
-			s.remove(change.oldKey)
+			m.s.remove(change.oldKey)
 		}
 	}
 	for _, change := range changes {
 		if change.newRow == nil {
 			continue
 		}
-		s.put(change.newKey, change.encoded)
+		m.s.put(change.newKey, change.encoded)
 		for i := range t.Indexes {
-			s.put(indexEntryKey(t, &t.Indexes[i], change.newKey, change.newRow), change.newKey[len(rowPrefix(t.ID)):])
+			m.s.put(indexEntryKey(t, &t.Indexes[i], change.newKey, change.newRow), change.newKey[len(rowPrefix(t.ID)):])
 		}
 	}
 }
@@ -459,7 +452,7 @@ func indexEntryKey(t *tableSchema, index *indexSchema, rowKey []byte, row []Valu
 	return append(key, rowKey[len(rowPrefix(t.ID)):]...)
 }
 
-func (s *session) returning(t *tableSchema, changes []rowChange, items []parser.SelectItem, result *Result) error {
+func (m dml) returning(t *tableSchema, changes []rowChange, items []parser.SelectItem, result *Result) error {
 	columns := make([]relColumn, len(t.Columns))
 	for i, c := range t.Columns {
 		columns[i] = relColumn{Table: t.Name, Name: c.Name}
@@ -474,7 +467,7 @@ func (s *session) returning(t *tableSchema, changes []rowChange, items []parser.
 		if row == nil {
 			row = change.oldRow
 		}
-		projected, err := s.projectRow(expanded, names, nil, &scope{columns: columns, row: row})
+		projected, err := m.s.executor().projectRow(expanded, names, nil, &scope{columns: columns, row: row})
 		if err != nil {
 			return err
 		}

@@ -8,21 +8,21 @@ import (
 
 // explain describes how a statement would run, one step a row: access
 // paths, joins (hash or nested loop), grouping, sorting and limits.
-func (s *session) explain(stmt *parser.Explain) (*Result, error) {
+func (p planner) explain(stmt *parser.Explain) (*Result, error) {
 	var lines []string
 	var err error
 	switch inner := stmt.Statement.(type) {
 	case *parser.Query:
-		lines, err = s.explainQuery(inner, "")
+		lines, err = p.explainQuery(inner, "")
 	case *parser.Update:
-		lines, err = s.explainWrite("update", inner.Table, inner.Where)
+		lines, err = p.explainWrite("update", inner.Table, inner.Where)
 	case *parser.Delete:
-		lines, err = s.explainWrite("delete", inner.Table, inner.Where)
+		lines, err = p.explainWrite("delete", inner.Table, inner.Where)
 	case *parser.Insert:
 		lines = []string{"insert into " + inner.Table}
 		if inner.Query != nil {
 			var source []string
-			source, err = s.explainQuery(inner.Query, "  ")
+			source, err = p.explainQuery(inner.Query, "  ")
 			lines = append(lines, source...)
 		}
 	default:
@@ -38,15 +38,15 @@ func (s *session) explain(stmt *parser.Explain) (*Result, error) {
 	return result, nil
 }
 
-func (s *session) explainWrite(verb, table string, where parser.Expr) ([]string, error) {
-	t, err := s.table(table)
+func (p planner) explainWrite(verb, table string, where parser.Expr) ([]string, error) {
+	t, err := p.s.catalog().table(table)
 	if err != nil {
 		return nil, err
 	}
-	return []string{verb + " " + table, "  " + s.chooseAccess(t, t.Name, where).String()}, nil
+	return []string{verb + " " + table, "  " + p.chooseAccess(t, t.Name, where).String()}, nil
 }
 
-func (s *session) explainQuery(q *parser.Query, indent string) ([]string, error) {
+func (p planner) explainQuery(q *parser.Query, indent string) ([]string, error) {
 	var lines []string
 	if q.Limit != nil || q.Offset != nil {
 		lines = append(lines, indent+"limit")
@@ -56,21 +56,21 @@ func (s *session) explainQuery(q *parser.Query, indent string) ([]string, error)
 		lines = append(lines, indent+"sort")
 		indent += "  "
 	}
-	body, err := s.explainBody(q.Body, indent)
+	body, err := p.explainBody(q.Body, indent)
 	return append(lines, body...), err
 }
 
-func (s *session) explainBody(body parser.QueryBody, indent string) ([]string, error) {
+func (p planner) explainBody(body parser.QueryBody, indent string) ([]string, error) {
 	if op, ok := body.(*parser.SetOperation); ok {
 		name := string(op.Operator)
 		if op.All {
 			name += " ALL"
 		}
-		left, err := s.explainBody(op.Left, indent+"  ")
+		left, err := p.explainBody(op.Left, indent+"  ")
 		if err != nil {
 			return nil, err
 		}
-		right, err := s.explainBody(op.Right, indent+"  ")
+		right, err := p.explainBody(op.Right, indent+"  ")
 		return append(append([]string{indent + name}, left...), right...), err
 	}
 	sel := body.(*parser.Select)
@@ -89,7 +89,7 @@ func (s *session) explainBody(body parser.QueryBody, indent string) ([]string, e
 	}
 	if len(sel.From) == 1 {
 		if table, ok := sel.From[0].(*parser.TableName); ok {
-			t, err := s.table(table.Name)
+			t, err := p.s.catalog().table(table.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -97,7 +97,7 @@ func (s *session) explainBody(body parser.QueryBody, indent string) ([]string, e
 			if table.Alias != "" {
 				alias = table.Alias
 			}
-			return append(lines, indent+s.chooseAccess(t, alias, sel.Where).String()), nil
+			return append(lines, indent+p.chooseAccess(t, alias, sel.Where).String()), nil
 		}
 	}
 	if len(sel.From) > 1 {
@@ -105,7 +105,7 @@ func (s *session) explainBody(body parser.QueryBody, indent string) ([]string, e
 		indent += "  "
 	}
 	for _, item := range sel.From {
-		more, err := s.explainTable(item, indent)
+		more, err := p.explainTable(item, indent)
 		if err != nil {
 			return nil, err
 		}
@@ -114,15 +114,15 @@ func (s *session) explainBody(body parser.QueryBody, indent string) ([]string, e
 	return lines, nil
 }
 
-func (s *session) explainTable(item parser.TableExpr, indent string) ([]string, error) {
+func (p planner) explainTable(item parser.TableExpr, indent string) ([]string, error) {
 	switch item := item.(type) {
 	case *parser.TableName:
-		if _, err := s.table(item.Name); err != nil {
+		if _, err := p.s.catalog().table(item.Name); err != nil {
 			return nil, err
 		}
 		return []string{indent + "full scan of " + item.Name}, nil
 	case *parser.DerivedTable:
-		inner, err := s.explainQuery(item.Query, indent+"  ")
+		inner, err := p.explainQuery(item.Query, indent+"  ")
 		return append([]string{indent + "subquery " + item.Alias}, inner...), err
 	case *parser.Join:
 		method := "nested loop"
@@ -134,11 +134,11 @@ func (s *session) explainTable(item parser.TableExpr, indent string) ([]string, 
 		if item.On != nil {
 			line += " on " + item.On.String()
 		}
-		left, err := s.explainTable(item.Left, indent+"  ")
+		left, err := p.explainTable(item.Left, indent+"  ")
 		if err != nil {
 			return nil, err
 		}
-		right, err := s.explainTable(item.Right, indent+"  ")
+		right, err := p.explainTable(item.Right, indent+"  ")
 		return append(append([]string{line}, left...), right...), err
 	}
 	return nil, fmt.Errorf("%w: unsupported FROM item %s", ErrInvalid, item)

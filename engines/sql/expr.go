@@ -97,7 +97,7 @@ func (sc *scope) lookup(ref *parser.ColumnRef) (*scope, int, int, error) {
 	return nil, 0, 0, fmt.Errorf("%w: %s", ErrUnknownColumn, ref)
 }
 
-func (s *session) eval(e parser.Expr, sc *scope) (Value, error) {
+func (x executor) eval(e parser.Expr, sc *scope) (Value, error) {
 	switch e := e.(type) {
 	case *parser.NullLiteral:
 		return Null(), nil
@@ -116,53 +116,53 @@ func (s *session) eval(e parser.Expr, sc *scope) (Value, error) {
 		}
 		return owner.row[position], nil
 	case *parser.Parameter:
-		if e.Index < 1 || e.Index > len(s.args) {
-			return Value{}, fmt.Errorf("%w: parameter %d given, %d arguments", ErrInvalid, e.Index, len(s.args))
+		if e.Index < 1 || e.Index > len(x.s.args) {
+			return Value{}, fmt.Errorf("%w: parameter %d given, %d arguments", ErrInvalid, e.Index, len(x.s.args))
 		}
-		return s.args[e.Index-1], nil
+		return x.s.args[e.Index-1], nil
 	case *parser.UnaryExpr:
-		return s.evalUnary(e, sc)
+		return x.evalUnary(e, sc)
 	case *parser.BinaryExpr:
-		return s.evalBinary(e, sc)
+		return x.evalBinary(e, sc)
 	case *parser.IsNull:
-		v, err := s.eval(e.Operand, sc)
+		v, err := x.eval(e.Operand, sc)
 		return Bool(v.IsNull() != e.Not), err
 	case *parser.IsBool:
-		v, err := s.eval(e.Operand, sc)
+		v, err := x.eval(e.Operand, sc)
 		if err != nil || !v.IsNull() && v.typ != TypeBool {
 			return Value{}, firstError(err, typeError("IS TRUE/FALSE", v))
 		}
 		return Bool((!v.IsNull() && v.AsBool() == e.Value) != e.Not), nil
 	case *parser.Between:
-		return s.evalBetween(e, sc)
+		return x.evalBetween(e, sc)
 	case *parser.InList:
-		return s.evalInList(e, sc)
+		return x.evalInList(e, sc)
 	case *parser.InSubquery:
-		return s.evalInSubquery(e, sc)
+		return x.evalInSubquery(e, sc)
 	case *parser.Like:
-		return s.evalLike(e, sc)
+		return x.evalLike(e, sc)
 	case *parser.Exists:
-		result, err := s.subquery(e.Query, sc, 1)
+		result, err := x.subquery(e.Query, sc, 1)
 		if err != nil {
 			return Value{}, err
 		}
 		return Bool(len(result.Rows) > 0), nil
 	case *parser.Subquery:
-		return s.evalScalarSubquery(e, sc)
+		return x.evalScalarSubquery(e, sc)
 	case *parser.Case:
-		return s.evalCase(e, sc)
+		return x.evalCase(e, sc)
 	case *parser.Cast:
 		target, err := resolveType(e.Type)
 		if err != nil {
 			return Value{}, err
 		}
-		v, err := s.eval(e.Operand, sc)
+		v, err := x.eval(e.Operand, sc)
 		if err != nil {
 			return Value{}, err
 		}
 		return castValue(v, target)
 	case *parser.FunctionCall:
-		return s.evalFunction(e, sc)
+		return x.evalFunction(e, sc)
 	case *parser.DefaultValue:
 		return Value{}, fmt.Errorf("%w: DEFAULT is only allowed in INSERT VALUES", ErrInvalid)
 	}
@@ -217,11 +217,11 @@ func truth(v Value) (value bool, known bool, err error) {
 }
 
 // holds evaluates a condition, treating NULL as false (WHERE, ON, HAVING).
-func (s *session) holds(e parser.Expr, sc *scope) (bool, error) {
+func (x executor) holds(e parser.Expr, sc *scope) (bool, error) {
 	if e == nil {
 		return true, nil
 	}
-	v, err := s.eval(e, sc)
+	v, err := x.eval(e, sc)
 	if err != nil {
 		return false, err
 	}
@@ -229,8 +229,8 @@ func (s *session) holds(e parser.Expr, sc *scope) (bool, error) {
 	return value, err
 }
 
-func (s *session) evalUnary(e *parser.UnaryExpr, sc *scope) (Value, error) {
-	v, err := s.eval(e.Operand, sc)
+func (x executor) evalUnary(e *parser.UnaryExpr, sc *scope) (Value, error) {
+	v, err := x.eval(e.Operand, sc)
 	if err != nil || v.IsNull() {
 		return Value{}, err
 	}
@@ -258,15 +258,15 @@ func (s *session) evalUnary(e *parser.UnaryExpr, sc *scope) (Value, error) {
 	return Value{}, typeError("unary -", v)
 }
 
-func (s *session) evalBinary(e *parser.BinaryExpr, sc *scope) (Value, error) {
+func (x executor) evalBinary(e *parser.BinaryExpr, sc *scope) (Value, error) {
 	if e.Operator == parser.BinaryAnd || e.Operator == parser.BinaryOr {
-		return s.evalLogic(e, sc)
+		return x.evalLogic(e, sc)
 	}
-	left, err := s.eval(e.Left, sc)
+	left, err := x.eval(e.Left, sc)
 	if err != nil {
 		return Value{}, err
 	}
-	right, err := s.eval(e.Right, sc)
+	right, err := x.eval(e.Right, sc)
 	if err != nil {
 		return Value{}, err
 	}
@@ -303,8 +303,8 @@ func compareOperator(operator parser.BinaryOperator, left, right Value) (Value, 
 }
 
 // evalLogic is three-valued AND and OR.
-func (s *session) evalLogic(e *parser.BinaryExpr, sc *scope) (Value, error) {
-	left, err := s.eval(e.Left, sc)
+func (x executor) evalLogic(e *parser.BinaryExpr, sc *scope) (Value, error) {
+	left, err := x.eval(e.Left, sc)
 	if err != nil {
 		return Value{}, err
 	}
@@ -316,7 +316,7 @@ func (s *session) evalLogic(e *parser.BinaryExpr, sc *scope) (Value, error) {
 	if leftKnown && leftValue != isAnd {
 		return Bool(!isAnd), nil // false AND x, true OR x
 	}
-	right, err := s.eval(e.Right, sc)
+	right, err := x.eval(e.Right, sc)
 	if err != nil {
 		return Value{}, err
 	}
@@ -422,10 +422,10 @@ func decimalArithmetic(operator parser.BinaryOperator, left, right Value) (Value
 	return Decimal(result.integer, scale), nil
 }
 
-func (s *session) evalBetween(e *parser.Between, sc *scope) (Value, error) {
+func (x executor) evalBetween(e *parser.Between, sc *scope) (Value, error) {
 	low := &parser.BinaryExpr{Operator: parser.BinaryGreaterEqual, Left: e.Operand, Right: e.Low}
 	high := &parser.BinaryExpr{Operator: parser.BinaryLessEqual, Left: e.Operand, Right: e.High}
-	v, err := s.eval(&parser.BinaryExpr{Operator: parser.BinaryAnd, Left: low, Right: high}, sc)
+	v, err := x.eval(&parser.BinaryExpr{Operator: parser.BinaryAnd, Left: low, Right: high}, sc)
 	if err != nil || v.IsNull() || !e.Not {
 		return v, err
 	}
@@ -462,26 +462,26 @@ func inValues(v Value, candidates []Value, not bool) (Value, error) {
 	return Bool(not), nil
 }
 
-func (s *session) evalInList(e *parser.InList, sc *scope) (Value, error) {
-	v, err := s.eval(e.Operand, sc)
+func (x executor) evalInList(e *parser.InList, sc *scope) (Value, error) {
+	v, err := x.eval(e.Operand, sc)
 	if err != nil {
 		return Value{}, err
 	}
 	candidates := make([]Value, len(e.List))
 	for i, item := range e.List {
-		if candidates[i], err = s.eval(item, sc); err != nil {
+		if candidates[i], err = x.eval(item, sc); err != nil {
 			return Value{}, err
 		}
 	}
 	return inValues(v, candidates, e.Not)
 }
 
-func (s *session) evalInSubquery(e *parser.InSubquery, sc *scope) (Value, error) {
-	v, err := s.eval(e.Operand, sc)
+func (x executor) evalInSubquery(e *parser.InSubquery, sc *scope) (Value, error) {
+	v, err := x.eval(e.Operand, sc)
 	if err != nil {
 		return Value{}, err
 	}
-	result, err := s.subquery(e.Query, sc, 0)
+	result, err := x.subquery(e.Query, sc, 0)
 	if err != nil {
 		return Value{}, err
 	}
@@ -495,8 +495,8 @@ func (s *session) evalInSubquery(e *parser.InSubquery, sc *scope) (Value, error)
 	return inValues(v, candidates, e.Not)
 }
 
-func (s *session) evalScalarSubquery(e *parser.Subquery, sc *scope) (Value, error) {
-	result, err := s.subquery(e.Query, sc, 2)
+func (x executor) evalScalarSubquery(e *parser.Subquery, sc *scope) (Value, error) {
+	result, err := x.subquery(e.Query, sc, 2)
 	if err != nil {
 		return Value{}, err
 	}
@@ -512,16 +512,16 @@ func (s *session) evalScalarSubquery(e *parser.Subquery, sc *scope) (Value, erro
 	return Value{}, fmt.Errorf("%w: scalar subquery returns more than one row", ErrInvalid)
 }
 
-func (s *session) evalCase(e *parser.Case, sc *scope) (Value, error) {
+func (x executor) evalCase(e *parser.Case, sc *scope) (Value, error) {
 	var operand Value
 	var err error
 	if e.Operand != nil {
-		if operand, err = s.eval(e.Operand, sc); err != nil {
+		if operand, err = x.eval(e.Operand, sc); err != nil {
 			return Value{}, err
 		}
 	}
 	for _, when := range e.Whens {
-		condition, err := s.eval(when.Condition, sc)
+		condition, err := x.eval(when.Condition, sc)
 		if err != nil {
 			return Value{}, err
 		}
@@ -537,21 +537,21 @@ func (s *session) evalCase(e *parser.Case, sc *scope) (Value, error) {
 			if err != nil {
 				return Value{}, err
 			}
-			return s.eval(when.Result, sc)
+			return x.eval(when.Result, sc)
 		}
 	}
 	if e.Else == nil {
 		return Null(), nil
 	}
-	return s.eval(e.Else, sc)
+	return x.eval(e.Else, sc)
 }
 
-func (s *session) evalLike(e *parser.Like, sc *scope) (Value, error) {
-	v, err := s.eval(e.Operand, sc)
+func (x executor) evalLike(e *parser.Like, sc *scope) (Value, error) {
+	v, err := x.eval(e.Operand, sc)
 	if err != nil {
 		return Value{}, err
 	}
-	pattern, err := s.eval(e.Pattern, sc)
+	pattern, err := x.eval(e.Pattern, sc)
 	if err != nil || v.IsNull() || pattern.IsNull() {
 		return Value{}, err
 	}
@@ -586,4 +586,16 @@ func likeMatch(text, pattern []rune) bool {
 		p++
 	}
 	return p == len(pattern)
+}
+
+func (x executor) defaultValue(c column) (Value, error) {
+	e, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return Value{}, fmt.Errorf("sql: stored default of %s does not parse: %w", c.Name, err)
+	}
+	v, err := x.eval(e, nil)
+	if err != nil {
+		return Value{}, fmt.Errorf("default of column %s: %w", c.Name, err)
+	}
+	return assignCast(v, c.Type)
 }

@@ -9,18 +9,18 @@ import (
 // fromClause builds the input relation of a SELECT. A single table uses
 // the WHERE clause to choose an access path and a narrow predicate lock;
 // joins and comma lists read whole tables (whole-table predicate locks).
-func (s *session) fromClause(items []parser.TableExpr, where parser.Expr, outer *scope) (*relation, error) {
+func (x executor) fromClause(items []parser.TableExpr, where parser.Expr, outer *scope) (*relation, error) {
 	if len(items) == 0 {
 		return &relation{rows: [][]Value{{}}}, nil
 	}
 	if len(items) == 1 {
 		if table, ok := items[0].(*parser.TableName); ok {
-			return s.tableRelation(table, where)
+			return x.tableRelation(table, where)
 		}
 	}
 	var result *relation
 	for _, item := range items {
-		next, err := s.tableExpr(item, outer)
+		next, err := x.tableExpr(item, outer)
 		if err != nil {
 			return nil, err
 		}
@@ -28,19 +28,19 @@ func (s *session) fromClause(items []parser.TableExpr, where parser.Expr, outer 
 			result = next
 			continue
 		}
-		if result, err = s.join(parser.JoinCross, result, next, nil, outer); err != nil {
+		if result, err = x.join(parser.JoinCross, result, next, nil, outer); err != nil {
 			return nil, err
 		}
 	}
 	return result, nil
 }
 
-func (s *session) tableExpr(item parser.TableExpr, outer *scope) (*relation, error) {
+func (x executor) tableExpr(item parser.TableExpr, outer *scope) (*relation, error) {
 	switch item := item.(type) {
 	case *parser.TableName:
-		return s.tableRelation(item, nil)
+		return x.tableRelation(item, nil)
 	case *parser.DerivedTable:
-		result, err := s.subquery(item.Query, outer, 0)
+		result, err := x.subquery(item.Query, outer, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -50,11 +50,11 @@ func (s *session) tableExpr(item parser.TableExpr, outer *scope) (*relation, err
 		}
 		return out, nil
 	case *parser.Join:
-		left, err := s.tableExpr(item.Left, outer)
+		left, err := x.tableExpr(item.Left, outer)
 		if err != nil {
 			return nil, err
 		}
-		right, err := s.tableExpr(item.Right, outer)
+		right, err := x.tableExpr(item.Right, outer)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +64,7 @@ func (s *session) tableExpr(item parser.TableExpr, outer *scope) (*relation, err
 				return nil, err
 			}
 		}
-		return s.join(item.Kind, left, right, on, outer)
+		return x.join(item.Kind, left, right, on, outer)
 	}
 	return nil, fmt.Errorf("%w: unsupported FROM item %s", ErrInvalid, item)
 }
@@ -110,8 +110,8 @@ func uniqueTable(r *relation, name string) (string, error) {
 
 // tableRelation reads a table through the access path chosen for where,
 // taking the matching predicate lock.
-func (s *session) tableRelation(table *parser.TableName, where parser.Expr) (*relation, error) {
-	t, err := s.table(table.Name)
+func (x executor) tableRelation(table *parser.TableName, where parser.Expr) (*relation, error) {
+	t, err := x.s.catalog().table(table.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -119,17 +119,17 @@ func (s *session) tableRelation(table *parser.TableName, where parser.Expr) (*re
 	if table.Alias != "" {
 		alias = table.Alias
 	}
-	path := s.chooseAccess(t, alias, where)
-	if err := s.lockPredicate(path.lock); err != nil {
+	path := x.s.planner().chooseAccess(t, alias, where)
+	if err := x.s.locks().predicate(path.lock); err != nil {
 		return nil, err
 	}
 	out := &relation{}
 	for _, c := range t.Columns {
 		out.columns = append(out.columns, relColumn{Table: alias, Name: c.Name})
 	}
-	err = s.readPath(path, func(_ []byte, row []Value) error {
+	err = x.readPath(path, func(_ []byte, row []Value) error {
 		out.rows = append(out.rows, row)
-		return s.produced(1)
+		return x.s.produced(1)
 	})
 	return out, err
 }
@@ -139,10 +139,10 @@ func (s *session) tableRelation(table *parser.TableName, where parser.Expr) (*re
 // joinSlabRows is how many joined rows one allocation holds.
 const joinSlabRows = 256
 
-func (s *session) join(kind parser.JoinKind, left, right *relation, on parser.Expr, outer *scope) (*relation, error) {
+func (x executor) join(kind parser.JoinKind, left, right *relation, on parser.Expr, outer *scope) (*relation, error) {
 	out := &relation{columns: append(append([]relColumn(nil), left.columns...), right.columns...)}
 	sc := &scope{columns: out.columns, parent: outer, resolved: rememberResolutions(len(left.rows))}
-	probe := s.hashProbe(on, left, right)
+	probe := x.hashProbe(on, left, right)
 	rightMatched := make([]bool, len(right.rows))
 	nullRight, nullLeft := make([]Value, len(right.columns)), make([]Value, len(left.columns))
 	width := len(out.columns)
@@ -155,7 +155,7 @@ func (s *session) join(kind parser.JoinKind, left, right *relation, on parser.Ex
 			}
 			combined := append(append(slab[:0:width], leftRow...), right.rows[r]...)
 			sc.row = combined
-			ok, err := s.holds(on, sc)
+			ok, err := x.holds(on, sc)
 			if err != nil {
 				return nil, err
 			}
@@ -163,7 +163,7 @@ func (s *session) join(kind parser.JoinKind, left, right *relation, on parser.Ex
 				slab = slab[width:]
 				matched, rightMatched[r] = true, true
 				out.rows = append(out.rows, combined)
-				if err := s.produced(1); err != nil {
+				if err := x.s.produced(1); err != nil {
 					return nil, err
 				}
 			}
@@ -184,7 +184,7 @@ func (s *session) join(kind parser.JoinKind, left, right *relation, on parser.Ex
 
 // hashProbe returns, for a left row, the right rows worth testing: all of
 // them, or those sharing the hash of an equi-join key.
-func (s *session) hashProbe(on parser.Expr, left, right *relation) func([]Value) []int {
+func (x executor) hashProbe(on parser.Expr, left, right *relation) func([]Value) []int {
 	all := make([]int, len(right.rows))
 	for i := range all {
 		all[i] = i
@@ -322,4 +322,44 @@ func walkExpr(e parser.Expr, visit func(parser.Expr) bool) {
 	for _, child := range children {
 		walkExpr(child, visit)
 	}
+}
+
+// readPath visits the rows of a path (a superset of those WHERE keeps).
+func (x executor) readPath(p accessPath, visit func(key []byte, row []Value) error) error {
+	start, end := p.keyRange()
+	decoder := newRowDecoder(p.table)
+	if p.index == nil {
+		return x.s.scan(start, end, func(key, raw []byte) (bool, error) {
+			row, err := decoder.decode(raw)
+			if err != nil {
+				return false, fmt.Errorf("sql: row of %s does not decode: %w", p.table.Name, err)
+			}
+			return true, visit(key, row)
+		})
+	}
+	var rowKeys [][]byte
+	err := x.s.scan(start, end, func(_, suffix []byte) (bool, error) {
+		rowKeys = append(rowKeys, append(rowPrefix(p.table.ID), suffix...))
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, key := range rowKeys {
+		raw, found, err := x.s.get(key)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("sql: index %s names a missing row of %s", p.index.Name, p.table.Name)
+		}
+		row, err := decoder.decode(raw)
+		if err != nil {
+			return err
+		}
+		if err := visit(key, row); err != nil {
+			return err
+		}
+	}
+	return nil
 }

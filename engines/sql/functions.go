@@ -14,22 +14,22 @@ var aggregateNames = map[string]bool{"COUNT": true, "SUM": true, "AVG": true, "M
 
 func isAggregate(call *parser.FunctionCall) bool { return aggregateNames[call.Name] }
 
-func (s *session) evalFunction(call *parser.FunctionCall, sc *scope) (Value, error) {
+func (x executor) evalFunction(call *parser.FunctionCall, sc *scope) (Value, error) {
 	if isAggregate(call) {
-		return s.evalAggregate(call, sc)
+		return x.evalAggregate(call, sc)
 	}
 	if call.Star || call.Distinct {
 		return Value{}, fmt.Errorf("%w: %s does not take * or DISTINCT", ErrInvalid, call.Name)
 	}
 	arguments := make([]Value, len(call.Arguments))
 	for i, argument := range call.Arguments {
-		v, err := s.eval(argument, sc)
+		v, err := x.eval(argument, sc)
 		if err != nil {
 			return Value{}, err
 		}
 		arguments[i] = v
 	}
-	return s.scalarFunction(call.Name, arguments)
+	return x.scalarFunction(call.Name, arguments)
 }
 
 func arity(name string, arguments []Value, low, high int) error {
@@ -48,7 +48,7 @@ func anyNull(values []Value) bool {
 	return false
 }
 
-func (s *session) scalarFunction(name string, arguments []Value) (Value, error) {
+func (x executor) scalarFunction(name string, arguments []Value) (Value, error) {
 	switch name {
 	case "COALESCE":
 		for _, v := range arguments {
@@ -69,12 +69,12 @@ func (s *session) scalarFunction(name string, arguments []Value) (Value, error) 
 		if err := arity(name, arguments, 0, 0); err != nil {
 			return Value{}, err
 		}
-		return Timestamp(s.now.WallNanos / 1000), nil
+		return Timestamp(x.s.now.WallNanos / 1000), nil
 	case "GEN_RANDOM_UUID", "UUID":
 		if err := arity(name, arguments, 0, 0); err != nil {
 			return Value{}, err
 		}
-		return s.generateUUID(), nil
+		return x.generateUUID(), nil
 	}
 	if err := arity(name, arguments, 1, 3); err != nil {
 		if _, known := textFunctions[name]; known || numericFunctions[name] {
@@ -99,8 +99,8 @@ func (s *session) scalarFunction(name string, arguments []Value) (Value, error) 
 
 // generateUUID derives a version-4-shaped UUID from the transaction id,
 // the statement position and a counter: deterministic and unique.
-func (s *session) generateUUID() Value {
-	sum := sha256.Sum256([]byte("uuid:" + s.newID()))
+func (x executor) generateUUID() Value {
+	sum := sha256.Sum256([]byte("uuid:" + x.s.newID()))
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
@@ -293,7 +293,7 @@ func replaceFunction(name string, arguments []Value) (Value, error) {
 }
 
 // evalAggregate computes an aggregate over the current group.
-func (s *session) evalAggregate(call *parser.FunctionCall, sc *scope) (Value, error) {
+func (x executor) evalAggregate(call *parser.FunctionCall, sc *scope) (Value, error) {
 	if sc == nil || sc.group == nil {
 		return Value{}, fmt.Errorf("%w: aggregate %s is not allowed here", ErrInvalid, call.Name)
 	}
@@ -306,7 +306,7 @@ func (s *session) evalAggregate(call *parser.FunctionCall, sc *scope) (Value, er
 	if len(call.Arguments) != 1 {
 		return Value{}, fmt.Errorf("%w: %s takes one argument", ErrInvalid, call.Name)
 	}
-	values, err := s.aggregateInputs(call, sc)
+	values, err := x.aggregateInputs(call, sc)
 	if err != nil {
 		return Value{}, err
 	}
@@ -315,13 +315,13 @@ func (s *session) evalAggregate(call *parser.FunctionCall, sc *scope) (Value, er
 
 // aggregateInputs evaluates the argument over the group, dropping NULLs
 // and, for DISTINCT, repeats.
-func (s *session) aggregateInputs(call *parser.FunctionCall, sc *scope) ([]Value, error) {
+func (x executor) aggregateInputs(call *parser.FunctionCall, sc *scope) ([]Value, error) {
 	rowScope := &scope{columns: sc.columns, parent: sc.parent, resolved: rememberResolutions(len(sc.group))}
 	seen := map[string]bool{}
 	var values []Value
 	for _, row := range sc.group {
 		rowScope.row = row
-		v, err := s.eval(call.Arguments[0], rowScope)
+		v, err := x.eval(call.Arguments[0], rowScope)
 		if err != nil {
 			return nil, err
 		}

@@ -92,6 +92,88 @@ func (b bound) admitsFromAbove(v Value) bool {
 	return !ok || result < 0 || result == 0 && b.Inclusive
 }
 
+// locker takes the locks of one statement's transaction. For a
+// snapshot read (record nil) schema and predicate locks are granted
+// without being recorded: a snapshot needs none.
+type locker struct {
+	engine *Engine
+	txn    engines.TxnID
+	record *transaction
+}
+
+// schema takes a schema lock on resource ("t:"+table, "i:"+index).
+func (l locker) schema(resource string, exclusive bool) error {
+	if l.record == nil {
+		return nil
+	}
+	if held, ok := l.record.schema[resource]; ok && (held || !exclusive) {
+		return nil
+	}
+	if blockers := l.engine.schemaBlockers(l.txn, resource, exclusive); len(blockers) > 0 {
+		return &blockedError{blockers: blockers}
+	}
+	if l.record.schema == nil {
+		l.record.schema = map[string]bool{}
+	}
+	l.record.schema[resource] = exclusive
+	return nil
+}
+
+// predicate takes a shared predicate lock, unless an equal or
+// whole-table one is held.
+func (l locker) predicate(p predicate) error {
+	if l.record == nil {
+		return nil
+	}
+	for _, held := range l.record.predicates {
+		if held.equal(p) || held.Table == p.Table && held.Column == "" {
+			return nil
+		}
+	}
+	if blockers := l.engine.predicateBlockers(l.txn, p); len(blockers) > 0 {
+		return &blockedError{blockers: blockers}
+	}
+	if p.Column == "" {
+		// The whole-table lock covers every narrower one of the table.
+		kept := l.record.predicates[:0]
+		for _, held := range l.record.predicates {
+			if held.Table != p.Table {
+				kept = append(kept, held)
+			}
+		}
+		l.record.predicates = kept
+	}
+	l.record.predicates = append(l.record.predicates, p)
+	return nil
+}
+
+// row takes (or extends) an exclusive lock on a row key.
+func (l locker) row(lock rowLock) error {
+	if blockers := l.engine.rowBlockers(l.txn, lock); len(blockers) > 0 {
+		return &blockedError{blockers: blockers}
+	}
+	key := rowLockKey(lock.Table, lock.Key)
+	held, ok := l.record.rows[key]
+	if !ok {
+		if l.record.rows == nil {
+			l.record.rows = map[string]rowLock{}
+		}
+		l.record.rows[key] = lock
+		return nil
+	}
+	for _, image := range lock.Images {
+		if !containsImage(held.Images, image) {
+			held.Images = append(held.Images, image)
+		}
+	}
+	l.record.rows[key] = held
+	return nil
+}
+
+func containsImage(images [][]columnValue, image []columnValue) bool {
+	return slices.ContainsFunc(images, func(held []columnValue) bool { return slices.Equal(held, image) })
+}
+
 // others returns the live transactions other than txn, oldest first.
 func (e *Engine) others(txn engines.TxnID) []engines.TxnID {
 	if _, live := e.transactions[txn]; len(e.transactions) == 0 || len(e.transactions) == 1 && live {

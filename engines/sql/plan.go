@@ -8,6 +8,10 @@ import (
 	"github.com/proven2pc/proven/engines/value"
 )
 
+// planner decides how a statement reads: access paths and the
+// predicate locks that cover them, and EXPLAIN.
+type planner struct{ s *session }
+
 // accessPath is how one table is read: a full scan, a primary-key range
 // or an index range on the leading column, with the predicate lock that
 // covers what the statement depends on.
@@ -32,8 +36,8 @@ type columnBounds struct {
 // then on an index, then a range on the primary key, then on an index,
 // else a full scan. The predicate lock uses the chosen column, or any
 // constrained column when scanning fully, or the whole table.
-func (s *session) chooseAccess(t *tableSchema, alias string, where parser.Expr) accessPath {
-	bounds := s.whereBounds(t, alias, where)
+func (p planner) chooseAccess(t *tableSchema, alias string, where parser.Expr) accessPath {
+	bounds := p.whereBounds(t, alias, where)
 	path := accessPath{table: t, lock: predicate{Table: t.Name}}
 	type candidate struct {
 		index  *indexSchema
@@ -90,10 +94,10 @@ func isEquality(b columnBounds) bool {
 
 // whereBounds collects, per column, the bounds that top-level conjuncts
 // of the form column op constant (or BETWEEN) impose.
-func (s *session) whereBounds(t *tableSchema, alias string, where parser.Expr) map[string]columnBounds {
+func (p planner) whereBounds(t *tableSchema, alias string, where parser.Expr) map[string]columnBounds {
 	bounds := map[string]columnBounds{}
 	for _, conjunct := range conjuncts(where) {
-		for _, c := range s.conjunctBounds(conjunct) {
+		for _, c := range p.conjunctBounds(conjunct) {
 			position, ok := t.columnByName(c.column)
 			if !ok || c.table != "" && c.table != alias {
 				continue
@@ -152,23 +156,23 @@ type conjunctBound struct {
 
 // conjunctBounds reads column op constant, constant op column and
 // column BETWEEN constant AND constant.
-func (s *session) conjunctBounds(e parser.Expr) []conjunctBound {
+func (p planner) conjunctBounds(e parser.Expr) []conjunctBound {
 	switch e := e.(type) {
 	case *parser.BinaryExpr:
 		if ref, ok := e.Left.(*parser.ColumnRef); ok {
-			if v, ok := s.constant(e.Right); ok {
+			if v, ok := p.constant(e.Right); ok {
 				return comparisonBound(ref, e.Operator, v)
 			}
 		}
 		if ref, ok := e.Right.(*parser.ColumnRef); ok {
-			if v, ok := s.constant(e.Left); ok {
+			if v, ok := p.constant(e.Left); ok {
 				return comparisonBound(ref, flip(e.Operator), v)
 			}
 		}
 	case *parser.Between:
 		ref, ok := e.Operand.(*parser.ColumnRef)
-		low, lowOK := s.constant(e.Low)
-		high, highOK := s.constant(e.High)
+		low, lowOK := p.constant(e.Low)
+		high, highOK := p.constant(e.High)
 		if ok && !e.Not && lowOK && highOK {
 			return []conjunctBound{{table: ref.Table, column: ref.Column,
 				low: bound{Set: true, Value: low, Inclusive: true}, high: bound{Set: true, Value: high, Inclusive: true}}}
@@ -208,7 +212,7 @@ func flip(operator parser.BinaryOperator) parser.BinaryOperator {
 
 // constant evaluates literals and parameters (with signs and casts); a
 // NULL constant never bounds anything.
-func (s *session) constant(e parser.Expr) (Value, bool) {
+func (p planner) constant(e parser.Expr) (Value, bool) {
 	switch e := e.(type) {
 	case *parser.NumberLiteral, *parser.StringLiteral, *parser.Parameter, *parser.BoolLiteral:
 	case *parser.UnaryExpr:
@@ -218,7 +222,7 @@ func (s *session) constant(e parser.Expr) (Value, bool) {
 	default:
 		return Value{}, false
 	}
-	v, err := s.eval(e, nil)
+	v, err := p.s.executor().eval(e, nil)
 	return v, err == nil && !v.IsNull()
 }
 
@@ -255,45 +259,6 @@ func (p accessPath) columnType() columnType {
 	return p.table.Columns[position].Type
 }
 
-// readPath visits the rows of a path (a superset of those WHERE keeps).
-func (s *session) readPath(p accessPath, visit func(key []byte, row []Value) error) error {
-	start, end := p.keyRange()
-	decoder := newRowDecoder(p.table)
-	if p.index == nil {
-		return s.scan(start, end, func(key, raw []byte) (bool, error) {
-			row, err := decoder.decode(raw)
-			if err != nil {
-				return false, fmt.Errorf("sql: row of %s does not decode: %w", p.table.Name, err)
-			}
-			return true, visit(key, row)
-		})
-	}
-	var rowKeys [][]byte
-	err := s.scan(start, end, func(_, suffix []byte) (bool, error) {
-		rowKeys = append(rowKeys, append(rowPrefix(p.table.ID), suffix...))
-		return true, nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, key := range rowKeys {
-		raw, found, err := s.get(key)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("sql: index %s names a missing row of %s", p.index.Name, p.table.Name)
-		}
-		row, err := decoder.decode(raw)
-		if err != nil {
-			return err
-		}
-		if err := visit(key, row); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func (p accessPath) String() string {
 	if !p.usesKey {

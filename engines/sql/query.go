@@ -8,6 +8,10 @@ import (
 	"github.com/proven2pc/proven/engines/sql/parser"
 )
 
+// executor runs queries: FROM, WHERE, grouping, projection, ordering,
+// and evaluates expressions and functions.
+type executor struct{ s *session }
+
 // relation is an intermediate table: named columns and materialized rows.
 type relation struct {
 	columns []relColumn
@@ -15,14 +19,14 @@ type relation struct {
 }
 
 // query runs a top-level query.
-func (s *session) query(q *parser.Query) (*Result, error) {
-	return s.runQuery(q, nil, 0)
+func (x executor) query(q *parser.Query) (*Result, error) {
+	return x.runQuery(q, nil, 0)
 }
 
 // subquery runs a nested query seeing the enclosing scope. rowsWanted
 // (when > 0) lets EXISTS and scalar subqueries stop early.
-func (s *session) subquery(q *parser.Query, sc *scope, rowsWanted int) (*Result, error) {
-	return s.runQuery(q, sc, rowsWanted)
+func (x executor) subquery(q *parser.Query, sc *scope, rowsWanted int) (*Result, error) {
+	return x.runQuery(q, sc, rowsWanted)
 }
 
 // orderedRow is an output row with its ORDER BY keys.
@@ -31,15 +35,15 @@ type orderedRow struct {
 	keys   []Value
 }
 
-func (s *session) runQuery(q *parser.Query, outer *scope, rowsWanted int) (*Result, error) {
-	columns, rows, err := s.queryBody(q.Body, q.OrderBy, outer)
+func (x executor) runQuery(q *parser.Query, outer *scope, rowsWanted int) (*Result, error) {
+	columns, rows, err := x.queryBody(q.Body, q.OrderBy, outer)
 	if err != nil {
 		return nil, err
 	}
 	if len(q.OrderBy) > 0 {
 		sortRows(rows, q.OrderBy)
 	}
-	offset, limit, err := s.limits(q, outer)
+	offset, limit, err := x.limits(q, outer)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +57,9 @@ func (s *session) runQuery(q *parser.Query, outer *scope, rowsWanted int) (*Resu
 	return result, nil
 }
 
-func (s *session) limits(q *parser.Query, sc *scope) (offset, limit int, err error) {
+func (x executor) limits(q *parser.Query, sc *scope) (offset, limit int, err error) {
 	read := func(e parser.Expr, what string) (int, error) {
-		v, err := s.eval(e, sc)
+		v, err := x.eval(e, sc)
 		if err != nil {
 			return 0, err
 		}
@@ -101,22 +105,22 @@ func sortRows(rows []orderedRow, order []parser.OrderItem) {
 	})
 }
 
-func (s *session) queryBody(body parser.QueryBody, order []parser.OrderItem, outer *scope) ([]string, []orderedRow, error) {
+func (x executor) queryBody(body parser.QueryBody, order []parser.OrderItem, outer *scope) ([]string, []orderedRow, error) {
 	switch body := body.(type) {
 	case *parser.Select:
-		return s.selectRows(body, order, outer)
+		return x.selectRows(body, order, outer)
 	case *parser.SetOperation:
-		return s.setOperation(body, order, outer)
+		return x.setOperation(body, order, outer)
 	}
 	return nil, nil, fmt.Errorf("%w: unsupported query %s", ErrInvalid, body)
 }
 
-func (s *session) setOperation(op *parser.SetOperation, order []parser.OrderItem, outer *scope) ([]string, []orderedRow, error) {
-	columns, left, err := s.queryBody(op.Left, nil, outer)
+func (x executor) setOperation(op *parser.SetOperation, order []parser.OrderItem, outer *scope) ([]string, []orderedRow, error) {
+	columns, left, err := x.queryBody(op.Left, nil, outer)
 	if err != nil {
 		return nil, nil, err
 	}
-	rightColumns, right, err := s.selectRows(op.Right, nil, outer)
+	rightColumns, right, err := x.selectRows(op.Right, nil, outer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -202,12 +206,12 @@ func outputPosition(columns []string, e parser.Expr) (int, bool) {
 
 // selectRows runs one SELECT: FROM, WHERE, grouping, projection,
 // DISTINCT, and computes ORDER BY keys.
-func (s *session) selectRows(sel *parser.Select, order []parser.OrderItem, outer *scope) ([]string, []orderedRow, error) {
-	input, err := s.fromClause(sel.From, sel.Where, outer)
+func (x executor) selectRows(sel *parser.Select, order []parser.OrderItem, outer *scope) ([]string, []orderedRow, error) {
+	input, err := x.fromClause(sel.From, sel.Where, outer)
 	if err != nil {
 		return nil, nil, err
 	}
-	filtered, err := s.filterRows(sel.Where, input, outer)
+	filtered, err := x.filterRows(sel.Where, input, outer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -215,14 +219,14 @@ func (s *session) selectRows(sel *parser.Select, order []parser.OrderItem, outer
 	if err != nil {
 		return nil, nil, err
 	}
-	scopes, err := s.groupScopes(sel, order, input.columns, filtered, outer)
+	scopes, err := x.groupScopes(sel, order, input.columns, filtered, outer)
 	if err != nil {
 		return nil, nil, err
 	}
 	var out []orderedRow
 	seen := map[string]bool{}
 	for _, sc := range scopes {
-		row, err := s.projectRow(items, columns, order, sc)
+		row, err := x.projectRow(items, columns, order, sc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -240,7 +244,7 @@ func (s *session) selectRows(sel *parser.Select, order []parser.OrderItem, outer
 
 // filterRows returns the rows of input for which where holds: input.rows
 // itself when there is no WHERE, else a new slice.
-func (s *session) filterRows(where parser.Expr, input *relation, outer *scope) ([][]Value, error) {
+func (x executor) filterRows(where parser.Expr, input *relation, outer *scope) ([][]Value, error) {
 	if where == nil {
 		return input.rows, nil
 	}
@@ -248,7 +252,7 @@ func (s *session) filterRows(where parser.Expr, input *relation, outer *scope) (
 	rowScope := &scope{columns: input.columns, parent: outer, resolved: rememberResolutions(len(input.rows))}
 	for _, row := range input.rows {
 		rowScope.row = row
-		ok, err := s.holds(where, rowScope)
+		ok, err := x.holds(where, rowScope)
 		if err != nil {
 			return nil, err
 		}
@@ -261,7 +265,7 @@ func (s *session) filterRows(where parser.Expr, input *relation, outer *scope) (
 
 // groupScopes returns one scope per output row before projection: one per
 // input row, or one per group when aggregating (HAVING applied).
-func (s *session) groupScopes(sel *parser.Select, order []parser.OrderItem, columns []relColumn, rows [][]Value, outer *scope) ([]*scope, error) {
+func (x executor) groupScopes(sel *parser.Select, order []parser.OrderItem, columns []relColumn, rows [][]Value, outer *scope) ([]*scope, error) {
 	if !needsGrouping(sel, order) {
 		scopes := make([]*scope, len(rows))
 		resolved := rememberResolutions(len(rows))
@@ -280,7 +284,7 @@ func (s *session) groupScopes(sel *parser.Select, order []parser.OrderItem, colu
 	for _, row := range rows {
 		keyScope.row = row
 		for i, e := range sel.GroupBy {
-			v, err := s.eval(e, keyScope)
+			v, err := x.eval(e, keyScope)
 			if err != nil {
 				return nil, err
 			}
@@ -306,7 +310,7 @@ func (s *session) groupScopes(sel *parser.Select, order []parser.OrderItem, colu
 			first = group[0]
 		}
 		sc := &scope{columns: columns, row: first, parent: outer, group: group, resolved: resolved}
-		ok, err := s.holds(sel.Having, sc)
+		ok, err := x.holds(sel.Having, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -384,10 +388,10 @@ func itemName(item parser.SelectItem) string {
 	return item.Expr.String()
 }
 
-func (s *session) projectRow(items []parser.SelectItem, columns []string, order []parser.OrderItem, sc *scope) (orderedRow, error) {
+func (x executor) projectRow(items []parser.SelectItem, columns []string, order []parser.OrderItem, sc *scope) (orderedRow, error) {
 	row := orderedRow{values: make([]Value, len(items))}
 	for i, item := range items {
-		v, err := s.eval(item.Expr, sc)
+		v, err := x.eval(item.Expr, sc)
 		if err != nil {
 			return orderedRow{}, err
 		}
@@ -398,7 +402,7 @@ func (s *session) projectRow(items []parser.SelectItem, columns []string, order 
 			row.keys = append(row.keys, row.values[position])
 			continue
 		}
-		v, err := s.eval(item.Expr, sc)
+		v, err := x.eval(item.Expr, sc)
 		if err != nil {
 			return orderedRow{}, err
 		}
