@@ -104,7 +104,7 @@ func (d ddl) newColumn(t *tableSchema, definition parser.ColumnDefinition) (colu
 	c := column{ID: t.NextColumnID, Name: definition.Name, Type: typ, NotNull: definition.Nullability == parser.NullabilityNotNull}
 	if definition.Default != nil {
 		c.Default = definition.Default.String()
-		if _, err := d.s.executor().defaultValue(c); err != nil {
+		if _, err := d.s.defaultValue(c); err != nil {
 			return column{}, err
 		}
 	}
@@ -318,7 +318,7 @@ func (d ddl) addColumn(t *tableSchema, definition parser.ColumnDefinition) error
 		return err
 	}
 	if c.Default != "" {
-		if c.Filler, err = d.s.executor().defaultValue(c); err != nil {
+		if c.Filler, err = d.s.defaultValue(c); err != nil {
 			return err
 		}
 	}

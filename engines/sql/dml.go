@@ -33,6 +33,10 @@ func (m dml) insert(stmt *parser.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	returning, err := m.compileReturning(t, stmt.Returning)
+	if err != nil {
+		return nil, err
+	}
 	sources, err := m.insertSources(stmt, len(targets))
 	if err != nil {
 		return nil, err
@@ -45,7 +49,7 @@ func (m dml) insert(stmt *parser.Insert) (*Result, error) {
 		}
 		changes = append(changes, rowChange{newRow: row})
 	}
-	return m.applyChanges(t, changes, stmt.Returning)
+	return m.applyChanges(t, changes, returning)
 }
 
 // insertTargets maps the column list (or every column) to positions.
@@ -73,45 +77,70 @@ func insertTargets(t *tableSchema, names []string) ([]int, error) {
 }
 
 // insertSources returns the rows to insert as expressions or values;
-// a nil entry means DEFAULT.
+// a nil entry means DEFAULT. Every VALUES expression is compiled before
+// any is evaluated.
 func (m dml) insertSources(stmt *parser.Insert, width int) ([][]*Value, error) {
 	if stmt.DefaultValues {
 		return [][]*Value{make([]*Value, width)}, nil
 	}
 	if stmt.Query != nil {
-		result, err := m.s.executor().subquery(stmt.Query, nil, 0)
-		if err != nil {
-			return nil, err
-		}
-		if len(result.Columns) != width {
-			return nil, fmt.Errorf("%w: INSERT of %d columns from a query of %d", ErrInvalid, width, len(result.Columns))
-		}
-		sources := make([][]*Value, len(result.Rows))
-		for i, row := range result.Rows {
-			sources[i] = make([]*Value, width)
-			for j := range row {
-				sources[i][j] = &row[j]
-			}
-		}
-		return sources, nil
+		return m.querySources(stmt.Query, width)
 	}
-	sources := make([][]*Value, len(stmt.Rows))
+	c := &compiler{s: m.s, scope: &planScope{}, clause: "VALUES"}
+	compiled := make([][]expression, len(stmt.Rows))
 	for i, exprs := range stmt.Rows {
 		if len(exprs) != width {
 			return nil, fmt.Errorf("%w: INSERT of %d columns given %d values", ErrInvalid, width, len(exprs))
 		}
-		sources[i] = make([]*Value, width)
-		values := make([]Value, width) // one allocation for the row's values
+		compiled[i] = make([]expression, width)
 		for j, e := range exprs {
 			if _, isDefault := e.(*parser.DefaultValue); isDefault {
 				continue
 			}
-			v, err := m.s.executor().eval(e, nil)
+			var err error
+			if compiled[i][j], err = c.compile(e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sources := make([][]*Value, len(stmt.Rows))
+	f := &frame{}
+	for i, row := range compiled {
+		sources[i] = make([]*Value, width)
+		values := make([]Value, width) // one allocation for the row's values
+		for j, e := range row {
+			if e == nil {
+				continue
+			}
+			v, err := e.eval(m.s, f)
 			if err != nil {
 				return nil, err
 			}
 			values[j] = v
 			sources[i][j] = &values[j]
+		}
+	}
+	return sources, nil
+}
+
+// querySources runs the query of INSERT ... SELECT.
+func (m dml) querySources(q *parser.Query, width int) ([][]*Value, error) {
+	plan, err := m.s.planner().planQuery(q, queryContext{})
+	if err != nil {
+		return nil, err
+	}
+	if len(plan.columns) != width {
+		return nil, fmt.Errorf("%w: INSERT of %d columns from a query of %d", ErrInvalid, width, len(plan.columns))
+	}
+	result, err := plan.run(m.s, nil)
+	if err != nil {
+		return nil, err
+	}
+	sources := make([][]*Value, len(result.Rows))
+	for i, row := range result.Rows {
+		sources[i] = make([]*Value, width)
+		for j := range row {
+			sources[i][j] = &row[j]
 		}
 	}
 	return sources, nil
@@ -136,7 +165,7 @@ func (m dml) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, 
 		if given[position] || c.Default == "" {
 			continue
 		}
-		v, err := m.s.executor().defaultValue(c)
+		v, err := m.s.defaultValue(c)
 		if err != nil {
 			return nil, err
 		}
@@ -145,30 +174,70 @@ func (m dml) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, 
 	return row, nil
 }
 
+// defaultValue evaluates a column's stored DEFAULT expression.
+func (s *session) defaultValue(c column) (Value, error) {
+	e, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return Value{}, fmt.Errorf("sql: stored default of %s does not parse: %w", c.Name, err)
+	}
+	compiled, err := (&compiler{s: s, scope: &planScope{}, clause: "DEFAULT"}).compile(e)
+	if err != nil {
+		return Value{}, fmt.Errorf("default of column %s: %w", c.Name, err)
+	}
+	v, err := compiled.eval(s, &frame{})
+	if err != nil {
+		return Value{}, fmt.Errorf("default of column %s: %w", c.Name, err)
+	}
+	return assignCast(v, c.Type)
+}
+
+// tableScope names the columns of one table, for UPDATE, DELETE and
+// RETURNING.
+func tableScope(t *tableSchema) *planScope {
+	scope := &planScope{columns: make([]scopeColumn, len(t.Columns))}
+	for i, c := range t.Columns {
+		scope.columns[i] = scopeColumn{table: t.Name, name: c.Name}
+	}
+	return scope
+}
 
 func (m dml) update(stmt *parser.Update) (*Result, error) {
 	t, err := m.s.catalog().table(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
+	scope := tableScope(t)
+	c := &compiler{s: m.s, scope: scope, clause: "UPDATE"}
 	positions := make([]int, len(stmt.Assignments))
+	values := make([]expression, len(stmt.Assignments))
 	for i, assignment := range stmt.Assignments {
 		position, ok := t.columnByName(assignment.Column)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, assignment.Column)
 		}
+		if values[i], err = c.compile(assignment.Value); err != nil {
+			return nil, err
+		}
 		positions[i] = position
 	}
+	conditions, err := m.compileWhere(scope, stmt.Where)
+	if err != nil {
+		return nil, err
+	}
+	returning, err := m.compileReturning(t, stmt.Returning)
+	if err != nil {
+		return nil, err
+	}
 	var changes []rowChange
-	err = m.matchingRows(t, stmt.Where, func(key []byte, row []Value, sc *scope) error {
+	err = m.matchingRows(t, conditions, func(key []byte, row []Value, f *frame) error {
 		newRow := append([]Value(nil), row...)
-		for i, assignment := range stmt.Assignments {
-			v, err := m.s.executor().eval(assignment.Value, sc)
+		for i, value := range values {
+			v, err := value.eval(m.s, f)
 			if err != nil {
 				return err
 			}
 			if newRow[positions[i]], err = assignCast(v, t.Columns[positions[i]].Type); err != nil {
-				return fmt.Errorf("column %s: %w", assignment.Column, err)
+				return fmt.Errorf("column %s: %w", stmt.Assignments[i].Column, err)
 			}
 		}
 		changes = append(changes, rowChange{oldKey: key, oldRow: row, newRow: newRow})
@@ -177,7 +246,7 @@ func (m dml) update(stmt *parser.Update) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.applyChanges(t, changes, stmt.Returning)
+	return m.applyChanges(t, changes, returning)
 }
 
 func (m dml) delete(stmt *parser.Delete) (*Result, error) {
@@ -185,37 +254,47 @@ func (m dml) delete(stmt *parser.Delete) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	conditions, err := m.compileWhere(tableScope(t), stmt.Where)
+	if err != nil {
+		return nil, err
+	}
+	returning, err := m.compileReturning(t, stmt.Returning)
+	if err != nil {
+		return nil, err
+	}
 	var changes []rowChange
-	err = m.matchingRows(t, stmt.Where, func(key []byte, row []Value, _ *scope) error {
+	err = m.matchingRows(t, conditions, func(key []byte, row []Value, _ *frame) error {
 		changes = append(changes, rowChange{oldKey: key, oldRow: row})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return m.applyChanges(t, changes, stmt.Returning)
+	return m.applyChanges(t, changes, returning)
 }
 
-// matchingRows visits the rows of t that satisfy where, under the
-// predicate lock of the chosen access path.
-func (m dml) matchingRows(t *tableSchema, where parser.Expr, visit func(key []byte, row []Value, sc *scope) error) error {
-	path := m.s.planner().chooseAccess(t, t.Name, where)
+// compileWhere compiles the conjuncts of a WHERE clause over one table.
+func (m dml) compileWhere(scope *planScope, where parser.Expr) ([]expression, error) {
+	c := &compiler{s: m.s, scope: scope, clause: "WHERE"}
+	return c.compileAll(conjuncts(where))
+}
+
+// matchingRows visits the rows of t that satisfy every condition, under
+// the predicate lock of the chosen access path.
+func (m dml) matchingRows(t *tableSchema, conditions []expression, visit func(key []byte, row []Value, f *frame) error) error {
+	path := m.s.planner().chooseAccess(t, 0, conditions)
 	if err := m.s.locks().predicate(path.lock); err != nil {
 		return err
-	}
-	columns := make([]relColumn, len(t.Columns))
-	for i, c := range t.Columns {
-		columns[i] = relColumn{Table: t.Name, Name: c.Name}
 	}
 	type match struct {
 		key []byte
 		row []Value
 	}
 	var matches []match
-	sc := &scope{columns: columns}
-	err := m.s.executor().readPath(path, func(key []byte, row []Value) error {
-		sc.row = row
-		ok, err := m.s.executor().holds(where, sc)
+	f := &frame{}
+	err := m.s.readPath(path, func(key []byte, row []Value) error {
+		f.row = row
+		ok, err := holdsAll(m.s, conditions, f)
 		if ok {
 			matches = append(matches, match{key: append([]byte(nil), key...), row: row})
 		}
@@ -224,19 +303,41 @@ func (m dml) matchingRows(t *tableSchema, where parser.Expr, visit func(key []by
 	if err != nil {
 		return err
 	}
-	for _, m := range matches {
-		if err := visit(m.key, m.row, &scope{columns: columns, row: m.row}); err != nil {
+	for _, match := range matches {
+		if err := visit(match.key, match.row, &frame{row: match.row}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// returningPlan is a compiled RETURNING clause.
+type returningPlan struct {
+	items   []expression
+	columns []string
+}
+
+func (m dml) compileReturning(t *tableSchema, items []parser.SelectItem) (*returningPlan, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	scope := tableScope(t)
+	targets, names, err := expandItems(items, scope)
+	if err != nil {
+		return nil, err
+	}
+	compiled, err := (&compiler{s: m.s, scope: scope, clause: "RETURNING"}).compileTargets(targets)
+	if err != nil {
+		return nil, err
+	}
+	return &returningPlan{items: compiled, columns: names}, nil
+}
+
 // applyChanges checks and writes a statement's row changes as one step:
 // keys and NOT NULL first, then row locks, then uniqueness, then writes.
 // Nothing is written unless everything passes, so a blocked or failed
 // statement leaves no effect on data.
-func (m dml) applyChanges(t *tableSchema, changes []rowChange, returning []parser.SelectItem) (*Result, error) {
+func (m dml) applyChanges(t *tableSchema, changes []rowChange, returning *returningPlan) (*Result, error) {
 	for i := range changes {
 		if err := m.prepareChange(t, &changes[i]); err != nil {
 			return nil, err
@@ -251,8 +352,8 @@ func (m dml) applyChanges(t *tableSchema, changes []rowChange, returning []parse
 		return nil, err
 	}
 	result := &Result{RowsAffected: int64(len(changes))}
-	if len(returning) > 0 {
-		if err := m.returning(t, changes, returning, result); err != nil {
+	if returning != nil {
+		if err := m.returning(changes, returning, result); err != nil {
 			return nil, err
 		}
 	}
@@ -452,26 +553,23 @@ func indexEntryKey(t *tableSchema, index *indexSchema, rowKey []byte, row []Valu
 	return append(key, rowKey[len(rowPrefix(t.ID)):]...)
 }
 
-func (m dml) returning(t *tableSchema, changes []rowChange, items []parser.SelectItem, result *Result) error {
-	columns := make([]relColumn, len(t.Columns))
-	for i, c := range t.Columns {
-		columns[i] = relColumn{Table: t.Name, Name: c.Name}
-	}
-	expanded, names, err := expandItems(items, columns)
-	if err != nil {
-		return err
-	}
-	result.Columns = names
+func (m dml) returning(changes []rowChange, plan *returningPlan, result *Result) error {
+	result.Columns = plan.columns
+	f := &frame{}
 	for _, change := range changes {
-		row := change.newRow
-		if row == nil {
-			row = change.oldRow
+		f.row = change.newRow
+		if f.row == nil {
+			f.row = change.oldRow
 		}
-		projected, err := m.s.executor().projectRow(expanded, names, nil, &scope{columns: columns, row: row})
-		if err != nil {
-			return err
+		projected := make([]Value, len(plan.items))
+		for i, item := range plan.items {
+			v, err := item.eval(m.s, f)
+			if err != nil {
+				return err
+			}
+			projected[i] = v
 		}
-		result.Rows = append(result.Rows, projected.values)
+		result.Rows = append(result.Rows, projected)
 	}
 	return nil
 }

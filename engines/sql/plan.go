@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
@@ -26,18 +27,21 @@ type accessPath struct {
 	equalities bool // low == high, both inclusive
 }
 
-// columnBounds are the bounds WHERE puts on one column.
+// columnBounds are the bounds conditions put on one column.
 type columnBounds struct {
+	position  int // in the table
 	low, high bound
 	usable    bool // every bound converts exactly to the column's type
 }
 
-// chooseAccess picks the access path: an equality on the primary key,
-// then on an index, then a range on the primary key, then on an index,
-// else a full scan. The predicate lock uses the chosen column, or any
-// constrained column when scanning fully, or the whole table.
-func (p planner) chooseAccess(t *tableSchema, alias string, where parser.Expr) accessPath {
-	bounds := p.whereBounds(t, alias, where)
+// chooseAccess picks the access path of a table whose columns sit at
+// offset in the rows conditions are compiled over: an equality on the
+// primary key, then on an index, then a range on the primary key, then
+// on an index, else a full scan. The predicate lock uses the chosen
+// column, or any constrained column when scanning fully, or the whole
+// table.
+func (p planner) chooseAccess(t *tableSchema, offset int, conditions []expression) accessPath {
+	bounds := tableBounds(t, offset, conditions)
 	path := accessPath{table: t, lock: predicate{Table: t.Name}}
 	type candidate struct {
 		index  *indexSchema
@@ -50,11 +54,11 @@ func (p planner) chooseAccess(t *tableSchema, alias string, where parser.Expr) a
 	for i := range t.Indexes {
 		candidates = append(candidates, candidate{index: &t.Indexes[i], column: t.Indexes[i].Columns[0]})
 	}
-	best := -1
-	bestRank := 0
+	best, bestRank := -1, 0
+	var bestBounds columnBounds
 	for i, c := range candidates {
 		position, _ := t.columnByID(c.column)
-		b, ok := bounds[t.Columns[position].Name]
+		b, ok := findBounds(bounds, position)
 		if !ok || !b.usable {
 			continue
 		}
@@ -66,57 +70,115 @@ func (p planner) chooseAccess(t *tableSchema, alias string, where parser.Expr) a
 			rank++
 		}
 		if rank > bestRank {
-			best, bestRank = i, rank
+			best, bestRank, bestBounds = i, rank, b
 		}
 	}
 	if best >= 0 {
-		c := candidates[best]
-		position, _ := t.columnByID(c.column)
-		name := t.Columns[position].Name
-		b := bounds[name]
+		c, b := candidates[best], bestBounds
+		name := t.Columns[b.position].Name
 		path.index, path.column, path.low, path.high, path.usesKey = c.index, name, b.low, b.high, true
 		path.equalities = isEquality(b)
 		path.lock = predicate{Table: t.Name, Column: name, Low: b.low, High: b.high}
 		return path
 	}
-	for _, c := range t.Columns {
-		if b, ok := bounds[c.Name]; ok {
-			path.lock = predicate{Table: t.Name, Column: c.Name, Low: b.low, High: b.high}
-			break
-		}
+	if len(bounds) > 0 {
+		b := bounds[0]
+		path.lock = predicate{Table: t.Name, Column: t.Columns[b.position].Name, Low: b.low, High: b.high}
 	}
 	return path
+}
+
+func findBounds(bounds []columnBounds, position int) (columnBounds, bool) {
+	for _, b := range bounds {
+		if b.position == position {
+			return b, true
+		}
+	}
+	return columnBounds{}, false
 }
 
 func isEquality(b columnBounds) bool {
 	return b.low.Set && b.high.Set && b.low.Inclusive && b.high.Inclusive && b.low.Value == b.high.Value
 }
 
-// whereBounds collects, per column, the bounds that top-level conjuncts
-// of the form column op constant (or BETWEEN) impose.
-func (p planner) whereBounds(t *tableSchema, alias string, where parser.Expr) map[string]columnBounds {
-	bounds := map[string]columnBounds{}
-	for _, conjunct := range conjuncts(where) {
-		for _, c := range p.conjunctBounds(conjunct) {
-			position, ok := t.columnByName(c.column)
-			if !ok || c.table != "" && c.table != alias {
-				continue
+// tableBounds collects, per column, the bounds that conditions of the
+// form column op constant (or BETWEEN) impose, in the order of the
+// table's columns.
+func tableBounds(t *tableSchema, offset int, conditions []expression) []columnBounds {
+	var bounds []columnBounds
+	for _, condition := range conditions {
+		position, low, high, ok := conditionBounds(condition, offset, len(t.Columns))
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(bounds, func(b columnBounds) bool { return b.position == position })
+		if i < 0 {
+			i = len(bounds)
+			bounds = append(bounds, columnBounds{position: position, usable: true})
+		}
+		current := &bounds[i]
+		if low.Set {
+			current.low = tighter(current.low, low, 1)
+		}
+		if high.Set {
+			current.high = tighter(current.high, high, -1)
+		}
+		columnType := t.Columns[position].Type
+		current.usable = current.usable && exactIn(low, columnType) && exactIn(high, columnType)
+	}
+	slices.SortFunc(bounds, func(a, b columnBounds) int { return a.position - b.position })
+	return bounds
+}
+
+// conditionBounds reads column op constant, constant op column and
+// column BETWEEN constant AND constant, for a column of the table at
+// offset; a NULL constant bounds nothing.
+func conditionBounds(e expression, offset, width int) (position int, low, high bound, ok bool) {
+	column := func(operand expression) (int, bool) {
+		c, _ := operand.(*columnExpr)
+		return c.positionIn(offset, width)
+	}
+	value := func(operand expression) (Value, bool) {
+		c, ok := operand.(*constantExpr)
+		if !ok || c.value.IsNull() {
+			return Value{}, false
+		}
+		return c.value, true
+	}
+	switch e := e.(type) {
+	case *binaryExpr:
+		if !e.comparison {
+			return 0, bound{}, bound{}, false
+		}
+		if position, ok := column(e.left); ok {
+			if v, ok := value(e.right); ok {
+				low, high, ok := comparisonBound(e.operator, v)
+				return position, low, high, ok
 			}
-			current, seen := bounds[c.column]
-			if !seen {
-				current.usable = true
+		}
+		if position, ok := column(e.right); ok {
+			if v, ok := value(e.left); ok {
+				low, high, ok := comparisonBound(flip(e.operator), v)
+				return position, low, high, ok
 			}
-			if c.low.Set {
-				current.low = tighter(current.low, c.low, 1)
-			}
-			if c.high.Set {
-				current.high = tighter(current.high, c.high, -1)
-			}
-			current.usable = current.usable && exactIn(c.low, t.Columns[position].Type) && exactIn(c.high, t.Columns[position].Type)
-			bounds[c.column] = current
+		}
+	case *betweenExpr:
+		position, isColumn := column(e.operand)
+		lowValue, lowOK := value(e.low)
+		highValue, highOK := value(e.high)
+		if isColumn && !e.not && lowOK && highOK {
+			return position, bound{Set: true, Value: lowValue, Inclusive: true}, bound{Set: true, Value: highValue, Inclusive: true}, true
 		}
 	}
-	return bounds
+	return 0, bound{}, bound{}, false
+}
+
+// positionIn returns the column's position within the table at offset.
+func (c *columnExpr) positionIn(offset, width int) (int, bool) {
+	if c == nil || c.position < offset || c.position >= offset+width {
+		return 0, false
+	}
+	return c.position - offset, true
 }
 
 // exactIn reports whether a bound's value converts to the column type
@@ -149,51 +211,16 @@ func tighter(current, next bound, direction int) bound {
 	return current
 }
 
-type conjunctBound struct {
-	table, column string
-	low, high     bound
-}
-
-// conjunctBounds reads column op constant, constant op column and
-// column BETWEEN constant AND constant.
-func (p planner) conjunctBounds(e parser.Expr) []conjunctBound {
-	switch e := e.(type) {
-	case *parser.BinaryExpr:
-		if ref, ok := e.Left.(*parser.ColumnRef); ok {
-			if v, ok := p.constant(e.Right); ok {
-				return comparisonBound(ref, e.Operator, v)
-			}
-		}
-		if ref, ok := e.Right.(*parser.ColumnRef); ok {
-			if v, ok := p.constant(e.Left); ok {
-				return comparisonBound(ref, flip(e.Operator), v)
-			}
-		}
-	case *parser.Between:
-		ref, ok := e.Operand.(*parser.ColumnRef)
-		low, lowOK := p.constant(e.Low)
-		high, highOK := p.constant(e.High)
-		if ok && !e.Not && lowOK && highOK {
-			return []conjunctBound{{table: ref.Table, column: ref.Column,
-				low: bound{Set: true, Value: low, Inclusive: true}, high: bound{Set: true, Value: high, Inclusive: true}}}
-		}
-	}
-	return nil
-}
-
-func comparisonBound(ref *parser.ColumnRef, operator parser.BinaryOperator, v Value) []conjunctBound {
-	c := conjunctBound{table: ref.Table, column: ref.Column}
+func comparisonBound(operator parser.BinaryOperator, v Value) (low, high bound, ok bool) {
 	switch operator {
 	case parser.BinaryEqual:
-		c.low, c.high = bound{Set: true, Value: v, Inclusive: true}, bound{Set: true, Value: v, Inclusive: true}
+		return bound{Set: true, Value: v, Inclusive: true}, bound{Set: true, Value: v, Inclusive: true}, true
 	case parser.BinaryLess, parser.BinaryLessEqual:
-		c.high = bound{Set: true, Value: v, Inclusive: operator == parser.BinaryLessEqual}
+		return bound{}, bound{Set: true, Value: v, Inclusive: operator == parser.BinaryLessEqual}, true
 	case parser.BinaryGreater, parser.BinaryGreaterEqual:
-		c.low = bound{Set: true, Value: v, Inclusive: operator == parser.BinaryGreaterEqual}
-	default:
-		return nil
+		return bound{Set: true, Value: v, Inclusive: operator == parser.BinaryGreaterEqual}, bound{}, true
 	}
-	return []conjunctBound{c}
+	return bound{}, bound{}, false
 }
 
 func flip(operator parser.BinaryOperator) parser.BinaryOperator {
@@ -208,22 +235,6 @@ func flip(operator parser.BinaryOperator) parser.BinaryOperator {
 		return parser.BinaryLessEqual
 	}
 	return operator
-}
-
-// constant evaluates literals and parameters (with signs and casts); a
-// NULL constant never bounds anything.
-func (p planner) constant(e parser.Expr) (Value, bool) {
-	switch e := e.(type) {
-	case *parser.NumberLiteral, *parser.StringLiteral, *parser.Parameter, *parser.BoolLiteral:
-	case *parser.UnaryExpr:
-		if _, ok := e.Operand.(*parser.NumberLiteral); !ok {
-			return Value{}, false
-		}
-	default:
-		return Value{}, false
-	}
-	v, err := p.s.executor().eval(e, nil)
-	return v, err == nil && !v.IsNull()
 }
 
 // keyRange returns the store span of a path.
@@ -259,10 +270,15 @@ func (p accessPath) columnType() columnType {
 	return p.table.Columns[position].Type
 }
 
-
-func (p accessPath) String() string {
+// describe names the path for EXPLAIN; alias is what the query calls
+// the table.
+func (p accessPath) describe(alias string) string {
+	table := p.table.Name
+	if alias != table {
+		table += " as " + alias
+	}
 	if !p.usesKey {
-		return "full scan of " + p.table.Name
+		return "full scan of " + table
 	}
 	via := "primary key"
 	if p.index != nil {
@@ -272,7 +288,7 @@ func (p accessPath) String() string {
 	if p.equalities {
 		kind = "point"
 	}
-	return fmt.Sprintf("%s lookup of %s via %s on %s %s", kind, p.table.Name, via, p.column, boundsText(p.low, p.high))
+	return fmt.Sprintf("%s lookup of %s via %s on %s %s", kind, table, via, p.column, boundsText(p.low, p.high))
 }
 
 func boundsText(low, high bound) string {

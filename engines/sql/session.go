@@ -38,6 +38,9 @@ type session struct {
 	schemas   []namedSchema // tables read by this statement (few: a slice)
 	// rowsProduced bounds the rows one statement may materialize.
 	rowsProduced int
+	// volatileCompiled counts the volatile calls compiled (a subquery
+	// holding one is never answered from memory).
+	volatileCompiled int
 }
 
 // syntaxError wraps the parser's error, which names line and column.
@@ -84,6 +87,10 @@ func (s *session) execute(statement parser.Statement) (*Result, error) {
 		return ddl{s}.dropIndex(statement)
 	case *parser.AlterTable:
 		return ddl{s}.alterTable(statement)
+	case *parser.CreateView:
+		return ddl{s}.createView(statement)
+	case *parser.DropView:
+		return ddl{s}.dropView(statement)
 	}
 	return nil, fmt.Errorf("%w: unsupported statement %s", ErrInvalid, statement)
 }
