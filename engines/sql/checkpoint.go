@@ -11,7 +11,7 @@ import (
 
 // Checkpoint format: the engines value encoding of
 //
-//	["PSQL", 1, store checkpoint bytes, [transaction...]]
+//	["PSQL", 2, store checkpoint bytes, [transaction...], [row count...]]
 //	transaction: [id key, prepared, prepare timestamp key, wrote,
 //	              statements, [[resource, exclusive]...] (resources
 //	              ascending), [predicate...] (in acquisition order),
@@ -19,10 +19,14 @@ import (
 //	predicate:   [table, column, low bound, high bound]
 //	bound:       [set, typed value, inclusive]
 //	row lock:    [table, key bytes, [[[name, typed value]...]...]]
+//	row count:   [table id, rows > 0] (statistics.go), by id ascending
 //
 // transactions ascending by id. The same state always gives the same
 // bytes.
-const checkpointMagic = "PSQL"
+const (
+	checkpointMagic   = "PSQL"
+	checkpointVersion = 2
+)
 
 // Checkpoint serializes the store and every live transaction with its
 // locks.
@@ -31,8 +35,8 @@ func (e *Engine) Checkpoint() []byte {
 	for _, id := range e.others(engines.TxnID{}) {
 		transactions = append(transactions, encodeTransaction(id, e.transactions[id]))
 	}
-	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(1),
-		value.Bytes(e.store.Checkpoint()), value.List(transactions...)))
+	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(checkpointVersion),
+		value.Bytes(e.store.Checkpoint()), value.List(transactions...), e.encodeRowCounts()))
 }
 
 func encodeTransaction(id engines.TxnID, t *transaction) value.Value {
@@ -74,12 +78,13 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
 	d := &valueReader{}
-	fields := d.list(value, 4)
-	if d.text(fields, 0) != checkpointMagic || d.integer(fields, 1) != 1 {
+	fields := d.list(value, 5)
+	if d.text(fields, 0) != checkpointMagic || d.integer(fields, 1) != checkpointVersion {
 		d.fail("bad magic or format")
 	}
 	storeBytes := d.bytes(fields, 2)
 	items := d.items(fields, 3)
+	rowCounts := decodeRowCounts(d, fields, 4)
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -88,6 +93,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
 	e := newEngine(store)
+	e.rowCounts = rowCounts
 	for _, item := range items {
 		id, record := decodeTransaction(d, item)
 		if d.err != nil {

@@ -203,6 +203,7 @@ func (d ddl) dropTable(stmt *parser.DropTable) (*Result, error) {
 	if err := d.removeSpan(rowPrefix(t.ID)); err != nil {
 		return nil, err
 	}
+	d.s.engine.forgetRows(t.ID)
 	d.s.remove(catalogKey(t.Name))
 	return &Result{}, nil
 }

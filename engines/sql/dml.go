@@ -524,6 +524,7 @@ func hasNull(row []Value, positions []int) bool {
 // writeChanges removes old rows and entries first, then writes new ones,
 // so rows may swap keys within one statement.
 func (m dml) writeChanges(t *tableSchema, changes []rowChange) {
+	m.s.engine.countRows(t.ID, changedRows(changes))
 	for _, change := range changes {
 		if change.oldKey == nil {
 			continue

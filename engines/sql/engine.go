@@ -23,6 +23,8 @@ type Engine struct {
 	// catalog entries (cache.go); they never change a result.
 	statements *lruCache[parser.Statement]
 	schemas    *lruCache[*tableSchema]
+	// rowCounts estimates the rows of each table (statistics.go).
+	rowCounts map[string]int64
 }
 
 // transaction is what the engine knows of one live transaction.

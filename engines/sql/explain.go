@@ -171,3 +171,23 @@ func (j *joinNode) explain(w *explainWriter, indent int) {
 	j.left.explain(w, indent+1)
 	j.right.explain(w, indent+1)
 }
+
+func (n *lookupJoinNode) explain(w *explainWriter, indent int) {
+	conditions := append([]conjunct{n.equality}, n.on...)
+	w.add(indent, "lookup inner join on "+conditionsText(conditions))
+	n.left.explain(w, indent+1)
+	indent++
+	if len(n.filters) > 0 {
+		w.add(indent, "filter "+conditionsText(n.filters))
+		indent++
+	}
+	via := "primary key"
+	if n.path.index != nil {
+		via = "index " + n.path.index.Name
+	}
+	table := n.leaf.table.Name
+	if n.leaf.alias != table {
+		table += " as " + n.leaf.alias
+	}
+	w.add(indent, "lookups of "+table+" via "+via+" on "+n.path.column)
+}

@@ -30,7 +30,6 @@ func leafBit(index int) leafSet { return 1 << uint(index) }
 
 func (s leafSet) subsetOf(other leafSet) bool { return s&^other == 0 }
 
-
 // leaf is one table of a FROM clause: a base table, or a derived table
 // (a subquery, a view or a common table expression).
 type leaf struct {
@@ -48,6 +47,21 @@ type conjunct struct {
 	source   parser.Expr // for EXPLAIN
 	compiled expression
 	leaves   leafSet
+	// equalLeft and equalRight are the leaves of each side of a = b,
+	// when both sides read some leaf; zero otherwise.
+	equalLeft, equalRight leafSet
+}
+
+// newConjunct analyzes a compiled condition.
+func (fp *fromPlanner) newConjunct(source parser.Expr, compiled expression) conjunct {
+	c := conjunct{source: source, compiled: compiled, leaves: fp.leavesOf(compiled)}
+	if equal, ok := compiled.(*binaryExpr); ok && equal.operator == parser.BinaryEqual {
+		left, right := fp.leavesOf(equal.left), fp.leavesOf(equal.right)
+		if left != 0 && right != 0 {
+			c.equalLeft, c.equalRight = left, right
+		}
+	}
+	return c
 }
 
 // member is what a group joins as one unit: a leaf, or an outer join.
@@ -95,7 +109,7 @@ func (p planner) planFrom(items []parser.TableExpr, where parser.Expr, ctx query
 		return nil, nil, err
 	}
 	top.conjuncts = append(top.conjuncts, whereConjuncts...)
-	node, err := fp.planGroup(top)
+	node, _, err := fp.planGroup(top)
 	return node, fp.scope, err
 }
 
@@ -304,7 +318,7 @@ func (fp *fromPlanner) usingConditions(kind parser.JoinKind, names []string, sta
 		source := &parser.BinaryExpr{Operator: parser.BinaryEqual,
 			Left:  &parser.ColumnRef{Table: leftColumn.table, Column: name},
 			Right: &parser.ColumnRef{Table: rightColumn.table, Column: name}}
-		out = append(out, conjunct{source: source, compiled: equal, leaves: fp.leavesOf(equal)})
+		out = append(out, fp.newConjunct(source, equal))
 		fp.scope.columns[right].hidden = true
 		if kind == parser.JoinRight || kind == parser.JoinFull {
 			fp.scope.columns[left].merged = right + 1
@@ -322,7 +336,7 @@ func (fp *fromPlanner) compileConjuncts(condition parser.Expr, scope *planScope,
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, conjunct{source: part, compiled: compiled, leaves: fp.leavesOf(compiled)})
+		out = append(out, fp.newConjunct(part, compiled))
 	}
 	return out, nil
 }
@@ -346,48 +360,6 @@ func (fp *fromPlanner) leafAt(position int) int {
 		return 0
 	})
 	return index
-}
-
-// planGroup places the group's conditions and joins its members.
-func (fp *fromPlanner) planGroup(g *group) (fromNode, error) {
-	var gates, spanning []conjunct
-	for _, c := range g.conjuncts {
-		if c.leaves == 0 {
-			gates = append(gates, c)
-			continue
-		}
-		if i := slices.IndexFunc(g.members, func(m *member) bool { return c.leaves.subsetOf(m.leaves) }); i >= 0 {
-			g.members[i].filters = append(g.members[i].filters, c)
-			continue
-		}
-		spanning = append(spanning, c)
-	}
-	if len(g.members) == 0 {
-		return gateNodeOf(gates, &singleRowNode{width: fp.width()}), nil
-	}
-	nodes := make([]fromNode, len(g.members))
-	for i, m := range g.members {
-		node, err := fp.memberNode(m)
-		if err != nil {
-			return nil, err
-		}
-		nodes[i] = node
-	}
-	order := fp.joinOrder(g, spanning)
-	current, bound := nodes[order[0]], g.members[order[0]].leaves
-	for _, i := range order[1:] {
-		m := g.members[i]
-		var step *joinNode
-		step, spanning = fp.joinStep(parser.JoinInner, current, nodes[i], bound, m.leaves, spanning)
-		current, bound = step, bound|m.leaves
-	}
-	if len(spanning) > 0 {
-		return nil, fmt.Errorf("%w: the condition %s reads a table outside its join", ErrInvalid, spanning[0].source)
-	}
-	if len(order) > 2 {
-		current = &orderedNode{child: current, order: fp.orderNames(g, order)}
-	}
-	return gateNodeOf(gates, current), nil
 }
 
 // joinStep joins right (over rightLeaves) to left (over leftLeaves) with
@@ -415,15 +387,14 @@ func (fp *fromPlanner) joinStep(kind parser.JoinKind, left, right fromNode, left
 
 // equalitySides splits a = b whose sides read one side of a join each.
 func (fp *fromPlanner) equalitySides(c conjunct, leftLeaves, rightLeaves leafSet) (expression, expression, bool) {
-	equal, ok := c.compiled.(*binaryExpr)
-	if !ok || equal.operator != parser.BinaryEqual {
+	if c.equalLeft == 0 {
 		return nil, nil, false
 	}
-	a, b := fp.leavesOf(equal.left), fp.leavesOf(equal.right)
+	equal := c.compiled.(*binaryExpr)
 	switch {
-	case a != 0 && b != 0 && a.subsetOf(leftLeaves) && b.subsetOf(rightLeaves):
+	case c.equalLeft.subsetOf(leftLeaves) && c.equalRight.subsetOf(rightLeaves):
 		return equal.left, equal.right, true
-	case a != 0 && b != 0 && b.subsetOf(leftLeaves) && a.subsetOf(rightLeaves):
+	case c.equalRight.subsetOf(leftLeaves) && c.equalLeft.subsetOf(rightLeaves):
 		return equal.right, equal.left, true
 	}
 	return nil, nil, false
@@ -438,88 +409,4 @@ func (fp *fromPlanner) spans(set leafSet) []span {
 		}
 	}
 	return out
-}
-
-// memberNode plans one member with the conditions over it alone.
-func (fp *fromPlanner) memberNode(m *member) (fromNode, error) {
-	if m.leaf == nil {
-		node, err := fp.planOuterJoin(m.outer)
-		if err != nil || len(m.filters) == 0 {
-			return node, err
-		}
-		return &filterNode{child: node, filters: m.filters}, nil
-	}
-	l := m.leaf
-	if l.derived != nil {
-		return &derivedNode{leaf: l, width: fp.width(), filters: m.filters}, nil
-	}
-	conditions := make([]expression, len(m.filters))
-	for i, c := range m.filters {
-		conditions[i] = c.compiled
-	}
-	path := fp.p.chooseAccess(l.table, l.offset, conditions)
-	return &scanNode{leaf: l, path: path, width: fp.width(), filters: m.filters}, nil
-}
-
-// planOuterJoin plans both sides and the join. ON conditions over the
-// side whose rows may go unmatched filter that side before the join;
-// equalities between the sides become hash keys; the rest decide
-// matches.
-func (fp *fromPlanner) planOuterJoin(oj *outerJoin) (fromNode, error) {
-	leftLeaves, rightLeaves := groupLeaves(oj.left), groupLeaves(oj.right)
-	var pending []conjunct
-	for _, c := range oj.on {
-		switch {
-		case oj.kind == parser.JoinLeft && c.leaves.subsetOf(rightLeaves):
-			oj.right.conjuncts = append(oj.right.conjuncts, c)
-		case oj.kind == parser.JoinRight && c.leaves.subsetOf(leftLeaves):
-			oj.left.conjuncts = append(oj.left.conjuncts, c)
-		default:
-			pending = append(pending, c)
-		}
-	}
-	left, err := fp.planGroup(oj.left)
-	if err != nil {
-		return nil, err
-	}
-	right, err := fp.planGroup(oj.right)
-	if err != nil {
-		return nil, err
-	}
-	step, rest := fp.joinStep(oj.kind, left, right, leftLeaves, rightLeaves, pending)
-	if len(rest) > 0 {
-		return nil, fmt.Errorf("%w: the condition %s reads a table outside its join", ErrInvalid, rest[0].source)
-	}
-	return step, nil
-}
-
-func groupLeaves(g *group) leafSet {
-	var set leafSet
-	for _, m := range g.members {
-		set |= m.leaves
-	}
-	return set
-}
-
-// joinOrder returns the order in which a group's members are joined.
-func (fp *fromPlanner) joinOrder(g *group, spanning []conjunct) []int {
-	order := make([]int, len(g.members))
-	for i := range order {
-		order[i] = i
-	}
-	return order
-}
-
-// orderNames names the members in join order, for EXPLAIN.
-func (fp *fromPlanner) orderNames(g *group, order []int) []string {
-	names := make([]string, len(order))
-	for i, index := range order {
-		m := g.members[index]
-		if m.leaf != nil {
-			names[i] = m.leaf.alias
-			continue
-		}
-		names[i] = "(outer join)"
-	}
-	return names
 }
