@@ -115,12 +115,70 @@ func (n *singleRowNode) explain(*explainWriter, int) {}
 
 func (n *gateNode) explain(w *explainWriter, indent int) {
 	w.add(indent, "filter once "+conditionsText(n.conditions))
+	explainSubqueries(w, indent+1, n.conditions)
 	n.child.explain(w, indent+1)
 }
 
 func (n *filterNode) explain(w *explainWriter, indent int) {
-	w.add(indent, "filter "+conditionsText(n.filters))
+	w.filter(indent, n.filters)
 	n.child.explain(w, indent+1)
+}
+
+// filter prints a filter line and the subqueries of its conditions.
+func (w *explainWriter) filter(indent int, conditions []conjunct) {
+	w.add(indent, "filter "+conditionsText(conditions))
+	explainSubqueries(w, indent+1, conditions)
+}
+
+// explainSubqueries prints how each subquery of the conditions runs,
+// with its plan below.
+func explainSubqueries(w *explainWriter, indent int, conditions []conjunct) {
+	for _, c := range conditions {
+		visitSubqueries(c.compiled, false, func(e subqueryExpression, negated bool) {
+			how, plan := subqueryStrategy(e, negated)
+			w.add(indent, how)
+			plan.explain(w, indent+1)
+		})
+	}
+}
+
+// visitSubqueries finds the subqueries of an expression (not those
+// nested in other subqueries); negated is set right under NOT.
+func visitSubqueries(e expression, negated bool, visit func(subqueryExpression, bool)) {
+	if sub, ok := e.(subqueryExpression); ok {
+		visit(sub, negated)
+	}
+	not, isNot := e.(*unaryExpr)
+	e.each(func(operand expression) {
+		visitSubqueries(operand, isNot && not.operator == parser.UnaryNot, visit)
+	})
+}
+
+func subqueryStrategy(e subqueryExpression, negated bool) (string, *queryPlan) {
+	join := "semi"
+	var semi *semiJoin
+	var sub *subquery
+	switch e := e.(type) {
+	case *inSubqueryExpr:
+		semi, sub, negated = e.semi, e.sub, e.not
+	case *existsExpr:
+		semi, sub = e.semi, e.sub
+	case *scalarSubqueryExpr:
+		if len(e.sub.correlation.references) == 0 {
+			return "scalar subquery, run once", e.sub.plan
+		}
+		return "scalar subquery, run once per distinct outer value", e.sub.plan
+	}
+	if negated {
+		join = "anti"
+	}
+	switch {
+	case semi != nil:
+		return fmt.Sprintf("hash %s join, decorrelated on %s", join, strings.Join(semi.sources, " AND ")), semi.plan
+	case len(sub.correlation.references) == 0:
+		return fmt.Sprintf("hash %s join, subquery run once", join), sub.plan
+	}
+	return fmt.Sprintf("%s join, subquery run once per distinct outer value", join), sub.plan
 }
 
 func (n *orderedNode) explain(w *explainWriter, indent int) {
@@ -130,7 +188,7 @@ func (n *orderedNode) explain(w *explainWriter, indent int) {
 
 func (n *scanNode) explain(w *explainWriter, indent int) {
 	if len(n.filters) > 0 {
-		w.add(indent, "filter "+conditionsText(n.filters))
+		w.filter(indent, n.filters)
 		indent++
 	}
 	w.add(indent, n.path.describe(n.leaf.alias))
@@ -138,7 +196,7 @@ func (n *scanNode) explain(w *explainWriter, indent int) {
 
 func (n *derivedNode) explain(w *explainWriter, indent int) {
 	if len(n.filters) > 0 {
-		w.add(indent, "filter "+conditionsText(n.filters))
+		w.filter(indent, n.filters)
 		indent++
 	}
 	switch {
@@ -167,6 +225,7 @@ func (j *joinNode) explain(w *explainWriter, indent int) {
 		w.add(indent, fmt.Sprintf("%s %s join", method, joinKindNames[j.kind]))
 	default:
 		w.add(indent, fmt.Sprintf("%s %s join on %s", method, joinKindNames[j.kind], conditionsText(conditions)))
+		explainSubqueries(w, indent+1, conditions)
 	}
 	j.left.explain(w, indent+1)
 	j.right.explain(w, indent+1)
@@ -175,10 +234,11 @@ func (j *joinNode) explain(w *explainWriter, indent int) {
 func (n *lookupJoinNode) explain(w *explainWriter, indent int) {
 	conditions := append([]conjunct{n.equality}, n.on...)
 	w.add(indent, "lookup inner join on "+conditionsText(conditions))
+	explainSubqueries(w, indent+1, n.on)
 	n.left.explain(w, indent+1)
 	indent++
 	if len(n.filters) > 0 {
-		w.add(indent, "filter "+conditionsText(n.filters))
+		w.filter(indent, n.filters)
 		indent++
 	}
 	via := "primary key"

@@ -32,6 +32,7 @@ type subquery struct {
 	// volatile subqueries (GEN_RANDOM_UUID) run every time.
 	volatile bool
 	answers  map[string]*subqueryAnswer
+	only     *subqueryAnswer // the answer of an uncorrelated subquery
 	key      []byte
 }
 
@@ -62,6 +63,9 @@ func (q *subquery) answer(s *session, f *frame) (*subqueryAnswer, error) {
 		result, err := q.plan.run(s, f)
 		return &subqueryAnswer{result: result}, err
 	}
+	if q.only != nil {
+		return q.only, nil
+	}
 	q.key = q.key[:0]
 	for _, reference := range q.correlation.references {
 		owner := f
@@ -79,6 +83,10 @@ func (q *subquery) answer(s *session, f *frame) (*subqueryAnswer, error) {
 		return nil, err
 	}
 	answer := &subqueryAnswer{result: result}
+	if len(q.correlation.references) == 0 {
+		q.only = answer
+		return answer, nil
+	}
 	if q.answers == nil {
 		q.answers = map[string]*subqueryAnswer{}
 	}
@@ -93,7 +101,11 @@ func (c *compiler) exists(e *parser.Exists) (expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &existsExpr{sub: sub}, nil
+	out := &existsExpr{sub: sub}
+	if sub.correlatedly() {
+		out.semi = c.decorrelate(e.Query, true)
+	}
+	return out, nil
 }
 
 func (c *compiler) scalarSubquery(e *parser.Subquery) (expression, error) {
@@ -113,14 +125,30 @@ func (c *compiler) inSubquery(e *parser.InSubquery) (expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &inSubqueryExpr{operand: operand, sub: sub, not: e.Not}, nil
+	out := &inSubqueryExpr{operand: operand, sub: sub, not: e.Not}
+	if sub.correlatedly() {
+		out.semi = c.decorrelate(e.Query, false)
+	}
+	return out, nil
 }
 
-type existsExpr struct{ sub *subquery }
+// correlatedly reports a correlated subquery that may be decorrelated.
+func (q *subquery) correlatedly() bool { return len(q.correlation.references) > 0 && !q.volatile }
+
+type existsExpr struct {
+	sub  *subquery
+	semi *semiJoin // nil unless decorrelated
+}
 
 func (e *existsExpr) each(func(expression))    {}
 func (e *existsExpr) correlated() *correlation { return e.sub.correlation }
 func (e *existsExpr) eval(s *session, f *frame) (Value, error) {
+	if e.semi != nil {
+		group, ok, err := e.semi.probe(s, f)
+		if err != nil || ok {
+			return Bool(group != nil), err
+		}
+	}
 	answer, err := e.sub.answer(s, f)
 	if err != nil {
 		return Value{}, err
@@ -150,6 +178,7 @@ type inSubqueryExpr struct {
 	operand expression
 	sub     *subquery
 	not     bool
+	semi    *semiJoin // nil unless decorrelated
 }
 
 func (e *inSubqueryExpr) each(visit func(expression)) { visit(e.operand) }
@@ -158,6 +187,20 @@ func (e *inSubqueryExpr) eval(s *session, f *frame) (Value, error) {
 	v, err := e.operand.eval(s, f)
 	if err != nil {
 		return Value{}, err
+	}
+	if e.semi != nil {
+		group, ok, err := e.semi.probe(s, f)
+		switch {
+		case err != nil:
+			return Value{}, err
+		case ok && group == nil:
+			return Bool(e.not), nil // an empty answer
+		case ok:
+			if group.set == nil {
+				group.set = newValueSet(group.rows)
+			}
+			return group.set.in(v, e.not)
+		}
 	}
 	answer, err := e.sub.answer(s, f)
 	if err != nil {
