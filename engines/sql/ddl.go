@@ -27,7 +27,7 @@ func (d ddl) createTable(stmt *parser.CreateTable) (*Result, error) {
 	if err := d.lockTableExclusive(stmt.Name); err != nil {
 		return nil, err
 	}
-	_, exists, err := d.s.catalog().readSchema(stmt.Name)
+	exists, err := d.s.catalog().nameTaken(stmt.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (d ddl) createTable(stmt *parser.CreateTable) (*Result, error) {
 		if stmt.IfNotExists {
 			return &Result{}, nil
 		}
-		return nil, fmt.Errorf("%w: table %s", ErrExists, stmt.Name)
+		return nil, fmt.Errorf("%w: table or view %s", ErrExists, stmt.Name)
 	}
 	if len(stmt.Columns) > columnsMax {
 		return nil, fmt.Errorf("%w: at most %d columns", ErrLimit, columnsMax)
@@ -385,12 +385,12 @@ func (d ddl) renameTable(t *tableSchema, newName string) error {
 	if err := d.lockTableExclusive(newName); err != nil {
 		return err
 	}
-	_, exists, err := d.s.catalog().readSchema(newName)
+	exists, err := d.s.catalog().nameTaken(newName)
 	if err != nil {
 		return err
 	}
 	if exists {
-		return fmt.Errorf("%w: table %s", ErrExists, newName)
+		return fmt.Errorf("%w: table or view %s", ErrExists, newName)
 	}
 	for _, index := range t.Indexes {
 		if err := d.s.locks().schema("i:"+index.Name, true); err != nil {
