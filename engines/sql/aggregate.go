@@ -103,63 +103,78 @@ func (a *accumulator) result(call *aggregateCall) Value {
 	return a.value
 }
 
-// run groups rows (over inputs of the FROM layout) and returns the
-// grouped rows that HAVING accepts.
-func (g *groupPlan) run(s *session, rows [][]Value, outer *frame) ([][]Value, error) {
-	type group struct {
-		first        []Value
-		accumulators []accumulator
-	}
-	calls := g.aggregates.calls
-	var groups []*group
-	index := map[string]int{} // a group's key to its position in groups
-	keyValues := make([]Value, len(g.keys))
-	var key []byte // reused: lookups by string(key) do not allocate
-	f := &frame{outer: outer}
-	for _, row := range rows {
-		f.row = row
-		for i, k := range g.keys {
-			v, err := k.eval(s, f)
-			if err != nil {
-				return nil, err
-			}
-			keyValues[i] = v
+// grouper folds streamed rows into groups.
+type grouper struct {
+	plan      *groupPlan
+	s         *session
+	frame     *frame
+	groups    []*groupState
+	index     map[string]int // a group's key to its position in groups
+	keyValues []Value
+	key       []byte // reused: lookups by string(key) do not allocate
+}
+
+type groupState struct {
+	first        []Value // a copy of the group's first row
+	accumulators []accumulator
+}
+
+func (g *groupPlan) start(s *session, outer *frame) *grouper {
+	return &grouper{plan: g, s: s, frame: &frame{outer: outer}, index: map[string]int{}, keyValues: make([]Value, len(g.keys))}
+}
+
+// add folds one row (over the FROM layout; it may be reused after).
+func (g *grouper) add(row []Value) error {
+	g.frame.row = row
+	for i, k := range g.plan.keys {
+		v, err := k.eval(g.s, g.frame)
+		if err != nil {
+			return err
 		}
-		key = appendRowKey(key[:0], keyValues)
-		position, ok := index[string(key)]
-		if !ok {
-			position = len(groups)
-			index[string(key)] = position
-			groups = append(groups, &group{first: row, accumulators: make([]accumulator, len(calls))})
+		g.keyValues[i] = v
+	}
+	g.key = appendRowKey(g.key[:0], g.keyValues)
+	calls := g.plan.aggregates.calls
+	position, ok := g.index[string(g.key)]
+	if !ok {
+		position = len(g.groups)
+		g.index[string(g.key)] = position
+		g.groups = append(g.groups, &groupState{first: append([]Value(nil), row...), accumulators: make([]accumulator, len(calls))})
+	}
+	accumulators := g.groups[position].accumulators
+	for i, call := range calls {
+		if call.star {
+			accumulators[i].count++
+			continue
 		}
-		accumulators := groups[position].accumulators
-		for i, call := range calls {
-			if call.star {
-				accumulators[i].count++
-				continue
-			}
-			v, err := call.argument.eval(s, f)
-			if err != nil {
-				return nil, err
-			}
-			if err := accumulators[i].add(call, v); err != nil {
-				return nil, err
-			}
+		v, err := call.argument.eval(g.s, g.frame)
+		if err != nil {
+			return err
+		}
+		if err := accumulators[i].add(call, v); err != nil {
+			return err
 		}
 	}
-	if !g.grouped && len(groups) == 0 {
-		groups = append(groups, &group{first: make([]Value, g.aggregates.inputWidth), accumulators: make([]accumulator, len(calls))})
+	return nil
+}
+
+// finish returns the grouped rows that HAVING accepts.
+func (g *grouper) finish() ([][]Value, error) {
+	plan := g.plan
+	calls := plan.aggregates.calls
+	if !plan.grouped && len(g.groups) == 0 {
+		g.groups = append(g.groups, &groupState{first: make([]Value, plan.aggregates.inputWidth), accumulators: make([]accumulator, len(calls))})
 	}
-	out := make([][]Value, 0, len(groups))
-	for _, gr := range groups {
-		row := make([]Value, g.aggregates.inputWidth+len(calls))
+	out := make([][]Value, 0, len(g.groups))
+	for _, gr := range g.groups {
+		row := make([]Value, plan.aggregates.inputWidth+len(calls))
 		copy(row, gr.first)
 		for i, call := range calls {
-			row[g.aggregates.inputWidth+i] = gr.accumulators[i].result(call)
+			row[plan.aggregates.inputWidth+i] = gr.accumulators[i].result(call)
 		}
-		if g.having != nil {
-			f.row = row
-			ok, err := holds(s, g.having, f)
+		if plan.having != nil {
+			g.frame.row = row
+			ok, err := holds(g.s, plan.having, g.frame)
 			if err != nil {
 				return nil, err
 			}

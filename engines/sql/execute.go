@@ -95,50 +95,79 @@ func sortRows(rows []orderedRow, order []parser.OrderItem) {
 	})
 }
 
-// rows runs FROM and WHERE, grouping, projection and DISTINCT.
+// rows runs FROM and WHERE, grouping, projection and DISTINCT. Rows
+// stream from FROM: only grouped rows and output rows are kept.
 func (sp *selectPlan) rows(s *session, outer *frame) ([]orderedRow, error) {
-	input, err := sp.from.run(s, outer)
+	p := &projection{plan: sp, s: s, frame: &frame{outer: outer}}
+	if sp.distinct {
+		p.seen = map[string]bool{}
+	}
+	if sp.grouping == nil {
+		err := sp.from.each(s, outer, p.add)
+		return p.out, err
+	}
+	g := sp.grouping.start(s, outer)
+	if err := sp.from.each(s, outer, g.add); err != nil {
+		return nil, err
+	}
+	grouped, err := g.finish()
 	if err != nil {
 		return nil, err
 	}
-	rows := input.rows
-	if sp.grouping != nil {
-		if rows, err = sp.grouping.run(s, rows, outer); err != nil {
+	for _, row := range grouped {
+		if err := p.add(row); err != nil {
 			return nil, err
 		}
 	}
-	out := make([]orderedRow, 0, len(rows))
-	values := make([]Value, len(rows)*len(sp.items)) // one allocation for every output value
-	var seen map[string]bool
-	if sp.distinct {
-		seen = map[string]bool{}
+	return p.out, nil
+}
+
+// projection computes output rows (and their ORDER BY keys) one input
+// row at a time.
+type projection struct {
+	plan  *selectPlan
+	s     *session
+	frame *frame
+	seen  map[string]bool // DISTINCT
+	out   []orderedRow
+	slab  []Value // output values are carved from slabs
+}
+
+// projectionSlabRows is how many output rows one allocation holds.
+const projectionSlabRows = 64
+
+func (p *projection) add(row []Value) error {
+	width := len(p.plan.items)
+	if len(p.slab) < width {
+		p.slab = make([]Value, width*projectionSlabRows)
 	}
-	f := &frame{outer: outer}
-	for _, row := range rows {
-		f.row = row
-		projected := values[:len(sp.items):len(sp.items)]
-		values = values[len(sp.items):]
-		for i, item := range sp.items {
-			if projected[i], err = item.eval(s, f); err != nil {
-				return nil, err
-			}
+	projected := p.slab[:width:width]
+	p.frame.row = row
+	for i, item := range p.plan.items {
+		v, err := item.eval(p.s, p.frame)
+		if err != nil {
+			return err
 		}
-		if seen != nil {
-			key := rowKey(projected)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-		}
-		result := orderedRow{values: projected}
-		if len(sp.order) > 0 {
-			if result.keys, err = sp.orderKeys(s, f, projected); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, result)
+		projected[i] = v
 	}
-	return out, nil
+	if p.seen != nil {
+		key := rowKey(projected)
+		if p.seen[key] {
+			return nil
+		}
+		p.seen[key] = true
+	}
+	p.slab = p.slab[width:]
+	result := orderedRow{values: projected}
+	if len(p.plan.order) > 0 {
+		keys, err := p.plan.orderKeys(p.s, p.frame, projected)
+		if err != nil {
+			return err
+		}
+		result.keys = keys
+	}
+	p.out = append(p.out, result)
+	return nil
 }
 
 func (sp *selectPlan) orderKeys(s *session, f *frame, projected []Value) ([]Value, error) {
@@ -204,179 +233,4 @@ func (sp *setPlan) rows(s *session, outer *frame) ([]orderedRow, error) {
 		}
 	}
 	return out, nil
-}
-
-// fromNode produces rows of a FROM clause.
-type fromNode interface {
-	run(s *session, outer *frame) (rowSet, error)
-	explain(w *explainWriter, indent int)
-}
-
-// span is where one leaf's columns sit in the canonical layout.
-type span struct{ offset, width int }
-
-// rowSet is what a node produces: rows in the canonical layout, or
-// (local) the rows of one leaf, holding only its columns.
-type rowSet struct {
-	rows  [][]Value
-	local bool
-}
-
-// singleRowNode is the FROM of a SELECT without FROM: one empty row.
-type singleRowNode struct{ width int }
-
-func (n *singleRowNode) run(*session, *frame) (rowSet, error) {
-	return rowSet{rows: [][]Value{make([]Value, n.width)}}, nil
-}
-
-// gateNode evaluates conditions that read no row of its FROM once,
-// before anything is read: when one does not hold, nothing is.
-type gateNode struct {
-	conditions []conjunct
-	child      fromNode
-}
-
-func gateNodeOf(conditions []conjunct, child fromNode) fromNode {
-	if len(conditions) == 0 {
-		return child
-	}
-	return &gateNode{conditions: conditions, child: child}
-}
-
-func (n *gateNode) run(s *session, outer *frame) (rowSet, error) {
-	ok, err := holdsAll(s, compiledOf(n.conditions), &frame{outer: outer})
-	if err != nil || !ok {
-		return rowSet{}, err
-	}
-	return n.child.run(s, outer)
-}
-
-func compiledOf(conditions []conjunct) []expression {
-	out := make([]expression, len(conditions))
-	for i, c := range conditions {
-		out[i] = c.compiled
-	}
-	return out
-}
-
-// filterNode keeps the canonical rows of its child that satisfy every
-// condition.
-type filterNode struct {
-	child   fromNode
-	filters []conjunct
-}
-
-func (n *filterNode) run(s *session, outer *frame) (rowSet, error) {
-	input, err := n.child.run(s, outer)
-	if err != nil {
-		return rowSet{}, err
-	}
-	conditions := compiledOf(n.filters)
-	kept := input.rows[:0:0]
-	f := &frame{outer: outer}
-	for _, row := range input.rows {
-		f.row = row
-		ok, err := holdsAll(s, conditions, f)
-		if err != nil {
-			return rowSet{}, err
-		}
-		if ok {
-			kept = append(kept, row)
-		}
-	}
-	return rowSet{rows: kept, local: input.local}, nil
-}
-
-// orderedNode marks a group joined in a chosen order, for EXPLAIN.
-type orderedNode struct {
-	child fromNode
-	order []string
-}
-
-func (n *orderedNode) run(s *session, outer *frame) (rowSet, error) { return n.child.run(s, outer) }
-
-// leafFilter evaluates a leaf's conditions over its local rows: each row
-// is placed in a canonical row (when the leaf is not the whole layout)
-// that the conditions read.
-type leafFilter struct {
-	conditions []expression
-	offset     int
-	scratch    []Value
-	frame      *frame
-}
-
-func newLeafFilter(filters []conjunct, l *leaf, width int, outer *frame) *leafFilter {
-	if len(filters) == 0 {
-		return nil
-	}
-	f := &leafFilter{conditions: compiledOf(filters), offset: l.offset, frame: &frame{outer: outer}}
-	if l.width != width {
-		f.scratch = make([]Value, width)
-	}
-	return f
-}
-
-func (f *leafFilter) keeps(s *session, row []Value) (bool, error) {
-	if f == nil {
-		return true, nil
-	}
-	f.frame.row = row
-	if f.scratch != nil {
-		copy(f.scratch[f.offset:], row)
-		f.frame.row = f.scratch
-	}
-	return holdsAll(s, f.conditions, f.frame)
-}
-
-// scanNode reads a base table through its access path, under the
-// path's predicate lock, keeping the rows its conditions accept.
-type scanNode struct {
-	leaf    *leaf
-	path    accessPath
-	width   int
-	filters []conjunct
-}
-
-func (n *scanNode) run(s *session, outer *frame) (rowSet, error) {
-	if err := s.locks().predicate(n.path.lock); err != nil {
-		return rowSet{}, err
-	}
-	filter := newLeafFilter(n.filters, n.leaf, n.width, outer)
-	var rows [][]Value
-	err := s.readPath(n.path, func(_ []byte, row []Value) error {
-		ok, err := filter.keeps(s, row)
-		if err != nil || !ok {
-			return err
-		}
-		rows = append(rows, row)
-		return s.produced(1)
-	})
-	return rowSet{rows: rows, local: true}, err
-}
-
-// derivedNode runs the query of a derived table, view or common table
-// expression.
-type derivedNode struct {
-	leaf    *leaf
-	width   int
-	filters []conjunct
-}
-
-func (n *derivedNode) run(s *session, outer *frame) (rowSet, error) {
-	result, err := n.leaf.derived.run(s, outer)
-	if err != nil {
-		return rowSet{}, err
-	}
-	filter := newLeafFilter(n.filters, n.leaf, n.width, outer)
-	rows := result.Rows[:0:0]
-	for _, row := range result.Rows {
-		ok, err := filter.keeps(s, row)
-		if err != nil {
-			return rowSet{}, err
-		}
-		if ok {
-			rows = append(rows, row)
-		}
-	}
-	return rowSet{rows: rows, local: true}, s.produced(len(rows))
 }

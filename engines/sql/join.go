@@ -2,12 +2,16 @@ package sql
 
 import "github.com/proven2pc/proven/engines/sql/parser"
 
-// joinNode joins two inputs. With equality keys it probes a hash table
-// of the right rows by the left rows' keys (when the keys' values hash
-// alike: all numbers, or all of one type), else it tests every pair.
-// Output rows are in the canonical layout, in the order of the left rows
-// and, for each, of its matches; a RIGHT or FULL join appends the
-// unmatched right rows last.
+// joinNode joins two inputs. With equality keys it hashes one side (the
+// build side: the right input, or for an inner join the left when it is
+// estimated smaller) and streams the other, probing the hash with each
+// row's keys; without keys it tests every pair. Hashing is used only
+// where it agrees with SQL equality: the build side's key values must be
+// all numbers or all of one type per key, and a probe value of another
+// kind is compared with every build row the general way. Output rows are
+// canonical, in the order of the streamed side and, for each of its
+// rows, of its matches; a RIGHT or FULL join passes its unmatched right
+// rows last.
 type joinNode struct {
 	kind        parser.JoinKind
 	left, right fromNode
@@ -19,156 +23,250 @@ type joinNode struct {
 	width               int
 	leftSpans           []span
 	rightSpans          []span
+	buildLeft           bool // inner joins only
 }
 
-// joinSlabRows is how many joined rows one allocation holds.
-const joinSlabRows = 256
+// joinSlabRows is how many copied rows one allocation holds.
+const joinSlabRows = 64
 
-// joinInput is one side of a join while it runs: its rows and how to
-// read them in the canonical layout.
-type joinInput struct {
-	set     rowSet
-	spans   []span
-	scratch []Value // a canonical row for reading local rows
-}
+func (j *joinNode) local() bool  { return false }
+func (j *joinNode) stable() bool { return false }
 
-// view returns row i in the canonical layout (valid until the next call).
-func (in *joinInput) view(i int) []Value {
-	if !in.set.local {
-		return in.set.rows[i]
-	}
-	copy(in.scratch[in.spans[0].offset:], in.set.rows[i])
-	return in.scratch
-}
-
-// place writes row i's columns into a canonical row.
-func (in *joinInput) place(dst []Value, i int) {
-	row := in.set.rows[i]
-	if in.set.local {
-		copy(dst[in.spans[0].offset:], row)
+// place writes a row of one side into a canonical row.
+func place(dst, row []Value, local bool, spans []span) {
+	if local {
+		copy(dst[spans[0].offset:], row)
 		return
 	}
-	for _, sp := range in.spans {
+	for _, sp := range spans {
 		copy(dst[sp.offset:sp.offset+sp.width], row[sp.offset:sp.offset+sp.width])
 	}
 }
 
-// clear sets this side's columns of a canonical row to NULL.
-func (in *joinInput) clear(dst []Value) {
-	for _, sp := range in.spans {
+// clearSpans sets one side's columns of a canonical row to NULL.
+func clearSpans(dst []Value, spans []span) {
+	for _, sp := range spans {
 		clear(dst[sp.offset : sp.offset+sp.width])
 	}
 }
 
-func (j *joinNode) run(s *session, outer *frame) (rowSet, error) {
-	leftSet, err := j.left.run(s, outer)
-	if err != nil {
-		return rowSet{}, err
-	}
-	rightSet, err := j.right.run(s, outer)
-	if err != nil {
-		return rowSet{}, err
-	}
-	left := &joinInput{set: leftSet, spans: j.leftSpans, scratch: make([]Value, j.width)}
-	right := &joinInput{set: rightSet, spans: j.rightSpans, scratch: make([]Value, j.width)}
-	probe, conditions, err := j.prober(s, outer, left, right)
-	if err != nil {
-		return rowSet{}, err
-	}
-	return j.combine(s, outer, left, right, probe, conditions)
+// joinSide is one input of a running join.
+type joinSide struct {
+	node  fromNode
+	spans []span
+	keys  []expression
 }
 
-// prober returns, for a left row, the right rows worth testing, and the
-// conditions a candidate pair must then satisfy.
-func (j *joinNode) prober(s *session, outer *frame, left, right *joinInput) (func(int) []int, []expression, error) {
-	everything := func(int) []int { return nil }
-	all := append(compiledOf(j.equalities), compiledOf(j.on)...)
-	if len(j.leftKeys) == 0 {
-		return everything, all, nil
+func (j *joinNode) each(s *session, outer *frame, visit func([]Value) error) error {
+	build := joinSide{node: j.right, spans: j.rightSpans, keys: j.rightKeys}
+	stream := joinSide{node: j.left, spans: j.leftSpans, keys: j.leftKeys}
+	if j.buildLeft {
+		build, stream = stream, build
 	}
-	leftKeys, err := evaluateKeys(s, outer, left, j.leftKeys)
+	rows, err := collectRows(s, build.node, outer)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	rightKeys, err := evaluateKeys(s, outer, right, j.rightKeys)
-	if err != nil {
-		return nil, nil, err
+	run := &joinRun{node: j, s: s, visit: visit, build: build, rows: rows, combined: make([]Value, j.width),
+		hashed: compiledOf(j.on), general: append(compiledOf(j.equalities), compiledOf(j.on)...)}
+	run.frame = &frame{outer: outer, row: run.combined}
+	if run.index, err = newHashIndex(s, outer, rows, build, j.width); err != nil {
+		return err
 	}
-	width := len(j.leftKeys)
-	if !keysHashable(leftKeys, rightKeys, width) {
-		return everything, all, nil
+	if j.kind == parser.JoinRight || j.kind == parser.JoinFull {
+		run.matched = make([]bool, len(rows))
 	}
-	buckets := map[string][]int{}
-	var key []byte // reused: lookups by string(key) do not allocate
-	for r := range len(right.set.rows) {
-		values := rightKeys[r*width : (r+1)*width]
-		if anyNull(values) {
-			continue
-		}
-		key = appendRowKey(key[:0], values)
-		buckets[string(key)] = append(buckets[string(key)], r)
+	if err := stream.node.each(s, outer, func(row []Value) error { return run.probe(stream, row) }); err != nil {
+		return err
 	}
-	matches := make([]int, 0, 8) // never nil: nil means every right row
-	probe := func(l int) []int {
-		values := leftKeys[l*width : (l+1)*width]
-		if anyNull(values) {
-			return []int{}
-		}
-		key = appendRowKey(key[:0], values)
-		matches = matches[:0]
-		for _, r := range buckets[string(key)] {
-			if sameKeys(values, rightKeys[r*width:(r+1)*width]) {
-				matches = append(matches, r)
+	if run.matched == nil {
+		return nil
+	}
+	clearSpans(run.combined, j.leftSpans)
+	for r, matched := range run.matched {
+		if !matched {
+			place(run.combined, rows[r], build.node.local(), build.spans)
+			if err := run.emit(); err != nil {
+				return err
 			}
 		}
-		return matches
 	}
-	return probe, compiledOf(j.on), nil
+	return nil
 }
 
-// evaluateKeys evaluates key expressions over every row of a side.
-func evaluateKeys(s *session, outer *frame, in *joinInput, keys []expression) ([]Value, error) {
-	out := make([]Value, 0, len(in.set.rows)*len(keys))
-	f := &frame{outer: outer}
-	for i := range in.set.rows {
-		f.row = in.view(i)
-		for _, key := range keys {
+// joinRun is the state of one run of a join.
+type joinRun struct {
+	node     *joinNode
+	s        *session
+	visit    func([]Value) error
+	build    joinSide
+	rows     [][]Value    // the build side's rows
+	index    *hashIndex   // nil without keys
+	matched  []bool       // RIGHT and FULL joins: build rows matched
+	combined []Value      // the row being joined
+	frame    *frame       // over combined
+	hashed   []expression // conditions left after a hash match
+	general  []expression // conditions of a pair found without the hash
+}
+
+func (r *joinRun) emit() error {
+	if err := r.s.produced(1); err != nil {
+		return err
+	}
+	return r.visit(r.combined)
+}
+
+// probe joins one streamed row with its matches among the build rows.
+func (r *joinRun) probe(stream joinSide, row []Value) error {
+	place(r.combined, row, stream.node.local(), stream.spans)
+	candidates, general, err := r.index.candidates(r.s, r.frame, stream.keys)
+	if err != nil {
+		return err
+	}
+	found := false
+	try := func(b int, conditions []expression) error {
+		place(r.combined, r.rows[b], r.build.node.local(), r.build.spans)
+		ok, err := holdsAll(r.s, conditions, r.frame)
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		if r.matched != nil {
+			r.matched[b] = true
+		}
+		return r.emit()
+	}
+	if general {
+		for b := range r.rows {
+			if err := try(b, r.general); err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, b := range candidates {
+			if err := try(b, r.hashed); err != nil {
+				return err
+			}
+		}
+	}
+	kind := r.node.kind
+	if !found && (kind == parser.JoinLeft || kind == parser.JoinFull) {
+		clearSpans(r.combined, r.node.rightSpans)
+		return r.emit()
+	}
+	return nil
+}
+
+// hashIndex finds build rows by their key values.
+type hashIndex struct {
+	width   int
+	keys    []Value // the build rows' keys, row after row
+	buckets map[string][]int
+	kinds   []keyKind
+	hashing bool
+	probe   []Value
+	key     []byte
+	matches []int
+}
+
+// keyKind is what the build side's values of one key are: all numbers,
+// or all of one type; empty when all are NULL.
+type keyKind struct {
+	numeric bool
+	typ     Type
+	empty   bool
+}
+
+func (k keyKind) admits(v Value) bool {
+	return k.numeric && v.isNumeric() || v.typ == k.typ
+}
+
+func newHashIndex(s *session, outer *frame, rows [][]Value, build joinSide, width int) (*hashIndex, error) {
+	if len(build.keys) == 0 {
+		return nil, nil
+	}
+	index := &hashIndex{width: len(build.keys), keys: make([]Value, 0, len(rows)*len(build.keys)),
+		probe: make([]Value, len(build.keys)), matches: make([]int, 0, 8)}
+	scratch := make([]Value, width)
+	f := &frame{outer: outer, row: scratch}
+	for _, row := range rows {
+		place(scratch, row, build.node.local(), build.spans)
+		for _, key := range build.keys {
 			v, err := key.eval(s, f)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, v)
+			index.keys = append(index.keys, v)
 		}
 	}
-	return out, nil
+	index.classify()
+	if !index.hashing {
+		return index, nil
+	}
+	index.buckets = make(map[string][]int, len(rows))
+	for r := range rows {
+		values := index.keys[r*index.width : (r+1)*index.width]
+		if anyNull(values) {
+			continue
+		}
+		index.key = appendRowKey(index.key[:0], values)
+		index.buckets[string(index.key)] = append(index.buckets[string(index.key)], r)
+	}
+	return index, nil
 }
 
-// keysHashable reports whether hashing by group key agrees with SQL
-// equality for every key column: all numeric, or all of one type.
-func keysHashable(left, right []Value, width int) bool {
-	for column := range width {
-		seen, numeric, mixed := Type(0), true, false
-		check := func(values []Value) {
-			for i := column; i < len(values); i += width {
-				v := values[i]
-				if v.IsNull() {
-					continue
-				}
-				numeric = numeric && v.isNumeric()
-				if seen == 0 {
-					seen = v.typ
-				} else if seen != v.typ {
-					mixed = true
-				}
+// classify finds each key's kind; a key of mixed kinds turns hashing off.
+func (h *hashIndex) classify() {
+	h.kinds = make([]keyKind, h.width)
+	h.hashing = true
+	for column := range h.width {
+		kind := keyKind{numeric: true, empty: true}
+		mixed := false
+		for i := column; i < len(h.keys); i += h.width {
+			v := h.keys[i]
+			if v.IsNull() {
+				continue
+			}
+			kind.numeric = kind.numeric && v.isNumeric()
+			if kind.empty {
+				kind.typ, kind.empty = v.typ, false
+			} else if kind.typ != v.typ {
+				mixed = true
 			}
 		}
-		check(left)
-		check(right)
-		if !numeric && mixed {
-			return false
+		h.kinds[column] = kind
+		h.hashing = h.hashing && (kind.numeric || !mixed)
+	}
+}
+
+// candidates evaluates the probe keys over f and returns the build rows
+// they hash to (exactly equal), or general when the rows must be tested
+// the general way; a nil index means no keys (general).
+func (h *hashIndex) candidates(s *session, f *frame, keys []expression) (rows []int, general bool, err error) {
+	if h == nil {
+		return nil, true, nil
+	}
+	for i, key := range keys {
+		v, err := key.eval(s, f)
+		if err != nil {
+			return nil, false, err
+		}
+		if v.IsNull() || h.kinds[i].empty {
+			return nil, false, nil // NULL = x, and x = a key of only NULLs, are never true
+		}
+		if !h.hashing || !h.kinds[i].admits(v) {
+			return nil, true, nil
+		}
+		h.probe[i] = v
+	}
+	h.key = appendRowKey(h.key[:0], h.probe)
+	h.matches = h.matches[:0]
+	for _, r := range h.buckets[string(h.key)] {
+		if sameKeys(h.probe, h.keys[r*h.width:(r+1)*h.width]) {
+			h.matches = append(h.matches, r)
 		}
 	}
-	return true
+	return h.matches, false, nil
 }
 
 // sameKeys compares hashed keys exactly (group keys of decimals go
@@ -186,72 +284,4 @@ func sameKeys(a, b []Value) bool {
 		}
 	}
 	return true
-}
-
-// combine emits the joined rows. probe returns nil for "every right row".
-func (j *joinNode) combine(s *session, outer *frame, left, right *joinInput, probe func(int) []int, conditions []expression) (rowSet, error) {
-	var out [][]Value
-	rightMatched := make([]bool, len(right.set.rows))
-	var slab []Value // joined rows are carved from slabs of joinSlabRows rows
-	f := &frame{outer: outer}
-	emit := func(row []Value) error {
-		out = append(out, row)
-		slab = slab[j.width:]
-		return s.produced(1)
-	}
-	fresh := func() []Value {
-		if len(slab) < j.width {
-			slab = make([]Value, j.width*joinSlabRows)
-		}
-		return slab[:j.width:j.width]
-	}
-	for l := range left.set.rows {
-		candidates := probe(l)
-		count := len(candidates)
-		if candidates == nil {
-			count = len(right.set.rows)
-		}
-		matched := false
-		for c := range count {
-			r := c
-			if candidates != nil {
-				r = candidates[c]
-			}
-			row := fresh()
-			left.place(row, l)
-			right.place(row, r)
-			f.row = row
-			ok, err := holdsAll(s, conditions, f)
-			if err != nil {
-				return rowSet{}, err
-			}
-			if ok {
-				matched, rightMatched[r] = true, true
-				if err := emit(row); err != nil {
-					return rowSet{}, err
-				}
-			}
-		}
-		if !matched && (j.kind == parser.JoinLeft || j.kind == parser.JoinFull) {
-			row := fresh()
-			left.place(row, l)
-			right.clear(row)
-			if err := emit(row); err != nil {
-				return rowSet{}, err
-			}
-		}
-	}
-	if j.kind == parser.JoinRight || j.kind == parser.JoinFull {
-		for r := range right.set.rows {
-			if !rightMatched[r] {
-				row := fresh()
-				left.clear(row)
-				right.place(row, r)
-				if err := emit(row); err != nil {
-					return rowSet{}, err
-				}
-			}
-		}
-	}
-	return rowSet{rows: out}, nil
 }

@@ -20,48 +20,44 @@ type lookupJoinNode struct {
 	leftSpans []span
 }
 
-func (n *lookupJoinNode) run(s *session, outer *frame) (rowSet, error) {
-	leftSet, err := n.left.run(s, outer)
-	if err != nil {
-		return rowSet{}, err
-	}
+func (n *lookupJoinNode) local() bool  { return false }
+func (n *lookupJoinNode) stable() bool { return false }
+
+func (n *lookupJoinNode) each(s *session, outer *frame, visit func([]Value) error) error {
 	if err := s.locks().predicate(n.lock); err != nil {
-		return rowSet{}, err
+		return err
 	}
-	left := &joinInput{set: leftSet, spans: n.leftSpans, scratch: make([]Value, n.width)}
-	run := &lookupRun{node: n, s: s, left: left, frame: &frame{outer: outer}, keyFrame: &frame{outer: outer},
+	run := &lookupRun{node: n, s: s, visit: visit, combined: make([]Value, n.width),
 		conditions: append(compiledOf(n.filters), compiledOf(n.on)...), columnType: n.path.columnType()}
-	for l := range leftSet.rows {
-		if err := run.probe(l); err != nil {
-			return rowSet{}, err
-		}
-	}
-	return rowSet{rows: run.out}, nil
+	run.frame = &frame{outer: outer, row: run.combined}
+	local := n.left.local()
+	return n.left.each(s, outer, func(row []Value) error {
+		place(run.combined, row, local, n.leftSpans)
+		return run.probe()
+	})
 }
 
 // lookupRun is the state of one run of a lookup join.
 type lookupRun struct {
-	node            *lookupJoinNode
-	s               *session
-	left            *joinInput
-	frame, keyFrame *frame
-	conditions      []expression
-	columnType      columnType
-	out             [][]Value
-	slab            []Value
-	all             [][]Value // every row of the leaf, read once when needed
-	allRead         bool
+	node       *lookupJoinNode
+	s          *session
+	visit      func([]Value) error
+	combined   []Value // the left row, then each row found beside it
+	frame      *frame  // over combined
+	conditions []expression
+	columnType columnType
+	all        [][]Value // every row of the leaf, read once when needed
+	allRead    bool
 }
 
-// probe joins left row l to the rows its key finds.
-func (r *lookupRun) probe(l int) error {
-	r.keyFrame.row = r.left.view(l)
-	v, err := r.node.key.eval(r.s, r.keyFrame)
+// probe joins the left row in combined to the rows its key finds.
+func (r *lookupRun) probe() error {
+	v, err := r.node.key.eval(r.s, r.frame)
 	if err != nil || v.IsNull() {
 		return err
 	}
 	if !sameKind(v, r.columnType) {
-		return r.probeAll(l)
+		return r.probeAll()
 	}
 	key := bound{Set: true, Value: v, Inclusive: true}
 	if !exactIn(key, r.columnType) {
@@ -70,14 +66,13 @@ func (r *lookupRun) probe(l int) error {
 	path := r.node.path
 	path.low, path.high = key, key
 	return r.s.readPath(path, func(_ []byte, row []Value) error {
-		_, err := r.try(l, row, nil)
-		return err
+		return r.try(row, nil)
 	})
 }
 
-// probeAll compares left row l with every row of the leaf, with the
+// probeAll compares the left row with every row of the leaf, with the
 // equality itself among the conditions.
-func (r *lookupRun) probeAll(l int) error {
+func (r *lookupRun) probeAll() error {
 	if !r.allRead {
 		full := accessPath{table: r.node.leaf.table}
 		err := r.s.readPath(full, func(_ []byte, row []Value) error {
@@ -90,36 +85,30 @@ func (r *lookupRun) probeAll(l int) error {
 		r.allRead = true
 	}
 	for _, row := range r.all {
-		if _, err := r.try(l, row, r.node.equality.compiled); err != nil {
+		if err := r.try(row, r.node.equality.compiled); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// try emits left row l joined with a row of the leaf when the
+// try passes the left row joined with a row of the leaf on when the
 // conditions (and extra, if any) hold.
-func (r *lookupRun) try(l int, row []Value, extra expression) (bool, error) {
-	width := r.node.width
-	if len(r.slab) < width {
-		r.slab = make([]Value, width*joinSlabRows)
-	}
-	combined := r.slab[:width:width]
-	r.left.place(combined, l)
-	copy(combined[r.node.leaf.offset:], row)
-	r.frame.row = combined
+func (r *lookupRun) try(row []Value, extra expression) error {
+	copy(r.combined[r.node.leaf.offset:], row)
 	if extra != nil {
 		if ok, err := holds(r.s, extra, r.frame); err != nil || !ok {
-			return false, err
+			return err
 		}
 	}
 	ok, err := holdsAll(r.s, r.conditions, r.frame)
 	if err != nil || !ok {
-		return false, err
+		return err
 	}
-	r.out = append(r.out, combined)
-	r.slab = r.slab[width:]
-	return true, r.s.produced(1)
+	if err := r.s.produced(1); err != nil {
+		return err
+	}
+	return r.visit(r.combined)
 }
 
 // sameKind reports whether v compares with values of type t without

@@ -73,7 +73,10 @@ func (fp *fromPlanner) planGroup(g *group) (fromNode, float64, error) {
 		if next.lookup != nil {
 			current, spanning = fp.lookupStep(current, m, bound, *next.lookup, spanning)
 		} else {
-			current, spanning = fp.joinStep(parser.JoinInner, current, nodes[next.index], bound, m.leaves, spanning)
+			var step *joinNode
+			step, spanning = fp.joinStep(parser.JoinInner, current, nodes[next.index], bound, m.leaves, spanning)
+			step.buildLeft = rows < estimates[next.index] // hash the smaller side, stream the larger
+			current = step
 		}
 		used[next.index] = true
 		order = append(order, next.index)
