@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"slices"
+
 	"github.com/proven2pc/proven/engines/sql/parser"
 )
 
@@ -129,6 +131,59 @@ func (e *Engine) decodeCachedSchema(raw []byte) (*tableSchema, error) {
 	}
 	t.layout = newRowLayout(t)
 	t.keyPositions = t.positions(t.PrimaryKey)
+	t.names = t.columnNames()
+	t.scope = tableScope(t).columns
+	t.positionsAll = t.everyPosition()
 	e.schemas.put(string(raw), t)
 	return t, nil
+}
+
+// writePlanCache remembers compiled UPDATE and DELETE statements by
+// their parse tree (shared through the statement cache) and the schema
+// they were compiled against; a plan holding a subquery (whose answers
+// are remembered per statement) is never kept. Compiling is a pure
+// function of the tree and the schema (arguments stay parameters), so a
+// kept plan is what compiling again would give. At writePlansMax entries
+// the cache starts over: a deterministic bound.
+type writePlanCache struct {
+	plans map[parser.Statement]*writePlan
+}
+
+const writePlansMax = 256
+
+func (c *writePlanCache) find(stmt parser.Statement, t *tableSchema) (*writePlan, bool) {
+	plan, ok := c.plans[stmt]
+	return plan, ok && plan.schema == t
+}
+
+func (c *writePlanCache) remember(stmt parser.Statement, plan *writePlan) {
+	if plan.holdsSubquery() {
+		return
+	}
+	if c.plans == nil || len(c.plans) >= writePlansMax {
+		c.plans = make(map[parser.Statement]*writePlan, writePlansMax)
+	}
+	c.plans[stmt] = plan
+}
+
+func (plan *writePlan) holdsSubquery() bool {
+	found := false
+	var visit func(expression)
+	visit = func(e expression) {
+		if _, ok := e.(subqueryExpression); ok {
+			found = true
+		}
+		e.each(visit)
+	}
+	for _, e := range append(append(slices.Clone(plan.conditions), plan.values...), plan.returningItems()...) {
+		visit(e)
+	}
+	return found
+}
+
+func (plan *writePlan) returningItems() []expression {
+	if plan.returning == nil {
+		return nil
+	}
+	return plan.returning.items
 }

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -97,5 +98,56 @@ func TestCachedStatementsAndSchemasKeepResults(t *testing.T) {
 	run("CREATE INDEX c_v ON c (v)")
 	if rows := run("SELECT k FROM c WHERE v = 10").Rows; len(rows) != 1 {
 		t.Fatalf("index lookup after re-creating the index: %v", rows)
+	}
+}
+
+// TestCachedWritePlansKeepResults repeats UPDATE and DELETE texts with
+// other arguments, across transactions and DDL: a kept plan must read
+// each statement's own arguments and NOW, and DDL must retire it.
+func TestCachedWritePlansKeepResults(t *testing.T) {
+	runner := &autocommit{engine: NewEngine()}
+	run := func(query string, args ...Value) *Result {
+		t.Helper()
+		result, err := runner.run(query, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return result
+	}
+	run("CREATE TABLE w (k INT PRIMARY KEY, v INT, at TIMESTAMP)")
+	run("INSERT INTO w VALUES (1, 0, NULL), (2, 0, NULL), (3, 0, NULL)")
+	update := "UPDATE w SET v = v + ?, at = NOW() WHERE k = ?"
+	for k := range 3 {
+		run(update, Int(int64(10*(k+1))), Int(int64(k+1)))
+	}
+	rows := run("SELECT v, at FROM w ORDER BY k").Rows
+	for k, row := range rows {
+		if row[0] != Int(int64(10*(k+1))) {
+			t.Fatalf("row %d: v = %v, want %d", k+1, row[0], 10*(k+1))
+		}
+		if k > 0 && row[1] == rows[k-1][1] {
+			t.Fatalf("rows %d and %d share NOW() %v: a kept plan froze it", k, k+1, row[1])
+		}
+	}
+	if _, err := runner.run(update, Int(1)); err == nil || !strings.Contains(err.Error(), "parameter 2 given, 1 arguments") {
+		t.Fatalf("a kept plan with too few arguments: %v", err)
+	}
+	run("ALTER TABLE w RENAME COLUMN v TO x")
+	if _, err := runner.run(update, Int(1), Int(1)); err == nil || !strings.Contains(err.Error(), "unknown column") {
+		t.Fatalf("after RENAME COLUMN the kept plan must go: %v", err)
+	}
+	run("ALTER TABLE w RENAME COLUMN x TO v")
+	run(update, Int(5), Int(1))
+	if v := run("SELECT v FROM w WHERE k = 1").Rows[0][0]; v != Int(15) {
+		t.Fatalf("after renaming back: v = %v, want 15", v)
+	}
+	remove := "DELETE FROM w WHERE k = ?"
+	for _, k := range []int64{1, 3} {
+		if result := run(remove, Int(k)); result.RowsAffected != 1 {
+			t.Fatalf("DELETE of %d affected %d rows", k, result.RowsAffected)
+		}
+	}
+	if rows := run("SELECT k FROM w").Rows; len(rows) != 1 || rows[0][0] != Int(2) {
+		t.Fatalf("left after deletes: %v", rows)
 	}
 }

@@ -15,7 +15,7 @@ import (
 //	transaction: [id key, prepared, prepare timestamp key, wrote,
 //	              statements, [[resource, exclusive]...] (resources
 //	              ascending), [predicate...] (in acquisition order),
-//	              [row lock...] (by lock key ascending)]
+//	              [row lock...] (by row key ascending)]
 //	predicate:   [table, column, low bound, high bound]
 //	bound:       [set, typed value, inclusive]
 //	row lock:    [table, key bytes, [[[name, typed value]...]...]]
@@ -51,9 +51,9 @@ func encodeTransaction(id engines.TxnID, t *transaction) value.Value {
 		lock := t.rows[key]
 		images := make([]value.Value, len(lock.Images))
 		for i, image := range lock.Images {
-			columns := make([]value.Value, len(image))
-			for j, cv := range image {
-				columns[j] = value.List(value.String(cv.Name), encodeTypedValue(cv.Value))
+			columns := make([]value.Value, len(image.columns))
+			for j, name := range image.columns {
+				columns[j] = value.List(value.String(name), encodeTypedValue(image.values[j]))
 			}
 			images[i] = value.List(columns...)
 		}
@@ -132,14 +132,15 @@ func decodeTransaction(d *valueReader, item value.Value) (engines.TxnID, *transa
 		g := d.list(entry, 3)
 		lock := rowLock{Table: d.text(g, 0), Key: d.bytes(g, 1)}
 		for _, imageValue := range d.items(g, 2) {
-			var image []columnValue
+			var image rowImage
 			for _, cell := range d.items([]value.Value{imageValue}, 0) {
 				h := d.list(cell, 2)
-				image = append(image, columnValue{Name: d.text(h, 0), Value: d.typed(h, 1)})
+				image.columns = append(image.columns, d.text(h, 0))
+				image.values = append(image.values, d.typed(h, 1))
 			}
 			lock.Images = append(lock.Images, image)
 		}
-		t.rows[rowLockKey(lock.Table, lock.Key)] = lock
+		t.rows[lock.Key] = lock
 	}
 	return id, t
 }

@@ -151,10 +151,11 @@ func (c *compiler) compile(e parser.Expr) (expression, error) {
 	case *parser.ColumnRef:
 		return c.column(e)
 	case *parser.Parameter:
-		if e.Index < 1 || e.Index > len(c.s.args) {
-			return nil, fmt.Errorf("%w: parameter %d given, %d arguments", ErrInvalid, e.Index, len(c.s.args))
+		if _, err := c.s.argument(e.Index); err != nil {
+			return nil, err
 		}
-		return &constantExpr{c.s.args[e.Index-1]}, nil
+		c.s.parametersMax = max(c.s.parametersMax, e.Index)
+		return &paramExpr{index: e.Index}, nil
 	case *parser.UnaryExpr:
 		operand, err := c.compile(e.Operand)
 		return c.fold(&unaryExpr{operator: e.Operator, operand: operand}), err
@@ -313,6 +314,9 @@ func (c *compiler) function(call *parser.FunctionCall) (expression, error) {
 	out := &functionExpr{name: call.Name, function: function, arguments: arguments}
 	if function.volatile {
 		c.s.volatileCompiled++
+		return out, nil
+	}
+	if function.ofStatement {
 		return out, nil
 	}
 	return c.fold(out), nil

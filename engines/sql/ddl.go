@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
-	"github.com/proven2pc/proven/engines/value"
 )
 
 // ddl runs the statements that change the catalog: CREATE and DROP of
@@ -156,12 +155,12 @@ func (d ddl) addIndex(t *tableSchema, name string, unique bool, columns []string
 		if err != nil {
 			return false, err
 		}
-		values := string(value.AppendKeyTuple(nil, keyValues(row, positions)...))
+		values := string(appendKeyValues(nil, row, positions))
 		if unique && !hasNull(row, positions) && seen[values] {
 			return false, fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, name)
 		}
 		seen[values] = true
-		entries = append(entries, [2][]byte{indexEntryKey(t, &index, key, row), append([]byte(nil), key[len(rowPrefix(t.ID)):]...)})
+		entries = append(entries, [2][]byte{indexEntryKey(t, &index, key, row), append([]byte(nil), key[rowPrefixLen(t.ID):]...)})
 		return true, d.s.produced(1)
 	})
 	if err != nil {

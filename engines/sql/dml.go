@@ -41,13 +41,11 @@ func (m dml) insert(stmt *parser.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	changes := make([]rowChange, 0, len(sources))
-	for _, source := range sources {
-		row, err := m.buildRow(t, targets, source)
-		if err != nil {
+	changes := make([]rowChange, sources.count())
+	for i := range changes {
+		if changes[i].newRow, err = m.buildRow(t, targets, sources.source(i)); err != nil {
 			return nil, err
 		}
-		changes = append(changes, rowChange{newRow: row})
 	}
 	return m.applyChanges(t, changes, returning)
 }
@@ -55,11 +53,7 @@ func (m dml) insert(stmt *parser.Insert) (*Result, error) {
 // insertTargets maps the column list (or every column) to positions.
 func insertTargets(t *tableSchema, names []string) ([]int, error) {
 	if len(names) == 0 {
-		targets := make([]int, len(t.Columns))
-		for i := range targets {
-			targets[i] = i
-		}
-		return targets, nil
+		return t.everyPosition(), nil
 	}
 	seen := map[int]bool{}
 	targets := make([]int, len(names))
@@ -76,93 +70,146 @@ func insertTargets(t *tableSchema, names []string) ([]int, error) {
 	return targets, nil
 }
 
-// insertSources returns the rows to insert as expressions or values;
-// a nil entry means DEFAULT. Every VALUES expression is compiled before
-// any is evaluated.
-func (m dml) insertSources(stmt *parser.Insert, width int) ([][]*Value, error) {
+// insertSource is one row to insert: its values, and which of them
+// are given (nil: all); the others take their column's DEFAULT.
+type insertSource struct {
+	values []Value
+	given  []bool
+}
+
+// insertSources are the rows to insert: of VALUES, one after the other
+// in flat (given says which, nil: all), or of a query.
+type insertSources struct {
+	width int
+	flat  []Value
+	given []bool
+	rows  [][]Value
+}
+
+func (sources insertSources) count() int {
+	if sources.rows != nil || sources.width == 0 {
+		return len(sources.rows)
+	}
+	return len(sources.flat) / sources.width
+}
+
+func (sources insertSources) source(i int) insertSource {
+	if sources.rows != nil {
+		return insertSource{values: sources.rows[i]}
+	}
+	source := insertSource{values: sources.flat[i*sources.width : (i+1)*sources.width]}
+	if sources.given != nil {
+		source.given = sources.given[i*sources.width : (i+1)*sources.width]
+	}
+	return source
+}
+
+// insertSources returns the rows to insert. Every VALUES expression is
+// compiled before any is evaluated.
+func (m dml) insertSources(stmt *parser.Insert, width int) (insertSources, error) {
 	if stmt.DefaultValues {
-		return [][]*Value{make([]*Value, width)}, nil
+		return insertSources{width: width, flat: make([]Value, width), given: make([]bool, width)}, nil
 	}
 	if stmt.Query != nil {
 		return m.querySources(stmt.Query, width)
 	}
-	c := &compiler{s: m.s, scope: &planScope{}, clause: "VALUES"}
-	compiled := make([][]expression, len(stmt.Rows))
+	// Literals and parameters (most VALUES) need no compiling.
+	var c *compiler
+	var compiled []expression // by position in values; made when needed
+	values := make([]Value, len(stmt.Rows)*width)
+	var given []bool // made at the first DEFAULT
 	for i, exprs := range stmt.Rows {
 		if len(exprs) != width {
-			return nil, fmt.Errorf("%w: INSERT of %d columns given %d values", ErrInvalid, width, len(exprs))
+			return insertSources{}, fmt.Errorf("%w: INSERT of %d columns given %d values", ErrInvalid, width, len(exprs))
 		}
-		compiled[i] = make([]expression, width)
 		for j, e := range exprs {
+			at := i*width + j
 			if _, isDefault := e.(*parser.DefaultValue); isDefault {
+				if given == nil {
+					given = make([]bool, len(values))
+					for k := range at {
+						given[k] = true
+					}
+				}
 				continue
+			}
+			if given != nil {
+				given[at] = true
+			}
+			if v, ok, err := m.s.literal(e); ok || err != nil {
+				values[at] = v
+				if err != nil {
+					return insertSources{}, err
+				}
+				continue
+			}
+			if c == nil {
+				c = &compiler{s: m.s, scope: &planScope{}, clause: "VALUES"}
+				compiled = make([]expression, len(values))
 			}
 			var err error
-			if compiled[i][j], err = c.compile(e); err != nil {
-				return nil, err
+			if compiled[at], err = c.compile(e); err != nil {
+				return insertSources{}, err
 			}
 		}
 	}
-	sources := make([][]*Value, len(stmt.Rows))
-	f := &frame{}
-	for i, row := range compiled {
-		sources[i] = make([]*Value, width)
-		values := make([]Value, width) // one allocation for the row's values
-		for j, e := range row {
-			if e == nil {
-				continue
-			}
-			v, err := e.eval(m.s, f)
-			if err != nil {
-				return nil, err
-			}
-			values[j] = v
-			sources[i][j] = &values[j]
+	var f *frame // made when something was compiled
+	for at, e := range compiled {
+		if e == nil {
+			continue
 		}
+		if f == nil {
+			f = &frame{}
+		}
+		v, err := e.eval(m.s, f)
+		if err != nil {
+			return insertSources{}, err
+		}
+		values[at] = v
 	}
-	return sources, nil
+	return insertSources{width: width, flat: values, given: given}, nil
 }
 
 // querySources runs the query of INSERT ... SELECT.
-func (m dml) querySources(q *parser.Query, width int) ([][]*Value, error) {
+func (m dml) querySources(q *parser.Query, width int) (insertSources, error) {
 	plan, err := m.s.planner().planQuery(q, queryContext{})
 	if err != nil {
-		return nil, err
+		return insertSources{}, err
 	}
 	if len(plan.columns) != width {
-		return nil, fmt.Errorf("%w: INSERT of %d columns from a query of %d", ErrInvalid, width, len(plan.columns))
+		return insertSources{}, fmt.Errorf("%w: INSERT of %d columns from a query of %d", ErrInvalid, width, len(plan.columns))
 	}
 	result, err := plan.run(m.s, nil)
 	if err != nil {
-		return nil, err
+		return insertSources{}, err
 	}
-	sources := make([][]*Value, len(result.Rows))
-	for i, row := range result.Rows {
-		sources[i] = make([]*Value, width)
-		for j := range row {
-			sources[i][j] = &row[j]
-		}
+	if result.Rows == nil {
+		result.Rows = [][]Value{}
 	}
-	return sources, nil
+	return insertSources{width: width, rows: result.Rows}, nil
 }
 
 // buildRow fills a full row: given values cast to column types, other
 // columns from their DEFAULT (or NULL).
-func (m dml) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, error) {
+func (m dml) buildRow(t *tableSchema, targets []int, source insertSource) ([]Value, error) {
 	row := make([]Value, len(t.Columns))
-	given := make([]bool, len(t.Columns))
+	var buffer [64]bool // the columns given, for tables of up to 64 columns
+	set := buffer[:]
+	if len(t.Columns) > len(buffer) {
+		set = make([]bool, len(t.Columns))
+	}
 	for i, position := range targets {
-		if source[i] == nil {
+		if source.given != nil && !source.given[i] {
 			continue
 		}
-		v, err := assignCast(*source[i], t.Columns[position].Type)
+		v, err := assignCast(source.values[i], t.Columns[position].Type)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", t.Columns[position].Name, err)
 		}
-		row[position], given[position] = v, true
+		row[position], set[position] = v, true
 	}
 	for position, c := range t.Columns {
-		if given[position] || c.Default == "" {
+		if set[position] || c.Default == "" {
 			continue
 		}
 		v, err := m.s.defaultValue(c)
@@ -172,6 +219,26 @@ func (m dml) buildRow(t *tableSchema, targets []int, source []*Value) ([]Value, 
 		row[position] = v
 	}
 	return row, nil
+}
+
+// literal evaluates a literal or a parameter, which VALUES holds most
+// often, without compiling it; ok is false for anything else.
+func (s *session) literal(e parser.Expr) (v Value, ok bool, err error) {
+	switch e := e.(type) {
+	case *parser.Parameter:
+		v, err := s.argument(e.Index)
+		return v, true, err
+	case *parser.NumberLiteral:
+		v, err := numberLiteral(e.Text)
+		return v, true, err
+	case *parser.StringLiteral:
+		return Text(e.Value), true, nil
+	case *parser.NullLiteral:
+		return Null(), true, nil
+	case *parser.BoolLiteral:
+		return Bool(e.Value), true, nil
+	}
+	return Value{}, false, nil
 }
 
 // defaultValue evaluates a column's stored DEFAULT expression.
@@ -194,6 +261,9 @@ func (s *session) defaultValue(c column) (Value, error) {
 // tableScope names the columns of one table, for UPDATE, DELETE and
 // RETURNING.
 func tableScope(t *tableSchema) *planScope {
+	if t.scope != nil {
+		return &planScope{columns: t.scope}
+	}
 	scope := &planScope{columns: make([]scopeColumn, len(t.Columns))}
 	for i, c := range t.Columns {
 		scope.columns[i] = scopeColumn{table: t.Name, name: c.Name}
@@ -206,37 +276,19 @@ func (m dml) update(stmt *parser.Update) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	scope := tableScope(t)
-	c := &compiler{s: m.s, scope: scope, clause: "UPDATE"}
-	positions := make([]int, len(stmt.Assignments))
-	values := make([]expression, len(stmt.Assignments))
-	for i, assignment := range stmt.Assignments {
-		position, ok := t.columnByName(assignment.Column)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, assignment.Column)
-		}
-		if values[i], err = c.compile(assignment.Value); err != nil {
-			return nil, err
-		}
-		positions[i] = position
-	}
-	conditions, err := m.compileWhere(scope, stmt.Where)
-	if err != nil {
-		return nil, err
-	}
-	returning, err := m.compileReturning(t, stmt.Returning)
+	plan, err := m.writePlan(stmt, t, stmt.Where, stmt.Returning, stmt.Assignments)
 	if err != nil {
 		return nil, err
 	}
 	var changes []rowChange
-	err = m.matchingRows(t, conditions, func(key []byte, row []Value, f *frame) error {
+	err = m.matchingRows(t, plan.conditions, func(key []byte, row []Value, f *frame) error {
 		newRow := append([]Value(nil), row...)
-		for i, value := range values {
+		for i, value := range plan.values {
 			v, err := value.eval(m.s, f)
 			if err != nil {
 				return err
 			}
-			if newRow[positions[i]], err = assignCast(v, t.Columns[positions[i]].Type); err != nil {
+			if newRow[plan.positions[i]], err = assignCast(v, t.Columns[plan.positions[i]].Type); err != nil {
 				return fmt.Errorf("column %s: %w", stmt.Assignments[i].Column, err)
 			}
 		}
@@ -246,7 +298,7 @@ func (m dml) update(stmt *parser.Update) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.applyChanges(t, changes, returning)
+	return m.applyChanges(t, changes, plan.returning)
 }
 
 func (m dml) delete(stmt *parser.Delete) (*Result, error) {
@@ -254,23 +306,66 @@ func (m dml) delete(stmt *parser.Delete) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	conditions, err := m.compileWhere(tableScope(t), stmt.Where)
-	if err != nil {
-		return nil, err
-	}
-	returning, err := m.compileReturning(t, stmt.Returning)
+	plan, err := m.writePlan(stmt, t, stmt.Where, stmt.Returning, nil)
 	if err != nil {
 		return nil, err
 	}
 	var changes []rowChange
-	err = m.matchingRows(t, conditions, func(key []byte, row []Value, _ *frame) error {
+	err = m.matchingRows(t, plan.conditions, func(key []byte, row []Value, _ *frame) error {
 		changes = append(changes, rowChange{oldKey: key, oldRow: row})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return m.applyChanges(t, changes, returning)
+	return m.applyChanges(t, changes, plan.returning)
+}
+
+// writePlan is a compiled UPDATE or DELETE over one version of a table.
+type writePlan struct {
+	schema     *tableSchema
+	conditions []expression // WHERE's conjuncts
+	positions  []int        // UPDATE: the columns assigned
+	values     []expression // and their values
+	returning  *returningPlan
+	parameters int // the highest parameter number used
+}
+
+// writePlan compiles an UPDATE (with assignments) or DELETE, or reuses
+// what compiling the same parsed statement against the same schema gave
+// before (writePlans).
+func (m dml) writePlan(stmt parser.Statement, t *tableSchema, where parser.Expr, returning []parser.SelectItem, assignments []parser.Assignment) (*writePlan, error) {
+	if plan, ok := m.s.engine.writePlans.find(stmt, t); ok {
+		if plan.parameters > len(m.s.args) {
+			_, err := m.s.argument(plan.parameters)
+			return nil, err
+		}
+		return plan, nil
+	}
+	m.s.parametersMax = 0
+	scope := tableScope(t)
+	c := &compiler{s: m.s, scope: scope, clause: "UPDATE"}
+	plan := &writePlan{schema: t, positions: make([]int, len(assignments)), values: make([]expression, len(assignments))}
+	var err error
+	for i, assignment := range assignments {
+		position, ok := t.columnByName(assignment.Column)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, t.Name, assignment.Column)
+		}
+		if plan.values[i], err = c.compile(assignment.Value); err != nil {
+			return nil, err
+		}
+		plan.positions[i] = position
+	}
+	if plan.conditions, err = m.compileWhere(scope, where); err != nil {
+		return nil, err
+	}
+	if plan.returning, err = m.compileReturning(t, returning); err != nil {
+		return nil, err
+	}
+	plan.parameters = m.s.parametersMax
+	m.s.engine.writePlans.remember(stmt, plan)
+	return plan, nil
 }
 
 // compileWhere compiles the conjuncts of a WHERE clause over one table.
@@ -304,7 +399,8 @@ func (m dml) matchingRows(t *tableSchema, conditions []expression, visit func(ke
 		return err
 	}
 	for _, match := range matches {
-		if err := visit(match.key, match.row, &frame{row: match.row}); err != nil {
+		f.row = match.row
+		if err := visit(match.key, match.row, f); err != nil {
 			return err
 		}
 	}
@@ -373,7 +469,7 @@ func (m dml) prepareChange(t *tableSchema, change *rowChange) error {
 	}
 	switch {
 	case len(t.PrimaryKey) > 0:
-		change.newKey = value.AppendKeyTuple(rowPrefix(t.ID), keyValues(change.newRow, t.primaryKeyPositions())...)
+		change.newKey = appendKeyValues(rowKeyBuffer(t.ID), change.newRow, t.primaryKeyPositions())
 	case change.oldKey != nil:
 		change.newKey = change.oldKey
 	default:
@@ -398,23 +494,16 @@ func isKeyColumn(t *tableSchema, id int) bool {
 	return false
 }
 
-func image(t *tableSchema, row []Value) []columnValue {
-	out := make([]columnValue, len(t.Columns))
-	for i, c := range t.Columns {
-		out[i] = columnValue{Name: c.Name, Value: row[i]}
-	}
-	return out
-}
-
 // lockChange takes exclusive row locks on the old and new keys, with the
 // old and new images.
 func (m dml) lockChange(t *tableSchema, change rowChange) error {
-	var images [][]columnValue
+	names := t.columnNames()
+	images := make([]rowImage, 0, 2)
 	if change.oldRow != nil {
-		images = append(images, image(t, change.oldRow))
+		images = append(images, rowImage{columns: names, values: change.oldRow})
 	}
 	if change.newRow != nil {
-		images = append(images, image(t, change.newRow))
+		images = append(images, rowImage{columns: names, values: change.newRow})
 	}
 	if change.oldKey != nil {
 		if err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
@@ -484,7 +573,7 @@ func (m dml) checkUniqueIndex(t *tableSchema, index *indexSchema, changes []rowC
 		if change.newRow == nil || hasNull(change.newRow, positions) {
 			continue
 		}
-		prefix := value.AppendKeyTuple(entryPrefix(index.ID), keyValues(change.newRow, positions)...)
+		prefix := appendKeyValues(entryPrefix(index.ID), change.newRow, positions)
 		if seen[string(prefix)] {
 			return fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, index.Name)
 		}
@@ -542,7 +631,7 @@ func (m dml) writeChanges(t *tableSchema, changes []rowChange) {
 		}
 		m.s.put(change.newKey, change.encoded)
 		for i := range t.Indexes {
-			m.s.put(indexEntryKey(t, &t.Indexes[i], change.newKey, change.newRow), change.newKey[len(rowPrefix(t.ID)):])
+			m.s.put(indexEntryKey(t, &t.Indexes[i], change.newKey, change.newRow), change.newKey[rowPrefixLen(t.ID):])
 		}
 	}
 }
@@ -550,8 +639,8 @@ func (m dml) writeChanges(t *tableSchema, changes []rowChange) {
 // indexEntryKey is the entry of row (stored under rowKey) in index: the
 // index values, then the row key's tuple, so entries are unique.
 func indexEntryKey(t *tableSchema, index *indexSchema, rowKey []byte, row []Value) []byte {
-	key := value.AppendKeyTuple(entryPrefix(index.ID), keyValues(row, t.positions(index.Columns))...)
-	return append(key, rowKey[len(rowPrefix(t.ID)):]...)
+	key := appendKeyValues(entryPrefix(index.ID), row, t.positions(index.Columns))
+	return append(key, rowKey[rowPrefixLen(t.ID):]...)
 }
 
 func (m dml) returning(changes []rowChange, plan *returningPlan, result *Result) error {

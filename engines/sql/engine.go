@@ -25,6 +25,8 @@ type Engine struct {
 	schemas    *lruCache[*tableSchema]
 	// rowCounts estimates the rows of each table (statistics.go).
 	rowCounts map[string]int64
+	// writePlans keeps compiled UPDATE and DELETE statements (cache.go).
+	writePlans writePlanCache
 }
 
 // transaction is what the engine knows of one live transaction.
@@ -43,7 +45,10 @@ type transaction struct {
 	// until the transaction's first such lock.
 	schema     map[string]bool
 	predicates []predicate
-	rows       map[string]rowLock // by rowLockKey
+	rows       map[string]rowLock // by row key
+	// tables remembers the schemas the transaction read, valid while it
+	// holds their shared schema locks; its own DDL clears it (schemas.go).
+	tables []namedSchema
 }
 
 func (t *transaction) lockCount() int { return len(t.schema) + len(t.predicates) + len(t.rows) }

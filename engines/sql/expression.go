@@ -58,6 +58,22 @@ func isConstant(e expression) bool {
 	return ok
 }
 
+// paramExpr reads an argument of the statement (? or $N). It is not
+// folded, so a compiled statement serves any arguments; access paths read
+// it as a constant (plan.go).
+type paramExpr struct{ index int } // 1-based
+
+func (e *paramExpr) each(func(expression))                    {}
+func (e *paramExpr) eval(s *session, _ *frame) (Value, error) { return s.argument(e.index) }
+
+// argument returns argument index (1-based).
+func (s *session) argument(index int) (Value, error) {
+	if index < 1 || index > len(s.args) {
+		return Value{}, fmt.Errorf("%w: parameter %d given, %d arguments", ErrInvalid, index, len(s.args))
+	}
+	return s.args[index-1], nil
+}
+
 // columnExpr reads a column of the frame's own row.
 type columnExpr struct{ position int }
 
@@ -105,7 +121,7 @@ func (e *unaryExpr) eval(s *session, f *frame) (Value, error) {
 		}
 		return Int(-v.integer), nil
 	case TypeFloat:
-		return Float(-v.float), nil
+		return Float(-v.floatValue()), nil
 	case TypeDecimal:
 		return Decimal(-v.integer, int(v.scale)), nil
 	}

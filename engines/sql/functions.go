@@ -17,9 +17,11 @@ type scalarFunction struct {
 	// nullIn: a NULL argument makes the result NULL without a call.
 	nullIn bool
 	// volatile functions give a new value each call and are never
-	// folded into constants.
-	volatile bool
-	call     func(s *session, name string, arguments []Value) (Value, error)
+	// folded into constants; nor are those of the statement (NOW), so
+	// that a compiled statement serves another one.
+	volatile    bool
+	ofStatement bool
+	call        func(s *session, name string, arguments []Value) (Value, error)
 }
 
 // scalarFunctions maps an upper-case name to its function. COALESCE is
@@ -38,7 +40,7 @@ func init() {
 		return &scalarFunction{argumentsMin: low, argumentsMax: high, nullIn: true,
 			call: func(_ *session, name string, arguments []Value) (Value, error) { return function(name, arguments) }}
 	}
-	now := &scalarFunction{call: func(s *session, _ string, _ []Value) (Value, error) { return Timestamp(s.now.WallNanos / 1000), nil }}
+	now := &scalarFunction{ofStatement: true, call: func(s *session, _ string, _ []Value) (Value, error) { return Timestamp(s.now.WallNanos / 1000), nil }}
 	uuid := &scalarFunction{volatile: true, call: func(s *session, _ string, _ []Value) (Value, error) { return s.generateUUID(), nil }}
 	extreme := &scalarFunction{argumentsMin: 2, argumentsMax: -1, nullIn: true, call: extremeFunction}
 	scalarFunctions = map[string]*scalarFunction{
@@ -167,7 +169,7 @@ func roundFunction(arguments []Value) (Value, error) {
 		return Decimal(roundDecimal(v.integer, int(v.scale), int(digits)), int(digits)), nil
 	}
 	scale := math.Pow10(int(digits))
-	return Float(math.Round(v.float*scale) / scale), nil
+	return Float(math.Round(v.floatValue()*scale) / scale), nil
 }
 
 type textFunction func(name string, arguments []Value) (Value, error)

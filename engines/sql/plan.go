@@ -41,7 +41,7 @@ type columnBounds struct {
 // column, or any constrained column when scanning fully, or the whole
 // table.
 func (p planner) chooseAccess(t *tableSchema, offset int, conditions []expression) accessPath {
-	bounds := tableBounds(t, offset, conditions)
+	bounds := tableBounds(t, offset, conditions, p.s.args)
 	path := accessPath{table: t, lock: predicate{Table: t.Name}}
 	type candidate struct {
 		index  *indexSchema
@@ -104,10 +104,10 @@ func isEquality(b columnBounds) bool {
 // tableBounds collects, per column, the bounds that conditions of the
 // form column op constant (or BETWEEN) impose, in the order of the
 // table's columns.
-func tableBounds(t *tableSchema, offset int, conditions []expression) []columnBounds {
+func tableBounds(t *tableSchema, offset int, conditions []expression, args []Value) []columnBounds {
 	var bounds []columnBounds
 	for _, condition := range conditions {
-		position, low, high, ok := conditionBounds(condition, offset, len(t.Columns))
+		position, low, high, ok := conditionBounds(condition, offset, len(t.Columns), args)
 		if !ok {
 			continue
 		}
@@ -132,18 +132,26 @@ func tableBounds(t *tableSchema, offset int, conditions []expression) []columnBo
 
 // conditionBounds reads column op constant, constant op column and
 // column BETWEEN constant AND constant, for a column of the table at
-// offset; a NULL constant bounds nothing.
-func conditionBounds(e expression, offset, width int) (position int, low, high bound, ok bool) {
+// offset; arguments (args) count as constants, and a NULL bounds nothing.
+func conditionBounds(e expression, offset, width int, args []Value) (position int, low, high bound, ok bool) {
 	column := func(operand expression) (int, bool) {
 		c, _ := operand.(*columnExpr)
 		return c.positionIn(offset, width)
 	}
 	value := func(operand expression) (Value, bool) {
-		c, ok := operand.(*constantExpr)
-		if !ok || c.value.IsNull() {
+		var v Value
+		switch operand := operand.(type) {
+		case *constantExpr:
+			v = operand.value
+		case *paramExpr:
+			if operand.index < 1 || operand.index > len(args) {
+				return Value{}, false
+			}
+			v = args[operand.index-1]
+		default:
 			return Value{}, false
 		}
-		return c.value, true
+		return v, !v.IsNull()
 	}
 	switch e := e.(type) {
 	case *binaryExpr:
@@ -243,11 +251,18 @@ func (p accessPath) keyRange() (start, end []byte) {
 	if p.index != nil {
 		prefix = entryPrefix(p.index.ID)
 	}
-	start, end = prefix, prefixEnd(prefix)
 	if !p.usesKey {
-		return start, end
+		return prefix, prefixEnd(prefix)
 	}
 	t := p.columnType()
+	if p.equalities {
+		// One key and the key after its extensions, in one allocation;
+		// neither is changed after.
+		v, _ := castValue(p.low.Value, t)
+		key := value.AppendKey(append(make([]byte, 0, len(prefix)+32), prefix...), encodeStored(v))
+		return key, append(key, 0xFF)
+	}
+	start, end = prefix, prefixEnd(prefix)
 	if p.low.Set {
 		v, _ := castValue(p.low.Value, t)
 		start = value.AppendKey(append([]byte(nil), prefix...), encodeStored(v))

@@ -235,7 +235,7 @@ func (fp *fromPlanner) filtered(rows float64, filters []conjunct, l *leaf) float
 		case l == nil:
 			out *= selectivityOther
 		default:
-			position, low, high, ok := conditionBounds(c.compiled, l.offset, l.width)
+			position, low, high, ok := conditionBounds(c.compiled, l.offset, l.width, fp.p.s.args)
 			switch {
 			case !ok:
 				out *= selectivityOther

@@ -16,25 +16,69 @@ type namedSchema struct {
 	schema *tableSchema
 }
 
-// table reads a table's schema under a shared schema lock.
+// table reads a table's schema under a shared schema lock. A schema the
+// transaction read in an earlier statement is still the catalog's: the
+// shared lock it took keeps every other transaction's DDL out, and its
+// own DDL forgets what it remembered.
 func (c catalog) table(name string) (*tableSchema, error) {
-	for _, known := range c.s.schemas {
-		if known.name == name {
-			return known.schema, nil
-		}
-	}
-	if err := c.s.locks().schema("t:"+name, false); err != nil {
-		return nil, err
-	}
-	t, found, err := c.readSchema(name)
+	t, found, err := c.lockedTable(name)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownTable, name)
 	}
-	c.s.schemas = append(c.s.schemas, namedSchema{name: name, schema: t})
 	return t, nil
+}
+
+// lockedTable takes the shared schema lock of name and reads the table
+// of that name, if there is one: from what the statement or the
+// transaction read before, else from the catalog.
+func (c catalog) lockedTable(name string) (*tableSchema, bool, error) {
+	for _, known := range c.s.schemas {
+		if known.name == name {
+			return known.schema, true, nil
+		}
+	}
+	if err := c.s.locks().schema("t:"+name, false); err != nil {
+		return nil, false, err
+	}
+	if c.s.record != nil {
+		for _, known := range c.s.record.tables {
+			if known.name == name {
+				c.s.rememberSchema(known)
+				return known.schema, true, nil
+			}
+		}
+	}
+	t, found, err := c.readSchema(name)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	c.s.rememberSchema(namedSchema{name: name, schema: t})
+	if c.s.record != nil && len(c.s.record.tables) < transactionTablesMax {
+		c.s.record.tables = append(c.s.record.tables, namedSchema{name: name, schema: t})
+	}
+	return t, true, nil
+}
+
+// rememberSchema keeps a schema for the rest of the statement.
+func (s *session) rememberSchema(known namedSchema) {
+	if s.schemas == nil {
+		s.schemas = s.schemasBuffer[:0]
+	}
+	s.schemas = append(s.schemas, known)
+}
+
+// transactionTablesMax bounds the schemas a transaction remembers.
+const transactionTablesMax = 16
+
+// forgetTransactionTables drops what the transaction remembers of the
+// catalog: DDL calls it before and after it runs.
+func (c catalog) forgetTransactionTables() {
+	if c.s.record != nil {
+		c.s.record.tables = nil
+	}
 }
 
 // tableToChange reads a table's schema as table does and returns a copy

@@ -36,11 +36,15 @@ type session struct {
 	statement int
 	generated int
 	schemas   []namedSchema // tables read by this statement (few: a slice)
+	// schemasBuffer holds the first schemas, saving an allocation.
+	schemasBuffer [2]namedSchema
 	// rowsProduced bounds the rows one statement may materialize.
 	rowsProduced int
 	// volatileCompiled counts the volatile calls compiled (a subquery
 	// holding one is never answered from memory).
 	volatileCompiled int
+	// parametersMax is the highest parameter number compiled.
+	parametersMax int
 }
 
 // syntaxError wraps the parser's error, which names line and column.
@@ -65,6 +69,10 @@ func (s *session) execute(statement parser.Statement) (*Result, error) {
 		if _, isExplain := statement.(*parser.Explain); !isExplain {
 			return nil, fmt.Errorf("%w: %s", ErrReadOnly, firstWord(statement))
 		}
+	}
+	if isDDL(statement) {
+		s.catalog().forgetTransactionTables()
+		defer s.catalog().forgetTransactionTables()
 	}
 	switch statement := statement.(type) {
 	case *parser.Query:
@@ -100,6 +108,14 @@ func (s *session) locks() locker      { return locker{engine: s.engine, txn: s.t
 func (s *session) catalog() catalog   { return catalog{s} }
 func (s *session) planner() planner   { return planner{s} }
 func (s *session) executor() executor { return executor{s} }
+
+func isDDL(statement parser.Statement) bool {
+	switch statement.(type) {
+	case *parser.CreateTable, *parser.DropTable, *parser.CreateIndex, *parser.DropIndex, *parser.AlterTable, *parser.CreateView, *parser.DropView:
+		return true
+	}
+	return false
+}
 
 func firstWord(statement parser.Statement) string {
 	text := statement.String()

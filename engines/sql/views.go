@@ -76,19 +76,8 @@ func (e *Engine) decodeView(raw []byte) (*viewDefinition, error) {
 // relation reads what a name in FROM means, under a shared schema lock:
 // a table or a view.
 func (c catalog) relation(name string) (*tableSchema, *viewDefinition, error) {
-	for _, known := range c.s.schemas {
-		if known.name == name {
-			return known.schema, nil, nil
-		}
-	}
-	if err := c.s.locks().schema("t:"+name, false); err != nil {
-		return nil, nil, err
-	}
-	t, found, err := c.readSchema(name)
+	t, found, err := c.lockedTable(name)
 	if err != nil || found {
-		if found {
-			c.s.schemas = append(c.s.schemas, namedSchema{name: name, schema: t})
-		}
 		return t, nil, err
 	}
 	view, found, err := c.readView(name)
