@@ -9,7 +9,7 @@ import (
 
 var (
 	differentialSeed    = flag.Uint64("differential.seed", 1, "first seed of the differential test")
-	differentialCases   = flag.Int("differential.cases", 250, "databases to draw (each with its own seed)")
+	differentialCases   = flag.Int("differential.cases", 420, "databases to draw (each with its own seed)")
 	differentialQueries = flag.Int("differential.queries", 48, "queries per database")
 	differentialVerbose = flag.Bool("differential.verbose", false, "log queries that fail on both engines")
 )

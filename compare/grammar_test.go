@@ -26,7 +26,14 @@ import (
 //     them) and NULL in an INTEGER PRIMARY KEY (SQLite assigns a rowid):
 //     key columns are always NOT NULL, and values match their column;
 //   - integer overflow: values are small and products shallow;
-//   - INTERSECT ALL and EXCEPT ALL, which SQLite lacks.
+//   - INTERSECT ALL and EXCEPT ALL, which SQLite lacks;
+//   - cross products of many tables: each table of a comma join is
+//     connected to an earlier one by an equality, since Proven bounds the
+//     rows a statement produces (intermediateMax) and SQLite does not; a
+//     query over the bound anyway is counted, not compared;
+//   - views whose query names an unknown column: Proven refuses them at
+//     CREATE VIEW, SQLite when they are used; the grammar's views are
+//     valid.
 
 // kind is the static type of a column or expression.
 type kind int

@@ -167,6 +167,99 @@ func (c *writePlanCache) remember(stmt parser.Statement, plan *writePlan) {
 }
 
 func (plan *writePlan) holdsSubquery() bool {
+	all := append(append(slices.Clone(plan.conditions), plan.values...), plan.returningItems()...)
+	return slices.ContainsFunc(all, holdsSubquery)
+}
+
+func (plan *writePlan) returningItems() []expression {
+	if plan.returning == nil {
+		return nil
+	}
+	return plan.returning.items
+}
+
+// queryPlanCache keeps the plans of queries over one table and no
+// subquery, view or common table expression, by parse tree, with the
+// schema they were planned against. Such a plan depends on nothing else
+// (no row estimates, no remembered answers; its access path is chosen
+// again from each run's arguments), so a kept plan is what planning again
+// would give. Finding one takes the table's schema lock as planning does.
+type queryPlanCache struct {
+	plans map[*parser.Query]*keptQuery
+}
+
+type keptQuery struct {
+	plan       *queryPlan
+	table      string
+	schema     *tableSchema
+	parameters int // the highest parameter number used
+}
+
+const queryPlansMax = 256
+
+// find returns the kept plan of q if its table's schema is still the
+// one it was planned against, else nil.
+func (c *queryPlanCache) find(s *session, q *parser.Query) (*queryPlan, error) {
+	kept, ok := c.plans[q]
+	if !ok {
+		return nil, nil
+	}
+	t, err := s.catalog().table(kept.table)
+	if err != nil || t != kept.schema {
+		return nil, nil // planning again reports what changed
+	}
+	if kept.parameters > len(s.args) {
+		_, err := s.argument(kept.parameters)
+		return nil, err
+	}
+	return kept.plan, nil
+}
+
+func (c *queryPlanCache) remember(q *parser.Query, plan *queryPlan, parameters int) {
+	sel, ok := plan.body.(*selectPlan)
+	if !ok {
+		return
+	}
+	from := sel.from
+	if gate, ok := from.(*gateNode); ok {
+		from = gate.child
+	}
+	scan, ok := from.(*scanNode)
+	if !ok || slices.ContainsFunc(plan.expressions(), holdsSubquery) {
+		return
+	}
+	if c.plans == nil || len(c.plans) >= queryPlansMax {
+		c.plans = make(map[*parser.Query]*keptQuery, queryPlansMax)
+	}
+	c.plans[q] = &keptQuery{plan: plan, table: scan.leaf.name, schema: scan.leaf.table, parameters: parameters}
+}
+
+// expressions lists every expression of a single-SELECT plan.
+func (plan *queryPlan) expressions() []expression {
+	sel := plan.body.(*selectPlan)
+	out := append([]expression{plan.limit, plan.offset}, sel.items...)
+	for _, key := range sel.order {
+		out = append(out, key.expression)
+	}
+	if g := sel.grouping; g != nil {
+		out = append(append(out, g.keys...), g.having)
+		for _, call := range g.aggregates.calls {
+			out = append(out, call.argument)
+		}
+	}
+	from := sel.from
+	if gate, ok := from.(*gateNode); ok {
+		out = append(out, compiledOf(gate.conditions)...)
+		from = gate.child
+	}
+	if scan, ok := from.(*scanNode); ok {
+		out = append(out, compiledOf(scan.filters)...)
+	}
+	return slices.DeleteFunc(out, func(e expression) bool { return e == nil })
+}
+
+// holdsSubquery reports an expression that runs a subquery.
+func holdsSubquery(e expression) bool {
 	found := false
 	var visit func(expression)
 	visit = func(e expression) {
@@ -175,15 +268,20 @@ func (plan *writePlan) holdsSubquery() bool {
 		}
 		e.each(visit)
 	}
-	for _, e := range append(append(slices.Clone(plan.conditions), plan.values...), plan.returningItems()...) {
-		visit(e)
-	}
+	visit(e)
 	return found
 }
 
-func (plan *writePlan) returningItems() []expression {
-	if plan.returning == nil {
-		return nil
+// readsParameter reports an expression that reads an argument.
+func readsParameter(e expression) bool {
+	found := false
+	var visit func(expression)
+	visit = func(e expression) {
+		if _, ok := e.(*paramExpr); ok {
+			found = true
+		}
+		e.each(visit)
 	}
-	return plan.returning.items
+	visit(e)
+	return found
 }

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"github.com/proven2pc/proven/engines"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,14 +107,7 @@ func TestCachedStatementsAndSchemasKeepResults(t *testing.T) {
 // each statement's own arguments and NOW, and DDL must retire it.
 func TestCachedWritePlansKeepResults(t *testing.T) {
 	runner := &autocommit{engine: NewEngine()}
-	run := func(query string, args ...Value) *Result {
-		t.Helper()
-		result, err := runner.run(query, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", query, err)
-		}
-		return result
-	}
+	run := func(query string, args ...Value) *Result { return runOrFail(t, runner, query, args...) }
 	run("CREATE TABLE w (k INT PRIMARY KEY, v INT, at TIMESTAMP)")
 	run("INSERT INTO w VALUES (1, 0, NULL), (2, 0, NULL), (3, 0, NULL)")
 	update := "UPDATE w SET v = v + ?, at = NOW() WHERE k = ?"
@@ -150,4 +144,54 @@ func TestCachedWritePlansKeepResults(t *testing.T) {
 	if rows := run("SELECT k FROM w").Rows; len(rows) != 1 || rows[0][0] != Int(2) {
 		t.Fatalf("left after deletes: %v", rows)
 	}
+}
+
+// TestCachedQueryPlansKeepResults repeats a query text with other
+// arguments: a kept plan must read each run's arguments, choose its
+// access path (and so its predicate lock) from them, and go when DDL
+// changes the table.
+func TestCachedQueryPlansKeepResults(t *testing.T) {
+	engine := NewEngine()
+	runner := &autocommit{engine: engine}
+	run := func(query string, args ...Value) *Result { return runOrFail(t, runner, query, args...) }
+	run("CREATE TABLE q (k INT PRIMARY KEY, v INT)")
+	run("INSERT INTO q VALUES (1, 10), (2, 20), (3, 30)")
+	query := "SELECT v FROM q WHERE k = ?"
+	for k := int64(1); k <= 3; k++ {
+		if rows := run(query, Int(k)).Rows; len(rows) != 1 || rows[0][0] != Int(10*k) {
+			t.Fatalf("k = %d: %v", k, rows)
+		}
+	}
+	// A reader of k = 2 through the kept plan blocks a writer of k = 2
+	// only: its lock was chosen from this run's argument.
+	reader, writer := runner.next(), runner.next()
+	if outcome := engine.Apply(reader, Operation{Query: query, Arguments: []Value{Int(2)}}.Encode(), reader); outcome.Status != engines.StatusDone {
+		t.Fatalf("reader: %v", outcome)
+	}
+	if outcome := engine.Apply(writer, Operation{Query: "UPDATE q SET v = 0 WHERE k = 3"}.Encode(), writer); outcome.Status != engines.StatusDone {
+		t.Fatalf("write outside the reader's predicate: %v", outcome)
+	}
+	if outcome := engine.Apply(writer, Operation{Query: "UPDATE q SET v = 0 WHERE k = 2"}.Encode(), writer); outcome.Status != engines.StatusBlocked {
+		t.Fatalf("write inside the reader's predicate: %v, want blocked", outcome)
+	}
+	engine.Abort(reader)
+	engine.Abort(writer)
+	if _, err := runner.run(query); err == nil || !strings.Contains(err.Error(), "parameter 1 given, 0 arguments") {
+		t.Fatalf("a kept plan without its argument: %v", err)
+	}
+	run("ALTER TABLE q RENAME COLUMN v TO w")
+	if _, err := runner.run(query, Int(1)); err == nil || !strings.Contains(err.Error(), "unknown column") {
+		t.Fatalf("after RENAME COLUMN the kept plan must go: %v", err)
+	}
+}
+
+// runOrFail runs a statement in its own transaction and fails the test
+// when it does not succeed.
+func runOrFail(t *testing.T, runner *autocommit, query string, args ...Value) *Result {
+	t.Helper()
+	result, err := runner.run(query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return result
 }

@@ -25,8 +25,9 @@ type Engine struct {
 	schemas    *lruCache[*tableSchema]
 	// rowCounts estimates the rows of each table (statistics.go).
 	rowCounts map[string]int64
-	// writePlans keeps compiled UPDATE and DELETE statements (cache.go).
+	// writePlans and queryPlans keep compiled statements (cache.go).
 	writePlans writePlanCache
+	queryPlans queryPlanCache
 }
 
 // transaction is what the engine knows of one live transaction.

@@ -15,11 +15,19 @@ import (
 // reads and writes (dml.go).
 type executor struct{ s *session }
 
-// query plans and runs a top-level query.
+// query plans and runs a top-level query, reusing a kept plan of the
+// same parsed query over the same table (queryPlanCache).
 func (x executor) query(q *parser.Query) (*Result, error) {
-	plan, err := x.s.planner().planQuery(q, queryContext{})
+	plan, err := x.s.engine.queryPlans.find(x.s, q)
 	if err != nil {
 		return nil, err
+	}
+	if plan == nil {
+		x.s.parametersMax = 0
+		if plan, err = x.s.planner().planQuery(q, queryContext{}); err != nil {
+			return nil, err
+		}
+		x.s.engine.queryPlans.remember(q, plan, x.s.parametersMax)
 	}
 	return plan.run(x.s, nil)
 }

@@ -224,7 +224,8 @@ func (fp *fromPlanner) memberNode(m *member) (fromNode, float64, error) {
 	}
 	path := fp.p.chooseAccess(l.table, l.offset, compiledOf(m.filters))
 	estimate := fp.filtered(fp.p.s.engine.estimatedRows(l.table.ID), m.filters, l)
-	return &scanNode{leaf: l, path: path, width: fp.width(), filters: m.filters}, estimate, nil
+	parameterized := slices.ContainsFunc(m.filters, func(c conjunct) bool { return readsParameter(c.compiled) })
+	return &scanNode{leaf: l, path: path, width: fp.width(), filters: m.filters, parameterized: parameterized}, estimate, nil
 }
 
 // filtered applies the guesses of each condition to rows.

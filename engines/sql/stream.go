@@ -153,20 +153,27 @@ func (f *leafFilter) keeps(s *session, row []Value) (bool, error) {
 }
 
 // scanNode reads a base table through its access path, under the
-// path's predicate lock, passing the rows its conditions accept.
+// path's predicate lock, passing the rows its conditions accept. When
+// the conditions hold parameters the path is chosen again from each
+// run's arguments, so a kept plan serves any.
 type scanNode struct {
-	leaf    *leaf
-	path    accessPath
-	width   int
-	filters []conjunct
+	leaf          *leaf
+	path          accessPath
+	width         int
+	filters       []conjunct
+	parameterized bool
 }
 
 func (n *scanNode) each(s *session, outer *frame, visit func([]Value) error) error {
-	if err := s.locks().predicate(n.path.lock); err != nil {
+	path := n.path
+	if n.parameterized {
+		path = s.planner().chooseAccess(n.leaf.table, n.leaf.offset, compiledOf(n.filters))
+	}
+	if err := s.locks().predicate(path.lock); err != nil {
 		return err
 	}
 	filter := newLeafFilter(n.filters, n.leaf, n.width, outer)
-	return s.readPath(n.path, func(_ []byte, row []Value) error {
+	return s.readPath(path, func(_ []byte, row []Value) error {
 		ok, err := filter.keeps(s, row)
 		if err != nil || !ok {
 			return err
