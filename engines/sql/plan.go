@@ -41,7 +41,8 @@ type columnBounds struct {
 // column, or any constrained column when scanning fully, or the whole
 // table.
 func (p planner) chooseAccess(t *tableSchema, offset int, conditions []expression) accessPath {
-	bounds := tableBounds(t, offset, conditions, p.s.args)
+	var buffer [4]columnBounds
+	bounds := tableBounds(buffer[:0], t, offset, conditions, p.s.args)
 	path := accessPath{table: t, lock: predicate{Table: t.Name}}
 	type candidate struct {
 		index  *indexSchema
@@ -104,8 +105,7 @@ func isEquality(b columnBounds) bool {
 // tableBounds collects, per column, the bounds that conditions of the
 // form column op constant (or BETWEEN) impose, in the order of the
 // table's columns.
-func tableBounds(t *tableSchema, offset int, conditions []expression, args []Value) []columnBounds {
-	var bounds []columnBounds
+func tableBounds(bounds []columnBounds, t *tableSchema, offset int, conditions []expression, args []Value) []columnBounds {
 	for _, condition := range conditions {
 		position, low, high, ok := conditionBounds(condition, offset, len(t.Columns), args)
 		if !ok {
