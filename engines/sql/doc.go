@@ -77,7 +77,9 @@
 // runs once, a correlated one once per distinct outer value, and a
 // correlated EXISTS or IN whose only outer use is equalities in its WHERE
 // runs once and is probed by the outer values (decorrelate.go). Views and
-// WITH queries are planned in place of their names. EXPLAIN prints the
+// WITH queries are planned in place of their names, and conditions over
+// one that is a plain SELECT move into its WHERE (pushdown.go), where they
+// pick access paths and predicate locks as if written there. EXPLAIN prints the
 // plan, one step a line: join order, join methods, access paths, filters
 // and each subquery's strategy.
 //
@@ -142,8 +144,9 @@
 // is at most 18 digits. ADD COLUMN cannot add a primary key; DROP COLUMN
 // refuses key and indexed columns. Views and WITH queries see no outer
 // query, and a view's query is validated when it is created. Outer joins
-// are not reordered, and conditions over a view or derived table filter
-// its rows after its query ran (they are not pushed into it). Indexes are
+// are not reordered; conditions over a view or derived table that groups,
+// aggregates, is DISTINCT, sorts or limits filter its rows after its
+// query ran. Indexes are
 // used for equality and ranges on their leading column, never for ORDER
 // BY. Correlated subqueries other than equality-correlated EXISTS and IN
 // run once per distinct outer value. A statement may produce at most

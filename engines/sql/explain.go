@@ -199,13 +199,17 @@ func (n *derivedNode) explain(w *explainWriter, indent int) {
 		w.filter(indent, n.filters)
 		indent++
 	}
+	kind := "view"
+	if n.leaf.cte {
+		kind = "with"
+	}
 	switch {
 	case n.leaf.name == "":
 		w.add(indent, "subquery "+n.leaf.alias)
 	case n.leaf.alias != n.leaf.name:
-		w.add(indent, fmt.Sprintf("view %s as %s", n.leaf.name, n.leaf.alias))
+		w.add(indent, fmt.Sprintf("%s %s as %s", kind, n.leaf.name, n.leaf.alias))
 	default:
-		w.add(indent, "view "+n.leaf.name)
+		w.add(indent, kind+" "+n.leaf.name)
 	}
 	n.leaf.derived.explain(w, indent+1)
 }

@@ -39,6 +39,11 @@ type leaf struct {
 	offset, width int    // its columns in the canonical layout
 	table         *tableSchema
 	derived       *queryPlan
+	// source and context are what derived was planned from, so that
+	// conditions over the leaf can be pushed into its query (pushdown.go).
+	source  *parser.Query
+	context queryContext
+	cte     bool // a common table expression (for EXPLAIN)
 }
 
 // conjunct is one AND-ed condition of WHERE or ON, compiled over the
@@ -199,7 +204,11 @@ func (fp *fromPlanner) namedLeaf(t *parser.TableName) (*leaf, error) {
 	if cte, ok := fp.ctx.ctes.find(t.Name); ok {
 		// A common table expression sees the ones defined before it, and
 		// no outer query.
-		return fp.derivedLeaf(cte.definition.Query, t.Name, alias, cte.definition.Columns, queryContext{ctes: cte.parent})
+		l, err := fp.derivedLeaf(cte.definition.Query, t.Name, alias, cte.definition.Columns, queryContext{ctes: cte.parent})
+		if l != nil {
+			l.cte = true
+		}
+		return l, err
 	}
 	table, view, err := fp.p.s.catalog().relation(t.Name)
 	if err != nil {
@@ -219,6 +228,23 @@ func (fp *fromPlanner) namedLeaf(t *parser.TableName) (*leaf, error) {
 // around the FROM clause (not the other leaves), and what it reads of that
 // scope belongs to the enclosing query's correlation too.
 func (fp *fromPlanner) derivedLeaf(q *parser.Query, name, alias string, columns []string, inner queryContext) (*leaf, error) {
+	plan, err := fp.planDerived(q, inner)
+	if err != nil {
+		return nil, err
+	}
+	names := plan.columns
+	if columns != nil {
+		if len(columns) != len(plan.columns) {
+			return nil, fmt.Errorf("%w: %s names %d columns for a query of %d", ErrInvalid, name, len(columns), len(plan.columns))
+		}
+		names = columns
+	}
+	return fp.addLeaf(&leaf{name: name, alias: alias, derived: plan, source: q, context: inner}, names)
+}
+
+// planDerived plans a derived table's query; what it reads of the scope
+// around the FROM clause belongs to the enclosing query's correlation.
+func (fp *fromPlanner) planDerived(q *parser.Query, inner queryContext) (*queryPlan, error) {
 	inner.correlation = &correlation{}
 	plan, err := fp.p.planQuery(q, inner)
 	if err != nil {
@@ -229,14 +255,7 @@ func (fp *fromPlanner) derivedLeaf(q *parser.Query, name, alias string, columns 
 			fp.ctx.correlation.add(reference)
 		}
 	}
-	names := plan.columns
-	if columns != nil {
-		if len(columns) != len(plan.columns) {
-			return nil, fmt.Errorf("%w: %s names %d columns for a query of %d", ErrInvalid, name, len(columns), len(plan.columns))
-		}
-		names = columns
-	}
-	return fp.addLeaf(&leaf{name: name, alias: alias, derived: plan}, names)
+	return plan, nil
 }
 
 // joinConditions compiles the ON, USING or NATURAL condition of a join

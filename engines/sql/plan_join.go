@@ -220,7 +220,8 @@ func (fp *fromPlanner) memberNode(m *member) (fromNode, float64, error) {
 	}
 	l := m.leaf
 	if l.derived != nil {
-		return &derivedNode{leaf: l, width: fp.width(), filters: m.filters}, fp.filtered(derivedRowsGuess, m.filters, l), nil
+		filters := fp.pushIntoDerived(l, m.filters)
+		return &derivedNode{leaf: l, width: fp.width(), filters: filters}, fp.filtered(derivedRowsGuess, m.filters, l), nil
 	}
 	path := fp.p.chooseAccess(l.table, l.offset, compiledOf(m.filters))
 	estimate := fp.filtered(fp.p.s.engine.estimatedRows(l.table.ID), m.filters, l)

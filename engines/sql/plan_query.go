@@ -48,6 +48,9 @@ type selectPlan struct {
 	items    []expression
 	order    []orderKey
 	distinct bool
+	// targets are the output columns as written, * expanded (nil when a
+	// column is not expressible so), for pushing conditions into a view.
+	targets []parser.Expr
 }
 
 // orderKey is an ORDER BY key: an output column, or an expression over
@@ -171,6 +174,7 @@ func (p planner) planSelect(sel *parser.Select, order []parser.OrderItem, ctx qu
 	if err != nil {
 		return nil, nil, err
 	}
+	plan.targets = targetExprs(items, scope)
 	c.clause = "SELECT"
 	if plan.items, err = c.compileTargets(items); err != nil {
 		return nil, nil, err
@@ -262,6 +266,27 @@ func expandItems(items []parser.SelectItem, scope *planScope) ([]selectTarget, [
 		return nil, nil, fmt.Errorf("%w: SELECT * without columns", ErrInvalid)
 	}
 	return out, names, nil
+}
+
+// targetExprs writes the output columns as expressions: a column of *
+// becomes a reference to it (unqualified for a merged USING column).
+func targetExprs(targets []selectTarget, scope *planScope) []parser.Expr {
+	out := make([]parser.Expr, len(targets))
+	for i, target := range targets {
+		if target.expr != nil {
+			out[i] = target.expr
+			continue
+		}
+		switch c := scope.columns[target.position]; {
+		case target.merge:
+			out[i] = &parser.ColumnRef{Column: c.name}
+		case c.table == "":
+			return nil
+		default:
+			out[i] = &parser.ColumnRef{Table: c.table, Column: c.name}
+		}
+	}
+	return out
 }
 
 // compileTargets compiles the output columns.
