@@ -1,6 +1,10 @@
 package sql
 
-import "github.com/proven2pc/proven/engines/sql/parser"
+import (
+	"math"
+
+	"github.com/proven2pc/proven/engines/sql/parser"
+)
 
 // joinNode joins two inputs. With equality keys it hashes one side (the
 // build side: the right input, or for an inner join the left when it is
@@ -157,11 +161,15 @@ func (r *joinRun) probe(stream joinSide, row []Value) error {
 	return nil
 }
 
-// hashIndex finds build rows by their key values.
+// hashIndex finds build rows by their key values. A single key whose
+// values are all integers is hashed by value (heads and next chain the
+// rows of each value, in order); other keys by their group keys.
 type hashIndex struct {
 	width   int
 	keys    []Value // the build rows' keys, row after row
 	buckets map[string][]int
+	heads   map[int64]int32
+	next    []int32 // the next build row of the same integer key, or -1
 	kinds   []keyKind
 	hashing bool
 	probe   []Value
@@ -172,9 +180,10 @@ type hashIndex struct {
 // keyKind is what the build side's values of one key are: all numbers,
 // or all of one type; empty when all are NULL.
 type keyKind struct {
-	numeric bool
-	typ     Type
-	empty   bool
+	numeric  bool
+	integers bool // all BIGINT
+	typ      Type
+	empty    bool
 }
 
 func (k keyKind) admits(v Value) bool {
@@ -201,6 +210,22 @@ func newHashIndex(s *session, outer *frame, rows [][]Value, build joinSide, widt
 	}
 	index.classify()
 	if !index.hashing {
+		return index, nil
+	}
+	if index.width == 1 && index.kinds[0].integers {
+		index.heads = make(map[int64]int32, len(rows))
+		index.next = make([]int32, len(rows))
+		for r := len(rows) - 1; r >= 0; r-- { // pushed to the front: chains run in row order
+			v := index.keys[r]
+			if v.IsNull() {
+				continue
+			}
+			head, ok := index.heads[v.integer]
+			if !ok {
+				head = -1
+			}
+			index.next[r], index.heads[v.integer] = head, int32(r)
+		}
 		return index, nil
 	}
 	index.buckets = make(map[string][]int, len(rows))
@@ -234,6 +259,7 @@ func (h *hashIndex) classify() {
 				mixed = true
 			}
 		}
+		kind.integers = !kind.empty && !mixed && kind.typ == TypeInt
 		h.kinds[column] = kind
 		h.hashing = h.hashing && (kind.numeric || !mixed)
 	}
@@ -259,14 +285,42 @@ func (h *hashIndex) candidates(s *session, f *frame, keys []expression) (rows []
 		}
 		h.probe[i] = v
 	}
-	h.key = appendRowKey(h.key[:0], h.probe)
 	h.matches = h.matches[:0]
+	if h.heads != nil {
+		integer, exact, general := integerKey(h.probe[0])
+		if general {
+			return nil, true, nil
+		}
+		if !exact {
+			return h.matches, false, nil // a fraction equals no integer
+		}
+		head, ok := h.heads[integer]
+		for r := head; ok && r >= 0; r = h.next[r] {
+			h.matches = append(h.matches, int(r))
+		}
+		return h.matches, false, nil
+	}
+	h.key = appendRowKey(h.key[:0], h.probe)
 	for _, r := range h.buckets[string(h.key)] {
 		if sameKeys(h.probe, h.keys[r*h.width:(r+1)*h.width]) {
 			h.matches = append(h.matches, r)
 		}
 	}
 	return h.matches, false, nil
+}
+
+// integerKey reads a number as an integer key: exact is false for a
+// fraction; general is true when the float conversion could be inexact
+// (beyond 2^53), for the general comparison to decide.
+func integerKey(v Value) (integer int64, exact, general bool) {
+	if v.typ == TypeInt {
+		return v.integer, true, false
+	}
+	f := v.toFloat()
+	if math.Abs(f) >= 1<<53 {
+		return 0, false, true
+	}
+	return int64(f), f == math.Trunc(f), false
 }
 
 // sameKeys compares hashed keys exactly (group keys of decimals go

@@ -219,6 +219,7 @@ type valueSet struct {
 	values   []Value
 	sawNull  bool
 	hashed   map[string][]int // group key to positions in values
+	integers map[int64]bool   // when every value is a BIGINT: the values
 	numeric  bool
 	onlyType Type
 }
@@ -243,6 +244,15 @@ func newValueSet(rows [][]Value) *valueSet {
 	if mixed && !set.numeric {
 		return set
 	}
+	if !mixed && set.onlyType == TypeInt {
+		set.integers = make(map[int64]bool, len(set.values))
+		for _, v := range set.values {
+			if !v.IsNull() {
+				set.integers[v.integer] = true
+			}
+		}
+		return set
+	}
 	set.hashed = make(map[string][]int, len(set.values))
 	var key []byte
 	for i, v := range set.values {
@@ -261,6 +271,18 @@ func (set *valueSet) in(v Value, not bool) (Value, error) {
 	}
 	if v.IsNull() {
 		return Null(), nil
+	}
+	if set.integers != nil && v.isNumeric() {
+		integer, exact, general := integerKey(v)
+		switch {
+		case general:
+			return inValues(v, set.values, not)
+		case exact && set.integers[integer]:
+			return Bool(!not), nil
+		case set.sawNull:
+			return Null(), nil
+		}
+		return Bool(not), nil
 	}
 	hashable := set.hashed != nil && (set.numeric && v.isNumeric() || v.typ == set.onlyType || set.onlyType == 0)
 	if !hashable {
