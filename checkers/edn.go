@@ -12,7 +12,7 @@ import (
 
 // WriteEDN writes the history as EDN for Elle and Knossos: one map per line,
 // keys in a fixed order (:index :time :type :process :f, then :key, :value,
-// :txn, :commit-timestamp). Functions and types are keywords. Inside a "txn"
+// :txn, :commit-timestamp, :snapshot, :error). Functions and types are keywords. Inside a "txn"
 // value, each micro-op's function is a keyword, as Elle's list-append model
 // expects: [[:append "x" 1] [:r "x" [1]]].
 func (h History) WriteEDN(w io.Writer) error {
@@ -36,6 +36,12 @@ func (h History) WriteEDN(w io.Writer) error {
 		}
 		if event.CommitTimestamp != "" {
 			line.WriteString(", :commit-timestamp " + strconv.Quote(event.CommitTimestamp))
+		}
+		if event.Snapshot != "" {
+			line.WriteString(", :snapshot " + strconv.Quote(event.Snapshot))
+		}
+		if event.Error != "" {
+			line.WriteString(", :error " + ednKeywordOrString(event.Error))
 		}
 		line.WriteString("}\n")
 		buffered.WriteString(line.String())
@@ -104,4 +110,15 @@ func writeValueEDN(out *strings.Builder, v value.Value) {
 		}
 		out.WriteByte('}')
 	}
+}
+
+// ednKeywordOrString writes text as a keyword when it is one word of
+// lower-case letters and dashes (the Error* reasons), else as a string.
+func ednKeywordOrString(text string) string {
+	for _, r := range text {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return strconv.Quote(text)
+		}
+	}
+	return ":" + text
 }

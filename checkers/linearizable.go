@@ -2,6 +2,7 @@ package checkers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/anishathalye/porcupine"
@@ -27,6 +28,9 @@ type LinearizableConfig struct {
 	// it; otherwise a failed cas, like every failed operation, took no
 	// effect and is left out.
 	FailedCASMeansMismatch bool
+	// Skip lists functions left out of the check (multi-key transactions
+	// that another check judges, on keys of their own).
+	Skip []string
 }
 
 // stepBudget counts model steps. Porcupine runs the model on its own
@@ -107,6 +111,8 @@ func partitionByKey(history History, config LinearizableConfig) (map[string][]ke
 	for _, operation := range history.Operations() {
 		output := modelOutput{known: operation.Type == TypeOK, value: operation.Output}
 		switch {
+		case slices.Contains(config.Skip, operation.Function):
+			continue
 		case operation.Type == TypeFail && operation.Function == FunctionCAS && config.FailedCASMeansMismatch:
 			output = modelOutput{known: true}
 		case operation.Type == TypeFail:
