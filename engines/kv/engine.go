@@ -11,6 +11,7 @@ import (
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/bugs"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -375,7 +376,18 @@ func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) er
 		}
 	}
 	record.prepared, record.prepareTimestamp = true, prepareTimestamp
+	if bugs.Enabled(bugs.ReadLocksReleasedAtPrepare) { // planted bug: releases read locks at prepare
+		e.releaseShared(txn, record)
+	}
 	return nil
+}
+
+// releaseShared releases txn's shared key locks (the planted bug
+// ReadLocksReleasedAtPrepare).
+func (e *Engine) releaseShared(txn engines.TxnID, record *transaction) {
+	record.sharedKeys.each(func(key string) { e.locks.removeShared(txn, key) })
+	e.lockCount -= record.sharedKeys.len()
+	record.sharedKeys = keySet{}
 }
 
 // Commit makes txn's writes visible at commitTimestamp and releases its

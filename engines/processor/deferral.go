@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // deferOperation parks a blocked operation until its blockers reach the
@@ -70,8 +71,22 @@ func (p *Processor) retryDeferred() {
 				continue
 			}
 			p.removeDeferred(op.entry.Txn)
+			if bugs.Enabled(bugs.DroppedRetry) && !p.blockerAborted(op) { // planted bug: retries only after an abort
+				continue
+			}
 			p.run(*op)
 			progress = true
 		}
 	}
+}
+
+// blockerAborted reports whether some blocker of op aborted or is
+// forgotten (the planted bug DroppedRetry retries only such operations).
+func (p *Processor) blockerAborted(op *deferredOperation) bool {
+	for _, id := range op.blockers {
+		if blocker := p.txns[id]; blocker == nil || blocker.status == txnAborted {
+			return true
+		}
+	}
+	return false
 }

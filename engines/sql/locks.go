@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // bound is one end of an interval; unset means unbounded.
@@ -64,6 +65,9 @@ func (p predicate) mayMatch(images [][]columnValue) bool {
 }
 
 func (p predicate) imageMayMatch(image []columnValue) bool {
+	if bugs.Enabled(bugs.PredicateIgnoresNonKeyColumns) && len(image) > 0 && image[0].Name != p.Column { // planted bug: only the key column overlaps
+		return false
+	}
 	for _, cv := range image {
 		if cv.Name != p.Column {
 			continue
