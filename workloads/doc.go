@@ -95,7 +95,9 @@
 // Progress (checkers.CheckProgress): in the calm phase every transaction
 // commits or fails for a cause the history justifies; in particular none
 // waits half of CalmTimeout for its deadline while nothing it overlapped
-// ran as long (a lost wake-up), and no outcome stays unknown.
+// ran as long (a lost wake-up), and no outcome stays unknown. A calm phase
+// that had to begin with something still in flight (a quiet period after
+// healing did not settle it) proves nothing: progress is then unknown.
 //
 // # Invariants
 //
