@@ -3,7 +3,8 @@
 //
 // What it models: a Jepsen-style history, an ordered list of events (index,
 // process, type invoke/ok/fail/info, function, key, value, virtual time,
-// transaction id and commit timestamp where known). An ok operation took
+// transaction id and commit timestamp where known, a read-only
+// transaction's snapshot, and why a fail or info ended: Event.Error). An ok operation took
 // effect, a fail one certainly did not, an info one may have; an info
 // operation stays open to the end of the history and its process never
 // invokes again. Histories export as JSON lines (as recorded) and as EDN
@@ -35,6 +36,23 @@
 //     future-read, duplicate-elements, garbage-read, incompatible-order and
 //     lost-update. The verdicts are exact: ok means a serial order exists.
 //     Result.Cycles holds each cycle's edges, for drawing.
+//   - CheckListAppendSnapshots: the same with read-only transactions
+//     ("ro-txn"), without real-time edges for them: each snapshot must
+//     observe a prefix of a serial order (Fekete's read-only anomaly).
+//   - CheckCommitOrder: the commit timestamps order the history serially.
+//     SerialOrder places every committed transaction at its commit
+//     timestamp and every read-only one at its snapshot; the check
+//     replays them in that order against a model of lists, registers,
+//     counters and FIFO queues and compares every result (a stale read,
+//     a snapshot that is no prefix, a dequeue that skipped an enqueue
+//     committed first). Workloads with a model of their own (SQL tables)
+//     replay SerialOrder themselves.
+//   - CheckProgress: in the calm phase after healing, every transaction
+//     commits or fails for a cause the history justifies (Event.Error:
+//     wounded or conflict need contention, a long wait until the deadline
+//     needs something that ran as long, an unknown outcome never).
+//   - CheckUniqueRequests: each request id appears at most once in each
+//     stream's log.
 //   - CheckBankTotals, CheckTokenSupply, CheckQueueDelivery: conservation.
 //   - VisualizeLinearizable draws each key's check with porcupine's
 //     visualization (the longest linearizable prefix, the operation at
@@ -65,8 +83,13 @@
 // form is read as its form), Knossos's multi-register maps are not
 // registers.
 //
-// How it is tested: every published verdict of the Jepsen etcd and
-// key-value histories shipped in porcupine's test_data is reproduced
+// How it is tested: datadriven scenarios in testdata/progress,
+// testdata/commitorder, testdata/snapshots and testdata/requests show each
+// finding of the campaign checks and what they accept; a rapid property
+// checks that CheckCommitOrder accepts every serial execution of list,
+// register, counter and queue transactions in any history order and
+// catches any one changed result; every published verdict of the Jepsen
+// etcd and key-value histories shipped in porcupine's test_data is reproduced
 // (jepsen_test.go); datadriven scenarios in testdata/listappend show each
 // anomaly in both modes; a rapid property checks both list-append verdicts
 // against a brute-force search over serial orders on small random

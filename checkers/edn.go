@@ -12,7 +12,7 @@ import (
 
 // WriteEDN writes the history as EDN for Elle and Knossos: one map per
 // line, keys in a fixed order (:index :time :type :process :f, then :key,
-// :value, :error, :txn, :commit-timestamp). Functions and types are
+// :value, :error, :txn, :commit-timestamp, :snapshot). Functions and types are
 // keywords, and so is an event's Error when it is a word (a string
 // otherwise). It writes what Jepsen's checkers expect, where the history
 // itself is terser:
@@ -95,6 +95,9 @@ func ednLine(event Event, errorName string, independent bool) string {
 	}
 	if event.CommitTimestamp != "" {
 		line.WriteString(", :commit-timestamp " + strconv.Quote(event.CommitTimestamp))
+	}
+	if event.Snapshot != "" {
+		line.WriteString(", :snapshot " + strconv.Quote(event.Snapshot))
 	}
 	line.WriteString("}\n")
 	return line.String()

@@ -89,8 +89,7 @@ func bankWorkload() workload {
 // setupAccounts creates the token on every Resource stream and gives every
 // account its opening balance, in one transaction.
 func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []string, accounts []account) error {
-	tx := coord.Begin(ctx, setupTimeout)
-	err := func() error {
+	_, err := setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
 		for _, stream := range resourceStreams {
 			if err := resource.New(tx, stream).Create(ctx, coinToken, "C", 0); err != nil {
 				return err
@@ -102,12 +101,8 @@ func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []st
 			}
 		}
 		return nil
-	}()
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		return err
-	}
-	return tx.Commit(ctx)
+	})
+	return err
 }
 
 func credit(ctx context.Context, tx *coordinator.Txn, a account, amount int64) error {

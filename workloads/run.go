@@ -94,7 +94,25 @@ const (
 	quietPeriod = 5 * time.Second
 	// setupAttemptsMax bounds the fault-free setup's retries.
 	setupAttemptsMax = 20
+	// calmFraction: each client runs Operations/calmFraction operations
+	// (at least one) in the calm phase.
+	calmFraction = 10
+	// CalmTimeout is the least timeout Transact gives a transaction in the
+	// calm phase: far above what a calm transaction needs and above any
+	// clock offset the faults leave behind, so that only a lost wake-up
+	// makes it wait for its deadline. The progress check calls a wait of
+	// half of it long.
+	CalmTimeout = 10 * time.Second
 )
+
+// calmTimeout returns the timeout a transaction of c gets: at least
+// CalmTimeout in the calm phase.
+func calmTimeout(c Client, timeout time.Duration) time.Duration {
+	if simulated, ok := c.(*simClient); ok && simulated.calm {
+		return max(timeout, CalmTimeout)
+	}
+	return timeout
+}
 
 func (o *Options) applyDefaults() {
 	if o.Clients <= 0 {

@@ -130,7 +130,7 @@ func TestTraceGoesToStderr(t *testing.T) {
 
 // workloadFields are the fields every workload run line carries after the
 // common ones: outcome counts, then one checker=verdict per check.
-var workloadFields = regexp.MustCompile(` committed=\d+ aborted=\d+ indeterminate=\d+ (\S+=(ok|illegal|unknown) )*atomicity=ok liveness=ok$`)
+var workloadFields = regexp.MustCompile(` committed=\d+ aborted=\d+ indeterminate=\d+ (\S+=(ok|illegal|unknown) )*atomicity=ok liveness=ok unique-requests=ok progress=ok$`)
 
 func TestSimEveryWorkloadRunsWithCheckerFields(t *testing.T) {
 	wantCheck := map[string]string{"bank": " conservation=ok", "register": " linearizable=ok", "queue": " linearizable=ok",

@@ -6,6 +6,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/bugs"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -44,7 +45,8 @@ func (e *Engine) dequeue(txn *transaction, q *queueState) engines.Outcome {
 		takeHeadExclusive(q, r, txn.ID())
 		return engines.Done(encodeItem(item, true))
 	}
-	if blockers := q.enqueuers.AppendOthers(nil, txn.ID()); len(blockers) > 0 {
+	if blockers := q.enqueuers.AppendOthers(nil, txn.ID()); len(blockers) > 0 &&
+		!bugs.Enabled(bugs.DequeueSkipsUncommittedEnqueue) { // planted bug: answers empty beside uncommitted enqueues
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r = txn.ensure(q)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // bound is one end of an interval; unset means unbounded.
@@ -70,6 +71,9 @@ func (p predicate) mayMatch(images []rowImage) bool {
 }
 
 func (p predicate) imageMayMatch(image rowImage) bool {
+	if bugs.Enabled(bugs.PredicateIgnoresNonKeyColumns) && len(image.columns) > 0 && image.columns[0] != p.Column { // planted bug: only the key column overlaps
+		return false
+	}
 	for i, name := range image.columns {
 		if name != p.Column {
 			continue
