@@ -56,7 +56,12 @@ const (
 func KindOf(history checkers.History) (Kind, checkers.Model) {
 	functions := map[string]bool{}
 	keyed := true
+	transactions := false
 	for _, event := range history.Events {
+		if event.Function == checkers.FunctionTxn || event.Function == checkers.FunctionReadOnlyTxn {
+			transactions = true // beside single-key operations, drawn on the timeline only
+			continue
+		}
 		functions[event.Function] = true
 		keyed = keyed && event.Key != ""
 	}
@@ -70,7 +75,7 @@ func KindOf(history checkers.History) (Kind, checkers.Model) {
 		return len(names) > 0
 	}
 	switch {
-	case functions[checkers.FunctionTxn]:
+	case transactions && len(functions) == 0:
 		return KindListAppend, ""
 	case keyed && within(checkers.FunctionRead, checkers.FunctionWrite, checkers.FunctionCAS):
 		return KindLinearizable, checkers.ModelRegister
@@ -170,7 +175,8 @@ func writeLinearizable(p *page, history History, model checkers.Model) error {
 			Details: fmt.Sprintf("at %s: %s", duration(fault.AtNanos), faultText(fault))})
 	}
 	drawings, err := checkers.VisualizeLinearizable(history.History,
-		checkers.LinearizableConfig{Model: model, Initial: value.Null()}, markers)
+		checkers.LinearizableConfig{Model: model, Initial: value.Null(),
+			Skip: []string{checkers.FunctionTxn, checkers.FunctionReadOnlyTxn}}, markers)
 	if err != nil {
 		return fmt.Errorf("view: %w", err)
 	}
