@@ -28,6 +28,7 @@ import (
 //	crash stream=S                        drop the processor (its state is lost)
 //	proctick stream=S                     the host's periodic Tick
 //	status                                every processor's status
+//	pins stream=S                         S's LogPins
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		h := newHarness()
@@ -101,6 +102,8 @@ func TestScenarios(t *testing.T) {
 				h.drain()
 			case "status":
 				return h.statusLine()
+			case "pins":
+				return pinsLine(h.processors[stream].LogPins())
 			default:
 				t.Fatalf("unknown command %q", d.Cmd)
 			}
