@@ -1,0 +1,3 @@
+package live
+
+func runCrashChild() bool { return false }
