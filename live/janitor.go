@@ -3,6 +3,7 @@ package live
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/proven2pc/proven/clock"
@@ -25,27 +26,31 @@ import (
 //
 // So a round for S takes, in this order: (1) S's pins and applied
 // timestamp a from S's processor (processor.LogPins: the smallest start
-// position of every transaction S still remembers); (2) each peer R's log
-// head h and its timestamp t, through the log host (a barrier: every
-// append sent to R before it is at or below h; every later one gets a
-// timestamp above t), and gives up the round unless t >= a for every R;
-// (3) each peer's pins for S once R's processor has applied h. It removes
-// below the minimum of removable and those pins. Why that covers every
-// termination R may run on X with S below P, after the round:
+// position of every transaction S remembers and has not committed); (2)
+// each peer R's log head h and its timestamp t, through the log host (a
+// barrier: every append sent to R before it is at or below h; every
+// later one gets a timestamp above t), giving up the round unless t >= a
+// for every R; (3) each peer's pins for S once R's processor has applied
+// h. It removes below the minimum of removable and those pins. Why that
+// covers every termination R may run on a transaction X with S's start
+// below P, after the round:
 //
 //   - X's Prepare reached R's log before R's barrier: R applied it before
 //     its pins were taken, so X was either decided there (its decision is
 //     in R's log) or prepared, pinning S at X's start.
 //   - X's Prepare reached R's log after the barrier, so at a timestamp
 //     above t >= a. X's start on S is below P <= removable, so S had
-//     applied it by (1). If S still remembered X at (1), S's pin covers
-//     it. If S had forgotten it, X's deadline had passed on S (a > D), so
-//     R's late Prepare is after D and R refuses it: no termination.
+//     applied it by (1). Then at (1): if S had X active, prepared or
+//     aborted, and remembered it, S's own pin covers it. If S had
+//     committed X, every participant voted first: R applied a Prepare of
+//     X before S's commit, so before its barrier (first case). If S had
+//     forgotten X, X's deadline D had passed on S (a > D), so R's late
+//     Prepare is after D and R refuses it: no termination.
 //
-// (A transaction S remembers is pinned whatever its state, because S may
-// have aborted it on its own — a refused vote — while the coordinator's
-// Prepare to R is still on its way.) Rounds are rare (one per
-// checkpoint), so each round asks every stream afresh.
+// (An aborted transaction S remembers stays pinned because S may have
+// aborted it on its own — a wound, a refused vote — while its
+// coordinator's Prepare to R is still on its way.) Rounds are rare (one
+// per checkpoint), so each round asks every stream afresh.
 type janitor struct {
 	db *DB
 	// mutex guards pending.
@@ -57,8 +62,10 @@ type janitor struct {
 	stop    chan struct{}
 	done    chan struct{}
 	// removed is, per stream, the first retained position after the last
-	// removal (owned by the goroutine).
-	removed []uint64
+	// removal; rounds counts the rounds finished (removing or not). Written
+	// by the goroutine, read by tests.
+	removed []atomic.Uint64
+	rounds  []atomic.Int64
 }
 
 // janitorPollInterval is how often a round waits for a peer's processor
@@ -70,8 +77,9 @@ const (
 )
 
 func newJanitor(db *DB, streams int) *janitor {
-	return &janitor{db: db, pending: make([]uint64, streams), removed: make([]uint64, streams),
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	return &janitor{db: db, pending: make([]uint64, streams), removed: make([]atomic.Uint64, streams),
+		rounds: make([]atomic.Int64, streams),
+		wake:   make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // checkpointed tells the janitor that stream index wrote a checkpoint
@@ -101,11 +109,12 @@ func (j *janitor) run() {
 			removable := j.pending[index]
 			j.pending[index] = 0
 			j.mutex.Unlock()
-			if removable > j.removed[index] {
+			if removable > j.removed[index].Load() {
 				if err := j.round(index, removable); err != nil {
 					j.db.fail(err)
 					return
 				}
+				j.rounds[index].Add(1)
 			}
 		}
 	}
@@ -157,14 +166,14 @@ func (j *janitor) round(index int, removable uint64) error {
 		}
 		bound = minPin(bound, answer.pins.Peers[name])
 	}
-	if bound <= j.removed[index] {
+	if bound <= j.removed[index].Load() {
 		return nil
 	}
 	first, err := j.db.streams[index].log.RemoveBelow(bound)
 	if err != nil {
 		return fmt.Errorf("%w: stream %q: removing log segments below %d: %w", ErrFailed, name, bound, err)
 	}
-	j.removed[index] = first
+	j.removed[index].Store(first)
 	return nil
 }
 

@@ -5,10 +5,15 @@ package processor
 // position at or above these (ARCHITECTURE.md, rule 5).
 type LogPins struct {
 	// Own is the smallest start position on this stream of a transaction
-	// the processor still remembers (its deadline has not passed here, or
-	// it is prepared, or its commit is not applied yet); 0 when there is
-	// none. A peer's termination reads this stream from the start position
-	// it recorded, which is at or above this one.
+	// the processor remembers and has not committed: active, prepared, or
+	// aborted with its deadline not passed here (this processor may have
+	// aborted it on its own — a wound, a refused vote — while its
+	// coordinator's Prepare to a peer is still on its way); 0 when there
+	// is none. A peer's termination reads this stream from the start
+	// position it recorded, which is at or above this one. A committed
+	// transaction needs no pin here: every peer voted before it committed,
+	// so a peer that may still terminate it has it prepared, and pins this
+	// stream through its own Peers.
 	Own uint64
 	// Peers maps each peer stream to the smallest start position a
 	// prepared transaction here recorded for it: where this processor's
@@ -21,7 +26,7 @@ type LogPins struct {
 func (p *Processor) LogPins() LogPins {
 	pins := LogPins{Peers: map[string]uint64{}}
 	for _, t := range p.txns { //proven:allow map-order: minimums do not depend on the order
-		if pins.Own == 0 || t.startPosition < pins.Own {
+		if t.status != txnCommitted && (pins.Own == 0 || t.startPosition < pins.Own) {
 			pins.Own = t.startPosition
 		}
 		if t.status != txnPrepared {
