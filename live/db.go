@@ -180,7 +180,7 @@ func (db *DB) startProcessor(s *streamRuntime) error {
 		checkpoint = nil
 	}
 	config := processor.Config{Stream: s.spec.Name, Self: processorAddress(s.index), Log: logAddress,
-		CheckpointEvery: db.options.CheckpointEvery}
+		CheckpointEvery: db.options.CheckpointEvery, VersionRetention: db.options.VersionRetention}
 	p, err := processor.Recover(config, checkpoint, s.spec.Restore)
 	if err != nil {
 		return fmt.Errorf("live: stream %q: restoring the checkpoint at %d: %w", s.spec.Name, position, err)

@@ -138,6 +138,7 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
 	}
 	p.engine = engine
+	p.restoreWatermark()
 	return p, nil
 }
 

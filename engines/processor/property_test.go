@@ -24,6 +24,8 @@ type generatedRun struct {
 	status     Status
 	// Coverage counters.
 	wounds, deferrals int
+	// config is the processor's configuration.
+	config Config
 }
 
 type recordedOperation struct {
@@ -40,8 +42,16 @@ type committedTxn struct {
 // coordinator would: one operation at a time per transaction (waiting for
 // its answer), prepares answered by commits at the vote's timestamp,
 // aborts, one-phase commits, ticks; then it finishes every transaction.
-func generate(t *rapid.T) generatedRun {
+func generate(t *rapid.T) generatedRun { return generateWith(t, nil) }
+
+// generateWith generates a run whose processor collects garbage with the
+// given VersionRetention and CollectEvery, when collection is not nil;
+// entries then advance the wall time by 10 each.
+func generateWith(t *rapid.T, collection *[2]int) generatedRun {
 	h := newHarness()
+	if collection != nil {
+		h.collection["s"], h.wallStep = *collection, 10
+	}
 	h.addProcessor("s", false)
 	run := generatedRun{operations: map[engines.TxnID][]recordedOperation{}}
 	type liveTxn struct {
@@ -168,6 +178,7 @@ func generate(t *rapid.T) generatedRun {
 	}
 	slices.SortFunc(run.committed, func(a, b committedTxn) int { return a.stamp.Compare(b.stamp) })
 	run.results = replyResults(h, run.log)
+	run.config = h.config("s")
 	return run
 }
 
@@ -243,11 +254,16 @@ func TestRandomHistoriesAreSerializableInCommitOrder(t *testing.T) {
 // TestCrashAndReplayReachTheSameState crashes the processor after a random
 // entry (keeping a checkpoint from a random earlier entry), recovers and
 // replays: the final checkpoint is byte for byte the uninterrupted one.
+// With garbage collection on (drawn), the replay collects at the same
+// points too.
 func TestCrashAndReplayReachTheSameState(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		run := generate(t)
-		h := newHarness()
-		config := h.config("s")
+		var collection *[2]int
+		if rapid.Bool().Draw(t, "collect") {
+			collection = &[2]int{rapid.IntRange(1, 100).Draw(t, "retention"), rapid.IntRange(1, 6).Draw(t, "collectEvery")}
+		}
+		run := generateWith(t, collection)
+		config := run.config
 		p := New(config, newRegisterEngine())
 		checkpointAt := rapid.IntRange(0, len(run.log)).Draw(t, "checkpointAt")
 		crashAt := rapid.IntRange(checkpointAt, len(run.log)).Draw(t, "crashAt")
