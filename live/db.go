@@ -9,10 +9,18 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines/catalog"
 	"github.com/proven2pc/proven/engines/processor"
+	"github.com/proven2pc/proven/engines/streamlog"
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/live/loghost"
 	"github.com/proven2pc/proven/live/store"
 )
+
+// dedupeWindow is how many appends the log remembers per origin. An
+// origin here is one session, which has at most a transaction's round of
+// requests in flight (one per participant) and resends only those, so a
+// retry is always of a recent request; a smaller window than the log
+// service's default saves memory per session and stream.
+const dedupeWindow = 64
 
 // coordinatorNode stamps the store's transaction ids (the shared clock's
 // HLC node); stream logs stamp their stream ids, processors their own.
@@ -153,7 +161,7 @@ func (db *DB) startLog(s *streamRuntime) error {
 		return err
 	}
 	host, err := loghost.Start(log, records, loghost.Config{Stream: s.spec.Name, Node: s.store.ID(),
-		Deliver: db.router.fromLog, Logger: db.options.Logger})
+		Service: streamlog.Config{DedupeWindow: dedupeWindow}, Deliver: db.router.fromLog, Logger: db.options.Logger})
 	if err != nil {
 		log.Close()
 		return err

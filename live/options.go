@@ -29,9 +29,11 @@ type Options struct {
 	// deadline (default 10s).
 	ReadTimeout time.Duration
 	// CheckpointEvery is the number of log entries between a stream's
-	// checkpoints (default 65536). Reopening replays at most about this
-	// many entries per stream; old log segments are removed below the
-	// older of a stream's two newest checkpoints.
+	// checkpoints (default 16384). Reopening replays at most about twice
+	// this many entries per stream; old log segments are removed below the
+	// older of a stream's two newest checkpoints, so this also bounds the
+	// log a stream keeps in memory. A checkpoint serializes the whole
+	// engine: raise it for large data sets.
 	CheckpointEvery int
 	// VersionRetention is how far behind its log's time a stream keeps
 	// old versions for snapshot reads (default 5s): a read-only
@@ -42,7 +44,8 @@ type Options struct {
 	// executor, waits for one to end beyond it.
 	TransactionsMax int
 	// SegmentBytesMax is the size at which a log segment file is closed
-	// and the next one started (default: live/filelog's).
+	// and the next one started (default 4 MiB). Segments are removed
+	// whole, so a stream keeps at least one segment of log in memory.
 	SegmentBytesMax int64
 	// Logger receives the store's warnings and failures (default
 	// slog.Default()).
@@ -57,7 +60,8 @@ type Options struct {
 const (
 	retryIntervalDefault    = 100 * time.Millisecond
 	readTimeoutDefault      = 10 * time.Second
-	checkpointEveryDefault  = 1 << 16
+	checkpointEveryDefault  = 1 << 14
+	segmentBytesMaxDefault  = 4 << 20
 	versionRetentionDefault = 5 * time.Second
 	transactionsMaxDefault  = 1024
 	processorTickDefault    = 50 * time.Millisecond
@@ -120,6 +124,7 @@ func (o Options) withDefaults() (Options, error) {
 	o.processorTick = positiveOr(o.processorTick, processorTickDefault)
 	o.CheckpointEvery = positiveOr(o.CheckpointEvery, checkpointEveryDefault)
 	o.TransactionsMax = positiveOr(o.TransactionsMax, transactionsMaxDefault)
+	o.SegmentBytesMax = positiveOr(o.SegmentBytesMax, segmentBytesMaxDefault)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -49,7 +49,7 @@ func (c *sharedClock) Restore(last clock.Timestamp) {
 
 // mailboxLen bounds the replies waiting for one session; beyond it a
 // reply is dropped (and its request sent again).
-const mailboxLen = 1024
+const mailboxLen = 256
 
 // coordinatorReuseMax is how many transactions a session's coordinator
 // runs before the session starts a fresh one: a coordinator remembers the
