@@ -8,6 +8,13 @@ import (
 // DB is an open embedded store: see Open. It is live.DB.
 type DB = live.DB
 
+// Txn is a read-write transaction of a DB (DB.Begin): live.Txn.
+type Txn = live.Txn
+
+// ReadTxn is a read-only transaction of a DB (DB.BeginReadOnly):
+// live.ReadTxn.
+type ReadTxn = live.ReadTxn
+
 // Options says which streams an application runs and tunes the runtime:
 // see live.Options.
 type Options = live.Options
