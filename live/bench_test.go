@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/catalog"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
@@ -21,6 +23,11 @@ import (
 // commits/s and the latency percentiles. op returns false for a
 // transaction that did not commit (not counted as a commit).
 func runConcurrently(b *testing.B, goroutines int, op func(ctx context.Context, worker, i int) bool) {
+	runConcurrentlyAs(b, goroutines, "commits/s", op)
+}
+
+// runConcurrentlyAs is runConcurrently with the throughput's unit.
+func runConcurrentlyAs(b *testing.B, goroutines int, unit string, op func(ctx context.Context, worker, i int) bool) {
 	ctx := context.Background()
 	var next, commits atomic.Int64
 	latencies := make([][]time.Duration, goroutines)
@@ -47,7 +54,7 @@ func runConcurrently(b *testing.B, goroutines int, op func(ctx context.Context, 
 	b.StopTimer()
 	all := slices.Concat(latencies...)
 	slices.Sort(all)
-	b.ReportMetric(float64(commits.Load())/elapsed.Seconds(), "commits/s")
+	b.ReportMetric(float64(commits.Load())/elapsed.Seconds(), unit)
 	b.ReportMetric(float64(percentile(all, 50).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(percentile(all, 99).Microseconds()), "p99-µs")
 }
@@ -110,6 +117,47 @@ func BenchmarkThreeStreamCommit(b *testing.B) {
 					return false
 				}
 				return tx.Commit(ctx) == nil
+			})
+		})
+	}
+}
+
+// BenchmarkSnapshotRead: point reads through the runtime, each a new
+// read-only transaction (BeginReadOnly, then one Get: a message to the
+// stream's processor and its answer), at 1 and 16 goroutines, on 100k
+// keys; the baseline is the same Get on a KV engine called directly, in
+// this process.
+func BenchmarkSnapshotRead(b *testing.B) {
+	key := func(i int) string { return fmt.Sprintf("key:%08d", (i*7919)%reopenKeys) }
+	b.Run("baseline=engine", func(b *testing.B) {
+		engine := kv.NewEngine()
+		hlc := clock.NewHLC(clock.Real{}, 1)
+		put := kv.Operation{Kind: kv.OperationPut, Value: value.Bytes(make([]byte, reopenValueBytes))}
+		for i := range reopenKeys {
+			txn := hlc.Now()
+			put.Key = key(i)
+			if outcome := engine.Apply(txn, put.Encode(), txn); outcome.Status != engines.StatusDone {
+				b.Fatal(outcome.Err)
+			}
+			if err := engine.Commit(txn, hlc.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		snapshot := hlc.Now()
+		runConcurrentlyAs(b, 1, "reads/s", func(ctx context.Context, worker, i int) bool {
+			get := kv.Operation{Kind: kv.OperationGet, Key: key(i)}
+			return engine.Read(get.Encode(), snapshot).Status == engines.StatusDone
+		})
+	})
+	for _, goroutines := range []int{1, 16} {
+		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
+			dir := filepath.Join(b.TempDir(), "store")
+			appendCommits(b, dir, 0, reopenKeys)
+			db := reopenAndRead(b, dir, reopenKeys-1)
+			defer closeDB(b, db)
+			runConcurrentlyAs(b, goroutines, "reads/s", func(ctx context.Context, worker, i int) bool {
+				_, found, err := kv.New(db.BeginReadOnly(ctx), "kv").Get(ctx, key(i))
+				return err == nil && found
 			})
 		})
 	}

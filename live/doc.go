@@ -35,7 +35,23 @@
 //
 // The handle gives Begin(ctx, timeout), BeginReadOnly(ctx) and AdHoc(),
 // each an engines.Executor, so the typed clients (kv.New(tx, "users"),
-// sql.New(tx, "orders"), queue.New, resource.New) work unchanged.
+// sql.New(tx, "orders"), queue.New, resource.New) work unchanged. A
+// database/sql driver or a workload runner sits on the same three.
+//
+// A read-only transaction's snapshot is the newest timestamp the shared
+// clock produced or received: at or after the commit of every transaction
+// acknowledged before it began (their replies advanced the clock), and
+// usually already reached by the logs, so reads need not wait for a log
+// to pass the wall clock. When a read's snapshot is ahead of its stream's
+// log, the processor host appends a tick to that log at once instead of
+// waiting for the log service's own tick.
+//
+// Memory stays bounded on a long run: each stream keeps its log in memory
+// only from the older of its two newest checkpoints (CheckpointEvery) or
+// what a pending termination pins, removed whole segment by segment
+// (SegmentBytesMax); processors raise their engines' garbage-collection
+// watermark to VersionRetention behind the log (engines/processor), so
+// old versions go; the log remembers 64 requests per session.
 //
 // # Contract
 //
