@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -70,8 +71,22 @@ const benchKeys = 100_000
 
 // BenchmarkKVCommit: durable single-key read-write transactions (Begin,
 // Put, Commit: an operation append and a one-phase commit append, each
-// fsynced) at 1, 16 and 64 goroutines, on keys drawn from 100k.
+// fsynced) at 1, 16 and 64 goroutines, on keys drawn from 100k. The
+// baseline writes a 100-byte record and fsyncs it, one at a time, in the
+// same process: what one durable write costs on this disk.
 func BenchmarkKVCommit(b *testing.B) {
+	b.Run("baseline=write-fsync-each", func(b *testing.B) {
+		file, err := os.Create(filepath.Join(b.TempDir(), "baseline"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer file.Close()
+		record := make([]byte, 100)
+		runConcurrently(b, 1, func(ctx context.Context, worker, i int) bool {
+			_, err := file.Write(record)
+			return err == nil && file.Sync() == nil
+		})
+	})
 	for _, goroutines := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
 			db := openDB(b, filepath.Join(b.TempDir(), "store"), Options{

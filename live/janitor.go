@@ -29,8 +29,8 @@ import (
 // position of every transaction S remembers and has not committed); (2)
 // each peer R's log head h and its timestamp t, through the log host (a
 // barrier: every append sent to R before it is at or below h; every
-// later one gets a timestamp above t), giving up the round unless t >= a
-// for every R; (3) each peer's pins for S once R's processor has applied
+// later one gets a timestamp above t), taken once t >= a (R's log passed
+// S's applied time: it ticks when idle); (3) each peer's pins for S once R's processor has applied
 // h. It removes below the minimum of removable and those pins. Why that
 // covers every termination R may run on a transaction X with S's start
 // below P, after the round:
@@ -146,12 +146,12 @@ func (j *janitor) round(index int, removable uint64) error {
 	bound := minPin(removable, own.pins.Own)
 	name := j.db.streams[index].spec.Name
 	heads := make([]uint64, len(j.db.streams))
-	for peer, s := range j.db.streams {
+	for peer := range j.db.streams {
 		if peer == index {
 			continue
 		}
-		head, timestamp, err := s.log.Head()
-		if err != nil || timestamp.Less(own.appliedTimestamp) {
+		head, ok := j.barrier(peer, own.appliedTimestamp)
+		if !ok {
 			return nil
 		}
 		heads[peer] = head
@@ -177,6 +177,39 @@ func (j *janitor) round(index int, removable uint64) error {
 	return nil
 }
 
+// barrier returns peer's log head once its timestamp is at or after
+// applied (an idle log gets a tick every few milliseconds); false if the
+// store closes or the log takes longer than janitorPatience.
+func (j *janitor) barrier(peer int, applied clock.Timestamp) (uint64, bool) {
+	deadline := time.Now().Add(janitorPatience)
+	for {
+		head, timestamp, err := j.db.streams[peer].log.Head()
+		if err != nil {
+			return 0, false
+		}
+		if !timestamp.Less(applied) {
+			return head, true
+		}
+		if !j.pause(deadline) {
+			return 0, false
+		}
+	}
+}
+
+// pause waits janitorPollInterval; false once deadline has passed or the
+// janitor is stopping.
+func (j *janitor) pause(deadline time.Time) bool {
+	if time.Now().After(deadline) {
+		return false
+	}
+	select {
+	case <-time.After(janitorPollInterval):
+		return true
+	case <-j.stop:
+		return false
+	}
+}
+
 // waitApplied asks peer's processor until it has applied its log up to
 // head, and returns its answer then; false if the store closes or the
 // peer takes longer than janitorPatience.
@@ -187,12 +220,7 @@ func (j *janitor) waitApplied(peer int, head uint64) (pinsOf, bool) {
 		if !ok || answer.appliedPosition >= head {
 			return answer, ok
 		}
-		if time.Now().After(deadline) {
-			return pinsOf{}, false
-		}
-		select {
-		case <-time.After(janitorPollInterval):
-		case <-j.stop:
+		if !j.pause(deadline) {
 			return pinsOf{}, false
 		}
 	}

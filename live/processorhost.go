@@ -30,10 +30,11 @@ type processorItem struct {
 // with every message waiting, ticks it, writes the checkpoints it asks
 // for and routes what it sends. Only the goroutine touches the processor.
 type processorHost struct {
-	db        *DB
-	stream    *streamRuntime
-	address   wire.Address
-	processor *processor.Processor
+	db          *DB
+	stream      *streamRuntime
+	address     wire.Address
+	processor   *processor.Processor
+	checkpoints *checkpointer
 
 	mutex   sync.Mutex
 	inbox   []processorItem
@@ -55,12 +56,13 @@ type processorHost struct {
 
 func newProcessorHost(db *DB, stream *streamRuntime, p *processor.Processor, checkpointPosition uint64) *processorHost {
 	return &processorHost{db: db, stream: stream, address: processorAddress(stream.index), processor: p,
-		checkpointPosition: checkpointPosition,
-		wake:               make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		checkpoints: newCheckpointer(db, stream), checkpointPosition: checkpointPosition,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // start subscribes the processor to its log and starts the goroutine.
 func (h *processorHost) start() {
+	h.checkpoints.start()
 	h.route(h.processor.Start())
 	go h.run()
 }
@@ -119,6 +121,7 @@ func (h *processorHost) run() {
 		}
 	}
 	h.refuseAll()
+	h.checkpoints.close()
 	h.db.fail(h.err)
 }
 
@@ -180,26 +183,28 @@ func (h *processorHost) route(ready processor.Ready) {
 	}
 }
 
-// writeCheckpoint stores a checkpoint and tells the janitor what the
-// stream's own replay no longer needs.
+// writeCheckpoint hands a checkpoint to the stream's checkpointer (which
+// writes it, then tells the janitor), unless the store has failed.
 func (h *processorHost) writeCheckpoint(checkpoint []byte) error {
 	position, err := processor.CheckpointPosition(checkpoint)
 	if err != nil {
 		return fmt.Errorf("live: stream %q: the processor's checkpoint: %w", h.stream.spec.Name, err)
 	}
-	removable, err := h.stream.store.WriteCheckpoint(position, checkpoint)
-	if err != nil {
-		return fmt.Errorf("%w: stream %q: writing a checkpoint: %w", ErrFailed, h.stream.spec.Name, err)
+	if err := h.db.Err(); err != nil {
+		return err
 	}
-	h.checkpointPosition = position
-	h.db.janitor.checkpointed(h.stream.index, removable)
+	if h.checkpoints.offer(position, checkpoint) {
+		h.checkpointPosition = position
+	}
 	return nil
 }
 
-// finish writes a last checkpoint when the processor applied entries
-// since the last one, so that the next Open replays little.
+// finish waits for the checkpoint being written, then writes a last one
+// when the processor applied entries since, so that the next Open
+// replays little.
 func (h *processorHost) finish() {
 	h.refuseAll()
+	h.checkpoints.close()
 	if h.db.Err() != nil || h.processor.AppliedPosition() <= h.checkpointPosition {
 		return
 	}
