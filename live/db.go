@@ -171,7 +171,7 @@ func (db *DB) startLog(s *streamRuntime) error {
 	if err != nil {
 		return err
 	}
-	db.clock.Restore(newest)
+	db.clock.Observe(newest)
 	db.watchers.Add(1)
 	go db.watch(host)
 	return nil

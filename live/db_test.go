@@ -124,3 +124,32 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadAheadOfTheLogWaits: a read-only transaction at a snapshot the
+// logs have not reached yet is answered once the stream's log passes it,
+// with every commit at or before it; a transaction committed later is not
+// seen by it, and is seen by the next BeginReadOnly.
+func TestReadAheadOfTheLogWaits(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "store"), threeStreams())
+	defer closeDB(t, db)
+	must(t, kv.New(db.AdHoc(), "users").PutString(ctx, "user:1", "Alice"))
+	ahead := db.clock.Now()
+	ahead.WallNanos += int64(30 * time.Millisecond)
+	early := db.BeginReadOnlyAt(ctx, ahead)
+	name, found, err := kv.New(early, "users").GetString(ctx, "user:1")
+	if err != nil || !found || name != "Alice" {
+		t.Fatalf("read ahead of the log: %q %t %v", name, found, err)
+	}
+	must(t, kv.New(db.AdHoc(), "users").PutString(ctx, "user:1", "Alicia"))
+	if name, _, err := kv.New(early, "users").GetString(ctx, "user:1"); err != nil || name != "Alice" {
+		t.Fatalf("the early snapshot reads %q, %v after a later commit", name, err)
+	}
+	read := db.BeginReadOnly(ctx)
+	if name, _, err := kv.New(read, "users").GetString(ctx, "user:1"); err != nil || name != "Alicia" {
+		t.Fatalf("a snapshot after the second commit reads %q, %v", name, err)
+	}
+	if !ahead.Less(read.Snapshot()) {
+		t.Fatalf("the snapshot %v after the second commit is not after %v", read.Snapshot(), ahead)
+	}
+}

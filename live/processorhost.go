@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/wire"
 )
@@ -35,6 +37,11 @@ type processorHost struct {
 	address     wire.Address
 	processor   *processor.Processor
 	checkpoints *checkpointer
+
+	// state guards the processor: the goroutine holds it while it steps,
+	// ticks or answers a query; a point read on the caller's goroutine
+	// (readNow) holds it for one engine read.
+	state sync.Mutex
 
 	mutex   sync.Mutex
 	inbox   []processorItem
@@ -114,7 +121,10 @@ func (h *processorHost) run() {
 		case <-h.wake:
 			h.batch()
 		case <-ticker.C:
-			h.route(h.processor.Tick())
+			h.state.Lock()
+			ready := h.processor.Tick()
+			h.state.Unlock()
+			h.route(ready)
 		case <-h.stop:
 			h.finish()
 			return
@@ -135,12 +145,16 @@ func (h *processorHost) batch() {
 		if h.err != nil {
 			break
 		}
+		h.state.Lock()
 		if items[i].control != nil {
 			items[i].control(h.processor)
+			h.state.Unlock()
 			continue
 		}
 		h.nudge(items[i].message)
-		h.route(h.processor.Step(items[i].from, items[i].message))
+		ready := h.processor.Step(items[i].from, items[i].message)
+		h.state.Unlock()
+		h.route(ready)
 	}
 	if h.nudging && h.processor.AppliedPosition() > h.nudgePosition {
 		h.nudging = false
@@ -151,6 +165,28 @@ func (h *processorHost) batch() {
 		h.spare = items[:0]
 	}
 	h.mutex.Unlock()
+}
+
+// readNow serves a snapshot read on the caller's goroutine when the
+// processor can answer it at once (processor.ReadNow: its log passed the
+// snapshot, and no undecided prepared write is in the way), sparing the
+// two hand-offs between goroutines of a read through the processor's
+// inbox. ok is false when the read must wait: the caller sends it then.
+// It returns the processor's applied timestamp, as a reply would carry.
+func (h *processorHost) readNow(operation []byte, snapshot clock.Timestamp) (result []byte,
+	applied clock.Timestamp, ok bool, err error) {
+	h.state.Lock()
+	outcome := h.processor.ReadNow(operation, snapshot)
+	applied = h.processor.AppliedTimestamp()
+	h.state.Unlock()
+	switch outcome.Status {
+	case engines.StatusDone:
+		return outcome.Result, applied, true, nil
+	case engines.StatusFailed:
+		refusal := engines.AsRefusal(outcome.Err)
+		return nil, applied, true, &engines.Refusal{Code: refusal.Code, Message: refusal.Message}
+	}
+	return nil, applied, false, nil
 }
 
 // nudge appends a tick to the stream's log when a snapshot read arrives

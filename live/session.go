@@ -19,6 +19,10 @@ import (
 type sharedClock struct {
 	mutex sync.Mutex
 	hlc   *clock.HLC
+	// observed is the newest timestamp received (from a reply, or a log's
+	// head at Open): at or after every commit any transaction of this
+	// process saw acknowledged, and itself a time some stream reached.
+	observed clock.Timestamp
 }
 
 func (c *sharedClock) Now() clock.Timestamp {
@@ -30,21 +34,23 @@ func (c *sharedClock) Now() clock.Timestamp {
 func (c *sharedClock) Update(received clock.Timestamp) clock.Timestamp {
 	c.mutex.Lock()
 	defer c.mutex.Unlock()
+	c.observed = c.observed.Max(received)
 	return c.hlc.Update(received)
 }
 
-// Last returns the newest timestamp the clock produced or received.
-func (c *sharedClock) Last() clock.Timestamp {
+// Observe folds in a received timestamp without producing one.
+func (c *sharedClock) Observe(received clock.Timestamp) {
 	c.mutex.Lock()
 	defer c.mutex.Unlock()
-	return c.hlc.Last()
+	c.observed = c.observed.Max(received)
+	c.hlc.Restore(received)
 }
 
-// Restore moves the clock above a timestamp without producing one.
-func (c *sharedClock) Restore(last clock.Timestamp) {
+// Observed returns the newest timestamp received.
+func (c *sharedClock) Observed() clock.Timestamp {
 	c.mutex.Lock()
 	defer c.mutex.Unlock()
-	c.hlc.Restore(last)
+	return c.observed
 }
 
 // mailboxLen bounds the replies waiting for one session; beyond it a

@@ -143,12 +143,13 @@ type ReadTxn struct {
 }
 
 // BeginReadOnly starts a read-only transaction. Its snapshot is the
-// newest timestamp the store's clock has produced or received: at or
-// after the commit of every transaction committed before BeginReadOnly
-// (their replies advanced the clock), and no later, so that a read does
-// not wait for the logs to pass the wall clock.
+// newest timestamp the store's transactions have received: at or after
+// the commit of every transaction acknowledged before BeginReadOnly
+// (their votes and outcomes carried their commit timestamps), and a time
+// some stream's log has reached, so that a read seldom waits for a log to
+// pass it.
 func (db *DB) BeginReadOnly(ctx context.Context) *ReadTxn {
-	snapshot := db.clock.Last()
+	snapshot := db.clock.Observed()
 	if snapshot == (clock.Timestamp{}) {
 		snapshot = db.clock.Now()
 	}
@@ -167,7 +168,23 @@ func (r *ReadTxn) Snapshot() clock.Timestamp { return r.snapshot }
 
 // Execute runs a read-only operation on stream at the snapshot. With no
 // answer within ReadTimeout it returns coordinator.ErrIndeterminate.
+//
+// A read the stream's processor can answer at once (its log passed the
+// snapshot, no undecided write in the way) is answered on the caller's
+// goroutine, under the processor's lock; any other goes through the
+// coordinator's read machine and waits as rule 8 says.
 func (r *ReadTxn) Execute(ctx context.Context, stream string, operation []byte) ([]byte, error) {
+	if s := r.db.byName(stream); s != nil {
+		if err := r.db.enter(); err != nil {
+			return nil, err
+		}
+		result, applied, ok, err := s.processor.readNow(operation, r.snapshot)
+		r.db.exit()
+		if ok {
+			r.db.clock.Observe(applied)
+			return result, err
+		}
+	}
 	return r.db.onSession(ctx, stream, func(c *coordinator.Coordinator) ([]byte, error) {
 		return c.BeginReadOnlyAt(ctx, r.snapshot).Execute(ctx, stream, operation)
 	})
