@@ -38,13 +38,18 @@
 // sql.New(tx, "orders"), queue.New, resource.New) work unchanged. A
 // database/sql driver or a workload runner sits on the same three.
 //
-// A read-only transaction's snapshot is the newest timestamp the shared
-// clock produced or received: at or after the commit of every transaction
-// acknowledged before it began (their replies advanced the clock), and
-// usually already reached by the logs, so reads need not wait for a log
-// to pass the wall clock. When a read's snapshot is ahead of its stream's
-// log, the processor host appends a tick to that log at once instead of
-// waiting for the log service's own tick.
+// A read-only transaction's snapshot is the newest timestamp the store's
+// transactions received: at or after the commit of every transaction
+// acknowledged before it began (votes and outcomes carry commit
+// timestamps), and a time the logs have reached, so reads seldom wait for
+// a log to pass the wall clock. A point read the stream's processor can
+// answer at once (processor.ReadNow: its log passed the snapshot, no
+// undecided prepared write in the way) is answered on the caller's
+// goroutine under the processor's lock, which the processor's goroutine
+// holds while it steps; any other read goes through the coordinator's
+// read machine to the processor's inbox and waits as rule 8 says. When
+// such a read is ahead of its stream's log, the processor host appends a
+// tick to that log at once instead of waiting for the log service's own.
 //
 // Memory stays bounded on a long run: each stream keeps its log in memory
 // only from the older of its two newest checkpoints (CheckpointEvery) or
