@@ -22,6 +22,13 @@ import (
 // service's default saves memory per session and stream.
 const dedupeWindow = 64
 
+// collectEvery is how many entries pass between raises of a processor's
+// garbage-collection watermark: each raise walks every version of the
+// engine (mvcc.Store.GC), so it is spaced to cost a few percent of a
+// busy stream's time, while the versions it lets pile up stay a fraction
+// of a large data set.
+const collectEvery = 4096
+
 // coordinatorNode stamps the store's transaction ids (the shared clock's
 // HLC node); stream logs stamp their stream ids, processors their own.
 const coordinatorNode = 1 << 30
@@ -188,7 +195,8 @@ func (db *DB) startProcessor(s *streamRuntime) error {
 		checkpoint = nil
 	}
 	config := processor.Config{Stream: s.spec.Name, Self: processorAddress(s.index), Log: logAddress,
-		CheckpointEvery: db.options.CheckpointEvery, VersionRetention: db.options.VersionRetention}
+		CheckpointEvery: db.options.CheckpointEvery, VersionRetention: db.options.VersionRetention,
+		CollectEvery: collectEvery}
 	p, err := processor.Recover(config, checkpoint, s.spec.Restore)
 	if err != nil {
 		return fmt.Errorf("live: stream %q: restoring the checkpoint at %d: %w", s.spec.Name, position, err)

@@ -23,12 +23,24 @@ const (
 )
 
 func reopenOptions() Options {
-	return Options{Streams: []catalog.StreamSpec{catalog.KV("kv")}, Logger: quiet}
+	return Options{Streams: []catalog.StreamSpec{catalog.KV("kv")}, Logger: quiet, ReadTimeout: time.Minute}
+}
+
+// commitsPerSecond is the rate appendCommits stamps its entries at.
+const commitsPerSecond = 10_000
+
+// steppingClock advances by stepNanos at every reading.
+type steppingClock struct{ nowNanos, stepNanos int64 }
+
+func (c *steppingClock) Now() int64 {
+	c.nowNanos += c.stepNanos / 2 // two readings per entry: the transaction id, the log's stamp
+	return c.nowNanos
 }
 
 // appendCommits appends count committed ad-hoc puts (one-phase entries
 // over reopenKeys keys, 100-byte values) to the store's "kv" log, as the
-// runtime would have, a thousand per fsync; sequence numbers the first.
+// runtime would have at 10k commits/s up to now, a thousand per fsync;
+// first numbers the first.
 func appendCommits(b *testing.B, dir string, first, count int) {
 	b.Helper()
 	s, err := store.Open(dir, store.Options{Logger: quiet})
@@ -45,12 +57,17 @@ func appendCommits(b *testing.B, dir string, first, count int) {
 		b.Fatal(err)
 	}
 	defer log.Close()
-	service, err := streamlog.RecoverSuffix(streamlog.Config{}, clock.Real{}, stream.ID(), records)
+	// The entries are stamped as if committed at commitsPerSecond, ending
+	// now: the log's time, which drives deadlines and garbage collection
+	// on replay, is that of a real run, not of this fast fill.
+	physical := &steppingClock{nowNanos: time.Now().UnixNano() - int64(count)*int64(time.Second)/commitsPerSecond,
+		stepNanos: int64(time.Second) / commitsPerSecond}
+	service, err := streamlog.RecoverSuffix(streamlog.Config{}, physical, stream.ID(), records)
 	if err != nil {
 		b.Fatal(err)
 	}
 	driver := streamlog.NewDriver(service, log)
-	hlc := clock.NewHLC(clock.Real{}, coordinatorNode)
+	hlc := clock.NewHLC(physical, coordinatorNode)
 	value := value.Bytes(make([]byte, reopenValueBytes))
 	for i := first; i < first+count; i++ {
 		txn := hlc.Now()
