@@ -74,9 +74,10 @@ func (h *processorHost) start() {
 	go h.run()
 }
 
-// deliver queues a message; it never blocks.
-func (h *processorHost) deliver(from wire.Address, message any) {
-	h.enqueue(processorItem{from: from, message: message})
+// deliver queues a message; it never blocks. It reports false when the
+// message was dropped (the inbox is full, or the host stopped).
+func (h *processorHost) deliver(from wire.Address, message any) bool {
+	return h.enqueue(processorItem{from: from, message: message})
 }
 
 // query runs fn on the host's goroutine and waits for it; false when the

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"sync/atomic"
+
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/live/loghost"
 )
@@ -41,6 +43,8 @@ type router struct {
 	streams  []*streamRuntime
 	byName   map[string]*streamRuntime
 	sessions *sessionPool
+	// dropped counts the messages a full (or closed) queue refused.
+	dropped atomic.Uint64
 }
 
 // send delivers message from from to to.
@@ -49,11 +53,13 @@ func (r *router) send(from, to wire.Address, message any) {
 	case to == logAddress:
 		r.toLog(from, message)
 	case to&spaceMask == processorSpace:
-		if index := int(to & indexMask); index < len(r.streams) {
-			r.streams[index].processor.deliver(from, message)
+		if index := int(to & indexMask); index < len(r.streams) && !r.streams[index].processor.deliver(from, message) {
+			r.dropped.Add(1)
 		}
 	case to&spaceMask == sessionSpace:
-		r.sessions.deliver(int(to&indexMask), from, message)
+		if !r.sessions.deliver(int(to&indexMask), from, message) {
+			r.dropped.Add(1)
+		}
 	}
 }
 
@@ -67,6 +73,8 @@ func (r *router) toLog(from wire.Address, message any) {
 		return
 	}
 	if s := r.byName[stream]; s != nil {
-		_ = s.log.Send(from, message) // refused (full, closed, failed): lost, and retried by its sender
+		if s.log.Send(from, message) != nil { // refused (full, closed, failed): lost, and retried by its sender
+			r.dropped.Add(1)
+		}
 	}
 }

@@ -189,18 +189,21 @@ func (p *sessionPool) newSession(index int) *session {
 // release returns a session to the pool.
 func (p *sessionPool) release(s *session) { p.idle <- s } // never blocks: it holds every session
 
-// deliver puts a reply in a session's mailbox, or drops it when the
-// mailbox is full or the session does not exist.
-func (p *sessionPool) deliver(index int, from wire.Address, message any) {
+// deliver puts a reply in a session's mailbox; it reports false when the
+// mailbox is full (the reply is dropped) or the session does not exist
+// (a reply to nobody: nothing is lost).
+func (p *sessionPool) deliver(index int, from wire.Address, message any) bool {
 	if index >= len(p.table) {
-		return
+		return true
 	}
 	s := p.table[index].Load()
 	if s == nil {
-		return
+		return true
 	}
 	select {
 	case s.mailbox <- envelope{from: from, message: message}:
+		return true
 	default:
+		return false
 	}
 }
