@@ -153,3 +153,25 @@ func TestReadAheadOfTheLogWaits(t *testing.T) {
 		t.Fatalf("the snapshot %v after the second commit is not after %v", read.Snapshot(), ahead)
 	}
 }
+
+// TestTransactionsMaxBoundsSessions: with TransactionsMax 1, a second
+// Begin waits for the first transaction to end, and gives up with its
+// context's error; once the first commits, the next Begin runs.
+func TestTransactionsMaxBoundsSessions(t *testing.T) {
+	ctx := context.Background()
+	options := threeStreams()
+	options.TransactionsMax = 1
+	db := openDB(t, filepath.Join(t.TempDir(), "store"), options)
+	defer closeDB(t, db)
+	first := db.Begin(ctx, 5*time.Second)
+	must(t, kv.New(first, "users").PutString(ctx, "a", "1"))
+	waiting, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := kv.New(db.Begin(waiting, time.Second), "users").PutString(ctx, "b", "2"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Begin beyond TransactionsMax: %v, want the context's error", err)
+	}
+	must(t, first.Commit(ctx))
+	second := db.Begin(ctx, 5*time.Second)
+	must(t, kv.New(second, "users").PutString(ctx, "b", "2"))
+	must(t, second.Commit(ctx))
+}
