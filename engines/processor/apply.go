@@ -33,6 +33,9 @@ func (p *Processor) apply(logEntry wire.LogEntry) {
 	p.retryDeferred()
 	p.appliedPosition = logEntry.Position
 	p.appliedTimestamp = now
+	if logEntry.Position%uint64(p.config.CollectEvery) == 0 {
+		p.collect()
+	}
 	p.serveReads()
 }
 

@@ -94,18 +94,11 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		}
 		return New(config, engine), nil
 	}
-	if len(checkpoint) < 4 {
-		return nil, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(checkpoint))
+	reader, err := openCheckpoint(checkpoint)
+	if err != nil {
+		return nil, err
 	}
-	body, sum := checkpoint[:len(checkpoint)-4], binary.BigEndian.Uint32(checkpoint[len(checkpoint)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
-	}
-	reader := binenc.NewReader(body, ErrBadCheckpoint)
 	r := &reader
-	if format := r.Uvarint(); format != checkpointFormat {
-		return nil, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, checkpointFormat)
-	}
 	if stream := r.Text(); stream != config.Stream && r.Err() == nil {
 		return nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
 	}
@@ -145,7 +138,25 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
 	}
 	p.engine = engine
+	p.restoreWatermark()
 	return p, nil
+}
+
+// openCheckpoint checks a checkpoint's length, checksum and format, and
+// returns a reader positioned after the format.
+func openCheckpoint(checkpoint []byte) (binenc.Reader, error) {
+	if len(checkpoint) < 4 {
+		return binenc.Reader{}, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(checkpoint))
+	}
+	body, sum := checkpoint[:len(checkpoint)-4], binary.BigEndian.Uint32(checkpoint[len(checkpoint)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return binenc.Reader{}, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
+	}
+	reader := binenc.NewReader(body, ErrBadCheckpoint)
+	if format := reader.Uvarint(); format != checkpointFormat {
+		return binenc.Reader{}, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, checkpointFormat)
+	}
+	return reader, nil
 }
 
 func readTxn(r *binenc.Reader, stream string) *txnState {
