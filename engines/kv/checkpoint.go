@@ -3,7 +3,6 @@ package kv
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"maps"
 	"slices"
 
@@ -34,16 +33,13 @@ import (
 // The lock table is not stored: Restore rebuilds it from the transactions,
 // refusing any two that hold conflicting locks.
 const (
-	checkpointMagic       = "PKVE"
-	checkpointFormat      = 1
-	checkpointChecksumLen = 4
+	checkpointMagic  = "PKVE"
+	checkpointFormat = 1
 	// Smallest encodings, to reject counts the remaining bytes cannot hold.
 	stringEncodedLenMin = 4
 	spanEncodedLenMin   = 2*stringEncodedLenMin + 1
 	recordEncodedLenMin = 1 + 3*8
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming kv.
 var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
@@ -54,12 +50,10 @@ var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
 func (e *Engine) Checkpoint() []byte {
 	storeBytes := e.store.Checkpoint()
 	out := make([]byte, 0, len(storeBytes)+64)
-	out = append(out, checkpointMagic...)
-	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
+	out = binenc.AppendFrameHeader(out, checkpointMagic, checkpointFormat)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(storeBytes)))
 	out = append(out, storeBytes...)
-	out = e.transactions.AppendCheckpoint(out, e.appendRecord)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return binenc.Seal(e.transactions.AppendCheckpoint(out, e.appendRecord))
 }
 
 // appendRecord appends kv's part of a transaction.
@@ -112,22 +106,11 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 }
 
 func restore(data []byte) (*Engine, error) {
-	headerLen := len(checkpointMagic) + 4
-	if len(data) < headerLen+checkpointChecksumLen {
-		return nil, corrupt("%d bytes, shorter than the %d-byte minimum", len(data), headerLen+checkpointChecksumLen)
+	reader, err := binenc.OpenFrame(data, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
+	if err != nil {
+		return nil, err
 	}
-	body := data[:len(data)-checkpointChecksumLen]
-	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(data[len(body):]); got != want {
-		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
-	}
-	reader := binenc.NewReader(body, errCorruptCheckpoint)
 	d := &reader
-	if magic := d.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
-		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
-	}
-	if format := d.Uint32(); format != checkpointFormat {
-		return nil, corrupt("format %d, want %d", format, checkpointFormat)
-	}
 	storeBytes := d.Next(int(d.CountUint64(1)))
 	if d.Err() != nil {
 		return nil, d.Err()

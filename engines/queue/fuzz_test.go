@@ -2,13 +2,12 @@ package queue
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/binenc"
 	"github.com/proven2pc/proven/internal/enginetest"
 )
 
@@ -75,7 +74,7 @@ func FuzzRestore(f *testing.F) {
 		// the structural checks.
 		if len(data) >= 4 {
 			body := data[:len(data)-4]
-			checkRestore(t, binary.BigEndian.AppendUint32(bytes.Clone(body), crc32.Checksum(body, castagnoli)))
+			checkRestore(t, binenc.Seal(bytes.Clone(body)))
 		}
 	})
 }

@@ -1,9 +1,7 @@
 package stream
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
@@ -31,16 +29,13 @@ import (
 // The claim sets (tail holders, appenders) are rebuilt from the
 // transaction records, and checked against their invariant.
 const (
-	checkpointMagic       = "PSTM"
-	checkpointFormat      = 1
-	checkpointChecksumLen = 4
+	checkpointMagic  = "PSTM"
+	checkpointFormat = 1
 	// Smallest encodings, to reject counts the remaining bytes cannot hold.
 	itemEncodedLenMin       = 4 + 1
 	commitVersionEncodedLen = 16 + 8
 	transactionRecordLenMin = 8 + 1
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming stream.
 var errCorruptCheckpoint = fmt.Errorf("%w: stream", engines.ErrCorruptCheckpoint)
@@ -49,8 +44,7 @@ var errCorruptCheckpoint = fmt.Errorf("%w: stream", engines.ErrCorruptCheckpoint
 // bytes.
 func (e *Engine) Checkpoint() []byte {
 	w := binenc.NewWriter(nil)
-	w.AppendRaw([]byte(checkpointMagic))
-	w.AppendUint32(checkpointFormat)
+	w.AppendRaw(binenc.AppendFrameHeader(nil, checkpointMagic, checkpointFormat))
 	w.AppendTimestamp(e.transactions.LastCommitTimestamp())
 	appendItems(&w, e.items)
 	w.AppendUint64(uint64(len(e.commits)))
@@ -58,8 +52,7 @@ func (e *Engine) Checkpoint() []byte {
 		w.AppendTimestamp(version.timestamp)
 		w.AppendUint64(version.latest)
 	}
-	out := e.transactions.AppendCheckpoint(w.Data(), appendRecord)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return binenc.Seal(e.transactions.AppendCheckpoint(w.Data(), appendRecord))
 }
 
 // appendRecord appends a transaction's uncommitted appends and its tail
@@ -129,40 +122,18 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	if len(checkpoint) == 0 {
 		return e, nil
 	}
-	body, err := checkedBody(checkpoint)
+	reader, err := binenc.OpenFrame(checkpoint, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
 	if err != nil {
 		return nil, err
 	}
-	reader := binenc.NewReader(body, errCorruptCheckpoint)
 	if err := e.restore(&reader); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// checkedBody returns the checkpoint without its checksum, after checking
-// the checksum, the magic and the format (which it leaves in, so that
-// offsets in errors are the checkpoint's).
-func checkedBody(checkpoint []byte) ([]byte, error) {
-	if len(checkpoint) < len(checkpointMagic)+4+checkpointChecksumLen {
-		return nil, corrupt("%d bytes", len(checkpoint))
-	}
-	body := checkpoint[:len(checkpoint)-checkpointChecksumLen]
-	switch {
-	case crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(checkpoint[len(body):]):
-		return nil, corrupt("checksum mismatch")
-	case string(body[:len(checkpointMagic)]) != checkpointMagic:
-		return nil, corrupt("magic %q, want %q", body[:len(checkpointMagic)], checkpointMagic)
-	}
-	if format := binary.BigEndian.Uint32(body[len(checkpointMagic):]); format != checkpointFormat {
-		return nil, corrupt("format %d, want %d", format, checkpointFormat)
-	}
-	return body, nil
-}
-
-// restore reads a checked body into e, a new engine.
+// restore reads the body of a checkpoint's frame into e, a new engine.
 func (e *Engine) restore(r *binenc.Reader) error {
-	r.Next(len(checkpointMagic) + 4) // checked by checkedBody
 	lastCommitOffset := r.Offset()
 	lastCommit := r.Timestamp()
 	if lastCommit == mvcc.MaxTimestamp {
