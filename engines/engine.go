@@ -23,6 +23,7 @@ type TxnID = clock.Timestamp
 // and the processor applies wound-wait, deadlines and 2PC.
 type Engine interface {
 	// Apply runs one operation of transaction txn, read at log timestamp at.
+	// txn is never zero (the processor refuses such operations).
 	// Done: the operation took effect and Result holds its answer. Failed:
 	// the operation had no effect on data (the transaction may continue).
 	// Blocked: it had no effect on data and must be retried when the

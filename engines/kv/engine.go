@@ -67,9 +67,6 @@ func newEngine(store *mvcc.Store) *Engine {
 // no other transaction's intent is in the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: zero transaction id"))
-	}
 	if point, ok := decodePointOperation(operation); ok {
 		switch point.kind {
 		case OperationGet:

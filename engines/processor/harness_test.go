@@ -169,7 +169,13 @@ func (h *harness) takeReplies() string {
 }
 
 // txnID names test transaction n: smaller n is older.
-func txnID(n int64) engines.TxnID { return engines.TxnID{WallNanos: n, Node: 9} }
+// txnID is the scenario files' txn=n: the zero id for 0.
+func txnID(n int64) engines.TxnID {
+	if n == 0 {
+		return engines.TxnID{}
+	}
+	return engines.TxnID{WallNanos: n, Node: 9}
+}
 
 func describe(stream string, message any) string {
 	switch m := message.(type) {

@@ -208,9 +208,6 @@ func (t *transaction) search(name string) (int, bool) {
 // queues.
 func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: the zero transaction id"))
-	}
 	op, err := e.decodeOperation(operationBytes)
 	if err != nil {
 		return engines.Failed(err)

@@ -80,9 +80,6 @@ func newEngine(store *mvcc.Store) *Engine {
 // transaction's intents out of the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "sql: zero transaction id"))
-	}
 	op, err := DecodeOperation(operation)
 	if err != nil {
 		return engines.Failed(refusal(err))

@@ -76,9 +76,6 @@ func NewEngine() *Engine {
 // the table.
 func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "stream: the zero transaction id"))
-	}
 	op, err := decodeOperation(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
