@@ -44,6 +44,8 @@ var dependencyRules = []dependencyRule{
 		why: "internal helpers are leaves"},
 	{packages: "internal/bugs", only: []string{},
 		why: "internal helpers are leaves"},
+	{packages: "internal/enum", only: []string{},
+		why: "internal helpers are leaves"},
 	{packages: "internal/txnset", only: []string{"clock"},
 		why: "internal helpers are leaves"},
 	{packages: "internal/detlint/...", only: []string{"internal/detlint/..."},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enum"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -27,12 +28,7 @@ const (
 var operationNames = [...]string{OperationGet: "get", OperationPut: "put", OperationDelete: "delete",
 	OperationScan: "scan", OperationScanPrefix: "scan-prefix"}
 
-func (k OperationKind) String() string {
-	if k > 0 && k < operationKindEnd {
-		return operationNames[k]
-	}
-	return fmt.Sprintf("operation(%d)", uint8(k))
-}
+func (k OperationKind) String() string { return enum.Name(k, operationNames[:], "operation") }
 
 // Operation is one KV operation, as it travels inside a log entry. Keys
 // are arbitrary byte strings held in Go strings.

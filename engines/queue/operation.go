@@ -2,11 +2,11 @@ package queue
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/enum"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -38,12 +38,7 @@ const (
 var operationNames = [...]string{operationEnqueue: "enqueue", operationDequeue: "dequeue",
 	operationPeek: "peek", operationSize: "size", operationIsEmpty: "is-empty", operationClear: "clear"}
 
-func (k operationKind) String() string {
-	if k > 0 && k < operationKindEnd {
-		return operationNames[k]
-	}
-	return fmt.Sprintf("operation(%d)", uint8(k))
-}
+func (k operationKind) String() string { return enum.Name(k, operationNames[:], "operation") }
 
 // writes reports whether the operation changes or reserves queue contents,
 // which a snapshot read may not do.

@@ -2,10 +2,10 @@ package resource
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enum"
 )
 
 // Operations travel as the value encoding of an value.Value list whose
@@ -42,12 +42,7 @@ var operationNames = [...]string{operationCreate: "create", operationMint: "mint
 var operationArgumentCounts = [...]int{operationCreate: 3, operationMint: 3, operationBurn: 3,
 	operationTransfer: 4, operationBalance: 2, operationSupply: 1, operationMetadata: 1}
 
-func (k operationKind) String() string {
-	if k > 0 && k < operationKindEnd {
-		return operationNames[k]
-	}
-	return fmt.Sprintf("operation(%d)", uint8(k))
-}
+func (k operationKind) String() string { return enum.Name(k, operationNames[:], "operation") }
 
 // writes reports whether the operation changes state (snapshot reads refuse it).
 func (k operationKind) writes() bool {

@@ -3,10 +3,10 @@ package stream
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enum"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -42,12 +42,7 @@ const (
 var operationNames = [...]string{operationAppend: "append", operationReadFrom: "read-from",
 	operationLatestPosition: "latest-position"}
 
-func (k operationKind) String() string {
-	if k > 0 && k < operationKindEnd {
-		return operationNames[k]
-	}
-	return fmt.Sprintf("operation(%d)", uint8(k))
-}
+func (k operationKind) String() string { return enum.Name(k, operationNames[:], "operation") }
 
 // operation is one decoded operation.
 type operation struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/binenc"
+	"github.com/proven2pc/proven/internal/enum"
 )
 
 // Address is where a reply goes: opaque to engines, chosen by the host (the
@@ -49,12 +50,7 @@ const (
 var entryKindNames = [...]string{EntryTick: "tick", EntryOperation: "operation", EntryPrepare: "prepare",
 	EntryCommit: "commit", EntryAbort: "abort", EntryOnePhase: "one-phase", EntryResolve: "resolve"}
 
-func (k EntryKind) String() string {
-	if k > 0 && k < entryKindEnd {
-		return entryKindNames[k]
-	}
-	return fmt.Sprintf("entry(%d)", uint8(k))
-}
+func (k EntryKind) String() string { return enum.Name(k, entryKindNames[:], "entry") }
 
 // Participant is one stream of a transaction, with the log position of the
 // transaction's first entry there (where termination starts reading).

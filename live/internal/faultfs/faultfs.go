@@ -2,13 +2,13 @@ package faultfs
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/proven2pc/proven/internal/enum"
 	"github.com/proven2pc/proven/live/files"
 )
 
@@ -32,12 +32,7 @@ const (
 var opNames = [...]string{OpWrite: "write", OpSync: "sync", OpSyncDir: "syncdir", OpCreate: "create",
 	OpRename: "rename", OpRemove: "remove", OpTruncate: "truncate"}
 
-func (op Op) String() string {
-	if op > 0 && op < opEnd {
-		return opNames[op]
-	}
-	return fmt.Sprintf("op(%d)", uint8(op))
-}
+func (op Op) String() string { return enum.Name(op, opNames[:], "op") }
 
 // Fault is one armed failure.
 type Fault struct {
