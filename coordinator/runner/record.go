@@ -2,9 +2,9 @@ package runner
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // recordFormat versions the placement record.
@@ -24,48 +24,27 @@ func encodeRecord(version uint64, owner []int) []byte {
 }
 
 func decodeRecord(data []byte, streams, nodes int) (uint64, []int, error) {
-	next := func(what string) (uint64, error) {
-		value, n := binary.Uvarint(data)
-		if n <= 0 {
-			return 0, fmt.Errorf("%w: truncated %s", ErrBadRecord, what)
-		}
-		data = data[n:]
-		return value, nil
+	r := binenc.NewReader(data, ErrBadRecord)
+	if format := r.Uvarint(); format != recordFormat {
+		r.Failf("format %d, want %d", format, recordFormat)
 	}
-	format, err := next("format")
-	if err != nil {
-		return 0, nil, err
-	}
-	if format != recordFormat {
-		return 0, nil, fmt.Errorf("%w: format %d, want %d", ErrBadRecord, format, recordFormat)
-	}
-	version, err := next("version")
-	if err != nil {
-		return 0, nil, err
-	}
+	version := r.Uvarint()
 	if version == 0 {
-		return 0, nil, fmt.Errorf("%w: version 0", ErrBadRecord)
+		r.Failf("version 0")
 	}
-	count, err := next("stream count")
-	if err != nil {
-		return 0, nil, err
-	}
-	if count != uint64(streams) {
-		return 0, nil, fmt.Errorf("%w: %d streams, the configuration has %d", ErrBadRecord, count, streams)
+	if count := r.Uvarint(); count != uint64(streams) {
+		r.Failf("%d streams, the configuration has %d", count, streams)
 	}
 	owner := make([]int, streams)
 	for i := range owner {
-		j, err := next("node index")
-		if err != nil {
-			return 0, nil, err
-		}
+		j := r.Uvarint()
 		if j >= uint64(nodes) {
-			return 0, nil, fmt.Errorf("%w: stream %d on node %d of %d", ErrBadRecord, i, j, nodes)
+			r.Failf("stream %d on node %d of %d", i, j, nodes)
 		}
 		owner[i] = int(j)
 	}
-	if len(data) != 0 {
-		return 0, nil, fmt.Errorf("%w: %d trailing bytes", ErrBadRecord, len(data))
+	if err := r.Finish(); err != nil {
+		return 0, nil, err
 	}
 	return version, owner, nil
 }
@@ -86,41 +65,13 @@ func EncodeAssignment(assignment MsgAssignment) []byte {
 // DecodeAssignment reads an EncodeAssignment record. Bad input returns an
 // error wrapping ErrBadRecord, never a panic.
 func DecodeAssignment(data []byte) (MsgAssignment, error) {
-	next := func(what string) (uint64, error) {
-		value, n := binary.Uvarint(data)
-		if n <= 0 {
-			return 0, fmt.Errorf("%w: truncated %s", ErrBadRecord, what)
-		}
-		data = data[n:]
-		return value, nil
+	r := binenc.NewReader(data, ErrBadRecord)
+	assignment := MsgAssignment{Version: r.Uvarint()}
+	for count := r.Count(2); count > 0; count-- {
+		assignment.Placements = append(assignment.Placements, Placement{Stream: r.Text(), Node: wire.Address(r.Uvarint())})
 	}
-	var assignment MsgAssignment
-	var err error
-	if assignment.Version, err = next("version"); err != nil {
+	if err := r.Finish(); err != nil {
 		return MsgAssignment{}, err
-	}
-	count, err := next("placement count")
-	if err != nil {
-		return MsgAssignment{}, err
-	}
-	for ; count > 0; count-- {
-		length, err := next("stream length")
-		if err != nil {
-			return MsgAssignment{}, err
-		}
-		if length > uint64(len(data)) {
-			return MsgAssignment{}, fmt.Errorf("%w: stream name of %d bytes, %d left", ErrBadRecord, length, len(data))
-		}
-		stream := string(data[:length])
-		data = data[length:]
-		node, err := next("node")
-		if err != nil {
-			return MsgAssignment{}, err
-		}
-		assignment.Placements = append(assignment.Placements, Placement{Stream: stream, Node: wire.Address(node)})
-	}
-	if len(data) != 0 {
-		return MsgAssignment{}, fmt.Errorf("%w: %d trailing bytes", ErrBadRecord, len(data))
 	}
 	return assignment, nil
 }

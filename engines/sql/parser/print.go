@@ -373,26 +373,14 @@ func (t *TableName) String() string    { return tableExprString(t) }
 func (t *DerivedTable) String() string { return tableExprString(t) }
 func (t *Join) String() string         { return tableExprString(t) }
 
-func statementString(s Statement) string {
+// printed returns what print writes to a new printer.
+func printed(print func(p *printer)) string {
 	var p printer
-	p.statement(s)
+	print(&p)
 	return p.out.String()
 }
 
-func alterActionString(a AlterAction) string {
-	var p printer
-	p.alterAction(a)
-	return p.out.String()
-}
-
-func queryBodyString(b QueryBody) string {
-	var p printer
-	p.queryBody(b)
-	return p.out.String()
-}
-
-func tableExprString(t TableExpr) string {
-	var p printer
-	p.tableExpr(t)
-	return p.out.String()
-}
+func statementString(s Statement) string     { return printed(func(p *printer) { p.statement(s) }) }
+func alterActionString(a AlterAction) string { return printed(func(p *printer) { p.alterAction(a) }) }
+func queryBodyString(b QueryBody) string     { return printed(func(p *printer) { p.queryBody(b) }) }
+func tableExprString(t TableExpr) string     { return printed(func(p *printer) { p.tableExpr(t) }) }

@@ -307,8 +307,4 @@ func (e *Cast) String() string          { return exprString(e) }
 func (e *FunctionCall) String() string  { return exprString(e) }
 func (e *DefaultValue) String() string  { return exprString(e) }
 
-func exprString(e Expr) string {
-	var p printer
-	p.expr(e, 0)
-	return p.out.String()
-}
+func exprString(e Expr) string { return printed(func(p *printer) { p.expr(e, 0) }) }
