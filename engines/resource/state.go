@@ -236,13 +236,20 @@ func (e *Engine) setBalance(t *transaction, state *accountState, netUnits, peakD
 	if state.reservedUnits < 0 || state.reservedUnits > state.committedUnits {
 		panicInvariant("reservations %d on %q/%q outside 0..%d", state.reservedUnits, state.key.token, state.key.account, state.committedUnits)
 	}
-	entry := balanceEntry{account: state, netUnits: netUnits, peakDebitUnits: peakDebitUnits}
-	if found {
-		t.balances[index] = entry
-		return
+	if setEntry(&t.balances, index, found, balanceEntry{account: state, netUnits: netUnits, peakDebitUnits: peakDebitUnits}) {
+		state.holders = insertTxn(state.holders, t.ID())
 	}
-	t.balances = slices.Insert(t.balances, index, entry)
-	state.holders = insertTxn(state.holders, t.ID())
+}
+
+// setEntry replaces (found) or inserts entry at index of the sorted
+// entries, and says whether it inserted.
+func setEntry[E any](entries *[]E, index int, found bool, entry E) bool {
+	if found {
+		(*entries)[index] = entry
+		return false
+	}
+	*entries = slices.Insert(*entries, index, entry)
+	return true
 }
 
 // setSupply sets t's supply entry on token, keeping the pending mint bound
@@ -261,13 +268,9 @@ func (e *Engine) setSupply(t *transaction, token string, netUnits, peakMintUnits
 	if state.peakMintsUnits < 0 {
 		panicInvariant("pending mints of %q below zero", token)
 	}
-	entry := supplyEntry{token: token, netUnits: netUnits, peakMintUnits: peakMintUnits}
-	if found {
-		t.supplies[index] = entry
-		return
+	if setEntry(&t.supplies, index, found, supplyEntry{token: token, netUnits: netUnits, peakMintUnits: peakMintUnits}) {
+		state.holders = insertTxn(state.holders, t.ID())
 	}
-	t.supplies = slices.Insert(t.supplies, index, entry)
-	state.holders = insertTxn(state.holders, t.ID())
 }
 
 func (e *Engine) lockBalance(t *transaction, key accountKey) {

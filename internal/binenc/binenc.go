@@ -182,21 +182,16 @@ func (r *Reader) Uvarint() uint64 {
 	return r.uvarintLong()
 }
 
-func (r *Reader) uvarintLong() uint64 {
-	v, n := binary.Uvarint(r.data[r.offset:])
-	if n <= 0 {
-		r.Failf("bad uvarint at offset %d", r.offset)
-		return 0
-	}
-	r.offset += n
-	return v
-}
+func (r *Reader) uvarintLong() uint64 { return readVarint(r, binary.Uvarint, "uvarint") }
 
 // Varint reads a signed varint.
-func (r *Reader) Varint() int64 {
-	v, n := binary.Varint(r.data[r.offset:])
+func (r *Reader) Varint() int64 { return readVarint(r, binary.Varint, "varint") }
+
+// readVarint reads one varint with decode; what names its kind in errors.
+func readVarint[T uint64 | int64](r *Reader, decode func([]byte) (T, int), what string) T {
+	v, n := decode(r.data[r.offset:])
 	if n <= 0 {
-		r.Failf("bad varint at offset %d", r.offset)
+		r.Failf("bad %s at offset %d", what, r.offset)
 		return 0
 	}
 	r.offset += n

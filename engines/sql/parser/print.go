@@ -166,11 +166,7 @@ func (p *printer) returning(items []SelectItem) {
 
 func (p *printer) query(q *Query) {
 	for i, cte := range q.With {
-		if i == 0 {
-			p.write("WITH ")
-		} else {
-			p.write(", ")
-		}
+		p.separate(i, "WITH ")
 		p.namedColumns(cte.Name, cte.Columns)
 		p.write(" AS (")
 		p.query(cte.Query)
@@ -181,11 +177,7 @@ func (p *printer) query(q *Query) {
 	}
 	p.queryBody(q.Body)
 	for i, item := range q.OrderBy {
-		if i == 0 {
-			p.write(" ORDER BY ")
-		} else {
-			p.write(", ")
-		}
+		p.separate(i, " ORDER BY ")
 		p.expr(item.Expr, 0)
 		if item.Descending {
 			p.write(" DESC")
@@ -230,11 +222,7 @@ func (p *printer) selectCore(s *Select) {
 	}
 	p.selectItems(s.Items)
 	for i, table := range s.From {
-		if i == 0 {
-			p.write(" FROM ")
-		} else {
-			p.write(", ")
-		}
+		p.separate(i, " FROM ")
 		p.tableExpr(table)
 	}
 	p.where(s.Where)
@@ -372,6 +360,16 @@ func (b *SetOperation) String() string { return queryBodyString(b) }
 func (t *TableName) String() string    { return tableExprString(t) }
 func (t *DerivedTable) String() string { return tableExprString(t) }
 func (t *Join) String() string         { return tableExprString(t) }
+
+// separate writes first before the first item of a list (index 0) and a
+// comma before the others.
+func (p *printer) separate(index int, first string) {
+	if index == 0 {
+		p.write(first)
+	} else {
+		p.write(", ")
+	}
+}
 
 // printed returns what print writes to a new printer.
 func printed(print func(p *printer)) string {
