@@ -79,9 +79,10 @@
 // every reader of a key's whole version order to every append no read
 // shows, which is quadratic in the worst case. CheckQueueDelivery's FIFO
 // check is quadratic in the dequeues of one queue. The readers take what
-// the four models need from EDN: no ratios, no #inst semantics (a tagged
-// form is read as its form), Knossos's multi-register maps are not
-// registers.
+// the four models need from EDN: no ratios, #inst and #uuid read as the
+// value package's Timestamp and UUID and bigdecs (1.50M) as Decimals, any
+// other tagged form read as its form, Knossos's multi-register maps are
+// not registers.
 //
 // How it is tested: datadriven scenarios in testdata/progress,
 // testdata/commitorder, testdata/snapshots and testdata/requests show each
