@@ -84,6 +84,11 @@
 // each for decimal, timestamp and uuid), fuzz tests (FuzzDecodeKey,
 // FuzzDecodeValue, FuzzParseValue, FuzzUnmarshalJSON, FuzzParseDecimal,
 // FuzzParseTimestamp, FuzzParseUUID) that decoding never panics and that
-// whatever decodes re-encodes to the same thing, and benchmarks for the
-// encoders and decoders.
+// whatever decodes re-encodes to the same thing; FuzzNewerKindsRoundTrip
+// (decimals, timestamps and UUIDs through all four representations, every
+// strict prefix rejected, a changed byte rejected or canonical) and
+// FuzzNewerKindsOrder with TestNewerKindsOrderByMeaning (Compare and key
+// order against exact rationals, the time package, bytes.Compare and the
+// documented order of kinds); and benchmarks for the encoders and
+// decoders.
 package value
