@@ -79,9 +79,10 @@
 // every reader of a key's whole version order to every append no read
 // shows, which is quadratic in the worst case. CheckQueueDelivery's FIFO
 // check is quadratic in the dequeues of one queue. The readers take what
-// the four models need from EDN: no ratios, no #inst semantics (a tagged
-// form is read as its form), Knossos's multi-register maps are not
-// registers.
+// the four models need from EDN: no ratios, #inst and #uuid read as the
+// value package's Timestamp and UUID and bigdecs (1.50M) as Decimals, any
+// other tagged form read as its form, Knossos's multi-register maps are
+// not registers.
 //
 // How it is tested: datadriven scenarios in testdata/progress,
 // testdata/commitorder, testdata/snapshots and testdata/requests show each
@@ -96,7 +97,9 @@
 // histories (listappend_bruteforce_test.go; .ci/run runs it at a million
 // histories); datadriven scenarios in testdata/read read EDN and JSON lines
 // (and name the line and column of bad input), and a fuzz test feeds the
-// readers and checkers arbitrary bytes; edn_test.go parses what WriteEDN
+// readers and checkers arbitrary bytes; a rapid property and a fuzz test
+// (FuzzNewerKindsHistoryRoundTrip) write histories of decimals, timestamps
+// and UUIDs as EDN and JSON lines and read them back unchanged; edn_test.go parses what WriteEDN
 // writes back into raw EDN forms and checks each Jepsen shape (and
 // cmd/proven's tests do for every workload's export); others check that serial list-append executions are ok,
 // that swapping a dependent pair in real time is caught, and that checking

@@ -207,6 +207,15 @@ func writeValueEDN(out *strings.Builder, v value.Value) {
 			writeValueEDN(out, v.Index(i))
 		}
 		out.WriteByte(']')
+	case value.KindDecimal:
+		decimal, _ := v.AsDecimal()
+		out.WriteString(decimal.String() + "M")
+	case value.KindTimestamp:
+		timestamp, _ := v.AsTimestamp()
+		out.WriteString(`#inst "` + timestamp.String() + `"`)
+	case value.KindUUID:
+		uuid, _ := v.AsUUID()
+		out.WriteString(`#uuid "` + uuid.String() + `"`)
 	case value.KindMap:
 		out.WriteByte('{')
 		for i, entry := range v.MapEntries() {

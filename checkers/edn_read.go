@@ -21,8 +21,10 @@ import (
 // :process gets one (see buildHistory).
 //
 // Values: nil, booleans, integers, floats, strings, keywords and symbols
-// (as Strings, without the colon), vectors, lists and sets (as Lists) and
-// maps (as Maps, keys by name). A list-append :txn holds [:append k v] and
+// (as Strings, without the colon), bigdecs such as 1.50M (as Decimals, the
+// scale kept), #inst "..." (RFC 3339, as Timestamps), #uuid "..." (as
+// UUIDs), vectors, lists and sets (as Lists) and maps (as Maps, keys by
+// name); any other #tag is dropped and its form read as it is. A list-append :txn holds [:append k v] and
 // [:r k [...]] micro-ops (an integer k becomes a String); a register
 // history on Jepsen's independent keys ([k v] tuples) is split by key (see
 // ReadHistory). Bad text is an *InputError naming the line and column.
@@ -72,13 +74,23 @@ const (
 	ednString
 	ednKeyword
 	ednSymbol
+	ednDecimal
+	ednInstant
+	ednUUID
 	ednVector
 	ednList
 	ednSet
 	ednMap
 )
 
-var ednKindNames = []string{"nil", "boolean", "integer", "float", "string", "keyword", "symbol", "vector", "list", "set", "map"}
+var ednKindNames = []string{"nil", "boolean", "integer", "float", "string", "keyword", "symbol", "bigdec", "#inst", "#uuid", "vector", "list", "set", "map"}
+
+// ednTaggedScalars are the tags read as values of their own: the string
+// after them is a Timestamp's or a UUID's text.
+var ednTaggedScalars = map[string]struct {
+	kind      ednKind
+	valueKind value.Kind
+}{"inst": {ednInstant, value.KindTimestamp}, "uuid": {ednUUID, value.KindUUID}}
 
 // ednNode is one EDN form: a scalar, or a collection (a map's items are
 // its keys and values alternately).
@@ -91,7 +103,8 @@ type ednNode struct {
 	items    []ednNode
 	position textPosition
 	// converted holds a collection read straight into a Value (an
-	// operation's field), whose items are then not kept.
+	// operation's field), whose items are then not kept; and the value of
+	// a bigdec, #inst or #uuid.
 	converted value.Value
 }
 
@@ -188,8 +201,12 @@ func (p *ednParser) form(depth int, asValue bool) (ednNode, error) {
 	}
 	switch c := rest[0]; {
 	case c == '#':
-		if err := p.tag(); err != nil {
+		name, err := p.tag()
+		if err != nil {
 			return ednNode{}, err
+		}
+		if _, isScalar := ednTaggedScalars[name]; isScalar {
+			return p.taggedScalar(start, name)
 		}
 		return p.form(depth, asValue)
 	case c == '"':
@@ -303,8 +320,14 @@ func (p *ednParser) valueItem(nesting int) (value.Value, error) {
 		return p.valueCollection(kind, width, closing, nesting+1)
 	}
 	if p.text[p.offset] == '#' {
-		if err := p.tag(); err != nil {
+		start := p.at
+		name, err := p.tag()
+		if err != nil {
 			return value.Value{}, err
+		}
+		if _, isScalar := ednTaggedScalars[name]; isScalar {
+			node, err := p.taggedScalar(start, name)
+			return node.converted, err
 		}
 		p.skipSpace()
 		if p.err != nil {
@@ -345,17 +368,35 @@ func plainInteger(token string) (int64, bool) {
 	return integer, true
 }
 
-// tag skips a #tag (#inst, #jepsen.history.Op, ...): the form after it is
-// read as it is.
-func (p *ednParser) tag() error {
+// tag reads a #tag (#inst, #jepsen.history.Op, ...) and returns its name.
+func (p *ednParser) tag() (string, error) {
 	start := p.at
 	p.advance(1)
 	end := p.tokenEnd(p.offset)
 	if end == p.offset {
-		return syntaxError(start, "# is not followed by a tag")
+		return "", syntaxError(start, "# is not followed by a tag")
 	}
+	name := p.text[p.offset:end]
 	p.advance(end - p.offset)
-	return nil
+	return name, nil
+}
+
+// taggedScalar reads the string after #inst or #uuid (the tag at start)
+// as a Timestamp or UUID.
+func (p *ednParser) taggedScalar(start textPosition, name string) (ednNode, error) {
+	tagged := ednTaggedScalars[name]
+	text, err := p.form(0, true)
+	if err != nil {
+		return ednNode{}, err
+	}
+	if text.kind != ednString {
+		return ednNode{}, syntaxError(text.position, "#%s is followed by a %s, not a string", name, ednKindNames[text.kind])
+	}
+	converted, err := parseScalarText(tagged.valueKind, text.text)
+	if err != nil {
+		return ednNode{}, syntaxError(text.position, "#%s: %v", name, err)
+	}
+	return ednNode{kind: tagged.kind, converted: converted, position: start}, nil
 }
 
 func (p *ednParser) stringForm() (ednNode, error) {
@@ -449,8 +490,15 @@ func ednAtom(token string) (ednNode, error) {
 }
 
 func ednNumber(token string) (ednNode, error) {
-	if strings.HasSuffix(token, "M") || strings.ContainsAny(token, ".eE") {
-		float, err := strconv.ParseFloat(strings.TrimSuffix(token, "M"), 64)
+	if digits, isBigdec := strings.CutSuffix(token, "M"); isBigdec {
+		decimal, err := value.ParseDecimal(digits)
+		if err != nil {
+			return ednNode{}, fmt.Errorf("bigdec %q: %v", token, err)
+		}
+		return ednNode{kind: ednDecimal, converted: value.DecimalValue(decimal)}, nil
+	}
+	if strings.ContainsAny(token, ".eE") {
+		float, err := strconv.ParseFloat(token, 64)
 		if err != nil {
 			return ednNode{}, fmt.Errorf("bad number %q", token)
 		}
@@ -542,6 +590,8 @@ func ednValue(node ednNode) value.Value {
 		return value.Float(node.float)
 	case ednString, ednKeyword, ednSymbol:
 		return value.String(node.text)
+	case ednDecimal, ednInstant, ednUUID:
+		return node.converted
 	case ednVector, ednList, ednSet:
 		items := make([]value.Value, len(node.items))
 		for i, item := range node.items {

@@ -3,6 +3,7 @@ package checkers
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/engines/value"
+	"pgregory.net/rapid"
 )
 
 // formatEvents prints a history one event per line: index, process, type,
@@ -107,4 +109,48 @@ func BenchmarkReadHistory100k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// newerKindsGenerator draws decimals (as bigdecs in EDN), timestamps
+// (#inst) and UUIDs (#uuid), alone or in a list.
+func newerKindsGenerator() *rapid.Generator[value.Value] {
+	scalar := rapid.Custom(func(t *rapid.T) value.Value {
+		switch rapid.IntRange(0, 2).Draw(t, "kind") {
+		case 0:
+			return value.DecimalValue(value.MakeDecimal(rapid.Int64().Draw(t, "unscaled"), rapid.IntRange(0, value.DecimalScaleMax).Draw(t, "scale")))
+		case 1:
+			return value.TimestampValue(value.TimestampFromUnixMicros(rapid.Int64().Draw(t, "micros")))
+		}
+		var uuid value.UUID
+		copy(uuid[:], rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "uuid"))
+		return value.UUIDValue(uuid)
+	})
+	list := rapid.Map(rapid.SliceOfN(scalar, 0, 3), func(items []value.Value) value.Value { return value.List(items...) })
+	return rapid.OneOf(scalar, list)
+}
+
+// Decimals, timestamps and UUIDs in a history read back from EDN and JSON
+// lines as the same values: a decimal's scale, a timestamp's microsecond
+// and year beyond 9999, a UUID's bytes.
+func TestNewerKindsReadBack(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var history History
+		for process := range rapid.IntRange(1, 3).Draw(t, "operations") {
+			operationEvents(&history, process, FunctionEnqueue, "q", newerKindsGenerator().Draw(t, "item"), value.Null(), TypeOK)
+		}
+		for _, write := range []func(io.Writer) error{history.WriteEDN, history.WriteJSONLines} {
+			var buffer bytes.Buffer
+			if err := write(&buffer); err != nil {
+				t.Fatal(err)
+			}
+			text := buffer.String()
+			read, err := ReadHistory(&buffer)
+			if err != nil {
+				t.Fatalf("reading\n%s: %v", text, err)
+			}
+			if got, want := formatEvents(read), formatEvents(history); got != want {
+				t.Fatalf("read back\n%s\nwant\n%s\nfrom\n%s", got, want, text)
+			}
+		}
+	})
 }

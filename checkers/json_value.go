@@ -16,7 +16,8 @@ import (
 // encoding/json's generic maps (a history's reads hold millions of
 // numbers). It accepts the value package's tagged forms ({"int":"5"},
 // {"float":1.5}, {"string_base64":...}, {"bytes":...}, {"map":{...}},
-// {"map_base64_keys":{...}}) and plain JSON (see ReadJSONLines).
+// {"map_base64_keys":{...}}, {"decimal":"1.50"}, {"timestamp":"..."},
+// {"uuid":"..."}) and plain JSON (see ReadJSONLines).
 type jsonParser struct {
 	text   []byte
 	offset int
@@ -286,8 +287,30 @@ func jsonTagged(tag string, inner value.Value) (v value.Value, isTagged bool, er
 		return value.String(string(decoded)), true, nil
 	case (tag == "map" || tag == "map_base64_keys") && inner.Kind() == value.KindMap:
 		return inner, true, nil
+	case jsonScalarKinds[tag] != value.KindNull && isText:
+		v, err := parseScalarText(jsonScalarKinds[tag], text)
+		return v, true, err
 	}
 	return value.Value{}, false, nil
+}
+
+// jsonScalarKinds are the tags of the kinds whose JSON form is their
+// text: {"decimal":"1.50"}, {"timestamp":"..."}, {"uuid":"..."}.
+var jsonScalarKinds = map[string]value.Kind{"decimal": value.KindDecimal, "timestamp": value.KindTimestamp, "uuid": value.KindUUID}
+
+// parseScalarText reads the text of a Decimal, Timestamp or UUID, as
+// value.Parse reads it inside kind"...".
+func parseScalarText(kind value.Kind, text string) (value.Value, error) {
+	switch kind {
+	case value.KindDecimal:
+		decimal, err := value.ParseDecimal(text)
+		return value.DecimalValue(decimal), err
+	case value.KindTimestamp:
+		timestamp, err := value.ParseTimestamp(text)
+		return value.TimestampValue(timestamp), err
+	}
+	uuid, err := value.ParseUUID(text)
+	return value.UUIDValue(uuid), err
 }
 
 // number reads a number: an Int without a fraction or exponent, else a

@@ -198,6 +198,13 @@ func (c *Client) getKind(ctx context.Context, key string, wanted value.Kind) (va
 	return v, true, nil
 }
 
+// getTyped reads key as a value of the wanted kind, converted by as.
+func getTyped[T any](ctx context.Context, c *Client, key string, wanted value.Kind, as func(value.Value) (T, bool)) (T, bool, error) {
+	v, found, err := c.getKind(ctx, key, wanted)
+	typed, _ := as(v)
+	return typed, found, err
+}
+
 // PutString writes a string value.
 func (c *Client) PutString(ctx context.Context, key, v string) error {
 	return c.Put(ctx, key, value.String(v))
@@ -205,9 +212,7 @@ func (c *Client) PutString(ctx context.Context, key, v string) error {
 
 // GetString reads a string value; another kind returns a *KindError.
 func (c *Client) GetString(ctx context.Context, key string) (string, bool, error) {
-	value, found, err := c.getKind(ctx, key, value.KindString)
-	text, _ := value.AsString()
-	return text, found, err
+	return getTyped(ctx, c, key, value.KindString, value.Value.AsString)
 }
 
 // PutInt writes an int value.
@@ -217,9 +222,7 @@ func (c *Client) PutInt(ctx context.Context, key string, v int64) error {
 
 // GetInt reads an int value; another kind returns a *KindError.
 func (c *Client) GetInt(ctx context.Context, key string) (int64, bool, error) {
-	value, found, err := c.getKind(ctx, key, value.KindInt)
-	number, _ := value.AsInt()
-	return number, found, err
+	return getTyped(ctx, c, key, value.KindInt, value.Value.AsInt)
 }
 
 // PutBytes writes a bytes value.
@@ -229,9 +232,38 @@ func (c *Client) PutBytes(ctx context.Context, key string, v []byte) error {
 
 // GetBytes reads a bytes value; another kind returns a *KindError.
 func (c *Client) GetBytes(ctx context.Context, key string) ([]byte, bool, error) {
-	value, found, err := c.getKind(ctx, key, value.KindBytes)
-	raw, _ := value.AsBytes()
-	return raw, found, err
+	return getTyped(ctx, c, key, value.KindBytes, value.Value.AsBytes)
+}
+
+// PutDecimal writes a decimal value, its scale kept (1.50 stays 1.50).
+func (c *Client) PutDecimal(ctx context.Context, key string, v value.Decimal) error {
+	return c.Put(ctx, key, value.DecimalValue(v))
+}
+
+// GetDecimal reads a decimal value; another kind returns a *KindError.
+func (c *Client) GetDecimal(ctx context.Context, key string) (value.Decimal, bool, error) {
+	return getTyped(ctx, c, key, value.KindDecimal, value.Value.AsDecimal)
+}
+
+// PutTimestamp writes a timestamp value.
+func (c *Client) PutTimestamp(ctx context.Context, key string, v value.Timestamp) error {
+	return c.Put(ctx, key, value.TimestampValue(v))
+}
+
+// GetTimestamp reads a timestamp value; another kind returns a
+// *KindError.
+func (c *Client) GetTimestamp(ctx context.Context, key string) (value.Timestamp, bool, error) {
+	return getTyped(ctx, c, key, value.KindTimestamp, value.Value.AsTimestamp)
+}
+
+// PutUUID writes a UUID value.
+func (c *Client) PutUUID(ctx context.Context, key string, v value.UUID) error {
+	return c.Put(ctx, key, value.UUIDValue(v))
+}
+
+// GetUUID reads a UUID value; another kind returns a *KindError.
+func (c *Client) GetUUID(ctx context.Context, key string) (value.UUID, bool, error) {
+	return getTyped(ctx, c, key, value.KindUUID, value.Value.AsUUID)
 }
 
 // PutMap writes a map value.

@@ -107,6 +107,36 @@ func keysOf(pairs []KeyValue) []string {
 	return keys
 }
 
+// Decimals, timestamps and UUIDs round-trip through the engine exactly,
+// a decimal's scale included, and a scan orders keys, not values.
+func TestClientNewerKinds(t *testing.T) {
+	ctx := context.Background()
+	client := New(&autocommitExecutor{engine: NewEngine()}, "kv")
+	price, _ := value.ParseDecimal("19.90")
+	due, _ := value.ParseTimestamp("2026-12-02T10:00:00.000001Z")
+	id, _ := value.ParseUUID("123e4567-e89b-12d3-a456-426614174000")
+	for _, err := range []error{client.PutDecimal(ctx, "price", price), client.PutTimestamp(ctx, "due", due), client.PutUUID(ctx, "id", id)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, found, err := client.GetDecimal(ctx, "price"); err != nil || !found || got != price || got.String() != "19.90" {
+		t.Fatalf("GetDecimal = %v, %v, %v", got, found, err)
+	}
+	if got, found, err := client.GetTimestamp(ctx, "due"); err != nil || !found || got != due {
+		t.Fatalf("GetTimestamp = %v, %v, %v", got, found, err)
+	}
+	if got, found, err := client.GetUUID(ctx, "id"); err != nil || !found || got != id {
+		t.Fatalf("GetUUID = %v, %v, %v", got, found, err)
+	}
+	if _, _, err := client.GetDecimal(ctx, "due"); err == nil || err.Error() != `kv: key "due" holds a timestamp, not a decimal` {
+		t.Fatalf("GetDecimal of a timestamp: %v", err)
+	}
+	if _, found, err := client.GetUUID(ctx, "missing"); err != nil || found {
+		t.Fatalf("GetUUID of a missing key = %v, %v", found, err)
+	}
+}
+
 func TestClientErrors(t *testing.T) {
 	ctx := context.Background()
 	client := New(&autocommitExecutor{engine: NewEngine()}, "kv")

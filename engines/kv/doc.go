@@ -56,8 +56,10 @@
 //
 // The typed Client (client.go) encodes operations, runs them through an
 // engines.Executor and decodes the results; executor errors come back
-// unchanged, and typed getters report a value of another kind as a
-// *KindError (`kv: key "k" holds a string, not an int`).
+// unchanged. Typed puts and gets exist for strings, ints, bytes, maps,
+// decimals, timestamps and UUIDs (PutDecimal, GetTimestamp, ...), and
+// typed getters report a value of another kind as a *KindError
+// (`kv: key "k" holds a string, not an int`).
 //
 // # Invariants
 //

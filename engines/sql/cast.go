@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // columnType is a declared type: DECIMAL carries precision and scale,
@@ -49,15 +50,15 @@ func resolveType(name parser.TypeName) (columnType, error) {
 		}
 		return columnType{Type: TypeText, Length: length}, nil
 	case "DECIMAL", "NUMERIC":
-		precision, scale := decimalScaleMax, 0
+		precision, scale := value.DecimalScaleMax, 0
 		if len(arguments) >= 1 {
 			precision = arguments[0]
 		}
 		if len(arguments) == 2 {
 			scale = arguments[1]
 		}
-		if len(arguments) > 2 || precision < 1 || precision > decimalScaleMax || scale < 0 || scale > precision {
-			return columnType{}, fmt.Errorf("%w: DECIMAL(p,s) needs 1 <= p <= %d and 0 <= s <= p", ErrType, decimalScaleMax)
+		if len(arguments) > 2 || precision < 1 || precision > value.DecimalScaleMax || scale < 0 || scale > precision {
+			return columnType{}, fmt.Errorf("%w: DECIMAL(p,s) needs 1 <= p <= %d and 0 <= s <= p", ErrType, value.DecimalScaleMax)
 		}
 		return columnType{Type: TypeDecimal, Precision: precision, Scale: scale}, nil
 	}
@@ -142,10 +143,11 @@ func castToInt(v Value) (Value, error) {
 	case TypeBool:
 		return Int(v.integer), nil
 	case TypeFloat, TypeDecimal:
-		f := math.Round(v.toFloat())
 		if v.typ == TypeDecimal {
-			return Int(roundDecimal(v.integer, int(v.scale), 0)), nil
+			rounded, _ := v.AsDecimal().Rescale(0) // rounding down a scale never overflows
+			return Int(rounded.Unscaled()), nil
 		}
+		f := math.Round(v.toFloat())
 		if math.IsNaN(f) || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
 			return Value{}, fmt.Errorf("%w: %s is out of range for BIGINT", ErrRange, v)
 		}
@@ -158,21 +160,6 @@ func castToInt(v Value) (Value, error) {
 		return Int(i), nil
 	}
 	return Value{}, castError(v, columnType{Type: TypeInt})
-}
-
-// roundDecimal rounds unscaled/10^from to to digits (to <= from), half
-// away from zero.
-func roundDecimal(unscaled int64, from, to int) int64 {
-	for range from - to {
-		remainder := unscaled % 10
-		unscaled /= 10
-		if remainder >= 5 {
-			unscaled++
-		} else if remainder <= -5 {
-			unscaled--
-		}
-	}
-	return unscaled
 }
 
 func castToFloat(v Value) (Value, error) {
@@ -189,25 +176,18 @@ func castToFloat(v Value) (Value, error) {
 	return Value{}, castError(v, columnType{Type: TypeFloat})
 }
 
+// castToDecimal converts v to DECIMAL(precision, scale): exactly from
+// BIGINT and DECIMAL (rounding half away from zero to fewer digits),
+// rounded from DOUBLE, parsed from TEXT.
 func castToDecimal(v Value, precision, scale int) (Value, error) {
 	var unscaled int64
 	switch v.typ {
-	case TypeInt:
-		scaled, ok := rescale(v.integer, 0, scale)
+	case TypeInt, TypeDecimal:
+		rescaled, ok := v.AsDecimal().Rescale(scale)
 		if !ok {
 			return Value{}, decimalRangeError(v, precision, scale)
 		}
-		unscaled = scaled
-	case TypeDecimal:
-		if int(v.scale) >= scale {
-			unscaled = roundDecimal(v.integer, int(v.scale), scale)
-		} else {
-			scaled, ok := rescale(v.integer, int(v.scale), scale)
-			if !ok {
-				return Value{}, decimalRangeError(v, precision, scale)
-			}
-			unscaled = scaled
-		}
+		unscaled = rescaled.Unscaled()
 	case TypeFloat:
 		f := math.Round(v.floatValue() * math.Pow10(scale))
 		if math.IsNaN(f) || math.Abs(f) >= 9e18 {
@@ -215,40 +195,22 @@ func castToDecimal(v Value, precision, scale int) (Value, error) {
 		}
 		unscaled = int64(f)
 	case TypeText:
-		parsed, err := parseDecimal(strings.TrimSpace(v.text))
+		parsed, err := value.ParseDecimal(strings.TrimSpace(v.text))
 		if err != nil {
 			return Value{}, castError(v, columnType{Type: TypeDecimal, Precision: precision, Scale: scale})
 		}
-		return castToDecimal(parsed, precision, scale)
+		return castToDecimal(Decimal(parsed), precision, scale)
 	default:
 		return Value{}, castError(v, columnType{Type: TypeDecimal, Precision: precision, Scale: scale})
 	}
-	if absUint(unscaled) >= uint64(math.Pow10(precision)) && precision < decimalScaleMax {
+	if (unscaled >= int64(math.Pow10(precision)) || unscaled <= -int64(math.Pow10(precision))) && precision < value.DecimalScaleMax {
 		return Value{}, decimalRangeError(v, precision, scale)
 	}
-	return Decimal(unscaled, scale), nil
+	return Decimal(value.MakeDecimal(unscaled, scale)), nil
 }
 
 func decimalRangeError(v Value, precision, scale int) error {
 	return fmt.Errorf("%w: %s does not fit DECIMAL(%d,%d)", ErrRange, v, precision, scale)
-}
-
-// parseDecimal reads digits with an optional sign and point.
-func parseDecimal(text string) (Value, error) {
-	negative := strings.HasPrefix(text, "-")
-	text = strings.TrimLeft(text, "+-")
-	whole, fraction, _ := strings.Cut(text, ".")
-	if whole == "" && fraction == "" || len(fraction) > decimalScaleMax {
-		return Value{}, fmt.Errorf("%w: bad decimal %q", ErrType, text)
-	}
-	unscaled, err := strconv.ParseInt(whole+fraction, 10, 64)
-	if err != nil || strings.ContainsAny(whole+fraction, "+-") {
-		return Value{}, fmt.Errorf("%w: bad decimal %q", ErrRange, text)
-	}
-	if negative {
-		unscaled = -unscaled
-	}
-	return Decimal(unscaled, len(fraction)), nil
 }
 
 func castToDate(v Value) (Value, error) {
@@ -276,28 +238,30 @@ func floorDiv(a, b int64) int64 {
 func castToTimestamp(v Value) (Value, error) {
 	switch v.typ {
 	case TypeDate:
-		return Timestamp(v.integer * 86_400_000_000), nil
+		return timestampMicros(v.integer * 86_400_000_000), nil
 	case TypeText:
 		text := strings.TrimSpace(v.text)
 		for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02 15:04:05", "2006-01-02"} {
 			if t, err := time.Parse(layout, text); err == nil {
-				return Timestamp(t.UnixMicro()), nil
+				return timestampMicros(t.UnixMicro()), nil
 			}
 		}
 	}
 	return Value{}, castError(v, columnType{Type: TypeTimestamp})
 }
 
+// castToUUID reads TEXT as 32 hex digits with dashes anywhere, and takes
+// BYTEA of 16 bytes as they are.
 func castToUUID(v Value) (Value, error) {
 	switch v.typ {
 	case TypeText:
 		raw, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(v.text), "-", ""))
 		if err == nil && len(raw) == 16 {
-			return UUID(raw), nil
+			return UUID(value.UUID(raw)), nil
 		}
 	case TypeBytes:
 		if len(v.text) == 16 {
-			return UUID([]byte(v.text)), nil
+			return UUID(value.UUID([]byte(v.text))), nil
 		}
 	}
 	return Value{}, castError(v, columnType{Type: TypeUUID})

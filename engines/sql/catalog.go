@@ -327,7 +327,7 @@ func decodeTypedValue(encoded value.Value) (Value, error) {
 	if d.err != nil {
 		return Value{}, d.err
 	}
-	if typ < 0 || typ > int(TypeUUID) || scale < 0 || scale > decimalScaleMax {
+	if typ < 0 || typ > int(TypeUUID) || scale < 0 || scale > value.DecimalScaleMax {
 		return Value{}, fmt.Errorf("%w: bad typed value", ErrCorruptCheckpoint)
 	}
 	return decodeStored(fields[2], columnType{Type: Type(typ), Scale: scale})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Client errors. Compare with errors.Is.
@@ -75,7 +76,8 @@ func (c *Client) run(ctx context.Context, query string, args []any) (*Result, er
 }
 
 // FromGo converts a Go value to a SQL value: nil, bool, integers,
-// floats, string, []byte, time.Time (a TIMESTAMP) or a Value.
+// floats, string, []byte, time.Time (a TIMESTAMP, to the microsecond),
+// value.Decimal, value.Timestamp, value.UUID or a Value.
 func FromGo(arg any) (Value, error) {
 	switch v := arg.(type) {
 	case nil:
@@ -114,7 +116,13 @@ func FromGo(arg any) (Value, error) {
 	case []byte:
 		return Blob(v), nil
 	case time.Time:
-		return Timestamp(v.UnixMicro()), nil
+		return timestampMicros(v.UnixMicro()), nil
+	case value.Decimal:
+		return Decimal(v), nil
+	case value.Timestamp:
+		return Timestamp(v), nil
+	case value.UUID:
+		return UUID(v), nil
 	}
 	return Value{}, fmt.Errorf("%w: Go type %T", ErrBadArgument, arg)
 }
@@ -148,7 +156,8 @@ func (r *Rows) Values() []Value {
 }
 
 // Scan copies the current row into dest: *bool, *int64, *int, *float64,
-// *string, *[]byte, *time.Time, *Value or *any. NULL scans only into
+// *string, *[]byte, *time.Time, *value.Decimal (from DECIMAL or BIGINT),
+// *value.Timestamp (from TIMESTAMP or DATE), *value.UUID, *Value or *any. NULL scans only into
 // *Value and *any (as nil); other values convert where meaning is kept
 // (any value into *string as its text).
 func (r *Rows) Scan(dest ...any) error {
@@ -209,10 +218,24 @@ func scanValue(v Value, dest any) error {
 			*d = []byte(v.text)
 			return nil
 		}
-	case *time.Time:
+	case *time.Time, *value.Timestamp:
 		if v.typ == TypeTimestamp || v.typ == TypeDate {
 			ts, _ := castValue(v, columnType{Type: TypeTimestamp})
-			*d = time.UnixMicro(ts.integer).UTC()
+			if p, ok := d.(*value.Timestamp); ok {
+				*p = ts.AsTimestamp()
+			} else {
+				*d.(*time.Time) = ts.AsTimestamp().Time()
+			}
+			return nil
+		}
+	case *value.Decimal:
+		if v.typ == TypeDecimal || v.typ == TypeInt {
+			*d = v.AsDecimal()
+			return nil
+		}
+	case *value.UUID:
+		if v.typ == TypeUUID {
+			*d = v.AsUUID()
 			return nil
 		}
 	}
@@ -234,7 +257,7 @@ func toGo(v Value) any {
 		return []byte(v.text)
 	case TypeTimestamp, TypeDate:
 		ts, _ := castValue(v, columnType{Type: TypeTimestamp})
-		return time.UnixMicro(ts.integer).UTC()
+		return ts.AsTimestamp().Time()
 	}
 	return v.String()
 }

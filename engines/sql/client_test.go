@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // engineExecutor runs each operation in its own committed transaction.
@@ -79,5 +80,40 @@ func TestClient(t *testing.T) {
 	}
 	if _, err := client.Exec(ctx, "SELECT ?", struct{}{}); !errors.Is(err, ErrBadArgument) {
 		t.Fatalf("bad argument: %v", err)
+	}
+}
+
+// DECIMAL, TIMESTAMP and UUID columns take and give the value package's
+// Decimal, Timestamp and UUID, unchanged: the scale a DECIMAL column
+// gives, the microsecond, all 16 bytes.
+func TestClientSharesValueTypes(t *testing.T) {
+	ctx := context.Background()
+	client := New(&engineExecutor{runner: &autocommit{engine: NewEngine()}}, "sql")
+	if _, err := client.Exec(ctx, "CREATE TABLE orders (id UUID PRIMARY KEY, price DECIMAL(8,2), due TIMESTAMP)"); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := value.ParseUUID("123e4567-e89b-12d3-a456-426614174000")
+	price, _ := value.ParseDecimal("19.9")
+	due, _ := value.ParseTimestamp("2026-12-02T10:00:00.000001Z")
+	if _, err := client.Exec(ctx, "INSERT INTO orders VALUES (?, ?, ?)", id, price, due); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := client.Query(ctx, "SELECT id, price, due, price * 2 FROM orders WHERE id = ? AND price = ?", id, price)
+	if err != nil || !rows.Next() {
+		t.Fatalf("query: %v", err)
+	}
+	var (
+		gotID           value.UUID
+		gotPrice, twice value.Decimal
+		gotDue          value.Timestamp
+	)
+	if err := rows.Scan(&gotID, &gotPrice, &gotDue, &twice); err != nil {
+		t.Fatal(err)
+	}
+	if gotID != id || gotPrice.String() != "19.90" || gotDue != due || twice.String() != "39.80" {
+		t.Fatalf("scanned %v %v %v %v", gotID, gotPrice, gotDue, twice)
+	}
+	if err := rows.Scan(&gotDue, &gotPrice, &gotID, &twice); !errors.Is(err, ErrScan) {
+		t.Fatalf("UUID into *value.Timestamp: %v", err)
 	}
 }

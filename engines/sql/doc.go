@@ -10,8 +10,12 @@
 //
 //   - Types: BOOLEAN, INTEGER/BIGINT (int64), DOUBLE/REAL, DECIMAL(p,s)
 //     (exact: an int64 unscaled value, p <= 18), TEXT/VARCHAR(n),
-//     BYTEA/BLOB, DATE, TIMESTAMP (microseconds, UTC), UUID. NULL follows
-//     three-valued logic. Casts: CAST converts with range checks;
+//     BYTEA/BLOB, DATE, TIMESTAMP (microseconds, UTC), UUID. DECIMAL,
+//     TIMESTAMP and UUID values are the value package's Decimal, Timestamp
+//     and UUID (Decimal(d), AsDecimal, and client arguments and Scan
+//     destinations of those types), so their digits, rounding (half away
+//     from zero, once) and order are the ones KV, Queue and histories use;
+//     DECIMAL and BIGINT compare exactly. NULL follows three-valued logic. Casts: CAST converts with range checks;
 //     assignments to columns cast implicitly only where meaning is kept
 //     (numbers between numeric types when exact or within the DECIMAL's
 //     scale, text to dates, timestamps, UUIDs and decimals). Literals:

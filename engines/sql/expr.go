@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 func firstError(errs ...error) error {
@@ -34,8 +35,8 @@ func numberLiteral(text string) (Value, error) {
 			return Int(i), nil
 		}
 	} else if !strings.ContainsAny(text, "eE") {
-		if v, err := parseDecimal(text); err == nil {
-			return v, nil
+		if d, err := value.ParseDecimal(text); err == nil {
+			return Decimal(d), nil
 		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
@@ -154,7 +155,7 @@ func decimalArithmetic(operator parser.BinaryOperator, left, right Value) (Value
 	if operator == parser.BinaryMultiply {
 		scale = int(left.scale) + int(right.scale)
 		a, b = left.integer, right.integer
-		if scale > decimalScaleMax {
+		if scale > value.DecimalScaleMax {
 			return floatArithmetic(operator, left.toFloat(), right.toFloat())
 		}
 	}
@@ -162,7 +163,7 @@ func decimalArithmetic(operator parser.BinaryOperator, left, right Value) (Value
 	if err != nil {
 		return Value{}, err
 	}
-	return Decimal(result.integer, scale), nil
+	return Decimal(value.MakeDecimal(result.integer, scale)), nil
 }
 
 // inValues is the three-valued v IN (candidates). Over no candidates IN

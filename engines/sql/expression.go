@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // expression is a compiled scalar expression (compile.go): names are
@@ -123,7 +124,7 @@ func (e *unaryExpr) eval(s *session, f *frame) (Value, error) {
 	case TypeFloat:
 		return Float(-v.floatValue()), nil
 	case TypeDecimal:
-		return Decimal(-v.integer, int(v.scale)), nil
+		return Decimal(value.MakeDecimal(-v.integer, int(v.scale))), nil
 	}
 	return Value{}, typeError("unary -", v)
 }

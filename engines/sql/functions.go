@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // scalarFunction is a function of one row's values. Its arity is
@@ -40,7 +41,9 @@ func init() {
 		return &scalarFunction{argumentsMin: low, argumentsMax: high, nullIn: true,
 			call: func(_ *session, name string, arguments []Value) (Value, error) { return function(name, arguments) }}
 	}
-	now := &scalarFunction{ofStatement: true, call: func(s *session, _ string, _ []Value) (Value, error) { return Timestamp(s.now.WallNanos / 1000), nil }}
+	now := &scalarFunction{ofStatement: true, call: func(s *session, _ string, _ []Value) (Value, error) {
+		return timestampMicros(s.now.WallNanos / 1000), nil
+	}}
 	uuid := &scalarFunction{volatile: true, call: func(s *session, _ string, _ []Value) (Value, error) { return s.generateUUID(), nil }}
 	extreme := &scalarFunction{argumentsMin: 2, argumentsMax: -1, nullIn: true, call: extremeFunction}
 	scalarFunctions = map[string]*scalarFunction{
@@ -105,10 +108,10 @@ func extremeFunction(_ *session, name string, arguments []Value) (Value, error) 
 // the statement position and a counter: deterministic and unique.
 func (s *session) generateUUID() Value {
 	sum := sha256.Sum256([]byte("uuid:" + s.newID()))
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return UUID(b)
+	u := value.UUID(sum[:16])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return UUID(u)
 }
 
 func numericFunction(name string, arguments []Value) (Value, error) {
@@ -133,7 +136,7 @@ func numericFunction(name string, arguments []Value) (Value, error) {
 		if name != "FLOOR" {
 			f = math.Ceil(v.toFloat())
 		}
-		return castValue(Float(f), columnType{Type: v.typ, Precision: decimalScaleMax})
+		return castValue(Float(f), columnType{Type: v.typ, Precision: value.DecimalScaleMax})
 	}
 	return roundFunction(arguments)
 }
@@ -143,7 +146,7 @@ func zeroLike(v Value) Value {
 	case TypeFloat:
 		return Float(0)
 	case TypeDecimal:
-		return Decimal(0, int(v.scale))
+		return Decimal(value.MakeDecimal(0, int(v.scale)))
 	}
 	return Int(0)
 }
@@ -156,8 +159,8 @@ func roundFunction(arguments []Value) (Value, error) {
 		}
 		digits = arguments[1].integer
 	}
-	if len(arguments) > 2 || digits < 0 || digits > decimalScaleMax {
-		return Value{}, fmt.Errorf("%w: ROUND(x [, digits 0..%d])", ErrInvalid, decimalScaleMax)
+	if len(arguments) > 2 || digits < 0 || digits > value.DecimalScaleMax {
+		return Value{}, fmt.Errorf("%w: ROUND(x [, digits 0..%d])", ErrInvalid, value.DecimalScaleMax)
 	}
 	switch v.typ {
 	case TypeInt:
@@ -166,7 +169,8 @@ func roundFunction(arguments []Value) (Value, error) {
 		if int64(v.scale) <= digits {
 			return v, nil
 		}
-		return Decimal(roundDecimal(v.integer, int(v.scale), int(digits)), int(digits)), nil
+		rounded, _ := v.AsDecimal().Rescale(int(digits)) // rounding down a scale never overflows
+		return Decimal(rounded), nil
 	}
 	scale := math.Pow10(int(digits))
 	return Float(math.Round(v.floatValue()*scale) / scale), nil

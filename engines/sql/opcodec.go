@@ -93,7 +93,7 @@ func (r *rowReader) typedValue(dst *Value) bool {
 	if !ok {
 		return false
 	}
-	scale, ok := r.smallInt(decimalScaleMax)
+	scale, ok := r.smallInt(value.DecimalScaleMax)
 	if !ok {
 		return false
 	}

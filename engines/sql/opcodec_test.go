@@ -57,7 +57,7 @@ func drawOperation(t *rapid.T) Operation {
 	for range rapid.IntRange(0, 4).Draw(t, "arguments") {
 		typ := columnType{Type: rapid.SampledFrom(append([]Type{TypeNull}, storedTypes...)).Draw(t, "type")}
 		if typ.Type == TypeDecimal {
-			typ.Scale = rapid.IntRange(0, decimalScaleMax).Draw(t, "scale")
+			typ.Scale = rapid.IntRange(0, value.DecimalScaleMax).Draw(t, "scale")
 		}
 		op.Arguments = append(op.Arguments, drawValueOf(t, typ))
 	}

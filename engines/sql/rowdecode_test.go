@@ -144,7 +144,7 @@ func drawValueOf(t *rapid.T, c columnType) Value {
 	case TypeBytes:
 		return Blob(rapid.SliceOfN(rapid.Byte(), 0, 5).Draw(t, "bytes"))
 	case TypeUUID:
-		return UUID(rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "uuid"))
+		return UUID(value.UUID(rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "uuid")))
 	case TypeDecimal:
 		return Value{typ: TypeDecimal, integer: rapid.Int64().Draw(t, "unscaled"), scale: uint8(c.Scale)}
 	case TypeBool:

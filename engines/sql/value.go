@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Type is a SQL type. TypeNull is the type of an untyped NULL.
@@ -39,16 +39,18 @@ func (t Type) String() string {
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-// decimalScaleMax bounds DECIMAL scales so that 10^scale fits an int64.
-const decimalScaleMax = 18
-
 // Value is one SQL value. The zero Value is NULL.
 //
+// DECIMAL, TIMESTAMP and UUID values are the value package's Decimal,
+// Timestamp and UUID (the kinds KV, Queue and histories store), held
+// unpacked: Decimal and AsDecimal and their kin convert at no cost.
+//
 // Representation by type: Bool, Int, Date (days since 1970-01-01) and
-// Timestamp (microseconds since 1970-01-01 00:00:00 UTC) use integer;
-// Decimal uses integer as the unscaled value with scale digits after the
-// point; Float keeps its IEEE 754 bits in integer (so a Value is 32
-// bytes); Text, Bytes and UUID (16 bytes) use text.
+// Timestamp (value.Timestamp's microseconds since 1970-01-01 00:00:00
+// UTC) use integer; Decimal uses integer and scale as value.Decimal's
+// unscaled value and scale; Float keeps its IEEE 754 bits in integer (so
+// a Value is 32 bytes); Text, Bytes and UUID (value.UUID's 16 bytes) use
+// text.
 type Value struct {
 	typ     Type
 	scale   uint8
@@ -60,30 +62,27 @@ type Value struct {
 func (v Value) floatValue() float64 { return math.Float64frombits(uint64(v.integer)) }
 
 // Constructors.
-func Null() Value                  { return Value{} }
-func Bool(b bool) Value            { return Value{typ: TypeBool, integer: boolInt(b)} }
-func Int(i int64) Value            { return Value{typ: TypeInt, integer: i} }
-func Float(f float64) Value        { return Value{typ: TypeFloat, integer: int64(math.Float64bits(f))} }
-func Text(s string) Value          { return Value{typ: TypeText, text: s} }
-func Blob(b []byte) Value          { return Value{typ: TypeBytes, text: string(b)} }
-func Date(days int64) Value        { return Value{typ: TypeDate, integer: days} }
-func Timestamp(micros int64) Value { return Value{typ: TypeTimestamp, integer: micros} }
+func Null() Value           { return Value{} }
+func Bool(b bool) Value     { return Value{typ: TypeBool, integer: boolInt(b)} }
+func Int(i int64) Value     { return Value{typ: TypeInt, integer: i} }
+func Float(f float64) Value { return Value{typ: TypeFloat, integer: int64(math.Float64bits(f))} }
+func Text(s string) Value   { return Value{typ: TypeText, text: s} }
+func Blob(b []byte) Value   { return Value{typ: TypeBytes, text: string(b)} }
+func Date(days int64) Value { return Value{typ: TypeDate, integer: days} }
 
-// Decimal returns unscaled / 10^scale. Requires: scale <= 18.
-func Decimal(unscaled int64, scale int) Value {
-	if scale < 0 || scale > decimalScaleMax {
-		assert.Broken("sql: decimal scale %d outside [0, %d]", scale, decimalScaleMax)
-	}
-	return Value{typ: TypeDecimal, integer: unscaled, scale: uint8(scale)}
+// Decimal returns a DECIMAL value.
+func Decimal(d value.Decimal) Value {
+	return Value{typ: TypeDecimal, integer: d.Unscaled(), scale: uint8(d.Scale())}
 }
 
-// UUID returns a UUID from its 16 bytes. Requires: len(b) == 16.
-func UUID(b []byte) Value {
-	if len(b) != 16 {
-		assert.Broken("sql: uuid of %d bytes", len(b))
-	}
-	return Value{typ: TypeUUID, text: string(b)}
-}
+// Timestamp returns a TIMESTAMP value.
+func Timestamp(t value.Timestamp) Value { return Value{typ: TypeTimestamp, integer: t.UnixMicros()} }
+
+// UUID returns a UUID value.
+func UUID(u value.UUID) Value { return Value{typ: TypeUUID, text: string(u[:])} }
+
+// timestampMicros returns a TIMESTAMP value micros after the epoch.
+func timestampMicros(micros int64) Value { return Timestamp(value.TimestampFromUnixMicros(micros)) }
 
 func boolInt(b bool) int64 {
 	if b {
@@ -103,6 +102,16 @@ func (v Value) AsBool() bool { return v.integer != 0 }
 
 // AsInt returns the integer of a BIGINT value.
 func (v Value) AsInt() int64 { return v.integer }
+
+// AsDecimal returns the decimal of a DECIMAL value (or, of a BIGINT
+// value, its integer as a decimal of scale 0).
+func (v Value) AsDecimal() value.Decimal { return value.MakeDecimal(v.integer, int(v.scale)) }
+
+// AsTimestamp returns the instant of a TIMESTAMP value.
+func (v Value) AsTimestamp() value.Timestamp { return value.TimestampFromUnixMicros(v.integer) }
+
+// AsUUID returns the UUID of a UUID value.
+func (v Value) AsUUID() value.UUID { return value.UUID([]byte(v.text)) }
 
 func (v Value) isNumeric() bool {
 	return v.typ == TypeInt || v.typ == TypeFloat || v.typ == TypeDecimal
@@ -132,7 +141,7 @@ func (v Value) String() string {
 	case TypeFloat:
 		return formatFloat(v.floatValue())
 	case TypeDecimal:
-		return formatDecimal(v.integer, int(v.scale))
+		return v.AsDecimal().String()
 	case TypeText:
 		return v.text
 	case TypeBytes:
@@ -142,7 +151,7 @@ func (v Value) String() string {
 	case TypeTimestamp:
 		return formatTimestamp(v.integer)
 	case TypeUUID:
-		return formatUUID([]byte(v.text))
+		return v.AsUUID().String()
 	}
 	return "?"
 }
@@ -154,39 +163,14 @@ func formatFloat(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-func formatDecimal(unscaled int64, scale int) string {
-	negative := unscaled < 0
-	digits := strconv.FormatUint(absUint(unscaled), 10)
-	if scale > 0 {
-		if len(digits) <= scale {
-			digits = strings.Repeat("0", scale-len(digits)+1) + digits
-		}
-		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
-	}
-	if negative {
-		return "-" + digits
-	}
-	return digits
-}
-
-func absUint(i int64) uint64 {
-	if i < 0 {
-		return uint64(-(i + 1)) + 1
-	}
-	return uint64(i)
-}
-
+// formatTimestamp writes a TIMESTAMP as SQL shows it: a space between
+// date and time, the fraction only when there is one.
 func formatTimestamp(micros int64) string {
-	t := time.UnixMicro(micros).UTC()
+	t := value.TimestampFromUnixMicros(micros).Time()
 	if micros%1_000_000 == 0 {
 		return t.Format("2006-01-02 15:04:05")
 	}
 	return t.Format("2006-01-02 15:04:05.999999")
-}
-
-func formatUUID(b []byte) string {
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // compareValues orders two non-NULL values of comparable types; ok is
@@ -227,6 +211,8 @@ func coerceForComparison(a, b Value) ([2]Value, error) {
 	return [2]Value{}, fmt.Errorf("%w: cannot compare %s with %s", ErrType, a.typ, b.typ)
 }
 
+// compareNumeric orders numbers: through float64 when either is DOUBLE,
+// exactly otherwise (a BIGINT is a DECIMAL of scale 0).
 func compareNumeric(a, b Value) int {
 	if a.typ == TypeFloat || b.typ == TypeFloat {
 		return cmp.Compare(a.toFloat(), b.toFloat())
@@ -234,31 +220,16 @@ func compareNumeric(a, b Value) int {
 	if a.typ == TypeInt && b.typ == TypeInt {
 		return cmp.Compare(a.integer, b.integer)
 	}
-	ai, bi, ok := alignDecimals(a, b)
-	if !ok {
-		return cmp.Compare(a.toFloat(), b.toFloat())
-	}
-	return cmp.Compare(ai, bi)
+	return a.AsDecimal().CompareNumeric(b.AsDecimal())
 }
 
-// alignDecimals returns the unscaled values of a and b at their larger
-// scale; ok is false on overflow.
+// alignDecimals returns the unscaled values of a and b, numbers but not
+// DOUBLE, at their larger scale; ok is false on overflow.
 func alignDecimals(a, b Value) (int64, int64, bool) {
-	scale := max(a.scale, b.scale)
-	ai, okA := rescale(a.integer, int(a.scale), int(scale))
-	bi, okB := rescale(b.integer, int(b.scale), int(scale))
-	return ai, bi, okA && okB
-}
-
-// rescale multiplies unscaled by 10^(to-from); to >= from.
-func rescale(unscaled int64, from, to int) (int64, bool) {
-	for range to - from {
-		if unscaled > math.MaxInt64/10 || unscaled < math.MinInt64/10 {
-			return 0, false
-		}
-		unscaled *= 10
-	}
-	return unscaled, true
+	scale := int(max(a.scale, b.scale))
+	alignedA, okA := a.AsDecimal().Rescale(scale)
+	alignedB, okB := b.AsDecimal().Rescale(scale)
+	return alignedA.Unscaled(), alignedB.Unscaled(), okA && okB
 }
 
 // sortCompare is a total order over all values for ORDER BY, DISTINCT

@@ -22,6 +22,11 @@ var ErrBadKey = errors.New("value: bad key encoding")
 //	Bytes   as String
 //	List    each element's key encoding, then 0x00
 //	Map     for each entry in key order, String(key) then the value, then 0x00
+//	Decimal 16 bytes big-endian: the value times 10^18 as a 128-bit
+//	        two's-complement integer with the sign bit flipped; then 1 byte,
+//	        the scale (so 1.5 sorts just before 1.50)
+//	Timestamp  8 bytes big-endian of the microseconds, sign bit flipped
+//	UUID    the 16 bytes
 //
 // Every encoding is self-delimiting and no encoding is a prefix of another,
 // so concatenated keys compare as tuples. The 0x00 that ends a list or map
@@ -36,6 +41,7 @@ const (
 	keyBoolFalse     byte = 0x00
 	keyBoolTrue      byte = 0x01
 	keyFixedWidthLen      = 8
+	keyUUIDLen            = 16
 )
 
 // keyTag returns the tag byte that opens a key encoding of kind. Tags start
@@ -65,6 +71,14 @@ func AppendKey(dst []byte, v Value) []byte {
 			dst = AppendKey(dst, item)
 		}
 		return append(dst, keyContainerEnd)
+	case KindDecimal:
+		high, low := v.decimal().orderBits()
+		dst = binary.BigEndian.AppendUint64(dst, high)
+		return append(binary.BigEndian.AppendUint64(dst, low), v.scale)
+	case KindTimestamp:
+		return binary.BigEndian.AppendUint64(dst, v.bits^(1<<63))
+	case KindUUID:
+		return append(dst, v.text...)
 	}
 	return dst
 }
@@ -136,7 +150,7 @@ func (d *keyDecoder) value(depth int) (Value, error) {
 		return Value{}, d.fail("truncated: want a tag")
 	}
 	tag := d.src[d.position]
-	if tag == 0 || tag > keyTag(KindMap) {
+	if tag == 0 || tag > keyTag(kindCount-1) {
 		return Value{}, d.fail("unknown tag 0x%02x", tag)
 	}
 	d.position++
@@ -153,6 +167,13 @@ func (d *keyDecoder) value(depth int) (Value, error) {
 	case KindString, KindBytes:
 		text, err := d.text()
 		return Value{kind: kind, text: text}, err
+	case KindDecimal:
+		return d.decimal()
+	case KindTimestamp:
+		bits, err := d.fixedWidth()
+		return Value{kind: KindTimestamp, bits: bits ^ (1 << 63)}, err
+	case KindUUID:
+		return d.uuid()
 	default:
 		return d.container(kind, depth+1)
 	}
@@ -194,6 +215,41 @@ func (d *keyDecoder) float() (Value, error) {
 		return Value{}, d.fail("non-canonical NaN")
 	}
 	return v, nil
+}
+
+func (d *keyDecoder) decimal() (Value, error) {
+	start := d.position
+	high, err := d.fixedWidth()
+	if err != nil {
+		return Value{}, err
+	}
+	low, err := d.fixedWidth()
+	if err != nil {
+		return Value{}, err
+	}
+	if d.position >= len(d.src) {
+		return Value{}, d.fail("truncated decimal: want a scale byte")
+	}
+	scale := d.src[d.position]
+	if scale > DecimalScaleMax {
+		return Value{}, d.fail("decimal scale %d above %d", scale, DecimalScaleMax)
+	}
+	decimal, ok := decimalFromOrderBits(high, low, scale)
+	if !ok {
+		d.position = start
+		return Value{}, d.fail("not a decimal of scale %d: %x", scale, d.src[start:start+2*keyFixedWidthLen+1])
+	}
+	d.position++
+	return DecimalValue(decimal), nil
+}
+
+func (d *keyDecoder) uuid() (Value, error) {
+	if len(d.src)-d.position < keyUUIDLen {
+		return Value{}, d.fail("truncated uuid: want %d bytes, have %d", keyUUIDLen, len(d.src)-d.position)
+	}
+	text := string(d.src[d.position : d.position+keyUUIDLen])
+	d.position += keyUUIDLen
+	return Value{kind: KindUUID, text: text}, nil
 }
 
 // text decodes escaped bytes up to and including the terminator.

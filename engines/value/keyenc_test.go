@@ -3,6 +3,7 @@ package value
 import (
 	"bytes"
 	"errors"
+	"math"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -58,6 +59,15 @@ func TestKeyOrderOfNeighbours(t *testing.T) {
 // a changed scalar, or a change inside a nested element.
 func neighbour(t *rapid.T, v Value) Value {
 	switch v.Kind() {
+	case KindDecimal:
+		return DecimalValue(decimalNeighbour(t, v))
+	case KindTimestamp:
+		timestamp, _ := v.AsTimestamp()
+		return TimestampValue(TimestampFromUnixMicros(timestamp.UnixMicros() + rapid.Int64Range(-1, 1).Draw(t, "step")))
+	case KindUUID:
+		u, _ := v.AsUUID()
+		u[rapid.IntRange(0, 15).Draw(t, "at")] += byte(rapid.IntRange(-1, 1).Draw(t, "step"))
+		return UUIDValue(u)
 	case KindString:
 		text, _ := v.AsString()
 		return String(text + textGenerator().Draw(t, "suffix"))
@@ -91,6 +101,22 @@ func neighbour(t *rapid.T, v Value) Value {
 		return changed
 	}
 	return valueGenerator(0).Draw(t, "replacement")
+}
+
+// decimalNeighbour returns v's decimal one unit of its last digit away,
+// or the same number at another scale.
+func decimalNeighbour(t *rapid.T, v Value) Decimal {
+	d, _ := v.AsDecimal()
+	if rapid.Bool().Draw(t, "rescale") {
+		if rescaled, ok := d.Rescale(rapid.IntRange(0, DecimalScaleMax).Draw(t, "scale")); ok {
+			return rescaled
+		}
+	}
+	step := rapid.Int64Range(-1, 1).Draw(t, "step")
+	if d.Unscaled() == math.MaxInt64 && step > 0 || d.Unscaled() == math.MinInt64 && step < 0 {
+		step = -step
+	}
+	return MakeDecimal(d.Unscaled()+step, d.Scale())
 }
 
 func TestKeyTuplesOrderLexicographically(t *testing.T) {
@@ -170,6 +196,9 @@ func seedValues() []Value {
 		Null(), Bool(true), Int(-1), Int(1 << 60), Float(-0.5), Float(0), String(""), String("a\x00b"),
 		Bytes([]byte{0xff, 0x00}), List(), List(Int(1), List(String("x"))),
 		Map(map[string]Value{"a": Int(1), "b": List(Null())}),
+		DecimalValue(MakeDecimal(-150, 2)), DecimalValue(MakeDecimal(math.MinInt64, DecimalScaleMax)),
+		TimestampValue(TimestampFromUnixMicros(1_796_205_600_250_000)), TimestampValue(TimestampFromUnixMicros(math.MinInt64)),
+		UUIDValue(UUID{0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00}),
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 
 // Kind names the type of a Value. The numeric order of kinds is the first
 // criterion of Value.Compare: Null < Bool < Int < Float < String < Bytes <
-// List < Map.
+// List < Map < Decimal < Timestamp < UUID. Decimal, Timestamp and UUID came
+// later and sort last, so the key encodings of the first eight kinds stay
+// what they were.
 type Kind uint8
 
 // The kinds of Value, in Compare order.
@@ -26,12 +28,15 @@ const (
 	KindBytes
 	KindList
 	KindMap
+	KindDecimal
+	KindTimestamp
+	KindUUID
 )
 
 // kindCount is the number of kinds; every valid Kind is below it.
-const kindCount = 8
+const kindCount = 11
 
-var kindNames = [kindCount]string{"null", "bool", "int", "float", "string", "bytes", "list", "map"}
+var kindNames = [kindCount]string{"null", "bool", "int", "float", "string", "bytes", "list", "map", "decimal", "timestamp", "uuid"}
 
 // String returns the kind's lower-case name, e.g. "int".
 func (k Kind) String() string {
@@ -70,12 +75,16 @@ type MapEntry struct {
 // accessor hands out internal memory.
 type Value struct {
 	kind Kind
+	// scale holds a Decimal's scale.
+	// Invariant: scale is at most DecimalScaleMax, and 0 unless a Decimal.
+	scale uint8
 	// bits holds Bool as 0 or 1, Int as its two's-complement bits, Float as
-	// its IEEE 754 bits, and List or Map as its nesting depth.
+	// its IEEE 754 bits, List or Map as its nesting depth, Decimal as its
+	// unscaled value and Timestamp as its microseconds since the epoch.
 	// Invariant: a Float NaN is canonicalNaNBits.
 	// Invariant: a List or Map depth is at most NestingDepthMax.
 	bits uint64
-	// text holds the contents of a String or Bytes.
+	// text holds the contents of a String or Bytes, and a UUID's 16 bytes.
 	text string
 	// items holds a List's elements, or a Map's keys (as String values) and
 	// values alternately.
@@ -120,6 +129,17 @@ func String(s string) Value { return Value{kind: KindString, text: s} }
 
 // Bytes returns a Bytes value holding a copy of b.
 func Bytes(b []byte) Value { return Value{kind: KindBytes, text: string(b)} }
+
+// DecimalValue returns a Decimal value.
+func DecimalValue(d Decimal) Value {
+	return Value{kind: KindDecimal, scale: d.scale, bits: uint64(d.unscaled)}
+}
+
+// TimestampValue returns a Timestamp value.
+func TimestampValue(t Timestamp) Value { return Value{kind: KindTimestamp, bits: uint64(t.micros)} }
+
+// UUIDValue returns a UUID value.
+func UUIDValue(u UUID) Value { return Value{kind: KindUUID, text: string(u[:])} }
 
 // List returns a List value holding a copy of elements.
 //
@@ -243,6 +263,36 @@ func (v Value) AsBytes() ([]byte, bool) {
 	return []byte(v.text), true
 }
 
+// AsDecimal returns v's decimal and true, or 0, false if v is not a
+// Decimal.
+func (v Value) AsDecimal() (Decimal, bool) {
+	if v.kind != KindDecimal {
+		return Decimal{}, false
+	}
+	return v.decimal(), true
+}
+
+// decimal returns a Decimal value's Decimal.
+func (v Value) decimal() Decimal { return Decimal{unscaled: int64(v.bits), scale: v.scale} }
+
+// AsTimestamp returns v's timestamp and true, or the epoch, false if v is
+// not a Timestamp.
+func (v Value) AsTimestamp() (Timestamp, bool) {
+	if v.kind != KindTimestamp {
+		return Timestamp{}, false
+	}
+	return Timestamp{micros: int64(v.bits)}, true
+}
+
+// AsUUID returns v's UUID and true, or the zero UUID, false if v is not a
+// UUID.
+func (v Value) AsUUID() (UUID, bool) {
+	if v.kind != KindUUID {
+		return UUID{}, false
+	}
+	return UUID([]byte(v.text)), true
+}
+
 // Len returns the number of elements of a List or entries of a Map, and 0
 // for every other kind.
 func (v Value) Len() int {
@@ -302,9 +352,10 @@ func (v Value) MapEntries() []MapEntry {
 
 // Equal reports whether v and other are the same value: same kind, and
 // deeply equal contents. Floats compare by bits, so NaN equals NaN and -0
-// differs from +0. Equal(other) is exactly Compare(other) == 0.
+// differs from +0, and Decimals by value and scale, so 1.5 differs from
+// 1.50. Equal(other) is exactly Compare(other) == 0.
 func (v Value) Equal(other Value) bool {
-	if v.kind != other.kind || v.bits != other.bits || v.text != other.text {
+	if v.kind != other.kind || v.bits != other.bits || v.text != other.text || v.scale != other.scale {
 		return false
 	}
 	if len(v.items) != len(other.items) {
@@ -322,15 +373,19 @@ func (v Value) Equal(other Value) bool {
 // a total order over all values:
 //
 //   - values of different kinds order by kind: Null < Bool < Int < Float <
-//     String < Bytes < List < Map; in particular numbers do not compare
-//     across Int and Float (Int(5) sorts before Float(1));
+//     String < Bytes < List < Map < Decimal < Timestamp < UUID; in
+//     particular numbers do not compare across Int, Float and Decimal
+//     (Int(5) sorts before Float(1));
 //   - false < true; ints numerically;
 //   - floats numerically, with -Inf lowest, -0 just before +0, and NaN
 //     (equal to itself) above +Inf;
 //   - strings and bytes bytewise, a prefix before its extensions;
 //   - lists lexicographically by element, a prefix before its extensions;
 //   - maps lexicographically over their entries sorted by key, comparing an
-//     entry's key first (bytewise) and then its value.
+//     entry's key first (bytewise) and then its value;
+//   - decimals numerically, and numerically equal ones by scale, the
+//     smaller first (1.5 < 1.50 < 1.51: see Decimal.Compare);
+//   - timestamps by instant; UUIDs bytewise.
 //
 // AppendKey encodes values so that bytes.Compare gives the same order.
 func (v Value) Compare(other Value) int {
@@ -344,10 +399,14 @@ func (v Value) Compare(other Value) int {
 		return cmp.Compare(int64(v.bits), int64(other.bits))
 	case KindFloat:
 		return cmp.Compare(floatOrderBits(v.bits), floatOrderBits(other.bits))
-	case KindString, KindBytes:
+	case KindString, KindBytes, KindUUID:
 		return strings.Compare(v.text, other.text)
 	case KindList, KindMap:
 		return compareItems(v.items, other.items)
+	case KindDecimal:
+		return v.decimal().Compare(other.decimal())
+	case KindTimestamp:
+		return cmp.Compare(int64(v.bits), int64(other.bits))
 	}
 	return 0
 }

@@ -29,6 +29,12 @@ var ErrBadJSON = errors.New("value: bad JSON")
 //	List                      [v, ...]
 //	Map (UTF-8 keys)          {"map":{"a":v, ...}}     (keys in sorted order)
 //	Map (other keys)          {"map_base64_keys":{"YQ==":v, ...}}
+//	Decimal                   {"decimal":"1.50"}       (the scale as written)
+//	Timestamp                 {"timestamp":"2026-12-02T10:00:00Z"}
+//	UUID                      {"uuid":"123e4567-e89b-12d3-a456-426614174000"}
+//
+// A Decimal, Timestamp or UUID holds the text that Value.String shows
+// inside its quotes (and reads what Parse reads there).
 //
 // Finite floats are written in the shortest form that parses back to the
 // same bits. Bare JSON numbers are rejected on input: they would be
@@ -76,6 +82,11 @@ func (v Value) appendJSON(dst []byte) []byte {
 		return append(dst, ']')
 	case KindMap:
 		return v.appendMapJSON(dst)
+	case KindDecimal, KindTimestamp, KindUUID:
+		dst = append(dst, `{"`...)
+		dst = append(dst, v.kind.String()...)
+		dst = append(dst, `":"`...)
+		return append(v.appendKindText(dst), `"}`...)
 	}
 	panic("value: MarshalJSON of invalid kind " + v.kind.String())
 }
@@ -254,7 +265,7 @@ func (r jsonReader) tagged(depth int) (Value, error) {
 	case jsonTagMap, jsonTagMapBase64Keys:
 		v, err = r.mapEntries(depth+1, tag == jsonTagMapBase64Keys)
 	default:
-		return Value{}, r.fail("unknown tag %q", tag)
+		v, err = r.kindText(tag)
 	}
 	if err != nil {
 		return Value{}, err
@@ -287,6 +298,22 @@ func (r jsonReader) integer() (Value, error) {
 		return Value{}, r.fail("bad int %q", text)
 	}
 	return Int(integer), nil
+}
+
+// kindText reads the text of a Decimal, Timestamp or UUID after its tag.
+func (r jsonReader) kindText(tag string) (Value, error) {
+	if _, known, _ := parseKindText(tag, ""); !known {
+		return Value{}, r.fail("unknown tag %q", tag)
+	}
+	text, err := r.stringToken(tag)
+	if err != nil {
+		return Value{}, err
+	}
+	v, _, err := parseKindText(tag, text)
+	if err != nil {
+		return Value{}, r.fail("%v", err)
+	}
+	return v, nil
 }
 
 func (r jsonReader) float() (Value, error) {

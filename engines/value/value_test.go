@@ -43,10 +43,49 @@ func intGenerator() *rapid.Generator[int64] {
 	return rapid.OneOf(rapid.Int64Range(-3, 3), rapid.Int64(), rapid.SampledFrom(special))
 }
 
+// decimalGenerator draws decimals that often share a numeric value at
+// different scales (10 at scale 1 is 1 at scale 0), and extremes.
+func decimalGenerator() *rapid.Generator[Decimal] {
+	return rapid.Custom(func(t *rapid.T) Decimal {
+		unscaled := rapid.OneOf(rapid.Int64Range(-20, 20), intGenerator()).Draw(t, "unscaled")
+		scale := rapid.OneOf(rapid.IntRange(0, 2), rapid.IntRange(0, DecimalScaleMax)).Draw(t, "scale")
+		return MakeDecimal(unscaled, scale)
+	})
+}
+
+// timestampGenerator draws instants near the epoch, near the ends of the
+// range and of the four-digit years, and anywhere.
+func timestampGenerator() *rapid.Generator[Timestamp] {
+	special := []int64{
+		math.MinInt64, math.MaxInt64, 0, -1, 1, -1_000_000,
+		-62_167_219_200_000_000, -62_167_219_200_000_001, // 0000-01-01T00:00:00Z and just before
+		253_402_300_799_999_999, 253_402_300_800_000_000, // the last microsecond of 9999 and just after
+		1_796_205_600_000_000, // 2026-12-02T10:00:00Z
+	}
+	micros := rapid.OneOf(rapid.SampledFrom(special), rapid.Int64Range(-3_000_000, 3_000_000), rapid.Int64())
+	return rapid.Map(micros, TimestampFromUnixMicros)
+}
+
+// uuidGenerator draws UUIDs that often share prefixes.
+func uuidGenerator() *rapid.Generator[UUID] {
+	return rapid.Custom(func(t *rapid.T) UUID {
+		var u UUID
+		if rapid.Bool().Draw(t, "arbitrary") {
+			copy(u[:], rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "bytes"))
+			return u
+		}
+		copy(u[:], rapid.SliceOfN(rapid.SampledFrom([]byte{0x00, 0x01, 0xff}), 16, 16).Draw(t, "bytes"))
+		return u
+	})
+}
+
+// scalarKinds are the kinds valueGenerator draws when not a container.
+var scalarKinds = []Kind{KindNull, KindBool, KindInt, KindFloat, KindString, KindBytes, KindDecimal, KindTimestamp, KindUUID}
+
 // valueGenerator draws arbitrary values nested at most depthMax deep.
 func valueGenerator(depthMax int) *rapid.Generator[Value] {
 	return rapid.Custom(func(t *rapid.T) Value {
-		kind := Kind(rapid.IntRange(0, int(KindBytes)).Draw(t, "scalarKind"))
+		kind := rapid.SampledFrom(scalarKinds).Draw(t, "scalarKind")
 		if depthMax > 0 && rapid.IntRange(0, 2).Draw(t, "container") > 0 {
 			kind = rapid.SampledFrom([]Kind{KindList, KindMap}).Draw(t, "containerKind")
 		}
@@ -63,6 +102,12 @@ func valueGenerator(depthMax int) *rapid.Generator[Value] {
 			return String(textGenerator().Draw(t, "string"))
 		case KindBytes:
 			return Bytes([]byte(textGenerator().Draw(t, "bytes")))
+		case KindDecimal:
+			return DecimalValue(decimalGenerator().Draw(t, "decimal"))
+		case KindTimestamp:
+			return TimestampValue(timestampGenerator().Draw(t, "timestamp"))
+		case KindUUID:
+			return UUIDValue(uuidGenerator().Draw(t, "uuid"))
 		case KindList:
 			return List(rapid.SliceOfN(valueGenerator(depthMax-1), 0, 4).Draw(t, "elements")...)
 		default:
@@ -199,6 +244,15 @@ func TestKindsDoNotMix(t *testing.T) {
 	if String("a").Equal(Bytes([]byte("a"))) {
 		t.Errorf(`String("a") equals Bytes("a")`)
 	}
+	if DecimalValue(MakeDecimal(1, 0)).Equal(Int(1)) || DecimalValue(MakeDecimal(5, 1)).Compare(Float(0.5)) <= 0 {
+		t.Errorf("decimals mix with ints or floats")
+	}
+	if DecimalValue(MakeDecimal(15, 1)).Equal(DecimalValue(MakeDecimal(150, 2))) {
+		t.Errorf("1.5 equals 1.50: the scale is part of a Decimal value")
+	}
+	if TimestampValue(Timestamp{}).Equal(Int(0)) || UUIDValue(UUID{}).Equal(Bytes(make([]byte, 16))) {
+		t.Errorf("timestamps or UUIDs equal ints or bytes of the same bits")
+	}
 	if Kind(200).String() != "kind(200)" {
 		t.Errorf("Kind(200).String() = %q", Kind(200).String())
 	}
@@ -219,6 +273,21 @@ func TestAccessors(t *testing.T) {
 	}
 	if s, ok := String("x").AsString(); s != "x" || !ok {
 		t.Errorf(`String("x").AsString() = %v, %v`, s, ok)
+	}
+	if d, ok := DecimalValue(MakeDecimal(-150, 2)).AsDecimal(); !ok || d.Unscaled() != -150 || d.Scale() != 2 {
+		t.Errorf("AsDecimal() = %v, %v", d, ok)
+	}
+	if timestamp, ok := TimestampValue(TimestampFromUnixMicros(-7)).AsTimestamp(); !ok || timestamp.UnixMicros() != -7 {
+		t.Errorf("AsTimestamp() = %v, %v", timestamp, ok)
+	}
+	if _, ok := Int(1).AsDecimal(); ok {
+		t.Errorf("Int.AsDecimal() succeeded")
+	}
+	if _, ok := Int(1).AsTimestamp(); ok {
+		t.Errorf("Int.AsTimestamp() succeeded")
+	}
+	if _, ok := Bytes(make([]byte, 16)).AsUUID(); ok {
+		t.Errorf("Bytes.AsUUID() succeeded")
 	}
 	if _, ok := Bytes(nil).AsString(); ok {
 		t.Errorf("Bytes.AsString() succeeded")
@@ -394,6 +463,7 @@ func TestAllRepresentationsRoundTrip(t *testing.T) {
 //	json            the JSON form
 //	decode-key      a hex key encoding decoded, or the error
 //	decode-value    a hex value encoding decoded, or the error
+//	decode-json     a JSON form decoded, or the error
 //	sort            the literals in Compare order, checked against key order
 func TestValueScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/values", func(t *testing.T, path string) {
@@ -423,6 +493,12 @@ func scenarioLine(t *testing.T, d *datadriven.TestData, line string) string {
 	case "decode-value":
 		v, err := Decode(mustHex(t, line))
 		if err != nil {
+			return "error: " + err.Error()
+		}
+		return v.String()
+	case "decode-json":
+		var v Value
+		if err := v.UnmarshalJSON([]byte(line)); err != nil {
 			return "error: " + err.Error()
 		}
 		return v.String()

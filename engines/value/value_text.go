@@ -21,6 +21,13 @@ var ErrBadText = errors.New("value: bad text")
 //	0xdeadbeef  0x                             (bytes, lower-case hex)
 //	[1, "a"]  []
 //	{"a": 1, "b": [true]}  {}                  (keys in sorted order)
+//	decimal"1.50"  decimal"-3"                 (the scale as written)
+//	timestamp"2026-12-02T10:00:00.25Z"         (RFC 3339, UTC)
+//	uuid"123e4567-e89b-12d3-a456-426614174000"
+//
+// A decimal, timestamp or uuid is its kind's name right before a quoted
+// string that ParseDecimal, ParseTimestamp or ParseUUID reads (so Parse
+// also reads decimal".5" and timestamp"2026-12-02T11:00:00+01:00").
 func (v Value) String() string { return string(v.appendText(nil)) }
 
 func (v Value) appendText(dst []byte) []byte {
@@ -46,6 +53,9 @@ func (v Value) appendText(dst []byte) []byte {
 			dst = item.appendText(dst)
 		}
 		return append(dst, ']')
+	case KindDecimal, KindTimestamp, KindUUID:
+		dst = append(append(dst, v.kind.String()...), '"')
+		return append(v.appendKindText(dst), '"')
 	case KindMap:
 		dst = append(dst, '{')
 		for i := 0; i < len(v.items); i += 2 {
@@ -59,6 +69,18 @@ func (v Value) appendText(dst []byte) []byte {
 		return append(dst, '}')
 	}
 	return append(dst, v.kind.String()...)
+}
+
+// appendKindText appends the text of a Decimal, Timestamp or UUID, which
+// String quotes after the kind's name.
+func (v Value) appendKindText(dst []byte) []byte {
+	switch v.kind {
+	case KindDecimal:
+		return v.decimal().appendText(dst)
+	case KindTimestamp:
+		return Timestamp{micros: int64(v.bits)}.appendText(dst)
+	}
+	return UUID([]byte(v.text)).appendText(dst)
 }
 
 // appendFloatText writes the shortest text that reads back as exactly f, with
@@ -154,7 +176,8 @@ func (p *textParser) quoted() (string, error) {
 	return "", p.fail("unterminated quoted string")
 }
 
-// word reads a bare token: null, true, false, a number, or 0x bytes.
+// word reads a bare token: null, true, false, a number, or 0x bytes; or
+// a kind's name and a quoted string.
 func (p *textParser) word() (Value, error) {
 	start := p.position
 	for p.position < len(p.text) && isWordByte(p.text[p.position]) {
@@ -164,12 +187,52 @@ func (p *textParser) word() (Value, error) {
 	if word == "" {
 		return Value{}, p.fail("unexpected %q, want a value", p.text[start:start+1])
 	}
+	if p.position < len(p.text) && p.text[p.position] == '"' {
+		return p.kindLiteral(start, word)
+	}
 	v, err := parseWord(word)
 	if err != nil {
 		p.position = start
 		return Value{}, p.fail("%s", err)
 	}
 	return v, nil
+}
+
+// kindLiteral reads the quoted string after a kind's name that starts at
+// start.
+func (p *textParser) kindLiteral(start int, kindName string) (Value, error) {
+	quotedAt := p.position
+	text, err := p.quoted()
+	if err != nil {
+		return Value{}, err
+	}
+	v, known, err := parseKindText(kindName, text)
+	if !known {
+		p.position = start
+		return Value{}, p.fail("unknown kind %q before a quoted string: want decimal, timestamp or uuid", kindName)
+	}
+	if err != nil {
+		p.position = quotedAt
+		return Value{}, p.fail("%s", err)
+	}
+	return v, nil
+}
+
+// parseKindText reads the text of a Decimal, Timestamp or UUID, named by
+// its kind; known is false for any other name.
+func parseKindText(kindName, text string) (v Value, known bool, err error) {
+	switch kindName {
+	case "decimal":
+		decimal, err := ParseDecimal(text)
+		return DecimalValue(decimal), true, err
+	case "timestamp":
+		timestamp, err := ParseTimestamp(text)
+		return TimestampValue(timestamp), true, err
+	case "uuid":
+		uuid, err := ParseUUID(text)
+		return UUIDValue(uuid), true, err
+	}
+	return Value{}, false, nil
 }
 
 func isWordByte(c byte) bool {

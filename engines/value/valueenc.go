@@ -20,6 +20,10 @@ var ErrBadEncoding = errors.New("value: bad encoding")
 //	List                uvarint element count, then each element
 //	Map                 uvarint entry count, then per entry in key order:
 //	                    uvarint key length, key bytes, the value
+//	Decimal             1 byte scale (at most DecimalScaleMax), then the
+//	                    unscaled value as a zig-zag varint
+//	Timestamp           zig-zag varint of the microseconds
+//	UUID                the 16 bytes
 //
 // Canonical: equal values encode to identical bytes, and decoding accepts
 // only what Append writes (minimal varints, the canonical NaN, strictly
@@ -34,10 +38,17 @@ const (
 	valueTagBytes
 	valueTagList
 	valueTagMap
+	valueTagDecimal
+	valueTagTimestamp
+	valueTagUUID
 )
 
-// valueFloatLen is the width of an encoded Float.
-const valueFloatLen = 8
+// valueFloatLen and valueUUIDLen are the widths of an encoded Float and
+// UUID.
+const (
+	valueFloatLen = 8
+	valueUUIDLen  = 16
+)
 
 // valueItemsPreallocateMax caps the slice capacity a decoder reserves from
 // an encoded count, so a forged count cannot make it allocate much before
@@ -76,6 +87,12 @@ func Append(dst []byte, v Value) []byte {
 			dst = Append(dst, v.items[i+1])
 		}
 		return dst
+	case KindDecimal:
+		return binary.AppendVarint(append(dst, valueTagDecimal, v.scale), int64(v.bits))
+	case KindTimestamp:
+		return binary.AppendVarint(append(dst, valueTagTimestamp), int64(v.bits))
+	case KindUUID:
+		return append(append(dst, valueTagUUID), v.text...)
 	}
 	panic("value: Append of invalid kind " + v.kind.String())
 }
@@ -151,6 +168,13 @@ func (d *valueDecoder) value(depth int) (Value, error) {
 		return d.list(depth + 1)
 	case valueTagMap:
 		return d.mapEntries(depth + 1)
+	case valueTagDecimal:
+		return d.decimal()
+	case valueTagTimestamp:
+		micros, err := d.zigzag()
+		return Value{kind: KindTimestamp, bits: uint64(micros)}, err
+	case valueTagUUID:
+		return d.uuid()
 	}
 	d.position--
 	return Value{}, d.fail("unknown tag 0x%02x", tag)
@@ -173,15 +197,49 @@ func (d *valueDecoder) uvarint() (uint64, error) {
 }
 
 func (d *valueDecoder) integer() (Value, error) {
+	integer, err := d.zigzag()
+	return Int(integer), err
+}
+
+// zigzag decodes a minimal zig-zag varint.
+func (d *valueDecoder) zigzag() (int64, error) {
 	zigzag, err := d.uvarint()
 	if err != nil {
-		return Value{}, err
+		return 0, err
 	}
 	integer := int64(zigzag >> 1)
 	if zigzag&1 != 0 {
 		integer = ^integer
 	}
-	return Int(integer), nil
+	return integer, nil
+}
+
+func (d *valueDecoder) decimal() (Value, error) {
+	if d.remaining() == 0 {
+		return Value{}, d.fail("truncated decimal: want a scale byte")
+	}
+	scale := d.src[d.position]
+	if scale > DecimalScaleMax {
+		return Value{}, d.fail("decimal scale %d above %d", scale, DecimalScaleMax)
+	}
+	d.position++
+	unscaled, err := d.zigzag()
+	return Value{kind: KindDecimal, scale: scale, bits: uint64(unscaled)}, err
+}
+
+func (d *valueDecoder) uuid() (Value, error) {
+	raw, err := d.skipUUID()
+	return Value{kind: KindUUID, text: string(raw)}, err
+}
+
+// skipUUID moves past a UUID's bytes and returns them, aliasing src.
+func (d *valueDecoder) skipUUID() ([]byte, error) {
+	if d.remaining() < valueUUIDLen {
+		return nil, d.fail("truncated uuid: want %d bytes, have %d", valueUUIDLen, d.remaining())
+	}
+	raw := d.src[d.position : d.position+valueUUIDLen]
+	d.position += valueUUIDLen
+	return raw, nil
 }
 
 func (d *valueDecoder) float() (Value, error) {
@@ -347,6 +405,15 @@ func (d *valueDecoder) skip(depth int) error {
 		return d.skipList(depth + 1)
 	case valueTagMap:
 		return d.skipMap(depth + 1)
+	case valueTagDecimal:
+		_, err := d.decimal()
+		return err
+	case valueTagTimestamp:
+		_, err := d.uvarint()
+		return err
+	case valueTagUUID:
+		_, err := d.skipUUID()
+		return err
 	}
 	d.position--
 	return d.fail("unknown tag 0x%02x", tag)
