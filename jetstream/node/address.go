@@ -58,8 +58,10 @@ func (s subjects) processor(stream string) string { return s.namespace + ".proc.
 func (s subjects) incarnation(incarnation uint64) string {
 	return s.namespace + ".to." + strconv.FormatUint(incarnation, 10)
 }
-func (s subjects) node(id uint32) string { return s.namespace + ".node." + strconv.FormatUint(uint64(id), 10) }
-func (s subjects) runner() string       { return s.namespace + ".runner" }
+func (s subjects) node(id uint32) string {
+	return s.namespace + ".node." + strconv.FormatUint(uint64(id), 10)
+}
+func (s subjects) runner() string { return s.namespace + ".runner" }
 func (s subjects) client(id uint32) string {
 	return s.namespace + ".client." + strconv.FormatUint(uint64(id), 10)
 }

@@ -183,4 +183,3 @@ func (n *Node) assigned() map[string]bool {
 	}
 	return streams
 }
-
