@@ -1,0 +1,92 @@
+package jepsen
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/proven2pc/proven/jetstream/natscluster"
+	"github.com/proven2pc/proven/jetstream/nodecli"
+)
+
+// nodeEnvironment marks a re-executed test binary that runs proven-node.
+const nodeEnvironment = "PROVEN_JEPSEN_NODE"
+
+var (
+	duration = flag.Duration("jepsen.duration", 24*time.Second, "how long the workloads run under the nemesis")
+	verbose  = flag.Bool("jepsen.verbose", false, "narrate the faults and show the nodes' logs")
+	viewDir  = flag.String("jepsen.view", "", "write the histories' HTML views (bank.html, list-append.html) here")
+)
+
+// TestMain runs proven-node when the test binary is re-executed as a
+// node process, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if os.Getenv(nodeEnvironment) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := nodecli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			if errors.Is(err, nodecli.ErrUsage) {
+				os.Exit(2)
+			}
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func nodeCommand(args []string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), nodeEnvironment+"=1")
+	return cmd
+}
+
+// TestWorkloadsUnderFaults: two node processes on three NATS servers run
+// the bank and list-append workloads while the nemesis kills stream
+// leaders, SIGKILLs nodes and pauses them; every checker passes, and the
+// run did commit transactions and apply each kind of fault.
+func TestWorkloadsUnderFaults(t *testing.T) {
+	cluster, err := natscluster.Start(natscluster.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	config := Config{Duration: *duration, Seed: 1, Command: nodeCommand}
+	if *verbose {
+		config.NodeLog, config.Logf = os.Stderr, t.Logf
+	}
+	report, err := Run(context.Background(), cluster, config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, failed := range report.Failed() {
+		t.Errorf("%s: %s\n%s", failed.Checker, failed.Verdict, failed.Explanation)
+	}
+	t.Logf("committed %d, settled %d info completions (%d committed), faults %d: %d server kills (%d of a leader), %d node kills, %d pauses",
+		report.Committed, report.Settled, report.SettledCommitted, len(report.Faults), report.Count("kill", "nats-", false),
+		report.Count("kill", "nats-", true), report.Count("kill", "node-", false), report.Count("pause", "node-", false))
+	dir := *viewDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := report.WriteViews(dir); err != nil {
+		t.Error(err)
+	}
+	if report.Committed == 0 {
+		t.Error("no transaction committed")
+	}
+	for _, kind := range []struct{ action, prefix string }{{"kill", "nats-"}, {"kill", "node-"}, {"pause", "node-"}} {
+		if report.Count(kind.action, kind.prefix, false) == 0 {
+			t.Errorf("the nemesis never did %s to a %s target", kind.action, kind.prefix)
+		}
+	}
+}
