@@ -56,6 +56,11 @@ func check(ctx context.Context, nc *nats.Conn, config Config, report *Report) er
 		report.SettledCommitted += committed
 		return []checkers.Result{atomicity, requests}
 	}
+	facts := newLogFacts()
+	for _, stream := range config.Streams {
+		facts.add(stream, logs[stream])
+	}
+	report.LeaderKills = facts.classify(report.Faults)
 	report.BankResults = settle(&report.Bank)
 	report.ListAppendResults = settle(&report.ListAppend)
 	bank, err := checkers.CheckBankTotals(report.Bank, checkers.FunctionRead, bankAccounts*bankInitialBalance)

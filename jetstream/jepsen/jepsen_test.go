@@ -16,21 +16,27 @@ import (
 	"github.com/proven2pc/proven/jetstream/nodecli"
 )
 
-// nodeEnvironment marks a re-executed test binary that runs proven-node.
-const nodeEnvironment = "PROVEN_JEPSEN_NODE"
+// roleEnvironment marks a re-executed test binary: "node" runs
+// proven-node, "nats" runs one NATS server of the cluster.
+const roleEnvironment = "PROVEN_JEPSEN_ROLE"
 
 var (
-	duration = flag.Duration("jepsen.duration", 24*time.Second, "how long the workloads run under the nemesis")
+	duration = flag.Duration("jepsen.duration", time.Minute, "how long the workloads run under the nemesis")
 	verbose  = flag.Bool("jepsen.verbose", false, "narrate the faults and show the nodes' logs")
 	viewDir  = flag.String("jepsen.view", "", "write the histories' HTML views (bank.html, list-append.html) here")
 )
 
-// TestMain runs proven-node when the test binary is re-executed as a
-// node process, and the tests otherwise.
+// TestMain runs proven-node or a NATS server when the test binary is
+// re-executed as one, and the tests otherwise.
 func TestMain(m *testing.M) {
-	if os.Getenv(nodeEnvironment) == "1" {
+	if role := os.Getenv(roleEnvironment); role != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := nodecli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		var err error
+		if role == "nats" {
+			err = natscluster.Serve(ctx, os.Args[1:])
+		} else {
+			err = nodecli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		}
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -44,23 +50,27 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func nodeCommand(args []string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), nodeEnvironment+"=1")
-	return cmd
+// reexecute returns a Command that re-executes the test binary in role.
+func reexecute(role string) func(args []string) *exec.Cmd {
+	return func(args []string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), roleEnvironment+"="+role)
+		cmd.Stderr = os.Stderr
+		return cmd
+	}
 }
 
-// TestWorkloadsUnderFaults: two node processes on three NATS servers run
-// the bank and list-append workloads while the nemesis kills stream
-// leaders, SIGKILLs nodes and pauses them; every checker passes, and the
+// TestWorkloadsUnderFaults: two node processes on three NATS server
+// processes run the bank and list-append workloads while the nemesis
+// SIGKILLs stream leaders, SIGKILLs nodes and pauses them; every checker passes, and the
 // run did commit transactions and apply each kind of fault.
 func TestWorkloadsUnderFaults(t *testing.T) {
-	cluster, err := natscluster.Start(natscluster.Config{Dir: t.TempDir()})
+	cluster, err := natscluster.Start(natscluster.Config{Dir: t.TempDir(), Command: reexecute("nats")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cluster.Close()
-	config := Config{Duration: *duration, Seed: 1, Command: nodeCommand}
+	config := Config{Duration: *duration, Seed: 1, Command: reexecute("node")}
 	if *verbose {
 		config.NodeLog, config.Logf = os.Stderr, t.Logf
 	}
@@ -71,6 +81,8 @@ func TestWorkloadsUnderFaults(t *testing.T) {
 	for _, failed := range report.Failed() {
 		t.Errorf("%s: %s\n%s", failed.Checker, failed.Verdict, failed.Explanation)
 	}
+	t.Logf("leader kills during prepare %d, commit %d, termination %d", report.LeaderKills.Prepare,
+		report.LeaderKills.Commit, report.LeaderKills.Termination)
 	t.Logf("committed %d, settled %d info completions (%d committed), faults %d: %d server kills (%d of a leader), %d node kills, %d pauses",
 		report.Committed, report.Settled, report.SettledCommitted, len(report.Faults), report.Count("kill", "nats-", false),
 		report.Count("kill", "nats-", true), report.Count("kill", "node-", false), report.Count("pause", "node-", false))

@@ -100,6 +100,9 @@ type Report struct {
 	BankResults, ListAppendResults []checkers.Result
 	// Committed counts the ok read-write transactions.
 	Committed int64
+	// LeaderKills classifies the kills of a stream leader by the phase of
+	// two-phase commit they hit.
+	LeaderKills LeaderKills
 	// Settled counts the info completions settled from the logs, of which
 	// SettledCommitted stayed info (committed, with a commit timestamp).
 	Settled, SettledCommitted int

@@ -5,11 +5,12 @@
 // between servers stay valid), and stores its JetStream data in a
 // directory of its own, also kept across restarts.
 //
-// Kill stops a server abruptly from the cluster's point of view (its
-// connections and routes drop at once; the in-process shutdown does not
-// hand leadership over first), and Restart starts it again on the same
-// ports and store directory, where it recovers its streams and rejoins
-// the cluster.
+// Kill stops a server and Restart starts it again on the same ports and
+// store directory, where it recovers its streams and rejoins the cluster.
+// In process, Kill is nats-server's Shutdown, which steps the server's
+// Raft leaders down first: a graceful stop. With Config.Command each
+// server runs as a child process (see Serve) and Kill sends it SIGKILL: a
+// crash, its leaderships lost without a hand-over.
 package natscluster
 
 import (
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,6 +45,11 @@ type Config struct {
 	// StartTimeout bounds the wait for a server to accept connections
 	// (default 10s).
 	StartTimeout time.Duration
+	// Command, when set, runs each server as a child process: it builds
+	// the command from the server's arguments, for a program that passes
+	// them to Serve (a test binary re-executed, for instance). Its
+	// standard error shows the server's failures.
+	Command func(args []string) *exec.Cmd
 }
 
 // Cluster is a set of in-process NATS servers routed to one another.
@@ -58,6 +65,7 @@ type member struct {
 	clusterPort int
 	dir         string
 	server      *server.Server // nil while killed
+	process     *process       // with Config.Command; nil while killed
 }
 
 // Start starts the servers and waits until each accepts connections.
@@ -117,18 +125,19 @@ func freePorts(count int) ([]int, error) {
 }
 
 func (c *Cluster) options(m *member) *server.Options {
-	options := &server.Options{ServerName: m.name, Host: "127.0.0.1", Port: m.port, JetStream: true,
-		StoreDir: m.dir, NoLog: true, NoSigs: true, SyncAlways: c.config.SyncAlways,
-		JetStreamMaxMemory: 256 << 20, JetStreamMaxStore: 8 << 30}
+	return serverOptions(c.spec(m))
+}
+
+// spec describes member m's server.
+func (c *Cluster) spec(m *member) serverSpec {
+	spec := serverSpec{name: m.name, port: m.port, dir: m.dir, syncAlways: c.config.SyncAlways}
 	if len(c.servers) > 1 {
-		var routes []string
+		spec.cluster, spec.clusterPort = c.config.Name, m.clusterPort
 		for _, other := range c.servers {
-			routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", other.clusterPort))
+			spec.routes = append(spec.routes, fmt.Sprintf("nats://127.0.0.1:%d", other.clusterPort))
 		}
-		options.Cluster = server.ClusterOpts{Name: c.config.Name, Host: "127.0.0.1", Port: m.clusterPort}
-		options.Routes = server.RoutesFromStr(strings.Join(routes, ","))
 	}
-	return options
+	return spec
 }
 
 // Size returns the number of servers.
@@ -161,16 +170,20 @@ func (c *Cluster) Index(name string) int {
 func (c *Cluster) Running(i int) bool {
 	c.mutex.Lock()
 	defer c.mutex.Unlock()
-	return c.servers[i].server != nil
+	return c.servers[i].server != nil || c.servers[i].process != nil
 }
 
-// Kill shuts server i down at once (no lame-duck mode, no leadership
-// hand-over). Killing a killed server does nothing.
+// Kill stops server i: Shutdown in process (its Raft leaders step down
+// first), SIGKILL as a child process. Killing a killed server does
+// nothing.
 func (c *Cluster) Kill(i int) {
 	c.mutex.Lock()
-	s := c.servers[i].server
-	c.servers[i].server = nil
+	s, p := c.servers[i].server, c.servers[i].process
+	c.servers[i].server, c.servers[i].process = nil, nil
 	c.mutex.Unlock()
+	if p != nil {
+		p.kill()
+	}
 	if s != nil {
 		s.Shutdown()
 		s.WaitForShutdown()
@@ -184,7 +197,15 @@ func (c *Cluster) Restart(i int) error {
 	c.mutex.Lock()
 	defer c.mutex.Unlock()
 	m := c.servers[i]
-	if m.server != nil {
+	if m.server != nil || m.process != nil {
+		return nil
+	}
+	if c.config.Command != nil {
+		p, err := startProcess(c.config.Command(c.arguments(m)), m, c.config.StartTimeout)
+		if err != nil {
+			return err
+		}
+		m.process = p
 		return nil
 	}
 	s, err := server.NewServer(c.options(m))
