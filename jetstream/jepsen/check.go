@@ -39,6 +39,15 @@ func readLogs(ctx context.Context, nc *nats.Conn, config Config) (map[string][]w
 	return logs, nil
 }
 
+// classify judges the leader kills of faults against the logs.
+func classify(logs map[string][]wire.LogEntry, streams []string, faults []Fault) LeaderKills {
+	facts := newLogFacts()
+	for _, stream := range streams {
+		facts.add(stream, logs[stream])
+	}
+	return facts.classify(faults)
+}
+
 // check settles the histories' info completions from the logs and runs
 // the checkers.
 func check(ctx context.Context, nc *nats.Conn, config Config, report *Report) error {
@@ -56,11 +65,7 @@ func check(ctx context.Context, nc *nats.Conn, config Config, report *Report) er
 		report.SettledCommitted += committed
 		return []checkers.Result{atomicity, requests}
 	}
-	facts := newLogFacts()
-	for _, stream := range config.Streams {
-		facts.add(stream, logs[stream])
-	}
-	report.LeaderKills = facts.classify(report.Faults)
+	report.LeaderKills = classify(logs, config.Streams, report.Faults)
 	report.BankResults = settle(&report.Bank)
 	report.ListAppendResults = settle(&report.ListAppend)
 	bank, err := checkers.CheckBankTotals(report.Bank, checkers.FunctionRead, bankAccounts*bankInitialBalance)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/jetstream/jslog"
 	"github.com/proven2pc/proven/jetstream/natscluster"
 )
@@ -39,10 +41,13 @@ type deployment struct {
 
 // nodeProcess is one running (or paused) proven-node child.
 type nodeProcess struct {
-	id     uint32
-	cmd    *exec.Cmd
-	paused bool
-	exited chan struct{}
+	id uint32
+	// incarnation is the node's, from its ready line: its coordinators'
+	// transaction ids carry it.
+	incarnation uint32
+	cmd         *exec.Cmd
+	paused      bool
+	exited      chan struct{}
 }
 
 func (d *deployment) nodeArgs(id uint32) []string {
@@ -66,7 +71,8 @@ func (d *deployment) startNode(id uint32) error {
 	if err != nil {
 		return err
 	}
-	cmd.Stderr = d.config.NodeLog
+	var stderr tailWriter
+	cmd.Stderr = io.MultiWriter(d.config.NodeLog, &stderr)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("jepsen: starting node %d: %w", id, err)
 	}
@@ -86,9 +92,12 @@ func (d *deployment) startNode(id uint32) error {
 		close(process.exited)
 	}()
 	select {
-	case <-ready:
+	case line := <-ready:
+		_, after, _ := strings.Cut(line, "incarnation ")
+		incarnation, _ := strconv.ParseUint(strings.TrimRight(strings.Fields(after + " x")[0], ","), 10, 32)
+		process.incarnation = uint32(incarnation)
 	case <-process.exited:
-		return fmt.Errorf("jepsen: node %d exited before it was ready", id)
+		return fmt.Errorf("jepsen: node %d exited before it was ready: %s", id, stderr.String())
 	case <-time.After(time.Minute):
 		_ = cmd.Process.Kill()
 		<-process.exited
@@ -98,6 +107,41 @@ func (d *deployment) startNode(id uint32) error {
 	d.nodes[id] = process
 	d.mutex.Unlock()
 	return nil
+}
+
+// coordinatorOf returns the running node whose coordinator began txn
+// (false when none runs).
+func (d *deployment) coordinatorOf(txn engines.TxnID) (uint32, bool) {
+	d.mutex.Lock()
+	defer d.mutex.Unlock()
+	for id, process := range d.nodes {
+		if process.incarnation == txn.Node&(1<<31-1) && !process.paused {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// tailWriter keeps the last kilobyte written to it.
+type tailWriter struct {
+	mutex sync.Mutex
+	tail  []byte
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.mutex.Lock()
+	defer t.mutex.Unlock()
+	t.tail = append(t.tail, p...)
+	if len(t.tail) > 1024 {
+		t.tail = t.tail[len(t.tail)-1024:]
+	}
+	return len(p), nil
+}
+
+func (t *tailWriter) String() string {
+	t.mutex.Lock()
+	defer t.mutex.Unlock()
+	return string(t.tail)
 }
 
 // killNode sends SIGKILL to node id's process and waits for it to end.

@@ -39,6 +39,10 @@ type Config struct {
 	Clients int
 	// TxnTimeout is each read-write transaction's timeout (default 2s).
 	TxnTimeout time.Duration
+	// PhaseAttempts bounds the leader kills aimed, after Duration, at the
+	// phases of two-phase commit no kill hit yet (default 6; the
+	// workloads keep running meanwhile).
+	PhaseAttempts int
 	// Seed drives the clients' and the nemesis's choices.
 	Seed uint64
 	// Command runs a proven-node process (required).
@@ -76,6 +80,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.TxnTimeout == 0 {
 		c.TxnTimeout = 2 * time.Second
+	}
+	if c.PhaseAttempts == 0 {
+		c.PhaseAttempts = 6
 	}
 	if c.NodeLog == nil {
 		c.NodeLog = io.Discard
@@ -180,6 +187,11 @@ func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Repo
 	for _, id := range config.Nodes {
 		state.clients[id] = remote.New(nc, config.Namespace, id)
 	}
+	w, err := watch(nc, config.Namespace)
+	if err != nil {
+		return Report{}, fmt.Errorf("jepsen: %w", err)
+	}
+	defer w.stop()
 	accounts := keysOf(config.Streams, "acct", bankAccounts)
 	lists := keysOf(config.Streams, "list", listKeys)
 	random := rand.New(rand.NewPCG(config.Seed, 1))
@@ -192,13 +204,14 @@ func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Repo
 	config.Logf("jepsen: bank set up; workloads and nemesis for %s", config.Duration)
 	end := start.Add(config.Duration)
 	var clients sync.WaitGroup
+	var stopped atomic.Bool
 	var nextElement atomic.Int64
 	for i := range config.Clients {
 		for w, recorder := range []*recorder{bank, listAppend} {
 			c := &client{run: state, recorder: recorder, random: rand.New(rand.NewPCG(config.Seed, uint64(2+2*i+w))),
 				process: recorder.process(), timeout: config.TxnTimeout}
 			clients.Go(func() {
-				for time.Now().Before(end) && ctx.Err() == nil {
+				for !stopped.Load() && ctx.Err() == nil {
 					if recorder == bank {
 						c.bankOperation(accounts)
 					} else {
@@ -208,7 +221,12 @@ func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Repo
 			})
 		}
 	}
-	nemesisError := runNemesis(ctx, d, faults, rand.New(rand.NewPCG(config.Seed, 0)), end)
+	nemesisRandom := rand.New(rand.NewPCG(config.Seed, 0))
+	nemesisError := runNemesis(ctx, d, w, faults, nemesisRandom, end)
+	if nemesisError == nil {
+		nemesisError = aimMissing(ctx, d, w, faults, nemesisRandom, config.PhaseAttempts)
+	}
+	stopped.Store(true)
 	clients.Wait()
 	if nemesisError != nil {
 		return Report{}, nemesisError

@@ -237,7 +237,7 @@ func (s *streamLog) start(ctx context.Context) error {
 	if s.target == 0 {
 		close(s.caughtUp)
 	}
-	return s.consume(1)
+	return s.consume(ctx, 1)
 }
 
 // attemptTimeout bounds one attempt of a JetStream API call: a request
@@ -273,10 +273,17 @@ func unavailable(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.Code == 503
 }
 
-// consume starts an ordered consumer from position from.
-func (s *streamLog) consume(from uint64) error {
-	consumer, err := s.log.js.OrderedConsumer(s.log.ctx, s.jsName, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from})
+// consume starts an ordered consumer from position from, retrying its
+// creation while JetStream is unavailable (a server restarting, a
+// leader being elected) until ctx ends.
+func (s *streamLog) consume(ctx context.Context, from uint64) error {
+	var consumer jetstream.Consumer
+	err := Retry(ctx, func(ctx context.Context) error {
+		var err error
+		consumer, err = s.log.js.OrderedConsumer(ctx, s.jsName, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("jslog: consumer of stream %q: %w", s.name, err)
 	}
@@ -326,7 +333,7 @@ func (s *streamLog) restart(from uint64) {
 	if consumer != nil {
 		consumer.Stop()
 	}
-	if err := s.consume(from); err != nil {
+	if err := s.consume(s.log.ctx, from); err != nil {
 		s.log.config.Logger.Error("jslog: cannot restart the consumer", "stream", s.name, "error", err)
 	}
 }
