@@ -1,11 +1,16 @@
 // Package jepsen runs Jepsen-style tests of Proven on NATS JetStream with
 // real faults: Proven nodes as child processes (proven-node) on a
-// three-server NATS cluster in the calling process, the bank and
-// list-append workloads sent to them by client goroutines over NATS, and a
-// nemesis that kills and restarts NATS servers (stream leaders first),
-// kills node processes with SIGKILL and restarts them (their leases expire
-// and the other nodes take their streams over), and pauses nodes with
-// SIGSTOP and SIGCONT.
+// three-server NATS cluster (child processes too when the cluster is
+// started with natscluster.Config.Command), the bank and list-append
+// workloads sent to them by client goroutines over NATS, and a nemesis
+// that kills and restarts the NATS server leading a stream, aimed from
+// the entries as they are published at a transaction's prepare, its
+// commit or its termination (after killing its coordinator), kills node
+// processes with SIGKILL and restarts them (their leases expire and the
+// other nodes take their streams over), and pauses nodes with SIGSTOP and
+// SIGCONT. Whether a leader kill hit a phase is judged afterwards from the
+// streams (Report.LeaderKills); after the timed faults the nemesis aims
+// again at the phases not hit yet, a bounded number of times.
 //
 // The histories are recorded on the wall clock; after the faults are
 // healed and a final read of every balance and list succeeds, the
@@ -18,6 +23,5 @@
 //
 // Not covered yet: losing a quorum of NATS servers (one fault at a time
 // keeps two of three servers and one node running), network partitions,
-// linearizability per key, and classifying leader kills by the two-phase
-// commit phase they hit.
+// clock faults, and linearizability per key (no register workload).
 package jepsen
