@@ -128,9 +128,9 @@ type LeaderKills struct {
 // classify judges each leader kill of faults against the final logs'
 // facts: a kill at time t of the leader of a participant stream of
 // transaction T hit
-//   - its prepare, when T's first Prepare is before t and no Commit,
-//     Resolve or Abort of T is before t, and T's first Commit (or, never
-//     committed, its first Resolve or Abort) is after t;
+//   - its prepare, when T's first Prepare is before t, t is not past T's
+//     deadline, and T's first Commit (or, never committed, its first
+//     Resolve or Abort) is after t;
 //   - its commit, when T's first Commit is before t and some participant
 //     had neither a Commit nor a Resolve of T before t but has one after;
 //   - its termination, when some participant's log passed T's deadline
@@ -161,7 +161,7 @@ func (l *logFacts) classify(faults []Fault) LeaderKills {
 
 func (l *logFacts) hitPrepare(f *txnFacts, t int64) bool {
 	first, ok := earliest(f.prepared)
-	if !ok || first >= t {
+	if !ok || first >= t || t > f.deadlineNanos {
 		return false
 	}
 	end, ended := earliest(f.committed)
