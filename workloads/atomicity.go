@@ -280,3 +280,24 @@ func checkLiveness(statuses []streamStatus) checkers.Result {
 	}
 	return found.result("liveness")
 }
+
+// SettleFromLogs runs the atomicity check on stream logs read outside the
+// simulator (the real runtime's, or a JetStream deployment's): it decides
+// every transaction's fate from the logs (rules 4, 5 and 7), checks that
+// every participant's own log and the history's ok and fail completions
+// agree with it, and settles the history's info completions as the
+// simulator's harness does (not committed: fail; committed: info with its
+// commit timestamp). It returns the atomicity and unique-requests results
+// and the number of completions settled, of which committed stayed info.
+func SettleFromLogs(logs map[string][]wire.LogEntry, streams []cluster.StreamSpec,
+	history *checkers.History) (atomicity, uniqueRequests checkers.Result, settled, committed int) {
+	atomicity, decided, requests := checkAtomicity(logs, streams, false, *history)
+	for _, operation := range history.Operations() {
+		if operation.Type == checkers.TypeInfo && operation.Txn != "" && operation.CompletionIndex >= 0 &&
+			decided[operation.Txn].committed {
+			committed++
+		}
+	}
+	settled = settle(history, decided)
+	return atomicity, checkers.CheckUniqueRequests(requests), settled, committed
+}

@@ -1,0 +1,111 @@
+package jepsen
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/proven2pc/proven/jetstream/natscluster"
+	"github.com/proven2pc/proven/jetstream/nodecli"
+)
+
+// roleEnvironment marks a re-executed test binary: "node" runs
+// proven-node, "nats" runs one NATS server of the cluster.
+const roleEnvironment = "PROVEN_JEPSEN_ROLE"
+
+var (
+	duration = flag.Duration("jepsen.duration", time.Minute, "how long the workloads run under the nemesis")
+	verbose  = flag.Bool("jepsen.verbose", false, "narrate the faults and show the nodes' logs")
+	viewDir  = flag.String("jepsen.view", "", "write the histories' HTML views (bank.html, list-append.html) here")
+)
+
+// TestMain runs proven-node or a NATS server when the test binary is
+// re-executed as one, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if role := os.Getenv(roleEnvironment); role != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		var err error
+		if role == "nats" {
+			err = natscluster.Serve(ctx, os.Args[1:])
+		} else {
+			err = nodecli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		}
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			if errors.Is(err, nodecli.ErrUsage) {
+				os.Exit(2)
+			}
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// reexecute returns a Command that re-executes the test binary in role.
+func reexecute(role string) func(args []string) *exec.Cmd {
+	return func(args []string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), roleEnvironment+"="+role)
+		cmd.Stderr = os.Stderr
+		return cmd
+	}
+}
+
+// TestWorkloadsUnderFaults: two node processes on three NATS server
+// processes run the bank and list-append workloads for a minute while
+// the nemesis SIGKILLs stream leaders (aimed at prepare, commit and
+// termination), SIGKILLs nodes and pauses them; every checker passes, a
+// leader kill hit each phase of two-phase commit (judged from the logs),
+// transactions committed, and each kind of fault happened.
+func TestWorkloadsUnderFaults(t *testing.T) {
+	cluster, err := natscluster.Start(natscluster.Config{Dir: t.TempDir(), Command: reexecute("nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	config := Config{Duration: *duration, Seed: 1, Command: reexecute("node")}
+	if *verbose {
+		config.NodeLog, config.Logf = os.Stderr, t.Logf
+	}
+	report, err := Run(context.Background(), cluster, config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, failed := range report.Failed() {
+		t.Errorf("%s: %s\n%s", failed.Checker, failed.Verdict, failed.Explanation)
+	}
+	t.Logf("leader kills during prepare %d, commit %d, termination %d", report.LeaderKills.Prepare,
+		report.LeaderKills.Commit, report.LeaderKills.Termination)
+	t.Logf("committed %d, settled %d info completions (%d committed), faults %d: %d server kills (%d of a leader), %d node kills, %d pauses",
+		report.Committed, report.Settled, report.SettledCommitted, len(report.Faults), report.Count("kill", "nats-", false),
+		report.Count("kill", "nats-", true), report.Count("kill", "node-", false), report.Count("pause", "node-", false))
+	dir := *viewDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := report.WriteViews(dir); err != nil {
+		t.Error(err)
+	}
+	kills := report.LeaderKills
+	if kills.Prepare == 0 || kills.Commit == 0 || kills.Termination == 0 {
+		t.Errorf("a leader kill did not hit each phase: prepare %d, commit %d, termination %d",
+			kills.Prepare, kills.Commit, kills.Termination)
+	}
+	if report.Committed == 0 {
+		t.Error("no transaction committed")
+	}
+	for _, kind := range []struct{ action, prefix string }{{"kill", "nats-"}, {"kill", "node-"}, {"pause", "node-"}} {
+		if report.Count(kind.action, kind.prefix, false) == 0 {
+			t.Errorf("the nemesis never did %s to a %s target", kind.action, kind.prefix)
+		}
+	}
+}

@@ -1,0 +1,288 @@
+package jepsen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/engines/kv"
+	"github.com/proven2pc/proven/jetstream/natscluster"
+	"github.com/proven2pc/proven/jetstream/remote"
+)
+
+// Config describes one run. Zero fields take their defaults.
+type Config struct {
+	// Namespace of the deployment's streams, buckets and subjects
+	// (default "jepsen").
+	Namespace string
+	// Streams are the deployment's KV streams (default a, b, c).
+	Streams []string
+	// Nodes are the Proven node ids, one child process each (default 1, 2).
+	Nodes []uint32
+	// Replicas of the streams and buckets (default 3).
+	Replicas int
+	// LeaseTTL of the processors' leases (default 2s).
+	LeaseTTL time.Duration
+	// Duration is how long the workloads run under the nemesis (default 20s).
+	Duration time.Duration
+	// Clients is the number of client goroutines per workload (default 3).
+	Clients int
+	// TxnTimeout is each read-write transaction's timeout (default 2s).
+	TxnTimeout time.Duration
+	// PhaseAttempts bounds the leader kills aimed, after Duration, at the
+	// phases of two-phase commit no kill hit yet (default 6; the
+	// workloads keep running meanwhile).
+	PhaseAttempts int
+	// Seed drives the clients' and the nemesis's choices.
+	Seed uint64
+	// Command runs a proven-node process (required).
+	Command Command
+	// NodeLog receives the node processes' stderr (default discarded).
+	NodeLog io.Writer
+	// Logf, when set, narrates the run (faults, phases).
+	Logf func(format string, args ...any)
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Command == nil {
+		return c, errors.New("jepsen: Config.Command is required")
+	}
+	if c.Namespace == "" {
+		c.Namespace = "jepsen"
+	}
+	if len(c.Streams) == 0 {
+		c.Streams = []string{"a", "b", "c"}
+	}
+	if len(c.Nodes) == 0 {
+		c.Nodes = []uint32{1, 2}
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 3
+	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = 2 * time.Second
+	}
+	if c.Duration == 0 {
+		c.Duration = 20 * time.Second
+	}
+	if c.Clients == 0 {
+		c.Clients = 3
+	}
+	if c.TxnTimeout == 0 {
+		c.TxnTimeout = 2 * time.Second
+	}
+	if c.PhaseAttempts == 0 {
+		c.PhaseAttempts = 6
+	}
+	if c.NodeLog == nil {
+		c.NodeLog = io.Discard
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	return c, nil
+}
+
+// Report is what a run recorded and what the checkers found.
+type Report struct {
+	// Bank and ListAppend are the workloads' histories, info completions
+	// settled from the streams' contents.
+	Bank, ListAppend checkers.History
+	// Faults is the nemesis's timeline, on the histories' clock.
+	Faults []Fault
+	// BankResults and ListAppendResults are the checkers' verdicts:
+	// atomicity from the streams and unique requests for each, then bank
+	// totals, or list-append serializability, strict serializability and
+	// read-only snapshots.
+	BankResults, ListAppendResults []checkers.Result
+	// Committed counts the ok read-write transactions.
+	Committed int64
+	// LeaderKills classifies the kills of a stream leader by the phase of
+	// two-phase commit they hit.
+	LeaderKills LeaderKills
+	// Settled counts the info completions settled from the logs, of which
+	// SettledCommitted stayed info (committed, with a commit timestamp).
+	Settled, SettledCommitted int
+}
+
+// Failed returns the results whose verdict is not ok.
+func (r Report) Failed() []checkers.Result {
+	var failed []checkers.Result
+	for _, result := range append(slices.Clone(r.BankResults), r.ListAppendResults...) {
+		if result.Verdict != checkers.VerdictOK {
+			failed = append(failed, result)
+		}
+	}
+	return failed
+}
+
+// Count returns how many faults of the timeline did action to a target
+// whose name starts with prefix ("nats-" or "node-"); leaders only counts
+// the kills of a stream leader.
+func (r Report) Count(action, prefix string, leaders bool) int {
+	count := 0
+	for _, fault := range r.Faults {
+		if fault.Action == action && len(fault.Target) >= len(prefix) && fault.Target[:len(prefix)] == prefix &&
+			(!leaders || len(fault.Led) > 0) {
+			count++
+		}
+	}
+	return count
+}
+
+// runState is what the clients of a run share.
+type runState struct {
+	deployment *deployment
+	clients    map[uint32]*remote.Client
+	committed  atomic.Int64
+}
+
+// pick returns the client of a node picked among those running (any node
+// when none runs).
+func (r *runState) pick(random *rand.Rand) *remote.Client {
+	running := r.deployment.running()
+	if len(running) == 0 {
+		running = r.deployment.config.Nodes
+	}
+	return r.clients[running[random.IntN(len(running))]]
+}
+
+// Run starts the nodes as child processes on cluster, runs the bank and
+// list-append workloads while the nemesis kills and restarts NATS servers
+// (stream leaders first) and node processes (SIGKILL) and pauses nodes
+// (SIGSTOP, SIGCONT), heals everything, reads the streams and checks.
+func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Report, error) {
+	config, err := config.withDefaults()
+	if err != nil {
+		return Report{}, err
+	}
+	nc, err := nats.Connect(cluster.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		return Report{}, fmt.Errorf("jepsen: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return Report{}, fmt.Errorf("jepsen: %w", err)
+	}
+	d := &deployment{config: config, cluster: cluster, command: config.Command, nc: nc, js: js,
+		nodes: map[uint32]*nodeProcess{}}
+	defer d.stopAll()
+	for _, id := range config.Nodes {
+		if err := d.startNode(id); err != nil {
+			return Report{}, err
+		}
+	}
+	state := &runState{deployment: d, clients: map[uint32]*remote.Client{}}
+	for _, id := range config.Nodes {
+		state.clients[id] = remote.New(nc, config.Namespace, id)
+	}
+	w, err := watch(nc, config.Namespace)
+	if err != nil {
+		return Report{}, fmt.Errorf("jepsen: %w", err)
+	}
+	defer w.stop()
+	accounts := keysOf(config.Streams, "acct", bankAccounts)
+	lists := keysOf(config.Streams, "list", listKeys)
+	random := rand.New(rand.NewPCG(config.Seed, 1))
+	if err := setupBank(ctx, state, random, accounts); err != nil {
+		return Report{}, err
+	}
+	start := time.Now()
+	faults := &timeline{start: start}
+	bank, listAppend := newRecorder(start), newRecorder(start)
+	config.Logf("jepsen: bank set up; workloads and nemesis for %s", config.Duration)
+	end := start.Add(config.Duration)
+	var clients sync.WaitGroup
+	var stopped atomic.Bool
+	var nextElement atomic.Int64
+	for i := range config.Clients {
+		for w, recorder := range []*recorder{bank, listAppend} {
+			c := &client{run: state, recorder: recorder, random: rand.New(rand.NewPCG(config.Seed, uint64(2+2*i+w))),
+				process: recorder.process(), timeout: config.TxnTimeout}
+			clients.Go(func() {
+				for !stopped.Load() && ctx.Err() == nil {
+					if recorder == bank {
+						c.bankOperation(accounts)
+					} else {
+						c.listAppendOperation(lists, &nextElement)
+					}
+				}
+			})
+		}
+	}
+	nemesisRandom := rand.New(rand.NewPCG(config.Seed, 0))
+	nemesisError := runNemesis(ctx, d, w, faults, nemesisRandom, end)
+	if nemesisError == nil {
+		nemesisError = aimMissing(ctx, d, w, faults, nemesisRandom, config.PhaseAttempts)
+	}
+	stopped.Store(true)
+	clients.Wait()
+	if nemesisError != nil {
+		return Report{}, nemesisError
+	}
+	config.Logf("jepsen: healed; final reads")
+	if err := finalReads(ctx, state, bank, listAppend, accounts, lists); err != nil {
+		return Report{}, err
+	}
+	report := Report{Bank: bank.history(), ListAppend: listAppend.history(), Faults: faults.all(),
+		Committed: state.committed.Load()}
+	return report, check(ctx, nc, config, &report)
+}
+
+// setupBank gives every account its opening balance, retrying until the
+// nodes host the streams; a read first tells whether an earlier attempt
+// whose outcome was unknown committed.
+func setupBank(ctx context.Context, state *runState, random *rand.Rand, accounts []keyRef) error {
+	deadline := time.Now().Add(time.Minute)
+	var last error
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		node := state.pick(random)
+		_, found, err := kv.New(node.BeginReadOnly(ctx), accounts[0].stream).GetInt(ctx, accounts[0].key)
+		if err == nil && found {
+			return nil
+		}
+		if err == nil {
+			last = setupAccounts(ctx, node, accounts)
+		} else {
+			last = err
+		}
+	}
+	return fmt.Errorf("jepsen: setting up the bank: %w", last)
+}
+
+// finalReads reads every balance and every list once the faults are
+// healed, retrying until each succeeds: the checkers then judge a read
+// after every fault.
+func finalReads(ctx context.Context, state *runState, bank, listAppend *recorder, accounts, lists []keyRef) error {
+	random := rand.New(rand.NewPCG(0, 0))
+	deadline := time.Now().Add(time.Minute)
+	for _, r := range []*recorder{bank, listAppend} {
+		c := &client{run: state, recorder: r, random: random, process: r.process()}
+		for {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return errors.New("jepsen: no final read succeeded within a minute of healing")
+			}
+			var ok bool
+			if r == bank {
+				ok = c.readBalances(accounts)
+			} else {
+				ok = c.readLists(lists)
+			}
+			if ok {
+				break
+			}
+		}
+	}
+	return nil
+}
