@@ -37,7 +37,7 @@ var (
 	// notion of.
 	ErrLastInsertID = errors.New("sqldriver: LastInsertId is not supported: the SQL engine has no auto-generated ids; use INSERT ... RETURNING")
 	// ErrNamedParameter: an argument passed with sql.Named.
-	ErrNamedParameter = errors.New("sqldriver: named parameters are not supported; use ? or $1, $2, ...")
+	ErrNamedParameter = errors.New("sqldriver: named parameters are not supported; use ? or $1, $2 and so on")
 	// ErrStoreInUse: a DSN naming a store this process already opened
 	// through the driver with other streams.
 	ErrStoreInUse = errors.New("sqldriver: the store is open in this process with other streams")
