@@ -8,7 +8,6 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/resource"
@@ -89,7 +88,7 @@ func bankWorkload() workload {
 // setupAccounts creates the token on every Resource stream and gives every
 // account its opening balance, in one transaction.
 func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []string, accounts []account) error {
-	_, err := setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
+	_, err := setupTransaction(ctx, coord, func(tx Txn) error {
 		for _, stream := range resourceStreams {
 			if err := resource.New(tx, stream).Create(ctx, coinToken, "C", 0); err != nil {
 				return err
@@ -105,7 +104,7 @@ func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []st
 	return err
 }
 
-func credit(ctx context.Context, tx *coordinator.Txn, a account, amount int64) error {
+func credit(ctx context.Context, tx Txn, a account, amount int64) error {
 	if a.resource {
 		return resource.New(tx, a.stream).Mint(ctx, coinToken, a.name, strconv.FormatInt(amount, 10))
 	}
@@ -117,7 +116,7 @@ func credit(ctx context.Context, tx *coordinator.Txn, a account, amount int64) e
 	return store.PutInt(ctx, a.name, balance+amount)
 }
 
-func debit(ctx context.Context, tx *coordinator.Txn, a account, amount int64) error {
+func debit(ctx context.Context, tx Txn, a account, amount int64) error {
 	if a.resource {
 		return resource.New(tx, a.stream).Burn(ctx, coinToken, a.name, strconv.FormatInt(amount, 10))
 	}
@@ -142,7 +141,7 @@ func transferOperation(c *client, accounts []account) {
 	amount := int64(1 + c.rand(30))
 	input := value.Map(map[string]value.Value{"from": value.String(from.label()),
 		"to": value.String(to.label()), "amount": value.Int(amount)})
-	c.transact("transfer", "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact("transfer", "", input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		if from.resource && to.resource && from.stream == to.stream {
 			return input, resource.New(tx, from.stream).Transfer(ctx, coinToken, from.name, to.name, strconv.FormatInt(amount, 10))
 		}

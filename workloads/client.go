@@ -6,7 +6,6 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 )
@@ -79,7 +78,7 @@ func runMicros[M microEncoder](ctx context.Context, micro []M, run func(ctx cont
 // transactMicros runs micro-operations in one read-write transaction,
 // recorded as "txn" (see invokeMicros and runMicros).
 func transactMicros[M microEncoder](c *client, micro []M, run func(ctx context.Context, executor engines.Executor, m M) (value.Value, error)) {
-	c.transact(checkers.FunctionTxn, "", invokeMicros(micro), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionTxn, "", invokeMicros(micro), func(ctx context.Context, tx Txn) (value.Value, error) {
 		return runMicros(ctx, micro, func(ctx context.Context, m M) (value.Value, error) { return run(ctx, tx, m) })
 	})
 }
@@ -87,14 +86,14 @@ func transactMicros[M microEncoder](c *client, micro []M, run func(ctx context.C
 // readOnlyMicros runs micro-operations in one read-only transaction,
 // recorded as "ro-txn" with its snapshot.
 func readOnlyMicros[M microEncoder](c *client, micro []M, run func(ctx context.Context, executor engines.Executor, m M) (value.Value, error)) {
-	c.readOnly(checkers.FunctionReadOnlyTxn, "", invokeMicros(micro), func(ctx context.Context, read *coordinator.ReadTxn) (value.Value, error) {
+	c.readOnly(checkers.FunctionReadOnlyTxn, "", invokeMicros(micro), func(ctx context.Context, read ReadTxn) (value.Value, error) {
 		return runMicros(ctx, micro, func(ctx context.Context, m M) (value.Value, error) { return run(ctx, read, m) })
 	})
 }
 
 // setupTransaction runs body in one transaction with the setup's timeout
 // and returns its commit timestamp; an error from body rolls it back.
-func setupTransaction(ctx context.Context, transactions Transactions, body func(tx *coordinator.Txn) error) (clock.Timestamp, error) {
+func setupTransaction(ctx context.Context, transactions Transactions, body func(tx Txn) error) (clock.Timestamp, error) {
 	tx := transactions.Begin(ctx, setupTimeout)
 	if err := body(tx); err != nil {
 		_ = tx.Rollback(ctx)

@@ -30,8 +30,10 @@
 // Clients see their environment only through the Client interface (the
 // local clock, Sleep, a PRNG stream, Transactions to begin transactions,
 // Record to write the history), so the operations of a workload are not
-// tied to the simulator: a goroutine with real time can implement Client
-// too. Workloads on a world of their own reach their nodes through
+// tied to the simulator: a goroutine with real time implements Client too
+// (package liverun). Transactions hands out Txn and ReadTxn interfaces,
+// which a coordinator's transactions (Coordinated) and a live store's
+// both satisfy. Workloads on a world of their own reach their nodes through
 // Process(client), and so run only in the simulator. Invoke and Pending,
 // Transact and Read record operations in the Jepsen shape.
 //
@@ -108,10 +110,13 @@
 // # What it does not do
 //
 // It does not shrink failures or write seed files (the proven package
-// does). It runs nothing outside the simulator yet: the live runner of
-// DESIGN.md implements Client on goroutines later. A workload on a world
-// of its own gets no atomicity or liveness check: it knows its own truth,
-// and says it in its checks.
+// does). It runs nothing outside the simulator itself: Declare gives what
+// a workload's Build declared (its streams, setup, operation, final
+// operations and checks), and package liverun runs that on the real
+// runtime with goroutines, checking the logs read back from disk with
+// CheckStreamLogs and the processors with CheckLiveness. A workload on a
+// world of its own gets no atomicity or liveness check (it knows its own
+// truth, and says it in its checks), and runs only in the simulator.
 //
 // # How it is tested
 //

@@ -7,7 +7,6 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
@@ -70,7 +69,7 @@ func orderOperation(c *client, accounts []account, order int64) {
 	amount := int64(1 + c.rand(30))
 	input := value.Map(map[string]value.Value{"order": value.Int(order), "from": value.String(from.label()),
 		"to": value.String(to.label()), "amount": value.Int(amount)})
-	c.transact("order", "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact("order", "", input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		if err := kv.New(tx, mixedKV).Put(ctx, orderKey(order), value.Int(amount)); err != nil {
 			return input, err
 		}
@@ -91,7 +90,7 @@ func orderOperation(c *client, accounts []account, order int64) {
 // the oldest order and marks it shipped; its value is {"logged": the
 // count, "order": the order number, or Null when no order was waiting}.
 func fulfilOperation(c *client) {
-	c.transact("fulfil", "", value.Null(), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact("fulfil", "", value.Null(), func(ctx context.Context, tx Txn) (value.Value, error) {
 		logged, err := stream.New(tx, mixedLog).LatestPosition(ctx)
 		if err != nil {
 			return value.Null(), err

@@ -5,7 +5,6 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/value"
 )
@@ -49,7 +48,7 @@ func queueWorkload() workload {
 }
 
 func enqueueOperation(c *client, ref keyRef, v value.Value) {
-	c.transact(checkers.FunctionEnqueue, ref.label(), v, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionEnqueue, ref.label(), v, func(ctx context.Context, tx Txn) (value.Value, error) {
 		return v, queue.New(tx, ref.stream).Enqueue(ctx, ref.key, v)
 	})
 }
@@ -57,7 +56,7 @@ func enqueueOperation(c *client, ref keyRef, v value.Value) {
 // dequeueOperation records the dequeued element, or Null when the queue
 // was empty.
 func dequeueOperation(c *client, ref keyRef) {
-	c.transact(checkers.FunctionDequeue, ref.label(), value.Null(), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionDequeue, ref.label(), value.Null(), func(ctx context.Context, tx Txn) (value.Value, error) {
 		v, found, err := queue.New(tx, ref.stream).Dequeue(ctx, ref.key)
 		if err != nil {
 			return value.Null(), err

@@ -42,7 +42,7 @@ func (p Pending) complete(eventType checkers.EventType, output value.Value) {
 
 // TransactionBody runs a transaction's operations and returns the value
 // the completion records (what the reads saw); an error rolls it back.
-type TransactionBody func(ctx context.Context, tx *coordinator.Txn) (value.Value, error)
+type TransactionBody func(ctx context.Context, tx Txn) (value.Value, error)
 
 // Transact runs body in a read-write transaction begun with the timeout,
 // recorded as one operation with the transaction's id: ok when Commit
@@ -134,7 +134,7 @@ func Read(c Client, function, key string, body ReadBody) (value.Value, bool) {
 
 // ReadOnlyBody runs reads in a read-only transaction and returns what
 // they saw.
-type ReadOnlyBody func(ctx context.Context, read *coordinator.ReadTxn) (value.Value, error)
+type ReadOnlyBody func(ctx context.Context, read ReadTxn) (value.Value, error)
 
 // ReadOnly runs body in a read-only transaction, recorded as one
 // operation invoked with input: ok with what the reads saw and the

@@ -7,7 +7,6 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/value"
@@ -146,7 +145,7 @@ func registerRead(c *client, ref keyRef, lastSeen map[string]value.Value) {
 }
 
 func registerWrite(c *client, ref keyRef, v value.Value, lastSeen map[string]value.Value) {
-	c.transact(checkers.FunctionWrite, ref.label(), v, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionWrite, ref.label(), v, func(ctx context.Context, tx Txn) (value.Value, error) {
 		return v, kv.New(tx, ref.stream).Put(ctx, ref.key, v)
 	})
 	lastSeen[ref.label()] = v
@@ -156,7 +155,7 @@ func registerWrite(c *client, ref keyRef, v value.Value, lastSeen map[string]val
 // not match (the transaction then only read) and Bool(true) when it wrote.
 func registerCAS(c *client, ref keyRef, from, to value.Value, lastSeen map[string]value.Value) {
 	input := value.List(from, to)
-	c.transact(checkers.FunctionCAS, ref.label(), input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionCAS, ref.label(), input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		store := kv.New(tx, ref.stream)
 		current, _, err := store.Get(ctx, ref.key)
 		if err != nil {

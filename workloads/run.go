@@ -1,10 +1,8 @@
 package workloads
 
 import (
-	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
@@ -173,14 +171,8 @@ func failedBeforeRun(options Options, name string, failure sim.FailureKind, reas
 
 // failIfIllegal turns the first illegal check into the run's failure.
 func failIfIllegal(report *Report) {
-	for _, result := range report.Checks {
-		if result.Verdict != checkers.VerdictIllegal {
-			continue
-		}
-		firstLine, _, _ := strings.Cut(result.Explanation, "\n")
+	if reason, result, found := FirstIllegal(report.Checks); found {
 		report.Verdict, report.Failure = sim.VerdictFail, sim.FailureInvariant
-		report.Reason = fmt.Sprintf("%s: %s", result.Checker, firstLine)
-		report.Detail = result.Explanation
-		return
+		report.Reason, report.Detail = reason, result.Explanation
 	}
 }

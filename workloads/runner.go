@@ -194,16 +194,7 @@ func (r *runner) check() ([]checkers.Result, int) {
 	if r.calmOperations() > 0 {
 		systemResults = append(systemResults, r.checkProgress())
 	}
-	var results []checkers.Result
-	for _, c := range r.declared.checks {
-		result, err := c.Run(r.history)
-		if err != nil {
-			result = checkers.Result{Checker: c.Name, Verdict: checkers.VerdictIllegal,
-				Explanation: fmt.Sprintf("the checker refused the history: %v", err)}
-		}
-		result.Checker = c.Name
-		results = append(results, result)
-	}
+	results := Declaration{Checks: r.declared.checks}.RunChecks(r.history)
 	return append(results, systemResults...), settled
 }
 

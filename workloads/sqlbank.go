@@ -8,7 +8,6 @@ import (
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql"
 	"github.com/proven2pc/proven/engines/value"
@@ -79,7 +78,7 @@ type sqlBank struct {
 // the commit timestamp.
 func setupSQLAccounts(ctx context.Context, coord Transactions, streams []string,
 	accounts []account) (clock.Timestamp, error) {
-	return setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
+	return setupTransaction(ctx, coord, func(tx Txn) error {
 		for _, stream := range streams {
 			if _, err := sql.New(tx, stream).Exec(ctx, sqlBankCreate); err != nil {
 				return err
@@ -105,7 +104,7 @@ func sqlTransferOperation(c *client, accounts []account, surprises *sqlSurprises
 	amount := int64(1 + c.rand(30))
 	input := value.Map(map[string]value.Value{"from": value.String(from.label()),
 		"to": value.String(to.label()), "amount": value.Int(amount)})
-	c.transact("transfer", "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact("transfer", "", input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		if err := sqlAdd(ctx, tx, from, -amount); err != nil {
 			return input, surprises.note(c, "transfer: debit "+from.label(), err)
 		}
@@ -115,7 +114,7 @@ func sqlTransferOperation(c *client, accounts []account, surprises *sqlSurprises
 
 // sqlAdd reads an account's balance and writes it back changed by delta;
 // it refuses a change that would make the balance negative.
-func sqlAdd(ctx context.Context, tx *coordinator.Txn, a account, delta int64) error {
+func sqlAdd(ctx context.Context, tx Txn, a account, delta int64) error {
 	client := sql.New(tx, a.stream)
 	balance, err := sqlBalance(ctx, client, a)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/sql"
 	"github.com/proven2pc/proven/engines/value"
 )
@@ -65,7 +64,7 @@ func sqlListAppendWorkload() workload {
 // setupSQLLists creates the elements table on every stream in one
 // transaction.
 func setupSQLLists(ctx context.Context, coord Transactions, streams []string) error {
-	_, err := setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
+	_, err := setupTransaction(ctx, coord, func(tx Txn) error {
 		for _, stream := range streams {
 			if _, err := sql.New(tx, stream).Exec(ctx, sqlListCreate); err != nil {
 				return err
@@ -79,7 +78,7 @@ func setupSQLLists(ctx context.Context, coord Transactions, streams []string) er
 // sqlListAppendOperation runs the micro-operations in one transaction;
 // oneStatement chooses the form of its appends.
 func sqlListAppendOperation(c *client, micro []microOperation, oneStatement bool, surprises *sqlSurprises) {
-	c.transact(checkers.FunctionTxn, "", invokeMicros(micro), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionTxn, "", invokeMicros(micro), func(ctx context.Context, tx Txn) (value.Value, error) {
 		return runMicros(ctx, micro, func(ctx context.Context, m microOperation) (value.Value, error) {
 			result, err := runSQLMicro(ctx, sql.New(tx, m.ref.stream), m, oneStatement)
 			return result, surprises.note(c, m.encode(value.Null()).String(), err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/sql"
 	"github.com/proven2pc/proven/engines/value"
@@ -114,7 +113,7 @@ func sqlPredicatesWorkload() workload {
 // inserts the first rows: id 1..sqlSetupRows, group id mod sqlGroups,
 // score 3*id. It returns the commit timestamp.
 func setupSQLItems(ctx context.Context, coord Transactions, streams []string) (clock.Timestamp, error) {
-	return setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
+	return setupTransaction(ctx, coord, func(tx Txn) error {
 		for _, stream := range streams {
 			client := sql.New(tx, stream)
 			for _, statement := range []string{sqlItemsCreate, sqlItemsIndex} {
@@ -197,7 +196,7 @@ func encodeSQLStatements(statements []sqlStatement, results []value.Value) value
 
 // sqlRun runs statements in one read-write transaction.
 func sqlRun(c *client, statements []sqlStatement, surprises *sqlSurprises) {
-	c.transact(functionSQLTxn, "", invokeMicros(statements), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(functionSQLTxn, "", invokeMicros(statements), func(ctx context.Context, tx Txn) (value.Value, error) {
 		return runMicros(ctx, statements, func(ctx context.Context, statement sqlStatement) (value.Value, error) {
 			result, err := runSQLStatement(ctx, tx, statement)
 			return result, surprises.note(c, statement.kind+" on "+statement.stream, err)
@@ -208,7 +207,7 @@ func sqlRun(c *client, statements []sqlStatement, surprises *sqlSurprises) {
 // sqlAdmit runs an admission: the count, then the insert or move only
 // when the group is below the cap (recorded without it otherwise).
 func sqlAdmit(c *client, statements []sqlStatement, surprises *sqlSurprises) {
-	c.transact(functionSQLTxn, "", invokeMicros(statements), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(functionSQLTxn, "", invokeMicros(statements), func(ctx context.Context, tx Txn) (value.Value, error) {
 		count, err := runSQLStatement(ctx, tx, statements[0])
 		if err != nil {
 			return value.Null(), surprises.note(c, "count-grp on "+statements[0].stream, err)
@@ -231,7 +230,7 @@ func sqlAudit(c *client, streams []string, setupCommitTimestamp clock.Timestamp,
 	for i, stream := range streams {
 		statements[i] = sqlStatement{kind: "select-all", stream: stream}
 	}
-	c.readOnly(functionSQLReadOnly, "", invokeMicros(statements), func(ctx context.Context, read *coordinator.ReadTxn) (value.Value, error) {
+	c.readOnly(functionSQLReadOnly, "", invokeMicros(statements), func(ctx context.Context, read ReadTxn) (value.Value, error) {
 		return runMicros(ctx, statements, func(ctx context.Context, statement sqlStatement) (value.Value, error) {
 			result, err := runSQLStatement(ctx, read, statement)
 			if errors.Is(err, engines.ErrNotFound) && read.Snapshot().Less(setupCommitTimestamp) {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/stream"
 	"github.com/proven2pc/proven/engines/value"
@@ -71,7 +70,7 @@ func streamTableWorkload() workload {
 					micro = append(micro, value.List(value.String(microLatest), value.String(table), value.Null()))
 				}
 			}
-			c.transact(functionStreamTxn, "", value.List(micro...), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+			c.transact(functionStreamTxn, "", value.List(micro...), func(ctx context.Context, tx Txn) (value.Value, error) {
 				return runStreamMicros(ctx, tx, micro)
 			})
 		},

@@ -62,7 +62,7 @@ func (s *clusterSystem) faultPlan() sim.FaultPlan { return s.cluster.FaultPlan()
 func (s *clusterSystem) spawn(name string, _ int, fn func(*sim.Process, Transactions)) {
 	// Spawn takes the client nodes in turn: the setup on the first, the
 	// observer on the second, then the clients alternate from the first.
-	s.cluster.Spawn(name, func(p *sim.Process, coord *coordinator.Coordinator) { fn(p, coord) })
+	s.cluster.Spawn(name, func(p *sim.Process, coord *coordinator.Coordinator) { fn(p, Coordinated(coord)) })
 }
 
 func (s *clusterSystem) calm() bool { return true }

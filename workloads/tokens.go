@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/resource"
 	"github.com/proven2pc/proven/engines/value"
 )
@@ -78,7 +77,7 @@ type tokenLedger struct {
 // setup creates the token on every stream (zero supply) in one
 // transaction.
 func (l *tokenLedger) setup(ctx context.Context, transactions Transactions) error {
-	_, err := setupTransaction(ctx, transactions, func(tx *coordinator.Txn) error {
+	_, err := setupTransaction(ctx, transactions, func(tx Txn) error {
 		for _, stream := range l.streams {
 			if err := resource.New(tx, stream).Create(ctx, coinToken, "C", 0); err != nil {
 				return err
@@ -101,27 +100,27 @@ func (t tokenChange) encode() value.Value {
 }
 
 // record runs body in a transaction recorded with the changes it makes.
-func (l *tokenLedger) record(c *client, changes []tokenChange, body func(ctx context.Context, tx *coordinator.Txn) error) {
+func (l *tokenLedger) record(c *client, changes []tokenChange, body func(ctx context.Context, tx Txn) error) {
 	micro := make([]value.Value, len(changes))
 	for i, change := range changes {
 		micro[i] = change.encode()
 	}
 	input := value.List(micro...)
-	c.transact(checkers.FunctionTxn, "", input, func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	c.transact(checkers.FunctionTxn, "", input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		return input, body(ctx, tx)
 	})
 }
 
 func (l *tokenLedger) mint(c *client, to account, amount int64) {
 	l.record(c, []tokenChange{{to.stream, to.name, amount}, {to.stream, tokenSupplyName, amount}},
-		func(ctx context.Context, tx *coordinator.Txn) error {
+		func(ctx context.Context, tx Txn) error {
 			return resource.New(tx, to.stream).Mint(ctx, coinToken, to.name, strconv.FormatInt(amount, 10))
 		})
 }
 
 func (l *tokenLedger) burn(c *client, from account, amount int64) {
 	l.record(c, []tokenChange{{from.stream, from.name, -amount}, {from.stream, tokenSupplyName, -amount}},
-		func(ctx context.Context, tx *coordinator.Txn) error {
+		func(ctx context.Context, tx Txn) error {
 			return resource.New(tx, from.stream).Burn(ctx, coinToken, from.name, strconv.FormatInt(amount, 10))
 		})
 }
@@ -130,7 +129,7 @@ func (l *tokenLedger) burn(c *client, from account, amount int64) {
 func (l *tokenLedger) transfer(c *client, from account, amount int64) {
 	to := l.otherAccount(c, from, true)
 	l.record(c, []tokenChange{{from.stream, from.name, -amount}, {to.stream, to.name, amount}},
-		func(ctx context.Context, tx *coordinator.Txn) error {
+		func(ctx context.Context, tx Txn) error {
 			return resource.New(tx, from.stream).Transfer(ctx, coinToken, from.name, to.name, strconv.FormatInt(amount, 10))
 		})
 }
@@ -142,7 +141,7 @@ func (l *tokenLedger) bridge(c *client, from account, amount int64) {
 	text := strconv.FormatInt(amount, 10)
 	l.record(c, []tokenChange{{from.stream, from.name, -amount}, {from.stream, tokenSupplyName, -amount},
 		{to.stream, to.name, amount}, {to.stream, tokenSupplyName, amount}},
-		func(ctx context.Context, tx *coordinator.Txn) error {
+		func(ctx context.Context, tx Txn) error {
 			if err := resource.New(tx, from.stream).Burn(ctx, coinToken, from.name, text); err != nil {
 				return err
 			}
@@ -177,7 +176,7 @@ func (l *tokenLedger) audit(c *client, stream string) {
 		return value.List(micro...)
 	}
 	c.readOnly(checkers.FunctionReadOnlyTxn, "", read(make([]value.Value, len(names))),
-		func(ctx context.Context, snapshot *coordinator.ReadTxn) (value.Value, error) {
+		func(ctx context.Context, snapshot ReadTxn) (value.Value, error) {
 			amounts := make([]value.Value, len(names))
 			client := resource.New(snapshot, stream)
 			for i, name := range names {

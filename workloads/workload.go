@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
@@ -57,17 +58,63 @@ type Client interface {
 	Record(event checkers.Event)
 }
 
-// Transactions begins transactions: a *coordinator.Coordinator is one.
+// Transactions begins transactions. In the simulator it is a client's
+// coordinator (Coordinated); on the real runtime, a store's (package
+// liverun).
 type Transactions interface {
-	Begin(ctx context.Context, timeout time.Duration) *coordinator.Txn
-	BeginReadOnly(ctx context.Context) *coordinator.ReadTxn
+	Begin(ctx context.Context, timeout time.Duration) Txn
+	BeginReadOnly(ctx context.Context) ReadTxn
 	AdHoc() engines.Executor
 	// BeginCategory and BeginReadOnlyCategory begin a transaction of a
 	// named shape with its arguments, for speculative execution (see
-	// coordinator.Coordinator.BeginCategory); with speculation off they
-	// are Begin and BeginReadOnly.
-	BeginCategory(ctx context.Context, timeout time.Duration, category string, arguments ...value.Value) *coordinator.Txn
-	BeginReadOnlyCategory(ctx context.Context, category string, arguments ...value.Value) *coordinator.ReadTxn
+	// coordinator.Coordinator.BeginCategory); with speculation off, or
+	// where there is none, they are Begin and BeginReadOnly.
+	BeginCategory(ctx context.Context, timeout time.Duration, category string, arguments ...value.Value) Txn
+	BeginReadOnlyCategory(ctx context.Context, category string, arguments ...value.Value) ReadTxn
+}
+
+// Txn is a read-write transaction: a *coordinator.Txn in the simulator,
+// a *live.Txn on the real runtime. Its operations run through Execute (the
+// typed clients take it as their engines.Executor); Commit's answers are
+// the coordinator's (nil, an abort matching engines.ErrAborted, or
+// coordinator.ErrIndeterminate).
+type Txn interface {
+	engines.Executor
+	// ID is the transaction id, recorded with its operation.
+	ID() engines.TxnID
+	// CommitTimestamp is the commit timestamp once committed.
+	CommitTimestamp() clock.Timestamp
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// ReadTxn is a read-only transaction: every read at one snapshot.
+type ReadTxn interface {
+	engines.Executor
+	Snapshot() clock.Timestamp
+}
+
+// Coordinated returns a coordinator's Transactions: what a client of a
+// simulated cluster gets.
+func Coordinated(c *coordinator.Coordinator) Transactions { return coordinated{c} }
+
+// coordinated adapts a coordinator's concrete transaction types to the
+// interfaces (Go has no covariant results).
+type coordinated struct{ c *coordinator.Coordinator }
+
+func (t coordinated) Begin(ctx context.Context, timeout time.Duration) Txn {
+	return t.c.Begin(ctx, timeout)
+}
+func (t coordinated) BeginReadOnly(ctx context.Context) ReadTxn { return t.c.BeginReadOnly(ctx) }
+func (t coordinated) AdHoc() engines.Executor                   { return t.c.AdHoc() }
+
+func (t coordinated) BeginCategory(ctx context.Context, timeout time.Duration, category string,
+	arguments ...value.Value) Txn {
+	return t.c.BeginCategory(ctx, timeout, category, arguments...)
+}
+
+func (t coordinated) BeginReadOnlyCategory(ctx context.Context, category string, arguments ...value.Value) ReadTxn {
+	return t.c.BeginReadOnlyCategory(ctx, category, arguments...)
 }
 
 // Check is a named check of a run's history: one of the checkers
@@ -100,6 +147,11 @@ type Builder struct {
 	operation func(Client)
 	final     func(Client)
 	checks    []Check
+	// declaring is set by Declare: Cluster records its streams instead
+	// of building a simulated cluster, and World is refused.
+	declaring bool
+	streams   []cluster.StreamSpec
+	world     bool
 }
 
 // Seed returns the run's seed.
@@ -118,9 +170,15 @@ func (b *Builder) Operations() int { return b.options.Operations }
 // checkpoint every 128 entries, 10 minutes of virtual time and 20 million
 // events at most). Clients get a coordinator each (Client.Transactions);
 // after the run the checks end with atomicity (from the stream logs,
-// which also settle indeterminate outcomes) and liveness.
+// which also settle indeterminate outcomes) and liveness. Outside the
+// simulator (Declare, package liverun) it records the streams and returns
+// nil.
 func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 	b.requireNoSystem("Cluster")
+	if b.declaring {
+		b.streams = append([]cluster.StreamSpec{}, config.Streams...)
+		return nil
+	}
 	config.Seed, config.Trace = b.options.Seed, b.options.Trace
 	config.Faults, config.FaultPhase, config.FaultPlan = b.options.Faults, b.options.FaultPhase, b.options.Plan
 	config.FaultsAfterSetup = true
@@ -147,6 +205,10 @@ func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 // Process(client).
 func (b *Builder) World(config sim.Config) *sim.World {
 	b.requireNoSystem("World")
+	if b.declaring {
+		b.world = true
+		panic(worldDeclared{})
+	}
 	config.Seed, config.Trace = b.options.Seed, b.options.Trace
 	config.VirtualTimeMax = defaulted(config.VirtualTimeMax, virtualTimeMax)
 	config.EventsMax = defaulted(config.EventsMax, eventsMax)
@@ -182,7 +244,7 @@ func (b *Builder) Check(name string, check func(history checkers.History) (check
 }
 
 func (b *Builder) requireNoSystem(method string) {
-	if b.system != nil {
+	if b.system != nil || b.streams != nil {
 		panic(fmt.Sprintf("workloads: Builder.%s called after the system was declared (call Cluster or World once)", method))
 	}
 }

@@ -28,7 +28,7 @@ type command struct {
 
 // commands lists the subcommands in the order the usage shows them.
 func commands() []command {
-	return []command{simCommand, replayCommand, shrinkCommand, corpusCommand, historyCommand, checkCommand}
+	return []command{simCommand, replayCommand, shrinkCommand, corpusCommand, historyCommand, checkCommand, liveCommand}
 }
 
 // usage is the top-level usage: every command with its summary.

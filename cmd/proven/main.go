@@ -6,6 +6,7 @@
 //	proven corpus update [DIR]
 //	proven history [--seed N] [--workload W] [--faults MODE] [--format edn|jsonl|html] [--per-key] -o FILE
 //	proven check --model list-append|register|cas-register|queue FILE
+//	proven live [--workload W] [--duration D] [--clients N] [--dir DIR] [--json] [--history FILE]
 //	proven version
 //	proven help [COMMAND]
 //

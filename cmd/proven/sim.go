@@ -170,16 +170,24 @@ func (l runLine) String() string {
 	text := fmt.Sprintf("seed=%d scenario=%s verdict=%s events=%d virtual=%s fingerprint=%s faults=%s",
 		l.Seed, l.Scenario, l.Verdict, l.Events, l.Virtual, l.Fingerprint, l.Faults)
 	text += fmt.Sprintf(" committed=%d aborted=%d indeterminate=%d", l.Committed, l.Aborted, l.Indeterminate)
+	text += checksText(l.Checks)
+	if l.Failure != "" {
+		text += fmt.Sprintf(" failure=%s reason=%q", l.Failure, l.Reason)
+	}
+	return text
+}
+
+// checksText is a run line's verdicts, " check=verdict" each, and a note
+// that unknown is not a failure when one is unknown.
+func checksText(checks []checkVerdict) string {
+	text := ""
 	unknown := false
-	for _, check := range l.Checks {
+	for _, check := range checks {
 		text += fmt.Sprintf(" %s=%s", check.Checker, check.Verdict)
 		unknown = unknown || check.Verdict == string(checkers.VerdictUnknown)
 	}
 	if unknown {
 		text += " unknown=not-a-failure"
-	}
-	if l.Failure != "" {
-		text += fmt.Sprintf(" failure=%s reason=%q", l.Failure, l.Reason)
 	}
 	return text
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/workloads"
 )
@@ -94,17 +93,17 @@ func (w Workload) place(c workloads.Client, order Order) {
 	input := value.Map(map[string]value.Value{"order": value.Int(order.Number),
 		"customer": value.String(order.Customer), "amount": value.Int(order.Amount)})
 	if w.Bug == BugPaySeparately {
-		_, paid := workloads.Transact(c, "pay", "", input, timeout(c), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		_, paid := workloads.Transact(c, "pay", "", input, timeout(c), func(ctx context.Context, tx workloads.Txn) (value.Value, error) {
 			return input, Pay(ctx, tx, order)
 		})
 		if paid == checkers.TypeOK {
-			workloads.Transact(c, "book", "", input, timeout(c), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+			workloads.Transact(c, "book", "", input, timeout(c), func(ctx context.Context, tx workloads.Txn) (value.Value, error) {
 				return input, Book(ctx, tx, order)
 			})
 		}
 		return
 	}
-	workloads.Transact(c, "place", "", input, timeout(c), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	workloads.Transact(c, "place", "", input, timeout(c), func(ctx context.Context, tx workloads.Txn) (value.Value, error) {
 		if err := Pay(ctx, tx, order); err != nil {
 			return input, err
 		}
@@ -114,7 +113,7 @@ func (w Workload) place(c workloads.Client, order Order) {
 
 // ship records a shipment: the order shipped, or Null when none waited.
 func ship(c workloads.Client) {
-	workloads.Transact(c, "ship", "", value.Null(), timeout(c), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+	workloads.Transact(c, "ship", "", value.Null(), timeout(c), func(ctx context.Context, tx workloads.Txn) (value.Value, error) {
 		number, err := Ship(ctx, tx)
 		if err != nil || number == 0 {
 			return value.Null(), err

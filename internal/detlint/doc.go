@@ -44,7 +44,8 @@
 // so a stale or mistyped directive never hides anything.
 //
 // Which packages are simulated: every package of module ModulePath except
-// those under ExemptPrefixes (the commands, the real runtime under live/,
+// those under ExemptPrefixes (the commands, the real runtime under live/
+// and the live workload runner workloads/liverun,
 // this lint, and the separate compare module), named by path: a package
 // whose name merely starts with "live", or a package named live elsewhere
 // in the tree, is still simulated and judged. The policy lives in

@@ -21,10 +21,11 @@ const ModulePath = "github.com/proven2pc/proven"
 // package below it) that run outside the simulator and so may use the wall
 // clock, goroutines and the rest. This is the one place the policy lives.
 var ExemptPrefixes = []string{
-	ModulePath + "/cmd",              // command-line programs
-	ModulePath + "/live",             // the real runtime: goroutine hosts, files, the real clock
-	ModulePath + "/internal/detlint", // this lint and its command
-	ModulePath + "/compare",          // a separate module of comparison programs
+	ModulePath + "/cmd",               // command-line programs
+	ModulePath + "/live",              // the real runtime: goroutine hosts, files, the real clock
+	ModulePath + "/workloads/liverun", // workloads run on the real runtime: client goroutines, the wall clock
+	ModulePath + "/internal/detlint",  // this lint and its command
+	ModulePath + "/compare",           // a separate module of comparison programs
 }
 
 // ErrLoad reports that packages could not be loaded and type-checked, so

@@ -56,10 +56,10 @@ func moduleRoot(t *testing.T) string {
 // simulated hosts of the same step machines, the step machines themselves,
 // and look-alike names are still judged.
 func TestExemptionIsByName(t *testing.T) {
-	exempt := []string{"live", "live/filelog", "live/loghost", "live/internal/faultfs", "cmd/proven",
+	exempt := []string{"live", "live/filelog", "live/loghost", "live/internal/faultfs", "cmd/proven", "workloads/liverun",
 		"internal/detlint/cmd/detlint"}
 	simulated := []string{"", "cluster", "sim", "engines/streamlog", "engines/processor", "coordinator",
-		"livestream", "engines/live", "internal/live", "clock"}
+		"livestream", "engines/live", "internal/live", "clock", "workloads", "workloads/liverunner"}
 	for _, name := range exempt {
 		if path := detlint.ModulePath + "/" + name; !detlint.Exempt(path) || detlint.Simulated(path) {
 			t.Errorf("%s: exempt %t, simulated %t; want exempt", path, detlint.Exempt(path), detlint.Simulated(path))
