@@ -13,6 +13,10 @@ import (
 // take per key when LinearizableConfig.StepBudget is zero.
 const StepBudgetDefault = 10_000_000
 
+// MemoryBudgetDefault is the memory, in bytes, a linearizability search
+// may use per key when LinearizableConfig.MemoryBudget is zero.
+const MemoryBudgetDefault = 1 << 30
+
 // LinearizableConfig configures CheckLinearizable.
 type LinearizableConfig struct {
 	Model Model
@@ -23,6 +27,15 @@ type LinearizableConfig struct {
 	// StepBudget bounds the model steps per key; a key that exhausts it gets
 	// the verdict unknown. Zero means StepBudgetDefault.
 	StepBudget int
+	// MemoryBudget bounds, in bytes, what the search of a key may keep:
+	// porcupine remembers each state it reaches with the set of
+	// operations linearized so far, so a key's steps are also bounded by
+	// MemoryBudget over the estimated size of one such entry (a bit per
+	// operation, plus the largest state: a queue's longest possible
+	// backlog). Long queue histories with deep backlogs (a live run's)
+	// then end unknown instead of exhausting memory. Zero means
+	// MemoryBudgetDefault.
+	MemoryBudget int
 	// FailedCASMeansMismatch checks a cas that completed with fail as one
 	// that ran and found a different value, as Jepsen's etcd client records
 	// it; otherwise a failed cas, like every failed operation, took no
@@ -71,6 +84,9 @@ func CheckLinearizable(history History, config LinearizableConfig) (Result, erro
 	if config.StepBudget == 0 {
 		config.StepBudget = StepBudgetDefault
 	}
+	if config.MemoryBudget == 0 {
+		config.MemoryBudget = MemoryBudgetDefault
+	}
 	if err := history.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -81,19 +97,21 @@ func CheckLinearizable(history History, config LinearizableConfig) (Result, erro
 	var found findings
 	var unknownKeys []string
 	for _, key := range sortedKeys(partitions) {
-		verdict, line, involved := checkPartition(partitions[key], config)
+		steps := stepsWithin(partitions[key], config)
+		verdict, line, involved := checkPartition(partitions[key], config.Model, config.Initial, steps)
 		switch verdict {
 		case VerdictIllegal:
 			found.add("nonlinearizable", fmt.Sprintf("key %q: %s", key, line), involved...)
 			return found.result("linearizable"), nil
 		case VerdictUnknown:
-			unknownKeys = append(unknownKeys, fmt.Sprintf("%q", key))
+			unknownKeys = append(unknownKeys, fmt.Sprintf("%q (%d steps)", key, steps))
 		}
 	}
 	result := found.result("linearizable")
 	if result.Verdict == VerdictOK && len(unknownKeys) > 0 {
 		result.Verdict = VerdictUnknown
-		result.Explanation = fmt.Sprintf("step budget of %d exhausted on keys %s", config.StepBudget, strings.Join(unknownKeys, ", "))
+		result.Explanation = fmt.Sprintf("step budget exhausted on keys %s (%d steps at most, fewer where %d bytes of search memory allow fewer)",
+			strings.Join(unknownKeys, ", "), config.StepBudget, config.MemoryBudget)
 	}
 	return result, nil
 }
@@ -148,9 +166,9 @@ func partitionByKey(history History, config LinearizableConfig) (map[string][]ke
 // linearizable history is linearizable, so a binary search over cut
 // positions works) and names the operation completing there and the
 // operations open beside it.
-func checkPartition(operations []keyedOperation, config LinearizableConfig) (Verdict, string, []int) {
-	budget := &stepBudget{remaining: config.StepBudget}
-	verdict := runPorcupine(operations, int64(1)<<62, config, budget)
+func checkPartition(operations []keyedOperation, model Model, initial value.Value, steps int) (Verdict, string, []int) {
+	budget := &stepBudget{remaining: steps}
+	verdict := runPorcupine(operations, int64(1)<<62, model, initial, budget)
 	if verdict != VerdictIllegal {
 		return verdict, "", nil
 	}
@@ -161,7 +179,7 @@ func checkPartition(operations []keyedOperation, config LinearizableConfig) (Ver
 	// Invariant: the cut at low is linearizable, the cut at high is not.
 	for high-low > 1 {
 		middle := low + (high-low)/2
-		switch runPorcupine(operations, middle, config, budget) {
+		switch runPorcupine(operations, middle, model, initial, budget) {
 		case VerdictIllegal:
 			high = middle
 		case VerdictOK:
@@ -174,9 +192,32 @@ func checkPartition(operations []keyedOperation, config LinearizableConfig) (Ver
 	return VerdictIllegal, line, involved
 }
 
+// stepsWithin is the step budget of one key: config.StepBudget, or fewer
+// when that many remembered search entries would not fit in
+// config.MemoryBudget. An entry is estimated as a bit per operation, a
+// fixed overhead, and for a queue its longest possible backlog (the most
+// enqueues invoked and not yet answered by dequeues, in history order).
+func stepsWithin(operations []keyedOperation, config LinearizableConfig) int {
+	const entryOverhead, valueBytes = 96, 32
+	entryBytes := entryOverhead + (len(operations)+7)/8
+	if config.Model == ModelQueue {
+		backlog, deepest := 0, 0
+		for _, keyed := range operations {
+			if keyed.input.function == FunctionEnqueue {
+				backlog++
+			} else if keyed.output.known && backlog > 0 {
+				backlog--
+			}
+			deepest = max(deepest, backlog)
+		}
+		entryBytes += deepest * valueBytes
+	}
+	return max(1, min(config.StepBudget, config.MemoryBudget/entryBytes))
+}
+
 // runPorcupine checks the operations as seen at the cut position: those
 // invoked at or after it are dropped, those completing after it are open.
-func runPorcupine(operations []keyedOperation, cut int64, config LinearizableConfig, budget *stepBudget) Verdict {
+func runPorcupine(operations []keyedOperation, cut int64, model Model, initial value.Value, budget *stepBudget) Verdict {
 	var porcupineOperations []porcupine.Operation
 	for _, keyed := range operations {
 		if keyed.callPosition >= cut {
@@ -192,8 +233,7 @@ func runPorcupine(operations []keyedOperation, cut int64, config LinearizableCon
 		})
 	}
 	budget.exhausted = false
-	model := porcupineModel(config.Model, config.Initial, budget)
-	result := porcupine.CheckOperations(model, porcupineOperations)
+	result := porcupine.CheckOperations(porcupineModel(model, initial, budget), porcupineOperations)
 	if budget.exhausted {
 		return VerdictUnknown
 	}

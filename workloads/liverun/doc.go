@@ -43,9 +43,9 @@
 // store keeps every log whole during a run (no checkpoint), so the
 // atomicity check can replay each from its first entry; memory grows with
 // the run's length. The checks are the simulator's, sized for its
-// runs: the queue workload's linearizability search outgrows memory on a
-// live run of more than a few seconds (thousands of operations over a long
-// backlog), so queue runs must stay short.
+// runs: on a queue run of more than a few seconds (thousands of operations
+// over a long backlog) the linearizability search reaches its memory bound
+// and says unknown, so queue runs must stay short to get a verdict.
 //
 // # Tests
 //
