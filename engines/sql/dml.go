@@ -22,6 +22,11 @@ type rowChange struct {
 	newKey []byte
 	// encoded is encodeRow of newRow, made by prepareChange.
 	encoded []byte
+	// newKeyUnwritten reports that the transaction held no lock on newKey
+	// before lockChange took it, so it holds no intent there either (it
+	// writes a table's row keys only under their row locks, and a table
+	// id is never reused): the key check can skip its own intents.
+	newKeyUnwritten bool
 }
 
 func (m dml) insert(stmt *parser.Insert) (*Result, error) {
@@ -439,8 +444,8 @@ func (m dml) applyChanges(t *tableSchema, changes []rowChange, returning *return
 			return nil, err
 		}
 	}
-	for _, change := range changes {
-		if err := m.lockChange(t, change); err != nil {
+	for i := range changes {
+		if err := m.lockChange(t, &changes[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -496,7 +501,7 @@ func isKeyColumn(t *tableSchema, id int) bool {
 
 // lockChange takes exclusive row locks on the old and new keys, with the
 // old and new images.
-func (m dml) lockChange(t *tableSchema, change rowChange) error {
+func (m dml) lockChange(t *tableSchema, change *rowChange) error {
 	names := t.columnNames()
 	images := make([]rowImage, 0, 2)
 	if change.oldRow != nil {
@@ -506,12 +511,14 @@ func (m dml) lockChange(t *tableSchema, change rowChange) error {
 		images = append(images, rowImage{columns: names, values: change.newRow})
 	}
 	if change.oldKey != nil {
-		if err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
+		if _, err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
 			return err
 		}
 	}
 	if change.newKey != nil && string(change.newKey) != string(change.oldKey) {
-		return m.s.locks().row(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
+		taken, err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
+		change.newKeyUnwritten = taken
+		return err
 	}
 	return nil
 }
@@ -548,7 +555,7 @@ func (m dml) checkUnique(t *tableSchema, changes []rowChange) error {
 		if removed[string(change.newKey)] || change.oldKey != nil && string(change.oldKey) == string(change.newKey) {
 			continue
 		}
-		_, found, err := m.s.get(change.newKey)
+		_, found, err := m.s.getKey(change.newKey, change.newKeyUnwritten)
 		if err != nil {
 			return err
 		}
