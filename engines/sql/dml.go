@@ -46,7 +46,12 @@ func (m dml) insert(stmt *parser.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	changes := make([]rowChange, sources.count())
+	changes := m.s.changeBuffer[:0]
+	if count := sources.count(); count > len(m.s.changeBuffer) {
+		changes = make([]rowChange, count)
+	} else {
+		changes = changes[:count]
+	}
 	for i := range changes {
 		if changes[i].newRow, err = m.buildRow(t, targets, sources.source(i)); err != nil {
 			return nil, err

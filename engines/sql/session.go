@@ -45,6 +45,9 @@ type session struct {
 	volatileCompiled int
 	// parametersMax is the highest parameter number compiled.
 	parametersMax int
+	// changeBuffer holds a one-row statement's change, saving an
+	// allocation.
+	changeBuffer [1]rowChange
 }
 
 // syntaxError wraps the parser's error, which names line and column.
