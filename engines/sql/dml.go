@@ -85,6 +85,9 @@ func insertTargets(t *tableSchema, names []string) ([]int, error) {
 type insertSource struct {
 	values []Value
 	given  []bool
+	// owned reports values made for this row alone, which may become
+	// the row itself.
+	owned bool
 }
 
 // insertSources are the rows to insert: of VALUES, one after the other
@@ -107,7 +110,8 @@ func (sources insertSources) source(i int) insertSource {
 	if sources.rows != nil {
 		return insertSource{values: sources.rows[i]}
 	}
-	source := insertSource{values: sources.flat[i*sources.width : (i+1)*sources.width]}
+	end := (i + 1) * sources.width
+	source := insertSource{values: sources.flat[i*sources.width : end : end], owned: true}
 	if sources.given != nil {
 		source.given = sources.given[i*sources.width : (i+1)*sources.width]
 	}
@@ -202,6 +206,9 @@ func (m dml) querySources(q *parser.Query, width int) (insertSources, error) {
 // buildRow fills a full row: given values cast to column types, other
 // columns from their DEFAULT (or NULL).
 func (m dml) buildRow(t *tableSchema, targets []int, source insertSource) ([]Value, error) {
+	if source.owned && source.given == nil && isEveryPosition(targets, len(t.Columns)) {
+		return castInPlace(t, source.values)
+	}
 	row := make([]Value, len(t.Columns))
 	var buffer [64]bool // the columns given, for tables of up to 64 columns
 	set := buffer[:]
@@ -225,6 +232,32 @@ func (m dml) buildRow(t *tableSchema, targets []int, source insertSource) ([]Val
 		v, err := m.s.defaultValue(c)
 		if err != nil {
 			return nil, err
+		}
+		row[position] = v
+	}
+	return row, nil
+}
+
+// isEveryPosition reports whether targets are 0, 1, ... width-1.
+func isEveryPosition(targets []int, width int) bool {
+	if len(targets) != width {
+		return false
+	}
+	for i, position := range targets {
+		if position != i {
+			return false
+		}
+	}
+	return true
+}
+
+// castInPlace casts a full row of given values to the column types in
+// place, as buildRow would into a new row.
+func castInPlace(t *tableSchema, row []Value) ([]Value, error) {
+	for position, c := range t.Columns {
+		v, err := assignCast(row[position], c.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.Name, err)
 		}
 		row[position] = v
 	}
@@ -479,7 +512,10 @@ func (m dml) prepareChange(t *tableSchema, change *rowChange) error {
 	}
 	switch {
 	case len(t.PrimaryKey) > 0:
-		change.newKey = appendKeyValues(rowKeyBuffer(t.ID), change.newRow, t.primaryKeyPositions())
+		// The key and the encoded row share one new buffer.
+		key := appendKeyValues(rowKeyBuffer(t.ID, encodedRowSize(change.newRow)), change.newRow, t.primaryKeyPositions())
+		whole := appendRow(key, t, change.newRow)
+		change.newKey, change.encoded = whole[:len(key):len(key)], whole[len(key):]
 	case change.oldKey != nil:
 		change.newKey = change.oldKey
 	default:
@@ -488,7 +524,9 @@ func (m dml) prepareChange(t *tableSchema, change *rowChange) error {
 	if len(change.newKey)+64 > mvcc.KeyLenMax {
 		return fmt.Errorf("%w: primary key of %s too long", ErrLimit, t.Name)
 	}
-	change.encoded = encodeRow(t, change.newRow)
+	if change.encoded == nil {
+		change.encoded = encodeRow(t, change.newRow)
+	}
 	if len(change.encoded) > mvcc.ValueLenMax {
 		return fmt.Errorf("%w: row of %s too large", ErrLimit, t.Name)
 	}

@@ -35,6 +35,8 @@ type Engine struct {
 	// (Apply is not reentrant, and nothing keeps a session past its
 	// statement), saving an allocation each.
 	spareSession *session
+	// spareArguments is the slice Apply decodes arguments into.
+	spareArguments []Value
 }
 
 type twoPhase = mvcc.TwoPhase[transaction, *transaction]
@@ -100,7 +102,7 @@ func newEngine(store *mvcc.Store) *Engine {
 // transaction's intents out of the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	op, err := DecodeOperation(operation)
+	op, err := e.decodeOperation(operation)
 	if err != nil {
 		return engines.Failed(refusal(err))
 	}
@@ -115,6 +117,20 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 		return engines.Failed(refusal(err))
 	}
 	return engines.Done(result.encode())
+}
+
+// decodeOperation is DecodeOperation for Apply: a query text seen
+// before reuses the cached string, and the arguments reuse the last
+// statement's slice (nothing keeps a statement's arguments past it).
+func (e *Engine) decodeOperation(data []byte) (Operation, error) {
+	op, ok := decodeOperationReusing(data, e.statements.keyOf, e.spareArguments)
+	if !ok {
+		return DecodeOperation(data)
+	}
+	if cap(op.Arguments) > cap(e.spareArguments) {
+		e.spareArguments = op.Arguments[:0]
+	}
+	return op, nil
 }
 
 // asBlocked returns the blockedError in err's chain. It asks errors.As
