@@ -48,6 +48,15 @@ func (c *lruCache[V]) getBytes(key []byte) (V, bool) {
 	return c.use(node, ok)
 }
 
+// keyOf returns the stored key equal to key, without allocating when
+// there is one, and string(key) otherwise. It does not mark a use.
+func (c *lruCache[V]) keyOf(key []byte) string {
+	if node, ok := c.entries[string(key)]; ok {
+		return node.key
+	}
+	return string(key)
+}
+
 // use marks a found node most recently used and returns its value.
 func (c *lruCache[V]) use(node *lruNode[V], found bool) (V, bool) {
 	if !found {

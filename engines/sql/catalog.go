@@ -401,7 +401,8 @@ func appendKeyValues(dst []byte, row []Value, positions []int) []byte {
 // rowPrefixLen is len(rowPrefix(tableID)), without building it.
 func rowPrefixLen(tableID string) int { return 1 + len(tableID) }
 
-// rowKeyBuffer returns rowPrefix(tableID) with room for a key after it.
-func rowKeyBuffer(tableID string) []byte {
-	return append(append(make([]byte, 0, rowPrefixLen(tableID)+24), prefixRow), tableID...)
+// rowKeyBuffer returns rowPrefix(tableID) with room for a key and then
+// more bytes after it.
+func rowKeyBuffer(tableID string, more int) []byte {
+	return append(append(make([]byte, 0, rowPrefixLen(tableID)+24+more), prefixRow), tableID...)
 }

@@ -22,6 +22,11 @@ type rowChange struct {
 	newKey []byte
 	// encoded is encodeRow of newRow, made by prepareChange.
 	encoded []byte
+	// newKeyUnwritten reports that the transaction held no lock on newKey
+	// before lockChange took it, so it holds no intent there either (it
+	// writes a table's row keys only under their row locks, and a table
+	// id is never reused): the key check can skip its own intents.
+	newKeyUnwritten bool
 }
 
 func (m dml) insert(stmt *parser.Insert) (*Result, error) {
@@ -41,7 +46,12 @@ func (m dml) insert(stmt *parser.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	changes := make([]rowChange, sources.count())
+	changes := m.s.changeBuffer[:0]
+	if count := sources.count(); count > len(m.s.changeBuffer) {
+		changes = make([]rowChange, count)
+	} else {
+		changes = changes[:count]
+	}
 	for i := range changes {
 		if changes[i].newRow, err = m.buildRow(t, targets, sources.source(i)); err != nil {
 			return nil, err
@@ -75,6 +85,9 @@ func insertTargets(t *tableSchema, names []string) ([]int, error) {
 type insertSource struct {
 	values []Value
 	given  []bool
+	// owned reports values made for this row alone, which may become
+	// the row itself.
+	owned bool
 }
 
 // insertSources are the rows to insert: of VALUES, one after the other
@@ -97,7 +110,8 @@ func (sources insertSources) source(i int) insertSource {
 	if sources.rows != nil {
 		return insertSource{values: sources.rows[i]}
 	}
-	source := insertSource{values: sources.flat[i*sources.width : (i+1)*sources.width]}
+	end := (i + 1) * sources.width
+	source := insertSource{values: sources.flat[i*sources.width : end : end], owned: true}
 	if sources.given != nil {
 		source.given = sources.given[i*sources.width : (i+1)*sources.width]
 	}
@@ -192,6 +206,9 @@ func (m dml) querySources(q *parser.Query, width int) (insertSources, error) {
 // buildRow fills a full row: given values cast to column types, other
 // columns from their DEFAULT (or NULL).
 func (m dml) buildRow(t *tableSchema, targets []int, source insertSource) ([]Value, error) {
+	if source.owned && source.given == nil && isEveryPosition(targets, len(t.Columns)) {
+		return castInPlace(t, source.values)
+	}
 	row := make([]Value, len(t.Columns))
 	var buffer [64]bool // the columns given, for tables of up to 64 columns
 	set := buffer[:]
@@ -215,6 +232,32 @@ func (m dml) buildRow(t *tableSchema, targets []int, source insertSource) ([]Val
 		v, err := m.s.defaultValue(c)
 		if err != nil {
 			return nil, err
+		}
+		row[position] = v
+	}
+	return row, nil
+}
+
+// isEveryPosition reports whether targets are 0, 1, ... width-1.
+func isEveryPosition(targets []int, width int) bool {
+	if len(targets) != width {
+		return false
+	}
+	for i, position := range targets {
+		if position != i {
+			return false
+		}
+	}
+	return true
+}
+
+// castInPlace casts a full row of given values to the column types in
+// place, as buildRow would into a new row.
+func castInPlace(t *tableSchema, row []Value) ([]Value, error) {
+	for position, c := range t.Columns {
+		v, err := assignCast(row[position], c.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.Name, err)
 		}
 		row[position] = v
 	}
@@ -439,8 +482,8 @@ func (m dml) applyChanges(t *tableSchema, changes []rowChange, returning *return
 			return nil, err
 		}
 	}
-	for _, change := range changes {
-		if err := m.lockChange(t, change); err != nil {
+	for i := range changes {
+		if err := m.lockChange(t, &changes[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -469,7 +512,10 @@ func (m dml) prepareChange(t *tableSchema, change *rowChange) error {
 	}
 	switch {
 	case len(t.PrimaryKey) > 0:
-		change.newKey = appendKeyValues(rowKeyBuffer(t.ID), change.newRow, t.primaryKeyPositions())
+		// The key and the encoded row share one new buffer.
+		key := appendKeyValues(rowKeyBuffer(t.ID, encodedRowSize(change.newRow)), change.newRow, t.primaryKeyPositions())
+		whole := appendRow(key, t, change.newRow)
+		change.newKey, change.encoded = whole[:len(key):len(key)], whole[len(key):]
 	case change.oldKey != nil:
 		change.newKey = change.oldKey
 	default:
@@ -478,7 +524,9 @@ func (m dml) prepareChange(t *tableSchema, change *rowChange) error {
 	if len(change.newKey)+64 > mvcc.KeyLenMax {
 		return fmt.Errorf("%w: primary key of %s too long", ErrLimit, t.Name)
 	}
-	change.encoded = encodeRow(t, change.newRow)
+	if change.encoded == nil {
+		change.encoded = encodeRow(t, change.newRow)
+	}
 	if len(change.encoded) > mvcc.ValueLenMax {
 		return fmt.Errorf("%w: row of %s too large", ErrLimit, t.Name)
 	}
@@ -496,7 +544,7 @@ func isKeyColumn(t *tableSchema, id int) bool {
 
 // lockChange takes exclusive row locks on the old and new keys, with the
 // old and new images.
-func (m dml) lockChange(t *tableSchema, change rowChange) error {
+func (m dml) lockChange(t *tableSchema, change *rowChange) error {
 	names := t.columnNames()
 	images := make([]rowImage, 0, 2)
 	if change.oldRow != nil {
@@ -506,12 +554,14 @@ func (m dml) lockChange(t *tableSchema, change rowChange) error {
 		images = append(images, rowImage{columns: names, values: change.newRow})
 	}
 	if change.oldKey != nil {
-		if err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
+		if _, err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.oldKey), Images: images}); err != nil {
 			return err
 		}
 	}
 	if change.newKey != nil && string(change.newKey) != string(change.oldKey) {
-		return m.s.locks().row(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
+		taken, err := m.s.locks().row(rowLock{Table: t.Name, Key: string(change.newKey), Images: images[len(images)-1:]})
+		change.newKeyUnwritten = taken
+		return err
 	}
 	return nil
 }
@@ -548,7 +598,7 @@ func (m dml) checkUnique(t *tableSchema, changes []rowChange) error {
 		if removed[string(change.newKey)] || change.oldKey != nil && string(change.oldKey) == string(change.newKey) {
 			continue
 		}
-		_, found, err := m.s.get(change.newKey)
+		_, found, err := m.s.getKey(change.newKey, change.newKeyUnwritten)
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,12 @@ type Engine struct {
 	// writePlans and queryPlans keep compiled statements (cache.go).
 	writePlans writePlanCache
 	queryPlans queryPlanCache
+	// spareSession is Apply's session, reused statement after statement
+	// (Apply is not reentrant, and nothing keeps a session past its
+	// statement), saving an allocation each.
+	spareSession *session
+	// spareArguments is the slice Apply decodes arguments into.
+	spareArguments []Value
 }
 
 type twoPhase = mvcc.TwoPhase[transaction, *transaction]
@@ -56,6 +62,22 @@ type transaction struct {
 	tables []namedSchema
 }
 
+// rowLocksKeptMax bounds the row lock map a finished transaction's
+// record keeps, emptied, for the next transaction: a batch of writes then
+// fills it without growing it again.
+const rowLocksKeptMax = 4096
+
+// resetTransaction empties a finished transaction's record for reuse,
+// keeping the row lock map unless it grew large.
+func resetTransaction(t *transaction) {
+	rows := t.rows
+	if len(rows) > rowLocksKeptMax {
+		rows = nil
+	}
+	clear(rows)
+	*t = transaction{rows: rows}
+}
+
 func (t *transaction) lockCount() int { return len(t.schema) + len(t.predicates) + len(t.rows) }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -68,9 +90,9 @@ func NewEngine() *Engine {
 }
 
 func newEngine(store *mvcc.Store) *Engine {
-	e := &Engine{store: store, transactions: mvcc.NewParticipant("sql", store, mvcc.Steps[*transaction]{}),
+	e := &Engine{store: store, transactions: mvcc.NewParticipant("sql", store, mvcc.Steps[*transaction]{Reset: resetTransaction}),
 		statements: newLRUCache[parser.Statement](statementCacheEntriesMax),
-		schemas:    newLRUCache[*tableSchema](schemaCacheEntriesMax)}
+		schemas:    newLRUCache[*tableSchema](schemaCacheEntriesMax), spareSession: &session{}}
 	e.twoPhase = e.transactions.TwoPhase()
 	return e
 }
@@ -80,11 +102,12 @@ func newEngine(store *mvcc.Store) *Engine {
 // transaction's intents out of the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	op, err := DecodeOperation(operation)
+	op, err := e.decodeOperation(operation)
 	if err != nil {
 		return engines.Failed(refusal(err))
 	}
-	s := &session{engine: e, txn: txn, record: record, at: mvcc.MaxTimestamp, now: txn, args: op.Arguments, statement: record.statements}
+	s := e.spareSession
+	*s = session{engine: e, txn: txn, record: record, at: mvcc.MaxTimestamp, now: txn, args: op.Arguments, statement: record.statements}
 	result, err := s.run(op.Query)
 	if blocked, ok := asBlocked(err); ok {
 		return engines.Blocked(engines.WaitForFinished, blocked.blockers...)
@@ -94,6 +117,20 @@ func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) 
 		return engines.Failed(refusal(err))
 	}
 	return engines.Done(result.encode())
+}
+
+// decodeOperation is DecodeOperation for Apply: a query text seen
+// before reuses the cached string, and the arguments reuse the last
+// statement's slice (nothing keeps a statement's arguments past it).
+func (e *Engine) decodeOperation(data []byte) (Operation, error) {
+	op, ok := decodeOperationReusing(data, e.statements.keyOf, e.spareArguments)
+	if !ok {
+		return DecodeOperation(data)
+	}
+	if cap(op.Arguments) > cap(e.spareArguments) {
+		e.spareArguments = op.Arguments[:0]
+	}
+	return op, nil
 }
 
 // asBlocked returns the blockedError in err's chain. It asks errors.As

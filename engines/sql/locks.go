@@ -158,10 +158,11 @@ func (l locker) predicate(p predicate) error {
 	return nil
 }
 
-// row takes (or extends) an exclusive lock on a row key.
-func (l locker) row(lock rowLock) error {
+// row takes (or extends) an exclusive lock on a row key; taken reports
+// a lock the transaction did not hold before.
+func (l locker) row(lock rowLock) (taken bool, err error) {
 	if blockers := l.engine.rowBlockers(l.txn, lock); len(blockers) > 0 {
-		return &blockedError{blockers: blockers}
+		return false, &blockedError{blockers: blockers}
 	}
 	held, ok := l.record.rows[lock.Key]
 	if !ok {
@@ -169,7 +170,7 @@ func (l locker) row(lock rowLock) error {
 			l.record.rows = map[string]rowLock{}
 		}
 		l.record.rows[lock.Key] = lock
-		return nil
+		return true, nil
 	}
 	for _, image := range lock.Images {
 		if !slices.ContainsFunc(held.Images, image.equal) {
@@ -177,7 +178,7 @@ func (l locker) row(lock rowLock) error {
 		}
 	}
 	l.record.rows[lock.Key] = held
-	return nil
+	return false, nil
 }
 
 // others returns the live transactions other than txn, oldest first.

@@ -60,11 +60,18 @@ func newRowLayout(t *tableSchema) *rowLayout {
 // bytes value.Append writes for that value.Map, written straight
 // from the layout, whose keys are already in the map's key order.
 func encodeRow(t *tableSchema, row []Value) []byte {
+	return appendRow(make([]byte, 0, encodedRowSize(row)), t, row)
+}
+
+// encodedRowSize estimates the bytes of encodeRow(t, row).
+func encodedRowSize(row []Value) int { return 16*len(row) + 8 }
+
+// appendRow appends encodeRow(t, row) to out.
+func appendRow(out []byte, t *tableSchema, row []Value) []byte {
 	layout := t.layout
 	if layout == nil {
 		layout = newRowLayout(t)
 	}
-	out := make([]byte, 0, 16*len(row)+8)
 	out = binary.AppendUvarint(append(out, storedTagMap), uint64(len(layout.keys)))
 	for i, key := range layout.keys {
 		out = append(binary.AppendUvarint(out, uint64(len(key))), key...)

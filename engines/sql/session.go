@@ -45,6 +45,9 @@ type session struct {
 	volatileCompiled int
 	// parametersMax is the highest parameter number compiled.
 	parametersMax int
+	// changeBuffer holds a one-row statement's change, saving an
+	// allocation.
+	changeBuffer [1]rowChange
 }
 
 // syntaxError wraps the parser's error, which names line and column.
@@ -149,8 +152,17 @@ func (s *session) storeError(err error) error {
 	return engines.AsRefusal(err)
 }
 
-func (s *session) get(key []byte) ([]byte, bool, error) {
-	value, found, err := s.engine.store.Get(key, s.readOptions())
+func (s *session) get(key []byte) ([]byte, bool, error) { return s.getKey(key, false) }
+
+// getKey is get, skipping the transaction's own intents when unwritten
+// says it holds none on key: a read without a transaction sees the same
+// committed versions and meets the same prepared intents of others.
+func (s *session) getKey(key []byte, unwritten bool) ([]byte, bool, error) {
+	options := s.readOptions()
+	if unwritten {
+		options.Txn = engines.TxnID{}
+	}
+	value, found, err := s.engine.store.Get(key, options)
 	if err != nil {
 		return nil, false, s.storeError(err)
 	}
