@@ -14,3 +14,15 @@ import "context"
 type Executor interface {
 	Execute(ctx context.Context, stream string, operation []byte) ([]byte, error)
 }
+
+// Target is what a typed client runs its operations on: one stream,
+// through an Executor.
+type Target struct {
+	Executor Executor
+	Stream   string
+}
+
+// Execute runs operation on the target's stream.
+func (t Target) Execute(ctx context.Context, operation []byte) ([]byte, error) {
+	return t.Executor.Execute(ctx, t.Stream, operation)
+}

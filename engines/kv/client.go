@@ -14,10 +14,7 @@ import (
 // read's, or an auto-committing one) and decodes the results. Errors from
 // the executor come back unchanged: a *engines.Refusal, or an error
 // matching engines.ErrAborted or engines.ErrDeadline.
-type Client struct {
-	executor engines.Executor
-	stream   string
-}
+type Client struct{ target engines.Target }
 
 // KeyValue is one pair of a scan result.
 type KeyValue struct {
@@ -79,7 +76,7 @@ func kindPhrase(kind value.Kind) string {
 
 // New returns a client for stream that runs operations through executor.
 func New(executor engines.Executor, stream string) *Client {
-	return &Client{executor: executor, stream: stream}
+	return &Client{engines.Target{Executor: executor, Stream: stream}}
 }
 
 // Get reads key: its value and whether it exists.
@@ -144,7 +141,7 @@ func (o ScanOptions) operation() (Operation, error) {
 
 // execute runs operation and decodes its result as a value.
 func (c *Client) execute(ctx context.Context, operation Operation) (value.Value, error) {
-	result, err := c.executor.Execute(ctx, c.stream, operation.Encode())
+	result, err := c.target.Execute(ctx, operation.Encode())
 	if err != nil {
 		return value.Value{}, err
 	}

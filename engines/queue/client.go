@@ -17,20 +17,17 @@ var errBadResult = fmt.Errorf("%w: queue", engines.ErrBadResult)
 // ad hoc, as the executor decides. Errors from the executor come back
 // unchanged (a *engines.Refusal, or an error matching engines.ErrAborted
 // or engines.ErrDeadline).
-type Client struct {
-	executor engines.Executor
-	stream   string
-}
+type Client struct{ target engines.Target }
 
 // New returns a client of the queues of stream.
 func New(executor engines.Executor, stream string) *Client {
-	return &Client{executor: executor, stream: stream}
+	return &Client{engines.Target{Executor: executor, Stream: stream}}
 }
 
 // Enqueue appends value to the queue. Its place in the queue is fixed when
 // the transaction commits.
 func (c *Client) Enqueue(ctx context.Context, queue string, value value.Value) error {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeEnqueue(queue, value))
+	answer, err := c.target.Execute(ctx, encodeEnqueue(queue, value))
 	if err != nil {
 		return err
 	}
@@ -51,7 +48,7 @@ func (c *Client) Peek(ctx context.Context, queue string) (value.Value, bool, err
 
 // Size returns the number of items in the queue.
 func (c *Client) Size(ctx context.Context, queue string) (int64, error) {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(operationSize, queue))
+	answer, err := c.target.Execute(ctx, encodeOperation(operationSize, queue))
 	if err != nil {
 		return 0, err
 	}
@@ -68,7 +65,7 @@ func (c *Client) Size(ctx context.Context, queue string) (int64, error) {
 
 // IsEmpty reports whether the queue holds no item.
 func (c *Client) IsEmpty(ctx context.Context, queue string) (bool, error) {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(operationIsEmpty, queue))
+	answer, err := c.target.Execute(ctx, encodeOperation(operationIsEmpty, queue))
 	if err != nil {
 		return false, err
 	}
@@ -85,7 +82,7 @@ func (c *Client) IsEmpty(ctx context.Context, queue string) (bool, error) {
 
 // Clear removes every item of the queue.
 func (c *Client) Clear(ctx context.Context, queue string) error {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(operationClear, queue))
+	answer, err := c.target.Execute(ctx, encodeOperation(operationClear, queue))
 	if err != nil {
 		return err
 	}
@@ -93,7 +90,7 @@ func (c *Client) Clear(ctx context.Context, queue string) error {
 }
 
 func (c *Client) item(ctx context.Context, kind operationKind, queue string) (value.Value, bool, error) {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeOperation(kind, queue))
+	answer, err := c.target.Execute(ctx, encodeOperation(kind, queue))
 	if err != nil {
 		return value.Null(), false, err
 	}

@@ -18,14 +18,11 @@ var errBadResult = fmt.Errorf("%w: resource", engines.ErrBadResult)
 // decodes the answers. Errors from the executor are returned unchanged:
 // match them with errors.Is against engines.ErrInsufficient,
 // engines.ErrNotFound, engines.ErrInvalid, engines.ErrAborted...
-type Client struct {
-	executor engines.Executor
-	stream   string
-}
+type Client struct{ target engines.Target }
 
 // New returns a client of the Resource engine on stream.
 func New(executor engines.Executor, stream string) *Client {
-	return &Client{executor: executor, stream: stream}
+	return &Client{engines.Target{Executor: executor, Stream: stream}}
 }
 
 // Create creates token with a symbol and a number of fraction digits
@@ -64,7 +61,7 @@ func (c *Client) Supply(ctx context.Context, token string) (string, error) {
 
 // Metadata returns the token's symbol and decimals.
 func (c *Client) Metadata(ctx context.Context, token string) (Metadata, error) {
-	result, err := c.executor.Execute(ctx, c.stream, operation{kind: operationMetadata, token: token}.encode())
+	result, err := c.target.Execute(ctx, operation{kind: operationMetadata, token: token}.encode())
 	if err != nil {
 		return Metadata{}, err
 	}
@@ -80,7 +77,7 @@ func (c *Client) Metadata(ctx context.Context, token string) (Metadata, error) {
 }
 
 func (c *Client) write(ctx context.Context, op operation) error {
-	result, err := c.executor.Execute(ctx, c.stream, op.encode())
+	result, err := c.target.Execute(ctx, op.encode())
 	if err != nil {
 		return err
 	}
@@ -91,7 +88,7 @@ func (c *Client) write(ctx context.Context, op operation) error {
 }
 
 func (c *Client) amount(ctx context.Context, op operation) (string, error) {
-	result, err := c.executor.Execute(ctx, c.stream, op.encode())
+	result, err := c.target.Execute(ctx, op.encode())
 	if err != nil {
 		return "", err
 	}

@@ -30,14 +30,11 @@ var (
 // errors.Is against ErrConstraint, ErrUnknownTable... through their
 // engines codes), or an error matching engines.ErrAborted or
 // engines.ErrDeadline.
-type Client struct {
-	executor engines.Executor
-	stream   string
-}
+type Client struct{ target engines.Target }
 
 // New returns a client for stream.
 func New(executor engines.Executor, stream string) *Client {
-	return &Client{executor: executor, stream: stream}
+	return &Client{engines.Target{Executor: executor, Stream: stream}}
 }
 
 // Exec runs a statement and returns its result (rows affected, and rows
@@ -68,7 +65,7 @@ func (c *Client) run(ctx context.Context, query string, args []any) (*Result, er
 		}
 		arguments[i] = v
 	}
-	raw, err := c.executor.Execute(ctx, c.stream, Operation{Query: query, Arguments: arguments}.Encode())
+	raw, err := c.target.Execute(ctx, Operation{Query: query, Arguments: arguments}.Encode())
 	if err != nil {
 		return nil, err
 	}

@@ -18,14 +18,11 @@ var errBadResult = fmt.Errorf("%w: stream", engines.ErrBadResult)
 // hoc, as the executor decides. Errors from the executor come back
 // unchanged (a *engines.Refusal, or an error matching engines.ErrAborted
 // or engines.ErrDeadline).
-type Client struct {
-	executor engines.Executor
-	stream   string
-}
+type Client struct{ target engines.Target }
 
 // New returns a client of the stream table on the stream named stream.
 func New(executor engines.Executor, stream string) *Client {
-	return &Client{executor: executor, stream: stream}
+	return &Client{engines.Target{Executor: executor, Stream: stream}}
 }
 
 // Item is one committed item of a stream table and its position.
@@ -38,7 +35,7 @@ type Item struct {
 // given when the transaction commits: the next ones after every item
 // committed before, with no gap.
 func (c *Client) Append(ctx context.Context, values ...value.Value) error {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeAppend(values))
+	answer, err := c.target.Execute(ctx, encodeAppend(values))
 	if err != nil {
 		return err
 	}
@@ -57,7 +54,7 @@ func (c *Client) Append(ctx context.Context, values ...value.Value) error {
 // at most ReadLimitMax. Inside a read-write transaction the transaction's
 // own appends count as the next items.
 func (c *Client) ReadFrom(ctx context.Context, position int64, limit int) ([]Item, error) {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeReadFrom(position, limit))
+	answer, err := c.target.Execute(ctx, encodeReadFrom(position, limit))
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +76,7 @@ func (c *Client) ReadFrom(ctx context.Context, position int64, limit int) ([]Ite
 // is empty). Inside a read-write transaction it counts the transaction's
 // own appends.
 func (c *Client) LatestPosition(ctx context.Context) (int64, error) {
-	answer, err := c.executor.Execute(ctx, c.stream, encodeLatestPosition())
+	answer, err := c.target.Execute(ctx, encodeLatestPosition())
 	if err != nil {
 		return 0, err
 	}

@@ -102,11 +102,13 @@ type transactions struct {
 }
 
 func (t *transactions) Begin(ctx context.Context, timeout time.Duration) workloads.Txn {
-	return &txn{baton: t.baton, inner: around(t.baton, func() *live.Txn { return t.db.Begin(ctx, timeout) })}
+	inner := around(t.baton, func() *live.Txn { return t.db.Begin(ctx, timeout) })
+	return &txn{executor: executor{baton: t.baton, inner: inner}, inner: inner}
 }
 
 func (t *transactions) BeginReadOnly(ctx context.Context) workloads.ReadTxn {
-	return &readTxn{baton: t.baton, inner: t.db.BeginReadOnly(ctx)} // takes a snapshot: never waits
+	inner := t.db.BeginReadOnly(ctx) // takes a snapshot: never waits
+	return &readTxn{executor: executor{baton: t.baton, inner: inner}, inner: inner}
 }
 
 func (t *transactions) AdHoc() engines.Executor {
@@ -141,13 +143,11 @@ func (e executor) Execute(ctx context.Context, stream string, operation []byte) 
 	return answer.bytes, answer.err
 }
 
+// txn is a live transaction whose calls leave the baton; its Execute is
+// the executor's.
 type txn struct {
-	baton *baton
+	executor
 	inner *live.Txn
-}
-
-func (t *txn) Execute(ctx context.Context, stream string, operation []byte) ([]byte, error) {
-	return executor{baton: t.baton, inner: t.inner}.Execute(ctx, stream, operation)
 }
 
 func (t *txn) ID() engines.TxnID                { return t.inner.ID() }
@@ -161,13 +161,10 @@ func (t *txn) Rollback(ctx context.Context) error {
 	return around(t.baton, func() error { return t.inner.Rollback(ctx) })
 }
 
+// readTxn is txn's read-only sibling.
 type readTxn struct {
-	baton *baton
+	executor
 	inner *live.ReadTxn
-}
-
-func (r *readTxn) Execute(ctx context.Context, stream string, operation []byte) ([]byte, error) {
-	return executor{baton: r.baton, inner: r.inner}.Execute(ctx, stream, operation)
 }
 
 func (r *readTxn) Snapshot() clock.Timestamp { return r.inner.Snapshot() }
