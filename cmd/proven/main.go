@@ -1,6 +1,6 @@
 // Command proven runs deterministic simulations and reports their verdicts.
 //
-//	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR]
+//	proven sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR] [--parallel N] [--shard I/N]
 //	proven replay [--json] [--trace] FILE
 //	proven shrink [--runs N] FILE
 //	proven corpus update [DIR]

@@ -28,6 +28,10 @@ type simFlags struct {
 	trace    bool
 	// corpus is where a failing run's seed file is written.
 	corpus string
+	// parallel is the number of seeds run at once; shard the part of the
+	// seed range this invocation runs (parallel.go).
+	parallel int
+	shard    shard
 }
 
 func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
@@ -41,6 +45,8 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	jsonOutput := flags.Bool("json", false, "print one JSON object per run instead of a key=value line")
 	trace := flags.Bool("trace", false, "print every event on stderr")
 	corpus := flags.String("corpus", "corpus", "folder where each failing run's seed file is written")
+	parallel := flags.Int("parallel", defaultParallel(), "number of seeds run at once, on as many cores (output stays in seed order)")
+	shardText := flags.String("shard", "1/1", "run only part i of n of the seed range (i/n), e.g. for a CI matrix")
 	if err := flags.Parse(args); err != nil {
 		return simFlags{}, err
 	}
@@ -66,7 +72,15 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	if !slices.Contains(workloads.Names(), *workload) {
 		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloads.Names(), ", "))
 	}
-	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace, corpus: *corpus}, nil
+	if *parallel < 1 {
+		return simFlags{}, fmt.Errorf("--parallel %d: want at least 1", *parallel)
+	}
+	part, err := parseShard(*shardText)
+	if err != nil {
+		return simFlags{}, fmt.Errorf("--shard: %w", err)
+	}
+	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace,
+		corpus: *corpus, parallel: *parallel, shard: part}, nil
 }
 
 // checkVerdict is one check's verdict in a run line.
@@ -140,39 +154,28 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		fmt.Fprintf(stderr, "proven sim: %v\n", err)
 		return 2
 	}
+	seeds := options.shard.seeds(options.seed, options.seeds)
 	failed := 0
 	encoder := json.NewEncoder(stdout)
-	for i := range options.seeds {
-		seed := options.seed + uint64(i)
-		var trace io.Writer
-		if options.trace {
-			trace = stderr
-		}
-		line, detail, report := runOnce(options, seed, trace)
-		if options.json {
-			_ = encoder.Encode(line)
-		} else {
-			fmt.Fprintln(stdout, line)
-		}
-		if line.Verdict != string(sim.VerdictOK) {
-			failed++
-			fmt.Fprintf(stderr, "seed %d failed (%s): %s\n", seed, line.Failure, line.Reason)
-			if !writeSeedFile(options.corpus, report, stderr) {
-				fmt.Fprintf(stderr, "reproduce: go run ./cmd/proven sim --seed %d --seeds 1 --faults %s --workload %s\n",
-					seed, options.faults, options.workload)
+	runSeeds(seeds, options.parallel, func(seed uint64) seedOutcome { return simulateSeed(options, seed) },
+		func(index int, outcome seedOutcome) {
+			if options.json {
+				_ = encoder.Encode(outcome.line)
+			} else {
+				fmt.Fprintln(stdout, outcome.line)
 			}
-			if detail != "" {
-				fmt.Fprintln(stderr, detail)
+			_, _ = stderr.Write(outcome.stderr)
+			if outcome.failed {
+				failed++
 			}
-		}
-		if progress && options.seeds > 1 {
-			fmt.Fprintf(stderr, "\r%d/%d runs, %d failed", i+1, options.seeds, failed)
-		}
-	}
-	if progress && options.seeds > 1 {
+			if progress && len(seeds) > 1 {
+				fmt.Fprintf(stderr, "\r%d/%d runs, %d failed", index+1, len(seeds), failed)
+			}
+		})
+	if progress && len(seeds) > 1 {
 		fmt.Fprintln(stderr)
 	}
-	fmt.Fprintf(stdout, "runs=%d ok=%d failed=%d\n", options.seeds, options.seeds-failed, failed)
+	fmt.Fprintf(stdout, "runs=%d ok=%d failed=%d\n", len(seeds), len(seeds)-failed, failed)
 	if failed > 0 {
 		return 1
 	}
