@@ -165,6 +165,8 @@ type Processor struct {
 	reads           []*pendingRead
 	terminations    map[engines.TxnID]*termination
 	sinceCheckpoint int
+	// subscribedFrom is the position the last subscription asked from.
+	subscribedFrom uint64
 	// now is the timestamp of the entry being applied.
 	now                clock.Timestamp
 	positionAtLastTick uint64
@@ -261,6 +263,7 @@ func (p *Processor) Tick() Ready {
 }
 
 func (p *Processor) subscribe() {
+	p.subscribedFrom = p.appliedPosition + 1
 	p.send(p.config.Log, wire.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
 		Subscriber: p.config.Self})
 }
@@ -299,7 +302,7 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 			continue // a duplicate
 		}
 		if entry.Position != p.appliedPosition+1 {
-			p.subscribe()
+			p.resubscribeAfterGap()
 			break
 		}
 		p.apply(entry)
@@ -310,6 +313,19 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		}
 	}
 	return p.ready(checkpoint)
+}
+
+// resubscribeAfterGap asks for the entries after the applied one again,
+// unless it already asked from there: one subscription's entries arrive
+// in many messages, in any order, and asking again at each gap would
+// make the log push them all again each time (a storm under reordering
+// with small batches: the tiny-batch site found it). A lost request is
+// asked again by Tick, which subscribes when nothing was applied.
+func (p *Processor) resubscribeAfterGap() {
+	if p.subscribedFrom == p.appliedPosition+1 {
+		return
+	}
+	p.subscribe()
 }
 
 // sortedTxns returns the transactions in age order, for deterministic scans.
