@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/streamlog"
 	"github.com/proven2pc/proven/engines/wire"
@@ -82,8 +83,11 @@ const DefaultFaultPhase = 5 * time.Second
 // Cluster is a simulated deployment inside one world. Run it with
 // World.Run and release it with World.Close.
 type Cluster struct {
-	World   *sim.World
+	World *sim.World
+	// Log is the first log node; Logs every log node (one unless the
+	// plan's topology spreads the logs; see topology.go).
 	Log     sim.NodeID
+	Logs    []sim.NodeID
 	Engines []sim.NodeID
 	Clients []sim.NodeID
 	// Runner is the runner node (0 without Failover).
@@ -106,6 +110,14 @@ type Cluster struct {
 	// on (nil: off), with the thresholds in prediction.
 	predictors []*coordinator.Predictor
 	prediction coordinator.PredictorConfig
+	// logOf maps each stream to the log node holding its log.
+	// Invariant: its keys are exactly the names of config.Streams.
+	logOf map[string]sim.NodeID
+	// clockJumps are the log nodes' clock jumps of a spread topology,
+	// scheduled when the faults start.
+	clockJumps []logClockJumps
+	// sites switches the plan's code fault sites.
+	sites *siteSwitch
 }
 
 // New builds the nodes in a new world and, unless FaultsAfterSetup,
@@ -127,10 +139,8 @@ func New(config Config) *Cluster {
 		VirtualTimeMax: config.VirtualTimeMax, EventsMax: config.EventsMax})
 	c := &Cluster{World: world, config: config, placement: map[string]sim.NodeID{}}
 	c.plan, c.scheduled = faultPlan(config, world)
-	logConfig := config.Log
-	c.Log = world.AddNode(sim.NodeOptions{Name: "log", Crashable: true,
-		Factory: func() sim.Node { return newLogNode(logConfig) }})
-	logAddress := Address(sim.Addr{Node: c.Log})
+	c.sites = &siteSwitch{world: world, sites: c.plan.Sites}
+	c.addLogNodes(config.Log)
 	for i := range config.EngineNodes {
 		var streams []StreamSpec
 		for j, spec := range config.Streams {
@@ -139,7 +149,7 @@ func New(config Config) *Cluster {
 			}
 		}
 		id := world.AddNode(sim.NodeOptions{Name: fmt.Sprintf("engine%d", i+1), Crashable: true,
-			Factory: c.engineNodeFactory(streams, logAddress)})
+			Factory: c.engineNodeFactory(streams)})
 		c.Engines = append(c.Engines, id)
 		for _, spec := range streams {
 			c.placement[spec.Name] = id
@@ -221,6 +231,7 @@ func (c *Cluster) startFaults() {
 	c.faultsStarted = true
 	if c.scheduled {
 		c.World.StartFaults(c.plan)
+		c.scheduleClockJumps()
 	}
 }
 
@@ -256,9 +267,13 @@ func (c *Cluster) Spawn(name string, fn func(p *sim.Process, coord *coordinator.
 		predictor = c.predictors[index]
 	}
 	return c.World.Spawn(node, name, func(p *sim.Process) {
-		coord, err := coordinator.New(ProcessHost{Process: p}, coordinator.Config{ID: id,
-			Log: Address(sim.Addr{Node: c.Log}), Processor: c.ProcessorAddress,
-			RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout, Predictor: predictor})
+		config := coordinator.Config{ID: id, Log: Address(sim.Addr{Node: c.Log}), LogOf: c.logAddressOf(),
+			Processor: c.ProcessorAddress, RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout,
+			Predictor: predictor, Sites: c.sites.coordinator()}
+		if c.plan.Sites.Has(sim.SiteCoarseClock) {
+			config.Timestamps = clock.NewHLC(c.sites.clock(processClock{process: p}), id)
+		}
+		coord, err := coordinator.New(ProcessHost{Process: p}, config)
 		assert.That(err == nil, "cluster: coordinator %d: %v", id, err)
 		fn(p, coord)
 	})
@@ -271,7 +286,8 @@ func (c *Cluster) EngineNode(stream string) *EngineNode {
 	return node
 }
 
-// LogNode returns the log node's server, or nil while it is down.
+// LogNode returns the first log node's server, or nil while it is down
+// (LogNodeOf returns the one holding a stream).
 func (c *Cluster) LogNode() *LogNode {
 	node, _ := c.World.Server(c.Log).(*LogNode)
 	return node

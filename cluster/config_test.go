@@ -24,9 +24,9 @@ func TestFaultPlanComesFromTheConfig(t *testing.T) {
 		c := New(Config{Seed: seed, Streams: []StreamSpec{KV("a")}, Faults: swarm, FaultPhase: 3 * time.Second})
 		reference := sim.NewWorld(sim.Config{Seed: seed})
 		want := sim.DrawFaultPlan(swarm, reference.Rand("faults/plan"), 3*time.Second)
-		if c.FaultPlan() != want {
-			t.Fatalf("seed %d: plan %v (phase %v), want %v (phase %v)", seed, c.FaultPlan(), c.FaultPlan().FaultPhase,
-				want, want.FaultPhase)
+		if got := c.FaultPlan(); got != want {
+			t.Fatalf("seed %d: plan %v (phase %v, sites %v, topology %v), want %v (phase %v, sites %v, topology %v)", seed,
+				got, got.FaultPhase, got.Sites, got.Topology, want, want.FaultPhase, want.Sites, want.Topology)
 		}
 		c.World.Close()
 		reference.Close()

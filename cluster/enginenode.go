@@ -15,8 +15,10 @@ import (
 type engineNodeConfig struct {
 	// Streams are the streams whose processors run on this node.
 	Streams []StreamSpec
-	// Log is the log service's address.
-	Log wire.Address
+	// Log is the first log node's address; LogOf, when set, routes each
+	// stream to its log node.
+	Log   wire.Address
+	LogOf func(stream string) wire.Address
 	// TickInterval is how often each processor's Tick runs (default 50ms).
 	TickInterval time.Duration
 	// CheckpointEvery is the processors' checkpoint interval in entries.
@@ -31,6 +33,8 @@ type engineNodeConfig struct {
 	Catalog []StreamSpec
 	// HeartbeatInterval is the heartbeat period (default 100ms).
 	HeartbeatInterval time.Duration
+	// sites switches the code fault sites.
+	sites *siteSwitch
 }
 
 // EngineNode hosts the processors of several streams on one simulated
@@ -100,8 +104,8 @@ func (n *EngineNode) Start(ctx *sim.NodeContext) {
 func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
 	assert.That(n.processors[spec.Name] == nil, "cluster: processor %s started twice on n%d", spec.Name, ctx.ID())
 	self := Address(sim.Addr{Node: ctx.ID()})
-	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log,
-		CheckpointEvery: n.config.CheckpointEvery}
+	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log, LogOf: n.config.LogOf,
+		CheckpointEvery: n.config.CheckpointEvery, Sites: n.config.sites.processor()}
 	// The checkpoint is a record this node wrote and the disk verified
 	// (a damaged one reads as absent), so it must restore.
 	p, err := processor.Recover(config, lastIntactRecord(ctx.Disk(), checkpointFile(spec.Name)), spec.Restore)
@@ -153,7 +157,7 @@ func (n *EngineNode) Timer(ctx *sim.NodeContext, tag uint64) {
 	for _, stream := range n.running {
 		n.send(ctx, stream, n.processors[stream].Tick())
 	}
-	ctx.SetTimer(n.config.TickInterval, engineTickTag)
+	ctx.SetTimer(n.config.sites.tickInterval(n.config.TickInterval), engineTickTag)
 }
 
 // send stores a checkpoint (replacing the old one) and sends messages.
@@ -167,5 +171,8 @@ func (n *EngineNode) send(ctx *sim.NodeContext, stream string, ready processor.R
 	}
 	for _, m := range ready.Messages {
 		_ = ctx.Send(Addr(m.To), m.Message)
+		if n.config.sites.duplicated(m.Message) {
+			_ = ctx.Send(Addr(m.To), m.Message)
+		}
 	}
 }

@@ -144,7 +144,7 @@ func (m *TxnMachine) startRound(now int64, untilNanos int64) {
 	if m.roundPending == 0 {
 		assert.Broken("coordinator: txn %v starts an empty %v round", m.id, m.phase)
 	}
-	m.round = startTimer(now, m.config.RetryInterval, untilNanos)
+	m.round = startTimer(now, m.config.resendInterval(), untilNanos)
 	m.sendRound()
 }
 

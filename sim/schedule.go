@@ -226,6 +226,10 @@ func (w *World) Heal() {
 	}
 }
 
+// Faulting reports whether the fault phase is running: a fault schedule
+// started and has not healed yet.
+func (w *World) Faulting() bool { return w.nemesis != nil && !w.nemesis.healed }
+
 // Healed reports whether the fault phase has ended.
 func (w *World) Healed() bool { return w.nemesis == nil || w.nemesis.healed }
 

@@ -98,6 +98,8 @@ type runLine struct {
 	Virtual       string         `json:"virtual"`
 	Fingerprint   string         `json:"fingerprint"`
 	Faults        string         `json:"faults"`
+	Sites         string         `json:"sites,omitempty"`
+	Topology      string         `json:"topology,omitempty"`
 	Committed     int            `json:"committed"`
 	Aborted       int            `json:"aborted"`
 	Indeterminate int            `json:"indeterminate"`
@@ -109,6 +111,7 @@ type runLine struct {
 func (l runLine) String() string {
 	text := fmt.Sprintf("seed=%d scenario=%s verdict=%s events=%d virtual=%s fingerprint=%s faults=%s",
 		l.Seed, l.Scenario, l.Verdict, l.Events, l.Virtual, l.Fingerprint, l.Faults)
+	text += planFields(l.Sites, l.Topology)
 	text += fmt.Sprintf(" committed=%d aborted=%d indeterminate=%d", l.Committed, l.Aborted, l.Indeterminate)
 	unknown := false
 	for _, check := range l.Checks {
@@ -136,7 +139,8 @@ func workloadLine(report proven.Report) runLine {
 	line := runLine{
 		Seed: report.Seed, Scenario: report.Workload, Verdict: string(report.Verdict), Events: report.Events,
 		Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
-		Faults: report.Plan.String(), Committed: report.Committed, Aborted: report.Aborted,
+		Faults: report.Plan.String(), Sites: sitesField(report.Plan), Topology: topologyField(report.Plan),
+		Committed: report.Committed, Aborted: report.Aborted,
 		Indeterminate: report.Indeterminate, Failure: string(report.Failure), Reason: report.Reason,
 	}
 	for _, result := range report.Checks {

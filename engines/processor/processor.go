@@ -19,11 +19,40 @@ type Config struct {
 	Self wire.Address
 	// Log is the log service's address.
 	Log wire.Address
+	// LogOf, when set, returns the address of the log node holding a
+	// stream (the processor's own, or a peer's that termination reads),
+	// for logs spread over several nodes; nil: Log holds every stream.
+	LogOf func(stream string) wire.Address
 	// CheckpointEvery is the number of applied entries between checkpoints
 	// (default 256).
 	CheckpointEvery int
 	// ReadCountMax bounds the entries asked for in one log read (default 256).
 	ReadCountMax int
+	// Sites switches the processor's code fault sites, asked at each use
+	// (nil: every site off); see Sites.
+	Sites func() Sites
+}
+
+// Sites are the processor's code fault sites (DESIGN.md, "Code faults").
+type Sites struct {
+	// TinyBatches asks termination's log reads for one entry at a time.
+	TinyBatches bool
+}
+
+// logOf returns the address of the log node holding stream.
+func (c *Config) logOf(stream string) wire.Address {
+	if c.LogOf == nil {
+		return c.Log
+	}
+	return c.LogOf(stream)
+}
+
+// readCountMax is how many entries one termination read asks for.
+func (c *Config) readCountMax() int {
+	if c.Sites != nil && c.Sites().TinyBatches {
+		return 1
+	}
+	return c.ReadCountMax
 }
 
 // Outbound is a message the host must send.
@@ -264,7 +293,7 @@ func (p *Processor) Tick() Ready {
 
 func (p *Processor) subscribe() {
 	p.subscribedFrom = p.appliedPosition + 1
-	p.send(p.config.Log, wire.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
+	p.send(p.config.logOf(p.config.Stream), wire.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
 		Subscriber: p.config.Self})
 }
 

@@ -127,6 +127,20 @@ func (e Entry) Encode() []byte {
 	return b
 }
 
+// EntryDeadline reads the deadline of an encoded transaction entry
+// without decoding the rest of it; ok is false for a tick and for bytes
+// that do not start like an entry.
+func EntryDeadline(data []byte) (deadlineNanos int64, ok bool) {
+	r := binenc.NewReader(data, ErrBadEntry)
+	format, kind := r.Byte(), EntryKind(r.Byte())
+	r.Timestamp()
+	deadlineNanos = r.Varint()
+	if r.Err() != nil || format != entryFormat || kind <= EntryTick || kind >= entryKindEnd {
+		return 0, false
+	}
+	return deadlineNanos, true
+}
+
 // DecodeEntry decodes an entry written by AppendBinary. Arbitrary input
 // returns an error, never a panic.
 //
