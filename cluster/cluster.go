@@ -210,7 +210,13 @@ func faultPlan(config Config, world *sim.World) (sim.FaultPlan, bool) {
 	if phase <= 0 {
 		phase = DefaultFaultPhase
 	}
-	return sim.DrawFaultPlan(config.Faults, world.Rand("faults/plan"), phase), true
+	plan := sim.DrawFaultPlan(config.Faults, world.Rand("faults/plan"), phase)
+	if config.Faults.Swarm {
+		// Each from a stream of its own: no other draw of the run shifts.
+		plan.Sites = sim.DrawSites(world.Rand("faults/sites"))
+		plan.Topology = sim.DrawTopology(world.Rand("topology"))
+	}
+	return plan, true
 }
 
 // FaultPlan returns the fault schedule's plan (the zero plan when the

@@ -41,8 +41,11 @@
 //     (its plan drawn from the seed's "faults/plan" stream, as
 //     sim.DrawFaultPlan draws it), FaultPlan imposes a recorded plan, and
 //     FaultsAfterSetup holds the schedule back until StartFaults, so that
-//     a setup can run fault-free first. FaultPlan reports the plan; a
-//     recorded plan brings its code fault sites and topology.
+//     a setup can run fault-free first. FaultPlan reports the plan. In
+//     swarm mode the plan also draws code fault sites ("faults/sites"
+//     stream) and a topology ("topology" stream), each from a stream of
+//     its own, so no other draw of the run shifts; a recorded plan brings
+//     its own.
 //   - Topology (sim.Topology in the plan): the streams' logs spread over
 //     LogNodes log nodes (log, log2, log3, ...), stream i's on log node
 //     i mod LogNodes, each node's clock with its own offset and drift
