@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -73,4 +74,59 @@ func TestLogClocksStayWithinTheirBounds(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Every action of a fault schedule says its family, how long it lasts
+// and what it reaches; the events that only close or heal say no family.
+// A crash reaches the crashed node for its downtime, a pause the paused
+// node, a network window everything, a partition a cut or a link, a
+// clock fault one node.
+func TestFaultEventsSayWhatTheyReach(t *testing.T) {
+	seen := Family(0)
+	for seed := uint64(1); seed <= 30; seed++ {
+		w := newTestWorld(seed)
+		for range 3 {
+			w.AddNode(NodeOptions{Factory: echoFactory, Crashable: true})
+		}
+		w.StartFaults(DrawFaultPlan(FaultMode{Families: FamilyAll}, w.Rand("plan"), 2*time.Second))
+		w.RunFor(3 * time.Second)
+		for _, event := range w.Faults() {
+			seen |= event.Family
+			want := map[Family][]Reach{FamilyCrash: {ReachNodes}, FamilyDisk: {ReachNodes}, FamilyPause: {ReachNodes},
+				FamilyClock: {ReachNodes}, FamilyLoss: {ReachEverything}, FamilyDuplicate: {ReachEverything},
+				FamilyReorder: {ReachEverything}, FamilyPartition: {ReachCut, ReachLink}}[event.Family]
+			switch {
+			case event.Family == 0 && event.UntilNanos != 0:
+				t.Fatalf("seed %d: %+v closes or heals, yet lasts", seed, event)
+			case event.Family == 0:
+			case event.UntilNanos < event.AtNanos || !slices.Contains(want, event.Reach):
+				t.Fatalf("seed %d: %+v", seed, event)
+			case event.Reach == ReachNodes && (len(event.Nodes) != 1 || event.Nodes[0] != event.Node):
+				t.Fatalf("seed %d: %+v reaches %v, not its node", seed, event, event.Nodes)
+			case event.Reach == ReachLink && len(event.Nodes) != 2:
+				t.Fatalf("seed %d: %+v is a link of %v", seed, event, event.Nodes)
+			}
+		}
+		w.Close()
+	}
+	if seen != FamilyAll {
+		t.Fatalf("30 seeds of every family saw actions of %v", seen)
+	}
+	cut := FaultEvent{Reach: ReachCut, Nodes: []NodeID{1, 2}}
+	link := FaultEvent{Reach: ReachLink, Nodes: []NodeID{3, 1}}
+	nodes := FaultEvent{Reach: ReachNodes, Nodes: []NodeID{2}}
+	for _, c := range []struct {
+		event    FaultEvent
+		involved []NodeID
+		want     bool
+	}{
+		{cut, []NodeID{1, 2}, false}, {cut, []NodeID{1, 3}, true}, {cut, []NodeID{3, 4}, false},
+		{link, []NodeID{1, 3}, true}, {link, []NodeID{3, 2}, false},
+		{nodes, []NodeID{1, 2}, true}, {nodes, []NodeID{1, 3}, false},
+		{FaultEvent{}, []NodeID{5}, true},
+	} {
+		if got := c.event.Reaches(c.involved); got != c.want {
+			t.Errorf("%+v reaches %v: %t, want %t", c.event, c.involved, got, c.want)
+		}
+	}
 }
