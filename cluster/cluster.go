@@ -75,6 +75,9 @@ type Config struct {
 	// silent ticks after which the runner declares a node dead (default 5).
 	HeartbeatInterval  time.Duration
 	HeartbeatMissesMax int
+	// Coverage watches the run for fault coverage (see coverage.go and
+	// Cluster.Coverage). It changes nothing in the run.
+	Coverage bool
 }
 
 // DefaultFaultPhase is the fault phase of a schedule that names none.
@@ -118,6 +121,8 @@ type Cluster struct {
 	clockJumps []logClockJumps
 	// sites switches the plan's code fault sites.
 	sites *siteSwitch
+	// coverage watches the run for fault coverage (nil: off).
+	coverage *coverageObserver
 }
 
 // New builds the nodes in a new world and, unless FaultsAfterSetup,
@@ -140,6 +145,9 @@ func New(config Config) *Cluster {
 	c := &Cluster{World: world, config: config, placement: map[string]sim.NodeID{}}
 	c.plan, c.scheduled = faultPlan(config, world)
 	c.sites = &siteSwitch{world: world, sites: c.plan.Sites}
+	if config.Coverage {
+		c.coverage = newCoverageObserver(c)
+	}
 	c.addLogNodes(config.Log)
 	for i := range config.EngineNodes {
 		var streams []StreamSpec
@@ -238,6 +246,9 @@ func (c *Cluster) startFaults() {
 	if c.scheduled {
 		c.World.StartFaults(c.plan)
 		c.scheduleClockJumps()
+		if c.coverage != nil {
+			c.coverage.faultsStartNanos = c.World.Now()
+		}
 	}
 }
 
@@ -279,7 +290,7 @@ func (c *Cluster) Spawn(name string, fn func(p *sim.Process, coord *coordinator.
 		if c.plan.Sites.Has(sim.SiteCoarseClock) {
 			config.Timestamps = clock.NewHLC(c.sites.clock(processClock{process: p}), id)
 		}
-		coord, err := coordinator.New(ProcessHost{Process: p}, config)
+		coord, err := coordinator.New(ProcessHost{Process: p, coverage: c.coverage}, config)
 		assert.That(err == nil, "cluster: coordinator %d: %v", id, err)
 		fn(p, coord)
 	})

@@ -33,8 +33,10 @@ type engineNodeConfig struct {
 	Catalog []StreamSpec
 	// HeartbeatInterval is the heartbeat period (default 100ms).
 	HeartbeatInterval time.Duration
-	// sites switches the code fault sites.
-	sites *siteSwitch
+	// sites switches the code fault sites; coverage, when set, watches
+	// terminations (Config.Coverage).
+	sites    *siteSwitch
+	coverage *coverageObserver
 }
 
 // EngineNode hosts the processors of several streams on one simulated
@@ -124,6 +126,9 @@ func (n *EngineNode) Processor(stream string) *processor.Processor { return n.pr
 
 // Receive routes a message to the processor it concerns.
 func (n *EngineNode) Receive(ctx *sim.NodeContext, from sim.Addr, message any) {
+	if n.config.coverage != nil {
+		n.config.coverage.engineReceived(ctx.ID(), message)
+	}
 	sender := Address(from)
 	switch m := message.(type) {
 	case wire.MsgEntries:
@@ -170,6 +175,9 @@ func (n *EngineNode) send(ctx *sim.NodeContext, stream string, ready processor.R
 		disk.Sync(file)
 	}
 	for _, m := range ready.Messages {
+		if n.config.coverage != nil {
+			n.config.coverage.engineSent(ctx.ID(), m.To, m.Message)
+		}
 		_ = ctx.Send(Addr(m.To), m.Message)
 		if n.config.sites.duplicated(m.Message) {
 			_ = ctx.Send(Addr(m.To), m.Message)

@@ -23,6 +23,10 @@ type LogNode struct {
 	// sites switches the code fault sites the host acts on (the coarse
 	// clock, duplicated replies); config.Sites those of the service.
 	sites *siteSwitch
+	// coverage, when set, learns of deadline-stamp firings; stamped is
+	// how many this boot's service had made at the last step.
+	coverage *coverageObserver
+	stamped  uint64
 	// driver is nil until Start recovers the service. A failed recovery
 	// fails the run, so no message or timer ever reaches a node without
 	// one.
@@ -79,6 +83,12 @@ func (n *LogNode) Timer(ctx *sim.NodeContext, tag uint64) {
 // messages. The simulated disk never fails a write or a sync (its faults
 // act at crashes), so neither can the step.
 func (n *LogNode) flush(ctx *sim.NodeContext, stepErr error) {
+	if n.coverage != nil {
+		if stamped := n.driver.Service().Stats().StampedAtDeadline; stamped != n.stamped {
+			n.stamped = stamped
+			n.coverage.stamped(ctx.ID())
+		}
+	}
 	messages, err := n.driver.Flush()
 	if stepErr != nil || err != nil {
 		assert.Broken("cluster: the simulated log failed: %v, %v", stepErr, err)

@@ -28,7 +28,7 @@ func (c *Cluster) addLogNodes(config streamlog.Config) {
 			name = fmt.Sprintf("log%d", i+1)
 		}
 		c.Logs = append(c.Logs, c.World.AddNode(sim.NodeOptions{Name: name, Crashable: true,
-			Factory: func() sim.Node { return &LogNode{config: config, sites: c.sites} }}))
+			Factory: func() sim.Node { return &LogNode{config: config, sites: c.sites, coverage: c.coverage} }}))
 	}
 	c.Log = c.Logs[0]
 	c.logOf = map[string]sim.NodeID{}

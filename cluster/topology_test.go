@@ -42,6 +42,29 @@ func transferRounds(streams []string, rounds int, timeout time.Duration) func(*s
 	}
 }
 
+// transferRoundsLenient is transferRounds that takes failures as they
+// come (faults abort transactions), reading every stream in a snapshot
+// every tenth round.
+func transferRoundsLenient(streams []string, rounds int, timeout time.Duration) func(*sim.Process, *coordinator.Coordinator) {
+	return func(p *sim.Process, coord *coordinator.Coordinator) {
+		ctx := context.Background()
+		for round := range rounds {
+			tx := coord.Begin(ctx, timeout)
+			for i := range 3 {
+				_ = kv.New(tx, streams[(round+i)%len(streams)]).PutInt(ctx, "k", int64(round))
+			}
+			_ = tx.Commit(ctx)
+			if round%10 == 0 {
+				read := coord.BeginReadOnly(ctx)
+				for _, stream := range streams {
+					_, _, _ = kv.New(read, stream).GetInt(ctx, "k")
+				}
+			}
+			p.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
 // A topology of three log nodes puts stream i's log on log node i mod 3,
 // each with a clock of its own; coordinators and processors route each
 // stream's appends, subscriptions and reads to its node, so transactions

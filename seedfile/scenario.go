@@ -35,6 +35,9 @@ type Scenario struct {
 	// Trace, when set, receives one line per simulator event. It changes
 	// nothing in the run, and a seed file does not record it.
 	Trace io.Writer
+	// Coverage watches the run for fault coverage (workloads.Options).
+	// It changes nothing in the run, and a seed file does not record it.
+	Coverage bool
 }
 
 // Limits of a Scenario.

@@ -124,6 +124,7 @@ func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 	config.Seed, config.Trace = b.options.Seed, b.options.Trace
 	config.Faults, config.FaultPhase, config.FaultPlan = b.options.Faults, b.options.FaultPhase, b.options.Plan
 	config.FaultsAfterSetup = true
+	config.Coverage = config.Coverage || b.options.Coverage
 	if config.Speculation == cluster.SpeculationOff {
 		config.Speculation = b.options.Speculation
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -26,6 +27,8 @@ type seedOutcome struct {
 	// and for a failure its reason, seed file and detail), written in seed
 	// order with the run's line.
 	stderr []byte
+	// coverage is the run's fault coverage (with --coverage).
+	coverage cluster.Coverage
 }
 
 // shard is one part of a seed range: --shard index/count runs the
@@ -128,7 +131,7 @@ func simulateSeed(options simFlags, seed uint64) seedOutcome {
 		trace = &stderr
 	}
 	line, detail, report := runOnce(options, seed, trace)
-	outcome := seedOutcome{line: line, failed: line.Verdict != string(sim.VerdictOK)}
+	outcome := seedOutcome{line: line, failed: line.Verdict != string(sim.VerdictOK), coverage: report.Coverage}
 	if outcome.failed {
 		fmt.Fprintf(&stderr, "seed %d failed (%s): %s\n", seed, line.Failure, line.Reason)
 		if !writeSeedFile(options.corpus, report, &stderr) {

@@ -32,6 +32,8 @@ type simFlags struct {
 	// seed range this invocation runs (parallel.go).
 	parallel int
 	shard    shard
+	// coverage prints the campaign's fault coverage (coverage.go).
+	coverage bool
 }
 
 func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
@@ -47,6 +49,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	corpus := flags.String("corpus", "corpus", "folder where each failing run's seed file is written")
 	parallel := flags.Int("parallel", defaultParallel(), "number of seeds run at once, on as many cores (output stays in seed order)")
 	shardText := flags.String("shard", "1/1", "run only part i of n of the seed range (i/n), e.g. for a CI matrix")
+	coverage := flags.Bool("coverage", false, "print which faults hit transactions in which 2PC phase, over the runs")
 	if err := flags.Parse(args); err != nil {
 		return simFlags{}, err
 	}
@@ -80,7 +83,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 		return simFlags{}, fmt.Errorf("--shard: %w", err)
 	}
 	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace,
-		corpus: *corpus, parallel: *parallel, shard: part}, nil
+		corpus: *corpus, parallel: *parallel, shard: part, coverage: *coverage}, nil
 }
 
 // checkVerdict is one check's verdict in a run line.
@@ -130,7 +133,8 @@ func (l runLine) String() string {
 // runOnce runs one seed of the chosen workload and returns its line, the
 // failure detail (empty when none), and the workload's report.
 func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string, proven.Report) {
-	report := proven.Run(proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(), Trace: trace}, seed)
+	report := proven.Run(proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(),
+		Trace: trace, Coverage: options.coverage}, seed)
 	return workloadLine(report), report.Detail, report
 }
 
@@ -160,6 +164,7 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 	}
 	seeds := options.shard.seeds(options.seed, options.seeds)
 	failed := 0
+	coverage := newCoverageMatrix()
 	encoder := json.NewEncoder(stdout)
 	runSeeds(seeds, options.parallel, func(seed uint64) seedOutcome { return simulateSeed(options, seed) },
 		func(index int, outcome seedOutcome) {
@@ -172,6 +177,7 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 			if outcome.failed {
 				failed++
 			}
+			coverage.add(outcome.coverage)
 			if progress && len(seeds) > 1 {
 				fmt.Fprintf(stderr, "\r%d/%d runs, %d failed", index+1, len(seeds), failed)
 			}
@@ -180,6 +186,9 @@ func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
 		fmt.Fprintln(stderr)
 	}
 	fmt.Fprintf(stdout, "runs=%d ok=%d failed=%d\n", len(seeds), len(seeds)-failed, failed)
+	if options.coverage {
+		coverage.write(stdout, options.json)
+	}
 	if failed > 0 {
 		return 1
 	}
