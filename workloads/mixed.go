@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/queue"
 	"github.com/proven2pc/proven/engines/resource"
@@ -24,17 +26,19 @@ const (
 // transaction example. An order writes a KV record, enqueues the order
 // number and pays with a Resource transfer, in one transaction; a
 // fulfilment dequeues an order and marks its record shipped; read-only
-// reads verify the balances. Checked for conservation, and by the logs for
-// atomicity across engines.
+// reads verify the balances, and read how many orders wait in the same
+// snapshot (one read in four at an older snapshot, as in bank). Checked
+// for conservation, and by the logs for atomicity across engines.
 func mixedWorkload() workload {
 	accounts := bankAccounts([]string{mixedResource}, nil)
 	total := int64(len(accounts) * bankInitialBalance)
 	nextOrder := int64(1)
+	var setupCommit clock.Timestamp
 	return workload{
 		name:    "mixed",
 		streams: []cluster.StreamSpec{cluster.KV(mixedKV), cluster.Queue(mixedQueue), cluster.Resource(mixedResource)},
 		setup: func(ctx context.Context, coord Transactions) error {
-			return setupAccounts(ctx, coord, []string{mixedResource}, accounts)
+			return setupAccounts(ctx, coord, []string{mixedResource}, accounts, &setupCommit)
 		},
 		operation: func(c *client) {
 			switch choice := c.rand(20); {
@@ -45,10 +49,15 @@ func mixedWorkload() workload {
 			case choice < 15:
 				fulfilOperation(c)
 			default:
-				readBalancesOperation(c, accounts)
+				// The orders waiting, read in the same snapshot, make it span
+				// two engines (and two log nodes when the logs are spread).
+				readBalancesOperation(c, accounts, &setupCommit, func(ctx context.Context, read engines.Executor) error {
+					_, err := queue.New(read, mixedQueue).Size(ctx, ordersQueue)
+					return err
+				})
 			}
 		},
-		final:  func(c *client) { readBalancesOperation(c, accounts) },
+		final:  func(c *client) { readBalancesOperation(c, accounts, nil) },
 		checks: []check{conservationCheck(total)},
 	}
 }
