@@ -6,6 +6,7 @@
 //	proven corpus update [DIR]
 //	proven history [--seed N] [--workload W] [--faults MODE] [--format edn|jsonl|html] -o FILE
 //	proven check --model list-append|register|cas-register|queue FILE
+//	proven diverge [--against BUILD] [--context N] FILE
 //
 // One line per run (key=value, or a JSON object with --json), then a summary
 // line. Exit status: 0 when every run is ok, 1 when any fails, 2 on a usage
@@ -31,6 +32,7 @@ commands:
   corpus  re-record the fingerprints of the corpus's seed files (proven corpus update [DIR])
   history write one run's history as EDN, JSON lines or HTML (proven history --help)
   check   check an EDN or JSON-lines history from anyone (proven check --model M FILE)
+  diverge run a seed file twice, or here and with another build, and print where the runs part
 `
 
 func main() {
@@ -56,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer, progress bool) int {
 		return runHistory(args[1:], stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "diverge":
+		return runDiverge(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
