@@ -49,6 +49,10 @@ type Config struct {
 	Log streamlog.Config
 	// CheckpointEvery is the processors' checkpoint interval (default 4096).
 	CheckpointEvery int
+	// DeltasPerCheckpoint is how many incremental checkpoints follow each
+	// full one, for engines that write them (processor.Config; 0: every
+	// checkpoint is full).
+	DeltasPerCheckpoint int
 	// Coordinator retry interval and read timeout (defaults in coordinator).
 	RetryInterval time.Duration
 	ReadTimeout   time.Duration

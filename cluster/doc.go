@@ -100,8 +100,9 @@
 //     the log is mended from the other (sim.Disk.RecoverMirrored); the log
 //     service must accept every record the disk verified (asserted).
 //   - A processor's state is a function of its stream's log: a restarted
-//     engine node restores its last verified checkpoint and replays the
-//     log after it. A verified checkpoint or placement record that does not
+//     engine node restores its last verified checkpoint (a full one and
+//     the verified deltas after it, Config.DeltasPerCheckpoint) and
+//     replays the log after it. A verified checkpoint or placement record that does not
 //     decode is a broken invariant, not a reason to start over.
 //   - An engine node runs exactly the streams of the newest assignment it
 //     adopted, one processor each; every stream the runner places is a

@@ -23,6 +23,8 @@ type engineNodeConfig struct {
 	TickInterval time.Duration
 	// CheckpointEvery is the processors' checkpoint interval in entries.
 	CheckpointEvery int
+	// DeltasPerCheckpoint is how many deltas follow a full checkpoint.
+	DeltasPerCheckpoint int
 	// Runner, when nonzero, is the runner's address: the node heartbeats to
 	// it every HeartbeatInterval and runs exactly the streams of the newest
 	// assignment it adopted. Streams are then only the streams it starts
@@ -107,14 +109,34 @@ func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
 	assert.That(n.processors[spec.Name] == nil, "cluster: processor %s started twice on n%d", spec.Name, ctx.ID())
 	self := Address(sim.Addr{Node: ctx.ID()})
 	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log, LogOf: n.config.LogOf,
-		CheckpointEvery: n.config.CheckpointEvery, Sites: n.config.sites.processor()}
-	// The checkpoint is a record this node wrote and the disk verified
-	// (a damaged one reads as absent), so it must restore.
-	p, err := processor.Recover(config, lastIntactRecord(ctx.Disk(), checkpointFile(spec.Name)), spec.Restore)
+		CheckpointEvery: n.config.CheckpointEvery, DeltasPerCheckpoint: n.config.DeltasPerCheckpoint,
+		Sites: n.config.sites.processor()}
+	// The chain is records this node wrote and the disk verified (a
+	// damaged one ends it), so it must restore.
+	full, deltas := checkpointChain(ctx.Disk(), checkpointFile(spec.Name))
+	p, _, err := processor.RecoverChain(config, full, deltas, spec.Restore)
 	assert.That(err == nil, "cluster: processor %s on n%d does not restore: %v", spec.Name, ctx.ID(), err)
 	n.processors[spec.Name] = p
 	n.running = append(n.running, spec.Name)
 	n.send(ctx, spec.Name, p.Start())
+}
+
+// checkpointChain reads a stream's checkpoint file: its first record, a
+// full checkpoint, and the deltas after it up to the first damaged record
+// (nil, nil when the full one is damaged or absent: the processor replays
+// the whole log).
+func checkpointChain(disk *sim.Disk, file string) (full []byte, deltas [][]byte) {
+	records, err := disk.Scan(file)
+	if err != nil || len(records) == 0 || records[0].Err != nil {
+		return nil, nil
+	}
+	for _, record := range records[1:] {
+		if record.Err != nil {
+			break
+		}
+		deltas = append(deltas, record.Data)
+	}
+	return records[0].Data, deltas
 }
 
 // Running returns the streams whose processors run here, in start order.
@@ -165,12 +187,15 @@ func (n *EngineNode) Timer(ctx *sim.NodeContext, tag uint64) {
 	ctx.SetTimer(n.config.sites.tickInterval(n.config.TickInterval), engineTickTag)
 }
 
-// send stores a checkpoint (replacing the old one) and sends messages.
+// send stores a checkpoint (a full one replaces the file, a delta is
+// appended to it) and sends messages.
 func (n *EngineNode) send(ctx *sim.NodeContext, stream string, ready processor.Ready) {
 	if ready.Checkpoint != nil {
 		disk := ctx.Disk()
 		file := checkpointFile(stream)
-		disk.Remove(file)
+		if !ready.CheckpointDelta {
+			disk.Remove(file)
+		}
 		disk.Append(file, ready.Checkpoint)
 		disk.Sync(file)
 	}

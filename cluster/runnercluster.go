@@ -14,7 +14,8 @@ import (
 // runs, after New added the runner node).
 func (c *Cluster) engineNodeFactory(streams []StreamSpec) sim.NodeFactory {
 	config := engineNodeConfig{Streams: streams, Log: Address(sim.Addr{Node: c.Log}), LogOf: c.logAddressOf(),
-		CheckpointEvery: c.config.CheckpointEvery, sites: c.sites, coverage: c.coverage}
+		CheckpointEvery: c.config.CheckpointEvery, DeltasPerCheckpoint: c.config.DeltasPerCheckpoint,
+		sites: c.sites, coverage: c.coverage}
 	if !c.config.Failover {
 		return newEngineNode(config)
 	}

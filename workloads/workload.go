@@ -89,6 +89,9 @@ const (
 	// often, so that crashed engine nodes recover from a checkpoint plus
 	// a replay, not only from the start of the log.
 	checkpointEvery = 128
+	// deltasPerCheckpoint is how many incremental checkpoints follow a
+	// full one, for engines that write deltas (KV).
+	deltasPerCheckpoint = 7
 )
 
 // Builder is what a workload's Build declares one run on. Its methods
@@ -115,8 +118,8 @@ func (b *Builder) Operations() int { return b.options.Operations }
 // and returns it. The harness sets the config's seed, trace and fault
 // fields (the faults start after the setup); zero fields take the
 // harness defaults (2 engine nodes, 2 client nodes, a processor
-// checkpoint every 128 entries, 10 minutes of virtual time and 20 million
-// events at most). Clients get a coordinator each (Client.Transactions);
+// checkpoint every 128 entries, for KV a full one then 7 deltas, 10
+// minutes of virtual time and 20 million events at most). Clients get a coordinator each (Client.Transactions);
 // after the run the checks end with atomicity (from the stream logs,
 // which also settle indeterminate outcomes) and liveness.
 func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
@@ -131,6 +134,7 @@ func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 	config.EngineNodes = defaulted(config.EngineNodes, engineNodes)
 	config.Clients = defaulted(config.Clients, clientNodes)
 	config.CheckpointEvery = defaulted(config.CheckpointEvery, checkpointEvery)
+	config.DeltasPerCheckpoint = defaulted(config.DeltasPerCheckpoint, deltasPerCheckpoint)
 	config.VirtualTimeMax = defaulted(config.VirtualTimeMax, virtualTimeMax)
 	config.EventsMax = defaulted(config.EventsMax, eventsMax)
 	built := cluster.New(config)

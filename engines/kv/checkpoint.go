@@ -112,21 +112,9 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 }
 
 func restore(data []byte) (*Engine, error) {
-	headerLen := len(checkpointMagic) + 4
-	if len(data) < headerLen+checkpointChecksumLen {
-		return nil, corrupt("%d bytes, shorter than the %d-byte minimum", len(data), headerLen+checkpointChecksumLen)
-	}
-	body := data[:len(data)-checkpointChecksumLen]
-	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(data[len(body):]); got != want {
-		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
-	}
-	reader := binenc.NewReader(body, errCorruptCheckpoint)
-	d := &reader
-	if magic := d.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
-		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
-	}
-	if format := d.Uint32(); format != checkpointFormat {
-		return nil, corrupt("format %d, want %d", format, checkpointFormat)
+	d, err := binenc.OpenFramed(data, errCorruptCheckpoint, "", checkpointMagic, checkpointFormat)
+	if err != nil {
+		return nil, err
 	}
 	storeBytes := d.Next(int(d.CountUint64(1)))
 	if d.Err() != nil {

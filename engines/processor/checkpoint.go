@@ -25,9 +25,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Restoring it and replaying the log after AppliedPosition reaches the same
 // state as applying the whole log.
 func (p *Processor) Checkpoint() []byte {
+	return p.encodeState(checkpointFormat, 0, p.engine.Checkpoint())
+}
+
+// encodeState serializes the processor's state with engineState: a full
+// checkpoint (checkpointFormat, the engine's whole state), or a delta
+// (deltaFormat, after the checkpoint of the chain at basePosition, with
+// the engine's delta; see delta.go).
+func (p *Processor) encodeState(format, basePosition uint64, engineState []byte) []byte {
 	w := &binenc.Writer{}
-	w.AppendUvarint(checkpointFormat)
+	w.AppendUvarint(format)
 	w.AppendString(p.config.Stream)
+	if format == deltaFormat {
+		w.AppendUvarint(basePosition)
+	}
 	w.AppendUvarint(p.appliedPosition)
 	w.AppendTimestamp(p.appliedTimestamp)
 	w.AppendTimestamp(p.maxCommitTimestamp)
@@ -45,7 +56,7 @@ func (p *Processor) Checkpoint() []byte {
 		appendTimestamps(w, op.blockers)
 		w.AppendUvarint(uint64(op.waitFor))
 	}
-	w.AppendBytes(p.engine.Checkpoint())
+	w.AppendBytes(engineState)
 	w.AppendUint32(crc32.Checksum(w.Data(), castagnoli))
 	return w.Data()
 }
@@ -94,22 +105,40 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		}
 		return New(config, engine), nil
 	}
-	if len(checkpoint) < 4 {
-		return nil, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(checkpoint))
+	p, _, engineState, err := decodeState(config, checkpoint, checkpointFormat)
+	if err != nil {
+		return nil, err
 	}
-	body, sum := checkpoint[:len(checkpoint)-4], binary.BigEndian.Uint32(checkpoint[len(checkpoint)-4:])
+	engine, err := restore(engineState)
+	if err != nil {
+		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
+	}
+	p.engine = engine
+	return p, nil
+}
+
+// decodeState reads what encodeState wrote in format: a processor without
+// its engine, the base position of a delta, and the engine's bytes.
+func decodeState(config Config, data []byte, format uint64) (p *Processor, basePosition uint64, engineState []byte, err error) {
+	if len(data) < 4 {
+		return nil, 0, nil, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(data))
+	}
+	body, sum := data[:len(data)-4], binary.BigEndian.Uint32(data[len(data)-4:])
 	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
+		return nil, 0, nil, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
 	}
 	reader := binenc.NewReader(body, ErrBadCheckpoint)
 	r := &reader
-	if format := r.Uvarint(); format != checkpointFormat {
-		return nil, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, checkpointFormat)
+	if got := r.Uvarint(); got != format {
+		return nil, 0, nil, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, got, format)
 	}
 	if stream := r.Text(); stream != config.Stream && r.Err() == nil {
-		return nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
+		return nil, 0, nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
 	}
-	p := New(config, nil)
+	if format == deltaFormat {
+		basePosition = r.Uvarint()
+	}
+	p = New(config, nil)
 	p.appliedPosition = r.Uvarint()
 	p.appliedTimestamp = r.Timestamp()
 	p.maxCommitTimestamp = r.Timestamp()
@@ -136,16 +165,11 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 			waitFor: engines.WaitFor(r.Uvarint())}
 		p.deferred = append(p.deferred, op)
 	}
-	engineState := r.Bytes()
+	engineState = r.Bytes()
 	if err := r.Finish(); err != nil {
-		return nil, err
+		return nil, 0, nil, err
 	}
-	engine, err := restore(engineState)
-	if err != nil {
-		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
-	}
-	p.engine = engine
-	return p, nil
+	return p, basePosition, engineState, nil
 }
 
 func readTxn(r *binenc.Reader, stream string) *txnState {

@@ -81,7 +81,9 @@
 //     next position, and replaying the rest of the log reaches the same
 //     state as an uninterrupted run (tests compare checkpoints byte for
 //     byte). Replies carry request ids, so the duplicates replay sends are
-//     harmless.
+//     harmless. With Config.DeltasPerCheckpoint and an engine that writes
+//     deltas, checkpoints form chains (a full one, then deltas of what
+//     changed; delta.go) that RecoverChain restores to the same state.
 //
 // Broken protocol invariants (a Commit at or before the deadline for a
 // transaction that is not prepared, commit timestamps going backwards) are

@@ -28,6 +28,10 @@ type Config struct {
 	CheckpointEvery int
 	// ReadCountMax bounds the entries asked for in one log read (default 256).
 	ReadCountMax int
+	// DeltasPerCheckpoint is how many incremental checkpoints (deltas)
+	// follow a full one, with an engine that writes them (delta.go); 0:
+	// every checkpoint is full.
+	DeltasPerCheckpoint int
 	// Sites switches the processor's code fault sites, asked at each use
 	// (nil: every site off); see Sites.
 	Sites func() Sites
@@ -68,7 +72,11 @@ type Outbound struct {
 // copies) them before calling again.
 type Ready struct {
 	Checkpoint []byte
-	Messages   []Outbound
+	// CheckpointDelta says Checkpoint is a delta: the host appends it to
+	// the chain that the last full checkpoint started (RecoverChain reads
+	// it back); a full checkpoint replaces the chain.
+	CheckpointDelta bool
+	Messages        []Outbound
 }
 
 // txnStatus is a transaction's state on this stream.
@@ -194,6 +202,8 @@ type Processor struct {
 	reads           []*pendingRead
 	terminations    map[engines.TxnID]*termination
 	sinceCheckpoint int
+	// chain is where the chain of incremental checkpoints stands.
+	chain checkpointChain
 	// subscribedFrom is the position the last subscription asked from.
 	subscribedFrom uint64
 	// now is the timestamp of the entry being applied.
@@ -326,6 +336,7 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		return p.ready(nil)
 	}
 	var checkpoint []byte
+	delta := false
 	for _, entry := range m.Entries {
 		if entry.Position <= p.appliedPosition {
 			continue // a duplicate
@@ -338,10 +349,17 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		p.sinceCheckpoint++
 		if p.sinceCheckpoint >= p.config.CheckpointEvery {
 			p.sinceCheckpoint = 0
-			checkpoint = p.Checkpoint()
+			if checkpoint != nil {
+				// Two checkpoints in one push: the host stores only the last,
+				// so it must not follow the first: it is full.
+				p.chain = checkpointChain{}
+			}
+			checkpoint, delta = p.takeCheckpoint()
 		}
 	}
-	return p.ready(checkpoint)
+	ready := p.ready(checkpoint)
+	ready.CheckpointDelta = delta
+	return ready
 }
 
 // resubscribeAfterGap asks for the entries after the applied one again,
