@@ -177,6 +177,9 @@ func reportFailure(t testing.TB, report Report, test string) {
 	}
 	name := workloadName(report.Scenario)
 	path := filepath.Join(directory, seedfile.Name(name, report.Seed))
+	if absolute, err := filepath.Abs(path); err == nil {
+		path = absolute // the commands below then work from any folder
+	}
 	message := fmt.Sprintf("proven: %s seed %d failed: %s: %s\n%s", name, report.Seed,
 		report.Failure, report.Reason, clipped(report.Detail))
 	if err := seedfile.Save(path, report.SeedFile("")); err != nil {
@@ -185,7 +188,7 @@ func reportFailure(t testing.TB, report Report, test string) {
 	}
 	message += fmt.Sprintf("\nseed file: %s\nreproduce: go test -run '%s' -proven.replay=%s", path, runPattern(test), path)
 	if slices.Contains(workloads.BuiltinNames(), name) {
-		message += "\n       or: go run ./cmd/proven replay " + path
+		message += "\n       or: proven replay " + path
 	}
 	t.Fatalf("%s\nshrink: go test -run '%s' -proven.shrink=%s", message, runPattern(test), path)
 }

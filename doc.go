@@ -7,7 +7,10 @@
 // A Scenario names a workload (any workloads.Workload: one of yours, or
 // a registered one by name, workloads.Named("bank")) and its parameters:
 // the fault mode, the clients, the operations per client and the length
-// of the fault phase. A seed names one whole run of it. Run runs one seed
+// of the fault phase. Zero fields take the defaults: the mixed workload,
+// swarm faults (as the proven command; Faults "none" turns them off), 4
+// clients, 100 operations each, an 8s fault phase. A seed names one
+// whole run of it. Run runs one seed
 // and returns a Report; Check runs a SeedRange inside a test:
 //
 //	func TestMyKV(t *testing.T) {
@@ -40,7 +43,8 @@
 // and shrinks from your own test binary, through go test.
 //
 // Report.SeedFile describes a run as a seed file expecting its outcome;
-// ReplayFile re-runs a file's run with its recorded fault plan and lists
+// ReplayFile re-runs a file's run imposing its recorded fault plan (the
+// plan is never drawn again from the file's fault mode) and lists
 // its differences from the file (the outcome, and the fingerprint when
 // one is recorded). The run is a function of the file alone, so a replay
 // with no difference reproduces the run event for event. ShrinkFile

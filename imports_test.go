@@ -44,6 +44,8 @@ var dependencyRules = []dependencyRule{
 		why: "internal helpers are leaves"},
 	{packages: "internal/bugs", only: []string{},
 		why: "internal helpers are leaves"},
+	{packages: "internal/txnset", only: []string{"clock"},
+		why: "internal helpers are leaves"},
 	{packages: "internal/detlint/...", only: []string{"internal/detlint/..."},
 		why: "the determinism lint is a tool of its own"},
 	{packages: "sim/...", only: []string{"clock", "net", "internal/assert", "internal/binenc"},
@@ -54,6 +56,8 @@ var dependencyRules = []dependencyRule{
 		why: "the real runtime hosts the same step machines on goroutines and files; it never pulls in the simulator"},
 	{packages: "checkers/...", never: []string{"engines"},
 		why: "checkers read histories of values, not the engine contract"},
+	{packages: "view", only: []string{"checkers", "engines/value", "clock", "internal/assert", "internal/binenc"},
+		why: "pages draw the histories and campaigns handed to them: they run nothing"},
 	{packages: "...", never: []string{"cmd/..."},
 		why: "commands are the top: nothing imports them"},
 }

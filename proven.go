@@ -29,10 +29,11 @@ func Run(scenario Scenario, seed uint64) Report {
 	return run(scenario, seed, nil)
 }
 
-// ReplayFile re-runs the run a seed file describes, with its recorded
-// fault plan (so that a swarm seed replays exactly and a shrunk plan keeps
-// the strengths of the families left on), and lists how it differs from
-// the file. No difference means the run was reproduced.
+// ReplayFile re-runs the run a seed file describes, imposing its
+// recorded fault plan rather than drawing one from the fault mode (so
+// that a swarm seed replays exactly and a shrunk plan keeps the strengths
+// of the families left on), and lists how it differs from the file. No
+// difference means the run was reproduced.
 func ReplayFile(file seedfile.File) (Report, []seedfile.Difference) {
 	plan := file.Plan
 	report := run(file.Scenario, file.Seed, &plan)

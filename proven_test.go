@@ -31,12 +31,12 @@ var small = Scenario{Workload: workloads.Named("register"), Faults: "swarm", Cli
 
 func TestRunFillsInTheWorkloadsDefaults(t *testing.T) {
 	report := Run(Scenario{Workload: workloads.Named("bank")}, 3)
-	want := Scenario{Workload: workloads.Named("bank"), Faults: "none", Clients: workloads.DefaultClients,
+	want := Scenario{Workload: workloads.Named("bank"), Faults: "swarm", Clients: workloads.DefaultClients,
 		Operations: workloads.DefaultOperations, FaultPhase: workloads.DefaultFaultPhase}
 	if report.Scenario != want {
 		t.Fatalf("scenario %+v, want %+v", report.Scenario, want)
 	}
-	direct := workloads.Run(workloads.Options{Seed: 3, Workload: workloads.Named("bank")})
+	direct := workloads.Run(workloads.Options{Seed: 3, Workload: workloads.Named("bank"), Faults: sim.FaultMode{Swarm: true}})
 	if report.Fingerprint != direct.Fingerprint || report.Verdict != sim.VerdictOK {
 		t.Fatalf("proven.Run %s (%s) differs from workloads.Run with its defaults %s", report.FingerprintHex(),
 			report.Verdict, direct.FingerprintHex())
@@ -142,7 +142,7 @@ func TestAFailureWritesItsSeedFileAndPrintsTheCommandsThatReplayIt(t *testing.T)
 	message := fake.failures[0]
 	for _, want := range []string{"register seed 3 failed", "conservation: total 99", "seed file: " + path,
 		"reproduce: go test -run '^TestBank$/^swarm$' -proven.replay=" + path,
-		"or: go run ./cmd/proven replay " + path,
+		"or: proven replay " + path,
 		"shrink: go test -run '^TestBank$/^swarm$' -proven.shrink=" + path} {
 		if !strings.Contains(message, want) {
 			t.Errorf("failure message lacks %q:\n%s", want, message)

@@ -15,8 +15,8 @@ import (
 // #jepsen.history.Op{...} counts as a map), Elle's and Knossos's test
 // histories, and what WriteEDN writes. Keys read: :type, and where present
 // :process, :f (:txn when absent, as in Elle's examples), :value, :key,
-// :time, :txn and :commit-timestamp; others (:index, :error, :node, ...)
-// are ignored, and events are numbered in order. An operation whose
+// :time, :txn, :commit-timestamp, :snapshot and :error (a keyword, string or number:
+// a vector or map is ignored); others (:index, :node, ...) are ignored, and events are numbered in order. An operation whose
 // :process is not an integer (Jepsen's :nemesis) is left out; one with no
 // :process gets one (see buildHistory).
 //
@@ -508,7 +508,7 @@ func ednEvent(operation readOperation, found map[string]ednNode) (readOperation,
 	for _, field := range []struct {
 		name string
 		text *string
-	}{{"key", &event.Key}, {"txn", &event.Txn}, {"commit-timestamp", &event.CommitTimestamp}} {
+	}{{"key", &event.Key}, {"txn", &event.Txn}, {"commit-timestamp", &event.CommitTimestamp}, {"snapshot", &event.Snapshot}, {"error", &event.Error}} {
 		if node, ok := found[field.name]; ok && node.kind != ednNil && node.kind < ednVector {
 			*field.text = scalarText(ednValue(node))
 		}

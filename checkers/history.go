@@ -53,7 +53,34 @@ type Event struct {
 	Txn string `json:"txn,omitempty"`
 	// CommitTimestamp is the commit timestamp text, where known.
 	CommitTimestamp string `json:"commit_timestamp,omitempty"`
+	// Snapshot is a read-only transaction's snapshot timestamp text: it
+	// saw exactly the transactions committed at or before it.
+	Snapshot string `json:"snapshot,omitempty"`
+	// Error says, on a fail or info completion, why the operation did not
+	// take effect or why its outcome is unknown: in Proven's histories one
+	// of the Error* reasons; in histories read from elsewhere, whatever
+	// Jepsen's :error said. Optional: "" says nothing.
+	Error string `json:"error,omitempty"`
 }
+
+// Why an operation failed or its outcome is unknown (Event.Error). The
+// progress check judges each one.
+const (
+	// ErrorWounded: an older transaction needed its locks.
+	ErrorWounded = "wounded"
+	// ErrorDeadline: its deadline passed before it committed.
+	ErrorDeadline = "deadline"
+	// ErrorConflict: a participant refused to prepare it.
+	ErrorConflict = "conflict"
+	// ErrorRefused: an engine refused an operation (a domain outcome:
+	// insufficient balance, not found, a constraint).
+	ErrorRefused = "refused"
+	// ErrorClient: the client gave up on its own (it rolled back).
+	ErrorClient = "client"
+	// ErrorIndeterminate: the client cannot know the outcome (an info
+	// completion, or a read that found no answer in time).
+	ErrorIndeterminate = "indeterminate"
+)
 
 // History is an ordered list of events.
 type History struct {
@@ -83,6 +110,9 @@ type Operation struct {
 	// time; CompleteTimeNanos is math.MaxInt64 when the outcome is unknown.
 	InvokeTimeNanos, CompleteTimeNanos int64
 	Txn, CommitTimestamp               string
+	// Snapshot is a read-only transaction's snapshot; Error the
+	// completion's reason (see Event).
+	Snapshot, Error string
 }
 
 // Describe names the operation for explanations: its history index, process
@@ -190,7 +220,7 @@ func (h History) Operations() []Operation {
 				InvokeIndex: event.Index, CompletionIndex: -1, Process: event.Process,
 				Function: event.Function, Key: event.Key, Type: TypeInfo, Input: event.Value,
 				InvokeTimeNanos: event.TimeNanos, CompleteTimeNanos: math.MaxInt64,
-				Txn: event.Txn, CommitTimestamp: event.CommitTimestamp,
+				Txn: event.Txn, CommitTimestamp: event.CommitTimestamp, Snapshot: event.Snapshot,
 			})
 			continue
 		}
@@ -212,6 +242,10 @@ func (h History) Operations() []Operation {
 		if event.CommitTimestamp != "" {
 			operation.CommitTimestamp = event.CommitTimestamp
 		}
+		if event.Snapshot != "" {
+			operation.Snapshot = event.Snapshot
+		}
+		operation.Error = event.Error
 	}
 	return operations
 }

@@ -165,22 +165,20 @@ func stringKeys(txn value.Value) value.Value {
 
 // splitIndependentKeys: Jepsen's independent checker records register
 // operations on many keys as [key value] tuples ([key [old new]] for a
-// cas, [key nil] for a read invoke). When no event names a key and every
-// read, write and cas value has that shape (a cas's second element itself
-// a pair), each becomes an event on that key with the inner value.
+// cas, [key nil] for a read invoke). When no read, write or cas event
+// names a key and every one's value has that shape (a cas's second
+// element itself a pair), each becomes an event on that key with the
+// inner value.
 func splitIndependentKeys(history *History) {
 	registerFunctions := 0
 	for _, event := range history.Events {
-		if event.Key != "" {
+		if !isRegisterFunction(event.Function) {
+			continue
+		}
+		if event.Key != "" || !isPair(event.Value) || (event.Function == FunctionCAS && !isPair(event.Value.Index(1))) {
 			return
 		}
-		switch event.Function {
-		case FunctionRead, FunctionWrite, FunctionCAS:
-			if !isPair(event.Value) || (event.Function == FunctionCAS && !isPair(event.Value.Index(1))) {
-				return
-			}
-			registerFunctions++
-		}
+		registerFunctions++
 	}
 	if registerFunctions == 0 {
 		return

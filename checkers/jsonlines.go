@@ -12,7 +12,7 @@ import (
 
 // ReadJSONLines reads a history as JSON lines: one object per line with the
 // keys WriteJSONLines writes ("type", and where present "process", "f",
-// "value", "key", "time", "txn", "commit_timestamp"; others, "index"
+// "value", "key", "time", "txn", "commit_timestamp", "error"; others, "index"
 // among them, are ignored, and events are numbered in order; "process"
 // and "f" default as in ReadEDN). Values may be typed as WriteJSONLines
 // writes them ({"int":"5"}, see the value package) or plain JSON: a number
@@ -100,7 +100,7 @@ func jsonEventFields(operation *readOperation, fields map[string]jsonMember, at 
 	for _, text := range []struct {
 		name string
 		text *string
-	}{{"key", &event.Key}, {"txn", &event.Txn}, {"commit_timestamp", &event.CommitTimestamp}} {
+	}{{"key", &event.Key}, {"txn", &event.Txn}, {"commit_timestamp", &event.CommitTimestamp}, {"error", &event.Error}} {
 		field, ok := fields[text.name]
 		if !ok || field.value.IsNull() {
 			continue

@@ -2,6 +2,7 @@ package checkers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/anishathalye/porcupine"
@@ -31,6 +32,9 @@ type LinearizableConfig struct {
 	// is unknown, as Knossos reads nil; otherwise Null is the value read
 	// (an absent key).
 	NullReadsUnknown bool
+	// Skip lists functions left out of the check (multi-key transactions
+	// that another check judges, on keys of their own).
+	Skip []string
 }
 
 // stepBudget counts model steps. Porcupine runs the model on its own
@@ -111,6 +115,8 @@ func partitionByKey(history History, config LinearizableConfig) (map[string][]ke
 	for _, operation := range history.Operations() {
 		output := modelOutput{known: operation.Type == TypeOK, value: operation.Output}
 		switch {
+		case slices.Contains(config.Skip, operation.Function):
+			continue
 		case operation.Type == TypeFail && operation.Function == FunctionCAS && config.FailedCASMeansMismatch:
 			output = modelOutput{known: true}
 		case operation.Type == TypeFail:

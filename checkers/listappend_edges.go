@@ -190,16 +190,22 @@ func (s *listAppendState) reportCycle(found *findings, g *graph, component []int
 	}
 	var text strings.Builder
 	var indexes []int
+	drawn := Cycle{Anomaly: name + suffix}
 	for _, e := range cycle {
 		fmt.Fprintf(&text, "%s -%s", s.describe(int(e.from)), e.kind)
+		key := ""
 		if e.kind != edgeRealtime {
-			fmt.Fprintf(&text, "[%s]", s.keys[e.key].name)
+			key = s.keys[e.key].name
+			fmt.Fprintf(&text, "[%s]", key)
 		}
 		text.WriteString("-> ")
 		indexes = append(indexes, s.invokeIndex(int(e.from)))
+		drawn.Edges = append(drawn.Edges, CycleEdge{From: s.invokeIndex(int(e.from)), To: s.invokeIndex(int(e.to)),
+			Kind: e.kind.String(), Key: key})
 	}
 	text.WriteString(s.describe(int(cycle[0].from)))
 	found.add(name+suffix, "cycle "+text.String(), indexes...)
+	found.cycles = append(found.cycles, drawn)
 }
 
 // classifyCycle finds the most specific cycle inside the marked nodes: G0

@@ -103,7 +103,36 @@ func TestListAppendScenarios(t *testing.T) {
 			if err != nil {
 				return "error: " + err.Error() + "\n"
 			}
+			checkCycles(t, result.Serializable)
+			checkCycles(t, result.StrictSerializable)
 			return formatListAppendResult(result)
 		})
 	})
+}
+
+// checkCycles checks that a result's Cycles are the cycles its
+// explanation names, in its order, each going round: every edge ends
+// where the next starts, and the last where the first starts.
+func checkCycles(t *testing.T, result Result) {
+	t.Helper()
+	var named []string
+	for line := range strings.SplitSeq(result.Explanation, "\n") {
+		if anomaly, rest, _ := strings.Cut(line, ": "); strings.HasPrefix(rest, "cycle ") {
+			named = append(named, anomaly)
+		}
+	}
+	if len(named) != len(result.Cycles) {
+		t.Fatalf("%s: the explanation names %d cycles, Cycles holds %d", result.Checker, len(named), len(result.Cycles))
+	}
+	for i, cycle := range result.Cycles {
+		if cycle.Anomaly != named[i] || len(cycle.Edges) < 2 {
+			t.Fatalf("%s: cycle %d is %s with %d edges, the explanation names %s", result.Checker, i, cycle.Anomaly, len(cycle.Edges), named[i])
+		}
+		for j, edge := range cycle.Edges {
+			next := cycle.Edges[(j+1)%len(cycle.Edges)]
+			if edge.To != next.From || (edge.Key == "") != (edge.Kind == "rt") {
+				t.Fatalf("%s: cycle %d edge %d %+v does not lead to %+v", result.Checker, i, j, edge, next)
+			}
+		}
+	}
 }

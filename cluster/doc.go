@@ -28,9 +28,10 @@
 //     i mod EngineNodes; Clients client nodes (default 1); with Failover,
 //     a runner node that moves the streams of a silent engine node to live
 //     ones (coordinator/runner). Log and engine nodes are crashable.
-//   - Engines by stream name: KV, Queue, Resource and SQL return the
-//     StreamSpec of Proven's engines; a StreamSpec of your own registers
-//     any engine that meets the engines contract.
+//   - Engines by stream name: KV, Queue, Resource, SQL and StreamTable
+//     (the Stream engine) return the StreamSpec of Proven's engines; a
+//     StreamSpec of your own registers any engine that meets the engines
+//     contract.
 //   - Clients: Spawn runs ordinary sequential code as a simulated process
 //     with its own coordinator, on the client nodes in turn.
 //   - Speculation: Config.Speculation gives the coordinators of each

@@ -26,7 +26,14 @@ import (
 //     them) and NULL in an INTEGER PRIMARY KEY (SQLite assigns a rowid):
 //     key columns are always NOT NULL, and values match their column;
 //   - integer overflow: values are small and products shallow;
-//   - INTERSECT ALL and EXCEPT ALL, which SQLite lacks.
+//   - INTERSECT ALL and EXCEPT ALL, which SQLite lacks;
+//   - cross products of many tables: each table of a comma join is
+//     connected to an earlier one by an equality, since Proven bounds the
+//     rows a statement produces (intermediateMax) and SQLite does not; a
+//     query over the bound anyway is counted, not compared;
+//   - views whose query names an unknown column: Proven refuses them at
+//     CREATE VIEW, SQLite when they are used; the grammar's views are
+//     valid.
 
 // kind is the static type of a column or expression.
 type kind int
@@ -54,6 +61,7 @@ type table struct {
 	name       string
 	columns    []column
 	primaryKey bool // the first column is the primary key
+	view       bool // a view: queried like a table, never inserted into
 }
 
 // expr is a node of a generated expression: a format with %s for each
@@ -153,7 +161,51 @@ func (g *generator) schema() []string {
 		g.tables = append(g.tables, t)
 		statements = append(statements, fmt.Sprintf("CREATE TABLE %s (%s)", t.name, strings.Join(definitions, ", ")))
 	}
+	for i := range g.pick(3) {
+		view, statement := g.view(fmt.Sprintf("v%d", i), count)
+		g.tables = append(g.tables, view)
+		statements = append(statements, statement)
+	}
 	return statements
+}
+
+// relation picks a table or view for FROM.
+func (g *generator) relation() table { return g.tables[g.pick(len(g.tables))] }
+
+// view draws a view over the first tables: a projection with a filter,
+// a join of two tables, or a grouping; its columns are named x0, x1, ...
+func (g *generator) view(name string, tables int) (table, string) {
+	base := g.tables[g.pick(tables)]
+	scope := base.scope(base.name)
+	from := base.name
+	var where string
+	switch g.pick(3) {
+	case 0:
+		where = " WHERE " + g.predicate(scope, 0).String()
+	case 1:
+		other := g.tables[g.pick(tables)]
+		scope = append(base.scope("p"), other.scope("q")...)
+		from = fmt.Sprintf("%s p JOIN %s q ON ", base.name, other.name)
+		if equality := g.equality(base.scope("p"), other.scope("q")); equality != nil {
+			from += equality.String()
+		} else {
+			from += "TRUE"
+		}
+	default:
+		key := scope[g.pick(len(scope))]
+		v := table{name: name, view: true, columns: []column{{name: "x0", kind: key.kind}, {name: "x1", kind: kindInt}}}
+		statement := fmt.Sprintf("CREATE VIEW %s (x0, x1) AS SELECT %s, COUNT(*) FROM %s GROUP BY %s", name, key.name, from, key.name)
+		return v, statement
+	}
+	v := table{name: name, view: true}
+	var selected, names []string
+	for i, index := range g.random.Perm(len(scope))[:1+g.pick(min(3, len(scope)))] {
+		v.columns = append(v.columns, column{name: fmt.Sprintf("x%d", i), kind: scope[index].kind})
+		selected = append(selected, scope[index].name)
+		names = append(names, fmt.Sprintf("x%d", i))
+	}
+	statement := fmt.Sprintf("CREATE VIEW %s (%s) AS SELECT %s FROM %s%s", name, strings.Join(names, ", "), strings.Join(selected, ", "), from, where)
+	return v, statement
 }
 
 // inserts draws rows for every table, mostly one row a statement (so the
@@ -161,6 +213,9 @@ func (g *generator) schema() []string {
 func (g *generator) inserts() []string {
 	var statements []string
 	for _, t := range g.tables {
+		if t.view {
+			continue
+		}
 		rows := 2 + g.pick(12)
 		for rows > 0 {
 			batch := 1

@@ -97,12 +97,8 @@ func (p *pair) runSQLite(statement string) answer {
 	}
 	var out []string
 	for rows.Next() {
-		values := make([]any, len(columns))
-		pointers := make([]any, len(columns))
-		for i := range values {
-			pointers[i] = &values[i]
-		}
-		if err := rows.Scan(pointers...); err != nil {
+		values, err := scanValues(rows, len(columns))
+		if err != nil {
 			return answer{failed: err}
 		}
 		cells := make([]string, len(values))
@@ -115,6 +111,16 @@ func (p *pair) runSQLite(statement string) answer {
 		return answer{failed: err}
 	}
 	return answer{rows: out}
+}
+
+// scanValues reads the current row of rows as Go values.
+func scanValues(rows *stdsql.Rows, width int) ([]any, error) {
+	values := make([]any, width)
+	pointers := make([]any, width)
+	for i := range values {
+		pointers[i] = &values[i]
+	}
+	return values, rows.Scan(pointers...)
 }
 
 // Normalization, the same for both engines:

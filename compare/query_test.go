@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,14 +16,18 @@ type query struct {
 	joinKind  string
 	joinRight string
 	where     *expr
-	groupBy   []*expr // when grouped, items start with these
-	having    *expr
-	ordered   bool
-	orderings []string // per output column: "ASC NULLS FIRST" ...
-	limit     int      // -1: none
-	offset    int      // -1: none
-	compound  string   // UNION, UNION ALL, EXCEPT, INTERSECT, or ""
-	right     *query
+	// joinConditions are the equalities of a comma join, AND-ed before
+	// where; the shrinker keeps them, so a shrunk query never crosses
+	// eight tables.
+	joinConditions []*expr
+	groupBy        []*expr // when grouped, items start with these
+	having         *expr
+	ordered        bool
+	orderings      []string // per output column: "ASC NULLS FIRST" ...
+	limit          int      // -1: none
+	offset         int      // -1: none
+	compound       string   // UNION, UNION ALL, EXCEPT, INTERSECT, or ""
+	right          *query
 }
 
 func (q *query) String() string {
@@ -41,8 +46,17 @@ func (q *query) String() string {
 	if q.joinRight != "" {
 		fmt.Fprintf(&b, " %s %s ON %s", q.joinKind, q.joinRight, q.joinOn)
 	}
+	conditions := slices.Clone(q.joinConditions)
 	if q.where != nil {
-		b.WriteString(" WHERE " + q.where.String())
+		conditions = append(conditions, q.where)
+	}
+	for i, condition := range conditions {
+		if i == 0 {
+			b.WriteString(" WHERE ")
+		} else {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(condition.String())
 	}
 	if len(q.groupBy) > 0 {
 		b.WriteString(" GROUP BY ")
@@ -225,6 +239,8 @@ func (g *generator) predicate(scope []scoped, depth int) *expr {
 		return node(kindBool, "(%s LIKE %s)", g.expression(kindText, scope, depth-1), leaf(kindText, "'"+likePatterns[g.pick(len(likePatterns))]+"'"))
 	case 8:
 		return g.inSubquery(scope, depth)
+	case 9:
+		return g.exists(scope, depth)
 	}
 	return g.comparison(scope, depth-1)
 }
@@ -269,5 +285,30 @@ func (g *generator) inSubquery(scope []scoped, depth int) *expr {
 	if g.chance(30) {
 		format = "(%s NOT IN (SELECT " + alias + "." + c.name + " FROM " + t.name + " " + alias + " WHERE %s))"
 	}
-	return node(kindBool, format, outer, g.predicate(append(t.scope(alias), scope...), depth-1))
+	return node(kindBool, format, outer, g.subqueryCondition(t.scope(alias), scope, depth))
+}
+
+// exists draws [NOT] EXISTS over a table or view, often correlated by
+// an equality with the outer query (which the planner decorrelates).
+func (g *generator) exists(scope []scoped, depth int) *expr {
+	t := g.relation()
+	alias := fmt.Sprintf("s%d", g.pick(1000))
+	format := "(EXISTS (SELECT 1 FROM " + t.name + " " + alias + " WHERE %s))"
+	if g.chance(40) {
+		format = "(NOT EXISTS (SELECT 1 FROM " + t.name + " " + alias + " WHERE %s))"
+	}
+	return node(kindBool, format, g.subqueryCondition(t.scope(alias), scope, depth))
+}
+
+// subqueryCondition is the WHERE of a subquery: a predicate over the
+// inner and outer columns, AND-ed half the time with an equality
+// between an inner and an outer column.
+func (g *generator) subqueryCondition(inner, outer []scoped, depth int) *expr {
+	condition := g.predicate(append(slices.Clone(inner), outer...), depth-1)
+	if g.chance(50) {
+		if equality := g.equality(outer, inner); equality != nil {
+			return node(kindBool, "%s AND %s", equality, condition)
+		}
+	}
+	return condition
 }

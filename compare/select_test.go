@@ -1,6 +1,9 @@
 package compare
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // selectQuery draws a query: a single table or a join, plain or grouped,
 // sometimes compound; ordered over every output column when ordered.
@@ -30,11 +33,14 @@ func (g *generator) selectQuery() *query {
 
 func (g *generator) fromClause() (*query, []scoped) {
 	q := &query{limit: -1, offset: -1}
-	left := g.tables[g.pick(len(g.tables))]
+	if g.chance(20) {
+		return g.commaJoin(q)
+	}
+	left := g.relation()
 	q.from = left.name + " a"
 	scope := left.scope("a")
 	if g.chance(35) {
-		right := g.tables[g.pick(len(g.tables))]
+		right := g.relation()
 		q.joinKind = "JOIN"
 		if g.chance(40) {
 			q.joinKind = "LEFT JOIN"
@@ -48,6 +54,70 @@ func (g *generator) fromClause() (*query, []scoped) {
 		q.where = g.predicate(scope, 2)
 	}
 	return q, scope
+}
+
+// commaJoin draws FROM a, b, ... of up to 8 tables and views, each
+// connected to an earlier one by an equality (a table whose columns
+// allow none is left out), sometimes with a predicate over all of them.
+func (g *generator) commaJoin(q *query) (*query, []scoped) {
+	count := 3 + g.pick(3)
+	if g.chance(25) {
+		count = 6 + g.pick(3)
+	}
+	var items []string
+	var scope []scoped
+	for i := range count {
+		t := g.relation()
+		alias := string(rune('a' + len(items)))
+		columns := t.scope(alias)
+		if i > 0 {
+			equality := g.equality(scope, columns)
+			if equality == nil {
+				continue // no cross products: the answer could outgrow both engines
+			}
+			q.joinConditions = append(q.joinConditions, equality)
+		}
+		items = append(items, t.name+" "+alias)
+		scope = append(scope, columns...)
+	}
+	g.random.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	q.from = strings.Join(items, ", ")
+	if g.chance(30) {
+		q.where = g.predicate(scope, 1)
+	}
+	return q, scope
+}
+
+// equality is earlier.x = column.y for a pair of comparable kinds, or nil.
+func (g *generator) equality(earlier, columns []scoped) *expr {
+	var pairs, sameKind, sameName [][2]scoped
+	columnName := func(s scoped) string { return s.name[strings.IndexByte(s.name, '.')+1:] }
+	for _, l := range earlier {
+		for _, r := range columns {
+			if (l.kind == kindText) == (r.kind == kindText) && l.kind != kindBool && r.kind != kindBool {
+				pairs = append(pairs, [2]scoped{l, r})
+			}
+			if l.kind == r.kind && l.kind != kindBool {
+				sameKind = append(sameKind, [2]scoped{l, r})
+				if columnName(l) == columnName(r) {
+					sameName = append(sameName, [2]scoped{l, r})
+				}
+			}
+		}
+	}
+	// Equal values are likelier within a kind, and likeliest within a
+	// column of the same table (only a few tables exist).
+	switch {
+	case len(sameName) > 0 && g.chance(80):
+		pairs = sameName
+	case len(sameKind) > 0 && g.chance(85):
+		pairs = sameKind
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	pair := pairs[g.pick(len(pairs))]
+	return node(kindBool, "%s = %s", leaf(pair[0].kind, pair[0].name), leaf(pair[1].kind, pair[1].name))
 }
 
 // joinCondition is an equality between a column of each side (of

@@ -31,6 +31,11 @@
 // leave data untouched (locks taken may stay until the transaction ends);
 // bad operation bytes and corrupt checkpoints return errors, never panics.
 //
+// An engine may also be a Collector (collector.go): the processor then
+// raises its garbage-collection watermark as the log advances, never
+// above a timestamp a commit or an operation still needs, and refuses
+// snapshot reads below it (ErrSnapshotTooOld). Proven's four engines are.
+//
 // Domain errors travel as a Refusal with an ErrorCode and match sentinels
 // with errors.Is; an engine declares its own with Sentinel (a message that
 // names the engine, matching a code's sentinel). Every engine's Restore

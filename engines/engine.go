@@ -23,6 +23,7 @@ type TxnID = clock.Timestamp
 // and the processor applies wound-wait, deadlines and 2PC.
 type Engine interface {
 	// Apply runs one operation of transaction txn, read at log timestamp at.
+	// txn is never zero (the processor refuses such operations).
 	// Done: the operation took effect and Result holds its answer. Failed:
 	// the operation had no effect on data (the transaction may continue).
 	// Blocked: it had no effect on data and must be retried when the
@@ -139,27 +140,30 @@ const (
 	CodeAborted      ErrorCode = "aborted"      // the transaction is no longer active
 	CodeDeadline     ErrorCode = "deadline"     // the transaction's deadline has passed
 	CodeUnknown      ErrorCode = "unknown"      // the participant no longer knows the transaction
+	CodeTooOld       ErrorCode = "too-old"      // a snapshot below the versions kept (garbage collected)
 	CodeInternal     ErrorCode = "internal"     // anything else
 )
 
 // Sentinels matching each code with errors.Is.
 var (
-	ErrInvalid      = errors.New("engines: invalid operation")
-	ErrNotFound     = errors.New("engines: not found")
-	ErrExists       = errors.New("engines: already exists")
-	ErrInsufficient = errors.New("engines: insufficient")
-	ErrConstraint   = errors.New("engines: constraint violated")
-	ErrReadOnly     = errors.New("engines: write in a read-only transaction")
-	ErrAborted      = errors.New("engines: transaction aborted")
-	ErrDeadline     = errors.New("engines: transaction deadline passed")
-	ErrUnknown      = errors.New("engines: transaction unknown to the participant")
-	ErrInternal     = errors.New("engines: internal error")
+	ErrInvalid        = errors.New("engines: invalid operation")
+	ErrNotFound       = errors.New("engines: not found")
+	ErrExists         = errors.New("engines: already exists")
+	ErrInsufficient   = errors.New("engines: insufficient")
+	ErrConstraint     = errors.New("engines: constraint violated")
+	ErrReadOnly       = errors.New("engines: write in a read-only transaction")
+	ErrAborted        = errors.New("engines: transaction aborted")
+	ErrDeadline       = errors.New("engines: transaction deadline passed")
+	ErrUnknown        = errors.New("engines: transaction unknown to the participant")
+	ErrSnapshotTooOld = errors.New("engines: snapshot too old: its versions were garbage collected")
+	ErrInternal       = errors.New("engines: internal error")
 )
 
 var codeSentinels = map[ErrorCode]error{
 	CodeInvalid: ErrInvalid, CodeNotFound: ErrNotFound, CodeExists: ErrExists,
 	CodeInsufficient: ErrInsufficient, CodeConstraint: ErrConstraint, CodeReadOnly: ErrReadOnly,
 	CodeAborted: ErrAborted, CodeDeadline: ErrDeadline, CodeUnknown: ErrUnknown, CodeInternal: ErrInternal,
+	CodeTooOld: ErrSnapshotTooOld,
 }
 
 // Errors of every engine package, shared so that one error has one name.
@@ -220,7 +224,7 @@ func AsRefusal(err error) *Refusal {
 		return refusal
 	}
 	for _, code := range []ErrorCode{CodeInvalid, CodeNotFound, CodeExists, CodeInsufficient, CodeConstraint,
-		CodeReadOnly, CodeAborted, CodeDeadline, CodeUnknown} {
+		CodeReadOnly, CodeAborted, CodeDeadline, CodeUnknown, CodeTooOld} {
 		if errors.Is(err, codeSentinels[code]) {
 			return &Refusal{Code: code, Message: err.Error()}
 		}

@@ -102,10 +102,11 @@ func appendEntry(out, key []byte, timestamp *clock.Timestamp, value []byte) []by
 // any violation. It never panics and allocates no more than the input size
 // justifies.
 func Restore(data []byte, opts Options) (*Store, error) {
-	d, err := binenc.OpenFramed(data, ErrCorruptCheckpoint, "", checkpointMagic, checkpointFormat)
+	reader, err := binenc.OpenFrame(data, checkpointMagic, checkpointFormat, ErrCorruptCheckpoint)
 	if err != nil {
 		return nil, err
 	}
+	d := &reader
 	s := New(opts)
 	s.watermark = d.Timestamp()
 	if err := s.restoreVersions(d); err != nil {

@@ -95,10 +95,11 @@ func (s *Store) versionsOf(key []byte) []version {
 // an error wrapping ErrCorruptCheckpoint on any violation, never a panic;
 // on an error the store is in no defined state.
 func (s *Store) ApplyDelta(data []byte) error {
-	d, err := binenc.OpenFramed(data, ErrCorruptCheckpoint, "delta ", deltaMagic, deltaFormat)
+	reader, err := binenc.OpenFrame(data, deltaMagic, deltaFormat, ErrCorruptCheckpoint)
 	if err != nil {
 		return err
 	}
+	d := &reader
 	watermark := d.Timestamp()
 	if watermark.Less(s.watermark) {
 		return corrupt("delta watermark %v below the store's %v", watermark, s.watermark)

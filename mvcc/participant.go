@@ -170,9 +170,12 @@ func (p *Participant[R, T]) Store() *Store { return p.store }
 // Begin returns txn's record for one of its operations, beginning txn (an
 // empty record, Active) on its first.
 //
-// Requires: txn is not Prepared (the processor applies operations of
-// Active transactions only).
+// Requires: txn is not zero and not Prepared (the processor applies
+// operations of Active transactions only, and refuses the zero id).
 func (p *Participant[R, T]) Begin(txn TxnID) T {
+	if txn.IsZero() {
+		assert.Broken("mvcc: operation of the zero transaction id, in the %s participant", p.name)
+	}
 	if t, ok := p.transactions[txn]; ok {
 		if t.lifecycle().prepared {
 			assert.Broken("mvcc: operation of txn %v after its prepare, in the %s participant", txn, p.name)

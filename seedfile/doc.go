@@ -40,7 +40,9 @@
 //
 // # Contract
 //
-// Decoding is strict: an unknown or missing field, a value out of range,
+// Decoding is strict: an unknown or missing field, a key repeated in one
+// object (encoding/json would keep the last), a leading UTF-8 byte-order
+// mark, a value out of range,
 // an unknown format version, workload or fault family, parameters the
 // workload does not take (workloads.Decode: unknown fields, wrong types), a plan that a fixed
 // mode could not have drawn, or anything after the object is an error
@@ -48,9 +50,10 @@
 // panic. Error messages keep the "proven:" prefix of the tool that prints
 // them.
 //
-// Running a file is the proven package's job (proven.Replay runs it with
-// its recorded plan); this package compares a run with its file
-// (File.Differences): the outcome must equal Expect, and the fingerprint
+// Running a file is the proven package's job (proven.Replay runs it
+// imposing its recorded plan, never drawing one from the mode); this
+// package compares a run with its file (File.Differences): the outcome
+// must equal Expect, and the fingerprint
 // the recorded one when there is one. Two failures are the same when
 // their Outcomes are equal; that is what the shrinker (proven shrink)
 // keeps while it reduces a run.

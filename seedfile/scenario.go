@@ -11,8 +11,10 @@ import (
 )
 
 // Scenario names a workload and its parameters. Zero fields take the
-// workloads package's defaults (Resolve fills them in); a seed file holds
-// every field filled in. The proven package calls it proven.Scenario.
+// defaults (Resolve fills them in): the mixed workload, swarm faults
+// (as the proven command), 4 clients, 100 operations per client and an
+// 8s fault phase. A seed file holds every field filled in. The proven
+// package calls it proven.Scenario.
 type Scenario struct {
 	// Workload is the workload to run: one of yours, or a registered one
 	// by name (workloads.Named("bank")); nil means
@@ -20,8 +22,10 @@ type Scenario struct {
 	// parameters (workloads.Parameters), and reading the file back needs
 	// it registered (workloads.Register).
 	Workload workloads.Workload
-	// Faults is "none" (also ""), "all", "swarm", or a comma list of fault
-	// families (sim.FamilyNames).
+	// Faults is "none", "all", "swarm", or a comma list of fault families
+	// (sim.FamilyNames); "" means DefaultFaults, swarm: each seed draws
+	// which families are on and how strong. Say "none" for a run without
+	// faults.
 	Faults string
 	// Clients is the number of client processes (0 means
 	// workloads.DefaultClients).
@@ -39,6 +43,10 @@ type Scenario struct {
 	// It changes nothing in the run, and a seed file does not record it.
 	Coverage bool
 }
+
+// DefaultFaults is the fault mode of a Scenario whose Faults is empty,
+// and the proven command's default.
+const DefaultFaults = "swarm"
 
 // Limits of a Scenario.
 const (
@@ -67,6 +75,9 @@ func (s Scenario) Resolve() (Scenario, error) {
 	}
 	if s.FaultPhase == 0 {
 		s.FaultPhase = workloads.DefaultFaultPhase
+	}
+	if s.Faults == "" {
+		s.Faults = DefaultFaults
 	}
 	if field, problem := s.problem(); field != "" {
 		return Scenario{}, fmt.Errorf("%w: %s: %s", ErrBadScenario, field, problem)

@@ -158,6 +158,10 @@ func (f File) Marshal() ([]byte, error) {
 // Parse decodes and checks a seed file's bytes; name is used in errors.
 // Bad input never panics: it returns an *Error.
 func Parse(name string, data []byte) (File, error) {
+	if bytes.HasPrefix(data, byteOrderMark) {
+		return File{}, &Error{File: name, Field: "(file)",
+			Problem: "starts with a UTF-8 byte-order mark (bytes EF BB BF): save it as UTF-8 without one"}
+	}
 	if err := checkFormat(name, data); err != nil {
 		return File{}, err
 	}
@@ -172,7 +176,52 @@ func Parse(name string, data []byte) (File, error) {
 		return File{}, &Error{File: name, Field: "(file)",
 			Problem: fmt.Sprintf("trailing data after the JSON object at %s", position(data, offset))}
 	}
+	if field, offset, found := duplicateKey(data); found {
+		return File{}, &Error{File: name, Field: field,
+			Problem: fmt.Sprintf("appears twice (again at %s)", position(data, offset))}
+	}
 	return fromWire(name, wire)
+}
+
+// byteOrderMark is the UTF-8 encoding of U+FEFF, which some editors put
+// at the start of a file; JSON forbids it.
+var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}
+
+// duplicateKey finds the first key that appears twice in one object of
+// a JSON text (encoding/json keeps the last silently): its path, as the
+// errors name fields, and the offset where its second occurrence starts.
+// Requires: data is one valid JSON value.
+func duplicateKey(data []byte) (field string, offset int64, found bool) {
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	var walk func(path string) bool
+	walk = func(path string) bool {
+		token, _ := decoder.Token()
+		delimiter, isDelimiter := token.(json.Delim)
+		if !isDelimiter {
+			return false
+		}
+		seen := map[string]bool{}
+		for index := 0; decoder.More(); index++ {
+			child := fmt.Sprintf("%s[%d]", path, index)
+			if delimiter == '{' {
+				key, _ := decoder.Token()
+				child = strings.TrimPrefix(path+"."+key.(string), ".")
+				if seen[key.(string)] {
+					end := decoder.InputOffset() // just after the key's closing quote
+					field, offset = child, int64(bytes.LastIndexByte(data[:end-1], '"'))
+					return true
+				}
+				seen[key.(string)] = true
+			}
+			if walk(child) {
+				return true
+			}
+		}
+		_, _ = decoder.Token() // the closing delimiter
+		return false
+	}
+	found = walk("")
+	return field, offset, found
 }
 
 // decodeError turns a JSON decoding error into one naming the field.

@@ -19,8 +19,8 @@ import (
 
 // TestFileScenarios runs testdata/seedfiles.txt:
 //
-//	parse [name=FILE]
-//	<seed file bytes>
+//	parse [name=FILE] [bom]
+//	<seed file bytes (after a UTF-8 byte-order mark with bom)>
 //	----
 //	the decoded file on one line, or the error
 func TestFileScenarios(t *testing.T) {
@@ -31,7 +31,11 @@ func TestFileScenarios(t *testing.T) {
 			if d.HasArg("name") {
 				d.ScanArgs(t, "name", &name)
 			}
-			file, err := Parse(name, []byte(d.Input))
+			data := []byte(d.Input)
+			if d.HasArg("bom") {
+				data = append([]byte{0xEF, 0xBB, 0xBF}, data...)
+			}
+			file, err := Parse(name, data)
 			if err != nil {
 				if !errors.Is(err, ErrBadFile) {
 					t.Fatalf("error %v is not ErrBadFile", err)

@@ -61,16 +61,20 @@ func (f facts) of(txn engines.TxnID, stream string) *participantFacts {
 // checkAtomicity decides every transaction's fate from the stream logs
 // (DESIGN.md's 2PC rules 4, 5 and 7), checks that every participant's own
 // log agrees, and that the clients' ok and fail outcomes agree with it.
+// It also returns, per stream, each entry's request id, for the
+// unique-requests check.
 func checkAtomicity(logs map[string][]wire.LogEntry, streams []cluster.StreamSpec, missing bool,
-	history checkers.History) (checkers.Result, truth) {
+	history checkers.History) (checkers.Result, truth, []checkers.StreamRequests[wire.RequestID]) {
 	var found findingList
 	if missing {
 		return checkers.Result{Checker: "atomicity", Verdict: checkers.VerdictUnknown,
-			Explanation: "the log node was down when the logs were read"}, truth{}
+			Explanation: "the log node was down when the logs were read"}, truth{}, nil
 	}
 	all := facts{}
-	for _, spec := range streams {
-		readLog(all, spec.Name, logs[spec.Name], &found)
+	requests := make([]checkers.StreamRequests[wire.RequestID], len(streams))
+	for i, spec := range streams {
+		requests[i] = checkers.StreamRequests[wire.RequestID]{Stream: spec.Name}
+		readLog(all, spec.Name, logs[spec.Name], &found, &requests[i])
 		replay(all, spec, logs[spec.Name], &found)
 	}
 	decided := truth{}
@@ -78,17 +82,22 @@ func checkAtomicity(logs map[string][]wire.LogEntry, streams []cluster.StreamSpe
 		decided[txn.String()] = decide(txn, all[txn], &found)
 	}
 	agreeWithClients(history, decided, &found)
-	return found.result("atomicity"), decided
+	return found.result("atomicity"), decided, requests
 }
 
-// readLog records what each entry of one stream's log says.
-func readLog(all facts, stream string, entries []wire.LogEntry, found *findingList) {
+// readLog records what each entry of one stream's log says, and each
+// entry's request id.
+func readLog(all facts, stream string, entries []wire.LogEntry, found *findingList,
+	requests *checkers.StreamRequests[wire.RequestID]) {
+	requests.Entries = make([]checkers.LoggedRequest[wire.RequestID], 0, len(entries))
 	for _, logEntry := range entries {
 		entry, err := wire.DecodeEntry(logEntry.Payload)
 		if err != nil {
 			found.add(fmt.Sprintf("stream %s position %d: undecodable entry: %v", stream, logEntry.Position, err))
 			continue
 		}
+		requests.Entries = append(requests.Entries, checkers.LoggedRequest[wire.RequestID]{Position: logEntry.Position,
+			Request: entry.Request})
 		atOrBeforeDeadline := logEntry.Timestamp.WallNanos <= entry.DeadlineNanos
 		switch entry.Kind {
 		case wire.EntryPrepare:
@@ -265,8 +274,7 @@ func checkLiveness(statuses []streamStatus) checkers.Result {
 		switch {
 		case s.down:
 			found.add(fmt.Sprintf("stream %s: its engine node is down after healing", s.stream))
-		case s.status.Active != 0 || s.status.Prepared != 0 || s.status.PendingCommits != 0 ||
-			s.status.Deferred != 0 || !s.status.Held.IsZero():
+		case !idle(s.status):
 			found.add(fmt.Sprintf("stream %s: still holds %+v after healing", s.stream, s.status))
 		}
 	}

@@ -94,8 +94,7 @@ func bankWorkload() workload {
 // timestamp in committed.
 func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []string, accounts []account,
 	committed *clock.Timestamp) error {
-	tx := coord.Begin(ctx, setupTimeout)
-	err := func() error {
+	commitTimestamp, err := setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
 		for _, stream := range resourceStreams {
 			if err := resource.New(tx, stream).Create(ctx, coinToken, "C", 0); err != nil {
 				return err
@@ -107,16 +106,9 @@ func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []st
 			}
 		}
 		return nil
-	}()
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	*committed = tx.CommitTimestamp()
-	return nil
+	})
+	*committed = commitTimestamp
+	return err
 }
 
 func credit(ctx context.Context, tx *coordinator.Txn, a account, amount int64) error {

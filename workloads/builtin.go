@@ -9,7 +9,8 @@ import (
 )
 
 // builtinNames are Proven's own workloads, registered at init.
-var builtinNames = []string{"bank", "register", "list-append", "queue", "mixed", "sql-bank", "sql-list-append"}
+var builtinNames = []string{"bank", "register", "list-append", "queue", "mixed", "sql-bank", "sql-list-append",
+	"stream", "queue-order", "tokens", "sql-predicates"}
 
 // builtin is one of Proven's own workloads, by name. It has no
 // parameters: the scenario's clients, operations and faults size it.
@@ -49,6 +50,14 @@ func define(name string) workload {
 		return sqlBankWorkload()
 	case "sql-list-append":
 		return sqlListAppendWorkload()
+	case "stream":
+		return streamTableWorkload()
+	case "queue-order":
+		return queueOrderWorkload()
+	case "tokens":
+		return tokensWorkload()
+	case "sql-predicates":
+		return sqlPredicatesWorkload()
 	}
 	panic("workloads: no built-in workload " + name)
 }

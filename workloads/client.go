@@ -7,6 +7,7 @@ import (
 	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 )
 
@@ -38,6 +39,71 @@ func (c *client) transact(function, key string, input value.Value, body Transact
 // read records reads as one operation (see Read).
 func (c *client) read(function, key string, body ReadBody) (value.Value, bool) {
 	return Read(c.Client, function, key, body)
+}
+
+// readOnly records a read-only transaction as one operation (see
+// ReadOnly).
+func (c *client) readOnly(function, key string, input value.Value, body ReadOnlyBody) (value.Value, bool) {
+	return ReadOnly(c.Client, function, key, input, body)
+}
+
+// microEncoder is one micro-operation of a recorded transaction: it
+// encodes itself with a result (Null on invoke).
+type microEncoder interface {
+	encode(result value.Value) value.Value
+}
+
+// invokeMicros encodes the micro-operations as the invoke records them.
+func invokeMicros[M microEncoder](micro []M) value.Value {
+	encoded := make([]value.Value, len(micro))
+	for i, m := range micro {
+		encoded[i] = m.encode(value.Null())
+	}
+	return value.List(encoded...)
+}
+
+// runMicros runs the micro-operations in order and encodes each with its
+// result, as the completion records them; the first error stops them.
+func runMicros[M microEncoder](ctx context.Context, micro []M, run func(ctx context.Context, m M) (value.Value, error)) (value.Value, error) {
+	completed := make([]value.Value, len(micro))
+	for i, m := range micro {
+		result, err := run(ctx, m)
+		if err != nil {
+			return value.Null(), err
+		}
+		completed[i] = m.encode(result)
+	}
+	return value.List(completed...), nil
+}
+
+// transactMicros runs micro-operations in one read-write transaction,
+// recorded as "txn" (see invokeMicros and runMicros).
+func transactMicros[M microEncoder](c *client, micro []M, run func(ctx context.Context, executor engines.Executor, m M) (value.Value, error)) {
+	c.transact(checkers.FunctionTxn, "", invokeMicros(micro), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		return runMicros(ctx, micro, func(ctx context.Context, m M) (value.Value, error) { return run(ctx, tx, m) })
+	})
+}
+
+// readOnlyMicros runs micro-operations in one read-only transaction,
+// recorded as "ro-txn" with its snapshot.
+func readOnlyMicros[M microEncoder](c *client, micro []M, run func(ctx context.Context, executor engines.Executor, m M) (value.Value, error)) {
+	c.readOnly(checkers.FunctionReadOnlyTxn, "", invokeMicros(micro), func(ctx context.Context, read *coordinator.ReadTxn) (value.Value, error) {
+		return runMicros(ctx, micro, func(ctx context.Context, m M) (value.Value, error) { return run(ctx, read, m) })
+	})
+}
+
+// setupTransaction runs body in one transaction with the setup's timeout
+// and returns its commit timestamp; an error from body rolls it back.
+func setupTransaction(ctx context.Context, transactions Transactions, body func(tx *coordinator.Txn) error) (clock.Timestamp, error) {
+	tx := transactions.Begin(ctx, setupTimeout)
+	if err := body(tx); err != nil {
+		_ = tx.Rollback(ctx)
+		return clock.Timestamp{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return clock.Timestamp{}, err
+	}
+	return tx.CommitTimestamp(), nil
 }
 
 // pick returns a random element.

@@ -15,12 +15,17 @@
 // process makes the initial state before any fault (retried up to 20
 // times), then starts the fault plan drawn from the seed (or
 // Options.Plan) and the clients; each client runs its operation
-// Operations times, recording into one shared checkers.History; after the
-// clients finish and the faults heal, a quiet period lets every deadline
-// pass, the observer runs the final operations, and the checks run. On a
-// cluster the stream logs are read back too: they settle indeterminate
-// outcomes and decide atomicity, and the processors' state decides
-// liveness; both checks end the report.
+// Operations times, recording into one shared checkers.History. On a
+// cluster a calm phase follows: once the clients finished, the faults
+// healed and nothing is in flight (every processor holds nothing; at
+// most a quiet period later), each client runs Operations/10 more (at
+// least one), with no fault and with at least CalmTimeout per
+// transaction. Then a quiet period lets every deadline pass, the
+// observer runs the final operations, and the checks run. On a cluster
+// the stream logs are read back too: they settle indeterminate outcomes
+// and decide atomicity, each stream's request ids are checked unique,
+// the processors' state decides liveness, and the calm phase decides
+// progress; these checks end the report.
 //
 // Clients see their environment only through the Client interface (the
 // local clock, Sleep, a PRNG stream, Transactions to begin transactions,
@@ -31,9 +36,10 @@
 // Transact and Read record operations in the Jepsen shape.
 //
 // The registry names workloads for seed files and the proven command:
-// Proven's seven (BuiltinNames: bank, register, list-append, queue,
-// mixed, sql-bank, sql-list-append; see the README) are registered at
-// init through the same interface as any other, and Register adds yours.
+// Proven's eleven (BuiltinNames: bank, register, list-append, queue,
+// mixed, sql-bank, sql-list-append, stream, queue-order, tokens,
+// sql-predicates; see the README) are registered at init through the
+// same interface as any other, and Register adds yours.
 // A workload's value is its parameters: Parameters gives the JSON object
 // its exported fields marshal to, and Decode fills a seed file's
 // parameters into a zero value of the registered type (so a value is
@@ -53,10 +59,13 @@
 // operation: ok when Commit returned nil, fail when it certainly did not
 // commit (an error before Commit, or an abort), info when Commit's
 // outcome is unknown; a client whose operation ended in info continues as
-// a fresh process. Reads are ok or fail (they change nothing).
+// a fresh process. Reads are ok or fail (they change nothing); ReadOnly
+// records a read-only transaction with its snapshot. Every fail and info
+// says why in Event.Error (AbortReason: wounded, deadline, conflict,
+// refused, client, indeterminate).
 //
-// Checks, in order: the workload's, then (on a cluster) atomicity and
-// liveness. A run fails when the world failed or any check said illegal;
+// Checks, in order: the workload's, then (on a cluster) atomicity,
+// liveness, unique-requests and progress. A run fails when the world failed or any check said illegal;
 // unknown is reported and is not a failure. Committed, Aborted and
 // Indeterminate count the completions of operations that carry a
 // transaction id.
@@ -78,11 +87,22 @@
 // prepared, pending-commit or deferred transaction, and holds no lock or
 // reservation.
 //
+// Unique requests: no request id appears twice in one stream's log
+// (checkers.CheckUniqueRequests): a resent append must be answered, not
+// appended again, and a processor's replies make a duplicate harmless,
+// so no other check would see one.
+//
+// Progress (checkers.CheckProgress): in the calm phase every transaction
+// commits or fails for a cause the history justifies; in particular none
+// waits half of CalmTimeout for its deadline while nothing it overlapped
+// ran as long (a lost wake-up), and no outcome stays unknown. A calm phase
+// that had to begin with something still in flight (a quiet period after
+// healing did not settle it) proves nothing: progress is then unknown.
+//
 // # Invariants
 //
-// A run is a function of the workload's value and the Options: the
-// built-in workloads' runs are event for event what they were before the
-// public interface (the corpus's fingerprints pin them). The registry is
+// A run is a function of the workload's value and the Options (the
+// corpus's fingerprints pin the built-in workloads' runs). The registry is
 // safe for concurrent use (parallel tests register).
 //
 // # What it does not do
@@ -97,8 +117,15 @@
 //
 // Every built-in workload runs over seeds with swarm faults and must
 // pass, twice with equal fingerprints. Tampered histories (an outcome
-// flipped, a balance or a read changed) must be caught by the check
-// responsible. A workload written as a user would (a register server on a
+// flipped, a balance or a read changed, a stream table's final log
+// reordered, a snapshot that is no prefix, an audit with rows never
+// inserted, an unknown outcome in the calm phase) and tampered logs (an
+// entry appended twice) must be caught by the check responsible; the
+// stream-tables check is also shown each anomaly it names on a small
+// hand-built history; every client runs calm operations after the heal,
+// and failed transactions record their reasons. The planted bugs of
+// internal/bugs show the new checks catching real defects. A workload
+// written as a user would (a register server on a
 // world of its own) runs through the harness under faults, with its
 // phases in order and its own check; each Build mistake is a failing
 // report; parameters round-trip through the registry; the registry lists

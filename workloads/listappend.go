@@ -2,9 +2,10 @@ package workloads
 
 import (
 	"context"
+	"slices"
 
 	"github.com/proven2pc/proven/checkers"
-	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/value"
 )
@@ -21,40 +22,93 @@ const listAppendKeysPer = 3
 
 // listAppendWorkload: transactions of one to four micro-operations, each
 // an append of a unique integer to a key's list or a read of the list,
-// over KV keys on three streams (Elle's list-append model). A transaction
-// is recorded as function "txn" with the value
-// [["append" "s/k" 3] ["r" "s/k" [1 2 3]]]: reads are null on invoke and
-// the list read (empty when absent) on completion.
+// over KV keys on three streams (Elle's list-append model); beside them
+// Fekete's read-only shapes: a transaction that reads one key and appends
+// to another on a different stream, and read-only transactions that read
+// two or three keys at one snapshot. A transaction is recorded as
+// function "txn" (a read-only one as "ro-txn", with its snapshot) with
+// the value [["append" "s/k" 3] ["r" "s/k" [1 2 3]]]: reads are null on
+// invoke and the list read (empty when absent) on completion.
 func listAppendWorkload() workload {
-	keys := keyRefs([]string{"list-1", "list-2", "list-3"}, "k", listAppendKeysPer)
+	streams := []string{"list-1", "list-2", "list-3"}
+	keys := keyRefs(streams, "k", listAppendKeysPer)
 	nextValue := int64(1)
+	appendTo := func(ref keyRef) microOperation {
+		operation := microOperation{ref: ref, value: nextValue}
+		nextValue++ // taken before the transaction yields to other clients
+		return operation
+	}
 	return workload{
 		name:    "list-append",
-		streams: kvStreams([]string{"list-1", "list-2", "list-3"}),
+		streams: kvStreams(streams),
 		setup:   noSetup,
 		operation: func(c *client) {
-			var micro []microOperation
-			for range 1 + c.rand(4) {
-				operation := microOperation{ref: pick(c, keys), read: c.rand(2) == 0}
-				if !operation.read {
-					operation.value = nextValue
-					nextValue++
+			switch choice := c.rand(10); {
+			case choice < 6:
+				var micro []microOperation
+				for range 1 + c.rand(4) {
+					if c.rand(2) == 0 {
+						micro = append(micro, microOperation{ref: pick(c, keys), read: true})
+					} else {
+						micro = append(micro, appendTo(pick(c, keys)))
+					}
 				}
-				micro = append(micro, operation)
+				listAppendOperation(c, micro)
+			case choice < 8:
+				read, written := keyPairAcrossStreams(c, keys)
+				listAppendOperation(c, []microOperation{{ref: read, read: true}, appendTo(written)})
+			default:
+				listAppendReadOnly(c, distinctKeys(c, keys, 2+c.rand(2)))
 			}
-			listAppendOperation(c, micro)
 		},
 		// The list-append checker's strict verdict (its anomalies include
-		// the serializable ones); the prefix check is a second, simpler
-		// opinion.
+		// the serializable ones); the snapshot check adds read-only transactions;
+		// the prefix check is a second, simpler opinion.
 		checks: []check{
 			{name: "list-append", run: func(history checkers.History) (checkers.Result, error) {
 				result, err := checkers.CheckListAppend(history, checkers.ListAppendConfig{})
 				return result.StrictSerializable, err
 			}},
+			{name: "list-append-snapshots", run: checkers.CheckListAppendSnapshots},
 			{name: "list-prefix", run: checkListPrefixes},
+			{name: "commit-order", run: func(history checkers.History) (checkers.Result, error) {
+				return checkers.CheckCommitOrder(history, checkers.CommitOrderConfig{Absent: value.List()})
+			}},
 		},
 	}
+}
+
+// keyPairAcrossStreams picks two keys on different streams: a
+// transaction over them commits in two phases, whose window between the
+// prepares is where a participant that released its read locks early
+// lets a writer commit below it (Fekete's read-only anomaly).
+func keyPairAcrossStreams(c *client, keys []keyRef) (keyRef, keyRef) {
+	first := pick(c, keys)
+	for {
+		if second := pick(c, keys); second.stream != first.stream {
+			return first, second
+		}
+	}
+}
+
+// distinctKeys picks count different keys.
+func distinctKeys(c *client, keys []keyRef, count int) []keyRef {
+	var picked []keyRef
+	for len(picked) < count {
+		if ref := pick(c, keys); !slices.Contains(picked, ref) {
+			picked = append(picked, ref)
+		}
+	}
+	return picked
+}
+
+// listAppendReadOnly reads keys' lists in one read-only transaction.
+func listAppendReadOnly(c *client, refs []keyRef) {
+	micro := make([]microOperation, len(refs))
+	for i, ref := range refs {
+		micro[i] = microOperation{ref: ref, read: true}
+	}
+	readOnlyMicros(c, micro, runMicro)
 }
 
 // microOperation is an append of value to ref's list, or a read of it.
@@ -72,41 +126,34 @@ func (m microOperation) encode(readResult value.Value) value.Value {
 }
 
 func listAppendOperation(c *client, micro []microOperation) {
-	invoke := make([]value.Value, len(micro))
-	for i, m := range micro {
-		invoke[i] = m.encode(value.Null())
-	}
-	c.transact(checkers.FunctionTxn, "", value.List(invoke...), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
-		completed := make([]value.Value, len(micro))
-		for i, m := range micro {
-			result, err := runMicro(ctx, tx, m)
-			if err != nil {
-				return value.Null(), err
-			}
-			completed[i] = m.encode(result)
-		}
-		return value.List(completed...), nil
-	})
+	transactMicros(c, micro, runMicro)
 }
 
 // runMicro reads the list (an empty list when absent) and, for an append,
 // writes it back with the value added; it returns the list read.
-func runMicro(ctx context.Context, tx *coordinator.Txn, m microOperation) (value.Value, error) {
-	store := kv.New(tx, m.ref.stream)
-	current, found, err := store.Get(ctx, m.ref.key)
+func runMicro(ctx context.Context, executor engines.Executor, m microOperation) (value.Value, error) {
+	store := kv.New(executor, m.ref.stream)
+	current, err := readList(ctx, store, m.ref.key)
+	if err != nil || m.read {
+		return current, err
+	}
+	elements := make([]value.Value, 0, current.Len()+1)
+	for i := range current.Len() {
+		elements = append(elements, current.Index(i))
+	}
+	return value.Null(), store.Put(ctx, m.ref.key, value.List(append(elements, value.Int(m.value))...))
+}
+
+// readList reads a key's list: an empty list when absent.
+func readList(ctx context.Context, store *kv.Client, key string) (value.Value, error) {
+	current, found, err := store.Get(ctx, key)
 	if err != nil {
 		return value.Null(), err
 	}
-	elements := []value.Value{}
-	if found {
-		for i := range current.Len() {
-			elements = append(elements, current.Index(i))
-		}
+	if !found {
+		return value.List(), nil
 	}
-	if m.read {
-		return value.List(elements...), nil
-	}
-	return value.Null(), store.Put(ctx, m.ref.key, value.List(append(elements, value.Int(m.value))...))
+	return current, nil
 }
 
 // checkListPrefixes checks a necessary condition of serializability for
@@ -118,7 +165,8 @@ func checkListPrefixes(history checkers.History) (checkers.Result, error) {
 	longest := map[string]value.Value{}
 	longestOperation := map[string]checkers.Operation{}
 	for _, operation := range history.Operations() {
-		if operation.Function != checkers.FunctionTxn || operation.Type != checkers.TypeOK {
+		if (operation.Function != checkers.FunctionTxn && operation.Function != checkers.FunctionReadOnlyTxn) ||
+			operation.Type != checkers.TypeOK {
 			continue
 		}
 		for i := range operation.Output.Len() {

@@ -58,30 +58,59 @@ func Transact(c Client, function, key string, input value.Value, timeout time.Du
 	if transactions == nil {
 		panic("workloads: Transact by a client without Transactions (the workload declared Builder.World, not Builder.Cluster)")
 	}
-	tx := transactions.BeginCategory(ctx, timeout, function, speculationArguments(key, input)...)
+	tx := transactions.BeginCategory(ctx, calmTimeout(c, timeout), function, speculationArguments(key, input)...)
 	txn := tx.ID().String()
-	record := func(eventType checkers.EventType, output value.Value, commitTimestamp string) {
+	record := func(eventType checkers.EventType, output value.Value, commitTimestamp, reason string) {
 		c.Record(checkers.Event{Type: eventType, Function: function, Key: key, Value: output, Txn: txn,
-			CommitTimestamp: commitTimestamp})
+			CommitTimestamp: commitTimestamp, Error: reason})
 	}
-	record(checkers.TypeInvoke, input, "")
+	record(checkers.TypeInvoke, input, "", "")
 	output, err := body(ctx, tx)
 	if err != nil {
 		_ = tx.Rollback(ctx)
-		record(checkers.TypeFail, value.Null(), "")
+		record(checkers.TypeFail, value.Null(), "", AbortReason(err))
 		return value.Null(), checkers.TypeFail
 	}
 	switch err := tx.Commit(ctx); {
 	case err == nil:
-		record(checkers.TypeOK, output, tx.CommitTimestamp().String())
+		record(checkers.TypeOK, output, tx.CommitTimestamp().String(), "")
 		return output, checkers.TypeOK
 	case errors.Is(err, engines.ErrAborted):
-		record(checkers.TypeFail, value.Null(), "")
+		record(checkers.TypeFail, value.Null(), "", AbortReason(err))
 		return value.Null(), checkers.TypeFail
 	default:
-		record(checkers.TypeInfo, output, "")
+		record(checkers.TypeInfo, output, "", checkers.ErrorIndeterminate)
 		return output, checkers.TypeInfo
 	}
+}
+
+// AbortReason classifies why a transaction or a read did not take effect,
+// as the history records it (checkers.Event.Error): the coordinator's
+// abort reason (wounded, deadline, conflict, refused; a rollback is the
+// client's), an engine's refusal (refused), an unknown outcome
+// (indeterminate), or anything else the client decided (client).
+func AbortReason(err error) string {
+	var aborted *coordinator.AbortedError
+	var refusal *engines.Refusal
+	switch {
+	case errors.As(err, &aborted):
+		switch aborted.Reason {
+		case coordinator.ReasonWounded:
+			return checkers.ErrorWounded
+		case coordinator.ReasonDeadline:
+			return checkers.ErrorDeadline
+		case coordinator.ReasonConflict:
+			return checkers.ErrorConflict
+		case coordinator.ReasonRefused:
+			return checkers.ErrorRefused
+		}
+		return checkers.ErrorClient
+	case errors.Is(err, coordinator.ErrIndeterminate):
+		return checkers.ErrorIndeterminate
+	case errors.As(err, &refusal):
+		return checkers.ErrorRefused
+	}
+	return checkers.ErrorClient
 }
 
 // ReadBody runs reads through an executor (a read-only transaction or
@@ -89,15 +118,45 @@ func Transact(c Client, function, key string, input value.Value, timeout time.Du
 type ReadBody func(ctx context.Context) (value.Value, error)
 
 // Read records reads as one operation: ok with what they saw, or fail
-// (reads change nothing, so an error is a certain non-effect).
+// (reads change nothing, so an error is a certain non-effect), with the
+// error's reason (see AbortReason).
 func Read(c Client, function, key string, body ReadBody) (value.Value, bool) {
 	pending := Invoke(c, function, key, value.Null())
 	output, err := body(context.Background())
 	if err != nil {
-		pending.Fail()
+		pending.client.Record(checkers.Event{Type: checkers.TypeFail, Function: function, Key: key,
+			Value: value.Null(), Error: AbortReason(err)})
 		return value.Null(), false
 	}
 	pending.OK(output)
+	return output, true
+}
+
+// ReadOnlyBody runs reads in a read-only transaction and returns what
+// they saw.
+type ReadOnlyBody func(ctx context.Context, read *coordinator.ReadTxn) (value.Value, error)
+
+// ReadOnly runs body in a read-only transaction, recorded as one
+// operation invoked with input: ok with what the reads saw and the
+// snapshot timestamp (checkers.Event.Snapshot), so checkers can place it
+// in commit-timestamp order; or fail with the error's reason. Requires:
+// the client has Transactions.
+func ReadOnly(c Client, function, key string, input value.Value, body ReadOnlyBody) (value.Value, bool) {
+	ctx := context.Background()
+	transactions := c.Transactions()
+	if transactions == nil {
+		panic("workloads: ReadOnly by a client without Transactions (the workload declared Builder.World, not Builder.Cluster)")
+	}
+	read := transactions.BeginReadOnly(ctx)
+	c.Record(checkers.Event{Type: checkers.TypeInvoke, Function: function, Key: key, Value: input})
+	output, err := body(ctx, read)
+	if err != nil {
+		c.Record(checkers.Event{Type: checkers.TypeFail, Function: function, Key: key, Value: value.Null(),
+			Error: AbortReason(err)})
+		return value.Null(), false
+	}
+	c.Record(checkers.Event{Type: checkers.TypeOK, Function: function, Key: key, Value: output,
+		Snapshot: read.Snapshot().String()})
 	return output, true
 }
 

@@ -13,23 +13,34 @@ import (
 	"github.com/proven2pc/proven/sim"
 )
 
-// Options configure one run of a workload.
+// Options configure one run of a workload. Zero fields take the defaults
+// below, except Faults: its zero value is no faults (the proven package's
+// Scenario and the proven command default to swarm instead).
 type Options struct {
+	// Seed names the run: the same seed and options give the same run,
+	// event for event.
 	Seed uint64
-	// Workload is the workload to run; nil means DefaultWorkload.
+	// Workload is the workload to run; nil means the registered workload
+	// named DefaultWorkload (mixed).
 	Workload Workload
-	Faults   sim.FaultMode
-	// Clients is the number of client processes (default 4).
+	// Faults is the fault mode the run's plan is drawn from (ignored when
+	// Plan is set); the zero FaultMode is no faults.
+	Faults sim.FaultMode
+	// Clients is the number of client processes (0 means DefaultClients,
+	// 4).
 	Clients int
-	// Operations is the number of operations per client (default 100).
+	// Operations is the number of operations per client (0 means
+	// DefaultOperations, 100).
 	Operations int
-	// FaultPhase is how long faults last before healing (default 8s).
+	// FaultPhase is how long faults last before healing (0 means
+	// DefaultFaultPhase, 8s).
 	FaultPhase time.Duration
-	// Trace, when set, receives one line per simulator event.
+	// Trace, when set, receives one line per simulator event; it changes
+	// nothing in the run.
 	Trace io.Writer
 	// Plan, when set, is the exact fault plan to run (families, strengths
 	// and fault phase, as a seed file records it) instead of one drawn from
-	// Faults. Replay applies the recorded plan; shrinking edits it.
+	// Faults. Replay imposes the recorded plan this way; shrinking edits it.
 	Plan *sim.FaultPlan
 	// Speculation switches the coordinators' speculative execution on
 	// (cluster.SpeculationMode; swarm draws it per seed) for workloads
@@ -89,7 +100,25 @@ const (
 	quietPeriod = 5 * time.Second
 	// setupAttemptsMax bounds the fault-free setup's retries.
 	setupAttemptsMax = 20
+	// calmFraction: each client runs Operations/calmFraction operations
+	// (at least one) in the calm phase.
+	calmFraction = 10
+	// CalmTimeout is the least timeout Transact gives a transaction in the
+	// calm phase: far above what a calm transaction needs and above any
+	// clock offset the faults leave behind, so that only a lost wake-up
+	// makes it wait for its deadline. The progress check calls a wait of
+	// half of it long.
+	CalmTimeout = 10 * time.Second
 )
+
+// calmTimeout returns the timeout a transaction of c gets: at least
+// CalmTimeout in the calm phase.
+func calmTimeout(c Client, timeout time.Duration) time.Duration {
+	if simulated, ok := c.(*simClient); ok && simulated.calm {
+		return max(timeout, CalmTimeout)
+	}
+	return timeout
+}
 
 func (o *Options) applyDefaults() {
 	if o.Clients <= 0 {

@@ -23,6 +23,15 @@ type runner struct {
 	nextProcess            int
 	setupDone, setupFailed bool
 	clientsDone            int
+	// calmStarted is set, and calmFromNanos stamped (global virtual time),
+	// when the calm phase begins; calmDone counts the clients that
+	// finished their calm operations.
+	calmStarted   bool
+	calmFromNanos int64
+	calmDone      int
+	// calmInFlight is set when the calm phase had to begin with something
+	// still in flight (a quiet period after healing did not settle it).
+	calmInFlight bool
 	// observed is set once the observer ran the final operations and the
 	// system captured what its checks need.
 	observed bool
@@ -104,18 +113,43 @@ func (r *runner) setup(p *sim.Process, transactions Transactions) {
 	r.setupDone = true
 }
 
+// runClient runs the client's operations, then, once the observer starts
+// the calm phase, its calm operations.
 func (r *runner) runClient(p *sim.Process, transactions Transactions) {
 	c := r.newClient(p, transactions)
-	for range r.options.Operations {
-		r.declared.operation(c)
-		p.Sleep(time.Duration(p.Rand().IntN(100)) * time.Millisecond)
-	}
+	r.repeat(c, r.options.Operations)
 	r.clientsDone++
+	calm := r.calmOperations()
+	if calm == 0 {
+		return
+	}
+	for !r.calmStarted {
+		p.Sleep(pollInterval)
+	}
+	c.calm = true
+	r.repeat(c, calm)
+	r.calmDone++
 }
 
-// observe waits for the clients and the healing, lets a quiet period pass,
-// runs the workload's final operations, and lets the system capture what
-// its checks need.
+func (r *runner) repeat(c *simClient, operations int) {
+	for range operations {
+		r.declared.operation(c)
+		c.process.Sleep(time.Duration(c.process.Rand().IntN(100)) * time.Millisecond)
+	}
+}
+
+// calmOperations is how many operations each client runs in the calm
+// phase: a tenth of its operations (at least one), on a cluster only.
+func (r *runner) calmOperations() int {
+	if !r.system.calm() {
+		return 0
+	}
+	return max(1, r.options.Operations/calmFraction)
+}
+
+// observe waits for the clients and the healing, runs the calm phase,
+// lets a quiet period pass, runs the workload's final operations, and
+// lets the system capture what its checks need.
 func (r *runner) observe(p *sim.Process, transactions Transactions) {
 	world := r.system.world()
 	for !r.setupFailed && (!r.setupDone || r.clientsDone < r.options.Clients || !world.Healed()) {
@@ -123,6 +157,9 @@ func (r *runner) observe(p *sim.Process, transactions Transactions) {
 	}
 	if r.setupFailed {
 		return
+	}
+	if r.calmOperations() > 0 {
+		r.runCalmPhase(p)
 	}
 	p.Sleep(quietPeriod)
 	if r.declared.final != nil {
@@ -132,12 +169,31 @@ func (r *runner) observe(p *sim.Process, transactions Transactions) {
 	r.observed = true
 }
 
+// runCalmPhase starts the calm phase once nothing is in flight (every
+// processor holds nothing; at most a quiet period after healing) and
+// waits for the clients to finish it.
+func (r *runner) runCalmPhase(p *sim.Process) {
+	world := r.system.world()
+	waitedUntil := world.Now() + int64(quietPeriod)
+	for !r.system.quiescent() && world.Now() < waitedUntil {
+		p.Sleep(pollInterval)
+	}
+	r.calmInFlight = !r.system.quiescent()
+	r.calmFromNanos, r.calmStarted = world.Now(), true
+	for r.calmDone < r.options.Clients {
+		p.Sleep(pollInterval)
+	}
+}
+
 // check lets the system settle the history (a cluster decides
 // indeterminate outcomes from its logs), runs the workload's checks on
 // it, then the system's own. It returns the results and the number of
 // settled outcomes.
 func (r *runner) check() ([]checkers.Result, int) {
 	systemResults, settled := r.system.settle(&r.history)
+	if r.calmOperations() > 0 {
+		systemResults = append(systemResults, r.checkProgress())
+	}
 	var results []checkers.Result
 	for _, c := range r.declared.checks {
 		result, err := c.Run(r.history)
@@ -151,6 +207,23 @@ func (r *runner) check() ([]checkers.Result, int) {
 	return append(results, systemResults...), settled
 }
 
+// checkProgress runs the progress check over the calm phase. A calm
+// phase that began with something in flight proves nothing: what its
+// transactions waited for may be that, so the verdict is unknown.
+func (r *runner) checkProgress() checkers.Result {
+	if r.calmInFlight {
+		return checkers.Result{Checker: "progress", Verdict: checkers.VerdictUnknown,
+			Explanation: "the calm phase began with a transaction still in flight, a quiet period after healing"}
+	}
+	result, err := checkers.CheckProgress(r.history, checkers.ProgressConfig{CalmFromNanos: r.calmFromNanos,
+		LongWaitNanos: int64(CalmTimeout / 2)})
+	if err != nil {
+		return checkers.Result{Checker: "progress", Verdict: checkers.VerdictIllegal,
+			Explanation: fmt.Sprintf("the checker refused the history: %v", err)}
+	}
+	return result
+}
+
 // simClient is a Client run by a simulated process.
 type simClient struct {
 	runner       *runner
@@ -159,6 +232,8 @@ type simClient struct {
 	// historyProcess is the history process id, -1 until the first
 	// record; replaced after an info outcome.
 	historyProcess int
+	// calm is set once the client runs its calm operations.
+	calm bool
 }
 
 func (c *simClient) Now() int64                 { return c.process.Now() }

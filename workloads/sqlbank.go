@@ -79,8 +79,7 @@ type sqlBank struct {
 // the commit timestamp.
 func setupSQLAccounts(ctx context.Context, coord Transactions, streams []string,
 	accounts []account) (clock.Timestamp, error) {
-	tx := coord.Begin(ctx, setupTimeout)
-	err := func() error {
+	return setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
 		for _, stream := range streams {
 			if _, err := sql.New(tx, stream).Exec(ctx, sqlBankCreate); err != nil {
 				return err
@@ -92,15 +91,7 @@ func setupSQLAccounts(ctx context.Context, coord Transactions, streams []string,
 			}
 		}
 		return nil
-	}()
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		return clock.Timestamp{}, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return clock.Timestamp{}, err
-	}
-	return tx.CommitTimestamp(), nil
+	})
 }
 
 // sqlTransferOperation moves a random amount between two accounts, as a

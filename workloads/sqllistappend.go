@@ -65,33 +65,25 @@ func sqlListAppendWorkload() workload {
 // setupSQLLists creates the elements table on every stream in one
 // transaction.
 func setupSQLLists(ctx context.Context, coord Transactions, streams []string) error {
-	tx := coord.Begin(ctx, setupTimeout)
-	for _, stream := range streams {
-		if _, err := sql.New(tx, stream).Exec(ctx, sqlListCreate); err != nil {
-			_ = tx.Rollback(ctx)
-			return err
+	_, err := setupTransaction(ctx, coord, func(tx *coordinator.Txn) error {
+		for _, stream := range streams {
+			if _, err := sql.New(tx, stream).Exec(ctx, sqlListCreate); err != nil {
+				return err
+			}
 		}
-	}
-	return tx.Commit(ctx)
+		return nil
+	})
+	return err
 }
 
 // sqlListAppendOperation runs the micro-operations in one transaction;
 // oneStatement chooses the form of its appends.
 func sqlListAppendOperation(c *client, micro []microOperation, oneStatement bool, surprises *sqlSurprises) {
-	invoke := make([]value.Value, len(micro))
-	for i, m := range micro {
-		invoke[i] = m.encode(value.Null())
-	}
-	c.transact(checkers.FunctionTxn, "", value.List(invoke...), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
-		completed := make([]value.Value, len(micro))
-		for i, m := range micro {
+	c.transact(checkers.FunctionTxn, "", invokeMicros(micro), func(ctx context.Context, tx *coordinator.Txn) (value.Value, error) {
+		return runMicros(ctx, micro, func(ctx context.Context, m microOperation) (value.Value, error) {
 			result, err := runSQLMicro(ctx, sql.New(tx, m.ref.stream), m, oneStatement)
-			if err != nil {
-				return value.Null(), surprises.note(c, m.encode(value.Null()).String(), err)
-			}
-			completed[i] = m.encode(result)
-		}
-		return value.List(completed...), nil
+			return result, surprises.note(c, m.encode(value.Null()).String(), err)
+		})
 	})
 }
 

@@ -24,6 +24,12 @@ type system interface {
 	faultPlan() sim.FaultPlan
 	// observe captures, after the quiet period, what settle needs.
 	observe()
+	// calm reports whether the system runs a calm phase (a cluster does:
+	// its transactions' aborts have causes the progress check judges).
+	calm() bool
+	// quiescent reports whether nothing is in flight: every processor
+	// runs and holds nothing.
+	quiescent() bool
 	// settle settles the history where the system knows the truth and
 	// returns the system's own check results (last in a report) and the
 	// number of outcomes settled.
@@ -57,6 +63,24 @@ func (s *clusterSystem) spawn(name string, _ int, fn func(*sim.Process, Transact
 	// Spawn takes the client nodes in turn: the setup on the first, the
 	// observer on the second, then the clients alternate from the first.
 	s.cluster.Spawn(name, func(p *sim.Process, coord *coordinator.Coordinator) { fn(p, coord) })
+}
+
+func (s *clusterSystem) calm() bool { return true }
+
+func (s *clusterSystem) quiescent() bool {
+	for _, spec := range s.streams {
+		node := s.cluster.EngineNode(spec.Name)
+		if node == nil || node.Processor(spec.Name) == nil || !idle(node.Processor(spec.Name).Status()) {
+			return false
+		}
+	}
+	return true
+}
+
+// idle reports whether a processor's status holds nothing.
+func idle(status processor.Status) bool {
+	return status.Active == 0 && status.Prepared == 0 && status.PendingCommits == 0 && status.Deferred == 0 &&
+		status.Held.IsZero()
 }
 
 func (s *clusterSystem) observe() {
@@ -98,9 +122,13 @@ func (s *clusterSystem) captureStatuses() {
 }
 
 func (s *clusterSystem) settle(history *checkers.History) ([]checkers.Result, int) {
-	atomicity, truth := checkAtomicity(s.logs, s.streams, s.logsMissing, *history)
+	atomicity, truth, requests := checkAtomicity(s.logs, s.streams, s.logsMissing, *history)
 	settled := settle(history, truth)
-	return []checkers.Result{atomicity, checkLiveness(s.statuses)}, settled
+	results := []checkers.Result{atomicity, checkLiveness(s.statuses)}
+	if !s.logsMissing {
+		results = append(results, checkers.CheckUniqueRequests(requests))
+	}
+	return results, settled
 }
 
 // worldSystem is a world of the workload's own nodes, with a node per
@@ -116,6 +144,8 @@ type worldSystem struct {
 func (s *worldSystem) world() *sim.World        { return s.simulated }
 func (s *worldSystem) faultPlan() sim.FaultPlan { return s.plan }
 func (s *worldSystem) observe()                 {}
+func (s *worldSystem) calm() bool               { return false }
+func (s *worldSystem) quiescent() bool          { return true }
 
 func (s *worldSystem) settle(*checkers.History) ([]checkers.Result, int) { return nil, 0 }
 

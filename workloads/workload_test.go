@@ -16,7 +16,8 @@ import (
 )
 
 func TestTheRegistryListsTheBuiltinWorkloads(t *testing.T) {
-	want := []string{"bank", "list-append", "mixed", "queue", "register", "sql-bank", "sql-list-append"}
+	want := []string{"bank", "list-append", "mixed", "queue", "queue-order", "register", "sql-bank", "sql-list-append",
+		"sql-predicates", "stream", "tokens"}
 	if got := workloads.BuiltinNames(); !slices.Equal(got, want) {
 		t.Fatalf("built-in names %v, want %v", got, want)
 	}

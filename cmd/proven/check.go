@@ -1,15 +1,5 @@
 package main
 
-// proven check --model list-append|register|cas-register|queue [--format auto|edn|jsonl]
-//              [--consistency strict-serializable|serializable] [--nil-read unknown|value] FILE
-//
-// checks a history that anyone wrote (Jepsen's history.edn, Elle's and
-// Knossos's test data, JSON lines, `proven history`), with no JVM: it
-// prints the verdicts, the anomalies and the operations involved, and
-// exits 0 when the history is valid, 1 when it is not (or the search ran
-// out of budget), 2 on bad input (naming the line and column) or a usage
-// error.
-
 import (
 	"errors"
 	"flag"
@@ -23,36 +13,62 @@ import (
 	"github.com/proven2pc/proven/checkers"
 )
 
+var checkCommand = command{
+	name: "check",
+	synopsis: "check --model list-append|register|cas-register|queue [--format auto|edn|jsonl]\n" +
+		"             [--consistency strict-serializable|serializable] [--nil-read unknown|value] FILE",
+	summary: "check an EDN or JSON-lines history from anyone (Jepsen, Elle, Knossos, proven history)",
+	about: `Checks a history that anyone wrote (Jepsen's history.edn, Elle's and
+Knossos's test data, JSON lines, proven history), with no JVM: prints the
+verdicts, the anomalies and the operations involved. FILE - reads
+standard input. Exit status 0 when the history is valid, 1 when it is
+not (or the search ran out of budget), 2 on bad input (naming the line
+and column) or a usage error.`,
+	example: "proven check --model list-append history.edn",
+	define:  func(flags *flag.FlagSet) { defineCheckFlags(flags, &checkFlags{}) },
+	run:     runCheck,
+}
+
 // checkModels lists what --model accepts, and the functions each allows.
 var checkModels = map[string][]string{
-	"list-append":  {checkers.FunctionTxn},
-	"register":     {checkers.FunctionRead, checkers.FunctionWrite},
-	"cas-register": {checkers.FunctionRead, checkers.FunctionWrite, checkers.FunctionCAS},
+	"list-append":  {checkers.FunctionTxn, checkers.FunctionReadOnlyTxn},
+	"register":     {checkers.FunctionRead, checkers.FunctionWrite, checkers.FunctionTxn, checkers.FunctionReadOnlyTxn},
+	"cas-register": {checkers.FunctionRead, checkers.FunctionWrite, checkers.FunctionCAS, checkers.FunctionTxn, checkers.FunctionReadOnlyTxn},
 	"queue":        {checkers.FunctionEnqueue, checkers.FunctionDequeue},
 }
+
+// transactionFunctions are the multi-key transactions a register history
+// may hold beside its single-key operations (Proven's register workload
+// has them): the register models leave them out, as the workload's own
+// linearizability check does (its commit-order check judges them).
+var transactionFunctions = []string{checkers.FunctionTxn, checkers.FunctionReadOnlyTxn}
 
 // checkFlags are the parsed flags of `proven check`.
 type checkFlags struct {
 	model, format, consistency, nilRead, path string
 }
 
-func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
-	flags := flag.NewFlagSet("proven check", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	var options checkFlags
-	flags.StringVar(&options.model, "model", "", "list-append, register, cas-register or queue (required)")
-	flags.StringVar(&options.format, "format", "auto", "auto (by the first characters), edn or jsonl")
+func defineCheckFlags(flags *flag.FlagSet, options *checkFlags) {
+	flags.StringVar(&options.model, "model", "", "`model`: list-append, register, cas-register or queue (required)")
+	flags.StringVar(&options.format, "format", "auto", "`format`: auto (by the first characters), edn or jsonl")
 	flags.StringVar(&options.consistency, "consistency", "strict-serializable",
-		"list-append: the verdict that sets the exit status, strict-serializable or serializable")
+		"list-append: the `verdict` that sets the exit status, strict-serializable or serializable")
 	flags.StringVar(&options.nilRead, "nil-read", "unknown",
 		"registers: a read of nil is unknown (as Knossos reads it) or the value read (value)")
-	if err := flags.Parse(args); err != nil {
+}
+
+func parseCheckFlags(c command, args []string, env environment) (checkFlags, error) {
+	flags := flag.NewFlagSet("proven check", flag.ContinueOnError)
+	var options checkFlags
+	defineCheckFlags(flags, &options)
+	positional, err := c.parse(flags, args, env)
+	if err != nil {
 		return checkFlags{}, err
 	}
-	if flags.NArg() != 1 {
+	if len(positional) != 1 {
 		return checkFlags{}, errors.New("want exactly one history file (- for standard input)")
 	}
-	options.path = flags.Arg(0)
+	options.path = positional[0]
 	if options.model == "" {
 		return checkFlags{}, errors.New("--model is required: list-append, register, cas-register or queue")
 	}
@@ -73,15 +89,12 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 }
 
 // runCheck is `proven check`: it returns the exit status.
-func runCheck(args []string, stdout, stderr io.Writer) int {
-	options, err := parseCheckFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+func runCheck(c command, args []string, env environment) int {
+	options, err := parseCheckFlags(c, args, env)
 	if err != nil {
-		fmt.Fprintf(stderr, "proven check: %v\n", err)
-		return 2
+		return c.usageError(err, env)
 	}
+	stdout, stderr := env.stdout, env.stderr
 	history, err := readCheckedHistory(options)
 	if err == nil {
 		err = allowedFunctions(history, checkModels[options.model])
@@ -139,16 +152,34 @@ func allowedFunctions(history checkers.History, allowed []string) error {
 func checkHistory(history checkers.History, options checkFlags) (results []checkers.Result, decisive int, err error) {
 	if options.model == "list-append" {
 		result, err := checkers.CheckListAppend(history, checkers.ListAppendConfig{})
+		if err != nil {
+			return nil, 0, err
+		}
 		if options.consistency == "serializable" {
 			decisive = 0
 		} else {
 			decisive = 1
 		}
-		return []checkers.Result{result.Serializable, result.StrictSerializable}, decisive, err
+		results = []checkers.Result{result.Serializable, result.StrictSerializable}
+		if hasFunction(history, checkers.FunctionReadOnlyTxn) {
+			// Read-only transactions get no real-time edges (a snapshot from a
+			// lagging clock rightly misses what committed just before it):
+			// they are judged with the read-write ones for serializability.
+			snapshots, err := checkers.CheckListAppendSnapshots(history)
+			if err != nil {
+				return nil, 0, err
+			}
+			results = append(results, snapshots)
+			if snapshots.Verdict != checkers.VerdictOK && results[decisive].Verdict == checkers.VerdictOK {
+				decisive = len(results) - 1
+			}
+		}
+		return results, decisive, nil
 	}
 	config := checkers.LinearizableConfig{Model: checkers.ModelQueue}
 	if options.model != "queue" {
-		config = checkers.LinearizableConfig{Model: checkers.ModelRegister, NullReadsUnknown: options.nilRead == "unknown"}
+		config = checkers.LinearizableConfig{Model: checkers.ModelRegister, NullReadsUnknown: options.nilRead == "unknown",
+			Skip: transactionFunctions}
 	}
 	result, err := checkers.CheckLinearizable(history, config)
 	return []checkers.Result{result}, 0, err
@@ -201,4 +232,9 @@ func describeChecked(history checkers.History, operation checkers.Operation) str
 		text += fmt.Sprintf(" %v", operation.Output)
 	}
 	return text
+}
+
+// hasFunction reports whether some event of the history is of function.
+func hasFunction(history checkers.History, function string) bool {
+	return slices.ContainsFunc(history.Events, func(event checkers.Event) bool { return event.Function == function })
 }

@@ -1,43 +1,45 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/seedfile"
 )
 
-// corpusUsage is the synopsis of `proven corpus`.
-const corpusUsage = "proven corpus update [DIR]"
+var corpusCommand = command{
+	name:     "corpus",
+	synopsis: "corpus update [DIR]",
+	summary:  "re-record the fingerprints of a folder of seed files",
+	about: `Replays every seed file in DIR (default corpus) and, where the run has the
+file's expected outcome but another fingerprint (or the file records
+none), rewrites the file's fingerprint, printing each change. A file
+whose outcome changed is not touched: an expected outcome is changed by
+hand, with the fix or the bug that changes it. Exit status 0 when every
+file now matches its run, 1 when an outcome differs, 2 on a usage error
+or a bad file.`,
+	example: "proven corpus update corpus",
+	run:     runCorpus,
+}
 
-// runCorpus is `proven corpus update [DIR]` (DIR defaults to corpus): it
-// replays every seed file in DIR and, where the run has the file's
-// expected outcome but another fingerprint (or the file records none),
-// rewrites the file's fingerprint, printing each change. A file whose
-// outcome changed is not touched: an outcome is changed by hand, with the
-// fix or the bug that changes it. Exit 0 when every file now matches its
-// run, 1 when an outcome differs, 2 on a usage error or a bad file.
-func runCorpus(args []string, stdout, stderr io.Writer) int {
+// runCorpus is `proven corpus update [DIR]`.
+func runCorpus(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven corpus", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	flags.Usage = func() { fmt.Fprintf(stderr, "usage: %s\n", corpusUsage) }
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	positional, err := c.parse(flags, args, env)
+	if err == nil && (len(positional) < 1 || positional[0] != "update" || len(positional) > 2) {
+		err = fmt.Errorf("want proven %s, got %q", c.synopsis, strings.Join(positional, " "))
 	}
-	if flags.NArg() < 1 || flags.Arg(0) != "update" || flags.NArg() > 2 {
-		fmt.Fprintf(stderr, "proven corpus: want %s\n", corpusUsage)
-		return 2
+	if err != nil {
+		return c.usageError(err, env)
 	}
+	stdout, stderr := env.stdout, env.stderr
 	directory := "corpus"
-	if flags.NArg() == 2 {
-		directory = flags.Arg(1)
+	if len(positional) == 2 {
+		directory = positional[1]
 	}
 	paths, err := filepath.Glob(filepath.Join(directory, "*.json"))
 	if err != nil || len(paths) == 0 {
@@ -84,8 +86,8 @@ func updateSeedFile(path string, stdout, stderr io.Writer) updateResult {
 	}
 	report, _ := proven.ReplayFile(file)
 	if outcome := report.Outcome(); outcome != file.Expect {
-		fmt.Fprintf(stderr, "%s: expect: want %s, got %s: not updated (change an expected outcome by hand, with the fix or bug that changes it)\nreproduce: go run ./cmd/proven replay %s\n",
-			path, file.Expect, outcome, path)
+		fmt.Fprintf(stderr, "%s: expect: want %s, got %s: not updated (change an expected outcome by hand, with the fix or bug that changes it)\nreproduce: %s\n",
+			path, file.Expect, outcome, replayCommandLine(path))
 		return seedDiffering
 	}
 	fingerprint := report.FingerprintHex()

@@ -47,7 +47,7 @@ func TestCorpusUpdateRewritesOnlyFingerprints(t *testing.T) {
 		t.Fatalf("exit %d, stdout:\n%s\nwant exit 1 and:\n%s", code, out, wantOut)
 	}
 	if !strings.Contains(errOut, differing+": expect: want fail (liveness), got ok: not updated") ||
-		!strings.Contains(errOut, "reproduce: go run ./cmd/proven replay "+differing) {
+		!strings.Contains(errOut, "reproduce: proven replay "+differing) {
 		t.Fatalf("stderr %q", errOut)
 	}
 	for path, data := range before {

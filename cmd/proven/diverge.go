@@ -16,29 +16,44 @@ import (
 	"github.com/proven2pc/proven/sim"
 )
 
-// runDiverge is `proven diverge [--against BUILD] [--context N] FILE`: it
-// runs a seed file twice (or here and with another proven binary) with a
-// trace whose every line ends with the running fingerprint, and prints
-// the first event where the traces part, with the events before it.
-// Exit status: 0 when the runs agree event for event, 1 when they part,
-// 2 on a usage error, a bad file or a build that cannot run it.
-func runDiverge(args []string, stdout, stderr io.Writer) int {
+var divergeCommand = command{
+	name:     "diverge",
+	synopsis: "diverge [--against BUILD] [--context N] FILE",
+	summary:  "run a seed file twice, or here and with another build, and print where the runs part",
+	about: `Runs a seed file twice (or here and with another proven binary, --against)
+with a trace whose every line ends with the running fingerprint, and
+prints the first event where the traces part, with the events before it;
+events that read alike but differ in payload bytes or in an untraced call
+are named as such. Exit status 0 when the runs agree event for event, 1
+when they part, 2 on a usage error, a bad file or a build that cannot run
+it.`,
+	example: "proven diverge --against ./proven-old corpus/bank-2.json",
+	define:  func(flags *flag.FlagSet) { defineDivergeFlags(flags) },
+	run:     runDiverge,
+}
+
+func defineDivergeFlags(flags *flag.FlagSet) (against *string, context *int, traceOnly *bool) {
+	return flags.String("against", "", "a second proven `binary` to run the file with (default: run it here twice)"),
+		flags.Int("context", 10, "how many `events` before the first difference to print"),
+		flags.Bool("trace-only", false, "print the file's fingerprinted trace on stdout and stop (what --against runs)")
+}
+
+// runDiverge is `proven diverge`.
+func runDiverge(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven diverge", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	against := flags.String("against", "", "a second proven binary to run the file with (default: run it here twice)")
-	context := flags.Int("context", 10, "how many events before the first difference to print")
-	traceOnly := flags.Bool("trace-only", false, "print the file's fingerprinted trace on stdout and stop (what --against runs)")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	against, context, traceOnly := defineDivergeFlags(flags)
+	positional, err := c.parse(flags, args, env)
+	if err == nil && len(positional) != 1 {
+		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
 	}
-	if flags.NArg() != 1 || *context < 0 {
-		fmt.Fprintln(stderr, "proven diverge: want one seed file and --context >= 0 (proven diverge [--against BUILD] [--context N] FILE)")
-		return 2
+	if err == nil && *context < 0 {
+		err = fmt.Errorf("--context %d: want at least 0", *context)
 	}
-	path := flags.Arg(0)
+	if err != nil {
+		return c.usageError(err, env)
+	}
+	stdout, stderr := env.stdout, env.stderr
+	path := positional[0]
 	file, err := seedfile.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "proven diverge: %v\n", err)

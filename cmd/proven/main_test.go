@@ -130,7 +130,7 @@ func TestTraceGoesToStderr(t *testing.T) {
 
 // workloadFields are the fields every workload run line carries after the
 // common ones: outcome counts, then one checker=verdict per check.
-var workloadFields = regexp.MustCompile(` committed=\d+ aborted=\d+ indeterminate=\d+ (\S+=(ok|illegal|unknown) )*atomicity=ok liveness=ok$`)
+var workloadFields = regexp.MustCompile(` committed=\d+ aborted=\d+ indeterminate=\d+ (\S+=(ok|illegal|unknown) )*atomicity=ok liveness=ok unique-requests=ok progress=ok$`)
 
 func TestSimEveryWorkloadRunsWithCheckerFields(t *testing.T) {
 	wantCheck := map[string]string{"bank": " conservation=ok", "register": " linearizable=ok", "queue": " linearizable=ok",
@@ -182,10 +182,11 @@ func TestSeedAloneIsOneRun(t *testing.T) {
 	if again != out {
 		t.Fatalf("two runs of seed 42 differ:\n%s\n%s", out, again)
 	}
-	if _, err := parseSimFlags(nil, io.Discard); err != nil {
+	options, err := parseSimFlags(simCommand, nil, environment{stdout: io.Discard, stderr: io.Discard})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if options, _ := parseSimFlags(nil, io.Discard); options.seeds != 100 {
+	if options.seeds != 100 {
 		t.Fatalf("default seeds %d, want 100", options.seeds)
 	}
 }

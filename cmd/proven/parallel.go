@@ -1,35 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/proven2pc/proven/cluster"
-	"github.com/proven2pc/proven/sim"
 )
 
 // A campaign runs its seeds on several cores: each seed is a world of its
 // own (simulated code shares no mutable state between worlds), so
 // goroutines here are safe. The output is the same as one core's, byte for
-// byte: every run's stdout line and stderr text are held until the runs of
-// the seeds before it have been written.
-
-// seedOutcome is what one seed's run leaves for the output.
-type seedOutcome struct {
-	line   runLine
-	failed bool
-	// stderr holds what the run prints on stderr (its trace when asked,
-	// and for a failure its reason, seed file and detail), written in seed
-	// order with the run's line.
-	stderr []byte
-	// coverage is the run's fault coverage (with --coverage).
-	coverage cluster.Coverage
-}
+// byte: runSeeds hands the results over in seed order, and campaignOutput
+// prints each (its line, and its failure's stderr) as it comes.
 
 // shard is one part of a seed range: --shard index/count runs the
 // index-th (from 1) of count contiguous, nearly equal parts.
@@ -62,86 +45,77 @@ func (s shard) seeds(first uint64, total int) []uint64 {
 	return seeds
 }
 
+// part returns the first seed and the number of seeds of the shard's
+// part of first, first+1, ..., first+total-1.
+func (s shard) part(first uint64, total int) (uint64, int) {
+	seeds := s.seeds(first, total)
+	if len(seeds) == 0 {
+		return first, 0
+	}
+	return seeds[0], len(seeds)
+}
+
 // defaultParallel is --parallel's default: one worker per CPU.
 func defaultParallel() int { return runtime.NumCPU() }
 
-// runSeeds runs run(seed) for every seed on workers goroutines and calls
-// emit with each outcome in seed order, from the calling goroutine. At
-// most workers*4 outcomes wait for an earlier one, which bounds memory
-// whatever the number of seeds.
-func runSeeds(seeds []uint64, workers int, run func(seed uint64) seedOutcome, emit func(index int, outcome seedOutcome)) {
-	workers = max(1, min(workers, len(seeds)))
+// runSeeds runs run(index) for index 0, 1, ..., count-1 on workers
+// goroutines and calls emit with each result in index order, from the
+// calling goroutine. stop is asked before each index starts (from another
+// goroutine); once it says so no more start, the started ones finish and
+// are emitted, and runSeeds returns true. At most workers*4 results wait
+// for an earlier one, which bounds memory whatever the count.
+func runSeeds(count, workers int, stop func() bool, run func(index int) runResult, emit func(runResult)) (stopped bool) {
+	workers = max(1, min(workers, count))
 	if workers == 1 {
-		for i, seed := range seeds {
-			emit(i, run(seed))
+		for index := range count {
+			if stop() {
+				return true
+			}
+			emit(run(index))
 		}
-		return
-	}
-	type result struct {
-		index   int
-		outcome seedOutcome
+		return false
 	}
 	window := workers * 4
 	tokens := make(chan struct{}, window)
 	jobs := make(chan int)
-	results := make(chan result, window)
+	results := make(chan runResult, window)
 	var group sync.WaitGroup
 	for range workers {
 		group.Add(1)
 		go func() {
 			defer group.Done()
 			for index := range jobs {
-				results <- result{index: index, outcome: run(seeds[index])}
+				results <- run(index)
 			}
 		}()
 	}
 	go func() {
-		for index := range seeds {
+		for index := range count {
 			tokens <- struct{}{}
+			if stop() {
+				stopped = true
+				break
+			}
 			jobs <- index
 		}
 		close(jobs)
 		group.Wait()
 		close(results)
 	}()
-	pending := map[int]seedOutcome{}
+	pending := map[int]runResult{}
 	next := 0
-	for r := range results {
-		pending[r.index] = r.outcome
+	for result := range results {
+		pending[result.index] = result
 		for {
-			outcome, ready := pending[next]
-			if !ready {
+			ready, ok := pending[next]
+			if !ok {
 				break
 			}
 			delete(pending, next)
-			emit(next, outcome)
+			emit(ready)
 			next++
 			<-tokens
 		}
 	}
-}
-
-// simulateSeed runs one seed of the campaign and renders everything it
-// prints, so that a worker can run it while another's output is written.
-// A failing run's seed file is written here (its name is the seed's own).
-func simulateSeed(options simFlags, seed uint64) seedOutcome {
-	var stderr bytes.Buffer
-	var trace io.Writer
-	if options.trace {
-		trace = &stderr
-	}
-	line, detail, report := runOnce(options, seed, trace)
-	outcome := seedOutcome{line: line, failed: line.Verdict != string(sim.VerdictOK), coverage: report.Coverage}
-	if outcome.failed {
-		fmt.Fprintf(&stderr, "seed %d failed (%s): %s\n", seed, line.Failure, line.Reason)
-		if !writeSeedFile(options.corpus, report, &stderr) {
-			fmt.Fprintf(&stderr, "reproduce: go run ./cmd/proven sim --seed %d --seeds 1 --faults %s --workload %s\n",
-				seed, options.faults, options.workload)
-		}
-		if detail != "" {
-			fmt.Fprintln(&stderr, detail)
-		}
-	}
-	outcome.stderr = stderr.Bytes()
-	return outcome
+	return stopped
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,55 +11,95 @@ import (
 	"github.com/proven2pc/proven/sim"
 )
 
-// runReplay is `proven replay [--json] [--trace] FILE`: it re-runs the seed
-// file's run with its recorded fault plan, prints its run line, and exits
-// 0 when the run is reproduced (the expected outcome and, when recorded,
-// the fingerprint), 1 when it differs, 2 on a usage error or a bad file.
-func runReplay(args []string, stdout, stderr io.Writer) int {
+var replayCommand = command{
+	name:     "replay",
+	synopsis: "replay [--json] [--trace] FILE",
+	summary:  "re-run a seed file and check it reproduces",
+	about: `Re-runs the run a seed file describes, imposing the file's recorded fault
+plan (the families and strengths the seed drew, or a shrinker left; the
+plan is not drawn again from the mode), prints its run line and checks
+it against the file: the expected outcome, and the fingerprint when one
+is recorded. Exit status 0 when the run is reproduced, 1 when it differs
+(each difference is printed), 2 on a usage error or a bad file.`,
+	example: "proven replay corpus/bank-101.json",
+	define:  func(flags *flag.FlagSet) { defineReplayFlags(flags) },
+	run:     runReplay,
+}
+
+func defineReplayFlags(flags *flag.FlagSet) (asJSON, trace *bool) {
+	return flags.Bool("json", false, "print the run line as a JSON object"),
+		flags.Bool("trace", false, "print every event on stderr (one JSON object per event with --json)")
+}
+
+// runReplay is `proven replay`.
+func runReplay(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven replay", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	jsonOutput := flags.Bool("json", false, "print the run line as a JSON object")
-	trace := flags.Bool("trace", false, "print every event on stderr")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	asJSON, trace := defineReplayFlags(flags)
+	positional, err := c.parse(flags, args, env)
+	if err == nil && len(positional) != 1 {
+		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
 	}
-	if flags.NArg() != 1 {
-		fmt.Fprintln(stderr, "proven replay: want exactly one seed file (proven replay [--json] [--trace] FILE)")
-		return 2
+	if err != nil {
+		return c.usageError(err, env)
 	}
-	path := flags.Arg(0)
+	path := positional[0]
 	file, err := seedfile.Load(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "proven replay: %v\n", err)
+		fmt.Fprintf(env.stderr, "proven replay: %v\n", err)
 		return 2
 	}
 	if *trace {
-		file.Scenario.Trace = stderr
+		file.Scenario.Trace = env.stderr
+		if *asJSON {
+			file.Scenario.Trace = newJSONTrace(env.stderr, file.Seed)
+		}
 	}
 	report, differences := proven.ReplayFile(file)
-	printRunLine(stdout, workloadLine(report), *jsonOutput)
+	line := workloadLine(report)
 	if report.Verdict != sim.VerdictOK {
-		fmt.Fprintf(stderr, "seed %d failed (%s): %s\n", report.Seed, report.Failure, report.Reason)
+		line.Detail = report.Detail
+	}
+	printRunLine(env.stdout, line, *asJSON)
+	if report.Verdict != sim.VerdictOK && !*asJSON {
+		fmt.Fprintf(env.stderr, "seed %d failed (%s): %s\n", report.Seed, report.Failure, report.Reason)
 		if report.Detail != "" {
-			fmt.Fprintln(stderr, report.Detail)
+			fmt.Fprintln(env.stderr, report.Detail)
+		}
+	}
+	if *asJSON {
+		verdict := replayLine{Kind: "replay", File: path, Expect: file.Expect.String(), Reproduced: len(differences) == 0}
+		for _, difference := range differences {
+			verdict.Differences = append(verdict.Differences, difference.String())
+		}
+		_ = json.NewEncoder(env.stdout).Encode(verdict)
+	} else {
+		for _, difference := range differences {
+			fmt.Fprintf(env.stderr, "replay: %s differs: %s\n", path, difference)
+		}
+		if len(differences) == 0 {
+			fmt.Fprintf(env.stdout, "reproduced: %s expects %s\n", path, file.Expect)
 		}
 	}
 	if len(differences) > 0 {
-		for _, difference := range differences {
-			fmt.Fprintf(stderr, "replay: %s differs: %s\n", path, difference)
-		}
 		return 1
 	}
-	fmt.Fprintf(stdout, "reproduced: %s expects %s\n", path, file.Expect)
 	return 0
+}
+
+// replayLine is replay's verdict as a JSON object, after the run line.
+type replayLine struct {
+	Kind        string   `json:"kind"`
+	File        string   `json:"file"`
+	Expect      string   `json:"expect"`
+	Reproduced  bool     `json:"reproduced"`
+	Differences []string `json:"differences,omitempty"`
 }
 
 func printRunLine(stdout io.Writer, line runLine, asJSON bool) {
 	if asJSON {
-		_ = json.NewEncoder(stdout).Encode(line)
+		encoder := json.NewEncoder(stdout)
+		encoder.SetEscapeHTML(false)
+		_ = encoder.Encode(line)
 		return
 	}
 	fmt.Fprintln(stdout, line)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,7 +89,7 @@ func TestReplayExits2OnABadFileNamingFileAndField(t *testing.T) {
 		{[]string{"replay", bad, bad}, "want exactly one seed file"},
 		{[]string{"replay", "--nope", bad}, "-nope"},
 		{[]string{"shrink", bad}, bad + ": field scenario.operations"},
-		{[]string{"shrink", "--runs", "0", bad}, "--runs at least 1"},
+		{[]string{"shrink", "--runs", "0", bad}, "--runs 0: want at least 1"},
 	}
 	for _, c := range cases {
 		code, _, errOut := runCLI(c.args...)
@@ -104,12 +105,10 @@ func TestSimWritesAFailingRunsSeedFileIntoTheCorpus(t *testing.T) {
 	report.Verdict, report.Failure, report.Reason = sim.VerdictFail, sim.FailureInvariant, "conservation: total 7"
 	report.Checks = append(report.Checks, checkers.Result{Checker: "conservation", Verdict: checkers.VerdictIllegal})
 	var errOut strings.Builder
-	if !writeSeedFile(directory, report, &errOut) {
-		t.Fatalf("not written: %s", errOut.String())
-	}
-	path := filepath.Join(directory, "bank-4.json")
-	if errOut.String() != "seed file: "+path+"\nreproduce: go run ./cmd/proven replay "+path+"\n" {
-		t.Fatalf("stderr %q", errOut.String())
+	output := newCampaignOutput(simFlags{corpus: directory, seeds: 1, workload: "bank"}, environment{stdout: io.Discard, stderr: &errOut})
+	path, reproduce := output.writeSeedFile(report)
+	if want := filepath.Join(directory, "bank-4.json"); path != want || reproduce != "proven replay "+want || errOut.Len() != 0 {
+		t.Fatalf("seed file %q, reproduce %q, stderr %q", path, reproduce, errOut.String())
 	}
 	file, err := seedfile.Load(path)
 	if err != nil {
@@ -126,9 +125,10 @@ func TestSimWritesAFailingRunsSeedFileIntoTheCorpus(t *testing.T) {
 	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	errOut.Reset()
-	if writeSeedFile(blocked, report, &errOut) || !strings.Contains(errOut.String(), "could not write the seed file") {
-		t.Fatalf("a corpus that is a file: %q", errOut.String())
+	output.options.corpus = blocked
+	path, reproduce = output.writeSeedFile(report)
+	if path != "" || !strings.HasPrefix(reproduce, "proven sim --seed 4 --seeds 1 ") || !strings.Contains(errOut.String(), "could not write the seed file") {
+		t.Fatalf("a corpus that is a file: %q %q %q", path, reproduce, errOut.String())
 	}
 }
 

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"path/filepath"
 
 	"github.com/proven2pc/proven"
 	"github.com/proven2pc/proven/seedfile"
@@ -14,26 +13,43 @@ import (
 // shrinkRunsDefault is the runs one shrink may spend unless --runs says.
 const shrinkRunsDefault = 300
 
-// runShrink is `proven shrink [--runs N] FILE`: it reduces the run of a
-// failing seed file while the same failure persists (proven.ShrinkFile)
-// and writes the result beside it (<name>.shrunk.json). Exit 0 when it
-// wrote the file (even if nothing could be reduced), 1 when the file's
-// run does not fail as recorded, 2 on a usage error or a bad file.
-func runShrink(args []string, stdout, stderr io.Writer) int {
+var shrinkCommand = command{
+	name:     "shrink",
+	synopsis: "shrink [--runs N] FILE",
+	summary:  "reduce a failing seed file while it fails the same way",
+	about: `Reduces the run of a failing seed file while the same failure persists
+(the same failure kind, check and anomaly): fault families off one at a
+time, then fewer clients, operations and a shorter fault phase, until
+nothing more can go or --runs runs are spent. Writes the result beside
+the file (<name>.shrunk.json) and prints each reduction. Exit status 0
+when it wrote the file (even if nothing could be reduced), 1 when the
+file's run does not fail as recorded, 2 on a usage error or a bad file.`,
+	example: "proven shrink corpus/bank-101.json --runs 100",
+	define:  func(flags *flag.FlagSet) { defineShrinkFlags(flags) },
+	run:     runShrink,
+}
+
+func defineShrinkFlags(flags *flag.FlagSet) *int {
+	return flags.Int("runs", shrinkRunsDefault, "at most `N` runs while shrinking")
+}
+
+// runShrink is `proven shrink`.
+func runShrink(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven shrink", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	runsMax := flags.Int("runs", shrinkRunsDefault, "at most this many runs while shrinking")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	runsMax := defineShrinkFlags(flags)
+	positional, err := c.parse(flags, args, env)
+	switch {
+	case err != nil:
+	case len(positional) != 1:
+		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
+	case *runsMax < 1:
+		err = fmt.Errorf("--runs %d: want at least 1", *runsMax)
 	}
-	if flags.NArg() != 1 || *runsMax < 1 {
-		fmt.Fprintln(stderr, "proven shrink: want one seed file and --runs at least 1 (proven shrink [--runs N] FILE)")
-		return 2
+	if err != nil {
+		return c.usageError(err, env)
 	}
-	path := flags.Arg(0)
+	stdout, stderr := env.stdout, env.stderr
+	path := positional[0]
 	file, err := seedfile.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "proven shrink: %v\n", err)
@@ -57,7 +73,16 @@ func runShrink(args []string, stdout, stderr io.Writer) int {
 	for _, step := range shrunk.Steps {
 		fmt.Fprintf(stdout, "reduced %s\n", step)
 	}
-	fmt.Fprintf(stdout, "shrunk in %d runs, %d reductions: %s\nreproduce: go run ./cmd/proven replay %s\n",
-		shrunk.Runs, len(shrunk.Steps), target, target)
+	fmt.Fprintf(stdout, "shrunk in %d runs, %d reductions: %s\nreproduce: %s\n",
+		shrunk.Runs, len(shrunk.Steps), target, replayCommandLine(target))
 	return 0
+}
+
+// replayCommandLine is the command that replays a seed file from any
+// folder: the installed proven command and the file's absolute path.
+func replayCommandLine(path string) string {
+	if absolute, err := filepath.Abs(path); err == nil {
+		path = absolute
+	}
+	return "proven replay " + shellQuote(path)
 }

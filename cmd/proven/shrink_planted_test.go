@@ -32,7 +32,7 @@ func TestAPlantedBugIsFoundReplayedAndShrunk(t *testing.T) {
 		t.Fatalf("no seed file written: %v\n%s", err, errOut)
 	}
 	path := paths[0]
-	if !strings.Contains(errOut, "reproduce: go run ./cmd/proven replay "+path) {
+	if !strings.Contains(errOut, "reproduce: proven replay "+path) {
 		t.Fatalf("stderr lacks the replay command for %s", path)
 	}
 	if code, _, errOut := runCLI("replay", path); code != 0 {

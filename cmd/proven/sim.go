@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +17,49 @@ import (
 	"github.com/proven2pc/proven/workloads"
 )
 
+var simCommand = command{
+	name:     "sim",
+	synopsis: "sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR] [--report FILE] [--parallel N] [--shard I/N] [--coverage]",
+	summary:  "run seeded simulations and check them",
+	about: `Runs seeds N, N+1, ..., N+K-1 of a workload under faults and checks each
+run's history. Prints one line per run in seed order (a JSON object per
+run with --json, and the summary as one too), then a summary; progress
+goes to stderr. A failing run writes its seed file into --corpus and
+prints the command that replays it. Exit status 0 when every run is ok,
+1 when any fails, 2 on a usage error, 130 when interrupted (Ctrl-C prints
+the summary of the runs finished so far). Seeds run on --parallel cores
+with the same output byte for byte; --shard i/n runs the i-th of n parts
+of the seed range; --coverage prints after the summary which fault hit
+transactions in which 2PC phase, over the runs.`,
+	example: "proven sim --seeds 500 --workload register --faults crash,partition --report campaign.html",
+	define:  func(flags *flag.FlagSet) { defineSimFlags(flags) },
+	run:     runSim,
+}
+
+// simFlagValues are the flags of `proven sim` as declared.
+type simFlagValues struct {
+	seed, faults, workload, corpus, report, shard *string
+	seeds, parallel                               *int
+	json, trace, coverage                         *bool
+}
+
+func defineSimFlags(flags *flag.FlagSet) simFlagValues {
+	return simFlagValues{
+		seed:  flags.String("seed", "1", "first `seed` (decimal or 0x-hex)"),
+		seeds: flags.Int("seeds", 100, "`number` of runs, with seeds counting up from --seed (1 when --seed is given alone)"),
+		faults: flags.String("faults", seedfile.DefaultFaults,
+			"fault `mode`: none, all, swarm, or a comma list of: "+strings.Join(sim.FamilyNames(), ",")),
+		workload: flags.String("workload", workloads.DefaultWorkload, "`workload` to run: "+strings.Join(workloads.Names(), ", ")),
+		json:     flags.Bool("json", false, "print JSON lines: one object per run, and the summary as one"),
+		trace:    flags.Bool("trace", false, "print every event on stderr (one JSON object per event with --json)"),
+		corpus:   flags.String("corpus", "corpus", "`folder` where each failing run's seed file is written"),
+		report:   flags.String("report", "", "write an HTML page of the campaign to `file`, with a history page per failed seed beside it"),
+		parallel: flags.Int("parallel", defaultParallel(), "`number` of seeds run at once, on as many cores (output stays in seed order)"),
+		shard:    flags.String("shard", "1/1", "run only `part` i of n of the seed range (i/n), e.g. for a CI matrix"),
+		coverage: flags.Bool("coverage", false, "print which faults hit transactions in which 2PC phase, over the runs"),
+	}
+}
+
 // simFlags are the parsed flags of `proven sim`.
 type simFlags struct {
 	seed     uint64
@@ -28,6 +70,8 @@ type simFlags struct {
 	trace    bool
 	// corpus is where a failing run's seed file is written.
 	corpus string
+	// report, when set, is the campaign page's file.
+	report string
 	// parallel is the number of seeds run at once; shard the part of the
 	// seed range this invocation runs (parallel.go).
 	parallel int
@@ -36,54 +80,79 @@ type simFlags struct {
 	coverage bool
 }
 
-func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
+func parseSimFlags(c command, args []string, env environment) (simFlags, error) {
 	flags := flag.NewFlagSet("proven sim", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	seedText := flags.String("seed", "1", "first seed (decimal or 0x-hex)")
-	seeds := flags.Int("seeds", 100, "number of runs, with seeds counting up from --seed (1 when --seed is given alone)")
-	faultsText := flags.String("faults", "swarm",
-		"none, all, swarm, or a comma list of: "+strings.Join(sim.FamilyNames(), ","))
-	workload := flags.String("workload", workloads.DefaultWorkload, "scenario to run: "+strings.Join(workloads.Names(), ", "))
-	jsonOutput := flags.Bool("json", false, "print one JSON object per run instead of a key=value line")
-	trace := flags.Bool("trace", false, "print every event on stderr")
-	corpus := flags.String("corpus", "corpus", "folder where each failing run's seed file is written")
-	parallel := flags.Int("parallel", defaultParallel(), "number of seeds run at once, on as many cores (output stays in seed order)")
-	shardText := flags.String("shard", "1/1", "run only part i of n of the seed range (i/n), e.g. for a CI matrix")
-	coverage := flags.Bool("coverage", false, "print which faults hit transactions in which 2PC phase, over the runs")
-	if err := flags.Parse(args); err != nil {
+	values := defineSimFlags(flags)
+	positional, err := c.parse(flags, args, env)
+	if err != nil {
 		return simFlags{}, err
 	}
 	given := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if given["seed"] && !given["seeds"] {
-		*seeds = 1 // a seed named alone is one run: the reproduce case
+		*values.seeds = 1 // a seed named alone is one run: the reproduce case
 	}
-	if flags.NArg() > 0 {
-		return simFlags{}, fmt.Errorf("unexpected argument %q", flags.Arg(0))
+	if len(positional) > 0 {
+		return simFlags{}, fmt.Errorf("unexpected argument %q (sim takes flags only)", positional[0])
 	}
-	seed, err := sim.ParseSeed(*seedText)
-	if err != nil {
+	options := simFlags{seeds: *values.seeds, workload: *values.workload, json: *values.json, trace: *values.trace,
+		corpus: *values.corpus, report: *values.report, parallel: *values.parallel, coverage: *values.coverage}
+	if options.seed, err = sim.ParseSeed(*values.seed); err != nil {
 		return simFlags{}, fmt.Errorf("--seed: %w", err)
 	}
-	if *seeds < 1 {
-		return simFlags{}, fmt.Errorf("--seeds %d: want at least 1", *seeds)
+	if err := checkSeedRange(options.seed, options.seeds); err != nil {
+		return simFlags{}, err
 	}
-	faults, err := sim.ParseFaults(*faultsText)
-	if err != nil {
-		return simFlags{}, fmt.Errorf("--faults: %w", err)
+	if options.faults, err = parseFaultsFlag(*values.faults); err != nil {
+		return simFlags{}, err
 	}
-	if !slices.Contains(workloads.Names(), *workload) {
-		return simFlags{}, fmt.Errorf("--workload: unknown workload %q (want one of: %s)", *workload, strings.Join(workloads.Names(), ", "))
+	if err := checkWorkloadFlag(options.workload); err != nil {
+		return simFlags{}, err
 	}
-	if *parallel < 1 {
-		return simFlags{}, fmt.Errorf("--parallel %d: want at least 1", *parallel)
+	if given["report"] && options.report == "" {
+		return simFlags{}, errors.New(`--report "": want the file to write the campaign page to`)
 	}
-	part, err := parseShard(*shardText)
-	if err != nil {
+	if options.parallel < 1 {
+		return simFlags{}, fmt.Errorf("--parallel %d: want at least 1", options.parallel)
+	}
+	if options.shard, err = parseShard(*values.shard); err != nil {
 		return simFlags{}, fmt.Errorf("--shard: %w", err)
 	}
-	return simFlags{seed: seed, seeds: *seeds, faults: faults, workload: *workload, json: *jsonOutput, trace: *trace,
-		corpus: *corpus, parallel: *parallel, shard: part, coverage: *coverage}, nil
+	return options, nil
+}
+
+// checkSeedRange refuses a seed count below one, and seeds that would
+// count past the largest seed (they would wrap to 0 silently).
+func checkSeedRange(first uint64, count int) error {
+	if count < 1 {
+		return fmt.Errorf("--seeds %d: want at least 1", count)
+	}
+	if first > math.MaxUint64-uint64(count-1) {
+		return fmt.Errorf("--seed %d --seeds %d: the seeds would count past %d, the largest seed (start at %d at most)",
+			first, count, uint64(math.MaxUint64), uint64(math.MaxUint64)-uint64(count-1))
+	}
+	return nil
+}
+
+// parseFaultsFlag reads --faults; an empty value is refused rather than
+// read as none.
+func parseFaultsFlag(text string) (sim.FaultMode, error) {
+	if strings.TrimSpace(text) == "" {
+		return sim.FaultMode{}, fmt.Errorf(`--faults %q: want none, all, swarm or a comma list of: %s`,
+			text, strings.Join(sim.FamilyNames(), ","))
+	}
+	mode, err := sim.ParseFaults(text)
+	if err != nil {
+		return sim.FaultMode{}, fmt.Errorf("--faults: %w", err)
+	}
+	return mode, nil
+}
+
+func checkWorkloadFlag(workload string) error {
+	if !slices.Contains(workloads.Names(), workload) {
+		return fmt.Errorf("--workload: unknown workload %q (want one of: %s)", workload, strings.Join(workloads.Names(), ", "))
+	}
+	return nil
 }
 
 // checkVerdict is one check's verdict in a run line.
@@ -92,8 +161,11 @@ type checkVerdict struct {
 	Verdict string `json:"verdict"`
 }
 
-// runLine is the output contract of one run; --json prints the same fields.
+// runLine is the output contract of one run; --json prints the same
+// fields, with kind "run" and, for a failure, where its seed file went,
+// the command that replays it and the detail.
 type runLine struct {
+	Kind          string         `json:"kind"`
 	Seed          uint64         `json:"seed"`
 	Scenario      string         `json:"scenario"`
 	Verdict       string         `json:"verdict"`
@@ -109,6 +181,9 @@ type runLine struct {
 	Checks        []checkVerdict `json:"checks,omitempty"`
 	Failure       string         `json:"failure,omitempty"`
 	Reason        string         `json:"reason,omitempty"`
+	SeedFile      string         `json:"seed_file,omitempty"`
+	Reproduce     string         `json:"reproduce,omitempty"`
+	Detail        string         `json:"detail,omitempty"`
 }
 
 func (l runLine) String() string {
@@ -130,18 +205,10 @@ func (l runLine) String() string {
 	return text
 }
 
-// runOnce runs one seed of the chosen workload and returns its line, the
-// failure detail (empty when none), and the workload's report.
-func runOnce(options simFlags, seed uint64, trace io.Writer) (runLine, string, proven.Report) {
-	report := proven.Run(proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(),
-		Trace: trace, Coverage: options.coverage}, seed)
-	return workloadLine(report), report.Detail, report
-}
-
 // workloadLine is the run line of a workload's run.
 func workloadLine(report proven.Report) runLine {
 	line := runLine{
-		Seed: report.Seed, Scenario: report.Workload, Verdict: string(report.Verdict), Events: report.Events,
+		Kind: "run", Seed: report.Seed, Scenario: report.Workload, Verdict: string(report.Verdict), Events: report.Events,
 		Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
 		Faults: report.Plan.String(), Sites: sitesField(report.Plan), Topology: topologyField(report.Plan),
 		Committed: report.Committed, Aborted: report.Aborted,
@@ -153,56 +220,41 @@ func workloadLine(report proven.Report) runLine {
 	return line
 }
 
-func runSim(args []string, stdout, stderr io.Writer, progress bool) int {
-	options, err := parseSimFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "proven sim: %v\n", err)
-		return 2
-	}
-	seeds := options.shard.seeds(options.seed, options.seeds)
-	failed := 0
-	coverage := newCoverageMatrix()
-	encoder := json.NewEncoder(stdout)
-	runSeeds(seeds, options.parallel, func(seed uint64) seedOutcome { return simulateSeed(options, seed) },
-		func(index int, outcome seedOutcome) {
-			if options.json {
-				_ = encoder.Encode(outcome.line)
-			} else {
-				fmt.Fprintln(stdout, outcome.line)
-			}
-			_, _ = stderr.Write(outcome.stderr)
-			if outcome.failed {
-				failed++
-			}
-			coverage.add(outcome.coverage)
-			if progress && len(seeds) > 1 {
-				fmt.Fprintf(stderr, "\r%d/%d runs, %d failed", index+1, len(seeds), failed)
-			}
-		})
-	if progress && len(seeds) > 1 {
-		fmt.Fprintln(stderr)
-	}
-	fmt.Fprintf(stdout, "runs=%d ok=%d failed=%d\n", len(seeds), len(seeds)-failed, failed)
-	if options.coverage {
-		coverage.write(stdout, options.json)
-	}
-	if failed > 0 {
-		return 1
-	}
-	return 0
+// runSeed runs one seed of the chosen workload. It touches nothing but
+// its trace writer, so seeds may run in parallel; their results go to one
+// campaignOutput, which prints them in seed order.
+func runSeed(options simFlags, index int, trace io.Writer) runResult {
+	seed := options.seed + uint64(index)
+	scenario := proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(), Trace: trace,
+		Coverage: options.coverage}
+	return runResult{index: index, report: proven.Run(scenario, seed)}
 }
 
-// writeSeedFile writes a failing run's seed file into the corpus folder
-// and prints the command that replays it; it reports whether it could.
-func writeSeedFile(corpus string, report proven.Report, stderr io.Writer) bool {
-	path := filepath.Join(corpus, seedfile.Name(report.Workload, report.Seed))
-	if err := seedfile.Save(path, report.SeedFile("")); err != nil {
-		fmt.Fprintf(stderr, "could not write the seed file: %v\n", err)
+func runSim(c command, args []string, env environment) int {
+	options, err := parseSimFlags(c, args, env)
+	if err != nil {
+		return c.usageError(err, env)
+	}
+	options.seed, options.seeds = options.shard.part(options.seed, options.seeds)
+	output := newCampaignOutput(options, env)
+	interrupted := env.interrupt()
+	workers := options.parallel
+	if options.trace {
+		workers = 1 // the trace goes straight to stderr as the run goes
+	}
+	stopped := runSeeds(options.seeds, workers, func() bool { return isClosed(interrupted) },
+		func(index int) runResult { return runSeed(options, index, output.trace(options.seed+uint64(index))) },
+		output.add)
+	return output.finish(stopped)
+}
+
+// isClosed reports, without waiting, whether the channel is closed (a nil
+// channel never is).
+func isClosed(channel <-chan struct{}) bool {
+	select {
+	case <-channel:
+		return true
+	default:
 		return false
 	}
-	fmt.Fprintf(stderr, "seed file: %s\nreproduce: go run ./cmd/proven replay %s\n", path, path)
-	return true
 }

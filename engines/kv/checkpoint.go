@@ -3,7 +3,6 @@ package kv
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"maps"
 	"slices"
 
@@ -34,16 +33,13 @@ import (
 // The lock table is not stored: Restore rebuilds it from the transactions,
 // refusing any two that hold conflicting locks.
 const (
-	checkpointMagic       = "PKVE"
-	checkpointFormat      = 1
-	checkpointChecksumLen = 4
+	checkpointMagic  = "PKVE"
+	checkpointFormat = 1
 	// Smallest encodings, to reject counts the remaining bytes cannot hold.
 	stringEncodedLenMin = 4
 	spanEncodedLenMin   = 2*stringEncodedLenMin + 1
 	recordEncodedLenMin = 1 + 3*8
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming kv.
 var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
@@ -52,14 +48,17 @@ var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
 // and every live transaction with its stage and locks. The same state
 // always gives the same bytes.
 func (e *Engine) Checkpoint() []byte {
-	storeBytes := e.store.Checkpoint()
+	return e.frame(checkpointMagic, checkpointFormat, e.store.Checkpoint())
+}
+
+// frame writes a checkpoint or a delta (magic, format) around the
+// store's bytes: the store, then every live transaction.
+func (e *Engine) frame(magic string, format uint32, storeBytes []byte) []byte {
 	out := make([]byte, 0, len(storeBytes)+64)
-	out = append(out, checkpointMagic...)
-	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
+	out = binenc.AppendFrameHeader(out, magic, format)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(storeBytes)))
 	out = append(out, storeBytes...)
-	out = e.transactions.AppendCheckpoint(out, e.appendRecord)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return binenc.Seal(e.transactions.AppendCheckpoint(out, e.appendRecord))
 }
 
 // appendRecord appends kv's part of a transaction.
@@ -112,10 +111,11 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 }
 
 func restore(data []byte) (*Engine, error) {
-	d, err := binenc.OpenFramed(data, errCorruptCheckpoint, "", checkpointMagic, checkpointFormat)
+	reader, err := binenc.OpenFrame(data, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
 	if err != nil {
 		return nil, err
 	}
+	d := &reader
 	storeBytes := d.Next(int(d.CountUint64(1)))
 	if d.Err() != nil {
 		return nil, d.Err()

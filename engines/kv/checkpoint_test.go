@@ -2,14 +2,13 @@ package kv
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"testing"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // busyEngine returns an engine with committed data, an active and a
@@ -114,8 +113,7 @@ func TestRestoreRejectsCorruption(t *testing.T) {
 			}
 		})
 	}
-	withTrailer := append(bytes.Clone(data[:len(data)-checkpointChecksumLen]), 0)
-	withTrailer = binary.BigEndian.AppendUint32(withTrailer, crc32.Checksum(withTrailer, castagnoli))
+	withTrailer := binenc.Seal(append(bytes.Clone(data[:len(data)-4]), 0))
 	if _, err := Restore(withTrailer); !errors.Is(err, engines.ErrCorruptCheckpoint) {
 		t.Fatalf("trailing byte: err %v", err)
 	}

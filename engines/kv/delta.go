@@ -1,9 +1,6 @@
 package kv
 
 import (
-	"encoding/binary"
-	"hash/crc32"
-
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/binenc"
 )
@@ -35,14 +32,7 @@ func (e *Engine) TrackChanges() { e.store.TrackChanges() }
 // CheckpointDelta serializes what changed since TrackChanges or the last
 // delta. Requires: TrackChanges.
 func (e *Engine) CheckpointDelta() []byte {
-	storeDelta := e.store.CheckpointDelta()
-	out := make([]byte, 0, len(storeDelta)+64)
-	out = append(out, deltaMagic...)
-	out = binary.BigEndian.AppendUint32(out, deltaFormat)
-	out = binary.BigEndian.AppendUint64(out, uint64(len(storeDelta)))
-	out = append(out, storeDelta...)
-	out = e.transactions.AppendCheckpoint(out, e.appendRecord)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return e.frame(deltaMagic, deltaFormat, e.store.CheckpointDelta())
 }
 
 // ApplyCheckpointDelta returns the engine that wrote delta, built from
@@ -50,10 +40,11 @@ func (e *Engine) CheckpointDelta() []byte {
 // not to be used after). Bad input returns an error wrapping
 // engines.ErrCorruptCheckpoint, never a panic.
 func (e *Engine) ApplyCheckpointDelta(delta []byte) (engines.Engine, error) {
-	d, err := binenc.OpenFramed(delta, errCorruptCheckpoint, "delta ", deltaMagic, deltaFormat)
+	reader, err := binenc.OpenFrame(delta, deltaMagic, deltaFormat, errCorruptCheckpoint)
 	if err != nil {
 		return nil, err
 	}
+	d := &reader
 	storeDelta := d.Next(int(d.CountUint64(1)))
 	if d.Err() != nil {
 		return nil, d.Err()

@@ -11,6 +11,7 @@ import (
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/bugs"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -66,9 +67,6 @@ func newEngine(store *mvcc.Store) *Engine {
 // no other transaction's intent is in the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "kv: zero transaction id"))
-	}
 	if point, ok := decodePointOperation(operation); ok {
 		switch point.kind {
 		case OperationGet:
@@ -292,6 +290,26 @@ var (
 	encodedNull      = value.Append(nil, value.Null())
 	encodedEmptyList = value.Append(nil, value.List())
 )
+
+// Prepare prepares txn through the shared lifecycle (see twoPhase).
+func (e *Engine) Prepare(txn engines.TxnID, prepareTimestamp clock.Timestamp) error {
+	if err := e.twoPhase.Prepare(txn, prepareTimestamp); err != nil {
+		return err
+	}
+	if bugs.Enabled(bugs.ReadLocksReleasedAtPrepare) { // planted bug: releases read locks at prepare
+		e.releaseShared(e.transactions.Lookup(txn))
+	}
+	return nil
+}
+
+// releaseShared releases a transaction's shared key locks (the planted
+// bug ReadLocksReleasedAtPrepare).
+func (e *Engine) releaseShared(record *transaction) {
+	txn := record.ID()
+	record.sharedKeys.each(func(key string) { e.locks.removeShared(txn, key) })
+	e.lockCount -= record.sharedKeys.len()
+	record.sharedKeys = keySet{}
+}
 
 // release releases every lock of a finishing transaction.
 func (e *Engine) release(record *transaction) {

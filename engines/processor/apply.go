@@ -33,6 +33,9 @@ func (p *Processor) apply(logEntry wire.LogEntry) {
 	p.retryDeferred()
 	p.appliedPosition = logEntry.Position
 	p.appliedTimestamp = now
+	if logEntry.Position%uint64(p.config.CollectEvery) == 0 {
+		p.collect()
+	}
 	p.serveReads()
 }
 
@@ -85,6 +88,11 @@ func (p *Processor) applyEntry(entry wire.Entry, position uint64, now clock.Time
 // applyOperation applies an operation of a read-write transaction, or of
 // an ad-hoc one-phase transaction (entry.Kind == EntryOnePhase).
 func (p *Processor) applyOperation(entry wire.Entry, position uint64, now clock.Timestamp) {
+	if entry.Txn.IsZero() {
+		// Engines take this for granted (engines.Engine.Apply).
+		p.replyOperationRefused(entry, position, now, engines.CodeInvalid, "operation of the zero transaction id")
+		return
+	}
 	t := p.txns[entry.Txn]
 	if after(now, entry.DeadlineNanos) {
 		if t != nil && t.status == txnActive {

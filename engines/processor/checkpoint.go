@@ -114,24 +114,18 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
 	}
 	p.engine = engine
+	p.restoreWatermark()
 	return p, nil
 }
 
 // decodeState reads what encodeState wrote in format: a processor without
 // its engine, the base position of a delta, and the engine's bytes.
 func decodeState(config Config, data []byte, format uint64) (p *Processor, basePosition uint64, engineState []byte, err error) {
-	if len(data) < 4 {
-		return nil, 0, nil, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(data))
+	reader, err := openCheckpoint(data, format)
+	if err != nil {
+		return nil, 0, nil, err
 	}
-	body, sum := data[:len(data)-4], binary.BigEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, 0, nil, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
-	}
-	reader := binenc.NewReader(body, ErrBadCheckpoint)
 	r := &reader
-	if got := r.Uvarint(); got != format {
-		return nil, 0, nil, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, got, format)
-	}
 	if stream := r.Text(); stream != config.Stream && r.Err() == nil {
 		return nil, 0, nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
 	}
@@ -170,6 +164,23 @@ func decodeState(config Config, data []byte, format uint64) (p *Processor, baseP
 		return nil, 0, nil, err
 	}
 	return p, basePosition, engineState, nil
+}
+
+// openCheckpoint checks a checkpoint's (or delta's) length, checksum and
+// format, and returns a reader positioned after the format.
+func openCheckpoint(checkpoint []byte, want uint64) (binenc.Reader, error) {
+	if len(checkpoint) < 4 {
+		return binenc.Reader{}, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(checkpoint))
+	}
+	body, sum := checkpoint[:len(checkpoint)-4], binary.BigEndian.Uint32(checkpoint[len(checkpoint)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return binenc.Reader{}, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
+	}
+	reader := binenc.NewReader(body, ErrBadCheckpoint)
+	if format := reader.Uvarint(); format != want {
+		return binenc.Reader{}, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, want)
+	}
+	return reader, nil
 }
 
 func readTxn(r *binenc.Reader, stream string) *txnState {

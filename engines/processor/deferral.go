@@ -6,6 +6,7 @@ import (
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // Deferred operations wait in one list, ordered by transaction age, then
@@ -135,6 +136,9 @@ func (p *Processor) retryDeferred() {
 			}
 			first := p.firstDeferred(op.entry.Txn)
 			p.deferred = slices.Delete(p.deferred, first, first+1)
+			if bugs.Enabled(bugs.DroppedRetry) && !p.blockerAborted(op) { // planted bug: retries only after an abort
+				continue
+			}
 			if t := p.txns[op.entry.Txn]; op.entry.Sequence > t.lastSequence {
 				p.start(t, op.entry) // a queued operation's turn
 			}
@@ -142,4 +146,15 @@ func (p *Processor) retryDeferred() {
 			progress = true
 		}
 	}
+}
+
+// blockerAborted reports whether some blocker of op aborted or is
+// forgotten (the planted bug DroppedRetry retries only such operations).
+func (p *Processor) blockerAborted(op *deferredOperation) bool {
+	for _, id := range op.blockers {
+		if blocker := p.txns[id]; blocker == nil || blocker.status == txnAborted {
+			return true
+		}
+	}
+	return false
 }

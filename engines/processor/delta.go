@@ -100,6 +100,7 @@ func RecoverChain(config Config, checkpoint []byte, deltas [][]byte, restore eng
 		if next.engine, err = engine.ApplyCheckpointDelta(engineDelta); err != nil {
 			return nil, index, fmt.Errorf("%w: engine delta: %v", ErrBadCheckpoint, err)
 		}
+		next.restoreWatermark()
 		p = next
 	}
 	return p, len(deltas), nil

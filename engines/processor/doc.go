@@ -77,6 +77,18 @@
 //   - Snapshot reads (rule 8): served once entries up to the snapshot are
 //     applied, and after every prepared transaction they would need has
 //     finished.
+//   - Garbage collection (gc.go): every CollectEvery positions the
+//     processor raises the engine's watermark (engines.Collector) to the
+//     log's time minus VersionRetention, held strictly below every
+//     prepared transaction and pending commit and at or below every
+//     deferred operation, so no commit and no operation ever needs a
+//     collected version; a snapshot read below it is refused with
+//     engines.CodeTooOld. The watermark is a function of the log prefix,
+//     so a replay collects at the same points.
+//   - Log pins (pins.go): LogPins reports the start positions the
+//     transactions it remembers may still make a termination read, on
+//     its own stream and on its peers', for a host that removes old log
+//     segments.
 //   - Recovery: Recover restores a checkpoint; Start subscribes from the
 //     next position, and replaying the rest of the log reaches the same
 //     state as an uninterrupted run (tests compare checkpoints byte for

@@ -18,7 +18,8 @@ import (
 	"pgregory.net/rapid"
 )
 
-// The three engines' specs: operation drawers, typed-client adapters and
+// The KV, Queue and Resource engines' specs (the Stream engine's is in
+// engines_stream_test.go): operation drawers, typed-client adapters and
 // serial models.
 
 func TestKVThroughProcessor(t *testing.T)       { checkThroughProcessor(t, kvSpec()) }

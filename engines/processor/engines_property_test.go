@@ -16,8 +16,8 @@ import (
 )
 
 // These properties drive a processor over each real engine (kv, queue,
-// resource) with random interleaved transactions appended straight into one
-// stream, the way a coordinator would, and check that
+// resource, stream) with random interleaved transactions appended straight
+// into one stream, the way a coordinator would, and check that
 //   (a) every reply of every committed transaction, and the final state
 //       (read by probes appended at the end), equal a serial execution of
 //       the committed transactions in commit-timestamp order;

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -19,6 +20,12 @@ const (
 // harness runs processors over an in-memory log service, delivering every
 // message at once and in order. Messages to the coordinator are recorded.
 type harness struct {
+	// collection holds, per stream, the VersionRetention and CollectEvery
+	// its processor is configured with (none: the defaults).
+	collection map[string][2]int
+	// wallStep, when set, advances the wall time of an entry appended
+	// without one by this much (instead of a logical tick).
+	wallStep    int64
 	logs        map[string][]wire.LogEntry
 	processors  map[string]*Processor
 	checkpoints map[string][]byte
@@ -39,7 +46,7 @@ type routed struct {
 }
 
 func newHarness() *harness {
-	return &harness{logs: map[string][]wire.LogEntry{}, processors: map[string]*Processor{},
+	return &harness{collection: map[string][2]int{}, logs: map[string][]wire.LogEntry{}, processors: map[string]*Processor{},
 		checkpoints: map[string][]byte{}, addresses: map[wire.Address]string{}, subscribed: map[string]bool{}}
 }
 
@@ -51,7 +58,11 @@ func (h *harness) config(stream string) Config {
 		}
 	}
 	h.addresses[address] = stream
-	return Config{Stream: stream, Self: address, Log: logAddress, CheckpointEvery: 1 << 30, ReadCountMax: 4}
+	config := Config{Stream: stream, Self: address, Log: logAddress, CheckpointEvery: 1 << 30, ReadCountMax: 4}
+	if collection, ok := h.collection[stream]; ok {
+		config.VersionRetention, config.CollectEvery = time.Duration(collection[0]), collection[1]
+	}
+	return config
 }
 
 // addProcessor starts a processor for stream (a fresh one, or from the
@@ -129,6 +140,9 @@ func (h *harness) logService(from wire.Address, message any) {
 // and pushes it to the stream's processor.
 func (h *harness) append(stream string, entry wire.Entry, at int64) wire.LogEntry {
 	log := h.logs[stream]
+	if at == 0 && h.wallStep > 0 && len(log) > 0 {
+		at = log[len(log)-1].Timestamp.WallNanos + h.wallStep
+	}
 	stamp := clock.Timestamp{WallNanos: at, Node: 1}
 	if len(log) > 0 && !log[len(log)-1].Timestamp.Less(stamp) {
 		stamp = log[len(log)-1].Timestamp.Next()
@@ -155,7 +169,13 @@ func (h *harness) takeReplies() string {
 }
 
 // txnID names test transaction n: smaller n is older.
-func txnID(n int64) engines.TxnID { return engines.TxnID{WallNanos: n, Node: 9} }
+// txnID is the scenario files' txn=n: the zero id for 0.
+func txnID(n int64) engines.TxnID {
+	if n == 0 {
+		return engines.TxnID{}
+	}
+	return engines.TxnID{WallNanos: n, Node: 9}
+}
 
 func describe(stream string, message any) string {
 	switch m := message.(type) {

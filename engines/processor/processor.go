@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -32,6 +33,19 @@ type Config struct {
 	// follow a full one, with an engine that writes them (delta.go); 0:
 	// every checkpoint is full.
 	DeltasPerCheckpoint int
+	// VersionRetention is how far behind the log's time (the last applied
+	// entry's timestamp) the engine keeps old versions for snapshot reads
+	// (default 10s; negative: forever). Every CollectEvery positions the
+	// processor raises the engine's garbage-collection watermark to that
+	// time, held below every prepared transaction, pending commit and
+	// deferred operation (gc.go); reads below it are refused with
+	// engines.CodeTooOld. Engines that are not engines.Collector keep
+	// everything.
+	VersionRetention time.Duration
+	// CollectEvery is the number of positions between watermark raises
+	// (default 1024): they happen at positions divisible by it, so a
+	// replay collects at the same points.
+	CollectEvery int
 	// Sites switches the processor's code fault sites, asked at each use
 	// (nil: every site off); see Sites.
 	Sites func() Sites
@@ -193,6 +207,9 @@ type Processor struct {
 	deadlines deadlineQueue
 	// streamNode is the node id stamped on derived timestamps.
 	streamNode uint32
+	// watermark is the engine's garbage-collection watermark: snapshot
+	// reads below it are refused (gc.go). A function of the log prefix.
+	watermark clock.Timestamp
 	// Invariant: deferred is sorted by transaction age (oldest first),
 	// then by sequence; a transaction's blocked operation, if any, is its
 	// first (deferral.go).
@@ -221,6 +238,12 @@ func New(config Config, engine engines.Engine) *Processor {
 	}
 	if config.ReadCountMax <= 0 {
 		config.ReadCountMax = 256
+	}
+	if config.VersionRetention == 0 {
+		config.VersionRetention = versionRetentionDefault
+	}
+	if config.CollectEvery <= 0 {
+		config.CollectEvery = collectEveryDefault
 	}
 	h := fnv.New32a()
 	h.Write([]byte(config.Stream))

@@ -25,6 +25,8 @@ type generatedRun struct {
 	status     Status
 	// Coverage counters.
 	wounds, deferrals, bursts, discards int
+	// config is the processor's configuration.
+	config Config
 }
 
 type recordedOperation struct {
@@ -64,8 +66,16 @@ type generator struct {
 	live []*liveTxn
 }
 
-func generate(t *rapid.T) generatedRun {
+func generate(t *rapid.T) generatedRun { return generateWith(t, nil) }
+
+// generateWith generates a run whose processor collects garbage with the
+// given VersionRetention and CollectEvery, when collection is not nil;
+// entries then advance the wall time by 10 each.
+func generateWith(t *rapid.T, collection *[2]int) generatedRun {
 	g := &generator{t: t, h: newHarness(), run: generatedRun{operations: map[engines.TxnID][]recordedOperation{}}}
+	if collection != nil {
+		g.h.collection["s"], g.h.wallStep = *collection, 10
+	}
 	g.h.addProcessor("s", false)
 	nextTxn := int64(1)
 	for range rapid.IntRange(1, 60).Draw(t, "steps") {
@@ -116,6 +126,7 @@ func (g *generator) result() generatedRun {
 		slices.SortStableFunc(operations, func(a, b recordedOperation) int { return cmp.Compare(a.sequence, b.sequence) })
 	}
 	run.results = replyResults(g.h, run.log)
+	run.config = g.h.config("s")
 	return run
 }
 
@@ -328,11 +339,16 @@ func TestRandomHistoriesAreSerializableInCommitOrder(t *testing.T) {
 // TestCrashAndReplayReachTheSameState crashes the processor after a random
 // entry (keeping a checkpoint from a random earlier entry), recovers and
 // replays: the final checkpoint is byte for byte the uninterrupted one.
+// With garbage collection on (drawn), the replay collects at the same
+// points too.
 func TestCrashAndReplayReachTheSameState(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		run := generate(t)
-		h := newHarness()
-		config := h.config("s")
+		var collection *[2]int
+		if rapid.Bool().Draw(t, "collect") {
+			collection = &[2]int{rapid.IntRange(1, 100).Draw(t, "retention"), rapid.IntRange(1, 6).Draw(t, "collectEvery")}
+		}
+		run := generateWith(t, collection)
+		config := run.config
 		p := New(config, newRegisterEngine())
 		checkpointAt := rapid.IntRange(0, len(run.log)).Draw(t, "checkpointAt")
 		crashAt := rapid.IntRange(checkpointAt, len(run.log)).Draw(t, "crashAt")

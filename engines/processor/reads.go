@@ -63,7 +63,7 @@ func (p *Processor) serve(read *pendingRead) bool {
 			return false
 		}
 	}
-	outcome := p.engine.Read(read.request.Operation, snapshot)
+	outcome := p.readAt(read.request.Operation, snapshot)
 	if outcome.Status == engines.StatusBlocked {
 		read.blockers = outcome.Blockers
 		return false
@@ -84,5 +84,5 @@ func (p *Processor) ReadNow(operation []byte, snapshot clock.Timestamp) engines.
 	if p.appliedTimestamp.Less(snapshot) {
 		return engines.Outcome{Status: engines.StatusBlocked, WaitFor: engines.WaitForFinished}
 	}
-	return p.engine.Read(operation, snapshot)
+	return p.readAt(operation, snapshot)
 }

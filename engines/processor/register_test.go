@@ -203,3 +203,9 @@ func (e *registerEngine) Read(operation []byte, snapshot clock.Timestamp) engine
 	}
 	return e.get(fields[1], mvcc.ReadOptions{At: snapshot})
 }
+
+var _ engines.Collector = (*registerEngine)(nil)
+
+func (e *registerEngine) Collect(watermark clock.Timestamp) { e.store.GC(watermark) }
+
+func (e *registerEngine) Watermark() clock.Timestamp { return e.store.Watermark() }

@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +17,9 @@ import (
 // at=W sets the entry's log time, default one after the stream's last;
 // deadline defaults to 1000):
 //
-//	processor stream=S [recover]          start S's processor (from its checkpoint)
+//	processor stream=S [recover] [retention=R collect=C]
+//	                                      start S's processor (from its checkpoint),
+//	                                      with VersionRetention R (ns) and CollectEvery C
 //	op stream=S txn=N seq=K op=(put a 1)  an operation entry
 //	prepare stream=S txn=N [participants=S:P,T:Q] [used=K]
 //	                                      used: the operations the coordinator used (entry Sequence)
@@ -29,6 +32,8 @@ import (
 //	crash stream=S                        drop the processor (its state is lost)
 //	proctick stream=S                     the host's periodic Tick
 //	status                                every processor's status
+//	pins stream=S                         S's LogPins
+//	watermark stream=S                    S's GC watermark and the engine's versions
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		h := newHarness()
@@ -62,6 +67,12 @@ func TestScenarios(t *testing.T) {
 			}
 			switch d.Cmd {
 			case "processor":
+				if d.HasArg("retention") {
+					var retention, collect int
+					d.ScanArgs(t, "retention", &retention)
+					d.ScanArgs(t, "collect", &collect)
+					h.collection[stream] = [2]int{retention, collect}
+				}
 				h.addProcessor(stream, d.HasArg("recover"))
 			case "op":
 				entry.Kind = wire.EntryOperation
@@ -107,6 +118,11 @@ func TestScenarios(t *testing.T) {
 				h.drain()
 			case "status":
 				return h.statusLine()
+			case "pins":
+				return pinsLine(h.processors[stream].LogPins())
+			case "watermark":
+				p := h.processors[stream]
+				return fmt.Sprintf("watermark=%v versions=%d", p.Watermark(), p.Engine().(*registerEngine).store.Stats().Versions)
 			default:
 				t.Fatalf("unknown command %q", d.Cmd)
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/bugs"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -14,7 +15,7 @@ import (
 // its locks and answers. The rules and why they hold are in doc.go.
 
 func (e *Engine) enqueue(txn *transaction, q *queueState, item []byte) engines.Outcome {
-	if blockers := q.countHolders.appendOthers(nil, txn.ID()); len(blockers) > 0 {
+	if blockers := q.countHolders.AppendOthers(nil, txn.ID()); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r := txn.ensure(q)
@@ -23,7 +24,7 @@ func (e *Engine) enqueue(txn *transaction, q *queueState, item []byte) engines.O
 	}
 	r.enqueued = append(r.enqueued, pendingItem{sequence: q.sequenceNext, item: item})
 	q.sequenceNext++
-	q.enqueuers.add(txn.ID())
+	q.enqueuers.Add(txn.ID())
 	return engines.Done(encodeNull())
 }
 
@@ -33,8 +34,8 @@ func (e *Engine) dequeue(txn *transaction, q *queueState) engines.Outcome {
 	}
 	r := txn.find(q)
 	if available(q, r) > 0 {
-		blockers := q.headSharers.appendOthers(nil, txn.ID())
-		blockers = q.countHolders.appendOthers(blockers, txn.ID())
+		blockers := q.headSharers.AppendOthers(nil, txn.ID())
+		blockers = q.countHolders.AppendOthers(blockers, txn.ID())
 		if len(blockers) > 0 {
 			return engines.Blocked(engines.WaitForFinished, blockers...)
 		}
@@ -44,7 +45,8 @@ func (e *Engine) dequeue(txn *transaction, q *queueState) engines.Outcome {
 		takeHeadExclusive(q, r, txn.ID())
 		return engines.Done(encodeItem(item, true))
 	}
-	if blockers := q.enqueuers.appendOthers(nil, txn.ID()); len(blockers) > 0 {
+	if blockers := q.enqueuers.AppendOthers(nil, txn.ID()); len(blockers) > 0 &&
+		!bugs.Enabled(bugs.DequeueSkipsUncommittedEnqueue) { // planted bug: answers empty beside uncommitted enqueues
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r = txn.ensure(q)
@@ -57,7 +59,7 @@ func (e *Engine) dequeue(txn *transaction, q *queueState) engines.Outcome {
 	first := r.enqueued[0]
 	r.enqueued = slices.Delete(r.enqueued, 0, 1)
 	if len(r.enqueued) == 0 {
-		q.enqueuers.remove(txn.ID())
+		q.enqueuers.Remove(txn.ID())
 	}
 	return engines.Done(encodeItem(first.item, true))
 }
@@ -72,11 +74,11 @@ func (e *Engine) peek(txn *transaction, q *queueState) engines.Outcome {
 		item := e.readItem(q, q.head+r.dequeued)
 		if r.head == headLockNone {
 			r.head = headLockShared
-			q.headSharers.add(txn.ID())
+			q.headSharers.Add(txn.ID())
 		}
 		return engines.Done(encodeItem(item, true))
 	}
-	if blockers := q.enqueuers.appendOthers(nil, txn.ID()); len(blockers) > 0 {
+	if blockers := q.enqueuers.AppendOthers(nil, txn.ID()); len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	r = txn.ensure(q)
@@ -89,7 +91,7 @@ func (e *Engine) peek(txn *transaction, q *queueState) engines.Outcome {
 
 // size answers Size and IsEmpty.
 func (e *Engine) size(txn *transaction, q *queueState, kind operationKind) engines.Outcome {
-	blockers := q.enqueuers.appendOthers(nil, txn.ID())
+	blockers := q.enqueuers.AppendOthers(nil, txn.ID())
 	if !q.headOwner.IsZero() && q.headOwner != txn.ID() {
 		blockers = append(blockers, q.headOwner)
 	}
@@ -106,12 +108,12 @@ func (e *Engine) size(txn *transaction, q *queueState, kind operationKind) engin
 }
 
 func (e *Engine) clear(txn *transaction, q *queueState) engines.Outcome {
-	blockers := q.enqueuers.appendOthers(nil, txn.ID())
+	blockers := q.enqueuers.AppendOthers(nil, txn.ID())
 	if !q.headOwner.IsZero() && q.headOwner != txn.ID() {
 		blockers = append(blockers, q.headOwner)
 	}
-	blockers = q.headSharers.appendOthers(blockers, txn.ID())
-	blockers = q.countHolders.appendOthers(blockers, txn.ID())
+	blockers = q.headSharers.AppendOthers(blockers, txn.ID())
+	blockers = q.countHolders.AppendOthers(blockers, txn.ID())
 	if len(blockers) > 0 {
 		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
@@ -119,7 +121,7 @@ func (e *Engine) clear(txn *transaction, q *queueState) engines.Outcome {
 	r.cleared = true
 	r.dequeued = 0
 	r.enqueued = nil
-	q.enqueuers.remove(txn.ID())
+	q.enqueuers.Remove(txn.ID())
 	takeHeadExclusive(q, r, txn.ID())
 	takeCount(q, r, txn.ID())
 	return engines.Done(encodeNull())
@@ -147,7 +149,7 @@ func headOwnedByOther(q *queueState, txn engines.TxnID) (engines.Outcome, bool) 
 // takeHeadExclusive gives txn the head lock of q exclusively.
 // Requires: no other transaction holds it, shared or exclusive.
 func takeHeadExclusive(q *queueState, r *queueRecord, txn engines.TxnID) {
-	q.headSharers.remove(txn)
+	q.headSharers.Remove(txn)
 	if len(q.headSharers) > 0 {
 		assert.Broken("queue: txn %v takes the head of %q exclusively beside sharers %v", txn, q.name, q.headSharers)
 	}
@@ -157,7 +159,7 @@ func takeHeadExclusive(q *queueState, r *queueRecord, txn engines.TxnID) {
 
 func takeCount(q *queueState, r *queueRecord, txn engines.TxnID) {
 	r.count = true
-	q.countHolders.add(txn)
+	q.countHolders.Add(txn)
 }
 
 // readItem returns the committed item at position.
@@ -246,32 +248,4 @@ func extentAt(q *queueState, snapshot clock.Timestamp) extent {
 		return extent{}
 	}
 	return q.extents[after-1].extent
-}
-
-// txnSet is a small sorted set of transaction ids: lock holders are few,
-// and a sorted slice keeps every iteration deterministic.
-type txnSet []engines.TxnID
-
-func (s *txnSet) add(id engines.TxnID) {
-	index, found := slices.BinarySearchFunc(*s, id, engines.TxnID.Compare)
-	if !found {
-		*s = slices.Insert(*s, index, id)
-	}
-}
-
-func (s *txnSet) remove(id engines.TxnID) {
-	index, found := slices.BinarySearchFunc(*s, id, engines.TxnID.Compare)
-	if found {
-		*s = slices.Delete(*s, index, index+1)
-	}
-}
-
-// appendOthers appends every member except self to dst.
-func (s txnSet) appendOthers(dst []engines.TxnID, self engines.TxnID) []engines.TxnID {
-	for _, id := range s {
-		if id != self {
-			dst = append(dst, id)
-		}
-	}
-	return dst
 }

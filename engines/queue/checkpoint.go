@@ -2,9 +2,7 @@ package queue
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"maps"
 	"slices"
 
@@ -39,9 +37,8 @@ import (
 // store holds exactly those items. Lock sets are rebuilt from the
 // transaction records.
 const (
-	checkpointMagic       = "PQUE"
-	checkpointFormat      = 3
-	checkpointChecksumLen = 4
+	checkpointMagic  = "PQUE"
+	checkpointFormat = 3
 	// Smallest encodings, to reject counts the remaining bytes cannot hold.
 	queueEncodedLenMin       = 4 + 8 + 8
 	extentEncodedLen         = clock.TimestampKeyLen + 16
@@ -50,8 +47,6 @@ const (
 	pendingItemEncodedLenMin = 8 + 4
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming queue.
 var errCorruptCheckpoint = fmt.Errorf("%w: queue", engines.ErrCorruptCheckpoint)
 
@@ -59,8 +54,7 @@ var errCorruptCheckpoint = fmt.Errorf("%w: queue", engines.ErrCorruptCheckpoint)
 // bytes.
 func (e *Engine) Checkpoint() []byte {
 	w := binenc.NewWriter(nil)
-	w.AppendRaw([]byte(checkpointMagic))
-	w.AppendUint32(checkpointFormat)
+	w.AppendRaw(binenc.AppendFrameHeader(nil, checkpointMagic, checkpointFormat))
 	storeBytes := e.store.Checkpoint()
 	w.AppendUint64(uint64(len(storeBytes)))
 	w.AppendRaw(storeBytes)
@@ -76,8 +70,7 @@ func (e *Engine) Checkpoint() []byte {
 			w.AppendUint64(v.tail)
 		}
 	}
-	out := e.transactions.AppendCheckpoint(w.Data(), appendRecord)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return binenc.Seal(e.transactions.AppendCheckpoint(w.Data(), appendRecord))
 }
 
 // appendRecord appends the queue records of a transaction.
@@ -133,21 +126,11 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 }
 
 func restore(checkpoint []byte) (*Engine, error) {
-	if len(checkpoint) < len(checkpointMagic)+4+checkpointChecksumLen {
-		return nil, corrupt("%d bytes", len(checkpoint))
+	reader, err := binenc.OpenFrame(checkpoint, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
+	if err != nil {
+		return nil, err
 	}
-	body := checkpoint[:len(checkpoint)-checkpointChecksumLen]
-	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(checkpoint[len(body):]) {
-		return nil, corrupt("checksum mismatch")
-	}
-	reader := binenc.NewReader(body, errCorruptCheckpoint)
 	r := &reader
-	if magic := r.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
-		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
-	}
-	if format := r.Uint32(); format != checkpointFormat {
-		return nil, corrupt("format %d, want %d", format, checkpointFormat)
-	}
 	storeBytes := r.Next(int(r.CountUint64(1)))
 	if r.Err() != nil {
 		return nil, r.Err()
@@ -320,12 +303,12 @@ func lockRecord(d *binenc.Reader, txn engines.TxnID, r *queueRecord) {
 			d.Failf("queue %q: head locks of %v conflict", q.name, txn)
 			return
 		}
-		q.headSharers.add(txn)
+		q.headSharers.Add(txn)
 	}
 	if r.count {
-		q.countHolders.add(txn)
+		q.countHolders.Add(txn)
 	}
 	if len(r.enqueued) > 0 {
-		q.enqueuers.add(txn)
+		q.enqueuers.Add(txn)
 	}
 }

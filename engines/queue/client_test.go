@@ -7,12 +7,13 @@ import (
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/enginetest"
 )
 
 func TestClientRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	engine := NewEngine()
-	client := New(&oneShotExecutor{engine: engine, stream: "s"}, "s")
+	client := New(&enginetest.OneShotExecutor{Engine: engine, Stream: "s"}, "s")
 	values := []value.Value{value.String("x"), value.Null(), value.List(value.Int(1), value.Bytes([]byte{0}))}
 	for _, value := range values {
 		if err := client.Enqueue(ctx, "q", value); err != nil {
@@ -54,12 +55,12 @@ func TestClientRoundTrips(t *testing.T) {
 func TestClientSnapshotReads(t *testing.T) {
 	ctx := context.Background()
 	engine := NewEngine()
-	executor := &oneShotExecutor{engine: engine, stream: "s"}
+	executor := &enginetest.OneShotExecutor{Engine: engine, Stream: "s"}
 	client := New(executor, "s")
 	if err := client.Enqueue(ctx, "q", value.Int(7)); err != nil {
 		t.Fatal(err)
 	}
-	executor.readOnly = true
+	executor.ReadOnly = true
 	if head, found, err := client.Peek(ctx, "q"); err != nil || !found || !head.Equal(value.Int(7)) {
 		t.Fatalf("snapshot peek %v %v %v", head, found, err)
 	}
@@ -74,19 +75,9 @@ func TestClientSnapshotReads(t *testing.T) {
 	}
 }
 
-// fixedExecutor answers every operation with the same bytes and error.
-type fixedExecutor struct {
-	answer []byte
-	err    error
-}
-
-func (x fixedExecutor) Execute(context.Context, string, []byte) ([]byte, error) {
-	return x.answer, x.err
-}
-
 func TestClientPassesErrorsAndRejectsBadAnswers(t *testing.T) {
 	ctx := context.Background()
-	aborted := New(fixedExecutor{err: engines.ErrAborted}, "s")
+	aborted := New(enginetest.FixedExecutor{Err: engines.ErrAborted}, "s")
 	if _, _, err := aborted.Dequeue(ctx, "q"); !errors.Is(err, engines.ErrAborted) {
 		t.Fatalf("dequeue: %v, want ErrAborted", err)
 	}
@@ -94,7 +85,7 @@ func TestClientPassesErrorsAndRejectsBadAnswers(t *testing.T) {
 		t.Fatalf("enqueue: %v, want ErrAborted", err)
 	}
 	for _, answer := range [][]byte{nil, {0xff}, value.Append(nil, value.List(value.Int(1), value.Int(2)))} {
-		bad := New(fixedExecutor{answer: answer}, "s")
+		bad := New(enginetest.FixedExecutor{Answer: answer}, "s")
 		checks := map[string]error{}
 		_, _, checks["dequeue"] = bad.Dequeue(ctx, "q")
 		_, checks["size"] = bad.Size(ctx, "q")

@@ -7,6 +7,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/assert"
+	"github.com/proven2pc/proven/internal/txnset"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -58,11 +59,11 @@ type queueState struct {
 	// Invariant: when not zero, headSharers holds no other transaction.
 	headOwner engines.TxnID
 	// headSharers peeked at a committed item and hold the head lock shared.
-	headSharers txnSet
+	headSharers txnset.Set
 	// countHolders observed the count or the emptiness of the queue.
-	countHolders txnSet
+	countHolders txnset.Set
 	// enqueuers hold uncommitted enqueues to the queue.
-	enqueuers txnSet
+	enqueuers txnset.Set
 }
 
 type twoPhase = mvcc.TwoPhase[transaction, *transaction]
@@ -207,9 +208,6 @@ func (t *transaction) search(name string) (int, bool) {
 // queues.
 func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, _ clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "queue: the zero transaction id"))
-	}
 	op, err := e.decodeOperation(operationBytes)
 	if err != nil {
 		return engines.Failed(err)
@@ -301,9 +299,9 @@ func (e *Engine) release(record *transaction) {
 		if q.headOwner == txn {
 			q.headOwner = engines.TxnID{}
 		}
-		q.headSharers.remove(txn)
-		q.countHolders.remove(txn)
-		q.enqueuers.remove(txn)
+		q.headSharers.Remove(txn)
+		q.countHolders.Remove(txn)
+		q.enqueuers.Remove(txn)
 	}
 }
 

@@ -2,13 +2,13 @@ package queue
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"testing"
 
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/binenc"
+	"github.com/proven2pc/proven/internal/enginetest"
 )
 
 // busyEngine returns an engine with committed items, an active dequeuer,
@@ -74,38 +74,16 @@ func FuzzRestore(f *testing.F) {
 		// the structural checks.
 		if len(data) >= 4 {
 			body := data[:len(data)-4]
-			checkRestore(t, binary.BigEndian.AppendUint32(bytes.Clone(body), crc32.Checksum(body, castagnoli)))
+			checkRestore(t, binenc.Seal(bytes.Clone(body)))
 		}
 	})
 }
 
-func checkRestore(t *testing.T, data []byte) {
-	restored, err := Restore(data)
-	if err != nil {
-		if !errors.Is(err, engines.ErrCorruptCheckpoint) {
-			t.Fatalf("restore error %v does not match ErrCorruptCheckpoint", err)
-		}
-		return
-	}
-	if len(data) > 0 && !bytes.Equal(restored.Checkpoint(), data) {
-		t.Fatalf("restored %x checkpoints to other bytes", data)
-	}
-	restored.Held()
-}
+func checkRestore(t *testing.T, data []byte) { enginetest.CheckRestore(t, Restore, data) }
 
 // TestRestoreRejectsDamage flips each byte and truncates a checkpoint.
 func TestRestoreRejectsDamage(t *testing.T) {
-	data := busyEngine(t).Checkpoint()
-	for index := range data {
-		damaged := bytes.Clone(data)
-		damaged[index] ^= 0x40
-		if _, err := Restore(damaged); !errors.Is(err, engines.ErrCorruptCheckpoint) {
-			t.Fatalf("byte %d flipped: restore error %v", index, err)
-		}
-		if _, err := Restore(data[:index]); index > 0 && !errors.Is(err, engines.ErrCorruptCheckpoint) {
-			t.Fatalf("truncated to %d bytes: restore error %v", index, err)
-		}
-	}
+	enginetest.CheckDamageRejected(t, Restore, busyEngine(t).Checkpoint())
 }
 
 // TestRestoreKeepsState continues on a restored engine: locks, reserved

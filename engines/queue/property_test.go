@@ -80,6 +80,9 @@ type harness struct {
 	// it after each commit.
 	latest  model
 	history []committedState
+	// watermark is the garbage-collection watermark: snapshot reads go
+	// at or above it.
+	watermark int64
 }
 
 func newHarness(t *rapid.T) *harness {
@@ -102,7 +105,8 @@ func (h *harness) openNumbers() []int64 {
 }
 
 func (h *harness) step() {
-	actions := []string{"begin", "operation", "operation", "operation", "prepare", "commit", "abort", "read", "checkpoint", "garbage"}
+	actions := []string{"begin", "operation", "operation", "operation", "prepare", "commit", "abort", "read", "checkpoint",
+		"garbage", "collect"}
 	switch rapid.SampledFrom(actions).Draw(h.t, "action") {
 	case "begin":
 		if len(h.open) < 4 {
@@ -133,7 +137,26 @@ func (h *harness) step() {
 		h.checkpointRestore()
 	case "garbage":
 		h.garbage()
+	case "collect":
+		h.collect()
 	}
+}
+
+// collect raises the engine's garbage-collection watermark to a random
+// time at or below now, strictly below every prepare timestamp (as the
+// processor does); snapshot reads at or above it must not change.
+func (h *harness) collect() {
+	limit := h.now
+	for _, number := range h.openNumbers() {
+		if txn := h.open[number]; txn.prepared {
+			limit = min(limit, txn.prepareTimestamp-1)
+		}
+	}
+	if limit <= h.watermark {
+		return
+	}
+	h.watermark = rapid.Int64Range(h.watermark+1, limit).Draw(h.t, "watermark")
+	h.engine.(engines.Collector).Collect(timestamp(h.watermark))
 }
 
 func (h *harness) pickOpen() *harnessTxn {
@@ -296,7 +319,7 @@ func (h *harness) abort(txn *harnessTxn) {
 // the model as of that timestamp, and blocking against the prepared
 // transactions that change the queue.
 func (h *harness) snapshotRead() {
-	snapshot := rapid.Int64Range(0, h.now).Draw(h.t, "snapshot")
+	snapshot := rapid.Int64Range(h.watermark, max(h.watermark, h.now)).Draw(h.t, "snapshot")
 	op := h.drawOperation([]operationKind{operationPeek, operationSize, operationIsEmpty})
 	outcome := h.engine.Read(operationBytes(op), timestamp(snapshot))
 	var wantBlockers []engines.TxnID

@@ -93,6 +93,14 @@ func (e *Engine) tokenFor(t *transaction, token string) (Metadata, engines.Outco
 	return Metadata{}, refuse(engines.CodeNotFound, "resource: token %q not found", token)
 }
 
+// namedToken is tokenFor after checking the token's name.
+func (e *Engine) namedToken(t *transaction, token string) (Metadata, engines.Outcome) {
+	if o := checkName("token", token); stopped(o) {
+		return Metadata{}, o
+	}
+	return e.tokenFor(t, token)
+}
+
 // parseOperationAmount parses a positive amount of token.
 func parseOperationAmount(token string, m Metadata, text string) (Amount, engines.Outcome) {
 	amount, err := ParseAmount(text, m.Decimals)
@@ -347,10 +355,7 @@ func (e *Engine) balance(t *transaction, op operation) engines.Outcome {
 // supply answers committed + t's pending delta once no other transaction
 // has a pending supply delta on the token, and takes a shared supply lock.
 func (e *Engine) supply(t *transaction, op operation) engines.Outcome {
-	if o := checkName("token", op.token); stopped(o) {
-		return o
-	}
-	m, o := e.tokenFor(t, op.token)
+	m, o := e.namedToken(t, op.token)
 	if stopped(o) {
 		return o
 	}
@@ -368,10 +373,7 @@ func (e *Engine) supply(t *transaction, op operation) engines.Outcome {
 }
 
 func (e *Engine) metadataOf(t *transaction, op operation) engines.Outcome {
-	if o := checkName("token", op.token); stopped(o) {
-		return o
-	}
-	m, o := e.tokenFor(t, op.token)
+	m, o := e.namedToken(t, op.token)
 	if stopped(o) {
 		return o
 	}

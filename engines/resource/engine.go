@@ -73,9 +73,6 @@ func newEngine(store *mvcc.Store) *Engine {
 // Apply runs one operation of txn. See engines.Engine.
 func (e *Engine) Apply(txn engines.TxnID, operationBytes []byte, at clock.Timestamp) engines.Outcome {
 	t := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "resource: zero transaction id"))
-	}
 	op, err := e.decodeOperationInterned(operationBytes)
 	if err != nil {
 		return engines.Failed(err)

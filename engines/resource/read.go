@@ -3,6 +3,7 @@ package resource
 import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // Read runs balance, supply or metadata at snapshot from the committed
@@ -39,7 +40,7 @@ func (e *Engine) preparedBlockers(op operation, snapshot clock.Timestamp) []engi
 	var candidates []engines.TxnID
 	if state := e.tokens[op.token]; state != nil {
 		candidates = append(candidates, creatorList(state)...)
-		if op.kind == operationSupply {
+		if op.kind == operationSupply && !bugs.Enabled(bugs.SupplyReadSkipsPrepared) { // planted bug: the supply does not wait
 			candidates = append(candidates, state.holders...)
 		}
 	}

@@ -281,23 +281,27 @@ func (e *Engine) lockBalance(t *transaction, key accountKey) {
 }
 
 func (e *Engine) lockSupply(t *transaction, token string) {
-	index, found := slices.BinarySearch(t.supplyLocks, token)
-	if found {
-		return
+	if insertToken(&t.supplyLocks, token) {
+		state := e.token(token)
+		state.lockers = insertTxn(state.lockers, t.ID())
 	}
-	t.supplyLocks = slices.Insert(t.supplyLocks, index, token)
-	state := e.token(token)
-	state.lockers = insertTxn(state.lockers, t.ID())
 }
 
 func (e *Engine) lockAbsence(t *transaction, token string) {
-	index, found := slices.BinarySearch(t.absenceLocks, token)
-	if found {
-		return
+	if insertToken(&t.absenceLocks, token) {
+		state := e.token(token)
+		state.absenceLockers = insertTxn(state.absenceLockers, t.ID())
 	}
-	t.absenceLocks = slices.Insert(t.absenceLocks, index, token)
-	state := e.token(token)
-	state.absenceLockers = insertTxn(state.absenceLockers, t.ID())
+}
+
+// insertToken adds token to the sorted locks, and says whether it was not
+// there before.
+func insertToken(locks *[]string, token string) bool {
+	index, found := slices.BinarySearch(*locks, token)
+	if !found {
+		*locks = slices.Insert(*locks, index, token)
+	}
+	return !found
 }
 
 // createToken records that t creates token.

@@ -1,7 +1,9 @@
 package sql
 
 import (
+	"github.com/proven2pc/proven/engines"
 	"strconv"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -98,4 +100,98 @@ func TestCachedStatementsAndSchemasKeepResults(t *testing.T) {
 	if rows := run("SELECT k FROM c WHERE v = 10").Rows; len(rows) != 1 {
 		t.Fatalf("index lookup after re-creating the index: %v", rows)
 	}
+}
+
+// TestCachedWritePlansKeepResults repeats UPDATE and DELETE texts with
+// other arguments, across transactions and DDL: a kept plan must read
+// each statement's own arguments and NOW, and DDL must retire it.
+func TestCachedWritePlansKeepResults(t *testing.T) {
+	runner := &autocommit{engine: NewEngine()}
+	run := func(query string, args ...Value) *Result { return runOrFail(t, runner, query, args...) }
+	run("CREATE TABLE w (k INT PRIMARY KEY, v INT, at TIMESTAMP)")
+	run("INSERT INTO w VALUES (1, 0, NULL), (2, 0, NULL), (3, 0, NULL)")
+	update := "UPDATE w SET v = v + ?, at = NOW() WHERE k = ?"
+	for k := range 3 {
+		run(update, Int(int64(10*(k+1))), Int(int64(k+1)))
+	}
+	rows := run("SELECT v, at FROM w ORDER BY k").Rows
+	for k, row := range rows {
+		if row[0] != Int(int64(10*(k+1))) {
+			t.Fatalf("row %d: v = %v, want %d", k+1, row[0], 10*(k+1))
+		}
+		if k > 0 && row[1] == rows[k-1][1] {
+			t.Fatalf("rows %d and %d share NOW() %v: a kept plan froze it", k, k+1, row[1])
+		}
+	}
+	if _, err := runner.run(update, Int(1)); err == nil || !strings.Contains(err.Error(), "parameter 2 given, 1 arguments") {
+		t.Fatalf("a kept plan with too few arguments: %v", err)
+	}
+	run("ALTER TABLE w RENAME COLUMN v TO x")
+	if _, err := runner.run(update, Int(1), Int(1)); err == nil || !strings.Contains(err.Error(), "unknown column") {
+		t.Fatalf("after RENAME COLUMN the kept plan must go: %v", err)
+	}
+	run("ALTER TABLE w RENAME COLUMN x TO v")
+	run(update, Int(5), Int(1))
+	if v := run("SELECT v FROM w WHERE k = 1").Rows[0][0]; v != Int(15) {
+		t.Fatalf("after renaming back: v = %v, want 15", v)
+	}
+	remove := "DELETE FROM w WHERE k = ?"
+	for _, k := range []int64{1, 3} {
+		if result := run(remove, Int(k)); result.RowsAffected != 1 {
+			t.Fatalf("DELETE of %d affected %d rows", k, result.RowsAffected)
+		}
+	}
+	if rows := run("SELECT k FROM w").Rows; len(rows) != 1 || rows[0][0] != Int(2) {
+		t.Fatalf("left after deletes: %v", rows)
+	}
+}
+
+// TestCachedQueryPlansKeepResults repeats a query text with other
+// arguments: a kept plan must read each run's arguments, choose its
+// access path (and so its predicate lock) from them, and go when DDL
+// changes the table.
+func TestCachedQueryPlansKeepResults(t *testing.T) {
+	engine := NewEngine()
+	runner := &autocommit{engine: engine}
+	run := func(query string, args ...Value) *Result { return runOrFail(t, runner, query, args...) }
+	run("CREATE TABLE q (k INT PRIMARY KEY, v INT)")
+	run("INSERT INTO q VALUES (1, 10), (2, 20), (3, 30)")
+	query := "SELECT v FROM q WHERE k = ?"
+	for k := int64(1); k <= 3; k++ {
+		if rows := run(query, Int(k)).Rows; len(rows) != 1 || rows[0][0] != Int(10*k) {
+			t.Fatalf("k = %d: %v", k, rows)
+		}
+	}
+	// A reader of k = 2 through the kept plan blocks a writer of k = 2
+	// only: its lock was chosen from this run's argument.
+	reader, writer := runner.next(), runner.next()
+	if outcome := engine.Apply(reader, Operation{Query: query, Arguments: []Value{Int(2)}}.Encode(), reader); outcome.Status != engines.StatusDone {
+		t.Fatalf("reader: %v", outcome)
+	}
+	if outcome := engine.Apply(writer, Operation{Query: "UPDATE q SET v = 0 WHERE k = 3"}.Encode(), writer); outcome.Status != engines.StatusDone {
+		t.Fatalf("write outside the reader's predicate: %v", outcome)
+	}
+	if outcome := engine.Apply(writer, Operation{Query: "UPDATE q SET v = 0 WHERE k = 2"}.Encode(), writer); outcome.Status != engines.StatusBlocked {
+		t.Fatalf("write inside the reader's predicate: %v, want blocked", outcome)
+	}
+	engine.Abort(reader)
+	engine.Abort(writer)
+	if _, err := runner.run(query); err == nil || !strings.Contains(err.Error(), "parameter 1 given, 0 arguments") {
+		t.Fatalf("a kept plan without its argument: %v", err)
+	}
+	run("ALTER TABLE q RENAME COLUMN v TO w")
+	if _, err := runner.run(query, Int(1)); err == nil || !strings.Contains(err.Error(), "unknown column") {
+		t.Fatalf("after RENAME COLUMN the kept plan must go: %v", err)
+	}
+}
+
+// runOrFail runs a statement in its own transaction and fails the test
+// when it does not succeed.
+func runOrFail(t *testing.T, runner *autocommit, query string, args ...Value) *Result {
+	t.Helper()
+	result, err := runner.run(query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return result
 }

@@ -209,7 +209,7 @@ func castToDecimal(v Value, precision, scale int) (Value, error) {
 			unscaled = scaled
 		}
 	case TypeFloat:
-		f := math.Round(v.float * math.Pow10(scale))
+		f := math.Round(v.floatValue() * math.Pow10(scale))
 		if math.IsNaN(f) || math.Abs(f) >= 9e18 {
 			return Value{}, decimalRangeError(v, precision, scale)
 		}

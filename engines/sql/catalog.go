@@ -24,6 +24,37 @@ type tableSchema struct {
 	// keyPositions, when set, is positions(PrimaryKey), likewise computed
 	// once for a cached schema.
 	keyPositions []int
+	// names, when set, is the columns' names, and scope the columns as
+	// tableScope names them, likewise.
+	names        []string
+	scope        []scopeColumn
+	positionsAll []int
+}
+
+// everyPosition returns 0 .. len(Columns)-1. The result is shared:
+// callers must not change it.
+func (t *tableSchema) everyPosition() []int {
+	if t.positionsAll != nil {
+		return t.positionsAll
+	}
+	all := make([]int, len(t.Columns))
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+// columnNames returns the columns' names. The result is shared:
+// callers must not change it.
+func (t *tableSchema) columnNames() []string {
+	if t.names != nil {
+		return t.names
+	}
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return names
 }
 
 // primaryKeyPositions returns the positions of the primary key columns.
@@ -40,7 +71,7 @@ func (t *tableSchema) primaryKeyPositions() []int {
 // Engine's cache.
 func (t *tableSchema) clone() *tableSchema {
 	out := *t
-	out.layout, out.keyPositions = nil, nil
+	out.layout, out.keyPositions, out.names, out.scope, out.positionsAll = nil, nil, nil, nil, nil
 	out.Columns = slices.Clone(t.Columns)
 	out.PrimaryKey = slices.Clone(t.PrimaryKey)
 	out.Indexes = slices.Clone(t.Indexes)
@@ -311,7 +342,7 @@ func encodeStored(v Value) value.Value {
 	case TypeBool, TypeInt, TypeDecimal, TypeDate, TypeTimestamp:
 		return value.Int(v.integer)
 	case TypeFloat:
-		return value.Float(v.float)
+		return value.Float(v.floatValue())
 	case TypeText:
 		return value.String(v.text)
 	}
@@ -358,11 +389,19 @@ func badStored(stored value.Value, t columnType) error {
 	return fmt.Errorf("%w: stored %s is not a %s", ErrCorruptCheckpoint, stored.Kind(), t)
 }
 
-// keyValues returns the stored forms of row's values at positions.
-func keyValues(row []Value, positions []int) []value.Value {
-	out := make([]value.Value, len(positions))
-	for i, position := range positions {
-		out[i] = encodeStored(row[position])
+// appendKeyValues appends the key tuple of row's values at positions:
+// value.AppendKeyTuple of their stored forms, without a slice of them.
+func appendKeyValues(dst []byte, row []Value, positions []int) []byte {
+	for _, position := range positions {
+		dst = value.AppendKey(dst, encodeStored(row[position]))
 	}
-	return out
+	return dst
+}
+
+// rowPrefixLen is len(rowPrefix(tableID)), without building it.
+func rowPrefixLen(tableID string) int { return 1 + len(tableID) }
+
+// rowKeyBuffer returns rowPrefix(tableID) with room for a key after it.
+func rowKeyBuffer(tableID string) []byte {
+	return append(append(make([]byte, 0, rowPrefixLen(tableID)+24), prefixRow), tableID...)
 }

@@ -11,18 +11,22 @@ import (
 
 // Checkpoint format: the engines value encoding of
 //
-//	["PSQL", 1, store checkpoint bytes, [transaction...]]
+//	["PSQL", 2, store checkpoint bytes, [transaction...], [row count...]]
 //	transaction: [id key, prepared, prepare timestamp key, wrote,
 //	              statements, [[resource, exclusive]...] (resources
 //	              ascending), [predicate...] (in acquisition order),
-//	              [row lock...] (by lock key ascending)]
+//	              [row lock...] (by row key ascending)]
 //	predicate:   [table, column, low bound, high bound]
 //	bound:       [set, typed value, inclusive]
 //	row lock:    [table, key bytes, [[[name, typed value]...]...]]
+//	row count:   [table id, rows > 0] (statistics.go), by id ascending
 //
 // transactions ascending by id. The same state always gives the same
 // bytes.
-const checkpointMagic = "PSQL"
+const (
+	checkpointMagic   = "PSQL"
+	checkpointVersion = 2
+)
 
 // Checkpoint serializes the store and every live transaction with its
 // locks.
@@ -31,8 +35,8 @@ func (e *Engine) Checkpoint() []byte {
 	for _, id := range e.others(engines.TxnID{}) {
 		transactions = append(transactions, encodeTransaction(id, e.transactions.Lookup(id)))
 	}
-	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(1),
-		value.Bytes(e.store.Checkpoint()), value.List(transactions...)))
+	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(checkpointVersion),
+		value.Bytes(e.store.Checkpoint()), value.List(transactions...), e.encodeRowCounts()))
 }
 
 func encodeTransaction(id engines.TxnID, t *transaction) value.Value {
@@ -47,9 +51,9 @@ func encodeTransaction(id engines.TxnID, t *transaction) value.Value {
 		lock := t.rows[key]
 		images := make([]value.Value, len(lock.Images))
 		for i, image := range lock.Images {
-			columns := make([]value.Value, len(image))
-			for j, cv := range image {
-				columns[j] = value.List(value.String(cv.Name), encodeTypedValue(cv.Value))
+			columns := make([]value.Value, len(image.columns))
+			for j, name := range image.columns {
+				columns[j] = value.List(value.String(name), encodeTypedValue(image.values[j]))
 			}
 			images[i] = value.List(columns...)
 		}
@@ -74,12 +78,13 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
 	d := &valueReader{}
-	fields := d.list(value, 4)
-	if d.text(fields, 0) != checkpointMagic || d.integer(fields, 1) != 1 {
+	fields := d.list(value, 5)
+	if d.text(fields, 0) != checkpointMagic || d.integer(fields, 1) != checkpointVersion {
 		d.fail("bad magic or format")
 	}
 	storeBytes := d.bytes(fields, 2)
 	items := d.items(fields, 3)
+	rowCounts := decodeRowCounts(d, fields, 4)
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -88,6 +93,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
 	}
 	e := newEngine(store)
+	e.rowCounts = rowCounts
 	for _, item := range items {
 		if err := e.restoreTransaction(d, item); err != nil {
 			return nil, err
@@ -130,14 +136,15 @@ func (e *Engine) restoreTransaction(d *valueReader, item value.Value) error {
 		g := d.list(entry, 3)
 		lock := rowLock{Table: d.text(g, 0), Key: d.bytes(g, 1)}
 		for _, imageValue := range d.items(g, 2) {
-			var image []columnValue
+			var image rowImage
 			for _, cell := range d.items([]value.Value{imageValue}, 0) {
 				h := d.list(cell, 2)
-				image = append(image, columnValue{Name: d.text(h, 0), Value: d.typed(h, 1)})
+				image.columns = append(image.columns, d.text(h, 0))
+				image.values = append(image.values, d.typed(h, 1))
 			}
 			lock.Images = append(lock.Images, image)
 		}
-		t.rows[rowLockKey(lock.Table, lock.Key)] = lock
+		t.rows[lock.Key] = lock
 	}
 	return d.err
 }

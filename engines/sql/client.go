@@ -229,7 +229,7 @@ func toGo(v Value) any {
 	case TypeInt:
 		return v.integer
 	case TypeFloat:
-		return v.float
+		return v.floatValue()
 	case TypeBytes:
 		return []byte(v.text)
 	case TypeTimestamp, TypeDate:

@@ -5,8 +5,12 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
-	"github.com/proven2pc/proven/engines/value"
 )
+
+// ddl runs the statements that change the catalog: CREATE and DROP of
+// tables and indexes, ALTER TABLE. Each takes exclusive schema locks on
+// the names it changes before reading them.
+type ddl struct{ s *session }
 
 // Limits on schemas.
 const (
@@ -16,13 +20,13 @@ const (
 
 // lockTable takes the exclusive schema lock of a table name: DDL waits
 // for every transaction that uses the table, and they wait for it.
-func (s *session) lockTableExclusive(name string) error { return s.lockSchema("t:"+name, true) }
+func (d ddl) lockTableExclusive(name string) error { return d.s.locks().schema("t:"+name, true) }
 
-func (s *session) createTable(stmt *parser.CreateTable) (*Result, error) {
-	if err := s.lockTableExclusive(stmt.Name); err != nil {
+func (d ddl) createTable(stmt *parser.CreateTable) (*Result, error) {
+	if err := d.lockTableExclusive(stmt.Name); err != nil {
 		return nil, err
 	}
-	_, exists, err := s.readSchema(stmt.Name)
+	exists, err := d.s.catalog().nameTaken(stmt.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -30,15 +34,15 @@ func (s *session) createTable(stmt *parser.CreateTable) (*Result, error) {
 		if stmt.IfNotExists {
 			return &Result{}, nil
 		}
-		return nil, fmt.Errorf("%w: table %s", ErrExists, stmt.Name)
+		return nil, fmt.Errorf("%w: table or view %s", ErrExists, stmt.Name)
 	}
 	if len(stmt.Columns) > columnsMax {
 		return nil, fmt.Errorf("%w: at most %d columns", ErrLimit, columnsMax)
 	}
-	t := &tableSchema{ID: s.newID(), Name: stmt.Name}
+	t := &tableSchema{ID: d.s.newID(), Name: stmt.Name}
 	var uniques [][]string
 	for _, definition := range stmt.Columns {
-		c, err := s.newColumn(t, definition)
+		c, err := d.newColumn(t, definition)
 		if err != nil {
 			return nil, err
 		}
@@ -72,22 +76,22 @@ func (s *session) createTable(stmt *parser.CreateTable) (*Result, error) {
 		t.Columns[position].NotNull = true
 	}
 	for _, columns := range uniques {
-		if err := s.lockSchema("i:"+fmt.Sprintf("%s_%s_key", t.Name, columns[0]), true); err != nil {
+		if err := d.s.locks().schema("i:"+fmt.Sprintf("%s_%s_key", t.Name, columns[0]), true); err != nil {
 			return nil, err
 		}
 	}
 	for _, columns := range uniques {
 		name := fmt.Sprintf("%s_%s_key", t.Name, columns[0])
-		if err := s.addIndex(t, name, true, columns); err != nil {
+		if err := d.addIndex(t, name, true, columns); err != nil {
 			return nil, err
 		}
 	}
-	s.writeSchema(t)
+	d.s.catalog().writeSchema(t)
 	return &Result{}, nil
 }
 
 // newColumn checks a column definition and gives it the next id.
-func (s *session) newColumn(t *tableSchema, definition parser.ColumnDefinition) (column, error) {
+func (d ddl) newColumn(t *tableSchema, definition parser.ColumnDefinition) (column, error) {
 	if _, exists := t.columnByName(definition.Name); exists {
 		return column{}, fmt.Errorf("%w: column %s.%s", ErrExists, t.Name, definition.Name)
 	}
@@ -99,7 +103,7 @@ func (s *session) newColumn(t *tableSchema, definition parser.ColumnDefinition) 
 	c := column{ID: t.NextColumnID, Name: definition.Name, Type: typ, NotNull: definition.Nullability == parser.NullabilityNotNull}
 	if definition.Default != nil {
 		c.Default = definition.Default.String()
-		if _, err := s.defaultValue(c); err != nil {
+		if _, err := d.s.defaultValue(c); err != nil {
 			return column{}, err
 		}
 	}
@@ -123,14 +127,14 @@ func columnIDs(t *tableSchema, names []string) ([]int, error) {
 
 // addIndex registers an index under its name and fills it from the rows
 // of t, refusing duplicates when unique. The caller writes the schema.
-func (s *session) addIndex(t *tableSchema, name string, unique bool, columns []string) error {
+func (d ddl) addIndex(t *tableSchema, name string, unique bool, columns []string) error {
 	if len(t.Indexes) >= indexesMax {
 		return fmt.Errorf("%w: at most %d indexes on a table", ErrLimit, indexesMax)
 	}
-	if err := s.lockSchema("i:"+name, true); err != nil {
+	if err := d.s.locks().schema("i:"+name, true); err != nil {
 		return err
 	}
-	_, exists, err := s.get(indexNameKey(name))
+	_, exists, err := d.s.get(indexNameKey(name))
 	if err != nil {
 		return err
 	}
@@ -141,40 +145,40 @@ func (s *session) addIndex(t *tableSchema, name string, unique bool, columns []s
 	if err != nil {
 		return err
 	}
-	index := indexSchema{ID: s.newID(), Name: name, Unique: unique, Columns: ids}
+	index := indexSchema{ID: d.s.newID(), Name: name, Unique: unique, Columns: ids}
 	positions := t.positions(ids)
 	seen := map[string]bool{}
 	var entries [][2][]byte
 	decoder := newRowDecoder(t)
-	err = s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, raw []byte) (bool, error) {
+	err = d.s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, raw []byte) (bool, error) {
 		row, err := decoder.decode(raw)
 		if err != nil {
 			return false, err
 		}
-		values := string(value.AppendKeyTuple(nil, keyValues(row, positions)...))
+		values := string(appendKeyValues(nil, row, positions))
 		if unique && !hasNull(row, positions) && seen[values] {
 			return false, fmt.Errorf("%w: duplicate value in unique index %s", ErrConstraint, name)
 		}
 		seen[values] = true
-		entries = append(entries, [2][]byte{indexEntryKey(t, &index, key, row), append([]byte(nil), key[len(rowPrefix(t.ID)):]...)})
-		return true, s.produced(1)
+		entries = append(entries, [2][]byte{indexEntryKey(t, &index, key, row), append([]byte(nil), key[rowPrefixLen(t.ID):]...)})
+		return true, d.s.produced(1)
 	})
 	if err != nil {
 		return err
 	}
 	for _, entry := range entries {
-		s.put(entry[0], entry[1])
+		d.s.put(entry[0], entry[1])
 	}
-	s.put(indexNameKey(name), []byte(t.Name))
+	d.s.put(indexNameKey(name), []byte(t.Name))
 	t.Indexes = append(t.Indexes, index)
 	return nil
 }
 
-func (s *session) dropTable(stmt *parser.DropTable) (*Result, error) {
-	if err := s.lockTableExclusive(stmt.Name); err != nil {
+func (d ddl) dropTable(stmt *parser.DropTable) (*Result, error) {
+	if err := d.lockTableExclusive(stmt.Name); err != nil {
 		return nil, err
 	}
-	t, exists, err := s.readSchema(stmt.Name)
+	t, exists, err := d.s.catalog().readSchema(stmt.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -185,66 +189,67 @@ func (s *session) dropTable(stmt *parser.DropTable) (*Result, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownTable, stmt.Name)
 	}
 	for _, index := range t.Indexes {
-		if err := s.lockSchema("i:"+index.Name, true); err != nil {
+		if err := d.s.locks().schema("i:"+index.Name, true); err != nil {
 			return nil, err
 		}
 	}
 	for _, index := range t.Indexes {
-		if err := s.removeSpan(entryPrefix(index.ID)); err != nil {
+		if err := d.removeSpan(entryPrefix(index.ID)); err != nil {
 			return nil, err
 		}
-		s.remove(indexNameKey(index.Name))
+		d.s.remove(indexNameKey(index.Name))
 	}
-	if err := s.removeSpan(rowPrefix(t.ID)); err != nil {
+	if err := d.removeSpan(rowPrefix(t.ID)); err != nil {
 		return nil, err
 	}
-	s.remove(catalogKey(t.Name))
+	d.s.engine.forgetRows(t.ID)
+	d.s.remove(catalogKey(t.Name))
 	return &Result{}, nil
 }
 
 // removeSpan deletes every key that starts with prefix.
-func (s *session) removeSpan(prefix []byte) error {
+func (d ddl) removeSpan(prefix []byte) error {
 	var keys [][]byte
-	err := s.scan(prefix, prefixEnd(prefix), func(key, _ []byte) (bool, error) {
+	err := d.s.scan(prefix, prefixEnd(prefix), func(key, _ []byte) (bool, error) {
 		keys = append(keys, append([]byte(nil), key...))
 		return true, nil
 	})
 	for _, key := range keys {
-		s.remove(key)
+		d.s.remove(key)
 	}
 	return err
 }
 
-func (s *session) createIndex(stmt *parser.CreateIndex) (*Result, error) {
-	if err := s.lockTableExclusive(stmt.Table); err != nil {
+func (d ddl) createIndex(stmt *parser.CreateIndex) (*Result, error) {
+	if err := d.lockTableExclusive(stmt.Table); err != nil {
 		return nil, err
 	}
-	if err := s.lockSchema("i:"+stmt.Name, true); err != nil {
+	if err := d.s.locks().schema("i:"+stmt.Name, true); err != nil {
 		return nil, err
 	}
-	t, err := s.tableToChange(stmt.Table)
+	t, err := d.s.catalog().tableToChange(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
-	_, exists, err := s.get(indexNameKey(stmt.Name))
+	_, exists, err := d.s.get(indexNameKey(stmt.Name))
 	if err != nil {
 		return nil, err
 	}
 	if exists && stmt.IfNotExists {
 		return &Result{}, nil
 	}
-	if err := s.addIndex(t, stmt.Name, stmt.Unique, stmt.Columns); err != nil {
+	if err := d.addIndex(t, stmt.Name, stmt.Unique, stmt.Columns); err != nil {
 		return nil, err
 	}
-	s.writeSchema(t)
+	d.s.catalog().writeSchema(t)
 	return &Result{}, nil
 }
 
-func (s *session) dropIndex(stmt *parser.DropIndex) (*Result, error) {
-	if err := s.lockSchema("i:"+stmt.Name, true); err != nil {
+func (d ddl) dropIndex(stmt *parser.DropIndex) (*Result, error) {
+	if err := d.s.locks().schema("i:"+stmt.Name, true); err != nil {
 		return nil, err
 	}
-	tableName, exists, err := s.get(indexNameKey(stmt.Name))
+	tableName, exists, err := d.s.get(indexNameKey(stmt.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -254,10 +259,10 @@ func (s *session) dropIndex(stmt *parser.DropIndex) (*Result, error) {
 		}
 		return nil, fmt.Errorf("%w: %s", ErrUnknownIndex, stmt.Name)
 	}
-	if err := s.lockTableExclusive(string(tableName)); err != nil {
+	if err := d.lockTableExclusive(string(tableName)); err != nil {
 		return nil, err
 	}
-	t, err := s.tableToChange(string(tableName))
+	t, err := d.s.catalog().tableToChange(string(tableName))
 	if err != nil {
 		return nil, err
 	}
@@ -265,60 +270,60 @@ func (s *session) dropIndex(stmt *parser.DropIndex) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("sql: catalog names index %s on %s, which lacks it", stmt.Name, t.Name)
 	}
-	if err := s.removeSpan(entryPrefix(t.Indexes[position].ID)); err != nil {
+	if err := d.removeSpan(entryPrefix(t.Indexes[position].ID)); err != nil {
 		return nil, err
 	}
 	t.Indexes = slices.Delete(t.Indexes, position, position+1)
-	s.remove(indexNameKey(stmt.Name))
-	s.writeSchema(t)
+	d.s.remove(indexNameKey(stmt.Name))
+	d.s.catalog().writeSchema(t)
 	return &Result{}, nil
 }
 
-func (s *session) alterTable(stmt *parser.AlterTable) (*Result, error) {
-	if err := s.lockTableExclusive(stmt.Table); err != nil {
+func (d ddl) alterTable(stmt *parser.AlterTable) (*Result, error) {
+	if err := d.lockTableExclusive(stmt.Table); err != nil {
 		return nil, err
 	}
-	t, err := s.tableToChange(stmt.Table)
+	t, err := d.s.catalog().tableToChange(stmt.Table)
 	if err != nil {
 		return nil, err
 	}
 	switch action := stmt.Action.(type) {
 	case *parser.AddColumn:
-		err = s.addColumn(t, action.Column)
+		err = d.addColumn(t, action.Column)
 	case *parser.DropColumn:
 		err = dropColumn(t, action.Name)
 	case *parser.RenameColumn:
 		err = renameColumn(t, action.OldName, action.NewName)
 	case *parser.RenameTable:
-		err = s.renameTable(t, action.NewName)
+		err = d.renameTable(t, action.NewName)
 	default:
 		err = fmt.Errorf("%w: unsupported ALTER TABLE action %s", ErrInvalid, stmt.Action)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.writeSchema(t)
+	d.s.catalog().writeSchema(t)
 	return &Result{}, nil
 }
 
-func (s *session) addColumn(t *tableSchema, definition parser.ColumnDefinition) error {
+func (d ddl) addColumn(t *tableSchema, definition parser.ColumnDefinition) error {
 	if definition.PrimaryKey {
 		return fmt.Errorf("%w: ADD COLUMN cannot add a primary key", ErrInvalid)
 	}
 	if len(t.Columns) >= columnsMax {
 		return fmt.Errorf("%w: at most %d columns", ErrLimit, columnsMax)
 	}
-	c, err := s.newColumn(t, definition)
+	c, err := d.newColumn(t, definition)
 	if err != nil {
 		return err
 	}
 	if c.Default != "" {
-		if c.Filler, err = s.defaultValue(c); err != nil {
+		if c.Filler, err = d.s.defaultValue(c); err != nil {
 			return err
 		}
 	}
 	if c.NotNull && c.Filler.IsNull() {
-		_, found, err := s.firstRow(t)
+		_, found, err := d.firstRow(t)
 		if err != nil {
 			return err
 		}
@@ -328,14 +333,14 @@ func (s *session) addColumn(t *tableSchema, definition parser.ColumnDefinition) 
 	}
 	t.Columns = append(t.Columns, c)
 	if definition.Unique {
-		return s.addIndex(t, fmt.Sprintf("%s_%s_key", t.Name, c.Name), true, []string{c.Name})
+		return d.addIndex(t, fmt.Sprintf("%s_%s_key", t.Name, c.Name), true, []string{c.Name})
 	}
 	return nil
 }
 
-func (s *session) firstRow(t *tableSchema) ([]byte, bool, error) {
+func (d ddl) firstRow(t *tableSchema) ([]byte, bool, error) {
 	var first []byte
-	err := s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, _ []byte) (bool, error) {
+	err := d.s.scan(rowPrefix(t.ID), prefixEnd(rowPrefix(t.ID)), func(key, _ []byte) (bool, error) {
 		first = append([]byte(nil), key...)
 		return false, nil
 	})
@@ -375,27 +380,27 @@ func renameColumn(t *tableSchema, oldName, newName string) error {
 	return nil
 }
 
-func (s *session) renameTable(t *tableSchema, newName string) error {
-	if err := s.lockTableExclusive(newName); err != nil {
+func (d ddl) renameTable(t *tableSchema, newName string) error {
+	if err := d.lockTableExclusive(newName); err != nil {
 		return err
 	}
-	_, exists, err := s.readSchema(newName)
+	exists, err := d.s.catalog().nameTaken(newName)
 	if err != nil {
 		return err
 	}
 	if exists {
-		return fmt.Errorf("%w: table %s", ErrExists, newName)
+		return fmt.Errorf("%w: table or view %s", ErrExists, newName)
 	}
 	for _, index := range t.Indexes {
-		if err := s.lockSchema("i:"+index.Name, true); err != nil {
+		if err := d.s.locks().schema("i:"+index.Name, true); err != nil {
 			return err
 		}
 	}
 	for _, index := range t.Indexes {
-		s.put(indexNameKey(index.Name), []byte(newName))
+		d.s.put(indexNameKey(index.Name), []byte(newName))
 	}
-	s.remove(catalogKey(t.Name))
-	s.forgetSchema(t.Name)
+	d.s.remove(catalogKey(t.Name))
+	d.s.catalog().forget(t.Name)
 	t.Name = newName
 	return nil
 }

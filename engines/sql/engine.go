@@ -26,6 +26,11 @@ type Engine struct {
 	// catalog entries (cache.go); they never change a result.
 	statements *lruCache[parser.Statement]
 	schemas    *lruCache[*tableSchema]
+	// rowCounts estimates the rows of each table (statistics.go).
+	rowCounts map[string]int64
+	// writePlans and queryPlans keep compiled statements (cache.go).
+	writePlans writePlanCache
+	queryPlans queryPlanCache
 }
 
 type twoPhase = mvcc.TwoPhase[transaction, *transaction]
@@ -45,7 +50,10 @@ type transaction struct {
 	// until the transaction's first such lock.
 	schema     map[string]bool
 	predicates []predicate
-	rows       map[string]rowLock // by rowLockKey
+	rows       map[string]rowLock // by row key
+	// tables remembers the schemas the transaction read, valid while it
+	// holds their shared schema locks; its own DDL clears it (schemas.go).
+	tables []namedSchema
 }
 
 func (t *transaction) lockCount() int { return len(t.schema) + len(t.predicates) + len(t.rows) }
@@ -72,9 +80,6 @@ func newEngine(store *mvcc.Store) *Engine {
 // transaction's intents out of the way.
 func (e *Engine) Apply(txn engines.TxnID, operation []byte, at clock.Timestamp) engines.Outcome {
 	record := e.transactions.Begin(txn)
-	if txn.IsZero() {
-		return engines.Failed(engines.Refuse(engines.CodeInvalid, "sql: zero transaction id"))
-	}
 	op, err := DecodeOperation(operation)
 	if err != nil {
 		return engines.Failed(refusal(err))

@@ -10,33 +10,64 @@ import (
 	"github.com/proven2pc/proven/engines/sql/parser"
 )
 
-var aggregateNames = map[string]bool{"COUNT": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true}
-
-func isAggregate(call *parser.FunctionCall) bool { return aggregateNames[call.Name] }
-
-func (s *session) evalFunction(call *parser.FunctionCall, sc *scope) (Value, error) {
-	if isAggregate(call) {
-		return s.evalAggregate(call, sc)
-	}
-	if call.Star || call.Distinct {
-		return Value{}, fmt.Errorf("%w: %s does not take * or DISTINCT", ErrInvalid, call.Name)
-	}
-	arguments := make([]Value, len(call.Arguments))
-	for i, argument := range call.Arguments {
-		v, err := s.eval(argument, sc)
-		if err != nil {
-			return Value{}, err
-		}
-		arguments[i] = v
-	}
-	return s.scalarFunction(call.Name, arguments)
+// scalarFunction is a function of one row's values. Its arity is
+// checked when the call is compiled.
+type scalarFunction struct {
+	argumentsMin, argumentsMax int // argumentsMax < 0: no upper bound
+	// nullIn: a NULL argument makes the result NULL without a call.
+	nullIn bool
+	// volatile functions give a new value each call and are never
+	// folded into constants; nor are those of the statement (NOW), so
+	// that a compiled statement serves another one.
+	volatile    bool
+	ofStatement bool
+	call        func(s *session, name string, arguments []Value) (Value, error)
 }
 
-func arity(name string, arguments []Value, low, high int) error {
-	if len(arguments) < low || len(arguments) > high {
-		return fmt.Errorf("%w: %s takes %d to %d arguments, got %d", ErrInvalid, name, low, high, len(arguments))
+// scalarFunctions maps an upper-case name to its function. COALESCE is
+// compiled apart (its operands are evaluated lazily), and MIN and MAX of
+// two or more arguments are the scalar forms of the aggregates.
+var scalarFunctions map[string]*scalarFunction
+
+func init() {
+	numeric := func(low, high int) *scalarFunction {
+		return &scalarFunction{argumentsMin: low, argumentsMax: high, nullIn: true,
+			call: func(_ *session, name string, arguments []Value) (Value, error) {
+				return numericFunction(name, arguments)
+			}}
 	}
-	return nil
+	text := func(low, high int, function textFunction) *scalarFunction {
+		return &scalarFunction{argumentsMin: low, argumentsMax: high, nullIn: true,
+			call: func(_ *session, name string, arguments []Value) (Value, error) { return function(name, arguments) }}
+	}
+	now := &scalarFunction{ofStatement: true, call: func(s *session, _ string, _ []Value) (Value, error) { return Timestamp(s.now.WallNanos / 1000), nil }}
+	uuid := &scalarFunction{volatile: true, call: func(s *session, _ string, _ []Value) (Value, error) { return s.generateUUID(), nil }}
+	extreme := &scalarFunction{argumentsMin: 2, argumentsMax: -1, nullIn: true, call: extremeFunction}
+	scalarFunctions = map[string]*scalarFunction{
+		"NULLIF": {argumentsMin: 2, argumentsMax: 2, call: nullifFunction},
+		"NOW":    now, "CURRENT_TIMESTAMP": now,
+		"GEN_RANDOM_UUID": uuid, "UUID": uuid,
+		"ABS": numeric(1, 1), "ROUND": numeric(1, 2), "FLOOR": numeric(1, 1), "CEIL": numeric(1, 1),
+		"CEILING": numeric(1, 1), "SIGN": numeric(1, 1),
+		"LENGTH": text(1, 1, lengthFunction), "CHAR_LENGTH": text(1, 1, lengthFunction),
+		"LOWER": text(1, 1, caseFunction), "UPPER": text(1, 1, caseFunction),
+		"SUBSTR": text(2, 3, substrFunction), "SUBSTRING": text(2, 3, substrFunction),
+		"TRIM": text(1, 2, trimFunction), "LTRIM": text(1, 2, trimFunction), "RTRIM": text(1, 2, trimFunction),
+		"REPLACE": text(3, 3, replaceFunction),
+		"MIN":     extreme, "MAX": extreme,
+	}
+}
+
+// aggregateNames are the aggregate functions.
+var aggregateNames = map[string]bool{"COUNT": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true}
+
+// isAggregate reports an aggregate call: MIN and MAX of two or more
+// arguments are scalar.
+func isAggregate(call *parser.FunctionCall) bool {
+	if !aggregateNames[call.Name] {
+		return false
+	}
+	return len(call.Arguments) < 2 || call.Name != "MIN" && call.Name != "MAX"
 }
 
 func anyNull(values []Value) bool {
@@ -48,53 +79,26 @@ func anyNull(values []Value) bool {
 	return false
 }
 
-func (s *session) scalarFunction(name string, arguments []Value) (Value, error) {
-	switch name {
-	case "COALESCE":
-		for _, v := range arguments {
-			if !v.IsNull() {
-				return v, nil
-			}
-		}
-		return Null(), nil
-	case "NULLIF":
-		if err := arity(name, arguments, 2, 2); err != nil {
-			return Value{}, err
-		}
-		if result, ok := compareValues(arguments[0], arguments[1]); ok && result == 0 && !arguments[1].IsNull() {
-			return Null(), nil
-		}
-		return arguments[0], nil
-	case "NOW", "CURRENT_TIMESTAMP":
-		if err := arity(name, arguments, 0, 0); err != nil {
-			return Value{}, err
-		}
-		return Timestamp(s.now.WallNanos / 1000), nil
-	case "GEN_RANDOM_UUID", "UUID":
-		if err := arity(name, arguments, 0, 0); err != nil {
-			return Value{}, err
-		}
-		return s.generateUUID(), nil
-	}
-	if err := arity(name, arguments, 1, 3); err != nil {
-		if _, known := textFunctions[name]; known || numericFunctions[name] {
-			return Value{}, err
-		}
-		return Value{}, fmt.Errorf("%w: %s", ErrUnknownFunction, name)
-	}
-	if anyNull(arguments) {
-		if _, known := textFunctions[name]; !known && !numericFunctions[name] {
-			return Value{}, fmt.Errorf("%w: %s", ErrUnknownFunction, name)
-		}
+func nullifFunction(_ *session, _ string, arguments []Value) (Value, error) {
+	if result, ok := compareValues(arguments[0], arguments[1]); ok && result == 0 && !arguments[1].IsNull() {
 		return Null(), nil
 	}
-	if numericFunctions[name] {
-		return numericFunction(name, arguments)
+	return arguments[0], nil
+}
+
+// extremeFunction is MIN or MAX of two or more values, as in SQLite.
+func extremeFunction(_ *session, name string, arguments []Value) (Value, error) {
+	best := arguments[0]
+	for _, v := range arguments[1:] {
+		result, ok := compareValues(v, best)
+		if !ok {
+			return Value{}, typeError(name, v, best)
+		}
+		if name == "MIN" && result < 0 || name == "MAX" && result > 0 {
+			best = v
+		}
 	}
-	if function, ok := textFunctions[name]; ok {
-		return function(name, arguments)
-	}
-	return Value{}, fmt.Errorf("%w: %s", ErrUnknownFunction, name)
+	return best, nil
 }
 
 // generateUUID derives a version-4-shaped UUID from the transaction id,
@@ -107,17 +111,10 @@ func (s *session) generateUUID() Value {
 	return UUID(b)
 }
 
-var numericFunctions = map[string]bool{"ABS": true, "ROUND": true, "FLOOR": true, "CEIL": true, "SIGN": true}
-
 func numericFunction(name string, arguments []Value) (Value, error) {
 	v := arguments[0]
 	if !v.isNumeric() {
 		return Value{}, typeError(name, v)
-	}
-	if name != "ROUND" {
-		if err := arity(name, arguments, 1, 1); err != nil {
-			return Value{}, err
-		}
 	}
 	switch name {
 	case "ABS":
@@ -128,12 +125,12 @@ func numericFunction(name string, arguments []Value) (Value, error) {
 	case "SIGN":
 		f := v.toFloat()
 		return Int(int64(boolInt(f > 0) - boolInt(f < 0))), nil
-	case "FLOOR", "CEIL":
+	case "FLOOR", "CEIL", "CEILING":
 		if v.typ == TypeInt {
 			return v, nil
 		}
 		f := math.Floor(v.toFloat())
-		if name == "CEIL" {
+		if name != "FLOOR" {
 			f = math.Ceil(v.toFloat())
 		}
 		return castValue(Float(f), columnType{Type: v.typ, Precision: decimalScaleMax})
@@ -172,22 +169,10 @@ func roundFunction(arguments []Value) (Value, error) {
 		return Decimal(roundDecimal(v.integer, int(v.scale), int(digits)), int(digits)), nil
 	}
 	scale := math.Pow10(int(digits))
-	return Float(math.Round(v.float*scale) / scale), nil
+	return Float(math.Round(v.floatValue()*scale) / scale), nil
 }
 
 type textFunction func(name string, arguments []Value) (Value, error)
-
-var textFunctions map[string]textFunction
-
-func init() {
-	textFunctions = map[string]textFunction{
-		"LENGTH": lengthFunction, "CHAR_LENGTH": lengthFunction,
-		"LOWER": caseFunction, "UPPER": caseFunction,
-		"SUBSTR": substrFunction, "SUBSTRING": substrFunction,
-		"TRIM": trimFunction, "LTRIM": trimFunction, "RTRIM": trimFunction,
-		"REPLACE": replaceFunction,
-	}
-}
 
 func textArgument(name string, v Value) (string, error) {
 	if v.typ != TypeText {
@@ -197,9 +182,6 @@ func textArgument(name string, v Value) (string, error) {
 }
 
 func lengthFunction(name string, arguments []Value) (Value, error) {
-	if err := arity(name, arguments, 1, 1); err != nil {
-		return Value{}, err
-	}
 	if arguments[0].typ == TypeBytes {
 		return Int(int64(len(arguments[0].text))), nil
 	}
@@ -208,9 +190,6 @@ func lengthFunction(name string, arguments []Value) (Value, error) {
 }
 
 func caseFunction(name string, arguments []Value) (Value, error) {
-	if err := arity(name, arguments, 1, 1); err != nil {
-		return Value{}, err
-	}
 	text, err := textArgument(name, arguments[0])
 	if name == "LOWER" {
 		return Text(strings.ToLower(text)), err
@@ -220,9 +199,6 @@ func caseFunction(name string, arguments []Value) (Value, error) {
 
 // substrFunction is SUBSTR(text, start [, length]) with 1-based start.
 func substrFunction(name string, arguments []Value) (Value, error) {
-	if err := arity(name, arguments, 2, 3); err != nil {
-		return Value{}, err
-	}
 	text, err := textArgument(name, arguments[0])
 	if err != nil {
 		return Value{}, err
@@ -249,9 +225,6 @@ func substrFunction(name string, arguments []Value) (Value, error) {
 }
 
 func trimFunction(name string, arguments []Value) (Value, error) {
-	if err := arity(name, arguments, 1, 2); err != nil {
-		return Value{}, err
-	}
 	text, err := textArgument(name, arguments[0])
 	if err != nil {
 		return Value{}, err
@@ -272,9 +245,6 @@ func trimFunction(name string, arguments []Value) (Value, error) {
 }
 
 func replaceFunction(name string, arguments []Value) (Value, error) {
-	if err := arity(name, arguments, 3, 3); err != nil {
-		return Value{}, err
-	}
 	texts := make([]string, 3)
 	for i, argument := range arguments {
 		text, err := textArgument(name, argument)
@@ -290,90 +260,4 @@ func replaceFunction(name string, arguments []Value) (Value, error) {
 		return Value{}, fmt.Errorf("%w: REPLACE result too long", ErrLimit)
 	}
 	return Text(strings.ReplaceAll(texts[0], texts[1], texts[2])), nil
-}
-
-// evalAggregate computes an aggregate over the current group.
-func (s *session) evalAggregate(call *parser.FunctionCall, sc *scope) (Value, error) {
-	if sc == nil || sc.group == nil {
-		return Value{}, fmt.Errorf("%w: aggregate %s is not allowed here", ErrInvalid, call.Name)
-	}
-	if call.Star {
-		if call.Name != "COUNT" {
-			return Value{}, fmt.Errorf("%w: %s(*)", ErrInvalid, call.Name)
-		}
-		return Int(int64(len(sc.group))), nil
-	}
-	if len(call.Arguments) != 1 {
-		return Value{}, fmt.Errorf("%w: %s takes one argument", ErrInvalid, call.Name)
-	}
-	values, err := s.aggregateInputs(call, sc)
-	if err != nil {
-		return Value{}, err
-	}
-	return aggregate(call.Name, values)
-}
-
-// aggregateInputs evaluates the argument over the group, dropping NULLs
-// and, for DISTINCT, repeats.
-func (s *session) aggregateInputs(call *parser.FunctionCall, sc *scope) ([]Value, error) {
-	rowScope := &scope{columns: sc.columns, parent: sc.parent, resolved: rememberResolutions(len(sc.group))}
-	seen := map[string]bool{}
-	var values []Value
-	for _, row := range sc.group {
-		rowScope.row = row
-		v, err := s.eval(call.Arguments[0], rowScope)
-		if err != nil {
-			return nil, err
-		}
-		if v.IsNull() {
-			continue
-		}
-		if call.Distinct {
-			key := groupKey(v)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-		}
-		values = append(values, v)
-	}
-	return values, nil
-}
-
-func aggregate(name string, values []Value) (Value, error) {
-	if name == "COUNT" {
-		return Int(int64(len(values))), nil
-	}
-	if len(values) == 0 {
-		return Null(), nil
-	}
-	switch name {
-	case "MIN", "MAX":
-		best := values[0]
-		for _, v := range values[1:] {
-			result, ok := compareValues(v, best)
-			if !ok {
-				return Value{}, typeError(name, v, best)
-			}
-			if name == "MIN" && result < 0 || name == "MAX" && result > 0 {
-				best = v
-			}
-		}
-		return best, nil
-	}
-	sum := values[0]
-	if !sum.isNumeric() {
-		return Value{}, typeError(name, sum)
-	}
-	for _, v := range values[1:] {
-		next, err := arithmetic(parser.BinaryAdd, sum, v)
-		if err != nil {
-			return Value{}, err
-		}
-		sum = next
-	}
-	if name == "AVG" {
-		return Float(sum.toFloat() / float64(len(values))), nil
-	}
-	return sum, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // bound is one end of an interval; unset means unbounded.
@@ -34,24 +35,30 @@ func boundEqual(a, b bound) bool {
 	return a.Set == b.Set && a.Inclusive == b.Inclusive && a.Value == b.Value
 }
 
-// columnValue is one column of a row image.
-type columnValue struct {
-	Name  string
-	Value Value
+// rowImage is a row as a row lock keeps it: its values, named by
+// columns (shared with the schema it was read under; never changed).
+type rowImage struct {
+	columns []string
+	values  []Value
+}
+
+func (image rowImage) equal(other rowImage) bool {
+	return slices.Equal(image.columns, other.columns) && slices.Equal(image.values, other.values)
 }
 
 // rowLock is an exclusive lock on one row key of a table, with the images
 // (before and after) of the row, so predicates can be tested against it.
+// The key (which starts with the table's id) identifies the lock.
 type rowLock struct {
 	Table  string
 	Key    string
-	Images [][]columnValue
+	Images []rowImage
 }
 
 // mayMatch reports whether some image could satisfy p. It answers true
 // when in doubt (a column missing from the image, incomparable types):
 // the overlap test must be sound, not precise.
-func (p predicate) mayMatch(images [][]columnValue) bool {
+func (p predicate) mayMatch(images []rowImage) bool {
 	if p.Column == "" {
 		return true
 	}
@@ -63,15 +70,19 @@ func (p predicate) mayMatch(images [][]columnValue) bool {
 	return false
 }
 
-func (p predicate) imageMayMatch(image []columnValue) bool {
-	for _, cv := range image {
-		if cv.Name != p.Column {
+func (p predicate) imageMayMatch(image rowImage) bool {
+	if bugs.Enabled(bugs.PredicateIgnoresNonKeyColumns) && len(image.columns) > 0 && image.columns[0] != p.Column { // planted bug: only the key column overlaps
+		return false
+	}
+	for i, name := range image.columns {
+		if name != p.Column {
 			continue
 		}
-		if cv.Value.IsNull() {
+		v := image.values[i]
+		if v.IsNull() {
 			return false // a comparison never holds for NULL
 		}
-		return p.Low.admitsFromBelow(cv.Value) && p.High.admitsFromAbove(cv.Value)
+		return p.Low.admitsFromBelow(v) && p.High.admitsFromAbove(v)
 	}
 	return true
 }
@@ -90,6 +101,83 @@ func (b bound) admitsFromAbove(v Value) bool {
 	}
 	result, ok := compareValues(v, b.Value)
 	return !ok || result < 0 || result == 0 && b.Inclusive
+}
+
+// locker takes the locks of one statement's transaction. For a
+// snapshot read (record nil) schema and predicate locks are granted
+// without being recorded: a snapshot needs none.
+type locker struct {
+	engine *Engine
+	txn    engines.TxnID
+	record *transaction
+}
+
+// schema takes a schema lock on resource ("t:"+table, "i:"+index).
+func (l locker) schema(resource string, exclusive bool) error {
+	if l.record == nil {
+		return nil
+	}
+	if held, ok := l.record.schema[resource]; ok && (held || !exclusive) {
+		return nil
+	}
+	if blockers := l.engine.schemaBlockers(l.txn, resource, exclusive); len(blockers) > 0 {
+		return &blockedError{blockers: blockers}
+	}
+	if l.record.schema == nil {
+		l.record.schema = map[string]bool{}
+	}
+	l.record.schema[resource] = exclusive
+	return nil
+}
+
+// predicate takes a shared predicate lock, unless an equal or
+// whole-table one is held.
+func (l locker) predicate(p predicate) error {
+	if l.record == nil {
+		return nil
+	}
+	for _, held := range l.record.predicates {
+		if held.equal(p) || held.Table == p.Table && held.Column == "" {
+			return nil
+		}
+	}
+	if blockers := l.engine.predicateBlockers(l.txn, p); len(blockers) > 0 {
+		return &blockedError{blockers: blockers}
+	}
+	if p.Column == "" {
+		// The whole-table lock covers every narrower one of the table.
+		kept := l.record.predicates[:0]
+		for _, held := range l.record.predicates {
+			if held.Table != p.Table {
+				kept = append(kept, held)
+			}
+		}
+		l.record.predicates = kept
+	}
+	l.record.predicates = append(l.record.predicates, p)
+	return nil
+}
+
+// row takes (or extends) an exclusive lock on a row key.
+func (l locker) row(lock rowLock) error {
+	if blockers := l.engine.rowBlockers(l.txn, lock); len(blockers) > 0 {
+		return &blockedError{blockers: blockers}
+	}
+	held, ok := l.record.rows[lock.Key]
+	if !ok {
+		if l.record.rows == nil {
+			l.record.rows = map[string]rowLock{}
+		}
+		l.record.rows[lock.Key] = lock
+		return nil
+	}
+	for _, image := range lock.Images {
+		if !slices.ContainsFunc(held.Images, image.equal) {
+			held.Images = append(held.Images, image)
+		}
+	}
+	l.record.rows[lock.Key] = held
+	return nil
 }
 
 // others returns the live transactions other than txn, oldest first.
@@ -136,7 +224,7 @@ func (e *Engine) rowBlockers(txn engines.TxnID, lock rowLock) []engines.TxnID {
 	var blockers []engines.TxnID
 	for _, other := range e.others(txn) {
 		record := e.transactions.Lookup(other)
-		if _, held := record.rows[rowLockKey(lock.Table, lock.Key)]; held {
+		if _, held := record.rows[lock.Key]; held {
 			blockers = append(blockers, other)
 			continue
 		}
@@ -149,8 +237,6 @@ func (e *Engine) rowBlockers(txn engines.TxnID, lock rowLock) []engines.TxnID {
 	}
 	return blockers
 }
-
-func rowLockKey(table, key string) string { return table + "\x00" + key }
 
 func sortedKeys[V any](m map[string]V) []string {
 	if len(m) == 0 {

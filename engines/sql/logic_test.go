@@ -1,15 +1,16 @@
 package sql
 
 import (
-	"bufio"
 	"crypto/md5"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,26 +18,56 @@ import (
 	"github.com/proven2pc/proven/engines"
 )
 
-// TestLogic runs the sqllogictest-format files in testdata/logic. Each
-// statement runs in its own transaction, committed when it succeeds.
+// logicEngineName is this engine's name for skipif and onlyif.
+const logicEngineName = "proven"
+
+var logicFiles = flag.String("logic.files", "", "glob of sqllogictest files to run instead of testdata/logic (upstream files run unchanged)")
+
+// TestLogic runs sqllogictest files: testdata/logic/*.test, or the files
+// -logic.files names. Each statement runs in its own transaction,
+// committed when it succeeds.
 //
-// Supported records: "statement ok", "statement error [substring]",
-// "query <types> [nosort|rowsort|valuesort]" followed by the SQL, a
-// "----" line and the expected rows (values separated by one space, one
-// row a line; valuesort: one value a line) or "N values hashing to
-// <md5>" (md5 over each value followed by a newline, as in
-// sqllogictest). Types: I integer, R real (3 decimals), T text, B
-// boolean. NULL prints as NULL, an empty text as (empty).
+// The format is SQLite's sqllogictest, so upstream files run unchanged:
+//
+//   - "statement ok" or "statement error [text]" then the SQL (the
+//     error's message must contain text, when given);
+//   - "query <types> [nosort|rowsort|valuesort] [label]" then the SQL, a
+//     "----" line and the expected values, one a line, or "N values
+//     hashing to <md5>" (md5 over each value and a newline); queries
+//     with the same label must give the same values. Our own files may
+//     also put one row a line, values separated by spaces;
+//   - "hash-threshold N" (results longer than N values are given as
+//     hashes: a directive for whoever writes the expectations);
+//   - "skipif <engine>" and "onlyif <engine>" before a record (this
+//     engine is "proven"), and "halt", which ends the file;
+//   - lines starting with # are comments.
+//
+// Types: I integer (numbers truncated, booleans 1 and 0), R real (three
+// decimals), T text; NULL prints as NULL, an empty text as (empty).
 func TestLogic(t *testing.T) {
-	files, err := filepath.Glob("testdata/logic/*.test")
+	pattern := *logicFiles
+	if pattern == "" {
+		pattern = "testdata/logic/*.test"
+	}
+	files, err := filepath.Glob(pattern)
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no logic files: %v", err)
+		t.Fatalf("no logic files match %q: %v", pattern, err)
 	}
 	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) { runLogicFile(t, file) })
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			records, err := parseLogicFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *logicFiles == "" && !strings.HasPrefix(records.opening, "#") {
+				t.Fatalf("%s must open with a # paragraph saying what it shows", file)
+			}
+			runLogicRecords(t, file, records.records)
+		})
 	}
 }
 
+// logicRecord is one statement or query of a logic file.
 type logicRecord struct {
 	line     int
 	kind     string // "statement" or "query"
@@ -44,13 +75,109 @@ type logicRecord struct {
 	errText  string
 	types    string
 	sortMode string
+	label    string
 	sql      string
 	expected []string
 }
 
-func runLogicFile(t *testing.T, path string) {
-	records := parseLogicFile(t, path)
+type logicFile struct {
+	opening string // the first line
+	records []logicRecord
+}
+
+var hashLine = regexp.MustCompile(`^(\d+) values hashing to ([0-9a-f]{32})$`)
+
+// parseLogicFile reads a file's records, applying skipif, onlyif and
+// halt for this engine.
+func parseLogicFile(path string) (logicFile, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return logicFile{}, err
+	}
+	lines := strings.Split(strings.ReplaceAll(string(text), "\r\n", "\n"), "\n")
+	out := logicFile{opening: lines[0]}
+	skip := false
+	for i := 0; i < len(lines); i++ {
+		fields := strings.Fields(stripComment(lines[i]))
+		if len(fields) == 0 {
+			continue
+		}
+		switch fields[0] {
+		case "hash-threshold":
+			continue
+		case "skipif", "onlyif":
+			if len(fields) < 2 {
+				return logicFile{}, fmt.Errorf("%s:%d: %s names no engine", path, i+1, fields[0])
+			}
+			skip = skip || (fields[1] == logicEngineName) == (fields[0] == "skipif")
+			continue
+		case "halt":
+			if !skip {
+				return out, nil
+			}
+			skip = false
+			continue
+		}
+		record, next, err := parseLogicRecord(lines, i, fields)
+		if err != nil {
+			return logicFile{}, fmt.Errorf("%s:%d: %w", path, i+1, err)
+		}
+		if !skip {
+			out.records = append(out.records, record)
+		}
+		skip, i = false, next
+	}
+	return out, nil
+}
+
+func stripComment(line string) string {
+	if strings.HasPrefix(strings.TrimSpace(line), "#") {
+		return ""
+	}
+	return line
+}
+
+// parseLogicRecord reads the record whose header is lines[i]; it returns
+// the index of the record's last line.
+func parseLogicRecord(lines []string, i int, fields []string) (logicRecord, int, error) {
+	record := logicRecord{line: i + 1, kind: fields[0]}
+	switch {
+	case fields[0] == "statement" && len(fields) >= 2 && (fields[1] == "ok" || fields[1] == "error"):
+		record.expectOK = fields[1] == "ok"
+		record.errText = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[i]), "statement error"))
+		if strings.HasPrefix(record.errText, "#") {
+			record.errText = "" // a comment, as upstream writes them
+		}
+	case fields[0] == "query" && len(fields) >= 2:
+		record.types, record.sortMode = fields[1], "nosort"
+		if len(fields) >= 3 {
+			record.sortMode = fields[2]
+		}
+		if len(fields) >= 4 {
+			record.label = fields[3]
+		}
+		if !slices.Contains([]string{"nosort", "rowsort", "valuesort"}, record.sortMode) {
+			return logicRecord{}, 0, fmt.Errorf("unknown sort mode %q", record.sortMode)
+		}
+	default:
+		return logicRecord{}, 0, fmt.Errorf("unknown record %q", lines[i])
+	}
+	var sqlLines []string
+	for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "" && lines[i] != "----"; i++ {
+		sqlLines = append(sqlLines, lines[i])
+	}
+	record.sql = strings.Join(sqlLines, "\n")
+	if i < len(lines) && lines[i] == "----" {
+		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != ""; i++ {
+			record.expected = append(record.expected, lines[i])
+		}
+	}
+	return record, i, nil
+}
+
+func runLogicRecords(t *testing.T, path string, records []logicRecord) {
 	runner := &autocommit{engine: NewEngine()}
+	labels := map[string]string{} // label to the hash of its first query
 	for _, record := range records {
 		result, err := runner.run(record.sql)
 		where := fmt.Sprintf("%s:%d", path, record.line)
@@ -62,9 +189,20 @@ func runLogicFile(t *testing.T, path string) {
 			t.Errorf("%s: query failed: %v\n%s", where, err, record.sql)
 			continue
 		}
-		got := formatLogicResult(t, where, record, result)
-		if !slices.Equal(got, record.expected) {
-			t.Errorf("%s: %s\ngot:\n%s\nwant:\n%s", where, record.sql, strings.Join(got, "\n"), strings.Join(record.expected, "\n"))
+		if len(result.Columns) != len(record.types) {
+			t.Errorf("%s: %d columns, types %q\n%s", where, len(result.Columns), record.types, record.sql)
+			continue
+		}
+		values := logicValues(record, result)
+		if !logicResultMatches(record, values, len(result.Rows)) {
+			t.Errorf("%s: %s\ngot:\n%s\nwant:\n%s", where, record.sql, strings.Join(values, "\n"), strings.Join(record.expected, "\n"))
+		}
+		if record.label != "" {
+			hash := logicHash(values)
+			if first, seen := labels[record.label]; seen && first != hash {
+				t.Errorf("%s: label %s gave %s before, now %s", where, record.label, first, hash)
+			}
+			labels[record.label] = hash
 		}
 	}
 }
@@ -80,116 +218,67 @@ func checkStatement(t *testing.T, where string, record logicRecord, err error) {
 	}
 }
 
-func parseLogicFile(t testing.TB, path string) []logicRecord {
-	file, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	var lines []string
-	scanner := bufio.NewScanner(file)
-	scanner.Buffer(nil, 1<<20)
-	for scanner.Scan() {
-		lines = append(lines, scanner.Text())
-	}
-	if len(lines) == 0 || !strings.HasPrefix(lines[0], "#") {
-		t.Fatalf("%s must open with a # paragraph saying what it shows", path)
-	}
-	var records []logicRecord
-	for i := 0; i < len(lines); i++ {
-		fields := strings.Fields(lines[i])
-		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
-			continue
-		}
-		record := logicRecord{line: i + 1, kind: fields[0]}
-		switch {
-		case fields[0] == "statement" && len(fields) >= 2:
-			record.expectOK = fields[1] == "ok"
-			record.errText = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[i]), "statement error"))
-		case fields[0] == "query" && len(fields) >= 2:
-			record.types, record.sortMode = fields[1], "nosort"
-			if len(fields) >= 3 {
-				record.sortMode = fields[2]
-			}
-		default:
-			t.Fatalf("%s:%d: unknown record %q", path, i+1, lines[i])
-		}
-		var sqlLines []string
-		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "" && lines[i] != "----"; i++ {
-			sqlLines = append(sqlLines, lines[i])
-		}
-		record.sql = strings.Join(sqlLines, "\n")
-		if i < len(lines) && lines[i] == "----" {
-			for i++; i < len(lines) && strings.TrimSpace(lines[i]) != ""; i++ {
-				record.expected = append(record.expected, lines[i])
-			}
-		}
-		records = append(records, record)
-	}
-	return records
-}
-
-var hashLine = regexp.MustCompile(`^(\d+) values hashing to ([0-9a-f]{32})$`)
-
-func formatLogicResult(t *testing.T, where string, record logicRecord, result *Result) []string {
-	if len(result.Columns) != len(record.types) {
-		t.Errorf("%s: %d columns, types %q", where, len(result.Columns), record.types)
-		return nil
-	}
+// logicValues formats and sorts a result's values as the record asks.
+func logicValues(record logicRecord, result *Result) []string {
 	rows := make([][]string, len(result.Rows))
 	for i, row := range result.Rows {
 		for j, v := range row {
 			rows[i] = append(rows[i], formatLogicValue(v, record.types[j]))
 		}
 	}
-	var values []string
-	switch record.sortMode {
-	case "rowsort":
+	if record.sortMode == "rowsort" {
 		slices.SortFunc(rows, func(a, b []string) int { return slices.Compare(a, b) })
-	case "valuesort":
-		for _, row := range rows {
-			values = append(values, row...)
-		}
-		slices.Sort(values)
-	case "nosort":
-	default:
-		t.Fatalf("%s: unknown sort mode %q", where, record.sortMode)
 	}
-	if record.sortMode != "valuesort" {
-		for _, row := range rows {
-			values = append(values, row...)
-		}
-	}
-	if len(record.expected) == 1 && hashLine.MatchString(record.expected[0]) {
-		hash := md5.New()
-		for _, v := range values {
-			hash.Write([]byte(v + "\n"))
-		}
-		return []string{fmt.Sprintf("%d values hashing to %s", len(values), hex.EncodeToString(hash.Sum(nil)))}
+	var values []string
+	for _, row := range rows {
+		values = append(values, row...)
 	}
 	if record.sortMode == "valuesort" {
-		return values
+		slices.Sort(values)
 	}
-	lines := make([]string, len(rows))
-	for i, row := range rows {
-		lines[i] = strings.Join(row, " ")
+	return values
+}
+
+// logicResultMatches compares values with the expectation: a hash, one
+// value a line, or (our files) one row a line.
+func logicResultMatches(record logicRecord, values []string, rows int) bool {
+	if len(record.expected) == 1 && hashLine.MatchString(record.expected[0]) {
+		return record.expected[0] == fmt.Sprintf("%d values hashing to %s", len(values), logicHash(values))
 	}
-	return lines
+	if len(record.expected) == len(values) {
+		return slices.Equal(values, record.expected)
+	}
+	if len(record.expected) != rows || record.sortMode == "valuesort" {
+		return false
+	}
+	width := len(record.types)
+	for i, line := range record.expected {
+		if strings.Join(values[i*width:(i+1)*width], " ") != line {
+			return false
+		}
+	}
+	return true
+}
+
+func logicHash(values []string) string {
+	hash := md5.New()
+	for _, v := range values {
+		hash.Write([]byte(v + "\n"))
+	}
+	return hex.EncodeToString(hash.Sum(nil))
 }
 
 func formatLogicValue(v Value, typ byte) string {
 	if v.IsNull() {
 		return "NULL"
 	}
-	switch typ {
-	case 'I':
-		if v.isNumeric() {
-			return fmt.Sprint(int64(math.Trunc(v.toFloat())))
-		}
-	case 'R':
-		if v.isNumeric() {
-			return fmt.Sprintf("%.3f", v.toFloat())
-		}
+	switch {
+	case typ == 'I' && v.typ == TypeBool:
+		return strconv.Itoa(int(boolInt(v.AsBool())))
+	case typ == 'I' && v.isNumeric():
+		return fmt.Sprint(int64(math.Trunc(v.toFloat())))
+	case typ == 'R' && v.isNumeric():
+		return fmt.Sprintf("%.3f", v.toFloat())
 	}
 	if s := v.String(); s != "" {
 		return s

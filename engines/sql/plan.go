@@ -2,11 +2,16 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
 	"github.com/proven2pc/proven/engines/value"
 )
+
+// planner decides how a statement reads: access paths and the
+// predicate locks that cover them, and EXPLAIN.
+type planner struct{ s *session }
 
 // accessPath is how one table is read: a full scan, a primary-key range
 // or an index range on the leading column, with the predicate lock that
@@ -22,18 +27,22 @@ type accessPath struct {
 	equalities bool // low == high, both inclusive
 }
 
-// columnBounds are the bounds WHERE puts on one column.
+// columnBounds are the bounds conditions put on one column.
 type columnBounds struct {
+	position  int // in the table
 	low, high bound
 	usable    bool // every bound converts exactly to the column's type
 }
 
-// chooseAccess picks the access path: an equality on the primary key,
-// then on an index, then a range on the primary key, then on an index,
-// else a full scan. The predicate lock uses the chosen column, or any
-// constrained column when scanning fully, or the whole table.
-func (s *session) chooseAccess(t *tableSchema, alias string, where parser.Expr) accessPath {
-	bounds := s.whereBounds(t, alias, where)
+// chooseAccess picks the access path of a table whose columns sit at
+// offset in the rows conditions are compiled over: an equality on the
+// primary key, then on an index, then a range on the primary key, then
+// on an index, else a full scan. The predicate lock uses the chosen
+// column, or any constrained column when scanning fully, or the whole
+// table.
+func (p planner) chooseAccess(t *tableSchema, offset int, conditions []expression) accessPath {
+	var buffer [4]columnBounds
+	bounds := tableBounds(buffer[:0], t, offset, conditions, p.s.args)
 	path := accessPath{table: t, lock: predicate{Table: t.Name}}
 	type candidate struct {
 		index  *indexSchema
@@ -46,11 +55,11 @@ func (s *session) chooseAccess(t *tableSchema, alias string, where parser.Expr) 
 	for i := range t.Indexes {
 		candidates = append(candidates, candidate{index: &t.Indexes[i], column: t.Indexes[i].Columns[0]})
 	}
-	best := -1
-	bestRank := 0
+	best, bestRank := -1, 0
+	var bestBounds columnBounds
 	for i, c := range candidates {
 		position, _ := t.columnByID(c.column)
-		b, ok := bounds[t.Columns[position].Name]
+		b, ok := findBounds(bounds, position)
 		if !ok || !b.usable {
 			continue
 		}
@@ -62,57 +71,122 @@ func (s *session) chooseAccess(t *tableSchema, alias string, where parser.Expr) 
 			rank++
 		}
 		if rank > bestRank {
-			best, bestRank = i, rank
+			best, bestRank, bestBounds = i, rank, b
 		}
 	}
 	if best >= 0 {
-		c := candidates[best]
-		position, _ := t.columnByID(c.column)
-		name := t.Columns[position].Name
-		b := bounds[name]
+		c, b := candidates[best], bestBounds
+		name := t.Columns[b.position].Name
 		path.index, path.column, path.low, path.high, path.usesKey = c.index, name, b.low, b.high, true
 		path.equalities = isEquality(b)
 		path.lock = predicate{Table: t.Name, Column: name, Low: b.low, High: b.high}
 		return path
 	}
-	for _, c := range t.Columns {
-		if b, ok := bounds[c.Name]; ok {
-			path.lock = predicate{Table: t.Name, Column: c.Name, Low: b.low, High: b.high}
-			break
-		}
+	if len(bounds) > 0 {
+		b := bounds[0]
+		path.lock = predicate{Table: t.Name, Column: t.Columns[b.position].Name, Low: b.low, High: b.high}
 	}
 	return path
+}
+
+func findBounds(bounds []columnBounds, position int) (columnBounds, bool) {
+	for _, b := range bounds {
+		if b.position == position {
+			return b, true
+		}
+	}
+	return columnBounds{}, false
 }
 
 func isEquality(b columnBounds) bool {
 	return b.low.Set && b.high.Set && b.low.Inclusive && b.high.Inclusive && b.low.Value == b.high.Value
 }
 
-// whereBounds collects, per column, the bounds that top-level conjuncts
-// of the form column op constant (or BETWEEN) impose.
-func (s *session) whereBounds(t *tableSchema, alias string, where parser.Expr) map[string]columnBounds {
-	bounds := map[string]columnBounds{}
-	for _, conjunct := range conjuncts(where) {
-		for _, c := range s.conjunctBounds(conjunct) {
-			position, ok := t.columnByName(c.column)
-			if !ok || c.table != "" && c.table != alias {
-				continue
+// tableBounds collects, per column, the bounds that conditions of the
+// form column op constant (or BETWEEN) impose, in the order of the
+// table's columns.
+func tableBounds(bounds []columnBounds, t *tableSchema, offset int, conditions []expression, args []Value) []columnBounds {
+	for _, condition := range conditions {
+		position, low, high, ok := conditionBounds(condition, offset, len(t.Columns), args)
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(bounds, func(b columnBounds) bool { return b.position == position })
+		if i < 0 {
+			i = len(bounds)
+			bounds = append(bounds, columnBounds{position: position, usable: true})
+		}
+		current := &bounds[i]
+		if low.Set {
+			current.low = tighter(current.low, low, 1)
+		}
+		if high.Set {
+			current.high = tighter(current.high, high, -1)
+		}
+		columnType := t.Columns[position].Type
+		current.usable = current.usable && exactIn(low, columnType) && exactIn(high, columnType)
+	}
+	slices.SortFunc(bounds, func(a, b columnBounds) int { return a.position - b.position })
+	return bounds
+}
+
+// conditionBounds reads column op constant, constant op column and
+// column BETWEEN constant AND constant, for a column of the table at
+// offset; arguments (args) count as constants, and a NULL bounds nothing.
+func conditionBounds(e expression, offset, width int, args []Value) (position int, low, high bound, ok bool) {
+	column := func(operand expression) (int, bool) {
+		c, _ := operand.(*columnExpr)
+		return c.positionIn(offset, width)
+	}
+	value := func(operand expression) (Value, bool) {
+		var v Value
+		switch operand := operand.(type) {
+		case *constantExpr:
+			v = operand.value
+		case *paramExpr:
+			if operand.index < 1 || operand.index > len(args) {
+				return Value{}, false
 			}
-			current, seen := bounds[c.column]
-			if !seen {
-				current.usable = true
+			v = args[operand.index-1]
+		default:
+			return Value{}, false
+		}
+		return v, !v.IsNull()
+	}
+	switch e := e.(type) {
+	case *binaryExpr:
+		if !e.comparison {
+			return 0, bound{}, bound{}, false
+		}
+		if position, ok := column(e.left); ok {
+			if v, ok := value(e.right); ok {
+				low, high, ok := comparisonBound(e.operator, v)
+				return position, low, high, ok
 			}
-			if c.low.Set {
-				current.low = tighter(current.low, c.low, 1)
+		}
+		if position, ok := column(e.right); ok {
+			if v, ok := value(e.left); ok {
+				low, high, ok := comparisonBound(flip(e.operator), v)
+				return position, low, high, ok
 			}
-			if c.high.Set {
-				current.high = tighter(current.high, c.high, -1)
-			}
-			current.usable = current.usable && exactIn(c.low, t.Columns[position].Type) && exactIn(c.high, t.Columns[position].Type)
-			bounds[c.column] = current
+		}
+	case *betweenExpr:
+		position, isColumn := column(e.operand)
+		lowValue, lowOK := value(e.low)
+		highValue, highOK := value(e.high)
+		if isColumn && !e.not && lowOK && highOK {
+			return position, bound{Set: true, Value: lowValue, Inclusive: true}, bound{Set: true, Value: highValue, Inclusive: true}, true
 		}
 	}
-	return bounds
+	return 0, bound{}, bound{}, false
+}
+
+// positionIn returns the column's position within the table at offset.
+func (c *columnExpr) positionIn(offset, width int) (int, bool) {
+	if c == nil || c.position < offset || c.position >= offset+width {
+		return 0, false
+	}
+	return c.position - offset, true
 }
 
 // exactIn reports whether a bound's value converts to the column type
@@ -145,51 +219,16 @@ func tighter(current, next bound, direction int) bound {
 	return current
 }
 
-type conjunctBound struct {
-	table, column string
-	low, high     bound
-}
-
-// conjunctBounds reads column op constant, constant op column and
-// column BETWEEN constant AND constant.
-func (s *session) conjunctBounds(e parser.Expr) []conjunctBound {
-	switch e := e.(type) {
-	case *parser.BinaryExpr:
-		if ref, ok := e.Left.(*parser.ColumnRef); ok {
-			if v, ok := s.constant(e.Right); ok {
-				return comparisonBound(ref, e.Operator, v)
-			}
-		}
-		if ref, ok := e.Right.(*parser.ColumnRef); ok {
-			if v, ok := s.constant(e.Left); ok {
-				return comparisonBound(ref, flip(e.Operator), v)
-			}
-		}
-	case *parser.Between:
-		ref, ok := e.Operand.(*parser.ColumnRef)
-		low, lowOK := s.constant(e.Low)
-		high, highOK := s.constant(e.High)
-		if ok && !e.Not && lowOK && highOK {
-			return []conjunctBound{{table: ref.Table, column: ref.Column,
-				low: bound{Set: true, Value: low, Inclusive: true}, high: bound{Set: true, Value: high, Inclusive: true}}}
-		}
-	}
-	return nil
-}
-
-func comparisonBound(ref *parser.ColumnRef, operator parser.BinaryOperator, v Value) []conjunctBound {
-	c := conjunctBound{table: ref.Table, column: ref.Column}
+func comparisonBound(operator parser.BinaryOperator, v Value) (low, high bound, ok bool) {
 	switch operator {
 	case parser.BinaryEqual:
-		c.low, c.high = bound{Set: true, Value: v, Inclusive: true}, bound{Set: true, Value: v, Inclusive: true}
+		return bound{Set: true, Value: v, Inclusive: true}, bound{Set: true, Value: v, Inclusive: true}, true
 	case parser.BinaryLess, parser.BinaryLessEqual:
-		c.high = bound{Set: true, Value: v, Inclusive: operator == parser.BinaryLessEqual}
+		return bound{}, bound{Set: true, Value: v, Inclusive: operator == parser.BinaryLessEqual}, true
 	case parser.BinaryGreater, parser.BinaryGreaterEqual:
-		c.low = bound{Set: true, Value: v, Inclusive: operator == parser.BinaryGreaterEqual}
-	default:
-		return nil
+		return bound{Set: true, Value: v, Inclusive: operator == parser.BinaryGreaterEqual}, bound{}, true
 	}
-	return []conjunctBound{c}
+	return bound{}, bound{}, false
 }
 
 func flip(operator parser.BinaryOperator) parser.BinaryOperator {
@@ -206,33 +245,24 @@ func flip(operator parser.BinaryOperator) parser.BinaryOperator {
 	return operator
 }
 
-// constant evaluates literals and parameters (with signs and casts); a
-// NULL constant never bounds anything.
-func (s *session) constant(e parser.Expr) (Value, bool) {
-	switch e := e.(type) {
-	case *parser.NumberLiteral, *parser.StringLiteral, *parser.Parameter, *parser.BoolLiteral:
-	case *parser.UnaryExpr:
-		if _, ok := e.Operand.(*parser.NumberLiteral); !ok {
-			return Value{}, false
-		}
-	default:
-		return Value{}, false
-	}
-	v, err := s.eval(e, nil)
-	return v, err == nil && !v.IsNull()
-}
-
 // keyRange returns the store span of a path.
 func (p accessPath) keyRange() (start, end []byte) {
 	prefix := rowPrefix(p.table.ID)
 	if p.index != nil {
 		prefix = entryPrefix(p.index.ID)
 	}
-	start, end = prefix, prefixEnd(prefix)
 	if !p.usesKey {
-		return start, end
+		return prefix, prefixEnd(prefix)
 	}
 	t := p.columnType()
+	if p.equalities {
+		// One key and the key after its extensions, in one allocation;
+		// neither is changed after.
+		v, _ := castValue(p.low.Value, t)
+		key := value.AppendKey(append(make([]byte, 0, len(prefix)+32), prefix...), encodeStored(v))
+		return key, append(key, 0xFF)
+	}
+	start, end = prefix, prefixEnd(prefix)
 	if p.low.Set {
 		v, _ := castValue(p.low.Value, t)
 		start = value.AppendKey(append([]byte(nil), prefix...), encodeStored(v))
@@ -255,49 +285,15 @@ func (p accessPath) columnType() columnType {
 	return p.table.Columns[position].Type
 }
 
-// readPath visits the rows of a path (a superset of those WHERE keeps).
-func (s *session) readPath(p accessPath, visit func(key []byte, row []Value) error) error {
-	start, end := p.keyRange()
-	decoder := newRowDecoder(p.table)
-	if p.index == nil {
-		return s.scan(start, end, func(key, raw []byte) (bool, error) {
-			row, err := decoder.decode(raw)
-			if err != nil {
-				return false, fmt.Errorf("sql: row of %s does not decode: %w", p.table.Name, err)
-			}
-			return true, visit(key, row)
-		})
+// describe names the path for EXPLAIN; alias is what the query calls
+// the table.
+func (p accessPath) describe(alias string) string {
+	table := p.table.Name
+	if alias != table {
+		table += " as " + alias
 	}
-	var rowKeys [][]byte
-	err := s.scan(start, end, func(_, suffix []byte) (bool, error) {
-		rowKeys = append(rowKeys, append(rowPrefix(p.table.ID), suffix...))
-		return true, nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, key := range rowKeys {
-		raw, found, err := s.get(key)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("sql: index %s names a missing row of %s", p.index.Name, p.table.Name)
-		}
-		row, err := decoder.decode(raw)
-		if err != nil {
-			return err
-		}
-		if err := visit(key, row); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p accessPath) String() string {
 	if !p.usesKey {
-		return "full scan of " + p.table.Name
+		return "full scan of " + table
 	}
 	via := "primary key"
 	if p.index != nil {
@@ -307,7 +303,7 @@ func (p accessPath) String() string {
 	if p.equalities {
 		kind = "point"
 	}
-	return fmt.Sprintf("%s lookup of %s via %s on %s %s", kind, p.table.Name, via, p.column, boundsText(p.low, p.high))
+	return fmt.Sprintf("%s lookup of %s via %s on %s %s", kind, table, via, p.column, boundsText(p.low, p.high))
 }
 
 func boundsText(low, high bound) string {

@@ -204,8 +204,7 @@ func sameRow(a, b []Value) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		if x.typ != y.typ || x.scale != y.scale || x.integer != y.integer || x.text != y.text ||
-			math.Float64bits(x.float) != math.Float64bits(y.float) {
+		if x.typ != y.typ || x.scale != y.scale || x.integer != y.integer || x.text != y.text {
 			return false
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -13,9 +12,18 @@ import (
 	"github.com/proven2pc/proven/mvcc"
 )
 
-// session runs one statement: in a read-write transaction (record set,
-// reading at MaxTimestamp with the transaction's own writes and taking
-// locks) or in a snapshot read (record nil, no locks, no writes).
+// session is the context of one statement: in a read-write transaction
+// (record set, reading at MaxTimestamp with the transaction's own writes
+// and taking locks) or in a snapshot read (record nil, no locks, no
+// writes). It owns what every concern of a statement shares: the store
+// reads and writes, the statement's arguments and generated ids, and its
+// row budget. The concerns themselves are separate types over it:
+//
+//   - locker (locks.go): schema, predicate and row locks;
+//   - catalog (schemas.go): the schemas a statement reads, under locks;
+//   - planner (plan*.go): access paths, validation and join order;
+//   - executor (query.go, expr.go, ...): running queries;
+//   - ddl (ddl.go) and dml (dml.go): the statements that change things.
 type session struct {
 	engine *Engine
 	txn    engines.TxnID
@@ -28,8 +36,15 @@ type session struct {
 	statement int
 	generated int
 	schemas   []namedSchema // tables read by this statement (few: a slice)
+	// schemasBuffer holds the first schemas, saving an allocation.
+	schemasBuffer [2]namedSchema
 	// rowsProduced bounds the rows one statement may materialize.
 	rowsProduced int
+	// volatileCompiled counts the volatile calls compiled (a subquery
+	// holding one is never answered from memory).
+	volatileCompiled int
+	// parametersMax is the highest parameter number compiled.
+	parametersMax int
 }
 
 // syntaxError wraps the parser's error, which names line and column.
@@ -55,29 +70,51 @@ func (s *session) execute(statement parser.Statement) (*Result, error) {
 			return nil, fmt.Errorf("%w: %s", ErrReadOnly, firstWord(statement))
 		}
 	}
+	if isDDL(statement) {
+		s.catalog().forgetTransactionTables()
+		defer s.catalog().forgetTransactionTables()
+	}
 	switch statement := statement.(type) {
 	case *parser.Query:
-		return s.query(statement)
+		return s.executor().query(statement)
 	case *parser.Explain:
-		return s.explain(statement)
+		return s.planner().explain(statement)
 	case *parser.Insert:
-		return s.insert(statement)
+		return dml{s}.insert(statement)
 	case *parser.Update:
-		return s.update(statement)
+		return dml{s}.update(statement)
 	case *parser.Delete:
-		return s.delete(statement)
+		return dml{s}.delete(statement)
 	case *parser.CreateTable:
-		return s.createTable(statement)
+		return ddl{s}.createTable(statement)
 	case *parser.DropTable:
-		return s.dropTable(statement)
+		return ddl{s}.dropTable(statement)
 	case *parser.CreateIndex:
-		return s.createIndex(statement)
+		return ddl{s}.createIndex(statement)
 	case *parser.DropIndex:
-		return s.dropIndex(statement)
+		return ddl{s}.dropIndex(statement)
 	case *parser.AlterTable:
-		return s.alterTable(statement)
+		return ddl{s}.alterTable(statement)
+	case *parser.CreateView:
+		return ddl{s}.createView(statement)
+	case *parser.DropView:
+		return ddl{s}.dropView(statement)
 	}
 	return nil, fmt.Errorf("%w: unsupported statement %s", ErrInvalid, statement)
+}
+
+// The concerns of a statement, each a small value over the session.
+func (s *session) locks() locker      { return locker{engine: s.engine, txn: s.txn, record: s.record} }
+func (s *session) catalog() catalog   { return catalog{s} }
+func (s *session) planner() planner   { return planner{s} }
+func (s *session) executor() executor { return executor{s} }
+
+func isDDL(statement parser.Statement) bool {
+	switch statement.(type) {
+	case *parser.CreateTable, *parser.DropTable, *parser.CreateIndex, *parser.DropIndex, *parser.AlterTable, *parser.CreateView, *parser.DropView:
+		return true
+	}
+	return false
 }
 
 func firstWord(statement parser.Statement) string {
@@ -147,154 +184,6 @@ func (s *session) remove(key []byte) {
 		assert.Broken("sql: delete of %q by active txn %v refused: %v", key, s.txn, err)
 	}
 	s.record.wrote = true
-}
-
-// lockSchema takes a schema lock on resource ("t:"+table, "i:"+index).
-func (s *session) lockSchema(resource string, exclusive bool) error {
-	if s.record == nil {
-		return nil
-	}
-	if held, ok := s.record.schema[resource]; ok && (held || !exclusive) {
-		return nil
-	}
-	if blockers := s.engine.schemaBlockers(s.txn, resource, exclusive); len(blockers) > 0 {
-		return &blockedError{blockers: blockers}
-	}
-	if s.record.schema == nil {
-		s.record.schema = map[string]bool{}
-	}
-	s.record.schema[resource] = exclusive
-	return nil
-}
-
-// lockPredicate takes a shared predicate lock, unless an equal or
-// whole-table one is held.
-func (s *session) lockPredicate(p predicate) error {
-	if s.record == nil {
-		return nil
-	}
-	for _, held := range s.record.predicates {
-		if held.equal(p) || held.Table == p.Table && held.Column == "" {
-			return nil
-		}
-	}
-	if blockers := s.engine.predicateBlockers(s.txn, p); len(blockers) > 0 {
-		return &blockedError{blockers: blockers}
-	}
-	if p.Column == "" {
-		// The whole-table lock covers every narrower one of the table.
-		kept := s.record.predicates[:0]
-		for _, held := range s.record.predicates {
-			if held.Table != p.Table {
-				kept = append(kept, held)
-			}
-		}
-		s.record.predicates = kept
-	}
-	s.record.predicates = append(s.record.predicates, p)
-	return nil
-}
-
-// lockRow takes (or extends) an exclusive lock on a row key.
-func (s *session) lockRow(lock rowLock) error {
-	if blockers := s.engine.rowBlockers(s.txn, lock); len(blockers) > 0 {
-		return &blockedError{blockers: blockers}
-	}
-	key := rowLockKey(lock.Table, lock.Key)
-	held, ok := s.record.rows[key]
-	if !ok {
-		if s.record.rows == nil {
-			s.record.rows = map[string]rowLock{}
-		}
-		s.record.rows[key] = lock
-		return nil
-	}
-	for _, image := range lock.Images {
-		if !containsImage(held.Images, image) {
-			held.Images = append(held.Images, image)
-		}
-	}
-	s.record.rows[key] = held
-	return nil
-}
-
-func containsImage(images [][]columnValue, image []columnValue) bool {
-	for _, held := range images {
-		if len(held) != len(image) {
-			continue
-		}
-		same := true
-		for i := range held {
-			if held[i] != image[i] {
-				same = false
-				break
-			}
-		}
-		if same {
-			return true
-		}
-	}
-	return false
-}
-
-// table reads a table's schema under a shared schema lock.
-func (s *session) table(name string) (*tableSchema, error) {
-	for _, known := range s.schemas {
-		if known.name == name {
-			return known.schema, nil
-		}
-	}
-	if err := s.lockSchema("t:"+name, false); err != nil {
-		return nil, err
-	}
-	t, found, err := s.readSchema(name)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownTable, name)
-	}
-	s.schemas = append(s.schemas, namedSchema{name: name, schema: t})
-	return t, nil
-}
-
-// tableToChange reads a table's schema as table does and returns a copy
-// that DDL may change before writeSchema.
-func (s *session) tableToChange(name string) (*tableSchema, error) {
-	t, err := s.table(name)
-	if err != nil {
-		return nil, err
-	}
-	return t.clone(), nil
-}
-
-func (s *session) readSchema(name string) (*tableSchema, bool, error) {
-	raw, found, err := s.get(catalogKey(name))
-	if err != nil || !found {
-		return nil, false, err
-	}
-	t, err := s.engine.decodeCachedSchema(raw)
-	if err != nil {
-		return nil, false, fmt.Errorf("sql: catalog entry of %s does not decode: %w", name, err)
-	}
-	return t, true, nil
-}
-
-func (s *session) writeSchema(t *tableSchema) {
-	s.put(catalogKey(t.Name), t.encode())
-	s.forgetSchema(t.Name)
-}
-
-// namedSchema is a table schema a statement read, under its name.
-type namedSchema struct {
-	name   string
-	schema *tableSchema
-}
-
-// forgetSchema drops what the statement read of a table, after DDL
-// changed it.
-func (s *session) forgetSchema(name string) {
-	s.schemas = slices.DeleteFunc(s.schemas, func(known namedSchema) bool { return known.name == name })
 }
 
 // produced counts materialized rows against the statement's limit.

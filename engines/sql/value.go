@@ -47,20 +47,23 @@ const decimalScaleMax = 18
 // Representation by type: Bool, Int, Date (days since 1970-01-01) and
 // Timestamp (microseconds since 1970-01-01 00:00:00 UTC) use integer;
 // Decimal uses integer as the unscaled value with scale digits after the
-// point; Float uses float; Text, Bytes and UUID (16 bytes) use text.
+// point; Float keeps its IEEE 754 bits in integer (so a Value is 32
+// bytes); Text, Bytes and UUID (16 bytes) use text.
 type Value struct {
 	typ     Type
 	scale   uint8
 	integer int64
-	float   float64
 	text    string
 }
+
+// floatValue is a Float's value.
+func (v Value) floatValue() float64 { return math.Float64frombits(uint64(v.integer)) }
 
 // Constructors.
 func Null() Value                  { return Value{} }
 func Bool(b bool) Value            { return Value{typ: TypeBool, integer: boolInt(b)} }
 func Int(i int64) Value            { return Value{typ: TypeInt, integer: i} }
-func Float(f float64) Value        { return Value{typ: TypeFloat, float: f} }
+func Float(f float64) Value        { return Value{typ: TypeFloat, integer: int64(math.Float64bits(f))} }
 func Text(s string) Value          { return Value{typ: TypeText, text: s} }
 func Blob(b []byte) Value          { return Value{typ: TypeBytes, text: string(b)} }
 func Date(days int64) Value        { return Value{typ: TypeDate, integer: days} }
@@ -113,7 +116,7 @@ func (v Value) toFloat() float64 {
 	case TypeDecimal:
 		return float64(v.integer) / math.Pow10(int(v.scale))
 	}
-	return v.float
+	return v.floatValue()
 }
 
 // String prints v as SQL results show it: NULL, true/false, numbers,
@@ -127,7 +130,7 @@ func (v Value) String() string {
 	case TypeInt:
 		return strconv.FormatInt(v.integer, 10)
 	case TypeFloat:
-		return formatFloat(v.float)
+		return formatFloat(v.floatValue())
 	case TypeDecimal:
 		return formatDecimal(v.integer, int(v.scale))
 	case TypeText:

@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 // Step handles one message: wire.MsgAppend, MsgSubscribe or MsgReadLog
@@ -45,7 +46,9 @@ func (s *Service) stepAppend(m wire.MsgAppend) Ready {
 	st, _ := s.streamFor(m.Stream)
 	entry := s.write(st, recordAppend, m.Request, m.Payload, &ready)
 	result = appendResult{stream: m.Stream, position: entry.Position, timestamp: entry.Timestamp}
-	s.dedupe.remember(m.Request, result)
+	if !m.Unacknowledged || !bugs.Enabled(bugs.UnacknowledgedNotRemembered) { // planted bug: forgets unacknowledged appends
+		s.dedupe.remember(m.Request, result)
+	}
 	s.stats.Appends++
 	if !m.Unacknowledged {
 		ready.Messages = append(ready.Messages, Outbound{To: m.ReplyTo, Message: appendReply(m.Request, result)})

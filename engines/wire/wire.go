@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/internal/binenc"
 )
@@ -169,42 +170,58 @@ func (m *MsgOperationReply) UnmarshalBinary(b []byte) error {
 	return finish(&r, "MsgOperationReply")
 }
 
-func (m MsgVote) AppendBinary(b []byte) ([]byte, error) {
+// A verdict is the layout MsgVote and MsgOutcome share: a participant's
+// answer on a transaction (prepared, committed), its timestamp, and why
+// not.
+type verdict struct {
+	request   RequestID
+	txn       engines.TxnID
+	stream    string
+	yes       bool
+	timestamp clock.Timestamp
+	code      engines.ErrorCode
+	reason    string
+}
+
+func (v verdict) append(b []byte) []byte {
 	w := binenc.NewWriter(b)
-	appendRequest(&w, m.Request)
-	w.AppendTimestamp(m.Txn)
-	w.AppendString(m.Stream)
-	w.AppendBool(m.Prepared)
-	w.AppendTimestamp(m.PrepareTimestamp)
-	w.AppendString(string(m.Code))
-	w.AppendString(m.Reason)
-	return w.Data(), nil
+	appendRequest(&w, v.request)
+	w.AppendTimestamp(v.txn)
+	w.AppendString(v.stream)
+	w.AppendBool(v.yes)
+	w.AppendTimestamp(v.timestamp)
+	w.AppendString(string(v.code))
+	w.AppendString(v.reason)
+	return w.Data()
+}
+
+func readVerdict(b []byte, kind string) (verdict, error) {
+	r := binenc.NewReader(b, nil)
+	v := verdict{request: readRequest(&r), txn: r.Timestamp(), stream: r.Text(), yes: r.UvarintMax(1) == 1,
+		timestamp: r.Timestamp(), code: engines.ErrorCode(r.Text()), reason: r.Text()}
+	return v, finish(&r, kind)
+}
+
+func (m MsgVote) AppendBinary(b []byte) ([]byte, error) {
+	return verdict{m.Request, m.Txn, m.Stream, m.Prepared, m.PrepareTimestamp, m.Code, m.Reason}.append(b), nil
 }
 
 func (m *MsgVote) UnmarshalBinary(b []byte) error {
-	r := binenc.NewReader(b, nil)
-	*m = MsgVote{Request: readRequest(&r), Txn: r.Timestamp(), Stream: r.Text(), Prepared: r.UvarintMax(1) == 1,
-		PrepareTimestamp: r.Timestamp(), Code: engines.ErrorCode(r.Text()), Reason: r.Text()}
-	return finish(&r, "MsgVote")
+	v, err := readVerdict(b, "MsgVote")
+	*m = MsgVote{Request: v.request, Txn: v.txn, Stream: v.stream, Prepared: v.yes,
+		PrepareTimestamp: v.timestamp, Code: v.code, Reason: v.reason}
+	return err
 }
 
 func (m MsgOutcome) AppendBinary(b []byte) ([]byte, error) {
-	w := binenc.NewWriter(b)
-	appendRequest(&w, m.Request)
-	w.AppendTimestamp(m.Txn)
-	w.AppendString(m.Stream)
-	w.AppendBool(m.Committed)
-	w.AppendTimestamp(m.CommitTimestamp)
-	w.AppendString(string(m.Code))
-	w.AppendString(m.Reason)
-	return w.Data(), nil
+	return verdict{m.Request, m.Txn, m.Stream, m.Committed, m.CommitTimestamp, m.Code, m.Reason}.append(b), nil
 }
 
 func (m *MsgOutcome) UnmarshalBinary(b []byte) error {
-	r := binenc.NewReader(b, nil)
-	*m = MsgOutcome{Request: readRequest(&r), Txn: r.Timestamp(), Stream: r.Text(), Committed: r.UvarintMax(1) == 1,
-		CommitTimestamp: r.Timestamp(), Code: engines.ErrorCode(r.Text()), Reason: r.Text()}
-	return finish(&r, "MsgOutcome")
+	v, err := readVerdict(b, "MsgOutcome")
+	*m = MsgOutcome{Request: v.request, Txn: v.txn, Stream: v.stream, Committed: v.yes,
+		CommitTimestamp: v.timestamp, Code: v.code, Reason: v.reason}
+	return err
 }
 
 func (m MsgSnapshotRead) AppendBinary(b []byte) ([]byte, error) {

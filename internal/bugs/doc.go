@@ -4,8 +4,8 @@
 // # What it models
 //
 // A planted bug is a one- or two-line deviation at the place in the
-// engines, the processor or the coordinator where the mistake would be
-// made, guarded by Enabled with the bug's name and a comment naming it:
+// engines, the processor, the log service or the coordinator where the
+// mistake would be made, guarded by Enabled with the bug's name and a comment naming it:
 //
 //	if bugs.Enabled(bugs.CommitAtMinPrepare) { ... } // planted bug: ...
 //
@@ -30,8 +30,12 @@
 // # How it is tested
 //
 // planted_test.go (build tag plantedbugs, run by .ci/run) runs, for each
-// bug, the workload most likely to catch it over seeds 1..200 with swarm
-// faults, asserts that every bug is caught, and logs after how many seeds.
+// bug, the workload most likely to catch it over seeds 1..1000 with swarm
+// faults, stopping at the first catch, asserts that every bug is caught,
+// and logs after how many seeds. The bugs from DroppedRetry on must be
+// caught by a history check or the progress check (the one named in the
+// table; a run that fails otherwise, by an invariant panic, is passed
+// over), and the caught seed's file must shrink (proven.ShrinkFile).
 package bugs
 
 // The planted bugs, by name.
@@ -54,10 +58,41 @@ const (
 	// EscrowIgnoresReservations: a debit checks the balance but not the
 	// other transactions' reserved debits.
 	EscrowIgnoresReservations = "escrow-ignores-reservations"
+	// DroppedRetry: the processor retries a deferred operation only when
+	// one of its blockers aborted; when they all committed it forgets the
+	// operation, and the transaction waits in vain for its deadline (lost
+	// progress: aborts are legal, so only the progress check sees it).
+	DroppedRetry = "dropped-retry"
+	// ReadLocksReleasedAtPrepare: the KV engine releases a transaction's
+	// shared (read) locks when it prepares, against rule 9: a writer of a
+	// key it read may then commit below it, and snapshots see a cut that
+	// no serial order has.
+	ReadLocksReleasedAtPrepare = "read-locks-released-at-prepare"
+	// DequeueSkipsUncommittedEnqueue: a dequeue that finds no committed
+	// item answers empty at once instead of waiting for other
+	// transactions' uncommitted enqueues: when an enqueue commits first,
+	// the queue's FIFO order across transactions breaks.
+	DequeueSkipsUncommittedEnqueue = "dequeue-skips-uncommitted-enqueue"
+	// SupplyReadSkipsPrepared: a snapshot read of a token's supply does
+	// not wait for prepared mints and burns at or below the snapshot (a
+	// balance read does), so an audit sees a supply that misses a commit
+	// its balances include.
+	SupplyReadSkipsPrepared = "supply-read-skips-prepared"
+	// PredicateIgnoresNonKeyColumns: the SQL engine's overlap test of a
+	// predicate lock and a row image compares only the image's first
+	// (key) column, so a predicate on any other column never conflicts:
+	// phantoms and write skew through non-key predicates.
+	PredicateIgnoresNonKeyColumns = "predicate-ignores-non-key-columns"
+	// UnacknowledgedNotRemembered: the log service remembers only the
+	// appends it acknowledges, so a resent operation (answered by the
+	// processor, not the log) is appended again (duplicated log entries).
+	UnacknowledgedNotRemembered = "unacknowledged-not-remembered"
 )
 
 // Names lists the planted bugs in a fixed order.
 func Names() []string {
 	return []string{CommitAtMinPrepare, SuccessAfterDeadline, CommitAfterDeadline,
-		TerminateWithoutWaiting, SnapshotBeforeLog, EscrowIgnoresReservations}
+		TerminateWithoutWaiting, SnapshotBeforeLog, EscrowIgnoresReservations, DroppedRetry,
+		UnacknowledgedNotRemembered, ReadLocksReleasedAtPrepare, DequeueSkipsUncommittedEnqueue,
+		SupplyReadSkipsPrepared, PredicateIgnoresNonKeyColumns}
 }

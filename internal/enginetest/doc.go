@@ -1,9 +1,15 @@
 // Package enginetest holds what the tests of the engines (engines/kv,
-// engines/queue, engines/resource) share beyond internal/scenariotest:
-// showing an Outcome in a scenario line, the scenario commands every
-// engine answers the same way (prepare, commit, abort, held), a
-// checkpoint round trip, and rapid damage to encoded bytes. It is a test
-// helper, imported only by _test.go files; it is not API.
+// engines/queue, engines/resource, engines/stream) share beyond
+// internal/scenariotest: showing an Outcome in a scenario line
+// (ValueOutcome for answers that are value encodings), the scenario
+// commands every engine answers the same way (prepare, commit, abort,
+// held; CommandOrRestore adds checkpoint-restore), a checkpoint round
+// trip (RestoreSame also compares Held), the body of a Restore fuzz target
+// (CheckRestore) and a damage test (CheckDamageRejected), executors for
+// typed clients (OneShotExecutor runs each operation as a transaction,
+// FixedExecutor answers the same to all), and rapid damage to encoded
+// bytes. It is a test helper, imported only by _test.go files; it is not
+// API.
 //
 // Contract: Command reads txn=<n> with the caller's id convention and
 // ts=<n> as wall nanoseconds; Outcome names blockers by their wall

@@ -2,6 +2,7 @@ package enginetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/internal/scenariotest"
 	"pgregory.net/rapid"
 )
@@ -95,4 +97,134 @@ func Damage(t *rapid.T, data []byte) []byte {
 		data = append(data, rapid.SliceOfN(rapid.Byte(), 1, 3).Draw(t, "suffix")...)
 	}
 	return data
+}
+
+// ValueOutcome shows an outcome whose result is a value encoding (the
+// queue and stream engines' answers): `done ["x"]` when Done, else as
+// Outcome shows it.
+func ValueOutcome(outcome engines.Outcome) string {
+	return Outcome(outcome, func(result []byte) string {
+		answer, err := value.Decode(result)
+		if err != nil {
+			return fmt.Sprintf("done with undecodable answer %x", result)
+		}
+		return "done " + answer.String()
+	})
+}
+
+// FixedExecutor answers every operation with the same bytes and error:
+// for testing how a typed client reads answers and passes errors on.
+type FixedExecutor struct {
+	Answer []byte
+	Err    error
+}
+
+// Execute returns the fixed answer and error.
+func (x FixedExecutor) Execute(context.Context, string, []byte) ([]byte, error) {
+	return x.Answer, x.Err
+}
+
+// CheckRestore is the body of a fuzz target for an engine's Restore:
+// data either fails with an error matching engines.ErrCorruptCheckpoint,
+// or restores to an engine that checkpoints back to the same bytes (for
+// non-empty data) and answers Held.
+func CheckRestore(t *testing.T, restore engines.Restorer, data []byte) engines.Engine {
+	t.Helper()
+	restored, err := restore(data)
+	if err != nil {
+		if !errors.Is(err, engines.ErrCorruptCheckpoint) {
+			t.Fatalf("restore error %v does not match ErrCorruptCheckpoint", err)
+		}
+		return nil
+	}
+	if len(data) > 0 && !bytes.Equal(restored.Checkpoint(), data) {
+		t.Fatalf("restored %x checkpoints to other bytes", data)
+	}
+	restored.Held()
+	return restored
+}
+
+// RestoreSame restores engine's checkpoint and fails t unless the
+// restored engine checkpoints to the same bytes and holds the same.
+func RestoreSame(t interface{ Fatalf(string, ...any) }, engine engines.Engine, restore engines.Restorer) engines.Engine {
+	restored, err := RoundTrip(engine, restore)
+	if err != nil {
+		t.Fatalf("checkpoint and restore: %v", err)
+	}
+	if restored.Held() != engine.Held() {
+		t.Fatalf("restored engine holds %+v, not %+v", restored.Held(), engine.Held())
+	}
+	return restored
+}
+
+// CommandOrRestore is Command, plus `checkpoint-restore`: the engine is
+// replaced by its RoundTrip through restore (output "ok", or the error).
+func CommandOrRestore(t *testing.T, d *datadriven.TestData, engine *engines.Engine, txn func(int64) engines.TxnID,
+	restore engines.Restorer) (string, bool) {
+	if d.Cmd != "checkpoint-restore" {
+		return Command(t, d, *engine, txn)
+	}
+	restored, err := RoundTrip(*engine, restore)
+	if err != nil {
+		return scenariotest.Error(err), true
+	}
+	*engine = restored
+	return "ok", true
+}
+
+// CheckDamageRejected flips each byte of a checkpoint, and cuts it short
+// at each length, and fails t unless restore refuses every result with an
+// error matching engines.ErrCorruptCheckpoint.
+func CheckDamageRejected(t *testing.T, restore engines.Restorer, checkpoint []byte) {
+	t.Helper()
+	for index := range checkpoint {
+		damaged := bytes.Clone(checkpoint)
+		damaged[index] ^= 0x40
+		if _, err := restore(damaged); !errors.Is(err, engines.ErrCorruptCheckpoint) {
+			t.Fatalf("byte %d flipped: restore error %v", index, err)
+		}
+		if _, err := restore(checkpoint[:index]); index > 0 && !errors.Is(err, engines.ErrCorruptCheckpoint) {
+			t.Fatalf("truncated to %d bytes: restore error %v", index, err)
+		}
+	}
+}
+
+// OneShotExecutor runs each operation as its own transaction on one
+// engine: Apply then a one-phase Commit as transaction TxnID(n), or a
+// snapshot Read at Timestamp(n) when ReadOnly, n counting the operations.
+// A blocked operation returns an error matching ErrBlocked.
+type OneShotExecutor struct {
+	Engine   engines.Engine
+	Stream   string
+	ReadOnly bool
+	next     int64
+}
+
+// ErrBlocked reports an operation OneShotExecutor found blocked.
+var ErrBlocked = errors.New("enginetest: blocked")
+
+// Execute runs operation on the engine when stream is the executor's.
+func (x *OneShotExecutor) Execute(_ context.Context, stream string, operation []byte) ([]byte, error) {
+	if stream != x.Stream {
+		return nil, engines.Refuse(engines.CodeNotFound, "no stream %q", stream)
+	}
+	x.next++
+	var outcome engines.Outcome
+	if x.ReadOnly {
+		outcome = x.Engine.Read(operation, Timestamp(x.next))
+	} else {
+		outcome = x.Engine.Apply(TxnID(x.next), operation, Timestamp(x.next))
+		if outcome.Status != engines.StatusDone {
+			x.Engine.Abort(TxnID(x.next))
+		} else if err := x.Engine.Commit(TxnID(x.next), Timestamp(x.next)); err != nil {
+			return nil, err
+		}
+	}
+	switch outcome.Status {
+	case engines.StatusDone:
+		return outcome.Result, nil
+	case engines.StatusFailed:
+		return nil, outcome.Err
+	}
+	return nil, fmt.Errorf("%w: %s", ErrBlocked, ValueOutcome(outcome))
 }

@@ -105,11 +105,12 @@ func (osFS) SyncDir(name string) error {
 
 func (osFS) Lock(name string) (Unlocker, error) { return lockFile(name) }
 
-// WriteAtomic replaces the file dir/name with data so that a crash leaves
-// either the old file or the new one, whole: it writes dir/name.tmp,
-// syncs it, renames it over dir/name and syncs dir. A leftover .tmp file
-// from an earlier crash is replaced.
-func WriteAtomic(fsys FS, dir, name string, data []byte) error {
+// WriteAtomic replaces the file dir/name with data (the parts one after
+// the other, so that a caller need not copy a header and a large body into
+// one buffer) so that a crash leaves either the old file or the new one,
+// whole: it writes dir/name.tmp, syncs it, renames it over dir/name and
+// syncs dir. A leftover .tmp file from an earlier crash is replaced.
+func WriteAtomic(fsys FS, dir, name string, data ...[]byte) error {
 	path := filepath.Join(dir, name)
 	temporary := path + TemporarySuffix
 	if err := fsys.Remove(temporary); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -133,8 +134,13 @@ func WriteAtomic(fsys FS, dir, name string, data []byte) error {
 const TemporarySuffix = ".tmp"
 
 // writeAndSync writes data to file, syncs and closes it.
-func writeAndSync(file File, data []byte) error {
-	_, err := file.Write(data)
+func writeAndSync(file File, data [][]byte) error {
+	var err error
+	for _, part := range data {
+		if err == nil {
+			_, err = file.Write(part)
+		}
+	}
 	if err == nil {
 		err = file.Sync()
 	}

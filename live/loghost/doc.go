@@ -51,6 +51,10 @@
 //     returns a safe bound for the stream's own replay), but also any
 //     termination read another stream's processor may still make from a
 //     transaction's start position.
+//   - Head returns the stream's last position and timestamp once every
+//     message sent before it was stepped: a barrier for a runtime deciding
+//     what to remove (every append sent before it is at or below that
+//     position; every later one gets a higher timestamp).
 //   - Close steps and flushes everything already sent, stops the goroutine
 //     and closes the log.
 //

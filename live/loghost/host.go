@@ -143,21 +143,29 @@ func checkRecovered(service *streamlog.Service, log *filelog.Log, stream string)
 	return nil
 }
 
+// StreamOf returns the stream a log service message names, and false for
+// a message the log service does not take: a runtime routes each message
+// to the host of its stream.
+func StreamOf(message any) (string, bool) {
+	switch m := message.(type) {
+	case wire.MsgAppend:
+		return m.Stream, true
+	case wire.MsgSubscribe:
+		return m.Stream, true
+	case wire.MsgReadLog:
+		return m.Stream, true
+	}
+	return "", false
+}
+
 // Send queues a message for the log service and returns at once; the
 // answers reach Deliver. It returns ErrWrongStream or ErrUnknownMessage
 // for a message the host cannot serve, ErrInboxFull when InboxMax
 // messages wait (the message is dropped), ErrClosed after Close, and the
 // failure that stopped the host after one. Safe for concurrent use.
 func (h *Host) Send(from wire.Address, message any) error {
-	var stream string
-	switch m := message.(type) {
-	case wire.MsgAppend:
-		stream = m.Stream
-	case wire.MsgSubscribe:
-		stream = m.Stream
-	case wire.MsgReadLog:
-		stream = m.Stream
-	default:
+	stream, ok := StreamOf(message)
+	if !ok {
 		return fmt.Errorf("%w: %T", ErrUnknownMessage, message)
 	}
 	if stream != h.config.Stream {
@@ -211,6 +219,34 @@ func (h *Host) RemoveBelow(position uint64) (uint64, error) {
 		return r.first, r.err
 	case <-h.done:
 		return 0, h.doneErr()
+	}
+}
+
+// Head returns the stream's last position and its timestamp (0 and the
+// zero timestamp for an empty stream), once every message sent before
+// Head has been stepped. It runs on the host's goroutine and waits for it;
+// the head it reports may not be durable yet (its batch is flushed next).
+// A runtime uses it as a barrier: every append sent before Head is at or
+// below the position it returns, and every later one gets a higher
+// timestamp.
+func (h *Host) Head() (uint64, clock.Timestamp, error) {
+	type result struct {
+		position  uint64
+		timestamp clock.Timestamp
+	}
+	results := make(chan result, 1)
+	err := h.enqueue(item{control: func() {
+		position, timestamp := h.driver.Service().Head(h.config.Stream)
+		results <- result{position, timestamp}
+	}})
+	if err != nil {
+		return 0, clock.Timestamp{}, err
+	}
+	select {
+	case r := <-results:
+		return r.position, r.timestamp, nil
+	case <-h.done:
+		return 0, clock.Timestamp{}, h.doneErr()
 	}
 }
 

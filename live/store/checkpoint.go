@@ -36,15 +36,16 @@ func checkpointName(position uint64) string {
 	return fmt.Sprintf("%020d%s", position, checkpointSuffix)
 }
 
-func encodeCheckpoint(position uint64, data []byte) []byte {
-	b := make([]byte, 0, checkpointHeaderLen+len(data))
+// checkpointHeader returns the header of a checkpoint file holding data
+// (written before data, which is not copied).
+func checkpointHeader(position uint64, data []byte) []byte {
+	b := make([]byte, 0, checkpointHeaderLen)
 	b = append(b, checkpointMagic...)
 	b = binary.BigEndian.AppendUint32(b, FormatVersion)
 	b = binary.BigEndian.AppendUint64(b, position)
 	b = binary.BigEndian.AppendUint64(b, uint64(len(data)))
 	sum := crc32.Update(crc32.Checksum(b, castagnoli), castagnoli, data)
-	b = binary.BigEndian.AppendUint32(b, sum)
-	return append(b, data...)
+	return binary.BigEndian.AppendUint32(b, sum)
 }
 
 // decodeCheckpoint verifies a checkpoint file; it returns the data or
@@ -84,7 +85,7 @@ func (st *Stream) WriteCheckpoint(position uint64, data []byte) (removableBelow 
 	if err := fsys.MkdirAll(dir); err != nil {
 		return 0, err
 	}
-	if err := files.WriteAtomic(fsys, dir, checkpointName(position), encodeCheckpoint(position, data)); err != nil {
+	if err := files.WriteAtomic(fsys, dir, checkpointName(position), checkpointHeader(position, data), data); err != nil {
 		return 0, fmt.Errorf("store: writing checkpoint %d of stream %q: %w", position, st.Name(), err)
 	}
 	positions, err := st.checkpointPositions()

@@ -6,6 +6,7 @@
 //
 //	<dir>/FORMAT                       {"magic":"proven store","format":1}
 //	<dir>/LOCK                         held (flock) while a process has the store open
+//	<dir>/EPOCH                        the number of the last opening (NextEpoch)
 //	<dir>/streams/<id>/MANIFEST        {"format":1,"id":1,"name":"users","engine":"kv"}
 //	<dir>/streams/<id>/log/*.log       the stream's log (live/filelog)
 //	<dir>/streams/<id>/checkpoints/<position>.checkpoint
@@ -38,6 +39,10 @@
 //     restore with the log after them). NewestCheckpoint returns the
 //     newest intact one, skipping a damaged one with a warning naming the
 //     file.
+//   - NextEpoch counts an opening and returns its number, one more than
+//     any it returned before in this directory (EPOCH is replaced
+//     atomically first), so that a runtime's request origins never repeat
+//     across restarts.
 //   - A Store is safe for concurrent use; so is each Stream's checkpoint
 //     API.
 //

@@ -75,6 +75,23 @@ type CreateIndex struct {
 	Name        string
 	Table       string
 	Columns     []string // Invariant: at least one column.
+	// Descending is nil when every column is ascending (ASC is the
+	// default), else one flag per column.
+	Descending []bool
+}
+
+// CreateView is CREATE VIEW [IF NOT EXISTS] name [(columns)] AS query.
+type CreateView struct {
+	IfNotExists bool
+	Name        string
+	Columns     []string // nil: the query's own column names
+	Query       *Query
+}
+
+// DropView is DROP VIEW [IF EXISTS] name.
+type DropView struct {
+	IfExists bool
+	Name     string
 }
 
 // DropIndex is DROP INDEX [IF EXISTS] name.
@@ -157,10 +174,18 @@ type Explain struct {
 // Query is a SELECT or a compound of SELECTs, with the ORDER BY, LIMIT and
 // OFFSET that apply to the whole of it.
 type Query struct {
+	With    []CommonTableExpr // WITH name [(columns)] AS (query), ...
 	Body    QueryBody
 	OrderBy []OrderItem
 	Limit   Expr
 	Offset  Expr
+}
+
+// CommonTableExpr is one name [(columns)] AS (query) of WITH.
+type CommonTableExpr struct {
+	Name    string
+	Columns []string // nil: the query's own column names
+	Query   *Query
 }
 
 // QueryBody is *Select or *SetOperation.
@@ -240,14 +265,15 @@ type DerivedTable struct {
 	Alias string
 }
 
-// Join is Left kind JOIN Right [ON condition | USING (columns)]. CROSS joins
-// have neither; the other kinds have exactly one.
+// Join is Left [NATURAL] kind JOIN Right [ON condition | USING (columns)].
+// CROSS and NATURAL joins have neither; the other kinds have exactly one.
 type Join struct {
-	Kind  JoinKind
-	Left  TableExpr
-	Right TableExpr
-	On    Expr
-	Using []string
+	Natural bool
+	Kind    JoinKind
+	Left    TableExpr
+	Right   TableExpr
+	On      Expr
+	Using   []string
 }
 
 // JoinKind is the kind of a join.
@@ -265,6 +291,8 @@ func (*CreateTable) statementNode() {}
 func (*DropTable) statementNode()   {}
 func (*CreateIndex) statementNode() {}
 func (*DropIndex) statementNode()   {}
+func (*CreateView) statementNode()  {}
+func (*DropView) statementNode()    {}
 func (*AlterTable) statementNode()  {}
 func (*Insert) statementNode()      {}
 func (*Update) statementNode()      {}

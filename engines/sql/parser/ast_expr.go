@@ -157,11 +157,12 @@ type Cast struct {
 	Type    TypeName
 }
 
-// FunctionCall is name(arguments), name(DISTINCT arguments) or name(*).
-// Unquoted names are upper case, as in COUNT.
+// FunctionCall is name(arguments), name(DISTINCT arguments), name(ALL
+// arguments) or name(*). Unquoted names are upper case, as in COUNT.
 type FunctionCall struct {
 	Name      string
 	Distinct  bool
+	All       bool // ALL written: the default for aggregates, kept to check its use
 	Star      bool
 	Arguments []Expr
 }

@@ -3,12 +3,13 @@
 //
 // # What it models
 //
-// The text of SQL statements: DDL (CREATE/DROP TABLE, CREATE/DROP INDEX,
-// ALTER TABLE ADD/DROP/RENAME COLUMN and RENAME TO), DML (INSERT with VALUES,
-// SELECT or DEFAULT VALUES, UPDATE, DELETE, each with RETURNING), queries
-// (SELECT with DISTINCT, joins, subqueries, GROUP BY, HAVING, compounds with
-// UNION [ALL], INTERSECT and EXCEPT, ORDER BY with NULLS FIRST/LAST, LIMIT,
-// OFFSET) and EXPLAIN. The lexer, the recursive-descent statement parser and
+// The text of SQL statements: DDL (CREATE/DROP TABLE, CREATE/DROP INDEX with
+// ASC/DESC columns, CREATE/DROP VIEW, ALTER TABLE ADD/DROP/RENAME COLUMN and
+// RENAME TO), DML (INSERT with VALUES, SELECT or DEFAULT VALUES, UPDATE,
+// DELETE, each with RETURNING), queries (WITH, SELECT with DISTINCT, joins
+// including NATURAL ones, subqueries, GROUP BY, HAVING, compounds with UNION
+// [ALL], INTERSECT and EXCEPT, ORDER BY with NULLS FIRST/LAST, LIMIT, OFFSET;
+// calls with DISTINCT, ALL or *) and EXPLAIN. The lexer, the recursive-descent statement parser and
 // the precedence-climbing expression parser are written by hand.
 //
 // Expression precedence, weakest first: OR, AND, NOT, comparisons together
@@ -19,8 +20,9 @@
 //
 // Names: unquoted identifiers fold to lower case; "quoted" identifiers keep
 // their exact text. Function and type names fold to upper case when
-// unquoted. Reserved words (SELECT, FROM, KEY is not one) must be quoted to
-// serve as names. Numbers keep their text as written: typing literals is the
+// unquoted. Reserved words (SELECT, FROM, NATURAL; KEY, VIEW and WITH are
+// not) must be quoted to serve as names; WITH starts a query only when a
+// name follows it. Numbers keep their text as written: typing literals is the
 // planner's job, as is checking that a type name or a function exists.
 //
 // # Contract
@@ -47,8 +49,8 @@
 // # What it does not do
 //
 // No name resolution, typing, planning or execution; no schema-qualified
-// names, WITH, window functions, NATURAL joins, LIKE ... ESCAPE or
-// transaction statements (transactions belong to the coordinator).
+// names, WITH RECURSIVE, window functions, LIKE ... ESCAPE or transaction
+// statements (transactions belong to the coordinator).
 //
 // # How it is tested
 //

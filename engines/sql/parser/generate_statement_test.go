@@ -79,14 +79,19 @@ func drawReturning(t *rapid.T, depth int) []SelectItem {
 }
 
 func drawStatement(t *rapid.T, depth int) Statement {
-	switch rapid.IntRange(0, 10).Draw(t, "statement") {
+	switch rapid.IntRange(0, 11).Draw(t, "statement") {
 	case 0:
 		return drawCreateTable(t, depth)
 	case 1:
 		return &DropTable{IfExists: rapid.Bool().Draw(t, "ifExists"), Name: drawName(t, "table")}
 	case 2:
-		return &CreateIndex{Unique: rapid.Bool().Draw(t, "uniqueIndex"), IfNotExists: rapid.Bool().Draw(t, "ifNotExists"),
+		index := &CreateIndex{Unique: rapid.Bool().Draw(t, "uniqueIndex"), IfNotExists: rapid.Bool().Draw(t, "ifNotExists"),
 			Name: drawName(t, "index"), Table: drawName(t, "table"), Columns: drawNames(t, "indexColumns")}
+		if rapid.Bool().Draw(t, "someDescending") {
+			index.Descending = make([]bool, len(index.Columns))
+			index.Descending[rapid.IntRange(0, len(index.Columns)-1).Draw(t, "descendingColumn")] = true
+		}
+		return index
 	case 3:
 		return &DropIndex{IfExists: rapid.Bool().Draw(t, "ifExists"), Name: drawName(t, "index")}
 	case 4:
@@ -105,6 +110,16 @@ func drawStatement(t *rapid.T, depth int) Statement {
 		return &Delete{Table: drawName(t, "table"), Where: drawOptionalExpr(t, depth, "where"), Returning: drawReturning(t, depth)}
 	case 8:
 		return &Explain{Statement: drawStatement(t, depth)}
+	case 9:
+		view := &CreateView{IfNotExists: rapid.Bool().Draw(t, "ifNotExists"), Name: drawName(t, "view"), Query: drawQuery(t, depth)}
+		if rapid.Bool().Draw(t, "viewColumns") {
+			view.Columns = drawNames(t, "viewColumns")
+		}
+		return view
+	case 10:
+		if rapid.Bool().Draw(t, "dropView") {
+			return &DropView{IfExists: rapid.Bool().Draw(t, "ifExists"), Name: drawName(t, "view")}
+		}
 	}
 	return drawQuery(t, depth)
 }

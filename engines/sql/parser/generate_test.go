@@ -11,7 +11,7 @@ import (
 // has no condition, a CASE has a WHEN, parameters use the $N style, ...).
 
 var generatedNames = []string{"a", "b", "t", "col_1", "_x", "key", "nulls", "column", "if",
-	"Mixed", "select", "with space", `q"uote`, "9lives", "é"}
+	"Mixed", "select", "with space", `q"uote`, "9lives", "é", "with", "view", "recursive", "natural"}
 
 func drawName(t *rapid.T, label string) string {
 	return rapid.SampledFrom(generatedNames).Draw(t, label)
@@ -120,6 +120,7 @@ func drawFunctionCall(t *rapid.T, depth int) Expr {
 	case 1:
 	default:
 		call.Distinct = rapid.Bool().Draw(t, "distinct")
+		call.All = !call.Distinct && rapid.Bool().Draw(t, "all")
 		for count := rapid.IntRange(1, 3).Draw(t, "argumentCount"); count > 0; count-- {
 			call.Arguments = append(call.Arguments, drawExpr(t, depth-1))
 		}
@@ -172,7 +173,8 @@ func drawTableExpr(t *rapid.T, depth int) TableExpr {
 		Left:  drawTableExpr(t, depth-1),
 		Right: drawTableExpr(t, depth-1),
 	}
-	if join.Kind != JoinCross {
+	join.Natural = join.Kind != JoinCross && rapid.IntRange(0, 3).Draw(t, "natural") == 0
+	if join.Kind != JoinCross && !join.Natural {
 		if rapid.Bool().Draw(t, "using") {
 			join.Using = drawNames(t, "using")
 		} else {
@@ -197,6 +199,15 @@ func drawSelect(t *rapid.T, depth int) *Select {
 
 func drawQuery(t *rapid.T, depth int) *Query {
 	result := &Query{Body: drawSelect(t, depth)}
+	if depth > 0 {
+		for count := rapid.IntRange(0, 2).Draw(t, "with"); count > 0; count-- {
+			cte := CommonTableExpr{Name: drawName(t, "cte"), Query: drawQuery(t, depth-1)}
+			if rapid.Bool().Draw(t, "cteColumns") {
+				cte.Columns = drawNames(t, "cteColumns")
+			}
+			result.With = append(result.With, cte)
+		}
+	}
 	for count := rapid.IntRange(0, 2).Draw(t, "compounds"); count > 0; count-- {
 		result.Body = &SetOperation{
 			Operator: rapid.SampledFrom([]SetOperator{SetUnion, SetIntersect, SetExcept}).Draw(t, "setOperator"),

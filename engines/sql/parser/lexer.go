@@ -43,7 +43,7 @@ var reservedKeywords = map[string]bool{
 	"EXISTS": true, "EXPLAIN": true, "FALSE": true, "FROM": true, "FULL": true,
 	"GROUP": true, "HAVING": true, "IN": true, "INNER": true, "INSERT": true,
 	"INTERSECT": true, "INTO": true, "IS": true, "JOIN": true, "LEFT": true,
-	"LIKE": true, "LIMIT": true, "NOT": true, "NULL": true, "OFFSET": true,
+	"LIKE": true, "LIMIT": true, "NATURAL": true, "NOT": true, "NULL": true, "OFFSET": true,
 	"ON": true, "OR": true, "ORDER": true, "OUTER": true, "PRIMARY": true,
 	"RETURNING": true, "RIGHT": true, "SELECT": true, "SET": true,
 	"TABLE": true, "THEN": true, "TO": true, "TRUE": true, "UNION": true,

@@ -22,7 +22,7 @@ func (p *parser) insert() (Statement, error) {
 		if result.Rows, err = p.valuesRows(); err != nil {
 			return nil, err
 		}
-	case p.isKeyword("SELECT"):
+	case p.queryStartsAt(0):
 		if result.Query, err = p.query(); err != nil {
 			return nil, err
 		}

@@ -125,7 +125,7 @@ func (p *parser) inTail(left Expr, negated bool) (Expr, error) {
 	if err := p.expectOperator("("); err != nil {
 		return nil, err
 	}
-	if p.isKeyword("SELECT") {
+	if p.queryStartsAt(0) {
 		query, err := p.query()
 		if err != nil {
 			return nil, err
@@ -236,7 +236,7 @@ func (p *parser) keywordExpression() (Expr, error) {
 
 // parenthesized parses ( expression ) or a scalar subquery ( SELECT ... ).
 func (p *parser) parenthesized() (Expr, error) {
-	if p.peekAt(1).kind == tokenKeyword && p.peekAt(1).value == "SELECT" {
+	if p.queryStartsAt(1) {
 		query, err := p.parenthesizedQuery()
 		if err != nil {
 			return nil, err
@@ -259,7 +259,7 @@ func (p *parser) parenthesizedQuery() (*Query, error) {
 	if err := p.expectOperator("("); err != nil {
 		return nil, err
 	}
-	if !p.isKeyword("SELECT") {
+	if !p.queryStartsAt(0) {
 		return nil, p.unexpected("expected SELECT")
 	}
 	query, err := p.query()
@@ -306,6 +306,7 @@ func (p *parser) functionCall(name string) (Expr, error) {
 	case p.isOperator(")"):
 	default:
 		call.Distinct = p.acceptKeyword("DISTINCT")
+		call.All = !call.Distinct && p.acceptKeyword("ALL")
 		arguments, err := p.expressionList()
 		if err != nil {
 			return nil, err

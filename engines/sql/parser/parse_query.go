@@ -8,11 +8,15 @@ func (p *parser) query() (*Query, error) {
 		return nil, err
 	}
 	defer p.leave()
+	with, err := p.withClause()
+	if err != nil {
+		return nil, err
+	}
 	first, err := p.selectCore()
 	if err != nil {
 		return nil, err
 	}
-	result := &Query{Body: first}
+	result := &Query{With: with, Body: first}
 	for {
 		operator, ok := p.setOperator()
 		if !ok {
@@ -29,6 +33,49 @@ func (p *parser) query() (*Query, error) {
 		return nil, err
 	}
 	return result, nil
+}
+
+// queryStartsAt reports whether a query starts offset tokens ahead:
+// SELECT, or WITH followed by a name (WITH is not reserved).
+func (p *parser) queryStartsAt(offset int) bool {
+	first := p.peekAt(offset)
+	if first.kind == tokenKeyword && first.value == "SELECT" {
+		return true
+	}
+	return isWord(first, "with") && isName(p.peekAt(offset+1))
+}
+
+// withClause reads an optional WITH name [(columns)] AS (query), ...
+func (p *parser) withClause() ([]CommonTableExpr, error) {
+	if !p.acceptWord("with") {
+		return nil, nil
+	}
+	if isWord(p.peek(), "recursive") && isName(p.peekAt(1)) {
+		return nil, p.unexpected("WITH RECURSIVE is not supported")
+	}
+	var ctes []CommonTableExpr
+	for {
+		var cte CommonTableExpr
+		var err error
+		if cte.Name, err = p.name("a common table expression name"); err != nil {
+			return nil, err
+		}
+		if p.isOperator("(") {
+			if cte.Columns, err = p.names("a column name"); err != nil {
+				return nil, err
+			}
+		}
+		if err := p.expectKeyword("AS"); err != nil {
+			return nil, err
+		}
+		if cte.Query, err = p.parenthesizedQuery(); err != nil {
+			return nil, err
+		}
+		ctes = append(ctes, cte)
+		if !p.acceptOperator(",") {
+			return ctes, nil
+		}
+	}
 }
 
 func (p *parser) setOperator() (SetOperator, bool) {
@@ -214,19 +261,26 @@ func (p *parser) joinedTable() (TableExpr, error) {
 		return nil, err
 	}
 	for {
+		natural := p.acceptKeyword("NATURAL")
 		kind, ok, err := p.joinKind()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
+			if natural {
+				return nil, p.unexpected("expected JOIN")
+			}
 			return left, nil
+		}
+		if natural && kind == JoinCross {
+			return nil, p.unexpected("NATURAL CROSS JOIN is not a join")
 		}
 		right, err := p.tablePrimary()
 		if err != nil {
 			return nil, err
 		}
-		join := &Join{Kind: kind, Left: left, Right: right}
-		if kind != JoinCross {
+		join := &Join{Natural: natural, Kind: kind, Left: left, Right: right}
+		if kind != JoinCross && !natural {
 			if err := p.joinCondition(join); err != nil {
 				return nil, err
 			}
@@ -290,7 +344,7 @@ func (p *parser) tablePrimary() (TableExpr, error) {
 	}
 	defer p.leave()
 	if p.isOperator("(") {
-		if p.peekAt(1).kind == tokenKeyword && p.peekAt(1).value == "SELECT" {
+		if p.queryStartsAt(1) {
 			return p.derivedTable()
 		}
 		p.advance()

@@ -25,6 +25,9 @@ func (p *parser) statement() (Statement, error) {
 			return p.explain()
 		}
 	}
+	if p.queryStartsAt(0) {
+		return p.query()
+	}
 	return nil, p.unexpected("expected a statement")
 }
 
@@ -68,12 +71,15 @@ func (p *parser) create() (Statement, error) {
 	if p.acceptKeyword("TABLE") {
 		return p.createTable()
 	}
+	if p.acceptWord("view") {
+		return p.createView()
+	}
 	unique := p.acceptKeyword("UNIQUE")
 	if !p.acceptWord("index") {
 		if unique {
 			return nil, p.unexpected("expected INDEX")
 		}
-		return nil, p.unexpected("expected TABLE, INDEX or UNIQUE INDEX")
+		return nil, p.unexpected("expected TABLE, VIEW, INDEX or UNIQUE INDEX")
 	}
 	return p.createIndex(unique)
 }
@@ -201,7 +207,56 @@ func (p *parser) createIndex(unique bool) (Statement, error) {
 	if result.Table, err = p.name("a table name"); err != nil {
 		return nil, err
 	}
-	if result.Columns, err = p.names("a column name"); err != nil {
+	if err := p.expectOperator("("); err != nil {
+		return nil, err
+	}
+	for {
+		name, err := p.name("a column name")
+		if err != nil {
+			return nil, err
+		}
+		result.Columns = append(result.Columns, name)
+		descending := p.acceptKeyword("DESC")
+		if !descending {
+			p.acceptKeyword("ASC")
+		}
+		if descending && result.Descending == nil {
+			result.Descending = make([]bool, len(result.Columns)-1, len(result.Columns))
+		}
+		if result.Descending != nil {
+			result.Descending = append(result.Descending, descending)
+		}
+		if !p.acceptOperator(",") {
+			break
+		}
+	}
+	if err := p.expectOperator(")"); err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+func (p *parser) createView() (Statement, error) {
+	var err error
+	result := &CreateView{}
+	if result.IfNotExists, err = p.ifNotExists(); err != nil {
+		return nil, err
+	}
+	if result.Name, err = p.name("a view name"); err != nil {
+		return nil, err
+	}
+	if p.isOperator("(") {
+		if result.Columns, err = p.names("a column name"); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expectKeyword("AS"); err != nil {
+		return nil, err
+	}
+	if !p.queryStartsAt(0) {
+		return nil, p.unexpected("expected SELECT")
+	}
+	if result.Query, err = p.query(); err != nil {
 		return nil, err
 	}
 	return result, nil
@@ -224,8 +279,15 @@ func (p *parser) drop() (Statement, error) {
 			return nil, err
 		}
 		return &DropIndex{IfExists: ifExists, Name: name}, nil
+	case p.acceptWord("view"):
+		ifExists := p.ifExists()
+		name, err := p.name("a view name")
+		if err != nil {
+			return nil, err
+		}
+		return &DropView{IfExists: ifExists, Name: name}, nil
 	}
-	return nil, p.unexpected("expected TABLE or INDEX")
+	return nil, p.unexpected("expected TABLE, VIEW or INDEX")
 }
 
 func (p *parser) alterTable() (Statement, error) {

@@ -13,8 +13,23 @@ func (p *printer) statement(s Statement) {
 		}
 		p.write("INDEX ", ifNotExists(s.IfNotExists), quoteIdentifier(s.Name))
 		p.write(" ON ", quoteIdentifier(s.Table), " (")
-		p.names(s.Columns)
+		for i, name := range s.Columns {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.write(quoteIdentifier(name))
+			if s.Descending != nil && s.Descending[i] {
+				p.write(" DESC")
+			}
+		}
 		p.write(")")
+	case *CreateView:
+		p.write("CREATE VIEW ", ifNotExists(s.IfNotExists))
+		p.namedColumns(s.Name, s.Columns)
+		p.write(" AS ")
+		p.query(s.Query)
+	case *DropView:
+		p.write("DROP VIEW ", ifExists(s.IfExists), quoteIdentifier(s.Name))
 	case *DropIndex:
 		p.write("DROP INDEX ", ifExists(s.IfExists), quoteIdentifier(s.Name))
 	case *AlterTable:
@@ -150,6 +165,20 @@ func (p *printer) returning(items []SelectItem) {
 }
 
 func (p *printer) query(q *Query) {
+	for i, cte := range q.With {
+		if i == 0 {
+			p.write("WITH ")
+		} else {
+			p.write(", ")
+		}
+		p.namedColumns(cte.Name, cte.Columns)
+		p.write(" AS (")
+		p.query(cte.Query)
+		p.write(")")
+		if i == len(q.With)-1 {
+			p.write(" ")
+		}
+	}
 	p.queryBody(q.Body)
 	for i, item := range q.OrderBy {
 		if i == 0 {
@@ -258,6 +287,9 @@ func (p *printer) tableExpr(table TableExpr) {
 		p.alias(t.Alias)
 	case *Join:
 		p.tableExpr(t.Left)
+		if t.Natural {
+			p.write(" NATURAL")
+		}
 		p.write(joinKeywords[t.Kind])
 		if _, nested := t.Right.(*Join); nested {
 			p.write("(")
@@ -283,6 +315,16 @@ func (p *printer) tableExpr(table TableExpr) {
 func (p *printer) alias(alias string) {
 	if alias != "" {
 		p.write(" AS ", quoteIdentifier(alias))
+	}
+}
+
+// namedColumns writes name [(columns)] of a view or WITH query.
+func (p *printer) namedColumns(name string, columns []string) {
+	p.write(quoteIdentifier(name))
+	if columns != nil {
+		p.write(" (")
+		p.names(columns)
+		p.write(")")
 	}
 }
 
@@ -312,6 +354,8 @@ func ifNotExists(present bool) string {
 func (s *CreateTable) String() string  { return statementString(s) }
 func (s *DropTable) String() string    { return statementString(s) }
 func (s *CreateIndex) String() string  { return statementString(s) }
+func (s *CreateView) String() string   { return statementString(s) }
+func (s *DropView) String() string     { return statementString(s) }
 func (s *DropIndex) String() string    { return statementString(s) }
 func (s *AlterTable) String() string   { return statementString(s) }
 func (s *Insert) String() string       { return statementString(s) }

@@ -202,6 +202,9 @@ func (p *printer) functionCall(e *FunctionCall) {
 	case e.Distinct:
 		p.write("DISTINCT ")
 		p.exprList(e.Arguments)
+	case e.All:
+		p.write("ALL ")
+		p.exprList(e.Arguments)
 	default:
 		p.exprList(e.Arguments)
 	}

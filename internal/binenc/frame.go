@@ -1,0 +1,50 @@
+package binenc
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+)
+
+// Framed bytes: a magic, a big-endian uint32 format, a body, and the
+// CRC-32C (Castagnoli) of every byte before it. The engines' checkpoints
+// are framed.
+
+// castagnoli is the CRC-32C table.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksumLen is the length of a frame's trailing checksum.
+const checksumLen = 4
+
+// AppendFrameHeader appends magic and format to out: the start of a frame.
+func AppendFrameHeader(out []byte, magic string, format uint32) []byte {
+	return binary.BigEndian.AppendUint32(append(out, magic...), format)
+}
+
+// Seal appends the CRC-32C of frame (from its header to its last byte)
+// and returns the frame, complete.
+func Seal(frame []byte) []byte {
+	return binary.BigEndian.AppendUint32(frame, crc32.Checksum(frame, castagnoli))
+}
+
+// OpenFrame checks a sealed frame (length, checksum, magic, format) and
+// returns a reader of its body, failing with sentinel. An error wraps
+// sentinel and says what was wrong.
+func OpenFrame(frame []byte, magic string, format uint32, sentinel error) (Reader, error) {
+	reader := NewReader(nil, sentinel)
+	if minimum := len(magic) + 4 + checksumLen; len(frame) < minimum {
+		reader.Failf("%d bytes, shorter than the %d-byte minimum", len(frame), minimum)
+		return reader, reader.Err()
+	}
+	body := frame[:len(frame)-checksumLen]
+	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(frame[len(body):]); got != want {
+		reader.Failf("checksum mismatch: 0x%08x, want 0x%08x", got, want)
+		return reader, reader.Err()
+	}
+	reader = NewReader(body, sentinel)
+	if got := reader.Next(len(magic)); string(got) != magic {
+		reader.Failf("magic %q, want %q", got, magic)
+	} else if got := reader.Uint32(); got != format {
+		reader.Failf("format %d, want %d", got, format)
+	}
+	return reader, reader.Err()
+}

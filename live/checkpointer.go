@@ -1,0 +1,70 @@
+package live
+
+import (
+	"fmt"
+)
+
+// checkpointer writes one stream's checkpoints on a goroutine of its own,
+// so that the processor keeps applying entries while a checkpoint (the
+// whole engine, serialized) is written and fsynced. A checkpoint is an
+// optimization — the log is the truth, and no message depends on one —
+// so one offered while the previous is still being written is dropped:
+// the processor offers the next one CheckpointEvery entries later, and at
+// most one checkpoint is held in memory.
+type checkpointer struct {
+	db     *DB
+	stream *streamRuntime
+	// requests is unbuffered: a send succeeds only while the goroutine
+	// waits for one.
+	requests chan checkpointRequest
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+type checkpointRequest struct {
+	position uint64
+	data     []byte
+}
+
+func newCheckpointer(db *DB, stream *streamRuntime) *checkpointer {
+	return &checkpointer{db: db, stream: stream, requests: make(chan checkpointRequest),
+		stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+func (c *checkpointer) start() { go c.run() }
+
+// offer hands a checkpoint to the goroutine, or drops it when a write is
+// in progress; it reports whether it was taken.
+func (c *checkpointer) offer(position uint64, data []byte) bool {
+	select {
+	case c.requests <- checkpointRequest{position: position, data: data}:
+		return true
+	default:
+		return false
+	}
+}
+
+// run writes each checkpoint and tells the janitor what the stream's own
+// replay no longer needs. A failed write stops the store.
+func (c *checkpointer) run() {
+	defer close(c.done)
+	for {
+		select {
+		case request := <-c.requests:
+			removable, err := c.stream.store.WriteCheckpoint(request.position, request.data)
+			if err != nil {
+				c.db.fail(fmt.Errorf("%w: stream %q: writing a checkpoint: %w", ErrFailed, c.stream.spec.Name, err))
+				return
+			}
+			c.db.janitor.checkpointed(c.stream.index, removable)
+		case <-c.stop:
+			return
+		}
+	}
+}
+
+// close waits for the write in progress, if any, and stops the goroutine.
+func (c *checkpointer) close() {
+	close(c.stop)
+	<-c.done
+}

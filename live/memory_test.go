@@ -1,0 +1,127 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/proven2pc/proven/engines/catalog"
+	"github.com/proven2pc/proven/engines/kv"
+)
+
+var (
+	longRunTransactions = flag.Int("longrun.transactions", 1_000_000, "BenchmarkLongRunMemory: single-key transactions to commit")
+	longRunKeys         = flag.Int("longrun.keys", 100_000, "BenchmarkLongRunMemory: keys the transactions write")
+	longRunValueBytes   = flag.Int("longrun.value", 100, "BenchmarkLongRunMemory: bytes per value")
+	longRunGoroutines   = flag.Int("longrun.goroutines", 64, "BenchmarkLongRunMemory: concurrent clients")
+	longRunPoints       = flag.Int("longrun.points", 10, "BenchmarkLongRunMemory: points on the memory curve")
+	longRunHeapProfile  = flag.String("longrun.heapprofile", "", "BenchmarkLongRunMemory: write a heap profile here at the last point")
+)
+
+// residentBytes reads the process's resident set size (Linux).
+func residentBytes() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range bytes.Lines(data) {
+		if value, found := bytes.CutPrefix(line, []byte("VmRSS:")); found {
+			kilobytes, _ := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(value), []byte(" kB"))), 10, 64)
+			return kilobytes << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkLongRunMemory commits -longrun.transactions durable single-key
+// transactions (Begin, Put of a -longrun.value-byte value, Commit) over
+// -longrun.keys keys from -longrun.goroutines clients, and prints the
+// memory curve: at each point the resident set size and the Go heap in
+// use (after a collection), against the live data size (keys times key
+// and value bytes, every key written once before the run starts); RSS* is
+// the resident set once the free pages went back to the system
+// (debug.FreeOSMemory). Run it once: go test ./live -run XXX -bench
+// LongRunMemory -benchtime=1x.
+func BenchmarkLongRunMemory(b *testing.B) {
+	ctx := context.Background()
+	keys, transactions, goroutines := *longRunKeys, *longRunTransactions, *longRunGoroutines
+	db := openDB(b, filepath.Join(b.TempDir(), "store"), Options{Streams: []catalog.StreamSpec{catalog.KV("kv")},
+		Logger: quiet, VersionRetention: time.Second, ReadTimeout: 2 * time.Second})
+	defer closeDB(b, db)
+	value := bytes.Repeat([]byte("v"), *longRunValueBytes)
+	key := func(i int) string { return fmt.Sprintf("key:%08d", i%keys) }
+	commit := func(i int) bool {
+		tx := db.Begin(ctx, time.Second)
+		if err := kv.New(tx, "kv").PutBytes(ctx, key(i), value); err != nil {
+			tx.Rollback(ctx)
+			return false
+		}
+		return tx.Commit(ctx) == nil
+	}
+	var next, failed atomic.Int64
+	run := func(limit int) {
+		var group sync.WaitGroup
+		for range goroutines {
+			group.Go(func() {
+				for i := next.Add(1) - 1; i < int64(limit); i = next.Add(1) - 1 {
+					if !commit(int(i)) {
+						failed.Add(1)
+					}
+				}
+			})
+		}
+		group.Wait()
+		next.Store(int64(limit))
+	}
+	run(keys) // every key once: the live data
+	liveBytes := int64(keys) * int64(len(key(0))+len(value))
+	// The curve goes to stdout as it is measured (b.Logf output is cut
+	// short and comes at the end).
+	fmt.Printf("live data: %d keys x %d bytes = %.1f MB\n", keys, len(key(0))+len(value), float64(liveBytes)/1e6)
+	fmt.Printf("%12s %8s %8s %10s %8s %8s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "heap MB", "heap/live",
+		"RSS* MB", "commits/s\n")
+	start := time.Now()
+	var rss, heap int64
+	for point := 1; point <= *longRunPoints; point++ {
+		run(keys + transactions*point / *longRunPoints)
+		runtime.GC()
+		var stats runtime.MemStats
+		runtime.ReadMemStats(&stats)
+		rss, heap = residentBytes(), int64(stats.HeapInuse)
+		debug.FreeOSMemory()
+		returned := residentBytes()
+		elapsed := time.Since(start)
+		done := transactions * point / *longRunPoints
+		fmt.Printf("%12d %8.0f %8.1f %10.2f %8.1f %8.2f %10.1f %10.0f\n", done, elapsed.Seconds(), float64(rss)/1e6,
+			float64(rss)/float64(liveBytes), float64(heap)/1e6, float64(heap)/float64(liveBytes), float64(returned)/1e6,
+			float64(done)/elapsed.Seconds())
+	}
+	if *longRunHeapProfile != "" {
+		writeHeapProfile(b, *longRunHeapProfile)
+	}
+	b.ReportMetric(float64(rss)/float64(liveBytes), "rss/live")
+	b.ReportMetric(float64(heap)/float64(liveBytes), "heap/live")
+	b.ReportMetric(float64(failed.Load()), "not-committed")
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	file, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer file.Close()
+	if err := pprof.WriteHeapProfile(file); err != nil {
+		b.Fatal(err)
+	}
+}
