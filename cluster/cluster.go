@@ -53,6 +53,12 @@ type Config struct {
 	// full one, for engines that write them (processor.Config; 0: every
 	// checkpoint is full).
 	DeltasPerCheckpoint int
+	// VersionRetention and CollectEvery set the processors' garbage
+	// collection (processor.Config: old versions kept that long behind
+	// the log, the watermark raised every CollectEvery positions; zero:
+	// the processor's defaults).
+	VersionRetention time.Duration
+	CollectEvery     int
 	// Coordinator retry interval and read timeout (defaults in coordinator).
 	RetryInterval time.Duration
 	ReadTimeout   time.Duration

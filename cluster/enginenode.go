@@ -25,6 +25,10 @@ type engineNodeConfig struct {
 	CheckpointEvery int
 	// DeltasPerCheckpoint is how many deltas follow a full checkpoint.
 	DeltasPerCheckpoint int
+	// VersionRetention and CollectEvery set the processors' garbage
+	// collection.
+	VersionRetention time.Duration
+	CollectEvery     int
 	// Runner, when nonzero, is the runner's address: the node heartbeats to
 	// it every HeartbeatInterval and runs exactly the streams of the newest
 	// assignment it adopted. Streams are then only the streams it starts
@@ -110,7 +114,7 @@ func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
 	self := Address(sim.Addr{Node: ctx.ID()})
 	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log, LogOf: n.config.LogOf,
 		CheckpointEvery: n.config.CheckpointEvery, DeltasPerCheckpoint: n.config.DeltasPerCheckpoint,
-		Sites: n.config.sites.processor()}
+		VersionRetention: n.config.VersionRetention, CollectEvery: n.config.CollectEvery, Sites: n.config.sites.processor()}
 	// The chain is records this node wrote and the disk verified (a
 	// damaged one ends it), so it must restore.
 	full, deltas := checkpointChain(ctx.Disk(), checkpointFile(spec.Name))

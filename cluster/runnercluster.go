@@ -15,6 +15,7 @@ import (
 func (c *Cluster) engineNodeFactory(streams []StreamSpec) sim.NodeFactory {
 	config := engineNodeConfig{Streams: streams, Log: Address(sim.Addr{Node: c.Log}), LogOf: c.logAddressOf(),
 		CheckpointEvery: c.config.CheckpointEvery, DeltasPerCheckpoint: c.config.DeltasPerCheckpoint,
+		VersionRetention: c.config.VersionRetention, CollectEvery: c.config.CollectEvery,
 		sites: c.sites, coverage: c.coverage}
 	if !c.config.Failover {
 		return newEngineNode(config)

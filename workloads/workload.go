@@ -92,6 +92,12 @@ const (
 	// deltasPerCheckpoint is how many incremental checkpoints follow a
 	// full one, for engines that write deltas (KV).
 	deltasPerCheckpoint = 7
+	// versionRetention and collectEvery make garbage collection run in
+	// every cluster run: the processors raise their watermark to 2s
+	// behind the log every 64 positions (old-snapshot reads go at most
+	// 1s back).
+	versionRetention = 2 * time.Second
+	collectEvery     = 64
 )
 
 // Builder is what a workload's Build declares one run on. Its methods
@@ -118,8 +124,9 @@ func (b *Builder) Operations() int { return b.options.Operations }
 // and returns it. The harness sets the config's seed, trace and fault
 // fields (the faults start after the setup); zero fields take the
 // harness defaults (2 engine nodes, 2 client nodes, a processor
-// checkpoint every 128 entries, for KV a full one then 7 deltas, 10
-// minutes of virtual time and 20 million events at most). Clients get a coordinator each (Client.Transactions);
+// checkpoint every 128 entries, for KV a full one then 7 deltas, old
+// versions collected 2s behind the log every 64 positions, 10 minutes of
+// virtual time and 20 million events at most). Clients get a coordinator each (Client.Transactions);
 // after the run the checks end with atomicity (from the stream logs,
 // which also settle indeterminate outcomes) and liveness.
 func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
@@ -135,6 +142,8 @@ func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 	config.Clients = defaulted(config.Clients, clientNodes)
 	config.CheckpointEvery = defaulted(config.CheckpointEvery, checkpointEvery)
 	config.DeltasPerCheckpoint = defaulted(config.DeltasPerCheckpoint, deltasPerCheckpoint)
+	config.VersionRetention = defaulted(config.VersionRetention, versionRetention)
+	config.CollectEvery = defaulted(config.CollectEvery, collectEvery)
 	config.VirtualTimeMax = defaulted(config.VirtualTimeMax, virtualTimeMax)
 	config.EventsMax = defaulted(config.EventsMax, eventsMax)
 	built := cluster.New(config)
