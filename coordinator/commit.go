@@ -307,6 +307,9 @@ func (m *TxnMachine) commitAcknowledged(ack *wire.MsgAppendReply) {
 		return
 	}
 	inTime := ack.Timestamp.WallNanos <= m.deadlineNanos
+	if bugs.Enabled(bugs.CommitAtDeadlineLate) { // planted bug: a Commit stamped at the deadline counts as late
+		inTime = ack.Timestamp.WallNanos < m.deadlineNanos
+	}
 	if inTime {
 		m.commitsInTime++
 	}
