@@ -154,10 +154,6 @@ func (e *Engine) restore(r *binenc.Reader) error {
 	return r.Finish()
 }
 
-func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errCorruptCheckpoint, fmt.Sprintf(format, args...))
-}
-
 // readCommits reads the commit versions and checks their invariant:
 // timestamps valid and strictly increasing, latest positions strictly
 // increasing from at least 1, the last one latest (none: latest is 0).
