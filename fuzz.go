@@ -47,7 +47,10 @@ func Fuzz(f *testing.F, scenario Scenario) {
 // FaultPlanFromBytes maps a fuzz input to a fault plan: the first byte's
 // bits turn the fault families on (bit i is family i of sim.FamilyNames),
 // and the next eight bytes give each family's intensity, byte/255 (0.5
-// when missing). No bytes: no faults.
+// when missing); a tenth byte's bits turn code fault sites on (bit i is
+// site i of sim.SiteNames), and an eleventh spreads the logs over byte%3+1
+// log nodes, with a twelfth as clock skew, byte/255 (0.5 when missing).
+// No bytes: no faults.
 func FaultPlanFromBytes(faults []byte, faultPhase time.Duration) sim.FaultPlan {
 	plan := sim.FaultPlan{FaultPhase: faultPhase}
 	if len(faults) == 0 {
@@ -61,6 +64,15 @@ func FaultPlanFromBytes(faults []byte, faultPhase time.Duration) sim.FaultPlan {
 		plan.Intensity[i] = 0.5
 		if 1+i < len(faults) {
 			plan.Intensity[i] = float64(faults[1+i]) / 255
+		}
+	}
+	if len(faults) > 9 {
+		plan.Sites = sim.Sites(faults[9]) & sim.SitesAll
+	}
+	if len(faults) > 10 && faults[10]%3 > 0 {
+		plan.Topology = sim.Topology{LogNodes: int(faults[10]%3) + 1, ClockSkew: 0.5}
+		if len(faults) > 11 {
+			plan.Topology.ClockSkew = float64(faults[11]) / 255
 		}
 	}
 	return plan

@@ -249,15 +249,19 @@ func TestFaultPlanFromBytes(t *testing.T) {
 		faults []byte
 		want   string
 	}{
-		{nil, "none"},
-		{[]byte{0}, "none"},
-		{[]byte{byte(sim.FamilyCrash | sim.FamilyLoss)}, "loss:0.50,crash:0.50"},
-		{[]byte{byte(sim.FamilyLoss), 255, 51}, "loss:0.20"},
-		{[]byte{byte(sim.FamilyAll), 0, 255, 0, 0, 0, 0, 0, 255}, "partition:0.00,loss:1.00,dup:0.00,reorder:0.00,crash:0.00,pause:0.00,clock:0.00,disk:1.00"},
+		{nil, "none sites=none topology=single"},
+		{[]byte{0}, "none sites=none topology=single"},
+		{[]byte{byte(sim.FamilyCrash | sim.FamilyLoss)}, "loss:0.50,crash:0.50 sites=none topology=single"},
+		{[]byte{byte(sim.FamilyLoss), 255, 51}, "loss:0.20 sites=none topology=single"},
+		{[]byte{byte(sim.FamilyAll), 0, 255, 0, 0, 0, 0, 0, 255}, "partition:0.00,loss:1.00,dup:0.00,reorder:0.00,crash:0.00,pause:0.00,clock:0.00,disk:1.00 sites=none topology=single"},
+		{[]byte{byte(sim.FamilyLoss), 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 3}, "loss:0.00 sites=deadline-stamp,coarse-clock,tiny-batch,early-retry,short-timeout,duplicate-reply topology=single"},
+		{[]byte{byte(sim.FamilyLoss), 0, 0, 0, 0, 0, 0, 0, 0, 0b101, 2}, "loss:0.00 sites=deadline-stamp,tiny-batch topology=logs:3,skew:0.50"},
+		{[]byte{byte(sim.FamilyLoss), 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 51}, "loss:0.00 sites=none topology=logs:2,skew:0.20"},
 	}
 	for _, c := range cases {
 		plan := FaultPlanFromBytes(c.faults, time.Second)
-		if got := plan.String(); got != c.want || plan.FaultPhase != time.Second {
+		got := plan.String() + " sites=" + plan.Sites.String() + " topology=" + plan.Topology.String()
+		if got != c.want || plan.FaultPhase != time.Second {
 			t.Errorf("%v: plan %s for %v, want %s", c.faults, got, plan.FaultPhase, c.want)
 		}
 	}

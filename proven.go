@@ -57,7 +57,7 @@ func run(scenario Scenario, seed uint64, plan *sim.FaultPlan) Report {
 func workloadOptions(s Scenario, seed uint64) workloads.Options {
 	mode, _ := sim.ParseFaults(s.Faults)
 	return workloads.Options{Seed: seed, Workload: s.Workload, Faults: mode, Clients: s.Clients,
-		Operations: s.Operations, FaultPhase: s.FaultPhase, Trace: s.Trace}
+		Operations: s.Operations, FaultPhase: s.FaultPhase, Trace: s.Trace, Coverage: s.Coverage}
 }
 
 // Outcome is the run's verdict and, for a failure, which one.
@@ -91,7 +91,7 @@ func (r Report) SeedFile(description string) seedfile.File {
 		description = description[:seedfile.DescriptionBytesMax-3] + "..."
 	}
 	scenario := r.Scenario
-	scenario.Trace = nil
+	scenario.Trace, scenario.Coverage = nil, false
 	return seedfile.File{Seed: r.Seed, Description: description, Scenario: scenario, Plan: r.Plan,
 		Expect: outcome, Fingerprint: r.FingerprintHex()}
 }

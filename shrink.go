@@ -30,7 +30,8 @@ type Shrunk struct {
 // ShrinkFile reduces a failing seed file's run while the same failure
 // (the same Outcome) persists: it turns fault families off one at a time
 // (keeping the others' strengths; a swarm mode becomes the list of the
-// families left), then lowers the clients, the operations per client and
+// families left), then code fault sites, then tries fewer log nodes,
+// then lowers the clients, the operations per client and
 // the fault phase, smallest reduction first, in passes until one reduces
 // nothing or runsMax runs are spent. The workload's own parameters are
 // kept. A file that expects ok or whose run does not fail as recorded is
@@ -90,6 +91,8 @@ func (s *shrinker) try(candidate seedfile.File) bool {
 func (s *shrinker) shrink() (seedfile.File, []string) {
 	for s.runs < s.runsMax {
 		progress := s.shrinkFamilies()
+		progress = s.shrinkSites() || progress
+		progress = s.shrinkTopology() || progress
 		progress = s.shrinkCount("clients", func(f *seedfile.File) *int { return &f.Scenario.Clients }) || progress
 		progress = s.shrinkCount("operations", func(f *seedfile.File) *int { return &f.Scenario.Operations }) || progress
 		progress = s.shrinkFaultPhase() || progress
@@ -123,6 +126,44 @@ func (s *shrinker) shrinkFamilies() bool {
 		}
 	}
 	return progress
+}
+
+// shrinkSites turns the plan's code fault sites off one at a time.
+func (s *shrinker) shrinkSites() bool {
+	progress := false
+	for i, name := range sim.SiteNames() {
+		site := sim.Site(i)
+		if !s.best.Plan.Sites.Has(site) {
+			continue
+		}
+		candidate := s.best
+		candidate.Plan.Sites = candidate.Plan.Sites.Without(site)
+		if s.try(candidate) {
+			s.steps = append(s.steps, fmt.Sprintf("sites: %s off, now %s", name, candidate.Plan.Sites))
+			progress = true
+		}
+	}
+	return progress
+}
+
+// shrinkTopology tries one log node, then one log node fewer.
+func (s *shrinker) shrinkTopology() bool {
+	current := s.best.Plan.Topology
+	for _, fewer := range []sim.Topology{{}, {LogNodes: current.LogNodes - 1, ClockSkew: current.ClockSkew}} {
+		if !current.Spread() || (fewer.Spread() && fewer.LogNodes >= current.LogNodes) {
+			continue
+		}
+		if !fewer.Spread() {
+			fewer = sim.Topology{}
+		}
+		candidate := s.best
+		candidate.Plan.Topology = fewer
+		if s.try(candidate) {
+			s.steps = append(s.steps, fmt.Sprintf("topology: %s -> %s", current, fewer))
+			return true
+		}
+	}
+	return false
 }
 
 // shrinkCount tries 1, a half, three quarters and one less of a count,

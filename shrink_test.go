@@ -30,7 +30,8 @@ func fakeRun(runs *int) func(seedfile.File) seedfile.File {
 			families = sim.FamilyAll
 		}
 		observed := candidate
-		observed.Plan = sim.FaultPlan{Families: families, FaultPhase: candidate.Scenario.FaultPhase}
+		observed.Plan = sim.FaultPlan{Families: families, FaultPhase: candidate.Scenario.FaultPhase,
+			Sites: candidate.Plan.Sites, Topology: candidate.Plan.Topology}
 		for i := range sim.FamilyNames() {
 			if families.Has(sim.Family(1 << i)) {
 				observed.Plan.Intensity[i] = 0.5
@@ -78,6 +79,37 @@ func TestShrinkerReducesWhileTheSameFailurePersists(t *testing.T) {
 	}
 	if runs != s.runs || runs > 100 {
 		t.Fatalf("%d runs (counted %d)", runs, s.runs)
+	}
+}
+
+// A failure that needs the tiny-batch site and logs spread over two nodes
+// keeps exactly those: the other sites go, three log nodes become two.
+func TestShrinkerDropsSitesAndLogNodes(t *testing.T) {
+	runs := 0
+	needs := fakeRun(&runs)
+	run := func(candidate seedfile.File) seedfile.File {
+		observed := needs(candidate)
+		if !candidate.Plan.Sites.Has(sim.SiteTinyBatch) || candidate.Plan.Topology.LogNodes < 2 {
+			observed.Expect = seedfile.Outcome{Verdict: sim.VerdictOK}
+		}
+		return observed
+	}
+	file := failingFile()
+	file.Plan.Sites = sim.Sites(0).With(sim.SiteTinyBatch).With(sim.SiteEarlyRetry).With(sim.SiteDuplicateReply)
+	file.Plan.Topology = sim.Topology{LogNodes: 3, ClockSkew: 0.5}
+	s := &shrinker{run: run, want: lostUpdate, runsMax: 300}
+	if !s.try(file) {
+		t.Fatal("the original does not fail")
+	}
+	shrunk, steps := s.shrink()
+	if shrunk.Plan.Sites != sim.Sites(0).With(sim.SiteTinyBatch) || shrunk.Plan.Topology != (sim.Topology{LogNodes: 2, ClockSkew: 0.5}) {
+		t.Fatalf("shrunk to sites %v, topology %v; want tiny-batch on two log nodes\nsteps: %q", shrunk.Plan.Sites,
+			shrunk.Plan.Topology, steps)
+	}
+	for _, want := range []string{"sites: early-retry off, now tiny-batch,duplicate-reply", "topology: logs:3,skew:0.50 -> logs:2,skew:0.50"} {
+		if !containsString(steps, want) {
+			t.Errorf("steps lack %q: %q", want, steps)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/streamlog"
 	"github.com/proven2pc/proven/engines/wire"
@@ -48,6 +49,16 @@ type Config struct {
 	Log streamlog.Config
 	// CheckpointEvery is the processors' checkpoint interval (default 4096).
 	CheckpointEvery int
+	// DeltasPerCheckpoint is how many incremental checkpoints follow each
+	// full one, for engines that write them (processor.Config; 0: every
+	// checkpoint is full).
+	DeltasPerCheckpoint int
+	// VersionRetention and CollectEvery set the processors' garbage
+	// collection (processor.Config: old versions kept that long behind
+	// the log, the watermark raised every CollectEvery positions; zero:
+	// the processor's defaults).
+	VersionRetention time.Duration
+	CollectEvery     int
 	// Coordinator retry interval and read timeout (defaults in coordinator).
 	RetryInterval time.Duration
 	ReadTimeout   time.Duration
@@ -74,6 +85,9 @@ type Config struct {
 	// silent ticks after which the runner declares a node dead (default 5).
 	HeartbeatInterval  time.Duration
 	HeartbeatMissesMax int
+	// Coverage watches the run for fault coverage (see coverage.go and
+	// Cluster.Coverage). It changes nothing in the run.
+	Coverage bool
 }
 
 // DefaultFaultPhase is the fault phase of a schedule that names none.
@@ -82,8 +96,11 @@ const DefaultFaultPhase = 5 * time.Second
 // Cluster is a simulated deployment inside one world. Run it with
 // World.Run and release it with World.Close.
 type Cluster struct {
-	World   *sim.World
+	World *sim.World
+	// Log is the first log node; Logs every log node (one unless the
+	// plan's topology spreads the logs; see topology.go).
 	Log     sim.NodeID
+	Logs    []sim.NodeID
 	Engines []sim.NodeID
 	Clients []sim.NodeID
 	// Runner is the runner node (0 without Failover).
@@ -106,6 +123,16 @@ type Cluster struct {
 	// on (nil: off), with the thresholds in prediction.
 	predictors []*coordinator.Predictor
 	prediction coordinator.PredictorConfig
+	// logOf maps each stream to the log node holding its log.
+	// Invariant: its keys are exactly the names of config.Streams.
+	logOf map[string]sim.NodeID
+	// clockJumps are the log nodes' clock jumps of a spread topology,
+	// scheduled when the faults start.
+	clockJumps []logClockJumps
+	// sites switches the plan's code fault sites.
+	sites *siteSwitch
+	// coverage watches the run for fault coverage (nil: off).
+	coverage *coverageObserver
 }
 
 // New builds the nodes in a new world and, unless FaultsAfterSetup,
@@ -127,10 +154,11 @@ func New(config Config) *Cluster {
 		VirtualTimeMax: config.VirtualTimeMax, EventsMax: config.EventsMax})
 	c := &Cluster{World: world, config: config, placement: map[string]sim.NodeID{}}
 	c.plan, c.scheduled = faultPlan(config, world)
-	logConfig := config.Log
-	c.Log = world.AddNode(sim.NodeOptions{Name: "log", Crashable: true,
-		Factory: func() sim.Node { return newLogNode(logConfig) }})
-	logAddress := Address(sim.Addr{Node: c.Log})
+	c.sites = &siteSwitch{world: world, sites: c.plan.Sites}
+	if config.Coverage {
+		c.coverage = newCoverageObserver(c)
+	}
+	c.addLogNodes(config.Log)
 	for i := range config.EngineNodes {
 		var streams []StreamSpec
 		for j, spec := range config.Streams {
@@ -139,7 +167,7 @@ func New(config Config) *Cluster {
 			}
 		}
 		id := world.AddNode(sim.NodeOptions{Name: fmt.Sprintf("engine%d", i+1), Crashable: true,
-			Factory: c.engineNodeFactory(streams, logAddress)})
+			Factory: c.engineNodeFactory(streams)})
 		c.Engines = append(c.Engines, id)
 		for _, spec := range streams {
 			c.placement[spec.Name] = id
@@ -200,7 +228,13 @@ func faultPlan(config Config, world *sim.World) (sim.FaultPlan, bool) {
 	if phase <= 0 {
 		phase = DefaultFaultPhase
 	}
-	return sim.DrawFaultPlan(config.Faults, world.Rand("faults/plan"), phase), true
+	plan := sim.DrawFaultPlan(config.Faults, world.Rand("faults/plan"), phase)
+	if config.Faults.Swarm {
+		// Each from a stream of its own: no other draw of the run shifts.
+		plan.Sites = sim.DrawSites(world.Rand("faults/sites"))
+		plan.Topology = sim.DrawTopology(world.Rand("topology"))
+	}
+	return plan, true
 }
 
 // FaultPlan returns the fault schedule's plan (the zero plan when the
@@ -221,6 +255,10 @@ func (c *Cluster) startFaults() {
 	c.faultsStarted = true
 	if c.scheduled {
 		c.World.StartFaults(c.plan)
+		c.scheduleClockJumps()
+		if c.coverage != nil {
+			c.coverage.faultsStartNanos = c.World.Now()
+		}
 	}
 }
 
@@ -256,9 +294,13 @@ func (c *Cluster) Spawn(name string, fn func(p *sim.Process, coord *coordinator.
 		predictor = c.predictors[index]
 	}
 	return c.World.Spawn(node, name, func(p *sim.Process) {
-		coord, err := coordinator.New(ProcessHost{Process: p}, coordinator.Config{ID: id,
-			Log: Address(sim.Addr{Node: c.Log}), Processor: c.ProcessorAddress,
-			RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout, Predictor: predictor})
+		config := coordinator.Config{ID: id, Log: Address(sim.Addr{Node: c.Log}), LogOf: c.logAddressOf(),
+			Processor: c.ProcessorAddress, RetryInterval: c.config.RetryInterval, ReadTimeout: c.config.ReadTimeout,
+			Predictor: predictor, Sites: c.sites.coordinator()}
+		if c.plan.Sites.Has(sim.SiteCoarseClock) {
+			config.Timestamps = clock.NewHLC(c.sites.clock(processClock{process: p}), id)
+		}
+		coord, err := coordinator.New(ProcessHost{Process: p, coverage: c.coverage}, config)
 		assert.That(err == nil, "cluster: coordinator %d: %v", id, err)
 		fn(p, coord)
 	})
@@ -271,7 +313,8 @@ func (c *Cluster) EngineNode(stream string) *EngineNode {
 	return node
 }
 
-// LogNode returns the log node's server, or nil while it is down.
+// LogNode returns the first log node's server, or nil while it is down
+// (LogNodeOf returns the one holding a stream).
 func (c *Cluster) LogNode() *LogNode {
 	node, _ := c.World.Server(c.Log).(*LogNode)
 	return node

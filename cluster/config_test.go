@@ -16,17 +16,21 @@ import (
 
 // The plan is drawn from the seed's "faults/plan" stream, exactly as a
 // caller of sim.DrawFaultPlan on that stream gets it (so runs that moved
-// from drawing by hand to Config keep their fingerprints); a recorded plan
-// is imposed as is; without a mode, phase or plan there is no schedule.
+// from drawing by hand to Config keep their fingerprints), and in swarm
+// mode its code fault sites and topology from "faults/sites" and
+// "topology"; a recorded plan is imposed as is; without a mode, phase or
+// plan there is no schedule.
 func TestFaultPlanComesFromTheConfig(t *testing.T) {
 	swarm := sim.FaultMode{Swarm: true}
 	for seed := uint64(1); seed <= 20; seed++ {
 		c := New(Config{Seed: seed, Streams: []StreamSpec{KV("a")}, Faults: swarm, FaultPhase: 3 * time.Second})
 		reference := sim.NewWorld(sim.Config{Seed: seed})
 		want := sim.DrawFaultPlan(swarm, reference.Rand("faults/plan"), 3*time.Second)
-		if c.FaultPlan() != want {
-			t.Fatalf("seed %d: plan %v (phase %v), want %v (phase %v)", seed, c.FaultPlan(), c.FaultPlan().FaultPhase,
-				want, want.FaultPhase)
+		want.Sites = sim.DrawSites(reference.Rand("faults/sites"))
+		want.Topology = sim.DrawTopology(reference.Rand("topology"))
+		if got := c.FaultPlan(); got != want {
+			t.Fatalf("seed %d: plan %v (phase %v, sites %v, topology %v), want %v (phase %v, sites %v, topology %v)", seed,
+				got, got.FaultPhase, got.Sites, got.Topology, want, want.FaultPhase, want.Sites, want.Topology)
 		}
 		c.World.Close()
 		reference.Close()

@@ -22,7 +22,8 @@
 //	result := c.World.Run()
 //
 // The parts:
-//   - Nodes: one log node hosting a streamlog.Service; EngineNodes engine
+//   - Nodes: one log node hosting a streamlog.Service (or, with a spread
+//     topology, several: see Topology below); EngineNodes engine
 //     nodes (default 2), stream i's processor starting on node
 //     i mod EngineNodes; Clients client nodes (default 1); with Failover,
 //     a runner node that moves the streams of a silent engine node to live
@@ -41,7 +42,28 @@
 //     (its plan drawn from the seed's "faults/plan" stream, as
 //     sim.DrawFaultPlan draws it), FaultPlan imposes a recorded plan, and
 //     FaultsAfterSetup holds the schedule back until StartFaults, so that
-//     a setup can run fault-free first. FaultPlan reports the plan.
+//     a setup can run fault-free first. FaultPlan reports the plan. In
+//     swarm mode the plan also draws code fault sites ("faults/sites"
+//     stream) and a topology ("topology" stream), each from a stream of
+//     its own, so no other draw of the run shifts; a recorded plan brings
+//     its own.
+//   - Topology (sim.Topology in the plan): the streams' logs spread over
+//     LogNodes log nodes (log, log2, log3, ...), stream i's on log node
+//     i mod LogNodes, each node's clock with its own offset and drift
+//     (drawn from "topology/clocks", up to 100ms and 2% at full skew) and
+//     jumps during the fault phase. Coordinators and processors route
+//     each stream's appends, subscriptions and termination reads to its
+//     node (coordinator.Config.LogOf, processor.Config.LogOf); LogNodeOf
+//     and LogAddress tell where a stream's log is.
+//   - Code fault sites (sim.Site in the plan), on during the fault phase
+//     only (healing turns them off): deadline-stamp and tiny-batch in the
+//     log service, tiny-batch in the processors' termination reads,
+//     early-retry and short-timeout in the coordinators (streamlog,
+//     processor and coordinator Config.Sites); the hosts here act on the
+//     rest: coarse-clock rounds the log nodes' and coordinators' clocks
+//     down to 10ms, duplicate-reply sends every reply of log and engine
+//     nodes twice, early-retry ticks the processors every 10ms. A plan
+//     without sites gives the step machines nil switches.
 //   - Inspection, for checkers: ProcessorNode and PlacementString (where
 //     each stream runs), EngineNode (its processors), LogNode (the log
 //     service, to read every stream back), RunnerNode.
@@ -79,8 +101,9 @@
 //     the log is mended from the other (sim.Disk.RecoverMirrored); the log
 //     service must accept every record the disk verified (asserted).
 //   - A processor's state is a function of its stream's log: a restarted
-//     engine node restores its last verified checkpoint and replays the
-//     log after it. A verified checkpoint or placement record that does not
+//     engine node restores its last verified checkpoint (a full one and
+//     the verified deltas after it, Config.DeltasPerCheckpoint) and
+//     replays the log after it. A verified checkpoint or placement record that does not
 //     decode is a broken invariant, not a reason to start over.
 //   - An engine node runs exactly the streams of the newest assignment it
 //     adopted, one processor each; every stream the runner places is a
@@ -90,7 +113,8 @@
 //
 // # What it does not do
 //
-// It does not replicate the log across nodes: a record damaged in both
+// It does not replicate a log across nodes (a spread topology puts each
+// stream's log on one node): a record damaged in both
 // copies with records after it fails the run. Random fault schedules do
 // not crash the runner (it stands for a replicated service) or client
 // nodes. The directory coordinators ask for placement learns the
@@ -110,7 +134,10 @@
 // fault plan to sim.DrawFaultPlan on "faults/plan", show that
 // FaultsAfterSetup keeps faults out of a setup, that Spawn round-robins,
 // that each misuse panics naming the mistake, and that a stream missing
-// from the Config is named when a client uses it. The workloads and
+// from the Config is named when a client uses it. A spread topology
+// routes every stream to its log node with clocks apart and commits
+// across them; sites act during the fault phase only; deadline-stamp and
+// the coarse clock reach the logs end to end. The workloads and
 // coordinator tests run on this package; goleak checks that no coroutine
 // outlives a world.
 package cluster

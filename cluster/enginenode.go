@@ -15,12 +15,20 @@ import (
 type engineNodeConfig struct {
 	// Streams are the streams whose processors run on this node.
 	Streams []StreamSpec
-	// Log is the log service's address.
-	Log wire.Address
+	// Log is the first log node's address; LogOf, when set, routes each
+	// stream to its log node.
+	Log   wire.Address
+	LogOf func(stream string) wire.Address
 	// TickInterval is how often each processor's Tick runs (default 50ms).
 	TickInterval time.Duration
 	// CheckpointEvery is the processors' checkpoint interval in entries.
 	CheckpointEvery int
+	// DeltasPerCheckpoint is how many deltas follow a full checkpoint.
+	DeltasPerCheckpoint int
+	// VersionRetention and CollectEvery set the processors' garbage
+	// collection.
+	VersionRetention time.Duration
+	CollectEvery     int
 	// Runner, when nonzero, is the runner's address: the node heartbeats to
 	// it every HeartbeatInterval and runs exactly the streams of the newest
 	// assignment it adopted. Streams are then only the streams it starts
@@ -31,6 +39,10 @@ type engineNodeConfig struct {
 	Catalog []StreamSpec
 	// HeartbeatInterval is the heartbeat period (default 100ms).
 	HeartbeatInterval time.Duration
+	// sites switches the code fault sites; coverage, when set, watches
+	// terminations (Config.Coverage).
+	sites    *siteSwitch
+	coverage *coverageObserver
 }
 
 // EngineNode hosts the processors of several streams on one simulated
@@ -100,15 +112,35 @@ func (n *EngineNode) Start(ctx *sim.NodeContext) {
 func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
 	assert.That(n.processors[spec.Name] == nil, "cluster: processor %s started twice on n%d", spec.Name, ctx.ID())
 	self := Address(sim.Addr{Node: ctx.ID()})
-	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log,
-		CheckpointEvery: n.config.CheckpointEvery}
-	// The checkpoint is a record this node wrote and the disk verified
-	// (a damaged one reads as absent), so it must restore.
-	p, err := processor.Recover(config, lastIntactRecord(ctx.Disk(), checkpointFile(spec.Name)), spec.Restore)
+	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log, LogOf: n.config.LogOf,
+		CheckpointEvery: n.config.CheckpointEvery, DeltasPerCheckpoint: n.config.DeltasPerCheckpoint,
+		VersionRetention: n.config.VersionRetention, CollectEvery: n.config.CollectEvery, Sites: n.config.sites.processor()}
+	// The chain is records this node wrote and the disk verified (a
+	// damaged one ends it), so it must restore.
+	full, deltas := checkpointChain(ctx.Disk(), checkpointFile(spec.Name))
+	p, _, err := processor.RecoverChain(config, full, deltas, spec.Restore)
 	assert.That(err == nil, "cluster: processor %s on n%d does not restore: %v", spec.Name, ctx.ID(), err)
 	n.processors[spec.Name] = p
 	n.running = append(n.running, spec.Name)
 	n.send(ctx, spec.Name, p.Start())
+}
+
+// checkpointChain reads a stream's checkpoint file: its first record, a
+// full checkpoint, and the deltas after it up to the first damaged record
+// (nil, nil when the full one is damaged or absent: the processor replays
+// the whole log).
+func checkpointChain(disk *sim.Disk, file string) (full []byte, deltas [][]byte) {
+	records, err := disk.Scan(file)
+	if err != nil || len(records) == 0 || records[0].Err != nil {
+		return nil, nil
+	}
+	for _, record := range records[1:] {
+		if record.Err != nil {
+			break
+		}
+		deltas = append(deltas, record.Data)
+	}
+	return records[0].Data, deltas
 }
 
 // Running returns the streams whose processors run here, in start order.
@@ -120,6 +152,9 @@ func (n *EngineNode) Processor(stream string) *processor.Processor { return n.pr
 
 // Receive routes a message to the processor it concerns.
 func (n *EngineNode) Receive(ctx *sim.NodeContext, from sim.Addr, message any) {
+	if n.config.coverage != nil {
+		n.config.coverage.engineReceived(ctx.ID(), message)
+	}
 	sender := Address(from)
 	switch m := message.(type) {
 	case wire.MsgEntries:
@@ -153,19 +188,28 @@ func (n *EngineNode) Timer(ctx *sim.NodeContext, tag uint64) {
 	for _, stream := range n.running {
 		n.send(ctx, stream, n.processors[stream].Tick())
 	}
-	ctx.SetTimer(n.config.TickInterval, engineTickTag)
+	ctx.SetTimer(n.config.sites.tickInterval(n.config.TickInterval), engineTickTag)
 }
 
-// send stores a checkpoint (replacing the old one) and sends messages.
+// send stores a checkpoint (a full one replaces the file, a delta is
+// appended to it) and sends messages.
 func (n *EngineNode) send(ctx *sim.NodeContext, stream string, ready processor.Ready) {
 	if ready.Checkpoint != nil {
 		disk := ctx.Disk()
 		file := checkpointFile(stream)
-		disk.Remove(file)
+		if !ready.CheckpointDelta {
+			disk.Remove(file)
+		}
 		disk.Append(file, ready.Checkpoint)
 		disk.Sync(file)
 	}
 	for _, m := range ready.Messages {
+		if n.config.coverage != nil {
+			n.config.coverage.engineSent(ctx.ID(), m.To, m.Message)
+		}
 		_ = ctx.Send(Addr(m.To), m.Message)
+		if n.config.sites.duplicated(m.Message) {
+			_ = ctx.Send(Addr(m.To), m.Message)
+		}
 	}
 }

@@ -20,6 +20,13 @@ const tickTimerTag = 1
 // every step.
 type LogNode struct {
 	config streamlog.Config
+	// sites switches the code fault sites the host acts on (the coarse
+	// clock, duplicated replies); config.Sites those of the service.
+	sites *siteSwitch
+	// coverage, when set, learns of deadline-stamp firings; stamped is
+	// how many this boot's service had made at the last step.
+	coverage *coverageObserver
+	stamped  uint64
 	// driver is nil until Start recovers the service. A failed recovery
 	// fails the run, so no message or timer ever reaches a node without
 	// one.
@@ -29,9 +36,6 @@ type LogNode struct {
 }
 
 var _ sim.Node = (*LogNode)(nil)
-
-// newLogNode returns a log node for a sim.NodeFactory.
-func newLogNode(config streamlog.Config) *LogNode { return &LogNode{config: config} }
 
 // Service returns the hosted service (nil before Start or after a failed
 // recovery), for tests and checkers.
@@ -53,7 +57,7 @@ func (n *LogNode) Start(ctx *sim.NodeContext) {
 	}
 	// Every record is one carryOut persisted from the service's Ready, and
 	// the disk verified it, so the service must accept them all.
-	service, err := streamlog.Recover(n.config, ctx.Clock(), uint32(ctx.ID()), records)
+	service, err := streamlog.Recover(n.config, n.sites.clock(ctx.Clock()), uint32(ctx.ID()), records)
 	assert.That(err == nil, "cluster: the log's %d verified records do not recover: %v", len(records), err)
 	n.Repaired = repaired
 	n.driver = streamlog.NewDriver(service, mirroredLog{disk: ctx.Disk()})
@@ -79,6 +83,12 @@ func (n *LogNode) Timer(ctx *sim.NodeContext, tag uint64) {
 // messages. The simulated disk never fails a write or a sync (its faults
 // act at crashes), so neither can the step.
 func (n *LogNode) flush(ctx *sim.NodeContext, stepErr error) {
+	if n.coverage != nil {
+		if stamped := n.driver.Service().Stats().StampedAtDeadline; stamped != n.stamped {
+			n.stamped = stamped
+			n.coverage.stamped(ctx.ID())
+		}
+	}
 	messages, err := n.driver.Flush()
 	if stepErr != nil || err != nil {
 		assert.Broken("cluster: the simulated log failed: %v, %v", stepErr, err)
@@ -86,6 +96,9 @@ func (n *LogNode) flush(ctx *sim.NodeContext, stepErr error) {
 	for _, out := range messages {
 		if err := ctx.Send(Addr(out.To), out.Message); err != nil {
 			ctx.Fail("streamlog: send %T to %v: %v", out.Message, Addr(out.To), err)
+		}
+		if n.sites.duplicated(out.Message) {
+			_ = ctx.Send(Addr(out.To), out.Message)
 		}
 	}
 }

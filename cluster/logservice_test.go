@@ -81,7 +81,7 @@ func runLogScenario(seed uint64) (sim.Result, *logRun) {
 	r := &logRun{world: w, clients: 3, appends: 25, delivered: map[uint64]wire.LogEntry{}}
 	config := streamlog.Config{TickInterval: 20 * time.Millisecond, ReadCountMax: 8, DedupeWindow: 4}
 	r.logNode = w.AddNode(sim.NodeOptions{Name: "log", Crashable: true,
-		Factory: func() sim.Node { return &countingLogNode{LogNode: newLogNode(config), run: r} }})
+		Factory: func() sim.Node { return &countingLogNode{LogNode: &LogNode{config: config}, run: r} }})
 	for c := range r.clients {
 		node := w.AddNode(sim.NodeOptions{Name: fmt.Sprintf("client%d", c+1)})
 		w.Spawn(node, fmt.Sprintf("client%d", c+1), func(p *sim.Process) { r.client(p, uint64(c+1)) })

@@ -31,6 +31,9 @@ type failoverRun struct {
 	firstMoveNanos int64
 	moves          int // streams observed on a node other than their first
 	initial        map[string]sim.NodeID
+	// collected counts the streams whose processor raised its garbage
+	// collection watermark by the end of the run.
+	collected int
 }
 
 const (
@@ -50,7 +53,8 @@ func runFailover(seed uint64, faults sim.FaultMode) (sim.Result, *failoverRun) {
 		specs = append(specs, KV(name))
 	}
 	cluster := New(Config{Seed: seed, Streams: specs, EngineNodes: 3, Clients: 1, Failover: true,
-		CheckpointEvery: 16, VirtualTimeMax: 10 * time.Minute, Faults: faults, FaultPhase: 5 * time.Second})
+		CheckpointEvery: 16, DeltasPerCheckpoint: 3, VersionRetention: 5 * time.Second, CollectEvery: 16,
+		VirtualTimeMax: 10 * time.Minute, Faults: faults, FaultPhase: 5 * time.Second})
 	defer cluster.World.Close()
 	run := &failoverRun{cluster: cluster, initial: map[string]sim.NodeID{}}
 	for _, stream := range failoverStreams {
@@ -80,6 +84,12 @@ func runFailover(seed uint64, faults sim.FaultMode) (sim.Result, *failoverRun) {
 		run.watch()
 		if err := run.check(ctx, coord); err != nil {
 			p.Fail("%v", err)
+		}
+		for _, stream := range failoverStreams {
+			if node := cluster.EngineNode(stream); node != nil && node.Processor(stream) != nil &&
+				!node.Processor(stream).Watermark().IsZero() {
+				run.collected++
+			}
 		}
 	})
 	crashes := cluster.World.Rand("test/engine-crashes")
@@ -263,7 +273,7 @@ func TestFailoverMovesStreamsAndKeepsCommitting(t *testing.T) {
 	}
 	for _, mode := range []sim.FaultMode{{}, {Families: sim.FamilyAll}} {
 		outcomes := map[string]int{}
-		movedRuns, committedAfterMove := 0, 0
+		movedRuns, committedAfterMove, collectedRuns := 0, 0, 0
 		for seed := uint64(1); seed <= uint64(seeds); seed++ {
 			result, run := runFailover(seed, mode)
 			if result.Verdict != sim.VerdictOK {
@@ -272,6 +282,9 @@ func TestFailoverMovesStreamsAndKeepsCommitting(t *testing.T) {
 			if run.moves > 0 {
 				movedRuns++
 			}
+			if run.collected > 0 {
+				collectedRuns++
+			}
 			for _, transfer := range run.transfers {
 				outcomes[transfer.outcome]++
 				if run.firstMoveNanos != 0 && transfer.outcome == "committed" && transfer.finishNanos > run.firstMoveNanos {
@@ -279,13 +292,18 @@ func TestFailoverMovesStreamsAndKeepsCommitting(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("faults %v: %d of %d runs moved streams; %d commits after a move; outcomes %v", mode, movedRuns,
-			seeds, committedAfterMove, outcomes)
+		t.Logf("faults %v: %d of %d runs moved streams; %d commits after a move; %d collected; outcomes %v", mode,
+			movedRuns, seeds, committedAfterMove, collectedRuns, outcomes)
 		if movedRuns < seeds/2 {
 			t.Fatalf("faults %v: only %d of %d runs moved a stream", mode, movedRuns, seeds)
 		}
 		if committedAfterMove == 0 {
 			t.Fatalf("faults %v: no transaction committed after a stream moved", mode)
+		}
+		// The streams restore chains of KV deltas after each crash and
+		// collect old versions: garbage collection runs under the faults.
+		if collectedRuns < seeds/2 {
+			t.Fatalf("faults %v: only %d of %d runs raised a garbage-collection watermark", mode, collectedRuns, seeds)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/coordinator/runner"
-	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/assert"
 	"github.com/proven2pc/proven/sim"
 )
@@ -13,8 +12,11 @@ import (
 // engineNodeFactory builds engine node servers. With Failover the factory
 // reads the runner's address at boot time (the world boots nodes once it
 // runs, after New added the runner node).
-func (c *Cluster) engineNodeFactory(streams []StreamSpec, logAddress wire.Address) sim.NodeFactory {
-	config := engineNodeConfig{Streams: streams, Log: logAddress, CheckpointEvery: c.config.CheckpointEvery}
+func (c *Cluster) engineNodeFactory(streams []StreamSpec) sim.NodeFactory {
+	config := engineNodeConfig{Streams: streams, Log: Address(sim.Addr{Node: c.Log}), LogOf: c.logAddressOf(),
+		CheckpointEvery: c.config.CheckpointEvery, DeltasPerCheckpoint: c.config.DeltasPerCheckpoint,
+		VersionRetention: c.config.VersionRetention, CollectEvery: c.config.CollectEvery,
+		sites: c.sites, coverage: c.coverage}
 	if !c.config.Failover {
 		return newEngineNode(config)
 	}

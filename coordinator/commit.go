@@ -144,7 +144,7 @@ func (m *TxnMachine) startRound(now int64, untilNanos int64) {
 	if m.roundPending == 0 {
 		assert.Broken("coordinator: txn %v starts an empty %v round", m.id, m.phase)
 	}
-	m.round = startTimer(now, m.config.RetryInterval, untilNanos)
+	m.round = startTimer(now, m.config.resendInterval(), untilNanos)
 	m.sendRound()
 }
 
@@ -307,6 +307,9 @@ func (m *TxnMachine) commitAcknowledged(ack *wire.MsgAppendReply) {
 		return
 	}
 	inTime := ack.Timestamp.WallNanos <= m.deadlineNanos
+	if bugs.Enabled(bugs.CommitAtDeadlineLate) { // planted bug: a Commit stamped at the deadline counts as late
+		inTime = ack.Timestamp.WallNanos < m.deadlineNanos
+	}
 	if inTime {
 		m.commitsInTime++
 	}

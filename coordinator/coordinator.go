@@ -18,6 +18,10 @@ type Config struct {
 	ID uint32
 	// Log is the log service's address.
 	Log wire.Address
+	// LogOf, when set, returns the address of the log node holding a
+	// stream, for logs spread over several nodes (nil: Log holds every
+	// stream).
+	LogOf func(stream string) wire.Address
 	// Processor returns the address of a stream's processor, for snapshot
 	// reads (the runner's placement).
 	Processor func(stream string) wire.Address
@@ -36,6 +40,9 @@ type Config struct {
 	// sequences from 1). A host that runs many coordinators under one ID
 	// gives them one source safe for concurrent use; see RequestSource.
 	Requests RequestSource
+	// Sites switches the coordinator's code fault sites, asked at each
+	// use (nil: every site off); see Sites.
+	Sites func() Sites
 	// Predictor switches speculative execution on: transactions begun
 	// with a category (BeginCategory, BeginReadOnlyCategory) teach it
 	// their operations, and once it is confident it predicts them, and
@@ -68,6 +75,9 @@ type Coordinator struct {
 	doomed map[engines.TxnID]wire.MsgOutcome
 	// autoCommit is the machine of the ad-hoc operation being driven.
 	autoCommit TxnMachine
+	// begun counts the read-write transactions begun (the short-timeout
+	// site shortens every other one).
+	begun uint64
 }
 
 // New returns a coordinator running on host.
@@ -89,8 +99,9 @@ func New(host Host, config Config) (*Coordinator, error) {
 	if c.hlc == nil {
 		c.hlc = clock.NewHLC(hostClock{host}, config.ID)
 	}
-	c.machines = MachineConfig{Self: host.Self(), Log: config.Log, Processor: config.Processor,
-		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: config.Requests}
+	c.machines = MachineConfig{Self: host.Self(), Log: config.Log, LogOf: config.LogOf, Processor: config.Processor,
+		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: config.Requests,
+		Sites: config.Sites}
 	if c.machines.Requests == nil {
 		c.machines.Requests = &c.requests
 	}

@@ -112,6 +112,15 @@
 // auto-commit, indeterminate; once Commit is being sent, nothing; during
 // an abort the client asked for, stop it.
 //
+// Logs on several nodes: appends go to Config.Log, or with Config.LogOf
+// to the log node holding each stream. Code fault sites (Config.Sites,
+// asked at every use; nil: off), which a simulation turns on to reach
+// rare paths: EarlyRetry resends every EarlyRetryInterval (2ms, shorter
+// than a round trip) while patience stays as it is; ShortTimeouts gives
+// every other transaction begun, and every snapshot read of an even
+// request sequence, a timeout of 5, 10, 20 or 40ms in turn (never longer
+// than the one asked for), so that deadlines pass mid-protocol.
+//
 // # Contract
 //
 // The host (the driver here, the real runtime later):

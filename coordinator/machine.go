@@ -18,6 +18,10 @@ type MachineConfig struct {
 	Self wire.Address
 	// Log is the log service's address.
 	Log wire.Address
+	// LogOf, when set, returns the address of the log node holding a
+	// stream, for logs spread over several nodes (nil: Log holds every
+	// stream). It is called at every send.
+	LogOf func(stream string) wire.Address
 	// Processor returns the address of a stream's processor, for snapshot
 	// reads (required by ReadMachine). It is called at every send, so a
 	// move of the processor is followed by the next retry.
@@ -31,6 +35,63 @@ type MachineConfig struct {
 	// config. Replies are matched to requests by id alone, so ids must be
 	// unique among the requests whose replies reach Self.
 	Requests RequestSource
+	// Sites switches the coordinator's code fault sites, asked at each
+	// use (nil: every site off); see Sites.
+	Sites func() Sites
+}
+
+// Sites are the coordinator's code fault sites (DESIGN.md, "Code
+// faults"): paths a correct coordinator may take that random timing
+// almost never reaches.
+type Sites struct {
+	// EarlyRetry resends unanswered requests every EarlyRetryInterval, so
+	// that retries overtake answers (how long an exchange waits before it
+	// gives up does not change).
+	EarlyRetry bool
+	// ShortTimeouts gives every other read-write transaction and snapshot
+	// read a timeout of a few milliseconds (ShortTimeout), so that
+	// deadlines pass in the middle of the protocol.
+	ShortTimeouts bool
+}
+
+// EarlyRetryInterval is the resend interval with Sites.EarlyRetry on:
+// shorter than a round trip.
+const EarlyRetryInterval = 2 * time.Millisecond
+
+// ShortTimeout returns the n-th short timeout of Sites.ShortTimeouts:
+// 5, 10, 20 and 40 milliseconds in turn.
+func ShortTimeout(n uint64) time.Duration { return 5 * time.Millisecond << (n % 4) }
+
+func (c *MachineConfig) sites() Sites {
+	if c.Sites == nil {
+		return Sites{}
+	}
+	return c.Sites()
+}
+
+// resendInterval is how long a request waits for its answer before it is
+// sent again.
+func (c *MachineConfig) resendInterval() time.Duration {
+	if c.Sites != nil && c.sites().EarlyRetry {
+		return EarlyRetryInterval
+	}
+	return c.RetryInterval
+}
+
+// readTimeout is the timeout of the snapshot read sent with request.
+func (c *MachineConfig) readTimeout(request wire.RequestID) time.Duration {
+	if c.Sites != nil && request.Sequence%2 == 0 && c.sites().ShortTimeouts {
+		return ShortTimeout(request.Sequence/2 - 1)
+	}
+	return c.ReadTimeout
+}
+
+// logOf returns the address of the log node holding stream.
+func (c *MachineConfig) logOf(stream string) wire.Address {
+	if c.LogOf == nil {
+		return c.Log
+	}
+	return c.LogOf(stream)
 }
 
 // check asserts what every machine needs of its config.

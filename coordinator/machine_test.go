@@ -40,6 +40,7 @@ import (
 //	outcome stream=S committed ts=D | outcome stream=S aborted=CODE reason=..
 //	                                 the answer to the last one-phase commit or Abort
 //	notice stream=S code=CODE reason=..  an unsolicited abort notice
+//	sites [early-retry] [short-timeout]  switch code fault sites on (the others off)
 //
 // A request other than the last one of its kind is answered with req=N
 // (its sequence).
@@ -80,6 +81,8 @@ type machineHarness struct {
 	sends     int
 	// processors are the processor addresses handed out, in order.
 	processors []string
+	// sites are the code fault sites switched on.
+	sites coordinator.Sites
 }
 
 // processor is the placement: stream i (in order of first use) at 100+i.
@@ -97,7 +100,8 @@ func newMachineHarness() *machineHarness {
 		sent: map[string]wire.RequestID{}, sendOrder: map[string]int{}}
 	h.requests = coordinator.Requests{Origin: 9}
 	h.config = coordinator.MachineConfig{Self: harnessSelf, Log: harnessLog, RetryInterval: 50 * time.Millisecond,
-		ReadTimeout: time.Second, Requests: &h.requests, Processor: h.processor}
+		ReadTimeout: time.Second, Requests: &h.requests, Processor: h.processor,
+		Sites: func() coordinator.Sites { return h.sites }}
 	return h
 }
 
@@ -118,6 +122,9 @@ func (h *machineHarness) run(t *testing.T, d *datadriven.TestData) string {
 		ready = h.predict(t, d)
 	case "speculation":
 		return h.speculation(t)
+	case "sites":
+		h.sites = coordinator.Sites{EarlyRetry: d.HasArg("early-retry"), ShortTimeouts: d.HasArg("short-timeout")}
+		return fmt.Sprintf("%+v\n", h.sites)
 	case "commit":
 		ready = h.txn(t).Commit(h.now)
 	case "rollback":

@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
@@ -39,6 +40,8 @@ type snapshotRead struct {
 	handle  int
 	message wire.MsgSnapshotRead
 	timer   timer
+	// timeout is how long the read waits for an answer.
+	timeout time.Duration
 }
 
 // NewReadMachine returns the machine of a read-only transaction at
@@ -99,8 +102,10 @@ func (r *ReadMachine) Read(now int64, stream string, operation []byte) (int, Rea
 }
 
 func (r *ReadMachine) launch(now int64, handle int, stream string, operation []byte) {
-	read := snapshotRead{handle: handle, timer: startTimer(now, r.config.RetryInterval, now+int64(r.config.ReadTimeout)),
-		message: wire.MsgSnapshotRead{Request: r.config.Requests.NextRequest(), ReplyTo: r.config.Self, Stream: stream,
+	request := r.config.Requests.NextRequest()
+	timeout := r.config.readTimeout(request)
+	read := snapshotRead{handle: handle, timer: startTimer(now, r.config.resendInterval(), now+int64(timeout)),
+		timeout: timeout, message: wire.MsgSnapshotRead{Request: request, ReplyTo: r.config.Self, Stream: stream,
 			Snapshot: r.snapshot, Operation: operation}}
 	r.inFlight = append(r.inFlight, read)
 	r.send(&read)
@@ -143,7 +148,7 @@ func (r *ReadMachine) Tick(now int64) Ready {
 	r.startInput()
 	r.settle(now)
 	for i := range r.inFlight {
-		if read := &r.inFlight[i]; read.timer.due(now, r.config.RetryInterval) {
+		if read := &r.inFlight[i]; read.timer.due(now, r.config.resendInterval()) {
 			r.send(read)
 		}
 	}
@@ -178,7 +183,7 @@ func (r *ReadMachine) settle(now int64) {
 			r.forget(i)
 		default:
 			r.end(i, OperationResult{Operation: read.handle, Err: fmt.Errorf("%w: no answer from %s within %v",
-				ErrIndeterminate, read.message.Stream, r.config.ReadTimeout)})
+				ErrIndeterminate, read.message.Stream, read.timeout)})
 		}
 	}
 }

@@ -29,6 +29,10 @@ type Txn struct {
 // its deadline is the coordinator's clock now plus timeout, compared with
 // participants' log timestamps.
 func (c *Coordinator) Begin(ctx context.Context, timeout time.Duration) *Txn {
+	c.begun++
+	if c.config.Sites != nil && c.begun%2 == 0 && timeout > 0 && c.machines.sites().ShortTimeouts {
+		timeout = min(timeout, ShortTimeout(c.begun/2-1))
+	}
 	id := c.hlc.Now()
 	t := &Txn{c: c}
 	t.machine.init(&c.machines, id, id.WallNanos+int64(timeout))

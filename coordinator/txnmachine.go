@@ -249,7 +249,7 @@ func (m *TxnMachine) AutoCommit(now int64, stream string, operation []byte) (int
 
 func (m *TxnMachine) launch(now int64, op sentOperation) {
 	op.request = m.config.Requests.NextRequest()
-	op.timer = startTimer(now, m.config.RetryInterval, m.patience())
+	op.timer = startTimer(now, m.config.resendInterval(), m.patience())
 	m.inFlight = append(m.inFlight, op)
 	m.send(&op)
 }
@@ -378,7 +378,7 @@ func (m *TxnMachine) autoCommitAnswered(op sentOperation, reply *wire.MsgOperati
 func (m *TxnMachine) Tick(now int64) Ready {
 	m.startInput()
 	m.settle(now)
-	retry := m.config.RetryInterval
+	retry := m.config.resendInterval()
 	for i := range m.inFlight {
 		if op := &m.inFlight[i]; op.timer.due(now, retry) {
 			m.send(op)
@@ -509,7 +509,7 @@ func (m *TxnMachine) decide(status Status, commitTimestamp clock.Timestamp, err 
 func (m *TxnMachine) appendTo(stream string, request wire.RequestID, entry wire.Entry) {
 	entry.Request = request
 	entry.ReplyTo = m.config.Self
-	m.out = append(m.out, Outbound{To: m.config.Log, Message: wire.MsgAppend{Request: request,
+	m.out = append(m.out, Outbound{To: m.config.logOf(stream), Message: wire.MsgAppend{Request: request,
 		ReplyTo: m.config.Self, Stream: stream, Payload: entry.Encode(), Unacknowledged: entry.Kind != wire.EntryCommit}})
 }
 

@@ -102,22 +102,11 @@ func appendEntry(out, key []byte, timestamp *clock.Timestamp, value []byte) []by
 // any violation. It never panics and allocates no more than the input size
 // justifies.
 func Restore(data []byte, opts Options) (*Store, error) {
-	if len(data) < checkpointHeaderLen+checkpointChecksumLen {
-		return nil, corrupt("%d bytes, shorter than the %d-byte minimum", len(data), checkpointHeaderLen+checkpointChecksumLen)
+	reader, err := binenc.OpenFrame(data, checkpointMagic, checkpointFormat, ErrCorruptCheckpoint)
+	if err != nil {
+		return nil, err
 	}
-	body := data[:len(data)-checkpointChecksumLen]
-	want := binary.BigEndian.Uint32(data[len(body):])
-	if got := crc32.Checksum(body, castagnoli); got != want {
-		return nil, corrupt("checksum 0x%08x, want 0x%08x", got, want)
-	}
-	reader := binenc.NewReader(body, ErrCorruptCheckpoint)
 	d := &reader
-	if magic := d.Next(len(checkpointMagic)); string(magic) != checkpointMagic {
-		return nil, corrupt("magic %q, want %q", magic, checkpointMagic)
-	}
-	if format := d.Uint32(); format != checkpointFormat {
-		return nil, corrupt("format %d, want %d", format, checkpointFormat)
-	}
 	s := New(opts)
 	s.watermark = d.Timestamp()
 	if err := s.restoreVersions(d); err != nil {
@@ -145,32 +134,43 @@ func (s *Store) restoreVersions(d *binenc.Reader) error {
 			break
 		}
 		current := version{entry: newEntry(key, value), timestamp: timestamp}
-		if !validWriteTimestamp(timestamp) {
-			return corrupt("version at offset %d: reserved timestamp %v", offset, timestamp)
-		}
 		newKey := index == 0 || !bytes.Equal(key, previous.key())
 		if index > 0 && !versionLess(previous, current) {
 			return corrupt("version at offset %d: out of order", offset)
 		}
-		if newKey {
-			atOrBelowWatermark = false
+		if err := s.placeVersion(offset, current, newKey, &atOrBelowWatermark); err != nil {
+			return err
 		}
-		if !s.watermark.Less(timestamp) {
-			if atOrBelowWatermark || value == nil {
-				return corrupt("version at offset %d: key %q keeps a collectable version at %v below watermark %v", offset, key, timestamp, s.watermark)
-			}
-			atOrBelowWatermark = true
-		}
-		// The first version of a key is its newest: it goes to latest.
-		if newKey {
-			s.versions.latest.ReplaceOrInsert(current)
-		} else {
-			s.versions.history.ReplaceOrInsert(current)
-		}
-		s.approximateBytes += current.bytes()
 		previous = current
 	}
 	return d.Err()
+}
+
+// placeVersion checks a restored version and puts it in its tree: the
+// first version of a key (newKey) is its newest and goes to latest.
+// atOrBelowWatermark tracks, per key, whether a version at or below the
+// watermark was placed already (only one may stay, and no tombstone).
+func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
+	if !validWriteTimestamp(current.timestamp) {
+		return corrupt("version at offset %d: reserved timestamp %v", offset, current.timestamp)
+	}
+	if newKey {
+		*atOrBelowWatermark = false
+	}
+	if !s.watermark.Less(current.timestamp) {
+		if *atOrBelowWatermark || current.tombstone {
+			return corrupt("version at offset %d: key %q keeps a collectable version at %v below watermark %v", offset,
+				current.key(), current.timestamp, s.watermark)
+		}
+		*atOrBelowWatermark = true
+	}
+	if newKey {
+		s.versions.latest.ReplaceOrInsert(current)
+	} else {
+		s.versions.history.ReplaceOrInsert(current)
+	}
+	s.approximateBytes += current.bytes()
+	return nil
 }
 
 func (s *Store) restoreTransactions(d *binenc.Reader) error {

@@ -136,6 +136,9 @@ type Store struct {
 	// displacedScratch is Commit's working list, kept for its capacity.
 	// Invariant: empty (and cleared) between calls.
 	displacedScratch []displacedVersion
+	// changed holds the keys whose versions changed since TrackChanges or
+	// the last CheckpointDelta (nil: not tracking; see delta.go).
+	changed map[string]struct{}
 }
 
 // Stats are the store's counters.
@@ -274,6 +277,7 @@ func (s *Store) commit(txn TxnID, record *transaction, commitTimestamp clock.Tim
 		if moved.replaced {
 			s.versions.history.ReplaceOrInsert(moved.previous)
 		}
+		s.noteChanged(moved.installed.key())
 	}
 	clear(displaced)
 	s.displacedScratch = displaced[:0]
@@ -385,6 +389,7 @@ func (s *Store) collect(tree *btree.BTreeG[version], doomed []version) {
 			assert.Broken("mvcc: GC lost version %q@%v", v.key(), v.timestamp)
 		}
 		s.approximateBytes -= v.bytes()
+		s.noteChanged(v.key())
 	}
 }
 

@@ -20,6 +20,8 @@ type storeMachine struct {
 	model  *model
 	views  []frozenView
 	latest int64 // largest wall time used so far, to aim timestamps near it
+	// chain is a full checkpoint and the deltas after it (delta_test.go).
+	chain checkpointChain
 }
 
 type frozenView struct {
@@ -219,6 +221,7 @@ func (m *storeMachine) checkpoint(t *rapid.T) {
 		t.Fatalf("restored stats differ (-restored +original):\n%s", diff)
 	}
 	m.store = restored
+	m.chain = checkpointChain{} // the restored store tracks no changes
 }
 
 func (m *storeMachine) takeView(t *rapid.T) {
@@ -330,6 +333,8 @@ func TestStoreMatchesModel(t *testing.T) {
 			"get":          m.get,
 			"scan":         m.scan,
 			"checkpoint":   m.checkpoint,
+			"startChain":   m.startChain,
+			"delta":        m.delta,
 			"view":         m.takeView,
 			"readView":     m.readView,
 			"":             m.check,

@@ -27,7 +27,13 @@
 // workload's name; a file without it is read exactly as before, so the
 // format version stays 1; faults.mode is the mode as
 // asked and faults.plan the concrete families and intensities of the run
-// (every family in a fixed mode; any subset in swarm); expect is the
+// (every family in a fixed mode; any subset in swarm); faults.sites,
+// optional, lists the code fault sites on during the fault phase (e.g.
+// ["deadline-stamp", "tiny-batch"]; see sim.Site) and faults.topology,
+// optional, how the logs are spread ({"log_nodes": 3, "clock_skew": 0.42};
+// see sim.Topology): a swarm run draws both, and a file without them (as
+// every file written before they existed) means no site and one log
+// node, so old files load and replay as they did; expect is the
 // outcome (verdict ok, or fail with the failure kind, the first check that
 // said illegal and its first anomaly); fingerprint, optional, is the
 // fingerprint observed.

@@ -39,6 +39,9 @@ type Scenario struct {
 	// Trace, when set, receives one line per simulator event. It changes
 	// nothing in the run, and a seed file does not record it.
 	Trace io.Writer
+	// Coverage watches the run for fault coverage (workloads.Options).
+	// It changes nothing in the run, and a seed file does not record it.
+	Coverage bool
 }
 
 // DefaultFaults is the fault mode of a Scenario whose Faults is empty,

@@ -107,6 +107,11 @@ func fileGenerator() *rapid.Generator[File] {
 				file.Plan.Intensity[i] = rapid.Float64Range(0, 1).Draw(t, "intensity")
 			}
 		}
+		file.Plan.Sites = sim.Sites(rapid.Uint16Range(0, uint16(sim.SitesAll)).Draw(t, "sites"))
+		if rapid.Bool().Draw(t, "spread") {
+			file.Plan.Topology = sim.Topology{LogNodes: rapid.IntRange(2, sim.LogNodesMax).Draw(t, "logNodes"),
+				ClockSkew: rapid.Float64Range(0, 1).Draw(t, "clockSkew")}
+		}
 		file.Expect = rapid.SampledFrom([]Outcome{{Verdict: sim.VerdictOK},
 			{Verdict: sim.VerdictFail, Failure: sim.FailureLiveness},
 			{Verdict: sim.VerdictFail, Failure: sim.FailureInvariant, Checker: "conservation"},
@@ -239,7 +244,15 @@ func planText(plan sim.FaultPlan) string {
 	if len(parts) == 0 {
 		parts = append(parts, "none")
 	}
-	return strings.Join(parts, ",") + " for " + plan.FaultPhase.String()
+	text := strings.Join(parts, ",") + " for " + plan.FaultPhase.String()
+	if plan.Sites != 0 {
+		text += " sites=" + plan.Sites.String()
+	}
+	if plan.Topology != (sim.Topology{}) {
+		text += fmt.Sprintf(" topology=logs:%d,skew:%s", plan.Topology.LogNodes,
+			strconv.FormatFloat(plan.Topology.ClockSkew, 'g', -1, 64))
+	}
+	return text
 }
 
 func TestDifferencesNameTheOutcomeAndARecordedFingerprint(t *testing.T) {

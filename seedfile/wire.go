@@ -41,6 +41,16 @@ type faultsWire struct {
 	Mode *string `json:"mode"`
 	// Plan is what the seed drew: each family on, with its intensity.
 	Plan *[]familyWire `json:"plan"`
+	// Sites lists the code fault sites on during the fault phase
+	// (absent: none; files written before sites existed have none).
+	Sites []string `json:"sites,omitempty"`
+	// Topology is how the logs are spread (absent: one log node).
+	Topology *topologyWire `json:"topology,omitempty"`
+}
+
+type topologyWire struct {
+	LogNodes  *int     `json:"log_nodes"`
+	ClockSkew *float64 `json:"clock_skew"`
 }
 
 type familyWire struct {
@@ -79,11 +89,20 @@ func toWire(f File) (fileWire, error) {
 		}
 	}
 	verdict := string(f.Expect.Verdict)
+	faults := &faultsWire{Mode: &scenario.Faults, Plan: &plan}
+	for i, name := range sim.SiteNames() {
+		if f.Plan.Sites.Has(sim.Site(i)) {
+			faults.Sites = append(faults.Sites, name)
+		}
+	}
+	if topology := f.Plan.Topology; topology.Spread() {
+		faults.Topology = &topologyWire{LogNodes: &topology.LogNodes, ClockSkew: &topology.ClockSkew}
+	}
 	return fileWire{
 		Format: &format, Seed: &seed, Description: f.Description,
 		Scenario: &scenarioWire{Workload: &name, Parameters: parameters, Clients: &scenario.Clients,
 			Operations: &scenario.Operations, FaultPhase: &faultPhase},
-		Faults: &faultsWire{Mode: &scenario.Faults, Plan: &plan},
+		Faults: faults,
 		Expect: &outcomeWire{Verdict: &verdict, Failure: string(f.Expect.Failure),
 			Checker: f.Expect.Checker, Anomaly: f.Expect.Anomaly},
 		Fingerprint: f.Fingerprint,
@@ -217,7 +236,51 @@ func faultsFromWire(name string, wire *faultsWire) (string, sim.FaultPlan, *Erro
 	if !mode.Swarm && plan.Families != mode.Families {
 		return fail("faults.plan", "families %s differ from mode %s (only swarm draws its families)", plan.Families, mode)
 	}
+	var problem *Error
+	if plan.Sites, problem = sitesFromWire(name, wire.Sites); problem != nil {
+		return "", sim.FaultPlan{}, problem
+	}
+	if plan.Topology, problem = topologyFromWire(name, wire.Topology); problem != nil {
+		return "", sim.FaultPlan{}, problem
+	}
 	return mode.String(), plan, nil
+}
+
+func sitesFromWire(name string, wire []string) (sim.Sites, *Error) {
+	var sites sim.Sites
+	for i, text := range wire {
+		field := fmt.Sprintf("faults.sites[%d]", i)
+		site, err := sim.ParseSite(text)
+		switch {
+		case err != nil:
+			return 0, &Error{File: name, Field: field, Problem: fmt.Sprintf("unknown fault site %q (want one of %s)",
+				text, strings.Join(sim.SiteNames(), ","))}
+		case sites.Has(site):
+			return 0, &Error{File: name, Field: field, Problem: fmt.Sprintf("%q is listed twice", text)}
+		}
+		sites = sites.With(site)
+	}
+	return sites, nil
+}
+
+func topologyFromWire(name string, wire *topologyWire) (sim.Topology, *Error) {
+	fail := func(field, problem string, arguments ...any) (sim.Topology, *Error) {
+		return sim.Topology{}, &Error{File: name, Field: "faults.topology." + field, Problem: fmt.Sprintf(problem, arguments...)}
+	}
+	switch {
+	case wire == nil:
+		return sim.Topology{}, nil
+	case wire.LogNodes == nil:
+		return fail("log_nodes", "missing")
+	case *wire.LogNodes < 2 || *wire.LogNodes > sim.LogNodesMax:
+		return fail("log_nodes", "%d is not between 2 and %d (leave the topology out for one log node)",
+			*wire.LogNodes, sim.LogNodesMax)
+	case wire.ClockSkew == nil:
+		return fail("clock_skew", "missing")
+	case !(*wire.ClockSkew >= 0 && *wire.ClockSkew <= 1):
+		return fail("clock_skew", "%v is not between 0 and 1", *wire.ClockSkew)
+	}
+	return sim.Topology{LogNodes: *wire.LogNodes, ClockSkew: *wire.ClockSkew}, nil
 }
 
 func outcomeFromWire(name string, wire *outcomeWire) (Outcome, *Error) {

@@ -46,6 +46,12 @@
 //   - The fault schedule (StartFaults) draws actions per fault family from
 //     the family's own PRNG stream during the fault phase, then heals
 //     everything. Swarm mode draws which families are on, and how strong.
+//   - Code fault sites (Site, Sites) and the topology of a deployment's
+//     logs (Topology, LogClock) are named and drawn here (DrawSites,
+//     DrawTopology, DrawLogClock) and recorded in the FaultPlan, but acted
+//     on by the deployment (cluster): the simulator knows nothing of logs
+//     or deadlines. Faulting reports whether the fault phase is running
+//     (sites are on only then).
 //
 // # Determinism
 //

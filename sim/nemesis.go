@@ -93,11 +93,16 @@ func (f Family) Has(other Family) bool { return f&other == other }
 
 // FaultPlan is one run's fault schedule parameters: which families are on,
 // how strong each is (0..1), and how long the fault phase lasts before
-// healing.
+// healing; which code fault sites are on during the fault phase, and the
+// topology of the deployment's logs (both acted on by the deployment, not
+// by the simulator; DrawFaultPlan leaves them off, and a deployment that
+// has them draws them in swarm mode from streams of their own).
 type FaultPlan struct {
 	Families   Family
 	Intensity  [8]float64
 	FaultPhase time.Duration
+	Sites      Sites
+	Topology   Topology
 }
 
 // DrawFaultPlan turns a mode into a run's plan, drawing from rng. In swarm

@@ -28,9 +28,16 @@ type Config struct {
 	// EventsMax bounds the number of events; reaching it is a liveness
 	// failure. Zero means 100 million.
 	EventsMax uint64
-	// Trace, when set, receives one line per event.
+	// Trace, when set, receives one line per event. A FingerprintedTrace
+	// also gets the running fingerprint at the end of every line.
 	Trace io.Writer
 }
+
+// FingerprintedTrace is a trace writer whose lines end with the running
+// fingerprint after the event (" #" and 16 hexadecimal digits), so that
+// two traces can be compared event by event, payload bytes and untraced
+// events included (proven diverge does).
+type FingerprintedTrace struct{ io.Writer }
 
 // Verdict is a run's outcome.
 type Verdict string
@@ -519,6 +526,10 @@ func (w *World) traceLine(node NodeID, text string) {
 	}
 	b.WriteByte(' ')
 	b.WriteString(text)
+	if _, fingerprinted := w.config.Trace.(FingerprintedTrace); fingerprinted {
+		b.WriteString(" #")
+		b.WriteString(formatFingerprint(w.print.hash))
+	}
 	b.WriteByte('\n')
 	io.WriteString(w.config.Trace, b.String())
 }

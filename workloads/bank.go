@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/proven2pc/proven/checkers"
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/cluster"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/kv"
@@ -62,33 +63,37 @@ func bankStreams(resourceStreams, kvStreams []string) []cluster.StreamSpec {
 // bankWorkload: transfers between accounts on two Resource streams and a
 // KV stream (within a stream, and across streams as a debit on one and a
 // credit on another in one transaction), and read-only reads of every
-// balance. The total is conserved.
+// balance, one in four at an older snapshot (up to a second back, never
+// before the setup's commit). The total is conserved at every snapshot.
 func bankWorkload() workload {
 	resourceStreams, kvStreams := []string{"bank-r1", "bank-r2"}, []string{"bank-k1"}
 	accounts := bankAccounts(resourceStreams, kvStreams)
 	total := int64(len(accounts) * bankInitialBalance)
+	var setupCommit clock.Timestamp
 	return workload{
 		name:    "bank",
 		streams: bankStreams(resourceStreams, kvStreams),
 		setup: func(ctx context.Context, coord Transactions) error {
-			return setupAccounts(ctx, coord, resourceStreams, accounts)
+			return setupAccounts(ctx, coord, resourceStreams, accounts, &setupCommit)
 		},
 		operation: func(c *client) {
 			if c.rand(4) == 0 {
-				readBalancesOperation(c, accounts)
+				readBalancesOperation(c, accounts, &setupCommit)
 				return
 			}
 			transferOperation(c, accounts)
 		},
-		final:  func(c *client) { readBalancesOperation(c, accounts) },
+		final:  func(c *client) { readBalancesOperation(c, accounts, nil) },
 		checks: []check{conservationCheck(total)},
 	}
 }
 
 // setupAccounts creates the token on every Resource stream and gives every
-// account its opening balance, in one transaction.
-func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []string, accounts []account) error {
-	_, err := setupTransaction(ctx, coord, func(tx Txn) error {
+// account its opening balance, in one transaction, and keeps its commit
+// timestamp in committed.
+func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []string, accounts []account,
+	committed *clock.Timestamp) error {
+	commitTimestamp, err := setupTransaction(ctx, coord, func(tx Txn) error {
 		for _, stream := range resourceStreams {
 			if err := resource.New(tx, stream).Create(ctx, coinToken, "C", 0); err != nil {
 				return err
@@ -101,6 +106,7 @@ func setupAccounts(ctx context.Context, coord Transactions, resourceStreams []st
 		}
 		return nil
 	})
+	*committed = commitTimestamp
 	return err
 }
 
@@ -153,10 +159,26 @@ func transferOperation(c *client, accounts []account) {
 }
 
 // readBalancesOperation reads every balance in one read-only transaction,
-// recorded as a "read" whose value maps account labels to balances.
-func readBalancesOperation(c *client, accounts []account) {
+// recorded as a "read" whose value maps account labels to balances; each
+// of also reads more in the same snapshot. With setupCommit, the snapshot
+// may be an older one, never before the setup committed (beginRead);
+// without, it is fresh.
+func readBalancesOperation(c *client, accounts []account, setupCommit *clock.Timestamp,
+	also ...func(context.Context, engines.Executor) error) {
 	c.read(checkers.FunctionRead, "", func(ctx context.Context) (value.Value, error) {
-		return readBalances(ctx, c.coord.BeginReadOnlyCategory(ctx, checkers.FunctionRead), accounts)
+		var read ReadTxn
+		if setupCommit != nil {
+			read = c.beginRead(ctx, checkers.FunctionRead, *setupCommit)
+		} else {
+			read = c.coord.BeginReadOnlyCategory(ctx, checkers.FunctionRead)
+		}
+		balances, err := readBalances(ctx, read, accounts)
+		for _, more := range also {
+			if err == nil {
+				err = more(ctx, read)
+			}
+		}
+		return balances, err
 	})
 }
 

@@ -107,3 +107,28 @@ func setupTransaction(ctx context.Context, transactions Transactions, body func(
 
 // pick returns a random element.
 func pick[T any](c *client, items []T) T { return items[c.rand(len(items))] }
+
+// snapshotReader begins read-only transactions at a snapshot of one's
+// choosing (a coordinator's Transactions, Coordinated, do).
+type snapshotReader interface {
+	Now() clock.Timestamp
+	BeginReadOnlyAt(ctx context.Context, snapshot clock.Timestamp) ReadTxn
+}
+
+// oldSnapshotMax bounds how far back an old-snapshot read goes.
+const oldSnapshotMax = time.Second
+
+// beginRead begins a read-only transaction of category at a fresh
+// snapshot or, one time in four, at an older one: up to oldSnapshotMax
+// back, never before notBefore (the setup's commit: before it the state
+// is not the workload's). Old snapshots read versions that newer ones
+// hide, at a time the logs passed long ago.
+func (c *client) beginRead(ctx context.Context, category string, notBefore clock.Timestamp) ReadTxn {
+	reader, ok := c.coord.(snapshotReader)
+	if !ok || c.rand(4) != 0 {
+		return c.coord.BeginReadOnlyCategory(ctx, category)
+	}
+	age := time.Duration(1+c.rand(int(oldSnapshotMax/time.Millisecond))) * time.Millisecond
+	snapshot := clock.Timestamp{WallNanos: reader.Now().WallNanos - int64(age)}
+	return reader.BeginReadOnlyAt(ctx, snapshot.Max(notBefore))
+}

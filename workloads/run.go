@@ -44,6 +44,9 @@ type Options struct {
 	// (cluster.SpeculationMode; swarm draws it per seed) for workloads
 	// that run on the cluster. Off by default.
 	Speculation cluster.SpeculationMode
+	// Coverage watches a run on the cluster for fault coverage
+	// (Report.Coverage); it changes nothing in the run.
+	Coverage bool
 }
 
 // Report is one run's outcome. Its Result.Verdict is fail when the world
@@ -68,6 +71,9 @@ type Report struct {
 	// Speculation counts the run's speculative transactions (zero when
 	// speculation is off or the workload is not on the cluster).
 	Speculation coordinator.PredictorStats
+	// Coverage is which faults hit transactions in which phase (zero
+	// unless Options.Coverage and the workload runs on the cluster).
+	Coverage cluster.Coverage
 }
 
 // Check returns the result of the named check, if it ran.
@@ -151,6 +157,7 @@ func Run(options Options) Report {
 	report.Faults = world.Faults()
 	if system, ok := r.system.(*clusterSystem); ok {
 		report.Speculation = system.cluster.SpeculationStats()
+		report.Coverage = system.cluster.Coverage()
 	}
 	report.Committed, report.Aborted, report.Indeterminate = transactionCounts(r.history)
 	if report.Verdict == sim.VerdictOK && !r.observed {

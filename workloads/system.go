@@ -42,7 +42,7 @@ type clusterSystem struct {
 	cluster *cluster.Cluster
 	streams []cluster.StreamSpec
 	logs    map[string][]wire.LogEntry
-	// logsMissing is set when the log node was down at capture time.
+	// logsMissing is set when a log node was down at capture time.
 	logsMissing bool
 	statuses    []streamStatus
 }
@@ -90,14 +90,14 @@ func (s *clusterSystem) observe() {
 
 func (s *clusterSystem) captureLogs() {
 	s.logs = map[string][]wire.LogEntry{}
-	node := s.cluster.LogNode()
-	if node == nil || node.Service() == nil {
-		s.logsMissing = true
-		return
-	}
-	service := node.Service()
 	const batch = 4096
 	for _, spec := range s.streams {
+		node := s.cluster.LogNodeOf(spec.Name)
+		if node == nil || node.Service() == nil {
+			s.logsMissing = true
+			return
+		}
+		service := node.Service()
 		var entries []wire.LogEntry
 		for {
 			read := service.Read(spec.Name, uint64(len(entries))+1, batch)

@@ -108,6 +108,13 @@ func (t coordinated) Begin(ctx context.Context, timeout time.Duration) Txn {
 func (t coordinated) BeginReadOnly(ctx context.Context) ReadTxn { return t.c.BeginReadOnly(ctx) }
 func (t coordinated) AdHoc() engines.Executor                   { return t.c.AdHoc() }
 
+// Now and BeginReadOnlyAt make a coordinator's Transactions a
+// snapshotReader: reads at older snapshots run in the simulator.
+func (t coordinated) Now() clock.Timestamp { return t.c.Now() }
+func (t coordinated) BeginReadOnlyAt(ctx context.Context, snapshot clock.Timestamp) ReadTxn {
+	return t.c.BeginReadOnlyAt(ctx, snapshot)
+}
+
 func (t coordinated) BeginCategory(ctx context.Context, timeout time.Duration, category string,
 	arguments ...value.Value) Txn {
 	return t.c.BeginCategory(ctx, timeout, category, arguments...)
@@ -136,6 +143,15 @@ const (
 	// often, so that crashed engine nodes recover from a checkpoint plus
 	// a replay, not only from the start of the log.
 	checkpointEvery = 128
+	// deltasPerCheckpoint is how many incremental checkpoints follow a
+	// full one, for engines that write deltas (KV).
+	deltasPerCheckpoint = 7
+	// versionRetention and collectEvery make garbage collection run in
+	// every cluster run: the processors raise their watermark to 2s
+	// behind the log every 64 positions (old-snapshot reads go at most
+	// 1s back).
+	versionRetention = 2 * time.Second
+	collectEvery     = 64
 )
 
 // Builder is what a workload's Build declares one run on. Its methods
@@ -167,8 +183,9 @@ func (b *Builder) Operations() int { return b.options.Operations }
 // and returns it. The harness sets the config's seed, trace and fault
 // fields (the faults start after the setup); zero fields take the
 // harness defaults (2 engine nodes, 2 client nodes, a processor
-// checkpoint every 128 entries, 10 minutes of virtual time and 20 million
-// events at most). Clients get a coordinator each (Client.Transactions);
+// checkpoint every 128 entries, for KV a full one then 7 deltas, old
+// versions collected 2s behind the log every 64 positions, 10 minutes of
+// virtual time and 20 million events at most). Clients get a coordinator each (Client.Transactions);
 // after the run the checks end with atomicity (from the stream logs,
 // which also settle indeterminate outcomes) and liveness. Outside the
 // simulator (Declare, package liverun) it records the streams and returns
@@ -182,12 +199,16 @@ func (b *Builder) Cluster(config cluster.Config) *cluster.Cluster {
 	config.Seed, config.Trace = b.options.Seed, b.options.Trace
 	config.Faults, config.FaultPhase, config.FaultPlan = b.options.Faults, b.options.FaultPhase, b.options.Plan
 	config.FaultsAfterSetup = true
+	config.Coverage = config.Coverage || b.options.Coverage
 	if config.Speculation == cluster.SpeculationOff {
 		config.Speculation = b.options.Speculation
 	}
 	config.EngineNodes = defaulted(config.EngineNodes, engineNodes)
 	config.Clients = defaulted(config.Clients, clientNodes)
 	config.CheckpointEvery = defaulted(config.CheckpointEvery, checkpointEvery)
+	config.DeltasPerCheckpoint = defaulted(config.DeltasPerCheckpoint, deltasPerCheckpoint)
+	config.VersionRetention = defaulted(config.VersionRetention, versionRetention)
+	config.CollectEvery = defaulted(config.CollectEvery, collectEvery)
 	config.VirtualTimeMax = defaulted(config.VirtualTimeMax, virtualTimeMax)
 	config.EventsMax = defaulted(config.EventsMax, eventsMax)
 	built := cluster.New(config)

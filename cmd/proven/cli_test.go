@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -214,13 +215,14 @@ func (s *stopAfter) Write(p []byte) (int, error) {
 
 // TestInterruptPrintsTheSummaryAndExits130: Ctrl-C stops the campaign
 // after the run in progress, prints the summary of the runs finished and
-// exits 130, with or without --json.
+// exits 130, with or without --json. (With --parallel N the N runs in
+// progress finish and print: TestInterruptWithParallelRuns.)
 func TestInterruptPrintsTheSummaryAndExits130(t *testing.T) {
 	for _, asJSON := range []bool{false, true} {
 		out := &stopAfter{lines: 2, interrupted: make(chan struct{})}
 		var errOut bytes.Buffer
 		env := environment{stdout: out, stderr: &errOut, now: time.Now, interrupt: func() <-chan struct{} { return out.interrupted }}
-		args := []string{"sim", "--seeds", "10", "--workload", "register"}
+		args := []string{"sim", "--seeds", "10", "--workload", "register", "--parallel", "1"}
 		if asJSON {
 			args = append(args, "--json")
 		}
@@ -266,5 +268,28 @@ func TestSimReportWritesTheCampaignAndAHistoryPagePerFailedSeed(t *testing.T) {
 	if err != nil || !bytes.Contains(page, []byte(`<a href="campaign-seed-4.html">history of seed 4</a>`)) ||
 		!bytes.Contains(history, []byte(`<td class="illegal">illegal</td>`)) {
 		t.Fatalf("history page: %v\n%s", err, page)
+	}
+}
+
+// With --parallel 2, Ctrl-C starts no more runs; the runs in progress
+// finish and print, in seed order, and the summary counts every run
+// printed.
+func TestInterruptWithParallelRuns(t *testing.T) {
+	out := &stopAfter{lines: 2, interrupted: make(chan struct{})}
+	var errOut bytes.Buffer
+	env := environment{stdout: out, stderr: &errOut, now: time.Now, interrupt: func() <-chan struct{} { return out.interrupted }}
+	if code := runWith([]string{"sim", "--seeds", "10", "--workload", "register", "--parallel", "2"}, env); code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	runs := lines[:len(lines)-1]
+	for index, line := range runs {
+		if !strings.HasPrefix(line, fmt.Sprintf("seed=%d ", index+1)) {
+			t.Fatalf("line %d is %q, not seed %d's", index, line, index+1)
+		}
+	}
+	want := fmt.Sprintf("runs=%d ok=%d failed=0 interrupted=true planned=10", len(runs), len(runs))
+	if len(runs) < 2 || len(runs) >= 10 || lines[len(lines)-1] != want {
+		t.Fatalf("stdout %q", out.String())
 	}
 }

@@ -28,7 +28,8 @@ type command struct {
 
 // commands lists the subcommands in the order the usage shows them.
 func commands() []command {
-	return []command{simCommand, replayCommand, shrinkCommand, corpusCommand, historyCommand, checkCommand, liveCommand}
+	return []command{simCommand, replayCommand, shrinkCommand, corpusCommand, historyCommand, checkCommand,
+		divergeCommand, liveCommand}
 }
 
 // usage is the top-level usage: every command with its summary.

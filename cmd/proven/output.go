@@ -36,11 +36,13 @@ type campaignOutput struct {
 	failed   int
 	progress *progress
 	report   *campaignReport
+	// coverage sums the runs' fault coverage (with --coverage).
+	coverage *coverageMatrix
 }
 
 func newCampaignOutput(options simFlags, env environment) *campaignOutput {
 	output := &campaignOutput{options: options, env: env, encoder: json.NewEncoder(env.stdout),
-		pending: map[int]runResult{}}
+		pending: map[int]runResult{}, coverage: newCoverageMatrix()}
 	output.encoder.SetEscapeHTML(false)
 	// The trace writes to stderr on its own, so progress would garble it.
 	if options.seeds > 1 && !options.trace {
@@ -101,6 +103,7 @@ func (o *campaignOutput) print(report proven.Report) {
 	if o.report != nil {
 		o.report.add(report, o.env.stderr)
 	}
+	o.coverage.add(report.Coverage)
 	o.progress.update(o.next+1, o.failed)
 }
 
@@ -189,6 +192,9 @@ func (o *campaignOutput) finish(interrupted bool) int {
 		if summary.Report != "" {
 			fmt.Fprintf(o.env.stderr, "campaign report: %s\n", summary.Report)
 		}
+	}
+	if o.options.coverage {
+		o.coverage.write(o.env.stdout, o.options.json)
 	}
 	switch {
 	case interrupted:

@@ -19,7 +19,7 @@ import (
 
 var simCommand = command{
 	name:     "sim",
-	synopsis: "sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR] [--report FILE]",
+	synopsis: "sim [--seed N] [--seeds K] [--faults MODE] [--workload W] [--json] [--trace] [--corpus DIR] [--report FILE] [--parallel N] [--shard I/N] [--coverage]",
 	summary:  "run seeded simulations and check them",
 	about: `Runs seeds N, N+1, ..., N+K-1 of a workload under faults and checks each
 run's history. Prints one line per run in seed order (a JSON object per
@@ -27,7 +27,10 @@ run with --json, and the summary as one too), then a summary; progress
 goes to stderr. A failing run writes its seed file into --corpus and
 prints the command that replays it. Exit status 0 when every run is ok,
 1 when any fails, 2 on a usage error, 130 when interrupted (Ctrl-C prints
-the summary of the runs finished so far).`,
+the summary of the runs finished so far). Seeds run on --parallel cores
+with the same output byte for byte; --shard i/n runs the i-th of n parts
+of the seed range; --coverage prints after the summary which fault hit
+transactions in which 2PC phase, over the runs.`,
 	example: "proven sim --seeds 500 --workload register --faults crash,partition --report campaign.html",
 	define:  func(flags *flag.FlagSet) { defineSimFlags(flags) },
 	run:     runSim,
@@ -35,9 +38,9 @@ the summary of the runs finished so far).`,
 
 // simFlagValues are the flags of `proven sim` as declared.
 type simFlagValues struct {
-	seed, faults, workload, corpus, report *string
-	seeds                                  *int
-	json, trace                            *bool
+	seed, faults, workload, corpus, report, shard *string
+	seeds, parallel                               *int
+	json, trace, coverage                         *bool
 }
 
 func defineSimFlags(flags *flag.FlagSet) simFlagValues {
@@ -51,6 +54,9 @@ func defineSimFlags(flags *flag.FlagSet) simFlagValues {
 		trace:    flags.Bool("trace", false, "print every event on stderr (one JSON object per event with --json)"),
 		corpus:   flags.String("corpus", "corpus", "`folder` where each failing run's seed file is written"),
 		report:   flags.String("report", "", "write an HTML page of the campaign to `file`, with a history page per failed seed beside it"),
+		parallel: flags.Int("parallel", defaultParallel(), "`number` of seeds run at once, on as many cores (output stays in seed order)"),
+		shard:    flags.String("shard", "1/1", "run only `part` i of n of the seed range (i/n), e.g. for a CI matrix"),
+		coverage: flags.Bool("coverage", false, "print which faults hit transactions in which 2PC phase, over the runs"),
 	}
 }
 
@@ -66,6 +72,12 @@ type simFlags struct {
 	corpus string
 	// report, when set, is the campaign page's file.
 	report string
+	// parallel is the number of seeds run at once; shard the part of the
+	// seed range this invocation runs (parallel.go).
+	parallel int
+	shard    shard
+	// coverage prints the campaign's fault coverage (coverage.go).
+	coverage bool
 }
 
 func parseSimFlags(c command, args []string, env environment) (simFlags, error) {
@@ -84,7 +96,7 @@ func parseSimFlags(c command, args []string, env environment) (simFlags, error) 
 		return simFlags{}, fmt.Errorf("unexpected argument %q (sim takes flags only)", positional[0])
 	}
 	options := simFlags{seeds: *values.seeds, workload: *values.workload, json: *values.json, trace: *values.trace,
-		corpus: *values.corpus, report: *values.report}
+		corpus: *values.corpus, report: *values.report, parallel: *values.parallel, coverage: *values.coverage}
 	if options.seed, err = sim.ParseSeed(*values.seed); err != nil {
 		return simFlags{}, fmt.Errorf("--seed: %w", err)
 	}
@@ -99,6 +111,12 @@ func parseSimFlags(c command, args []string, env environment) (simFlags, error) 
 	}
 	if given["report"] && options.report == "" {
 		return simFlags{}, errors.New(`--report "": want the file to write the campaign page to`)
+	}
+	if options.parallel < 1 {
+		return simFlags{}, fmt.Errorf("--parallel %d: want at least 1", options.parallel)
+	}
+	if options.shard, err = parseShard(*values.shard); err != nil {
+		return simFlags{}, fmt.Errorf("--shard: %w", err)
 	}
 	return options, nil
 }
@@ -155,6 +173,8 @@ type runLine struct {
 	Virtual       string         `json:"virtual"`
 	Fingerprint   string         `json:"fingerprint"`
 	Faults        string         `json:"faults"`
+	Sites         string         `json:"sites,omitempty"`
+	Topology      string         `json:"topology,omitempty"`
 	Committed     int            `json:"committed"`
 	Aborted       int            `json:"aborted"`
 	Indeterminate int            `json:"indeterminate"`
@@ -169,6 +189,7 @@ type runLine struct {
 func (l runLine) String() string {
 	text := fmt.Sprintf("seed=%d scenario=%s verdict=%s events=%d virtual=%s fingerprint=%s faults=%s",
 		l.Seed, l.Scenario, l.Verdict, l.Events, l.Virtual, l.Fingerprint, l.Faults)
+	text += planFields(l.Sites, l.Topology)
 	text += fmt.Sprintf(" committed=%d aborted=%d indeterminate=%d", l.Committed, l.Aborted, l.Indeterminate)
 	text += checksText(l.Checks)
 	if l.Failure != "" {
@@ -197,7 +218,8 @@ func workloadLine(report proven.Report) runLine {
 	line := runLine{
 		Kind: "run", Seed: report.Seed, Scenario: report.Workload, Verdict: string(report.Verdict), Events: report.Events,
 		Virtual: time.Duration(report.VirtualNanos).String(), Fingerprint: report.FingerprintHex(),
-		Faults: report.Plan.String(), Committed: report.Committed, Aborted: report.Aborted,
+		Faults: report.Plan.String(), Sites: sitesField(report.Plan), Topology: topologyField(report.Plan),
+		Committed: report.Committed, Aborted: report.Aborted,
 		Indeterminate: report.Indeterminate, Failure: string(report.Failure), Reason: report.Reason,
 	}
 	for _, result := range report.Checks {
@@ -211,7 +233,8 @@ func workloadLine(report proven.Report) runLine {
 // campaignOutput, which prints them in seed order.
 func runSeed(options simFlags, index int, trace io.Writer) runResult {
 	seed := options.seed + uint64(index)
-	scenario := proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(), Trace: trace}
+	scenario := proven.Scenario{Workload: workloads.Named(options.workload), Faults: options.faults.String(), Trace: trace,
+		Coverage: options.coverage}
 	return runResult{index: index, report: proven.Run(scenario, seed)}
 }
 
@@ -220,15 +243,17 @@ func runSim(c command, args []string, env environment) int {
 	if err != nil {
 		return c.usageError(err, env)
 	}
+	options.seed, options.seeds = options.shard.part(options.seed, options.seeds)
 	output := newCampaignOutput(options, env)
 	interrupted := env.interrupt()
-	for index := range options.seeds {
-		if isClosed(interrupted) {
-			return output.finish(true)
-		}
-		output.add(runSeed(options, index, output.trace(options.seed+uint64(index))))
+	workers := options.parallel
+	if options.trace {
+		workers = 1 // the trace goes straight to stderr as the run goes
 	}
-	return output.finish(false)
+	stopped := runSeeds(options.seeds, workers, func() bool { return isClosed(interrupted) },
+		func(index int) runResult { return runSeed(options, index, output.trace(options.seed+uint64(index))) },
+		output.add)
+	return output.finish(stopped)
 }
 
 // isClosed reports, without waiting, whether the channel is closed (a nil

@@ -48,9 +48,14 @@ var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
 // and every live transaction with its stage and locks. The same state
 // always gives the same bytes.
 func (e *Engine) Checkpoint() []byte {
-	storeBytes := e.store.Checkpoint()
+	return e.frame(checkpointMagic, checkpointFormat, e.store.Checkpoint())
+}
+
+// frame writes a checkpoint or a delta (magic, format) around the
+// store's bytes: the store, then every live transaction.
+func (e *Engine) frame(magic string, format uint32, storeBytes []byte) []byte {
 	out := make([]byte, 0, len(storeBytes)+64)
-	out = binenc.AppendFrameHeader(out, checkpointMagic, checkpointFormat)
+	out = binenc.AppendFrameHeader(out, magic, format)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(storeBytes)))
 	out = append(out, storeBytes...)
 	return binenc.Seal(e.transactions.AppendCheckpoint(out, e.appendRecord))

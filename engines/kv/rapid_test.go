@@ -66,6 +66,8 @@ type harness struct {
 	model     model
 	// history holds the model after each commit, in commit order.
 	history []committedState
+	// chain is a full checkpoint and the deltas after it (nil: none).
+	chain [][]byte
 }
 
 func newHarness() *harness {
@@ -230,6 +232,11 @@ func (h *harness) abort(txn *harnessTxn) {
 }
 
 func (h *harness) checkpointRestore(t *rapid.T) {
+	if rapid.Bool().Draw(t, "incremental") {
+		h.deltaRestore(t)
+		return
+	}
+	h.chain = nil
 	data := h.engine.Checkpoint()
 	restored, err := restore(data)
 	if err != nil {
@@ -239,6 +246,32 @@ func (h *harness) checkpointRestore(t *rapid.T) {
 		t.Fatalf("restored engine checkpoints to different bytes")
 	}
 	h.engine = restored
+}
+
+// deltaRestore starts a chain of checkpoints (a full one, then changes
+// tracked) or adds a delta to it; the chain restores the engine byte for
+// byte (Restore, then ApplyCheckpointDelta of each delta), and the
+// restored engine carries on.
+func (h *harness) deltaRestore(t *rapid.T) {
+	if h.chain == nil {
+		h.chain = [][]byte{h.engine.Checkpoint()}
+		h.engine.TrackChanges()
+		return
+	}
+	h.chain = append(h.chain, h.engine.CheckpointDelta())
+	restored, err := restore(h.chain[0])
+	var engine engines.Engine = restored
+	for index := 1; err == nil && index < len(h.chain); index++ {
+		engine, err = engine.(*Engine).ApplyCheckpointDelta(h.chain[index])
+	}
+	if err != nil {
+		t.Fatalf("restore of a chain of %d deltas: %v", len(h.chain)-1, err)
+	}
+	if !bytes.Equal(engine.Checkpoint(), h.engine.Checkpoint()) {
+		t.Fatalf("a chain of %d deltas restores another state", len(h.chain)-1)
+	}
+	h.engine = engine.(*Engine)
+	h.engine.TrackChanges()
 }
 
 // snapshotRead checks a Read at snapshotWall against the model history and

@@ -282,6 +282,9 @@ func (p *Processor) applyCommit(entry wire.Entry, now clock.Timestamp) {
 	if after(now, entry.DeadlineNanos) && !bugs.Enabled(bugs.CommitAfterDeadline) { // planted bug: applies a late Commit
 		return
 	}
+	if bugs.Enabled(bugs.CommitTimestampPastDeadline) && after(entry.CommitTimestamp, entry.DeadlineNanos) { // planted bug: judges the commit timestamp too
+		return
+	}
 	t := p.txns[entry.Txn]
 	assert.That(t != nil, "processor: stream %s: commit of unknown transaction %v at or before its deadline", p.config.Stream, entry.Txn)
 	switch t.status {

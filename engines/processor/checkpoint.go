@@ -25,9 +25,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Restoring it and replaying the log after AppliedPosition reaches the same
 // state as applying the whole log.
 func (p *Processor) Checkpoint() []byte {
+	return p.encodeState(checkpointFormat, 0, p.engine.Checkpoint())
+}
+
+// encodeState serializes the processor's state with engineState: a full
+// checkpoint (checkpointFormat, the engine's whole state), or a delta
+// (deltaFormat, after the checkpoint of the chain at basePosition, with
+// the engine's delta; see delta.go).
+func (p *Processor) encodeState(format, basePosition uint64, engineState []byte) []byte {
 	w := &binenc.Writer{}
-	w.AppendUvarint(checkpointFormat)
+	w.AppendUvarint(format)
 	w.AppendString(p.config.Stream)
+	if format == deltaFormat {
+		w.AppendUvarint(basePosition)
+	}
 	w.AppendUvarint(p.appliedPosition)
 	w.AppendTimestamp(p.appliedTimestamp)
 	w.AppendTimestamp(p.maxCommitTimestamp)
@@ -45,7 +56,7 @@ func (p *Processor) Checkpoint() []byte {
 		appendTimestamps(w, op.blockers)
 		w.AppendUvarint(uint64(op.waitFor))
 	}
-	w.AppendBytes(p.engine.Checkpoint())
+	w.AppendBytes(engineState)
 	w.AppendUint32(crc32.Checksum(w.Data(), castagnoli))
 	return w.Data()
 }
@@ -94,15 +105,34 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 		}
 		return New(config, engine), nil
 	}
-	reader, err := openCheckpoint(checkpoint)
+	p, _, engineState, err := decodeState(config, checkpoint, checkpointFormat)
 	if err != nil {
 		return nil, err
 	}
+	engine, err := restore(engineState)
+	if err != nil {
+		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
+	}
+	p.engine = engine
+	p.restoreWatermark()
+	return p, nil
+}
+
+// decodeState reads what encodeState wrote in format: a processor without
+// its engine, the base position of a delta, and the engine's bytes.
+func decodeState(config Config, data []byte, format uint64) (p *Processor, basePosition uint64, engineState []byte, err error) {
+	reader, err := openCheckpoint(data, format)
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	r := &reader
 	if stream := r.Text(); stream != config.Stream && r.Err() == nil {
-		return nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
+		return nil, 0, nil, fmt.Errorf("%w: checkpoint of stream %q, not %q", ErrBadCheckpoint, stream, config.Stream)
 	}
-	p := New(config, nil)
+	if format == deltaFormat {
+		basePosition = r.Uvarint()
+	}
+	p = New(config, nil)
 	p.appliedPosition = r.Uvarint()
 	p.appliedTimestamp = r.Timestamp()
 	p.maxCommitTimestamp = r.Timestamp()
@@ -129,22 +159,16 @@ func Recover(config Config, checkpoint []byte, restore engines.Restorer) (*Proce
 			waitFor: engines.WaitFor(r.Uvarint())}
 		p.deferred = append(p.deferred, op)
 	}
-	engineState := r.Bytes()
+	engineState = r.Bytes()
 	if err := r.Finish(); err != nil {
-		return nil, err
+		return nil, 0, nil, err
 	}
-	engine, err := restore(engineState)
-	if err != nil {
-		return nil, fmt.Errorf("%w: engine: %v", ErrBadCheckpoint, err)
-	}
-	p.engine = engine
-	p.restoreWatermark()
-	return p, nil
+	return p, basePosition, engineState, nil
 }
 
-// openCheckpoint checks a checkpoint's length, checksum and format, and
-// returns a reader positioned after the format.
-func openCheckpoint(checkpoint []byte) (binenc.Reader, error) {
+// openCheckpoint checks a checkpoint's (or delta's) length, checksum and
+// format, and returns a reader positioned after the format.
+func openCheckpoint(checkpoint []byte, want uint64) (binenc.Reader, error) {
 	if len(checkpoint) < 4 {
 		return binenc.Reader{}, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(checkpoint))
 	}
@@ -153,8 +177,8 @@ func openCheckpoint(checkpoint []byte) (binenc.Reader, error) {
 		return binenc.Reader{}, fmt.Errorf("%w: checksum mismatch", ErrBadCheckpoint)
 	}
 	reader := binenc.NewReader(body, ErrBadCheckpoint)
-	if format := reader.Uvarint(); format != checkpointFormat {
-		return binenc.Reader{}, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, checkpointFormat)
+	if format := reader.Uvarint(); format != want {
+		return binenc.Reader{}, fmt.Errorf("%w: format %d, want %d", ErrBadCheckpoint, format, want)
 	}
 	return reader, nil
 }

@@ -18,6 +18,15 @@
 // applies the entry; (4) retries deferred operations again; (5) records the
 // position, and serves snapshot reads the new time allows.
 //
+// Its own stream's log and its peers' may live on different log nodes:
+// Config.LogOf names each stream's (nil: Config.Log holds them all), so
+// the subscription and resolve appends go to its own stream's node and
+// termination reads to each peer's. Config.Sites switches its code fault
+// site (nil: off): TinyBatches asks termination reads for one entry each.
+// A gap in the pushed entries asks the log again once per position until
+// the next Tick (asking at every gap, with small batches under
+// reordering, made each catch-up re-push everything: a storm).
+//
 // # Contract
 //
 //   - Operations: applied through the engine. A Blocked outcome triggers
@@ -84,7 +93,9 @@
 //     next position, and replaying the rest of the log reaches the same
 //     state as an uninterrupted run (tests compare checkpoints byte for
 //     byte). Replies carry request ids, so the duplicates replay sends are
-//     harmless.
+//     harmless. With Config.DeltasPerCheckpoint and an engine that writes
+//     deltas, checkpoints form chains (a full one, then deltas of what
+//     changed; delta.go) that RecoverChain restores to the same state.
 //
 // Broken protocol invariants (a Commit at or before the deadline for a
 // transaction that is not prepared, commit timestamps going backwards) are

@@ -48,7 +48,7 @@ func (p *Processor) LogPins() LogPins {
 // log after it replays onto it), reading only its header; corrupt input
 // returns an error wrapping ErrBadCheckpoint.
 func CheckpointPosition(checkpoint []byte) (uint64, error) {
-	reader, err := openCheckpoint(checkpoint)
+	reader, err := openCheckpoint(checkpoint, checkpointFormat)
 	if err != nil {
 		return 0, err
 	}

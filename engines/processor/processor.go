@@ -20,11 +20,19 @@ type Config struct {
 	Self wire.Address
 	// Log is the log service's address.
 	Log wire.Address
+	// LogOf, when set, returns the address of the log node holding a
+	// stream (the processor's own, or a peer's that termination reads),
+	// for logs spread over several nodes; nil: Log holds every stream.
+	LogOf func(stream string) wire.Address
 	// CheckpointEvery is the number of applied entries between checkpoints
 	// (default 256).
 	CheckpointEvery int
 	// ReadCountMax bounds the entries asked for in one log read (default 256).
 	ReadCountMax int
+	// DeltasPerCheckpoint is how many incremental checkpoints (deltas)
+	// follow a full one, with an engine that writes them (delta.go); 0:
+	// every checkpoint is full.
+	DeltasPerCheckpoint int
 	// VersionRetention is how far behind the log's time (the last applied
 	// entry's timestamp) the engine keeps old versions for snapshot reads
 	// (default 10s; negative: forever). Every CollectEvery positions the
@@ -38,6 +46,31 @@ type Config struct {
 	// (default 1024): they happen at positions divisible by it, so a
 	// replay collects at the same points.
 	CollectEvery int
+	// Sites switches the processor's code fault sites, asked at each use
+	// (nil: every site off); see Sites.
+	Sites func() Sites
+}
+
+// Sites are the processor's code fault sites (DESIGN.md, "Code faults").
+type Sites struct {
+	// TinyBatches asks termination's log reads for one entry at a time.
+	TinyBatches bool
+}
+
+// logOf returns the address of the log node holding stream.
+func (c *Config) logOf(stream string) wire.Address {
+	if c.LogOf == nil {
+		return c.Log
+	}
+	return c.LogOf(stream)
+}
+
+// readCountMax is how many entries one termination read asks for.
+func (c *Config) readCountMax() int {
+	if c.Sites != nil && c.Sites().TinyBatches {
+		return 1
+	}
+	return c.ReadCountMax
 }
 
 // Outbound is a message the host must send.
@@ -53,7 +86,11 @@ type Outbound struct {
 // copies) them before calling again.
 type Ready struct {
 	Checkpoint []byte
-	Messages   []Outbound
+	// CheckpointDelta says Checkpoint is a delta: the host appends it to
+	// the chain that the last full checkpoint started (RecoverChain reads
+	// it back); a full checkpoint replaces the chain.
+	CheckpointDelta bool
+	Messages        []Outbound
 }
 
 // txnStatus is a transaction's state on this stream.
@@ -182,6 +219,10 @@ type Processor struct {
 	reads           []*pendingRead
 	terminations    map[engines.TxnID]*termination
 	sinceCheckpoint int
+	// chain is where the chain of incremental checkpoints stands.
+	chain checkpointChain
+	// subscribedFrom is the position the last subscription asked from.
+	subscribedFrom uint64
 	// now is the timestamp of the entry being applied.
 	now                clock.Timestamp
 	positionAtLastTick uint64
@@ -284,7 +325,8 @@ func (p *Processor) Tick() Ready {
 }
 
 func (p *Processor) subscribe() {
-	p.send(p.config.Log, wire.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
+	p.subscribedFrom = p.appliedPosition + 1
+	p.send(p.config.logOf(p.config.Stream), wire.MsgSubscribe{Stream: p.config.Stream, From: p.appliedPosition + 1,
 		Subscriber: p.config.Self})
 }
 
@@ -317,22 +359,43 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		return p.ready(nil)
 	}
 	var checkpoint []byte
+	delta := false
 	for _, entry := range m.Entries {
 		if entry.Position <= p.appliedPosition {
 			continue // a duplicate
 		}
 		if entry.Position != p.appliedPosition+1 {
-			p.subscribe()
+			p.resubscribeAfterGap()
 			break
 		}
 		p.apply(entry)
 		p.sinceCheckpoint++
 		if p.sinceCheckpoint >= p.config.CheckpointEvery {
 			p.sinceCheckpoint = 0
-			checkpoint = p.Checkpoint()
+			if checkpoint != nil {
+				// Two checkpoints in one push: the host stores only the last,
+				// so it must not follow the first: it is full.
+				p.chain = checkpointChain{}
+			}
+			checkpoint, delta = p.takeCheckpoint()
 		}
 	}
-	return p.ready(checkpoint)
+	ready := p.ready(checkpoint)
+	ready.CheckpointDelta = delta
+	return ready
+}
+
+// resubscribeAfterGap asks for the entries after the applied one again,
+// unless it already asked from there: one subscription's entries arrive
+// in many messages, in any order, and asking again at each gap would
+// make the log push them all again each time (a storm under reordering
+// with small batches: the tiny-batch site found it). A lost request is
+// asked again by Tick, which subscribes when nothing was applied.
+func (p *Processor) resubscribeAfterGap() {
+	if p.subscribedFrom == p.appliedPosition+1 {
+		return
+	}
+	p.subscribe()
 }
 
 // sortedTxns returns the transactions in age order, for deterministic scans.

@@ -386,3 +386,51 @@ func FuzzRecover(f *testing.F) {
 		_, _ = Recover(h.config("s"), data, restoreRegister)
 	})
 }
+
+// A host that keeps a processor's chain of incremental checkpoints (the
+// last full one and the deltas after it; sometimes, as after a crash in
+// the middle of writing a full one, the deltas of the chain before too)
+// recovers, at any crash, a processor that replays the rest of the log to
+// the uninterrupted state, byte for byte; every delta of the current chain
+// is applied.
+func TestChainsOfDeltasRecoverTheSameState(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		run := generate(t)
+		h := newHarness()
+		config := h.config("s")
+		config.CheckpointEvery = rapid.IntRange(1, 4).Draw(t, "checkpointEvery")
+		config.DeltasPerCheckpoint = rapid.IntRange(0, 4).Draw(t, "deltasPerCheckpoint")
+		p := New(config, newRegisterEngine())
+		crashAt := rapid.IntRange(0, len(run.log)).Draw(t, "crashAt")
+		var full []byte
+		var deltas [][]byte
+		current := 0 // the deltas of the current chain, at the end of deltas
+		for _, entry := range run.log[:crashAt] {
+			ready := p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{entry}})
+			switch {
+			case ready.Checkpoint == nil:
+			case ready.CheckpointDelta:
+				deltas = append(deltas, ready.Checkpoint)
+				current++
+			default:
+				full, current = ready.Checkpoint, 0
+				if !rapid.Bool().Draw(t, "staleDeltasLeft") {
+					deltas = nil
+				}
+			}
+		}
+		recovered, applied, err := RecoverChain(config, full, deltas, restoreRegister)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stale := len(deltas) - current; applied != len(deltas) && (stale == 0 || applied != 0) {
+			t.Fatalf("applied %d of %d deltas (%d stale)", applied, len(deltas), stale)
+		}
+		from := recovered.AppliedPosition()
+		recovered.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: run.log[from:]})
+		if got := recovered.Checkpoint(); !bytes.Equal(got, run.final) {
+			t.Fatalf("replay from position %d (crash after %d, %d deltas) differs from the uninterrupted run", from,
+				crashAt, applied)
+		}
+	})
+}

@@ -47,14 +47,19 @@ func restoreRegister(data []byte) (engines.Engine, error) {
 		return nil, err
 	}
 	e.store = store
-	for _, line := range strings.Split(string(data[4+storeLen:]), "\n") {
+	return e, e.restoreTables(data[4+storeLen:])
+}
+
+// restoreTables reads the lock, writer and live lines of a checkpoint.
+func (e *registerEngine) restoreTables(lines []byte) error {
+	for _, line := range strings.Split(string(lines), "\n") {
 		fields := strings.Fields(line)
 		if len(fields) != 3 {
 			continue
 		}
 		txn, err := clock.ParseTimestamp(fields[1])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch fields[0] {
 		case "lock":
@@ -67,11 +72,32 @@ func restoreRegister(data []byte) (engines.Engine, error) {
 			e.live[txn] = true
 		}
 	}
-	return e, nil
+	return nil
 }
 
-func (e *registerEngine) Checkpoint() []byte {
-	store := e.store.Checkpoint()
+// The register engine writes deltas as it writes checkpoints, with the
+// store's delta in place of the store: the processor's chains of
+// incremental checkpoints run on it.
+func (e *registerEngine) TrackChanges()           { e.store.TrackChanges() }
+func (e *registerEngine) CheckpointDelta() []byte { return e.encode(e.store.CheckpointDelta()) }
+
+func (e *registerEngine) ApplyCheckpointDelta(delta []byte) (engines.Engine, error) {
+	if len(delta) < 4 || int(binary.BigEndian.Uint32(delta)) > len(delta)-4 {
+		return nil, errors.New("register: bad delta")
+	}
+	storeLen := binary.BigEndian.Uint32(delta)
+	if err := e.store.ApplyDelta(delta[4 : 4+storeLen]); err != nil {
+		return nil, err
+	}
+	next := newRegisterEngine()
+	next.store = e.store
+	return next, next.restoreTables(delta[4+storeLen:])
+}
+
+func (e *registerEngine) Checkpoint() []byte { return e.encode(e.store.Checkpoint()) }
+
+// encode writes a checkpoint (or a delta) around the store's bytes.
+func (e *registerEngine) encode(store []byte) []byte {
 	out := binary.BigEndian.AppendUint32(nil, uint32(len(store)))
 	out = append(out, store...)
 	for _, key := range slices.Sorted(maps.Keys(e.locks)) {

@@ -66,8 +66,8 @@ func (p *Processor) advanceTermination(term *termination) {
 	for _, stream := range sortedStreams(term.peers) {
 		peer := term.peers[stream]
 		if !peer.passedLine {
-			p.send(p.config.Log, wire.MsgReadLog{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
-				Stream: stream, From: peer.next, CountMax: p.config.ReadCountMax})
+			p.send(p.config.logOf(stream), wire.MsgReadLog{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
+				Stream: stream, From: peer.next, CountMax: p.config.readCountMax()})
 		}
 	}
 }
@@ -113,7 +113,7 @@ func (p *Processor) scanPeer(term *termination, peer *peerProgress, m wire.MsgRe
 func (p *Processor) appendResolve(term *termination) {
 	entry := wire.Entry{Kind: wire.EntryResolve, Txn: term.txn.id, DeadlineNanos: term.txn.deadlineNanos,
 		Committed: term.committed, CommitTimestamp: term.commitTimestamp}
-	p.send(p.config.Log, wire.MsgAppend{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
+	p.send(p.config.logOf(p.config.Stream), wire.MsgAppend{Request: p.requestFor(term.txn.id), ReplyTo: p.config.Self,
 		Stream: p.config.Stream, Payload: entry.Encode()})
 }
 

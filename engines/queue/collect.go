@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/bugs"
 )
 
 var _ engines.Collector = (*Engine)(nil)
@@ -27,6 +28,9 @@ func (e *Engine) Collect(watermark clock.Timestamp) {
 		})
 		if after > 1 {
 			q.extents = slices.Clone(q.extents[after-1:])
+		}
+		if bugs.Enabled(bugs.GCDropsVersionAtWatermark) && after > 0 { // planted bug: drops the extent at or before the watermark too
+			q.extents = slices.Clone(q.extents[1:])
 		}
 	}
 }

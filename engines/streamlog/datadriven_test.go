@@ -14,7 +14,9 @@ import (
 // scenario is the state of one datadriven file: a service, its clock, and
 // every record it asked to persist (the "disk").
 type scenario struct {
-	config  Config
+	config Config
+	// sites are the code fault sites switched on.
+	sites   Sites
 	clock   *scriptedClock
 	node    uint32
 	service *Service
@@ -23,9 +25,13 @@ type scenario struct {
 
 // TestScenarios runs testdata/scenarios/*. Commands:
 //
-//	new [tick=N] [read-max=N] [dedupe=N] [node=N] [clock=N]   a fresh service (times in ns)
+//	new [tick=N] [read-max=N] [dedupe=N] [node=N] [clock=N] [sites=A,B]
+//	                                      a fresh service (times in ns), with code fault
+//	                                      sites deadline-stamp and tiny-batch switched on
+//	sites [on=A,B]                        switch the sites on (the others off)
 //	clock set=N | jump=N                  set or move the physical clock
-//	append stream=S origin=O seq=Q [reply=A] [payload=P]
+//	append stream=S origin=O seq=Q [reply=A] [payload=P | deadline=D]
+//	                                      deadline: the payload is an operation entry with deadline D
 //	subscribe stream=S to=A [from=N]
 //	read stream=S [from=N] [count=N] [reply=A]
 //	tick
@@ -63,6 +69,9 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 		return fmt.Sprintf("clock=%d\n", s.clock.nowNanos)
 	case "append", "subscribe", "read", "tick", "unknown":
 		return s.step(t, d)
+	case "sites":
+		s.sites = parseSites(d)
+		return fmt.Sprintf("%+v\n", s.sites)
 	case "crash":
 		records := s.records
 		var drop int
@@ -100,13 +109,36 @@ func (s *scenario) reset(t *testing.T, d *datadriven.TestData) string {
 	s.config = Config{TickInterval: time.Duration(tickNanos)}
 	d.MaybeScanArgs(t, "read-max", &s.config.ReadCountMax)
 	d.MaybeScanArgs(t, "dedupe", &s.config.DedupeWindow)
+	s.sites = parseSites(d)
+	s.config.Sites = func() Sites { return s.sites }
 	s.node = 1
 	d.MaybeScanArgs(t, "node", &s.node)
 	s.clock = &scriptedClock{}
 	d.MaybeScanArgs(t, "clock", &s.clock.nowNanos)
 	s.service = New(s.config, s.clock, s.node)
 	s.records = nil
-	return fmt.Sprintf("%+v\n", s.service.Config())
+	c := s.service.Config()
+	return fmt.Sprintf("{TickInterval:%v ReadCountMax:%d DedupeWindow:%d}\n", c.TickInterval, c.ReadCountMax, c.DedupeWindow)
+}
+
+// parseSites reads the sites (or on) argument: sites named by their
+// simulator names.
+func parseSites(d *datadriven.TestData) Sites {
+	var sites Sites
+	for _, arg := range d.CmdArgs {
+		if arg.Key != "sites" && arg.Key != "on" {
+			continue
+		}
+		for _, name := range strings.Split(strings.Join(arg.Vals, ","), ",") {
+			switch name {
+			case "deadline-stamp":
+				sites.StampAtDeadline = true
+			case "tiny-batch":
+				sites.TinyBatches = true
+			}
+		}
+	}
+	return sites
 }
 
 func (s *scenario) step(t *testing.T, d *datadriven.TestData) string {
@@ -119,6 +151,10 @@ func (s *scenario) step(t *testing.T, d *datadriven.TestData) string {
 	d.MaybeScanArgs(t, "reply", &reply)
 	d.MaybeScanArgs(t, "count", &count)
 	d.MaybeScanArgs(t, "payload", &payload)
+	var deadline int64
+	if d.MaybeScanArgs(t, "deadline", &deadline) {
+		payload = string(wire.Entry{Kind: wire.EntryOperation, DeadlineNanos: deadline}.Encode())
+	}
 	var ready Ready
 	switch d.Cmd {
 	case "append":

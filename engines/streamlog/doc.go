@@ -34,6 +34,14 @@
 //     advances. A stream becomes known at its first append or subscribe; a
 //     subscribe that creates a stream appends a first tick.
 //
+// Code fault sites (Config.Sites, asked at every use; nil: off), which a
+// simulation turns on to reach paths random timing almost never takes:
+// StampAtDeadline stamps an appended transaction entry exactly at its
+// deadline (wall D, logical 0; the HLC moves forward to it) when its
+// timestamp would fall less than StampWindow before D, counted in
+// Stats.StampedAtDeadline; TinyBatches makes every read and catch-up
+// carry one entry per message.
+//
 // # Contract
 //
 // The host must append and sync every record of Ready.Persist, in order,

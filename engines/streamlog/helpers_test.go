@@ -14,8 +14,11 @@ func (c *scriptedClock) Now() int64 { return c.nowNanos }
 
 // formatPayload shows a tick as "tick" and anything else quoted.
 func formatPayload(payload []byte) string {
-	if entry, err := wire.DecodeEntry(payload); err == nil && entry.Kind == wire.EntryTick {
-		return "tick"
+	if entry, err := wire.DecodeEntry(payload); err == nil {
+		if entry.Kind == wire.EntryTick {
+			return "tick"
+		}
+		return fmt.Sprintf("%s deadline=%d", entry.Kind, entry.DeadlineNanos)
 	}
 	return fmt.Sprintf("%q", payload)
 }

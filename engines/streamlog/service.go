@@ -20,7 +20,29 @@ type Config struct {
 	// DedupeWindow is how many appends are remembered per origin to answer
 	// retries. Default 1024.
 	DedupeWindow int
+	// Sites switches the service's code fault sites, asked at each use
+	// (nil: every site off). A simulation turns them on to force rarely
+	// taken paths; see Sites.
+	Sites func() Sites
 }
+
+// Sites are the log's code fault sites (DESIGN.md, "Code faults"): paths
+// a correct log may take that random timing almost never reaches.
+type Sites struct {
+	// StampAtDeadline stamps an appended transaction entry exactly at its
+	// deadline (wall time D, logical 0) when its timestamp would fall
+	// less than StampWindow before D: a legal timestamp (the HLC moves
+	// forward to it, as after a clock jump) on the boundary that "after
+	// the deadline" and "at or before the deadline" must agree on.
+	StampAtDeadline bool
+	// TinyBatches makes every read and subscription catch-up carry one
+	// entry per message.
+	TinyBatches bool
+}
+
+// StampWindow is how far before its deadline an entry's timestamp may be
+// for Sites.StampAtDeadline to move it onto the deadline.
+const StampWindow = 50 * time.Millisecond
 
 const (
 	tickIntervalDefault = 10 * time.Millisecond
@@ -69,6 +91,9 @@ type Stats struct {
 	Ignored    uint64 // messages of an unknown type, dropped
 	Subscribes uint64
 	Reads      uint64
+	// StampedAtDeadline counts entries Sites.StampAtDeadline moved onto
+	// their deadline.
+	StampedAtDeadline uint64
 }
 
 // Service is the log service of one node: a step machine holding any number
@@ -164,6 +189,22 @@ func (s *Service) replay(r record, suffix bool) error {
 	st.add(r.entry)
 	s.hlc.Restore(r.entry.Timestamp)
 	return nil
+}
+
+// sites returns the switches of the code fault sites now.
+func (s *Service) sites() Sites {
+	if s.config.Sites == nil {
+		return Sites{}
+	}
+	return s.config.Sites()
+}
+
+// readCountMax is how many entries one message carries.
+func (s *Service) readCountMax() int {
+	if s.sites().TinyBatches {
+		return 1
+	}
+	return s.config.ReadCountMax
 }
 
 // Config returns the service's configuration, defaults filled in.

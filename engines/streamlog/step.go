@@ -3,6 +3,7 @@ package streamlog
 import (
 	"time"
 
+	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/bugs"
 )
@@ -76,7 +77,7 @@ func appendReply(request wire.RequestID, result appendResult) wire.MsgAppendRepl
 func (s *Service) write(st *stream, kind recordKind, request wire.RequestID, payload []byte,
 	ready *Ready) wire.LogEntry {
 	position, _ := st.head()
-	entry := wire.LogEntry{Position: position + 1, Timestamp: s.hlc.Now(), Payload: payload}
+	entry := wire.LogEntry{Position: position + 1, Timestamp: s.stamp(kind, payload), Payload: payload}
 	r := record{kind: kind, stream: st.name, entry: entry, request: request}
 	data := r.appendBinary(make([]byte, 0, 64+len(r.stream)+len(payload)))
 	if payload != nil {
@@ -85,6 +86,24 @@ func (s *Service) write(st *stream, kind recordKind, request wire.RequestID, pay
 	st.add(entry)
 	ready.Persist = append(ready.Persist, data)
 	return entry
+}
+
+// stamp returns the next timestamp of the HLC, or with the deadline-stamp
+// site on, a transaction entry's deadline when the timestamp falls less
+// than StampWindow before it (the HLC moves forward to it).
+func (s *Service) stamp(kind recordKind, payload []byte) clock.Timestamp {
+	timestamp := s.hlc.Now()
+	if kind != recordAppend || !s.sites().StampAtDeadline {
+		return timestamp
+	}
+	deadline, ok := wire.EntryDeadline(payload)
+	if !ok || timestamp.WallNanos >= deadline || deadline-timestamp.WallNanos >= int64(StampWindow) {
+		return timestamp
+	}
+	stamped := clock.Timestamp{WallNanos: deadline, Node: s.hlc.Node()}
+	s.hlc.Restore(stamped)
+	s.stats.StampedAtDeadline++
+	return stamped
 }
 
 // push sends a new entry to every subscription waiting for its position.
@@ -127,7 +146,7 @@ func (s *Service) stepSubscribe(m wire.MsgSubscribe) Ready {
 // first retained one) to the head, in chunks of ReadCountMax.
 func (s *Service) catchUp(st *stream, subscription *subscription, ready *Ready) {
 	for {
-		entries := st.read(subscription.next, s.config.ReadCountMax)
+		entries := st.read(subscription.next, s.readCountMax())
 		if len(entries) == 0 {
 			return
 		}
@@ -141,7 +160,7 @@ func (s *Service) stepReadLog(m wire.MsgReadLog) Ready {
 	s.stats.Reads++
 	reply := wire.MsgReadLogReply{Request: m.Request, Stream: m.Stream}
 	if st := s.streams[m.Stream]; st != nil {
-		reply.Entries = st.read(m.From, min(m.CountMax, s.config.ReadCountMax))
+		reply.Entries = st.read(m.From, min(m.CountMax, s.readCountMax()))
 		reply.HeadPosition, reply.HeadTimestamp = st.head()
 	}
 	return Ready{Messages: []Outbound{{To: m.ReplyTo, Message: reply}}}

@@ -123,6 +123,37 @@ func (e Entry) Encode() []byte {
 	return b
 }
 
+// EntryHeader is the start of an encoded entry: what it asks, of which
+// transaction, before which deadline.
+type EntryHeader struct {
+	Kind          EntryKind
+	Txn           engines.TxnID
+	DeadlineNanos int64
+}
+
+// ReadEntryHeader reads an encoded entry's header without decoding the
+// rest of it; ok is false for bytes that do not start like an entry.
+func ReadEntryHeader(data []byte) (header EntryHeader, ok bool) {
+	r := binenc.NewReader(data, ErrBadEntry)
+	format, kind := r.Byte(), EntryKind(r.Byte())
+	header = EntryHeader{Kind: kind, Txn: r.Timestamp(), DeadlineNanos: r.Varint()}
+	if r.Err() != nil || format != entryFormat || kind == 0 || kind >= entryKindEnd {
+		return EntryHeader{}, false
+	}
+	return header, true
+}
+
+// EntryDeadline reads the deadline of an encoded transaction entry
+// without decoding the rest of it; ok is false for a tick and for bytes
+// that do not start like an entry.
+func EntryDeadline(data []byte) (deadlineNanos int64, ok bool) {
+	header, ok := ReadEntryHeader(data)
+	if !ok || header.Kind == EntryTick {
+		return 0, false
+	}
+	return header.DeadlineNanos, true
+}
+
 // DecodeEntry decodes an entry written by AppendBinary. Arbitrary input
 // returns an error, never a panic.
 //

@@ -93,3 +93,27 @@ func FuzzWireDecode(f *testing.F) {
 		}
 	})
 }
+
+// An entry's header reads back what the entry holds, without the rest;
+// its deadline too, except a tick's; arbitrary bytes never panic, and a
+// header read from them names a known kind.
+func TestEntryHeaderReadsTheStartOfAnEntry(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		entry := Entry{Kind: EntryKind(rapid.IntRange(int(EntryTick), int(entryKindEnd)-1).Draw(t, "kind")),
+			Txn: drawStamp(t, "txn"), DeadlineNanos: rapid.Int64().Draw(t, "deadline"), Operation: drawBytes(t, "op"),
+			Participants: []Participant{{Stream: "s", StartPosition: 3}}}
+		data := entry.Encode()
+		header, ok := ReadEntryHeader(data)
+		if !ok || header != (EntryHeader{Kind: entry.Kind, Txn: entry.Txn, DeadlineNanos: entry.DeadlineNanos}) {
+			t.Fatalf("header %+v (%t) of %+v", header, ok, entry)
+		}
+		deadline, ok := EntryDeadline(data)
+		if ok != (entry.Kind != EntryTick) || (ok && deadline != entry.DeadlineNanos) {
+			t.Fatalf("deadline %d (%t) of a %v entry with deadline %d", deadline, ok, entry.Kind, entry.DeadlineNanos)
+		}
+		noise := rapid.SliceOfN(rapid.Byte(), 0, 24).Draw(t, "noise")
+		if header, ok := ReadEntryHeader(noise); ok && (header.Kind == 0 || header.Kind >= entryKindEnd) {
+			t.Fatalf("noise %x read as a %v header", noise, header.Kind)
+		}
+	})
+}

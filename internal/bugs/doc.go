@@ -87,6 +87,26 @@ const (
 	// appends it acknowledges, so a resent operation (answered by the
 	// processor, not the log) is appended again (duplicated log entries).
 	UnacknowledgedNotRemembered = "unacknowledged-not-remembered"
+	// GCDropsVersionAtWatermark: the queue engine's garbage collection
+	// drops every extent stamped at or before the watermark, keeping only
+	// newer ones, where a snapshot at or above the watermark still needs
+	// the last of them: a read between the watermark and the next change
+	// sees the queue empty.
+	GCDropsVersionAtWatermark = "gc-drops-version-at-watermark"
+	// CommitTimestampPastDeadline: a participant ignores a Commit entry
+	// whose commit timestamp is past the deadline, although the entry's
+	// log time is at or before it (rule 4 judges the log time only). On
+	// one log clock a commit timestamp is never above the log time of its
+	// Commit entry; with streams on log nodes whose clocks differ, a
+	// prepare timestamp from a fast clock can be, and the participant
+	// then aborts by termination a transaction the others committed.
+	CommitTimestampPastDeadline = "commit-timestamp-past-deadline"
+	// CommitAtDeadlineLate: the coordinator counts a Commit acknowledged
+	// exactly at the deadline as late (<, where the participants apply a
+	// Commit at or before it, <=): when every Commit lands on the deadline
+	// (the deadline-stamp fault site) the client hears abort for a
+	// transaction the participants committed.
+	CommitAtDeadlineLate = "commit-at-deadline-late"
 )
 
 // Names lists the planted bugs in a fixed order.
@@ -94,5 +114,6 @@ func Names() []string {
 	return []string{CommitAtMinPrepare, SuccessAfterDeadline, CommitAfterDeadline,
 		TerminateWithoutWaiting, SnapshotBeforeLog, EscrowIgnoresReservations, DroppedRetry,
 		UnacknowledgedNotRemembered, ReadLocksReleasedAtPrepare, DequeueSkipsUncommittedEnqueue,
-		SupplyReadSkipsPrepared, PredicateIgnoresNonKeyColumns}
+		SupplyReadSkipsPrepared, PredicateIgnoresNonKeyColumns, GCDropsVersionAtWatermark, CommitTimestampPastDeadline,
+		CommitAtDeadlineLate}
 }

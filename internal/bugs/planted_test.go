@@ -45,6 +45,9 @@ var plantedBugs = []planted{
 	{bug: bugs.DequeueSkipsUncommittedEnqueue, workload: "queue-order", checks: []string{"commit-order"}},
 	{bug: bugs.SupplyReadSkipsPrepared, workload: "tokens", checks: []string{"token-supply", "commit-order"}},
 	{bug: bugs.PredicateIgnoresNonKeyColumns, workload: "sql-predicates", checks: []string{"sql-replay", "group-cap"}},
+	{bug: bugs.GCDropsVersionAtWatermark, workload: "queue-order", checks: []string{"commit-order"}},
+	{bug: bugs.CommitTimestampPastDeadline, workload: "bank", checks: []string{"conservation", "atomicity"}},
+	{bug: bugs.CommitAtDeadlineLate, workload: "bank", checks: []string{"atomicity"}},
 }
 
 // caught reports whether a report counts as catching the bug, and by

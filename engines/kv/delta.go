@@ -1,0 +1,63 @@
+package kv
+
+import (
+	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/internal/binenc"
+)
+
+// Incremental checkpoints (the processor's Config.DeltasPerCheckpoint):
+// after TrackChanges, CheckpointDelta serializes the store's changes since
+// the last checkpoint or delta (mvcc's CheckpointDelta: the changed keys'
+// versions and the intents of live transactions) and every live
+// transaction with its locks, as Checkpoint does; ApplyCheckpointDelta
+// brings an engine restored from the checkpoint or delta before it to the
+// state that wrote it, as a new engine (byte for byte: its Checkpoint is
+// the writer's).
+//
+// Delta format, version 1:
+//
+//	magic             4 bytes "PKVD"
+//	format            uint32 = 1
+//	store delta       uint64 length, then mvcc delta bytes
+//	transactions      as in a checkpoint
+//	checksum          uint32 CRC-32C of every preceding byte
+const (
+	deltaMagic  = "PKVD"
+	deltaFormat = 1
+)
+
+// TrackChanges starts remembering what changes, for CheckpointDelta.
+func (e *Engine) TrackChanges() { e.store.TrackChanges() }
+
+// CheckpointDelta serializes what changed since TrackChanges or the last
+// delta. Requires: TrackChanges.
+func (e *Engine) CheckpointDelta() []byte {
+	return e.frame(deltaMagic, deltaFormat, e.store.CheckpointDelta())
+}
+
+// ApplyCheckpointDelta returns the engine that wrote delta, built from
+// this one (restored from the checkpoint or delta before it; this one is
+// not to be used after). Bad input returns an error wrapping
+// engines.ErrCorruptCheckpoint, never a panic.
+func (e *Engine) ApplyCheckpointDelta(delta []byte) (engines.Engine, error) {
+	reader, err := binenc.OpenFrame(delta, deltaMagic, deltaFormat, errCorruptCheckpoint)
+	if err != nil {
+		return nil, err
+	}
+	d := &reader
+	storeDelta := d.Next(int(d.CountUint64(1)))
+	if d.Err() != nil {
+		return nil, d.Err()
+	}
+	if err := e.store.ApplyDelta(storeDelta); err != nil {
+		return nil, corrupt("store delta: %v", err)
+	}
+	next := newEngine(e.store)
+	if err := next.transactions.RestoreCheckpoint(d, recordEncodedLenMin, next.restoreRecord); err != nil {
+		return nil, err
+	}
+	if err := d.Finish(); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
