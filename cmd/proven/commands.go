@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/proven2pc/proven/seedfile"
 )
 
 // command is one subcommand: what its help prints, and how it runs.
@@ -107,6 +109,30 @@ func (c command) parse(flags *flag.FlagSet, args []string, env environment) ([]s
 // usageError prints a usage error naming the command and points at its
 // help; it returns exit status 2 (0 when the error is that help was
 // shown).
+// loadSeedFile loads the one seed file a command takes, after the
+// parse's error, the count of arguments and the command's own flag checks
+// (checkFlags, when not nil). When it is not loaded (ok false), code is
+// the command's exit status, its message written: 2 for bad usage or a
+// bad seed file, 0 after -h.
+func (c command) loadSeedFile(positional []string, parseErr error, checkFlags func() error, env environment) (path string, file seedfile.File, code int, ok bool) {
+	err := parseErr
+	if err == nil && len(positional) != 1 {
+		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
+	}
+	if err == nil && checkFlags != nil {
+		err = checkFlags()
+	}
+	if err != nil {
+		return "", seedfile.File{}, c.usageError(err, env), false
+	}
+	file, err = seedfile.Load(positional[0])
+	if err != nil {
+		fmt.Fprintf(env.stderr, "proven %s: %v\n", c.name, err)
+		return "", seedfile.File{}, 2, false
+	}
+	return positional[0], file, 0, true
+}
+
 func (c command) usageError(err error, env environment) int {
 	if errors.Is(err, errHelpShown) {
 		return 0

@@ -43,22 +43,16 @@ func runDiverge(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven diverge", flag.ContinueOnError)
 	against, context, traceOnly := defineDivergeFlags(flags)
 	positional, err := c.parse(flags, args, env)
-	if err == nil && len(positional) != 1 {
-		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
-	}
-	if err == nil && *context < 0 {
-		err = fmt.Errorf("--context %d: want at least 0", *context)
-	}
-	if err != nil {
-		return c.usageError(err, env)
+	path, file, code, ok := c.loadSeedFile(positional, err, func() error {
+		if *context < 0 {
+			return fmt.Errorf("--context %d: want at least 0", *context)
+		}
+		return nil
+	}, env)
+	if !ok {
+		return code
 	}
 	stdout, stderr := env.stdout, env.stderr
-	path := positional[0]
-	file, err := seedfile.Load(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "proven diverge: %v\n", err)
-		return 2
-	}
 	if *traceOnly {
 		_, _ = stdout.Write(fingerprintedTrace(file))
 		return 0

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/proven2pc/proven"
-	"github.com/proven2pc/proven/seedfile"
 	"github.com/proven2pc/proven/sim"
 )
 
@@ -36,17 +35,9 @@ func runReplay(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven replay", flag.ContinueOnError)
 	asJSON, trace := defineReplayFlags(flags)
 	positional, err := c.parse(flags, args, env)
-	if err == nil && len(positional) != 1 {
-		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
-	}
-	if err != nil {
-		return c.usageError(err, env)
-	}
-	path := positional[0]
-	file, err := seedfile.Load(path)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "proven replay: %v\n", err)
-		return 2
+	path, file, code, ok := c.loadSeedFile(positional, err, nil, env)
+	if !ok {
+		return code
 	}
 	if *trace {
 		file.Scenario.Trace = env.stderr

@@ -38,23 +38,16 @@ func runShrink(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven shrink", flag.ContinueOnError)
 	runsMax := defineShrinkFlags(flags)
 	positional, err := c.parse(flags, args, env)
-	switch {
-	case err != nil:
-	case len(positional) != 1:
-		err = fmt.Errorf("want exactly one seed file, got %d arguments", len(positional))
-	case *runsMax < 1:
-		err = fmt.Errorf("--runs %d: want at least 1", *runsMax)
-	}
-	if err != nil {
-		return c.usageError(err, env)
+	path, file, code, ok := c.loadSeedFile(positional, err, func() error {
+		if *runsMax < 1 {
+			return fmt.Errorf("--runs %d: want at least 1", *runsMax)
+		}
+		return nil
+	}, env)
+	if !ok {
+		return code
 	}
 	stdout, stderr := env.stdout, env.stderr
-	path := positional[0]
-	file, err := seedfile.Load(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "proven shrink: %v\n", err)
-		return 2
-	}
 	if file.Expect.Verdict != sim.VerdictFail {
 		fmt.Fprintf(stderr, "proven shrink: %s expects ok: there is no failure to shrink\n", path)
 		return 2
