@@ -114,39 +114,50 @@ func credit(ctx context.Context, tx Txn, a account, amount int64) error {
 	if a.resource {
 		return resource.New(tx, a.stream).Mint(ctx, coinToken, a.name, strconv.FormatInt(amount, 10))
 	}
-	store := kv.New(tx, a.stream)
-	balance, _, err := store.GetInt(ctx, a.name)
-	if err != nil {
-		return err
-	}
-	return store.PutInt(ctx, a.name, balance+amount)
+	return addToBalance(ctx, tx, a, amount)
 }
 
 func debit(ctx context.Context, tx Txn, a account, amount int64) error {
 	if a.resource {
 		return resource.New(tx, a.stream).Burn(ctx, coinToken, a.name, strconv.FormatInt(amount, 10))
 	}
+	return addToBalance(ctx, tx, a, -amount)
+}
+
+// addToBalance adds delta to a KV account's balance, refusing to take it
+// below zero.
+func addToBalance(ctx context.Context, tx Txn, a account, delta int64) error {
 	store := kv.New(tx, a.stream)
 	balance, _, err := store.GetInt(ctx, a.name)
 	if err != nil {
 		return err
 	}
-	if balance < amount {
+	if balance+delta < 0 {
 		return errInsufficient
 	}
-	return store.PutInt(ctx, a.name, balance-amount)
+	return store.PutInt(ctx, a.name, balance+delta)
+}
+
+// drawTransfer draws a transfer's two accounts and amount, and its
+// recorded input; ok is false when it drew one account twice.
+func drawTransfer(c *client, accounts []account) (from, to account, amount int64, input value.Value, ok bool) {
+	from, to = pick(c, accounts), pick(c, accounts)
+	if from == to {
+		return from, to, 0, value.Value{}, false
+	}
+	amount = int64(1 + c.rand(30))
+	input = value.Map(map[string]value.Value{"from": value.String(from.label()),
+		"to": value.String(to.label()), "amount": value.Int(amount)})
+	return from, to, amount, input, true
 }
 
 // transferOperation moves a random amount between two accounts: a
 // Resource Transfer within one Resource stream, else a debit and a credit.
 func transferOperation(c *client, accounts []account) {
-	from, to := pick(c, accounts), pick(c, accounts)
-	if from == to {
+	from, to, amount, input, ok := drawTransfer(c, accounts)
+	if !ok {
 		return
 	}
-	amount := int64(1 + c.rand(30))
-	input := value.Map(map[string]value.Value{"from": value.String(from.label()),
-		"to": value.String(to.label()), "amount": value.Int(amount)})
 	c.transact("transfer", "", input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		if from.resource && to.resource && from.stream == to.stream {
 			return input, resource.New(tx, from.stream).Transfer(ctx, coinToken, from.name, to.name, strconv.FormatInt(amount, 10))

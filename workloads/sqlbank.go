@@ -97,13 +97,10 @@ func setupSQLAccounts(ctx context.Context, coord Transactions, streams []string,
 // SELECT and an UPDATE of each, refused when the source's balance does
 // not cover it.
 func sqlTransferOperation(c *client, accounts []account, surprises *sqlSurprises) {
-	from, to := pick(c, accounts), pick(c, accounts)
-	if from == to {
+	from, to, amount, input, ok := drawTransfer(c, accounts)
+	if !ok {
 		return
 	}
-	amount := int64(1 + c.rand(30))
-	input := value.Map(map[string]value.Value{"from": value.String(from.label()),
-		"to": value.String(to.label()), "amount": value.Int(amount)})
 	c.transact("transfer", "", input, func(ctx context.Context, tx Txn) (value.Value, error) {
 		if err := sqlAdd(ctx, tx, from, -amount); err != nil {
 			return input, surprises.note(c, "transfer: debit "+from.label(), err)
