@@ -174,6 +174,9 @@ func (n *nemesis) window(family Family, rng *rand.Rand, intensity float64, set f
 	length := span(rng, 50*time.Millisecond, 2*time.Second, intensity)
 	n.world.describeFault(family, length, ReachEverything)
 	n.world.After(length, func() {
+		if n.healed {
+			return // Heal restored the calm network; a window ending now must not undo that
+		}
 		set(false)
 		n.applyNetwork()
 	})
@@ -280,6 +283,7 @@ func (n *nemesis) pickNode(rng *rand.Rand, crashable bool) (NodeID, bool) {
 func (w *World) Heal() {
 	if w.nemesis != nil {
 		w.nemesis.healed = true
+		w.nemesis.lossProbability, w.nemesis.duplicateProbability, w.nemesis.reorder = 0, 0, false
 	}
 	w.diskFaults = diskFaults{}
 	w.network.Heal()
