@@ -79,10 +79,13 @@ func aimedKill(ctx context.Context, d *deployment, w *watcher, faults *timeline,
 
 // aimMissing, after the nemesis's turns, aims leader kills at the phases
 // no kill has hit yet (judged from the streams read so far), at most
-// attempts times.
+// attempts times and not past until.
 func aimMissing(ctx context.Context, d *deployment, w *watcher, faults *timeline, random *rand.Rand,
-	attempts int) error {
+	attempts int, until time.Time) error {
 	for range attempts {
+		if time.Now().After(until) {
+			return nil
+		}
 		logs, err := readLogs(ctx, d.nc, d.config)
 		if err != nil {
 			return fmt.Errorf("jepsen: reading the streams: %w", err)

@@ -40,9 +40,12 @@ type Config struct {
 	// TxnTimeout is each read-write transaction's timeout (default 2s).
 	TxnTimeout time.Duration
 	// PhaseAttempts bounds the leader kills aimed, after Duration, at the
-	// phases of two-phase commit no kill hit yet (default 6; the
-	// workloads keep running meanwhile).
+	// phases of two-phase commit no kill hit yet (default 24; the
+	// workloads keep running meanwhile). A kill hits a commit only when
+	// it beats the replication of a Commit entry, so single attempts
+	// often miss; PhaseTime bounds the time they take (default 90s).
 	PhaseAttempts int
+	PhaseTime     time.Duration
 	// Seed drives the clients' and the nemesis's choices.
 	Seed uint64
 	// Command runs a proven-node process (required).
@@ -82,7 +85,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.TxnTimeout = 2 * time.Second
 	}
 	if c.PhaseAttempts == 0 {
-		c.PhaseAttempts = 6
+		c.PhaseAttempts = 24
+	}
+	if c.PhaseTime == 0 {
+		c.PhaseTime = 90 * time.Second
 	}
 	if c.NodeLog == nil {
 		c.NodeLog = io.Discard
@@ -224,7 +230,7 @@ func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Repo
 	nemesisRandom := rand.New(rand.NewPCG(config.Seed, 0))
 	nemesisError := runNemesis(ctx, d, w, faults, nemesisRandom, end)
 	if nemesisError == nil {
-		nemesisError = aimMissing(ctx, d, w, faults, nemesisRandom, config.PhaseAttempts)
+		nemesisError = aimMissing(ctx, d, w, faults, nemesisRandom, config.PhaseAttempts, time.Now().Add(config.PhaseTime))
 	}
 	stopped.Store(true)
 	clients.Wait()
