@@ -7,11 +7,13 @@ import (
 	"sync/atomic"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/catalog"
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/streamlog"
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/live/loghost"
+	"github.com/proven2pc/proven/live/sessions"
 	"github.com/proven2pc/proven/live/store"
 )
 
@@ -54,9 +56,9 @@ type DB struct {
 	streams []*streamRuntime
 	names   map[string]*streamRuntime
 	router  router
-	clock   *sharedClock
+	clock   *sessions.Clock
 	// sessions and janitor are set before any goroutine starts.
-	sessions *sessionPool
+	sessions *sessions.Pool
 	janitor  *janitor
 
 	// failure is the first failure that stopped the store.
@@ -91,7 +93,7 @@ func Open(dir string, options Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{options: options, store: s, names: map[string]*streamRuntime{}, quiesced: make(chan struct{}, 1),
-		stopWatch: make(chan struct{}), clock: &sharedClock{hlc: clock.NewHLC(clock.Real{}, coordinatorNode)}}
+		stopWatch: make(chan struct{}), clock: sessions.NewClock(clock.NewHLC(clock.Real{}, coordinatorNode))}
 	if err := db.start(); err != nil {
 		db.abandon()
 		return nil, err
@@ -120,7 +122,14 @@ func (db *DB) start() error {
 		return err
 	}
 	db.epoch = epoch
-	db.sessions = newSessionPool(db, db.options.TransactionsMax)
+	db.sessions = sessions.NewPool(sessions.Config{Max: db.options.TransactionsMax,
+		Address: sessionAddress, Origin: func(slot int) uint64 { return origin(db.epoch, slot) },
+		Send: func(from, to wire.Address, message any) { db.router.send(from, to, message) },
+		Coordinator: func(slot int) coordinator.Config {
+			return coordinator.Config{ID: uint32(slot + 1), Log: logAddress, Processor: db.processorOf,
+				RetryInterval: db.options.RetryInterval, ReadTimeout: db.options.ReadTimeout, Timestamps: db.clock}
+		},
+		Closed: ErrClosed})
 	db.janitor = newJanitor(db, len(db.streams))
 	db.router = router{streams: db.streams, byName: db.names, sessions: db.sessions}
 	for _, s := range db.streams {
@@ -288,7 +297,7 @@ func (db *DB) Close() error {
 	err := ErrClosed
 	db.closeOnce.Do(func() {
 		db.closed.Store(true)
-		close(db.sessions.closing)
+		db.sessions.Close()
 		for db.calls.Load() != 0 {
 			<-db.quiesced
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/live/loghost"
+	"github.com/proven2pc/proven/live/sessions"
 )
 
 // Addresses inside one store. The log of every stream answers at
@@ -42,7 +43,7 @@ func origin(epoch uint64, slot int) uint64 { return epoch<<originSlotBits | uint
 type router struct {
 	streams  []*streamRuntime
 	byName   map[string]*streamRuntime
-	sessions *sessionPool
+	sessions *sessions.Pool
 	// dropped counts the messages a full (or closed) queue refused.
 	dropped atomic.Uint64
 }
@@ -57,7 +58,7 @@ func (r *router) send(from, to wire.Address, message any) {
 			r.dropped.Add(1)
 		}
 	case to&spaceMask == sessionSpace:
-		if !r.sessions.deliver(int(to&indexMask), from, message) {
+		if !r.sessions.Deliver(int(to&indexMask), from, message) {
 			r.dropped.Add(1)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/live/sessions"
 )
 
 // Txn is a read-write transaction across the store's streams: the
@@ -20,7 +21,7 @@ import (
 type Txn struct {
 	db *DB
 	// session is nil once the transaction is decided (or never began).
-	session *session
+	session *sessions.Session
 	inner   *coordinator.Txn
 	// err is why the transaction could not begin.
 	err error
@@ -36,11 +37,11 @@ func (db *DB) Begin(ctx context.Context, timeout time.Duration) *Txn {
 		return &Txn{err: err}
 	}
 	defer db.exit()
-	s, err := db.sessions.acquire(ctx)
+	s, err := db.sessions.Acquire(ctx)
 	if err != nil {
 		return &Txn{err: err}
 	}
-	return &Txn{db: db, session: s, inner: s.coordinatorFor().Begin(ctx, timeout)}
+	return &Txn{db: db, session: s, inner: s.Coordinator().Begin(ctx, timeout)}
 }
 
 // ID returns the transaction id (its age for wound-wait); zero if it
@@ -127,7 +128,7 @@ func (t *Txn) Rollback(ctx context.Context) error {
 // decided: a decided transaction never uses its host again.
 func (t *Txn) releaseIfDecided() {
 	if t.inner.Status() != coordinator.StatusActive {
-		t.db.sessions.release(t.session)
+		t.db.sessions.Release(t.session)
 		t.session = nil
 	}
 }
@@ -213,10 +214,10 @@ func (db *DB) onSession(ctx context.Context, stream string,
 		return nil, err
 	}
 	defer db.exit()
-	s, err := db.sessions.acquire(ctx)
+	s, err := db.sessions.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.sessions.release(s)
-	return call(s.coordinatorFor())
+	defer db.sessions.Release(s)
+	return call(s.Coordinator())
 }

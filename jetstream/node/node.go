@@ -20,6 +20,7 @@ import (
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/jetstream/jslog"
+	"github.com/proven2pc/proven/live/sessions"
 )
 
 // Errors of Start and of the handle.
@@ -139,9 +140,9 @@ type Node struct {
 	leases      *leases
 	meta        jetstream.KeyValue
 	incarnation uint64
-	clock       *sharedClock
+	clock       *sessions.Clock
 	predictor   *coordinator.Predictor
-	sessions    *sessionPool
+	sessions    *sessions.Pool
 
 	mutex      sync.Mutex
 	assignment runner.MsgAssignment
@@ -213,12 +214,24 @@ func (n *Node) open(ctx context.Context, names []string) error {
 		return err
 	}
 	n.leases.value = []byte(fmt.Sprintf("%d/%d", n.config.ID, n.incarnation))
-	n.clock = &sharedClock{hlc: clock.NewHLC(clock.Real{}, 1<<31|uint32(n.incarnation&(1<<31-1)))}
+	n.clock = sessions.NewClock(clock.NewHLC(clock.Real{}, 1<<31|uint32(n.incarnation&(1<<31-1))))
 	for _, name := range names {
 		_, head := log.Head(name)
 		n.clock.Observe(head)
 	}
-	n.sessions = newSessionPool(n, n.config.SessionsMax)
+	incarnation := n.incarnation
+	n.sessions = sessions.NewPool(sessions.Config{Max: n.config.SessionsMax,
+		Address: func(slot int) wire.Address { return sessionAddress(incarnation, slot) },
+		// the incarnation above the slot: origins never repeat across
+		// processes and restarts
+		Origin: func(slot int) uint64 { return incarnation<<slotBits | uint64(slot) },
+		Send:   n.send,
+		Coordinator: func(slot int) coordinator.Config {
+			return coordinator.Config{ID: uint32(slot + 1), Log: logAddress, Processor: processorAddress,
+				RetryInterval: n.config.RetryInterval, ReadTimeout: n.config.ReadTimeout, Timestamps: n.clock,
+				Predictor: n.predictor}
+		},
+		Closed: ErrClosed})
 	return nil
 }
 
@@ -304,7 +317,7 @@ func (n *Node) receiveForSession(msg *nats.Msg) {
 	if err != nil || to&spaceMask != sessionSpace || incarnationOf(to) != n.incarnation {
 		return
 	}
-	n.sessions.deliver(int(to&slotMask), from, message)
+	n.sessions.Deliver(int(to&slotMask), from, message)
 }
 
 func (n *Node) receiveForNode(msg *nats.Msg) {
@@ -327,7 +340,7 @@ func (n *Node) fromLog(to wire.Address, message any) {
 		}
 	case sessionSpace:
 		if incarnationOf(to) == n.incarnation {
-			n.sessions.deliver(int(to&slotMask), logAddress, message)
+			n.sessions.Deliver(int(to&slotMask), logAddress, message)
 		}
 	}
 }
@@ -341,7 +354,7 @@ func (n *Node) send(from, to wire.Address, message any) {
 		_ = n.log.Send(from, message)
 		return
 	case to&spaceMask == sessionSpace && incarnationOf(to) == n.incarnation:
-		n.sessions.deliver(int(to&slotMask), from, message)
+		n.sessions.Deliver(int(to&slotMask), from, message)
 		return
 	case to&spaceMask == processorSpace:
 		n.mutex.Lock()
@@ -423,7 +436,7 @@ func (n *Node) Incarnation() uint64 { return n.incarnation }
 func (n *Node) Close() {
 	n.closeOnce.Do(func() {
 		close(n.stop)
-		close(n.sessions.closing)
+		n.sessions.Close()
 		n.loops.Wait()
 		n.mutex.Lock()
 		hosts, runnerHost := n.hosts, n.runner

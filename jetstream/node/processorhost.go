@@ -192,3 +192,9 @@ func (h *processorHost) close() {
 	<-h.done
 	h.node.log.Unsubscribe(h.stream, h.address)
 }
+
+// envelope is a message waiting in a processor's inbox.
+type envelope struct {
+	from    wire.Address
+	message any
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/live/sessions"
 )
 
 // Txn is a read-write transaction coordinated by this node: the
@@ -17,7 +18,7 @@ import (
 // and end it with Commit or Rollback: it holds a session until decided.
 type Txn struct {
 	node    *Node
-	session *session
+	session *sessions.Session
 	inner   *coordinator.Txn
 	err     error
 }
@@ -27,11 +28,11 @@ type Txn struct {
 // timestamps). It waits for a session when SessionsMax transactions are
 // in progress.
 func (n *Node) Begin(ctx context.Context, timeout time.Duration) *Txn {
-	s, err := n.sessions.acquire(ctx)
+	s, err := n.sessions.Acquire(ctx)
 	if err != nil {
 		return &Txn{err: err}
 	}
-	return &Txn{node: n, session: s, inner: s.coordinatorFor().Begin(ctx, timeout)}
+	return &Txn{node: n, session: s, inner: s.Coordinator().Begin(ctx, timeout)}
 }
 
 // BeginCategory starts a transaction of a category with its arguments:
@@ -40,11 +41,11 @@ func (n *Node) Begin(ctx context.Context, timeout time.Duration) *Txn {
 // (coordinator.Coordinator.BeginCategory).
 func (n *Node) BeginCategory(ctx context.Context, timeout time.Duration, category string,
 	arguments ...value.Value) *Txn {
-	s, err := n.sessions.acquire(ctx)
+	s, err := n.sessions.Acquire(ctx)
 	if err != nil {
 		return &Txn{err: err}
 	}
-	return &Txn{node: n, session: s, inner: s.coordinatorFor().BeginCategory(ctx, timeout, category, arguments...)}
+	return &Txn{node: n, session: s, inner: s.Coordinator().BeginCategory(ctx, timeout, category, arguments...)}
 }
 
 // ID returns the transaction id (zero if it could not begin).
@@ -102,7 +103,7 @@ func (t *Txn) Rollback(ctx context.Context) error {
 
 func (t *Txn) releaseIfDecided() {
 	if t.session != nil && t.inner.Status() != coordinator.StatusActive {
-		t.node.sessions.release(t.session)
+		t.node.sessions.Release(t.session)
 		t.session = nil
 	}
 }
@@ -160,10 +161,10 @@ func (n *Node) onSession(ctx context.Context, stream string,
 	if _, known := n.specs[stream]; !known {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownStream, stream)
 	}
-	s, err := n.sessions.acquire(ctx)
+	s, err := n.sessions.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer n.sessions.release(s)
-	return call(s.coordinatorFor())
+	defer n.sessions.Release(s)
+	return call(s.Coordinator())
 }
