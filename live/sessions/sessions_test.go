@@ -19,7 +19,7 @@ func newTestPool(max int) *Pool {
 	return NewPool(Config{Max: max, Address: func(slot int) wire.Address { return wire.Address(100 + slot) },
 		Origin: func(slot int) uint64 { return uint64(slot) }, Send: func(wire.Address, wire.Address, any) {},
 		Coordinator: func(slot int) coordinator.Config { return coordinator.Config{ID: uint32(slot + 1)} },
-		Closed: errClosed})
+		Closed:      errClosed})
 }
 
 // TestPoolHandsOutAtMostMaxSessionsAndRoutesReplies: sessions are created
