@@ -50,12 +50,8 @@ func Check(t *testing.T, scenario Scenario, seeds SeedRange) {
 		t.Fatalf("%v", err)
 		return
 	}
-	resolved, err := scenario.Resolve()
+	resolved, err := resolveAndRegister(scenario)
 	if err != nil {
-		t.Fatalf("%v", err)
-		return
-	}
-	if err := register(resolved.Workload); err != nil {
 		t.Fatalf("%v", err)
 		return
 	}
@@ -114,6 +110,16 @@ func seedNamedByRun(name string) (uint64, bool) {
 	}
 	seed, err := strconv.ParseUint(match[1], 10, 64)
 	return seed, err == nil
+}
+
+// resolveAndRegister resolves a scenario that Check or Fuzz runs and
+// registers its workload, so that its seed files can be read back.
+func resolveAndRegister(scenario Scenario) (Scenario, error) {
+	resolved, err := scenario.Resolve()
+	if err != nil {
+		return Scenario{}, err
+	}
+	return resolved, register(resolved.Workload)
 }
 
 // register registers a workload unless its name is taken by it already;

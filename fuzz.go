@@ -20,12 +20,8 @@ import (
 // faults, every family, and every family at full strength.
 func Fuzz(f *testing.F, scenario Scenario) {
 	f.Helper()
-	resolved, err := scenario.Resolve()
+	resolved, err := resolveAndRegister(scenario)
 	if err != nil {
-		f.Fatalf("%v", err)
-		return
-	}
-	if err := register(resolved.Workload); err != nil {
 		f.Fatalf("%v", err)
 		return
 	}

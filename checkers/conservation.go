@@ -11,21 +11,19 @@ import (
 // operation of readFunction whose value is a Map of account to Int balance)
 // sums to total.
 func CheckBankTotals(history History, readFunction string, total int64) (Result, error) {
-	if err := history.Validate(); err != nil {
-		return Result{}, err
-	}
 	var found findings
-	for _, operation := range history.Operations() {
-		if operation.Type != TypeOK || operation.Function != readFunction {
-			continue
-		}
+	err := eachOK(history, readFunction, func(operation Operation) error {
 		sum, err := sumBalances(operation, "")
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		if sum != total {
 			found.add("bank-total", fmt.Sprintf("%s read balances summing to %d, not %d: %v", operation.Describe(), sum, total, operation.Output), operation.InvokeIndex)
 		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	return found.result("bank"), nil
 }
@@ -34,28 +32,43 @@ func CheckBankTotals(history History, readFunction string, total int64) (Result,
 // auditFunction whose value is a Map of account to Int balance plus the
 // entry supplyKey) has the supply equal to the sum of the balances.
 func CheckTokenSupply(history History, auditFunction, supplyKey string) (Result, error) {
-	if err := history.Validate(); err != nil {
-		return Result{}, err
-	}
 	var found findings
-	for _, operation := range history.Operations() {
-		if operation.Type != TypeOK || operation.Function != auditFunction {
-			continue
-		}
+	err := eachOK(history, auditFunction, func(operation Operation) error {
 		supplyValue, present := operation.Output.MapGet(supplyKey)
 		supply, isInt := supplyValue.AsInt()
 		if !present || !isInt {
-			return Result{}, malformed(operation.InvokeIndex, "audit %v has no Int %q entry", operation.Output, supplyKey)
+			return malformed(operation.InvokeIndex, "audit %v has no Int %q entry", operation.Output, supplyKey)
 		}
 		sum, err := sumBalances(operation, supplyKey)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		if sum != supply {
 			found.add("token-supply", fmt.Sprintf("%s saw supply %d but balances summing to %d", operation.Describe(), supply, sum), operation.InvokeIndex)
 		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	return found.result("token-supply"), nil
+}
+
+// eachOK validates history, then calls check on each ok operation of
+// function in invocation order, stopping at the first error.
+func eachOK(history History, function string, check func(Operation) error) error {
+	if err := history.Validate(); err != nil {
+		return err
+	}
+	for _, operation := range history.Operations() {
+		if operation.Type != TypeOK || operation.Function != function {
+			continue
+		}
+		if err := check(operation); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sumBalances(operation Operation, skipKey string) (int64, error) {

@@ -133,6 +133,14 @@ func (c command) loadSeedFile(positional []string, parseErr error, checkFlags fu
 	return positional[0], file, 0, true
 }
 
+// atLeast checks the value of an integer flag against its minimum.
+func atLeast(flagName string, value, minimum int) error {
+	if value < minimum {
+		return fmt.Errorf("%s %d: want at least %d", flagName, value, minimum)
+	}
+	return nil
+}
+
 func (c command) usageError(err error, env environment) int {
 	if errors.Is(err, errHelpShown) {
 		return 0

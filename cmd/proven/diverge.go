@@ -43,12 +43,7 @@ func runDiverge(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven diverge", flag.ContinueOnError)
 	against, context, traceOnly := defineDivergeFlags(flags)
 	positional, err := c.parse(flags, args, env)
-	path, file, code, ok := c.loadSeedFile(positional, err, func() error {
-		if *context < 0 {
-			return fmt.Errorf("--context %d: want at least 0", *context)
-		}
-		return nil
-	}, env)
+	path, file, code, ok := c.loadSeedFile(positional, err, func() error { return atLeast("--context", *context, 0) }, env)
 	if !ok {
 		return code
 	}

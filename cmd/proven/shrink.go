@@ -38,12 +38,7 @@ func runShrink(c command, args []string, env environment) int {
 	flags := flag.NewFlagSet("proven shrink", flag.ContinueOnError)
 	runsMax := defineShrinkFlags(flags)
 	positional, err := c.parse(flags, args, env)
-	path, file, code, ok := c.loadSeedFile(positional, err, func() error {
-		if *runsMax < 1 {
-			return fmt.Errorf("--runs %d: want at least 1", *runsMax)
-		}
-		return nil
-	}, env)
+	path, file, code, ok := c.loadSeedFile(positional, err, func() error { return atLeast("--runs", *runsMax, 1) }, env)
 	if !ok {
 		return code
 	}

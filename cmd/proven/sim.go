@@ -112,8 +112,8 @@ func parseSimFlags(c command, args []string, env environment) (simFlags, error) 
 	if given["report"] && options.report == "" {
 		return simFlags{}, errors.New(`--report "": want the file to write the campaign page to`)
 	}
-	if options.parallel < 1 {
-		return simFlags{}, fmt.Errorf("--parallel %d: want at least 1", options.parallel)
+	if err := atLeast("--parallel", options.parallel, 1); err != nil {
+		return simFlags{}, err
 	}
 	if options.shard, err = parseShard(*values.shard); err != nil {
 		return simFlags{}, fmt.Errorf("--shard: %w", err)
@@ -124,8 +124,8 @@ func parseSimFlags(c command, args []string, env environment) (simFlags, error) 
 // checkSeedRange refuses a seed count below one, and seeds that would
 // count past the largest seed (they would wrap to 0 silently).
 func checkSeedRange(first uint64, count int) error {
-	if count < 1 {
-		return fmt.Errorf("--seeds %d: want at least 1", count)
+	if err := atLeast("--seeds", count, 1); err != nil {
+		return err
 	}
 	if first > math.MaxUint64-uint64(count-1) {
 		return fmt.Errorf("--seed %d --seeds %d: the seeds would count past %d, the largest seed (start at %d at most)",

@@ -111,19 +111,20 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 }
 
 func restore(data []byte) (*Engine, error) {
-	reader, err := binenc.OpenFrame(data, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
+	storeBytes, reader, err := binenc.OpenFrameSection(data, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
 	if err != nil {
 		return nil, err
-	}
-	d := &reader
-	storeBytes := d.Next(int(d.CountUint64(1)))
-	if d.Err() != nil {
-		return nil, d.Err()
 	}
 	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
 	if err != nil {
 		return nil, corrupt("store: %v", err)
 	}
+	return restoreTransactions(store, &reader)
+}
+
+// restoreTransactions builds an engine on store from the rest of a
+// checkpoint or delta: its transactions, to the end.
+func restoreTransactions(store *mvcc.Store, d *binenc.Reader) (*Engine, error) {
 	e := newEngine(store)
 	if err := e.transactions.RestoreCheckpoint(d, recordEncodedLenMin, e.restoreRecord); err != nil {
 		return nil, err

@@ -40,24 +40,16 @@ func (e *Engine) CheckpointDelta() []byte {
 // not to be used after). Bad input returns an error wrapping
 // engines.ErrCorruptCheckpoint, never a panic.
 func (e *Engine) ApplyCheckpointDelta(delta []byte) (engines.Engine, error) {
-	reader, err := binenc.OpenFrame(delta, deltaMagic, deltaFormat, errCorruptCheckpoint)
+	storeDelta, reader, err := binenc.OpenFrameSection(delta, deltaMagic, deltaFormat, errCorruptCheckpoint)
 	if err != nil {
 		return nil, err
-	}
-	d := &reader
-	storeDelta := d.Next(int(d.CountUint64(1)))
-	if d.Err() != nil {
-		return nil, d.Err()
 	}
 	if err := e.store.ApplyDelta(storeDelta); err != nil {
 		return nil, corrupt("store delta: %v", err)
 	}
-	next := newEngine(e.store)
-	if err := next.transactions.RestoreCheckpoint(d, recordEncodedLenMin, next.restoreRecord); err != nil {
-		return nil, err
-	}
-	if err := d.Finish(); err != nil {
-		return nil, err
+	next, err := restoreTransactions(e.store, &reader)
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
 	}
 	return next, nil
 }

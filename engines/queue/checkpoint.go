@@ -126,15 +126,11 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 }
 
 func restore(checkpoint []byte) (*Engine, error) {
-	reader, err := binenc.OpenFrame(checkpoint, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
+	storeBytes, reader, err := binenc.OpenFrameSection(checkpoint, checkpointMagic, checkpointFormat, errCorruptCheckpoint)
 	if err != nil {
 		return nil, err
 	}
 	r := &reader
-	storeBytes := r.Next(int(r.CountUint64(1)))
-	if r.Err() != nil {
-		return nil, r.Err()
-	}
 	store, err := mvcc.Restore(storeBytes, mvcc.Options{})
 	if err != nil {
 		return nil, corrupt("%v", err)

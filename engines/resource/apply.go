@@ -163,14 +163,25 @@ func creatorList(state *tokenState) []engines.TxnID {
 	return []engines.TxnID{state.creator}
 }
 
+// supplyPrologue is the prologue of a mint to or a burn from account,
+// then the wait for the transactions whose shared locks forbid t to
+// change the account's balance and the token's supply.
+func (e *Engine) supplyPrologue(t *transaction, op operation, account string) (Metadata, Amount, accountKey, engines.Outcome) {
+	m, amount, o := e.prologue(t, op.token, account, "", op.amount)
+	if stopped(o) {
+		return Metadata{}, Amount{}, accountKey{}, o
+	}
+	key := accountKey{op.token, account}
+	if blockers := e.writeBlockers(t, op.token, true, key, key); len(blockers) > 0 {
+		return Metadata{}, Amount{}, accountKey{}, engines.Blocked(engines.WaitForFinished, blockers...)
+	}
+	return m, amount, key, engines.Outcome{}
+}
+
 func (e *Engine) mint(t *transaction, op operation) engines.Outcome {
-	_, amount, o := e.prologue(t, op.token, op.to, "", op.amount)
+	_, amount, key, o := e.supplyPrologue(t, op, op.to)
 	if stopped(o) {
 		return o
-	}
-	key := accountKey{op.token, op.to}
-	if blockers := e.writeBlockers(t, op.token, true, key, key); len(blockers) > 0 {
-		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	supply, o := e.checkSupplyCeiling(t, op.token, amount.Units())
 	if stopped(o) {
@@ -188,13 +199,9 @@ func (e *Engine) mint(t *transaction, op operation) engines.Outcome {
 }
 
 func (e *Engine) burn(t *transaction, op operation) engines.Outcome {
-	m, amount, o := e.prologue(t, op.token, op.from, "", op.amount)
+	m, amount, key, o := e.supplyPrologue(t, op, op.from)
 	if stopped(o) {
 		return o
-	}
-	key := accountKey{op.token, op.from}
-	if blockers := e.writeBlockers(t, op.token, true, key, key); len(blockers) > 0 {
-		return engines.Blocked(engines.WaitForFinished, blockers...)
 	}
 	debit, o := e.reserve(t, key, m, amount)
 	if stopped(o) {

@@ -124,7 +124,7 @@ func Restore(checkpoint []byte) (engines.Engine, error) {
 	}
 	reader := binenc.NewReader(body, errCorruptCheckpoint)
 	r := &reader
-	storeBytes := r.Next(int(r.CountUint64(1)))
+	storeBytes := r.Section()
 	lastCommit := r.Timestamp()
 	if r.Err() != nil {
 		return nil, r.Err()

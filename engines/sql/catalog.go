@@ -235,11 +235,7 @@ func (d *valueReader) list(v value.Value, length int) []value.Value {
 		d.fail("want a list of %d, got %s", length, v.Kind())
 		return make([]value.Value, length)
 	}
-	out := make([]value.Value, length)
-	for i := range out {
-		out[i] = v.Index(i)
-	}
-	return out
+	return elements(v)
 }
 
 func (d *valueReader) items(fields []value.Value, i int) []value.Value {
@@ -248,51 +244,43 @@ func (d *valueReader) items(fields []value.Value, i int) []value.Value {
 		d.fail("field %d: want a list", i)
 		return nil
 	}
+	return elements(v)
+}
+
+// elements returns the elements of the list v.
+func elements(v value.Value) []value.Value {
 	out := make([]value.Value, v.Len())
-	for j := range out {
-		out[j] = v.Index(j)
+	for i := range out {
+		out[i] = v.Index(i)
 	}
 	return out
 }
 
-func (d *valueReader) integer(fields []value.Value, i int) int {
-	n, ok := fields[i].AsInt()
+// field reads fields[i] with as; want names the kind it must be.
+func field[T any](d *valueReader, fields []value.Value, i int, as func(value.Value) (T, bool), want string) T {
+	v, ok := as(fields[i])
 	if !ok {
-		d.fail("field %d: want an int", i)
+		d.fail("field %d: want %s", i, want)
 	}
-	return int(n)
+	return v
 }
 
+func (d *valueReader) integer(fields []value.Value, i int) int { return int(d.int64(fields, i)) }
+
 func (d *valueReader) int64(fields []value.Value, i int) int64 {
-	n, ok := fields[i].AsInt()
-	if !ok {
-		d.fail("field %d: want an int", i)
-	}
-	return n
+	return field(d, fields, i, value.Value.AsInt, "an int")
 }
 
 func (d *valueReader) text(fields []value.Value, i int) string {
-	s, ok := fields[i].AsString()
-	if !ok {
-		d.fail("field %d: want a string", i)
-	}
-	return s
+	return field(d, fields, i, value.Value.AsString, "a string")
 }
 
 func (d *valueReader) bytes(fields []value.Value, i int) string {
-	b, ok := fields[i].AsBytes()
-	if !ok {
-		d.fail("field %d: want bytes", i)
-	}
-	return string(b)
+	return string(field(d, fields, i, value.Value.AsBytes, "bytes"))
 }
 
 func (d *valueReader) boolean(fields []value.Value, i int) bool {
-	b, ok := fields[i].AsBool()
-	if !ok {
-		d.fail("field %d: want a bool", i)
-	}
-	return b
+	return field(d, fields, i, value.Value.AsBool, "a bool")
 }
 
 func (d *valueReader) ints(fields []value.Value, i int) []int {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/proven2pc/proven/engines"
@@ -83,22 +84,10 @@ func FromGo(arg any) (Value, error) {
 		return v, nil
 	case bool:
 		return Bool(v), nil
-	case int:
-		return Int(int64(v)), nil
-	case int8:
-		return Int(int64(v)), nil
-	case int16:
-		return Int(int64(v)), nil
-	case int32:
-		return Int(int64(v)), nil
-	case int64:
-		return Int(v), nil
-	case uint8:
-		return Int(int64(v)), nil
-	case uint16:
-		return Int(int64(v)), nil
-	case uint32:
-		return Int(int64(v)), nil
+	case int, int8, int16, int32, int64:
+		return Int(reflect.ValueOf(v).Int()), nil
+	case uint8, uint16, uint32:
+		return Int(int64(reflect.ValueOf(v).Uint())), nil
 	case uint64:
 		if v > math.MaxInt64 {
 			return Value{}, fmt.Errorf("%w: %d is above the BIGINT range", ErrBadArgument, v)

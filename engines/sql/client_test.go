@@ -117,3 +117,21 @@ func TestClientSharesValueTypes(t *testing.T) {
 		t.Fatalf("UUID into *value.Timestamp: %v", err)
 	}
 }
+
+// TestFromGoIntegers: every Go integer type converts to the INT of the
+// same number; a uint64 above the BIGINT range is a bad argument.
+func TestFromGoIntegers(t *testing.T) {
+	for _, arg := range []any{int(-7), int8(-7), int16(-7), int32(-7), int64(-7)} {
+		if got, err := FromGo(arg); err != nil || got.Type() != TypeInt || got.AsInt() != -7 {
+			t.Errorf("FromGo(%T -7) = %v, %v; want INT -7", arg, got, err)
+		}
+	}
+	for _, arg := range []any{uint8(200), uint16(200), uint32(200), uint64(200)} {
+		if got, err := FromGo(arg); err != nil || got.Type() != TypeInt || got.AsInt() != 200 {
+			t.Errorf("FromGo(%T 200) = %v, %v; want INT 200", arg, got, err)
+		}
+	}
+	if _, err := FromGo(uint64(1) << 63); !errors.Is(err, ErrBadArgument) {
+		t.Errorf("FromGo(1<<63): err %v, want ErrBadArgument", err)
+	}
+}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -22,19 +23,36 @@ const (
 // for every transaction that uses the table, and they wait for it.
 func (d ddl) lockTableExclusive(name string) error { return d.s.locks().schema("t:"+name, true) }
 
-func (d ddl) createTable(stmt *parser.CreateTable) (*Result, error) {
-	if err := d.lockTableExclusive(stmt.Name); err != nil {
-		return nil, err
+// lockNewName takes the exclusive schema lock of the name a table or
+// view is to get (CREATE, RENAME TO); it fails with ErrExists if a table
+// or view has it already.
+func (d ddl) lockNewName(name string) error {
+	if err := d.lockTableExclusive(name); err != nil {
+		return err
 	}
-	exists, err := d.s.catalog().nameTaken(stmt.Name)
+	taken, err := d.s.catalog().nameTaken(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if exists {
-		if stmt.IfNotExists {
-			return &Result{}, nil
-		}
-		return nil, fmt.Errorf("%w: table or view %s", ErrExists, stmt.Name)
+	if taken {
+		return fmt.Errorf("%w: table or view %s", ErrExists, name)
+	}
+	return nil
+}
+
+// existenceClause answers a statement whose object exists (CREATE) or
+// does not (DROP): with IF NOT EXISTS or IF EXISTS (given) it does
+// nothing, without it fails with err.
+func existenceClause(given bool, err error) (*Result, error) {
+	if given {
+		return &Result{}, nil
+	}
+	return nil, err
+}
+
+func (d ddl) createTable(stmt *parser.CreateTable) (*Result, error) {
+	if err := d.lockNewName(stmt.Name); err != nil {
+		return existenceClause(stmt.IfNotExists && errors.Is(err, ErrExists), err)
 	}
 	if len(stmt.Columns) > columnsMax {
 		return nil, fmt.Errorf("%w: at most %d columns", ErrLimit, columnsMax)
@@ -183,10 +201,7 @@ func (d ddl) dropTable(stmt *parser.DropTable) (*Result, error) {
 		return nil, err
 	}
 	if !exists {
-		if stmt.IfExists {
-			return &Result{}, nil
-		}
-		return nil, fmt.Errorf("%w: %s", ErrUnknownTable, stmt.Name)
+		return existenceClause(stmt.IfExists, fmt.Errorf("%w: %s", ErrUnknownTable, stmt.Name))
 	}
 	for _, index := range t.Indexes {
 		if err := d.s.locks().schema("i:"+index.Name, true); err != nil {
@@ -254,10 +269,7 @@ func (d ddl) dropIndex(stmt *parser.DropIndex) (*Result, error) {
 		return nil, err
 	}
 	if !exists {
-		if stmt.IfExists {
-			return &Result{}, nil
-		}
-		return nil, fmt.Errorf("%w: %s", ErrUnknownIndex, stmt.Name)
+		return existenceClause(stmt.IfExists, fmt.Errorf("%w: %s", ErrUnknownIndex, stmt.Name))
 	}
 	if err := d.lockTableExclusive(string(tableName)); err != nil {
 		return nil, err
@@ -381,15 +393,8 @@ func renameColumn(t *tableSchema, oldName, newName string) error {
 }
 
 func (d ddl) renameTable(t *tableSchema, newName string) error {
-	if err := d.lockTableExclusive(newName); err != nil {
+	if err := d.lockNewName(newName); err != nil {
 		return err
-	}
-	exists, err := d.s.catalog().nameTaken(newName)
-	if err != nil {
-		return err
-	}
-	if exists {
-		return fmt.Errorf("%w: table or view %s", ErrExists, newName)
 	}
 	for _, index := range t.Indexes {
 		if err := d.s.locks().schema("i:"+index.Name, true); err != nil {

@@ -30,12 +30,17 @@ type frame struct {
 // holds evaluates a condition, treating NULL as false (WHERE, ON,
 // HAVING).
 func holds(s *session, e expression, f *frame) (bool, error) {
+	value, _, err := evalTruth(s, e, f)
+	return value, err
+}
+
+// evalTruth evaluates a condition: true, false or NULL (not known).
+func evalTruth(s *session, e expression, f *frame) (value bool, known bool, err error) {
 	v, err := e.eval(s, f)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	value, _, err := truth(v)
-	return value, err
+	return truth(v)
 }
 
 // holdsAll is the conjunction of conditions, stopping at the first that
@@ -180,22 +185,14 @@ type logicExpr struct {
 func (e *logicExpr) each(visit func(expression)) { visit(e.left); visit(e.right) }
 
 func (e *logicExpr) eval(s *session, f *frame) (Value, error) {
-	left, err := e.left.eval(s, f)
-	if err != nil {
-		return Value{}, err
-	}
-	leftValue, leftKnown, err := truth(left)
+	leftValue, leftKnown, err := evalTruth(s, e.left, f)
 	if err != nil {
 		return Value{}, err
 	}
 	if leftKnown && leftValue != e.and {
 		return Bool(!e.and), nil // false AND x, true OR x
 	}
-	right, err := e.right.eval(s, f)
-	if err != nil {
-		return Value{}, err
-	}
-	rightValue, rightKnown, err := truth(right)
+	rightValue, rightKnown, err := evalTruth(s, e.right, f)
 	if err != nil {
 		return Value{}, err
 	}

@@ -94,15 +94,22 @@ func (c catalog) tableToChange(name string) (*tableSchema, error) {
 // readSchema reads a catalog entry without locking; the caller holds the
 // schema lock it needs.
 func (c catalog) readSchema(name string) (*tableSchema, bool, error) {
-	raw, found, err := c.s.get(catalogKey(name))
+	return readEntry(c, catalogKey(name), c.s.engine.decodeCachedSchema, name)
+}
+
+// readEntry reads and decodes the catalog entry at key without locking;
+// what names it in an error.
+func readEntry[T any](c catalog, key []byte, decode func([]byte) (T, error), what string) (T, bool, error) {
+	var zero T
+	raw, found, err := c.s.get(key)
 	if err != nil || !found {
-		return nil, false, err
+		return zero, false, err
 	}
-	t, err := c.s.engine.decodeCachedSchema(raw)
+	entry, err := decode(raw)
 	if err != nil {
-		return nil, false, fmt.Errorf("sql: catalog entry of %s does not decode: %w", name, err)
+		return zero, false, fmt.Errorf("sql: catalog entry of %s does not decode: %w", what, err)
 	}
-	return t, true, nil
+	return entry, true, nil
 }
 
 func (c catalog) writeSchema(t *tableSchema) {

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/proven2pc/proven/engines/sql/parser"
@@ -93,15 +94,7 @@ func (c catalog) relation(name string) (*tableSchema, *viewDefinition, error) {
 // readView reads a view without locking; the caller holds the schema
 // lock it needs.
 func (c catalog) readView(name string) (*viewDefinition, bool, error) {
-	raw, found, err := c.s.get(viewKey(name))
-	if err != nil || !found {
-		return nil, false, err
-	}
-	view, err := c.s.engine.decodeView(raw)
-	if err != nil {
-		return nil, false, fmt.Errorf("sql: catalog entry of view %s does not decode: %w", name, err)
-	}
-	return view, true, nil
+	return readEntry(c, viewKey(name), c.s.engine.decodeView, "view "+name)
 }
 
 // nameTaken reports a table or view called name; the caller holds the
@@ -116,18 +109,8 @@ func (c catalog) nameTaken(name string) (bool, error) {
 }
 
 func (d ddl) createView(stmt *parser.CreateView) (*Result, error) {
-	if err := d.lockTableExclusive(stmt.Name); err != nil {
-		return nil, err
-	}
-	taken, err := d.s.catalog().nameTaken(stmt.Name)
-	if err != nil {
-		return nil, err
-	}
-	if taken {
-		if stmt.IfNotExists {
-			return &Result{}, nil
-		}
-		return nil, fmt.Errorf("%w: table or view %s", ErrExists, stmt.Name)
+	if err := d.lockNewName(stmt.Name); err != nil {
+		return existenceClause(stmt.IfNotExists && errors.Is(err, ErrExists), err)
 	}
 	// Planning the query validates it now, as its first use would.
 	plan, err := d.s.planner().planQuery(stmt.Query, queryContext{})
@@ -150,10 +133,7 @@ func (d ddl) dropView(stmt *parser.DropView) (*Result, error) {
 		return nil, err
 	}
 	if !found {
-		if stmt.IfExists {
-			return &Result{}, nil
-		}
-		return nil, fmt.Errorf("%w: view %s", ErrUnknownTable, stmt.Name)
+		return existenceClause(stmt.IfExists, fmt.Errorf("%w: view %s", ErrUnknownTable, stmt.Name))
 	}
 	d.s.remove(viewKey(stmt.Name))
 	return &Result{}, nil

@@ -242,6 +242,10 @@ func (r *Reader) boundCount(count uint64, offset, minBytesPerItem int) uint64 {
 	return count
 }
 
+// Section reads a big-endian uint64 length and that many bytes, aliasing
+// the input: a part written with AppendUint64(length) and AppendRaw.
+func (r *Reader) Section() []byte { return r.Next(int(r.CountUint64(1))) }
+
 // Bytes reads a uvarint length and that many bytes, copied; empty is nil.
 func (r *Reader) Bytes() []byte {
 	raw := r.BytesAliased()

@@ -48,3 +48,16 @@ func OpenFrame(frame []byte, magic string, format uint32, sentinel error) (Reade
 	}
 	return reader, reader.Err()
 }
+
+// OpenFrameSection is OpenFrame for a body that starts with a section
+// (see Reader.Section), as the engines' checkpoints start with their
+// store's: it returns the section, aliasing frame, and a reader of the
+// rest of the body.
+func OpenFrameSection(frame []byte, magic string, format uint32, sentinel error) ([]byte, Reader, error) {
+	reader, err := OpenFrame(frame, magic, format, sentinel)
+	if err != nil {
+		return nil, reader, err
+	}
+	section := reader.Section()
+	return section, reader, reader.Err()
+}

@@ -43,3 +43,34 @@ func TestFrameRoundTripAndDamage(t *testing.T) {
 		}
 	})
 }
+
+// TestFrameSection: a frame whose body starts with a section opens to
+// the section and a reader of the rest; a section longer than the body is
+// an error wrapping the sentinel.
+func TestFrameSection(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		section := rapid.SliceOf(rapid.Byte()).Draw(t, "section")
+		rest := rapid.SliceOf(rapid.Byte()).Draw(t, "rest")
+		w := NewWriter(AppendFrameHeader(nil, "SECT", 1))
+		w.AppendUint64(uint64(len(section)))
+		w.AppendRaw(section)
+		w.AppendRaw(rest)
+		gotSection, reader, err := OpenFrameSection(Seal(w.Data()), "SECT", 1, errFrame)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		if !bytes.Equal(gotSection, section) {
+			t.Fatalf("section %x, want %x", gotSection, section)
+		}
+		if got := reader.Next(reader.Len()); !bytes.Equal(got, rest) {
+			t.Fatalf("rest %x, want %x", got, rest)
+		}
+		long := NewWriter(AppendFrameHeader(nil, "SECT", 1))
+		long.AppendUint64(uint64(len(section) + len(rest) + 1))
+		long.AppendRaw(section)
+		long.AppendRaw(rest)
+		if _, _, err := OpenFrameSection(Seal(long.Data()), "SECT", 1, errFrame); !errors.Is(err, errFrame) {
+			t.Fatalf("section past the end: err %v, want the sentinel", err)
+		}
+	})
+}

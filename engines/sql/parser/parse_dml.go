@@ -3,13 +3,9 @@ package parser
 import "fmt"
 
 func (p *parser) insert() (Statement, error) {
-	p.advance() // INSERT
-	if err := p.expectKeyword("INTO"); err != nil {
-		return nil, err
-	}
 	var err error
 	result := &Insert{}
-	if result.Table, err = p.name("a table name"); err != nil {
+	if result.Table, err = p.statementTable("INTO"); err != nil {
 		return nil, err
 	}
 	if p.isOperator("(") {
@@ -64,28 +60,29 @@ func (p *parser) valuesRows() ([][]Expr, error) {
 }
 
 func (p *parser) valuesRow() ([]Expr, error) {
-	if err := p.expectOperator("("); err != nil {
-		return nil, err
+	return enclosed(p, func() ([]Expr, error) { return commaList(p, p.valueOrDefault) })
+}
+
+// valueOrDefault reads an expression or DEFAULT.
+func (p *parser) valueOrDefault() (Expr, error) {
+	if p.acceptKeyword("DEFAULT") {
+		return &DefaultValue{}, nil
 	}
-	var row []Expr
-	for {
-		if p.acceptKeyword("DEFAULT") {
-			row = append(row, &DefaultValue{})
-		} else {
-			value, err := p.expression(precedenceOr)
-			if err != nil {
-				return nil, err
-			}
-			row = append(row, value)
-		}
-		if !p.acceptOperator(",") {
-			break
-		}
+	return p.expression(precedenceOr)
+}
+
+// whereReturning reads the optional WHERE and RETURNING clauses of UPDATE
+// and DELETE.
+func (p *parser) whereReturning() (Expr, []SelectItem, error) {
+	where, err := p.optionalWhere()
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := p.expectOperator(")"); err != nil {
-		return nil, err
+	returning, err := p.optionalReturning()
+	if err != nil {
+		return nil, nil, err
 	}
-	return row, nil
+	return where, returning, nil
 }
 
 func (p *parser) optionalReturning() ([]SelectItem, error) {
@@ -105,46 +102,38 @@ func (p *parser) update() (Statement, error) {
 	if err := p.expectKeyword("SET"); err != nil {
 		return nil, err
 	}
-	for {
-		column, err := p.name("a column name")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expectOperator("="); err != nil {
-			return nil, err
-		}
-		value, err := p.expression(precedenceOr)
-		if err != nil {
-			return nil, err
-		}
-		result.Assignments = append(result.Assignments, Assignment{Column: column, Value: value})
-		if !p.acceptOperator(",") {
-			break
-		}
-	}
-	if result.Where, err = p.optionalWhere(); err != nil {
+	if result.Assignments, err = commaList(p, p.assignment); err != nil {
 		return nil, err
 	}
-	if result.Returning, err = p.optionalReturning(); err != nil {
+	if result.Where, result.Returning, err = p.whereReturning(); err != nil {
 		return nil, err
 	}
 	return result, nil
 }
 
-func (p *parser) delete() (Statement, error) {
-	p.advance() // DELETE
-	if err := p.expectKeyword("FROM"); err != nil {
-		return nil, err
+// assignment reads column = expression.
+func (p *parser) assignment() (Assignment, error) {
+	column, err := p.name("a column name")
+	if err != nil {
+		return Assignment{}, err
 	}
+	if err := p.expectOperator("="); err != nil {
+		return Assignment{}, err
+	}
+	value, err := p.expression(precedenceOr)
+	if err != nil {
+		return Assignment{}, err
+	}
+	return Assignment{Column: column, Value: value}, nil
+}
+
+func (p *parser) delete() (Statement, error) {
 	var err error
 	result := &Delete{}
-	if result.Table, err = p.name("a table name"); err != nil {
+	if result.Table, err = p.statementTable("FROM"); err != nil {
 		return nil, err
 	}
-	if result.Where, err = p.optionalWhere(); err != nil {
-		return nil, err
-	}
-	if result.Returning, err = p.optionalReturning(); err != nil {
+	if result.Where, result.Returning, err = p.whereReturning(); err != nil {
 		return nil, err
 	}
 	return result, nil

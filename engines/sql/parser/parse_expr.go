@@ -126,20 +126,14 @@ func (p *parser) inTail(left Expr, negated bool) (Expr, error) {
 		return nil, err
 	}
 	if p.queryStartsAt(0) {
-		query, err := p.query()
+		query, err := closing(p, p.query)
 		if err != nil {
-			return nil, err
-		}
-		if err := p.expectOperator(")"); err != nil {
 			return nil, err
 		}
 		return &InSubquery{Operand: left, Not: negated, Query: query}, nil
 	}
-	list, err := p.expressionList()
+	list, err := closing(p, p.expressionList)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.expectOperator(")"); err != nil {
 		return nil, err
 	}
 	return &InList{Operand: left, Not: negated, List: list}, nil
@@ -147,17 +141,7 @@ func (p *parser) inTail(left Expr, negated bool) (Expr, error) {
 
 // expressionList reads expression {, expression}.
 func (p *parser) expressionList() ([]Expr, error) {
-	var list []Expr
-	for {
-		expr, err := p.expression(precedenceOr)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, expr)
-		if !p.acceptOperator(",") {
-			return list, nil
-		}
-	}
+	return commaList(p, func() (Expr, error) { return p.expression(precedenceOr) })
 }
 
 // prefix parses NOT, a sign, or a primary.
@@ -244,32 +228,17 @@ func (p *parser) parenthesized() (Expr, error) {
 		return &Subquery{Query: query}, nil
 	}
 	p.advance()
-	expr, err := p.expression(precedenceOr)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.expectOperator(")"); err != nil {
-		return nil, err
-	}
-	return expr, nil
+	return closing(p, func() (Expr, error) { return p.expression(precedenceOr) })
 }
 
 // parenthesizedQuery reads "(" query ")".
 func (p *parser) parenthesizedQuery() (*Query, error) {
-	if err := p.expectOperator("("); err != nil {
-		return nil, err
-	}
-	if !p.queryStartsAt(0) {
-		return nil, p.unexpected("expected SELECT")
-	}
-	query, err := p.query()
-	if err != nil {
-		return nil, err
-	}
-	if err := p.expectOperator(")"); err != nil {
-		return nil, err
-	}
-	return query, nil
+	return enclosed(p, func() (*Query, error) {
+		if !p.queryStartsAt(0) {
+			return nil, p.unexpected("expected SELECT")
+		}
+		return p.query()
+	})
 }
 
 // nameExpression parses a column reference or a function call.

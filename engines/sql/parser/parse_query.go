@@ -53,29 +53,28 @@ func (p *parser) withClause() ([]CommonTableExpr, error) {
 	if isWord(p.peek(), "recursive") && isName(p.peekAt(1)) {
 		return nil, p.unexpected("WITH RECURSIVE is not supported")
 	}
-	var ctes []CommonTableExpr
-	for {
-		var cte CommonTableExpr
-		var err error
-		if cte.Name, err = p.name("a common table expression name"); err != nil {
-			return nil, err
-		}
-		if p.isOperator("(") {
-			if cte.Columns, err = p.names("a column name"); err != nil {
-				return nil, err
-			}
-		}
-		if err := p.expectKeyword("AS"); err != nil {
-			return nil, err
-		}
-		if cte.Query, err = p.parenthesizedQuery(); err != nil {
-			return nil, err
-		}
-		ctes = append(ctes, cte)
-		if !p.acceptOperator(",") {
-			return ctes, nil
+	return commaList(p, p.commonTableExpr)
+}
+
+// commonTableExpr reads name [(column, ...)] AS (query).
+func (p *parser) commonTableExpr() (CommonTableExpr, error) {
+	var cte CommonTableExpr
+	var err error
+	if cte.Name, err = p.name("a common table expression name"); err != nil {
+		return CommonTableExpr{}, err
+	}
+	if p.isOperator("(") {
+		if cte.Columns, err = p.names("a column name"); err != nil {
+			return CommonTableExpr{}, err
 		}
 	}
+	if err := p.expectKeyword("AS"); err != nil {
+		return CommonTableExpr{}, err
+	}
+	if cte.Query, err = p.parenthesizedQuery(); err != nil {
+		return CommonTableExpr{}, err
+	}
+	return cte, nil
 }
 
 func (p *parser) setOperator() (SetOperator, bool) {
@@ -93,15 +92,9 @@ func (p *parser) queryTail(result *Query) error {
 		if err := p.expectKeyword("BY"); err != nil {
 			return err
 		}
-		for {
-			item, err := p.orderItem()
-			if err != nil {
-				return err
-			}
-			result.OrderBy = append(result.OrderBy, item)
-			if !p.acceptOperator(",") {
-				break
-			}
+		var err error
+		if result.OrderBy, err = commaList(p, p.orderItem); err != nil {
+			return err
 		}
 	}
 	var err error
@@ -189,19 +182,7 @@ func (p *parser) optionalWhere() (Expr, error) {
 }
 
 // selectItems reads item {, item}, for SELECT and RETURNING.
-func (p *parser) selectItems() ([]SelectItem, error) {
-	var items []SelectItem
-	for {
-		item, err := p.selectItem()
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, item)
-		if !p.acceptOperator(",") {
-			return items, nil
-		}
-	}
-}
+func (p *parser) selectItems() ([]SelectItem, error) { return commaList(p, p.selectItem) }
 
 func (p *parser) selectItem() (SelectItem, error) {
 	if p.acceptOperator("*") {
@@ -240,19 +221,7 @@ func (p *parser) optionalAlias() (string, error) {
 }
 
 // fromList reads table {, table}; each may be a chain of joins.
-func (p *parser) fromList() ([]TableExpr, error) {
-	var tables []TableExpr
-	for {
-		table, err := p.joinedTable()
-		if err != nil {
-			return nil, err
-		}
-		tables = append(tables, table)
-		if !p.acceptOperator(",") {
-			return tables, nil
-		}
-	}
-}
+func (p *parser) fromList() ([]TableExpr, error) { return commaList(p, p.joinedTable) }
 
 // joinedTable reads a table followed by any number of joins, left to right.
 func (p *parser) joinedTable() (TableExpr, error) {
@@ -348,14 +317,7 @@ func (p *parser) tablePrimary() (TableExpr, error) {
 			return p.derivedTable()
 		}
 		p.advance()
-		table, err := p.joinedTable()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expectOperator(")"); err != nil {
-			return nil, err
-		}
-		return table, nil
+		return closing(p, p.joinedTable)
 	}
 	name, err := p.name("a table name")
 	if err != nil {

@@ -96,13 +96,8 @@ func (p *parser) createTable() (Statement, error) {
 	if err := p.expectOperator("("); err != nil {
 		return nil, err
 	}
-	for {
-		if err := p.tableElement(result); err != nil {
-			return nil, err
-		}
-		if !p.acceptOperator(",") {
-			break
-		}
+	if err := p.commaSeparated(func() error { return p.tableElement(result) }); err != nil {
+		return nil, err
 	}
 	if len(result.Columns) == 0 {
 		return nil, p.unexpected("expected a column definition: a table needs at least one column")
@@ -210,10 +205,10 @@ func (p *parser) createIndex(unique bool) (Statement, error) {
 	if err := p.expectOperator("("); err != nil {
 		return nil, err
 	}
-	for {
+	err = p.commaSeparated(func() error {
 		name, err := p.name("a column name")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		result.Columns = append(result.Columns, name)
 		descending := p.acceptKeyword("DESC")
@@ -226,9 +221,10 @@ func (p *parser) createIndex(unique bool) (Statement, error) {
 		if result.Descending != nil {
 			result.Descending = append(result.Descending, descending)
 		}
-		if !p.acceptOperator(",") {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := p.expectOperator(")"); err != nil {
 		return nil, err
@@ -264,38 +260,33 @@ func (p *parser) createView() (Statement, error) {
 
 func (p *parser) drop() (Statement, error) {
 	p.advance() // DROP
+	var what string
 	switch {
 	case p.acceptKeyword("TABLE"):
-		ifExists := p.ifExists()
-		name, err := p.name("a table name")
-		if err != nil {
-			return nil, err
-		}
-		return &DropTable{IfExists: ifExists, Name: name}, nil
+		what = "a table name"
 	case p.acceptWord("index"):
-		ifExists := p.ifExists()
-		name, err := p.name("an index name")
-		if err != nil {
-			return nil, err
-		}
-		return &DropIndex{IfExists: ifExists, Name: name}, nil
+		what = "an index name"
 	case p.acceptWord("view"):
-		ifExists := p.ifExists()
-		name, err := p.name("a view name")
-		if err != nil {
-			return nil, err
-		}
-		return &DropView{IfExists: ifExists, Name: name}, nil
+		what = "a view name"
+	default:
+		return nil, p.unexpected("expected TABLE, VIEW or INDEX")
 	}
-	return nil, p.unexpected("expected TABLE, VIEW or INDEX")
+	ifExists := p.ifExists()
+	name, err := p.name(what)
+	if err != nil {
+		return nil, err
+	}
+	switch what {
+	case "a table name":
+		return &DropTable{IfExists: ifExists, Name: name}, nil
+	case "an index name":
+		return &DropIndex{IfExists: ifExists, Name: name}, nil
+	}
+	return &DropView{IfExists: ifExists, Name: name}, nil
 }
 
 func (p *parser) alterTable() (Statement, error) {
-	p.advance() // ALTER
-	if err := p.expectKeyword("TABLE"); err != nil {
-		return nil, err
-	}
-	table, err := p.name("a table name")
+	table, err := p.statementTable("TABLE")
 	if err != nil {
 		return nil, err
 	}

@@ -141,24 +141,37 @@ func (p *parser) advance() token {
 
 func (p *parser) atEnd() bool { return p.peek().kind == tokenEnd }
 
-func (p *parser) isKeyword(keyword string) bool {
+// is reports whether the next token is of kind and reads value
+// (normalized, see tokenKind).
+func (p *parser) is(kind tokenKind, value string) bool {
 	current := p.peek()
-	return current.kind == tokenKeyword && current.value == keyword
+	return current.kind == kind && current.value == value
 }
 
-func (p *parser) acceptKeyword(keyword string) bool {
-	if p.isKeyword(keyword) {
+// accept consumes the next token if it is of kind and reads value.
+func (p *parser) accept(kind tokenKind, value string) bool {
+	if p.is(kind, value) {
 		p.advance()
 		return true
 	}
 	return false
 }
 
-func (p *parser) expectKeyword(keyword string) error {
-	if p.acceptKeyword(keyword) {
+// expect consumes the next token, which must be of kind and read value;
+// written is how an error message shows it.
+func (p *parser) expect(kind tokenKind, value, written string) error {
+	if p.accept(kind, value) {
 		return nil
 	}
-	return p.unexpected("expected " + keyword)
+	return p.unexpected("expected " + written)
+}
+
+func (p *parser) isKeyword(keyword string) bool { return p.is(tokenKeyword, keyword) }
+
+func (p *parser) acceptKeyword(keyword string) bool { return p.accept(tokenKeyword, keyword) }
+
+func (p *parser) expectKeyword(keyword string) error {
+	return p.expect(tokenKeyword, keyword, keyword)
 }
 
 // isWord reports whether the next token is the unreserved word, written
@@ -167,39 +180,45 @@ func isWord(t token, word string) bool {
 	return t.kind == tokenIdentifier && t.value == word
 }
 
-func (p *parser) acceptWord(word string) bool {
-	if isWord(p.peek(), word) {
-		p.advance()
-		return true
-	}
-	return false
-}
+func (p *parser) acceptWord(word string) bool { return p.accept(tokenIdentifier, word) }
 
 func (p *parser) expectWord(word string) error {
-	if p.acceptWord(word) {
-		return nil
-	}
-	return p.unexpected("expected " + strings.ToUpper(word))
+	return p.expect(tokenIdentifier, word, strings.ToUpper(word))
 }
 
-func (p *parser) isOperator(operator string) bool {
-	current := p.peek()
-	return current.kind == tokenOperator && current.value == operator
-}
+func (p *parser) isOperator(operator string) bool { return p.is(tokenOperator, operator) }
 
-func (p *parser) acceptOperator(operator string) bool {
-	if p.isOperator(operator) {
-		p.advance()
-		return true
-	}
-	return false
-}
+func (p *parser) acceptOperator(operator string) bool { return p.accept(tokenOperator, operator) }
 
 func (p *parser) expectOperator(operator string) error {
-	if p.acceptOperator(operator) {
-		return nil
+	return p.expect(tokenOperator, operator, strconv.Quote(operator))
+}
+
+// commaSeparated runs item for item {, item}, stopping at the first
+// error.
+func (p *parser) commaSeparated(item func() error) error {
+	for {
+		if err := item(); err != nil {
+			return err
+		}
+		if !p.acceptOperator(",") {
+			return nil
+		}
 	}
-	return p.unexpected(fmt.Sprintf("expected %q", operator))
+}
+
+// commaList reads item {, item}.
+func commaList[T any](p *parser, item func() (T, error)) ([]T, error) {
+	var items []T
+	err := p.commaSeparated(func() error {
+		next, err := item()
+		items = append(items, next)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 func isName(t token) bool {
@@ -214,26 +233,43 @@ func (p *parser) name(what string) (string, error) {
 	return p.advance().value, nil
 }
 
+// enclosed reads "(" inside ")".
+func enclosed[T any](p *parser, inside func() (T, error)) (T, error) {
+	if err := p.expectOperator("("); err != nil {
+		var zero T
+		return zero, err
+	}
+	return closing(p, inside)
+}
+
+// closing reads inside ")": the caller has read the "(".
+func closing[T any](p *parser, inside func() (T, error)) (T, error) {
+	result, err := inside()
+	if err == nil {
+		err = p.expectOperator(")")
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return result, nil
+}
+
 // names reads "(" name {, name} ")".
 func (p *parser) names(what string) ([]string, error) {
-	if err := p.expectOperator("("); err != nil {
-		return nil, err
+	return enclosed(p, func() ([]string, error) {
+		return commaList(p, func() (string, error) { return p.name(what) })
+	})
+}
+
+// statementTable reads the statement's first word, then keyword, then a
+// table name: INSERT INTO t, DELETE FROM t, ALTER TABLE t.
+func (p *parser) statementTable(keyword string) (string, error) {
+	p.advance()
+	if err := p.expectKeyword(keyword); err != nil {
+		return "", err
 	}
-	var names []string
-	for {
-		name, err := p.name(what)
-		if err != nil {
-			return nil, err
-		}
-		names = append(names, name)
-		if !p.acceptOperator(",") {
-			break
-		}
-	}
-	if err := p.expectOperator(")"); err != nil {
-		return nil, err
-	}
-	return names, nil
+	return p.name("a table name")
 }
 
 // unexpected reports the next token as wrong; expected says what would
