@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proven2pc/proven/checkers"
 	"github.com/proven2pc/proven/jetstream/natscluster"
 	"github.com/proven2pc/proven/jetstream/nodecli"
 )
@@ -23,7 +24,7 @@ const roleEnvironment = "PROVEN_JEPSEN_ROLE"
 var (
 	duration = flag.Duration("jepsen.duration", time.Minute, "how long the workloads run under the nemesis")
 	verbose  = flag.Bool("jepsen.verbose", false, "narrate the faults and show the nodes' logs")
-	viewDir  = flag.String("jepsen.view", "", "write the histories' HTML views (bank.html, list-append.html) here")
+	viewDir  = flag.String("jepsen.view", "", "write the histories' HTML views (bank.html, list-append.html, register.html) here")
 )
 
 // TestMain runs proven-node or a NATS server when the test binary is
@@ -61,11 +62,13 @@ func reexecute(role string) func(args []string) *exec.Cmd {
 }
 
 // TestWorkloadsUnderFaults: two node processes on three NATS server
-// processes run the bank and list-append workloads for a minute while
-// the nemesis SIGKILLs stream leaders (aimed at prepare, commit and
-// termination), SIGKILLs nodes and pauses them; every checker passes, a
-// leader kill hit each phase of two-phase commit (judged from the logs),
-// transactions committed, and each kind of fault happened.
+// processes run the bank, list-append and register workloads for a
+// minute while the nemesis SIGKILLs stream leaders (aimed at prepare,
+// commit and termination), SIGKILLs nodes and pauses them; every checker
+// passes (the register history linearizable per key, over hundreds of ok
+// reads and writes), a leader kill hit each phase of two-phase commit
+// (judged from the logs), transactions committed, and each kind of fault
+// happened.
 func TestWorkloadsUnderFaults(t *testing.T) {
 	cluster, err := natscluster.Start(natscluster.Config{Dir: t.TempDir(), Command: reexecute("nats")})
 	if err != nil {
@@ -88,6 +91,10 @@ func TestWorkloadsUnderFaults(t *testing.T) {
 	t.Logf("committed %d, settled %d info completions (%d committed), faults %d: %d server kills (%d of a leader), %d node kills, %d pauses",
 		report.Committed, report.Settled, report.SettledCommitted, len(report.Faults), report.Count("kill", "nats-", false),
 		report.Count("kill", "nats-", true), report.Count("kill", "node-", false), report.Count("pause", "node-", false))
+	registers := CountRegisters(report.Register)
+	t.Logf("register: %d ok reads, %d ok writes and cas, %d info, %d fail", registers.Reads, registers.Writes,
+		registers.Info, registers.Fail)
+	checkedRegisters(t, report.RegisterResults, registers, 100)
 	dir := *viewDir
 	if dir == "" {
 		dir = t.TempDir()
@@ -107,5 +114,25 @@ func TestWorkloadsUnderFaults(t *testing.T) {
 		if report.Count(kind.action, kind.prefix, false) == 0 {
 			t.Errorf("the nemesis never did %s to a %s target", kind.action, kind.prefix)
 		}
+	}
+}
+
+// checkedRegisters fails t unless the register history was checked for
+// linearizability, passed, and holds at least least ok reads and as many
+// ok writes and cas.
+func checkedRegisters(t *testing.T, results []checkers.Result, counts RegisterCounts, least int) {
+	t.Helper()
+	linearizable := false
+	for _, result := range results {
+		if result.Checker == "linearizable" {
+			linearizable = result.Verdict == checkers.VerdictOK
+		}
+	}
+	if !linearizable {
+		t.Errorf("the register history was not found linearizable: %+v", results)
+	}
+	if counts.Reads < least || counts.Writes < least {
+		t.Errorf("the register history is too small to tell: %d ok reads, %d ok writes and cas (want %d of each)",
+			counts.Reads, counts.Writes, least)
 	}
 }

@@ -101,16 +101,17 @@ func (c Config) withDefaults() (Config, error) {
 
 // Report is what a run recorded and what the checkers found.
 type Report struct {
-	// Bank and ListAppend are the workloads' histories, info completions
-	// settled from the streams' contents.
-	Bank, ListAppend checkers.History
+	// Bank, ListAppend and Register are the workloads' histories, info
+	// completions settled from the streams' contents.
+	Bank, ListAppend, Register checkers.History
 	// Faults is the nemesis's timeline, on the histories' clock.
 	Faults []Fault
-	// BankResults and ListAppendResults are the checkers' verdicts:
-	// atomicity from the streams and unique requests for each, then bank
-	// totals, or list-append serializability, strict serializability and
-	// read-only snapshots.
-	BankResults, ListAppendResults []checkers.Result
+	// BankResults, ListAppendResults and RegisterResults are the
+	// checkers' verdicts: atomicity from the streams and unique requests
+	// for each, then bank totals, or list-append serializability, strict
+	// serializability and read-only snapshots, or linearizability per
+	// register.
+	BankResults, ListAppendResults, RegisterResults []checkers.Result
 	// Committed counts the ok read-write transactions.
 	Committed int64
 	// LeaderKills classifies the kills of a stream leader by the phase of
@@ -124,7 +125,7 @@ type Report struct {
 // Failed returns the results whose verdict is not ok.
 func (r Report) Failed() []checkers.Result {
 	var failed []checkers.Result
-	for _, result := range append(slices.Clone(r.BankResults), r.ListAppendResults...) {
+	for _, result := range slices.Concat(r.BankResults, r.ListAppendResults, r.RegisterResults) {
 		if result.Verdict != checkers.VerdictOK {
 			failed = append(failed, result)
 		}
@@ -200,28 +201,32 @@ func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Repo
 	defer w.stop()
 	accounts := keysOf(config.Streams, "acct", bankAccounts)
 	lists := keysOf(config.Streams, "list", listKeys)
+	registers := newRegisters(keysOf(config.Streams, "reg", registerKeys))
 	random := rand.New(rand.NewPCG(config.Seed, 1))
 	if err := setupBank(ctx, state, random, accounts); err != nil {
 		return Report{}, err
 	}
 	start := time.Now()
 	faults := &timeline{start: start}
-	bank, listAppend := newRecorder(start), newRecorder(start)
+	bank, listAppend, register := newRecorder(start), newRecorder(start), newRecorder(start)
 	config.Logf("jepsen: bank set up; workloads and nemesis for %s", config.Duration)
 	end := start.Add(config.Duration)
 	var clients sync.WaitGroup
 	var stopped atomic.Bool
 	var nextElement atomic.Int64
 	for i := range config.Clients {
-		for w, recorder := range []*recorder{bank, listAppend} {
-			c := &client{run: state, recorder: recorder, random: rand.New(rand.NewPCG(config.Seed, uint64(2+2*i+w))),
+		for w, recorder := range []*recorder{bank, listAppend, register} {
+			c := &client{run: state, recorder: recorder, random: rand.New(rand.NewPCG(config.Seed, uint64(2+3*i+w))),
 				process: recorder.process(), timeout: config.TxnTimeout}
 			clients.Go(func() {
 				for !stopped.Load() && ctx.Err() == nil {
-					if recorder == bank {
+					switch recorder {
+					case bank:
 						c.bankOperation(accounts)
-					} else {
+					case listAppend:
 						c.listAppendOperation(lists, &nextElement)
+					default:
+						c.registerOperation(registers)
 					}
 				}
 			})
@@ -241,8 +246,11 @@ func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Repo
 	if err := finalReads(ctx, state, bank, listAppend, accounts, lists); err != nil {
 		return Report{}, err
 	}
-	report := Report{Bank: bank.history(), ListAppend: listAppend.history(), Faults: faults.all(),
-		Committed: state.committed.Load()}
+	if err := finalRegisterReads(ctx, state, register, registers); err != nil {
+		return Report{}, err
+	}
+	report := Report{Bank: bank.history(), ListAppend: listAppend.history(), Register: register.history(),
+		Faults: faults.all(), Committed: state.committed.Load()}
 	return report, check(ctx, nc, config, &report)
 }
 
@@ -265,6 +273,21 @@ func setupBank(ctx context.Context, state *runState, random *rand.Rand, accounts
 		}
 	}
 	return fmt.Errorf("jepsen: setting up the bank: %w", last)
+}
+
+// finalRegisterReads reads every register once the faults are healed,
+// retrying each until it succeeds.
+func finalRegisterReads(ctx context.Context, state *runState, register *recorder, registers *registers) error {
+	c := &client{run: state, recorder: register, random: rand.New(rand.NewPCG(0, 1)), process: register.process()}
+	deadline := time.Now().Add(time.Minute)
+	for _, key := range registers.keys {
+		for !c.readRegister(registers, key) {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return errors.New("jepsen: no final read of a register succeeded within a minute of healing")
+			}
+		}
+	}
+	return nil
 }
 
 // finalReads reads every balance and every list once the faults are
