@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -134,5 +135,63 @@ func checkedRegisters(t *testing.T, results []checkers.Result, counts RegisterCo
 	if counts.Reads < least || counts.Writes < least {
 		t.Errorf("the register history is too small to tell: %d ok reads, %d ok writes and cas (want %d of each)",
 			counts.Reads, counts.Writes, least)
+	}
+}
+
+// TestQuorumLoss: two node processes on three NATS server processes run
+// the workloads while two of the servers are SIGKILLed at once (aimed at
+// a transaction's commit) and restarted five seconds later. While the
+// quorum is lost no operation invoked then succeeds (transactions abort
+// or end indeterminate); after the restart a transaction begun then
+// commits (liveness), every info completion is settled from the logs, and
+// every checker passes: every commit acknowledged before, during and
+// after the loss is in the streams (atomicity from the logs) and the
+// histories are serializable and linearizable.
+func TestQuorumLoss(t *testing.T) {
+	cluster, err := natscluster.Start(natscluster.Config{Dir: t.TempDir(), Command: reexecute("nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	config := Config{Namespace: "quorum", Seed: 2, Command: reexecute("node")}
+	if *verbose {
+		config.NodeLog, config.Logf = os.Stderr, t.Logf
+	}
+	report, err := RunQuorumLoss(context.Background(), cluster, config, QuorumLoss{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, failed := range report.Failed() {
+		t.Errorf("%s: %s\n%s", failed.Checker, failed.Verdict, failed.Explanation)
+	}
+	during := report.DuringLoss()
+	registers := CountRegisters(report.Register)
+	t.Logf("quorum lost at %v, restart at %v, a new transaction committed by %v; during the loss %d operations invoked, %d ok before the restart, %d ok after it",
+		time.Duration(report.LostNanos), time.Duration(report.RestartNanos), time.Duration(report.HealedNanos),
+		during.Invoked, during.OKBefore, during.OKAfter)
+	t.Logf("committed %d, settled %d info completions (%d committed); register: %d ok reads, %d ok writes and cas",
+		report.Committed, report.Settled, report.SettledCommitted, registers.Reads, registers.Writes)
+	if during.Invoked == 0 {
+		t.Error("no operation was invoked while the quorum was lost")
+	}
+	if during.OKBefore != 0 {
+		t.Errorf("%d operations invoked while the quorum was lost succeeded before it was restored", during.OKBefore)
+	}
+	if unsettled := report.Unsettled(); len(unsettled) != 0 {
+		t.Errorf("%d info completions not settled from the logs, the first %s", len(unsettled), unsettled[0].Describe())
+	}
+	if committed := report.Committed; committed == 0 || report.HealedNanos == 0 {
+		t.Errorf("committed %d; a transaction begun after the restart committed at %v", committed,
+			time.Duration(report.HealedNanos))
+	}
+	checkedRegisters(t, report.RegisterResults, registers, 20)
+	if *viewDir != "" {
+		dir := filepath.Join(*viewDir, "quorum")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := report.WriteViews(dir); err != nil {
+			t.Error(err)
+		}
 	}
 }

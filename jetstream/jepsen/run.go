@@ -164,94 +164,150 @@ func (r *runState) pick(random *rand.Rand) *remote.Client {
 	return r.clients[running[random.IntN(len(running))]]
 }
 
-// Run starts the nodes as child processes on cluster, runs the bank and
-// list-append workloads while the nemesis kills and restarts NATS servers
-// (stream leaders first) and node processes (SIGKILL) and pauses nodes
-// (SIGSTOP, SIGCONT), heals everything, reads the streams and checks.
+// Run starts the nodes as child processes on cluster, runs the bank,
+// list-append and register workloads while the nemesis kills and
+// restarts NATS servers (stream leaders first) and node processes
+// (SIGKILL) and pauses nodes (SIGSTOP, SIGCONT), heals everything, reads
+// the streams and checks.
 func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Report, error) {
+	r, err := begin(ctx, cluster, config)
+	if err != nil {
+		return Report{}, err
+	}
+	defer r.close()
+	r.config.Logf("jepsen: bank set up; workloads and nemesis for %s", r.config.Duration)
+	r.startClients(ctx)
+	nemesisRandom := rand.New(rand.NewPCG(r.config.Seed, 0))
+	nemesisError := runNemesis(ctx, r.deployment, r.watcher, r.faults, nemesisRandom, r.start.Add(r.config.Duration))
+	if nemesisError == nil {
+		nemesisError = aimMissing(ctx, r.deployment, r.watcher, r.faults, nemesisRandom, r.config.PhaseAttempts,
+			time.Now().Add(r.config.PhaseTime))
+	}
+	r.stopClients()
+	if nemesisError != nil {
+		return Report{}, nemesisError
+	}
+	return r.finish(ctx)
+}
+
+// workloadRun is a run's deployment, its workloads' keys and histories,
+// and their client goroutines.
+type workloadRun struct {
+	config     Config
+	nc         *nats.Conn
+	deployment *deployment
+	state      *runState
+	watcher    *watcher
+	accounts   []keyRef
+	lists      []keyRef
+	registers  *registers
+	// start is the histories' and the fault timeline's time zero.
+	start                      time.Time
+	faults                     *timeline
+	bank, listAppend, register *recorder
+
+	clients     sync.WaitGroup
+	stopped     atomic.Bool
+	nextElement atomic.Int64
+}
+
+// begin connects to cluster, starts the nodes as child processes and
+// the watcher of published entries, and sets up the bank. Close it.
+func begin(ctx context.Context, cluster *natscluster.Cluster, config Config) (*workloadRun, error) {
 	config, err := config.withDefaults()
 	if err != nil {
-		return Report{}, err
+		return nil, err
 	}
-	nc, err := nats.Connect(cluster.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	r := &workloadRun{config: config, accounts: keysOf(config.Streams, "acct", bankAccounts),
+		lists: keysOf(config.Streams, "list", listKeys), registers: newRegisters(keysOf(config.Streams, "reg", registerKeys))}
+	r.nc, err = nats.Connect(cluster.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
-		return Report{}, fmt.Errorf("jepsen: %w", err)
+		return nil, fmt.Errorf("jepsen: %w", err)
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(r.nc)
 	if err != nil {
-		return Report{}, fmt.Errorf("jepsen: %w", err)
+		r.close()
+		return nil, fmt.Errorf("jepsen: %w", err)
 	}
-	d := &deployment{config: config, cluster: cluster, command: config.Command, nc: nc, js: js,
+	r.deployment = &deployment{config: config, cluster: cluster, command: config.Command, nc: r.nc, js: js,
 		nodes: map[uint32]*nodeProcess{}}
-	defer d.stopAll()
 	for _, id := range config.Nodes {
-		if err := d.startNode(id); err != nil {
-			return Report{}, err
+		if err := r.deployment.startNode(id); err != nil {
+			r.close()
+			return nil, err
 		}
 	}
-	state := &runState{deployment: d, clients: map[uint32]*remote.Client{}}
+	r.state = &runState{deployment: r.deployment, clients: map[uint32]*remote.Client{}}
 	for _, id := range config.Nodes {
-		state.clients[id] = remote.New(nc, config.Namespace, id)
+		r.state.clients[id] = remote.New(r.nc, config.Namespace, id)
 	}
-	w, err := watch(nc, config.Namespace)
-	if err != nil {
-		return Report{}, fmt.Errorf("jepsen: %w", err)
+	if r.watcher, err = watch(r.nc, config.Namespace); err != nil {
+		r.close()
+		return nil, fmt.Errorf("jepsen: %w", err)
 	}
-	defer w.stop()
-	accounts := keysOf(config.Streams, "acct", bankAccounts)
-	lists := keysOf(config.Streams, "list", listKeys)
-	registers := newRegisters(keysOf(config.Streams, "reg", registerKeys))
-	random := rand.New(rand.NewPCG(config.Seed, 1))
-	if err := setupBank(ctx, state, random, accounts); err != nil {
-		return Report{}, err
+	if err := setupBank(ctx, r.state, rand.New(rand.NewPCG(config.Seed, 1)), r.accounts); err != nil {
+		r.close()
+		return nil, err
 	}
-	start := time.Now()
-	faults := &timeline{start: start}
-	bank, listAppend, register := newRecorder(start), newRecorder(start), newRecorder(start)
-	config.Logf("jepsen: bank set up; workloads and nemesis for %s", config.Duration)
-	end := start.Add(config.Duration)
-	var clients sync.WaitGroup
-	var stopped atomic.Bool
-	var nextElement atomic.Int64
-	for i := range config.Clients {
-		for w, recorder := range []*recorder{bank, listAppend, register} {
-			c := &client{run: state, recorder: recorder, random: rand.New(rand.NewPCG(config.Seed, uint64(2+3*i+w))),
-				process: recorder.process(), timeout: config.TxnTimeout}
-			clients.Go(func() {
-				for !stopped.Load() && ctx.Err() == nil {
+	r.start = time.Now()
+	r.faults = &timeline{start: r.start}
+	r.bank, r.listAppend, r.register = newRecorder(r.start), newRecorder(r.start), newRecorder(r.start)
+	return r, nil
+}
+
+// close stops the watcher and the nodes and closes the connection.
+func (r *workloadRun) close() {
+	if r.watcher != nil {
+		r.watcher.stop()
+	}
+	if r.deployment != nil {
+		r.deployment.stopAll()
+	}
+	r.nc.Close()
+}
+
+// startClients starts Config.Clients client goroutines per workload,
+// each repeating its workload's operation until stopClients.
+func (r *workloadRun) startClients(ctx context.Context) {
+	for i := range r.config.Clients {
+		for w, recorder := range []*recorder{r.bank, r.listAppend, r.register} {
+			c := &client{run: r.state, recorder: recorder, process: recorder.process(), timeout: r.config.TxnTimeout,
+				random: rand.New(rand.NewPCG(r.config.Seed, uint64(2+3*i+w)))}
+			r.clients.Go(func() {
+				for !r.stopped.Load() && ctx.Err() == nil {
 					switch recorder {
-					case bank:
-						c.bankOperation(accounts)
-					case listAppend:
-						c.listAppendOperation(lists, &nextElement)
+					case r.bank:
+						c.bankOperation(r.accounts)
+					case r.listAppend:
+						c.listAppendOperation(r.lists, &r.nextElement)
 					default:
-						c.registerOperation(registers)
+						c.registerOperation(r.registers)
 					}
 				}
 			})
 		}
 	}
-	nemesisRandom := rand.New(rand.NewPCG(config.Seed, 0))
-	nemesisError := runNemesis(ctx, d, w, faults, nemesisRandom, end)
-	if nemesisError == nil {
-		nemesisError = aimMissing(ctx, d, w, faults, nemesisRandom, config.PhaseAttempts, time.Now().Add(config.PhaseTime))
-	}
-	stopped.Store(true)
-	clients.Wait()
-	if nemesisError != nil {
-		return Report{}, nemesisError
-	}
-	config.Logf("jepsen: healed; final reads")
-	if err := finalReads(ctx, state, bank, listAppend, accounts, lists); err != nil {
+}
+
+// stopClients stops the client goroutines once their operations end.
+func (r *workloadRun) stopClients() {
+	r.stopped.Store(true)
+	r.clients.Wait()
+}
+
+// finish reads every balance, list and register once healed, then the
+// streams, settles the info completions from them and checks.
+func (r *workloadRun) finish(ctx context.Context) (Report, error) {
+	r.config.Logf("jepsen: healed; final reads")
+	if err := finalReads(ctx, r.state, r.bank, r.listAppend, r.accounts, r.lists); err != nil {
 		return Report{}, err
 	}
-	if err := finalRegisterReads(ctx, state, register, registers); err != nil {
+	if err := finalRegisterReads(ctx, r.state, r.register, r.registers); err != nil {
 		return Report{}, err
 	}
-	report := Report{Bank: bank.history(), ListAppend: listAppend.history(), Register: register.history(),
-		Faults: faults.all(), Committed: state.committed.Load()}
-	return report, check(ctx, nc, config, &report)
+	report := Report{Bank: r.bank.history(), ListAppend: r.listAppend.history(), Register: r.register.history(),
+		Faults: r.faults.all(), Committed: r.state.committed.Load()}
+	return report, check(ctx, r.nc, r.config, &report)
 }
 
 // setupBank gives every account its opening balance, retrying until the
