@@ -134,9 +134,15 @@ type awaited struct {
 // cancelled once and driven on to quiet. want (optional) collects the
 // result of one operation.
 func (c *Coordinator) drive(ctx context.Context, m stepper, ready Ready, want *awaited) {
+	c.driveUntil(ctx, m, ready, want, nil)
+}
+
+// driveUntil is drive, returning early once enough (optional) reports
+// true: what is left in flight is driven by a later drive.
+func (c *Coordinator) driveUntil(ctx context.Context, m stepper, ready Ready, want *awaited, enough func() bool) {
 	c.deliver(ready, want)
 	cancelled := false
-	for !m.Quiet() {
+	for !m.Quiet() && (enough == nil || !enough()) {
 		if err := ctx.Err(); err != nil && !cancelled {
 			cancelled = true
 			c.deliver(m.Cancel(c.host.Now(), err), want)

@@ -103,6 +103,11 @@ func (t *Txn) finished() error {
 // caller's input (or Cancel, when ctx has already ended), then drives the
 // machine to quiet.
 func (t *Txn) start(ctx context.Context, input func(now int64) Ready, want *awaited) {
+	t.startUntil(ctx, input, want, nil)
+}
+
+// startUntil is start, returning once enough (optional) reports true.
+func (t *Txn) startUntil(ctx context.Context, input func(now int64) Ready, want *awaited, enough func() bool) {
 	c := t.c
 	now := c.host.Now()
 	if notice, doomed := c.doomed[t.machine.ID()]; doomed {
@@ -110,9 +115,9 @@ func (t *Txn) start(ctx context.Context, input func(now int64) Ready, want *awai
 		t.machine.Step(now, notice)
 	}
 	if err := ctx.Err(); err != nil {
-		c.drive(context.Background(), &t.machine, t.machine.Cancel(now, err), want)
+		c.driveUntil(context.Background(), &t.machine, t.machine.Cancel(now, err), want, enough)
 	} else {
-		c.drive(ctx, &t.machine, input(now), want)
+		c.driveUntil(ctx, &t.machine, input(now), want, enough)
 	}
 	if t.machine.Outcome().Status != StatusActive {
 		delete(c.doomed, t.machine.ID())
@@ -157,16 +162,41 @@ func (t *Txn) Execute(ctx context.Context, stream string, operation []byte) ([]b
 // Commit commits the transaction. nil means committed on every
 // participant (at CommitTimestamp); an *AbortedError means committed on
 // none; ErrIndeterminate means the coordinator cannot know (rule 6).
-func (t *Txn) Commit(ctx context.Context) error {
+func (t *Txn) Commit(ctx context.Context) error { return t.commit(ctx, nil) }
+
+// CommitDecided commits as Commit does, but returns as soon as the
+// outcome is decided: committed at the first Commit append acknowledged
+// at or before the deadline (rule 6), without waiting for the other
+// participants' acknowledgements. What is left in flight (the rest of
+// the commit round, or of the abort) is driven by Finish, which must run
+// before the coordinator runs anything else; Quiet reports whether
+// anything is left.
+func (t *Txn) CommitDecided(ctx context.Context) error {
+	return t.commit(ctx, func() bool { return t.machine.Outcome().Status != StatusActive })
+}
+
+// commit drives the commit until the machine is quiet, or decided when
+// decided is set.
+func (t *Txn) commit(ctx context.Context, decided func() bool) error {
 	if err := t.finished(); err != nil {
 		return err
 	}
-	t.start(ctx, t.machine.Commit, nil)
+	t.startUntil(ctx, t.machine.Commit, nil, decided)
 	outcome := t.machine.Outcome()
 	if outcome.Status == StatusActive {
 		assert.Broken("coordinator: txn %v quiet and undecided after Commit", t.machine.ID())
 	}
 	return outcome.Err
+}
+
+// Quiet reports whether nothing of the transaction is in flight (see
+// CommitDecided).
+func (t *Txn) Quiet() bool { return t.machine.Quiet() }
+
+// Finish drives what CommitDecided left in flight to its end: every
+// round ends within the transaction's patience.
+func (t *Txn) Finish(ctx context.Context) {
+	t.c.drive(ctx, &t.machine, Ready{}, nil)
 }
 
 // Rollback aborts the transaction; it leaves nothing behind on any

@@ -68,6 +68,7 @@ func check(ctx context.Context, nc *nats.Conn, config Config, report *Report) er
 	report.LeaderKills = classify(logs, config.Streams, report.Faults)
 	report.BankResults = settle(&report.Bank)
 	report.ListAppendResults = settle(&report.ListAppend)
+	report.RegisterResults = settle(&report.Register)
 	bank, err := checkers.CheckBankTotals(report.Bank, checkers.FunctionRead, bankAccounts*bankInitialBalance)
 	if err != nil {
 		return fmt.Errorf("jepsen: bank history: %w", err)
@@ -83,17 +84,24 @@ func check(ctx context.Context, nc *nats.Conn, config Config, report *Report) er
 	report.BankResults = append(report.BankResults, bank)
 	report.ListAppendResults = append(report.ListAppendResults, listAppend.Serializable,
 		listAppend.StrictSerializable, snapshots)
+	linearizable, err := checkRegisters(report.Register)
+	if err != nil {
+		return fmt.Errorf("jepsen: register history: %w", err)
+	}
+	report.RegisterResults = append(report.RegisterResults, linearizable)
 	return nil
 }
 
 // WriteViews writes the HTML view of each workload's history, with its
-// checks and the fault timeline, as bank.html and list-append.html in dir.
+// checks and the fault timeline, as bank.html, list-append.html and
+// register.html in dir.
 func (r Report) WriteViews(dir string) error {
 	pages := []struct {
 		name    string
 		history checkers.History
 		checks  []checkers.Result
-	}{{"bank", r.Bank, r.BankResults}, {"list-append", r.ListAppend, r.ListAppendResults}}
+	}{{"bank", r.Bank, r.BankResults}, {"list-append", r.ListAppend, r.ListAppendResults},
+		{"register", r.Register, r.RegisterResults}}
 	for _, page := range pages {
 		var buffer bytes.Buffer
 		err := view.WriteHistory(&buffer, view.History{Title: "jetstream jepsen: " + page.name,

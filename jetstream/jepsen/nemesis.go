@@ -7,20 +7,20 @@ import (
 	"time"
 )
 
-// runNemesis applies one fault at a time until end, each healed before
-// the next, in turn: a SIGKILL of the NATS server leading a stream whose
-// Commit was just sent (aimed at commit), a SIGKILL of a node process
-// (its leases expire and the other node takes its streams over), a
-// SIGKILL of a transaction's coordinator node right after its Prepare was
-// sent, then of the leader of a participant stream once the
-// transaction's deadline passed (aimed at termination), a pause of a node
-// (SIGSTOP, SIGCONT), and a SIGKILL of the leader of a stream whose
-// Prepare of a distributed transaction was just sent (aimed at prepare). A killed
-// server is restarted half a lease period to one and a half later, a
-// killed node one to two lease periods later. One fault
-// at a time keeps a quorum of servers and one running node: the faults
-// test failover, not the loss of quorum. Whether an aimed kill hit its
-// phase is judged afterwards from the logs (logFacts.classify).
+// runNemesis applies one fault at a time until end, each healed before the
+// next, in turn: a SIGKILL of the NATS server leading a stream whose
+// Commit was just sent (aimed at commit), a SIGKILL of a node process (its
+// leases expire and the other node takes its streams over), a SIGKILL of a
+// transaction's coordinator node right after its Prepare was sent, then of
+// the leader of a participant stream once the transaction's deadline
+// passed (aimed at termination), a pause of a node (SIGSTOP, SIGCONT), and
+// a SIGKILL of the leader of a stream whose Prepare of a distributed
+// transaction was just sent (aimed at prepare). A killed server is
+// restarted half a lease period to one and a half later, a killed node one
+// to two lease periods later. One fault at a time keeps a quorum of
+// servers and one running node: the faults test failover, not the loss of
+// quorum (RunQuorumLoss does). Whether an aimed kill hit its phase is
+// judged afterwards from the logs (logFacts.classify).
 func runNemesis(ctx context.Context, d *deployment, w *watcher, faults *timeline, random *rand.Rand, end time.Time) error {
 	lease := d.config.LeaseTTL
 	for turn := 0; time.Now().Add(lease).Before(end) && ctx.Err() == nil; turn++ {

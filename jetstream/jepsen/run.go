@@ -101,16 +101,17 @@ func (c Config) withDefaults() (Config, error) {
 
 // Report is what a run recorded and what the checkers found.
 type Report struct {
-	// Bank and ListAppend are the workloads' histories, info completions
-	// settled from the streams' contents.
-	Bank, ListAppend checkers.History
+	// Bank, ListAppend and Register are the workloads' histories, info
+	// completions settled from the streams' contents.
+	Bank, ListAppend, Register checkers.History
 	// Faults is the nemesis's timeline, on the histories' clock.
 	Faults []Fault
-	// BankResults and ListAppendResults are the checkers' verdicts:
-	// atomicity from the streams and unique requests for each, then bank
-	// totals, or list-append serializability, strict serializability and
-	// read-only snapshots.
-	BankResults, ListAppendResults []checkers.Result
+	// BankResults, ListAppendResults and RegisterResults are the
+	// checkers' verdicts: atomicity from the streams and unique requests
+	// for each, then bank totals, or list-append serializability, strict
+	// serializability and read-only snapshots, or linearizability per
+	// register.
+	BankResults, ListAppendResults, RegisterResults []checkers.Result
 	// Committed counts the ok read-write transactions.
 	Committed int64
 	// LeaderKills classifies the kills of a stream leader by the phase of
@@ -124,7 +125,7 @@ type Report struct {
 // Failed returns the results whose verdict is not ok.
 func (r Report) Failed() []checkers.Result {
 	var failed []checkers.Result
-	for _, result := range append(slices.Clone(r.BankResults), r.ListAppendResults...) {
+	for _, result := range slices.Concat(r.BankResults, r.ListAppendResults, r.RegisterResults) {
 		if result.Verdict != checkers.VerdictOK {
 			failed = append(failed, result)
 		}
@@ -163,87 +164,150 @@ func (r *runState) pick(random *rand.Rand) *remote.Client {
 	return r.clients[running[random.IntN(len(running))]]
 }
 
-// Run starts the nodes as child processes on cluster, runs the bank and
-// list-append workloads while the nemesis kills and restarts NATS servers
-// (stream leaders first) and node processes (SIGKILL) and pauses nodes
-// (SIGSTOP, SIGCONT), heals everything, reads the streams and checks.
+// Run starts the nodes as child processes on cluster, runs the bank,
+// list-append and register workloads while the nemesis kills and
+// restarts NATS servers (stream leaders first) and node processes
+// (SIGKILL) and pauses nodes (SIGSTOP, SIGCONT), heals everything, reads
+// the streams and checks.
 func Run(ctx context.Context, cluster *natscluster.Cluster, config Config) (Report, error) {
+	r, err := begin(ctx, cluster, config)
+	if err != nil {
+		return Report{}, err
+	}
+	defer r.close()
+	r.config.Logf("jepsen: bank set up; workloads and nemesis for %s", r.config.Duration)
+	r.startClients(ctx)
+	nemesisRandom := rand.New(rand.NewPCG(r.config.Seed, 0))
+	nemesisError := runNemesis(ctx, r.deployment, r.watcher, r.faults, nemesisRandom, r.start.Add(r.config.Duration))
+	if nemesisError == nil {
+		nemesisError = aimMissing(ctx, r.deployment, r.watcher, r.faults, nemesisRandom, r.config.PhaseAttempts,
+			time.Now().Add(r.config.PhaseTime))
+	}
+	r.stopClients()
+	if nemesisError != nil {
+		return Report{}, nemesisError
+	}
+	return r.finish(ctx)
+}
+
+// workloadRun is a run's deployment, its workloads' keys and histories,
+// and their client goroutines.
+type workloadRun struct {
+	config     Config
+	nc         *nats.Conn
+	deployment *deployment
+	state      *runState
+	watcher    *watcher
+	accounts   []keyRef
+	lists      []keyRef
+	registers  *registers
+	// start is the histories' and the fault timeline's time zero.
+	start                      time.Time
+	faults                     *timeline
+	bank, listAppend, register *recorder
+
+	clients     sync.WaitGroup
+	stopped     atomic.Bool
+	nextElement atomic.Int64
+}
+
+// begin connects to cluster, starts the nodes as child processes and
+// the watcher of published entries, and sets up the bank. Close it.
+func begin(ctx context.Context, cluster *natscluster.Cluster, config Config) (*workloadRun, error) {
 	config, err := config.withDefaults()
 	if err != nil {
-		return Report{}, err
+		return nil, err
 	}
-	nc, err := nats.Connect(cluster.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	r := &workloadRun{config: config, accounts: keysOf(config.Streams, "acct", bankAccounts),
+		lists: keysOf(config.Streams, "list", listKeys), registers: newRegisters(keysOf(config.Streams, "reg", registerKeys))}
+	r.nc, err = nats.Connect(cluster.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
-		return Report{}, fmt.Errorf("jepsen: %w", err)
+		return nil, fmt.Errorf("jepsen: %w", err)
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(r.nc)
 	if err != nil {
-		return Report{}, fmt.Errorf("jepsen: %w", err)
+		r.close()
+		return nil, fmt.Errorf("jepsen: %w", err)
 	}
-	d := &deployment{config: config, cluster: cluster, command: config.Command, nc: nc, js: js,
+	r.deployment = &deployment{config: config, cluster: cluster, command: config.Command, nc: r.nc, js: js,
 		nodes: map[uint32]*nodeProcess{}}
-	defer d.stopAll()
 	for _, id := range config.Nodes {
-		if err := d.startNode(id); err != nil {
-			return Report{}, err
+		if err := r.deployment.startNode(id); err != nil {
+			r.close()
+			return nil, err
 		}
 	}
-	state := &runState{deployment: d, clients: map[uint32]*remote.Client{}}
+	r.state = &runState{deployment: r.deployment, clients: map[uint32]*remote.Client{}}
 	for _, id := range config.Nodes {
-		state.clients[id] = remote.New(nc, config.Namespace, id)
+		r.state.clients[id] = remote.New(r.nc, config.Namespace, id)
 	}
-	w, err := watch(nc, config.Namespace)
-	if err != nil {
-		return Report{}, fmt.Errorf("jepsen: %w", err)
+	if r.watcher, err = watch(r.nc, config.Namespace); err != nil {
+		r.close()
+		return nil, fmt.Errorf("jepsen: %w", err)
 	}
-	defer w.stop()
-	accounts := keysOf(config.Streams, "acct", bankAccounts)
-	lists := keysOf(config.Streams, "list", listKeys)
-	random := rand.New(rand.NewPCG(config.Seed, 1))
-	if err := setupBank(ctx, state, random, accounts); err != nil {
-		return Report{}, err
+	if err := setupBank(ctx, r.state, rand.New(rand.NewPCG(config.Seed, 1)), r.accounts); err != nil {
+		r.close()
+		return nil, err
 	}
-	start := time.Now()
-	faults := &timeline{start: start}
-	bank, listAppend := newRecorder(start), newRecorder(start)
-	config.Logf("jepsen: bank set up; workloads and nemesis for %s", config.Duration)
-	end := start.Add(config.Duration)
-	var clients sync.WaitGroup
-	var stopped atomic.Bool
-	var nextElement atomic.Int64
-	for i := range config.Clients {
-		for w, recorder := range []*recorder{bank, listAppend} {
-			c := &client{run: state, recorder: recorder, random: rand.New(rand.NewPCG(config.Seed, uint64(2+2*i+w))),
-				process: recorder.process(), timeout: config.TxnTimeout}
-			clients.Go(func() {
-				for !stopped.Load() && ctx.Err() == nil {
-					if recorder == bank {
-						c.bankOperation(accounts)
-					} else {
-						c.listAppendOperation(lists, &nextElement)
+	r.start = time.Now()
+	r.faults = &timeline{start: r.start}
+	r.bank, r.listAppend, r.register = newRecorder(r.start), newRecorder(r.start), newRecorder(r.start)
+	return r, nil
+}
+
+// close stops the watcher and the nodes and closes the connection.
+func (r *workloadRun) close() {
+	if r.watcher != nil {
+		r.watcher.stop()
+	}
+	if r.deployment != nil {
+		r.deployment.stopAll()
+	}
+	r.nc.Close()
+}
+
+// startClients starts Config.Clients client goroutines per workload,
+// each repeating its workload's operation until stopClients.
+func (r *workloadRun) startClients(ctx context.Context) {
+	for i := range r.config.Clients {
+		for w, recorder := range []*recorder{r.bank, r.listAppend, r.register} {
+			c := &client{run: r.state, recorder: recorder, process: recorder.process(), timeout: r.config.TxnTimeout,
+				random: rand.New(rand.NewPCG(r.config.Seed, uint64(2+3*i+w)))}
+			r.clients.Go(func() {
+				for !r.stopped.Load() && ctx.Err() == nil {
+					switch recorder {
+					case r.bank:
+						c.bankOperation(r.accounts)
+					case r.listAppend:
+						c.listAppendOperation(r.lists, &r.nextElement)
+					default:
+						c.registerOperation(r.registers)
 					}
 				}
 			})
 		}
 	}
-	nemesisRandom := rand.New(rand.NewPCG(config.Seed, 0))
-	nemesisError := runNemesis(ctx, d, w, faults, nemesisRandom, end)
-	if nemesisError == nil {
-		nemesisError = aimMissing(ctx, d, w, faults, nemesisRandom, config.PhaseAttempts, time.Now().Add(config.PhaseTime))
-	}
-	stopped.Store(true)
-	clients.Wait()
-	if nemesisError != nil {
-		return Report{}, nemesisError
-	}
-	config.Logf("jepsen: healed; final reads")
-	if err := finalReads(ctx, state, bank, listAppend, accounts, lists); err != nil {
+}
+
+// stopClients stops the client goroutines once their operations end.
+func (r *workloadRun) stopClients() {
+	r.stopped.Store(true)
+	r.clients.Wait()
+}
+
+// finish reads every balance, list and register once healed, then the
+// streams, settles the info completions from them and checks.
+func (r *workloadRun) finish(ctx context.Context) (Report, error) {
+	r.config.Logf("jepsen: healed; final reads")
+	if err := finalReads(ctx, r.state, r.bank, r.listAppend, r.accounts, r.lists); err != nil {
 		return Report{}, err
 	}
-	report := Report{Bank: bank.history(), ListAppend: listAppend.history(), Faults: faults.all(),
-		Committed: state.committed.Load()}
-	return report, check(ctx, nc, config, &report)
+	if err := finalRegisterReads(ctx, r.state, r.register, r.registers); err != nil {
+		return Report{}, err
+	}
+	report := Report{Bank: r.bank.history(), ListAppend: r.listAppend.history(), Register: r.register.history(),
+		Faults: r.faults.all(), Committed: r.state.committed.Load()}
+	return report, check(ctx, r.nc, r.config, &report)
 }
 
 // setupBank gives every account its opening balance, retrying until the
@@ -265,6 +329,21 @@ func setupBank(ctx context.Context, state *runState, random *rand.Rand, accounts
 		}
 	}
 	return fmt.Errorf("jepsen: setting up the bank: %w", last)
+}
+
+// finalRegisterReads reads every register once the faults are healed,
+// retrying each until it succeeds.
+func finalRegisterReads(ctx context.Context, state *runState, register *recorder, registers *registers) error {
+	c := &client{run: state, recorder: register, random: rand.New(rand.NewPCG(0, 1)), process: register.process()}
+	deadline := time.Now().Add(time.Minute)
+	for _, key := range registers.keys {
+		for !c.readRegister(registers, key) {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return errors.New("jepsen: no final read of a register succeeded within a minute of healing")
+			}
+		}
+	}
+	return nil
 }
 
 // finalReads reads every balance and every list once the faults are

@@ -152,6 +152,7 @@ func (c Config) withDefaults() (Config, error) {
 // documentation.
 type Log struct {
 	config  Config
+	nc      *nats.Conn
 	js      jetstream.JetStream
 	streams map[string]*streamLog
 	ctx     context.Context
@@ -191,7 +192,7 @@ func Open(ctx context.Context, nc *nats.Conn, config Config) (*Log, error) {
 		return nil, fmt.Errorf("jslog: %w", err)
 	}
 	background, cancel := context.WithCancel(context.Background())
-	l := &Log{config: config, js: js, streams: map[string]*streamLog{}, ctx: background, cancel: cancel}
+	l := &Log{config: config, nc: nc, js: js, streams: map[string]*streamLog{}, ctx: background, cancel: cancel}
 	for _, name := range config.Streams {
 		s := &streamLog{log: l, name: name, jsName: StreamName(config.Namespace, name),
 			subject: Subject(config.Namespace, name), tail: NewTail(name, StreamNode(name), config.Tail),
@@ -396,16 +397,22 @@ func (s *streamLog) step(input func(*Tail) Ready) error {
 }
 
 // append publishes an entry; an acknowledged one gets a goroutine that
-// waits for JetStream's acknowledgement.
+// waits for JetStream's acknowledgement. An unacknowledged one is a core
+// NATS publish without a reply subject: JetStream stores it all the same
+// (and drops a retry by its message id) but sends no acknowledgement,
+// which nobody would read (its sender learns of it from the processor).
 func (s *streamLog) append(m wire.MsgAppend) error {
 	msg := &nats.Msg{Subject: s.subject, Data: m.Payload, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, MessageID(m.Request))
+	if m.Unacknowledged {
+		if err := s.log.nc.PublishMsg(msg); err != nil {
+			return fmt.Errorf("jslog: append to %q: %w", s.name, err)
+		}
+		return nil
+	}
 	future, err := s.log.js.PublishMsgAsync(msg)
 	if err != nil {
 		return fmt.Errorf("jslog: append to %q: %w", s.name, err)
-	}
-	if m.Unacknowledged {
-		return nil
 	}
 	s.log.acks.Add(1)
 	go s.awaitAck(m, future)
@@ -429,8 +436,7 @@ func (l *Log) Tick(stream string) error {
 	if s == nil {
 		return fmt.Errorf("%w: %q", ErrUnknownStream, stream)
 	}
-	_, err := l.js.PublishMsgAsync(&nats.Msg{Subject: s.subject, Data: tickPayload})
-	return err
+	return l.nc.Publish(s.subject, tickPayload)
 }
 
 var tickPayload = wire.Entry{Kind: wire.EntryTick}.Encode()

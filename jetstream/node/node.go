@@ -158,7 +158,10 @@ type Node struct {
 	subscriptions []*nats.Subscription
 	stop          chan struct{}
 	loops         sync.WaitGroup
-	closeOnce     sync.Once
+	// finishing counts the goroutines finishing a decided transaction's
+	// commit round (Txn.Commit).
+	finishing sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // Start connects to NATS, opens the deployment's streams (creating what
@@ -438,6 +441,7 @@ func (n *Node) Close() {
 		close(n.stop)
 		n.sessions.Close()
 		n.loops.Wait()
+		n.finishing.Wait()
 		n.mutex.Lock()
 		hosts, runnerHost := n.hosts, n.runner
 		n.hosts, n.runner = map[string]*processorHost{}, nil

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/catalog"
 	"github.com/proven2pc/proven/engines/kv"
+	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/jetstream/natscluster"
 )
 
@@ -112,4 +114,46 @@ func TestTransactionsAcrossNodes(t *testing.T) {
 	if x, y := read(second); x != 5 || y != 6 {
 		t.Fatalf("after failover read x=%d y=%d, want 5 and 6", x, y)
 	}
+}
+
+// TestCommitReturnsAtTheDecision: a transaction on three streams is
+// answered at its decision; the rest of its commit round goes on behind
+// it and ends with a Commit entry in every participant's log, and its
+// session back in the pool.
+func TestCommitReturnsAtTheDecision(t *testing.T) {
+	cluster := startCluster(t)
+	streams := []catalog.StreamSpec{catalog.KV("a"), catalog.KV("b"), catalog.KV("c")}
+	n := startNode(t, cluster, 1, streams)
+	awaitHosted(t, []string{"a", "b", "c"}, n)
+	ctx := context.Background()
+	for round := range 20 {
+		tx := n.Begin(ctx, 5*time.Second)
+		for _, stream := range []string{"a", "b", "c"} {
+			if err := kv.New(tx, stream).PutInt(ctx, "x", int64(round)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if tx.CommitTimestamp().IsZero() || tx.session != nil {
+			t.Fatalf("committed at %v, session %v", tx.CommitTimestamp(), tx.session)
+		}
+		n.finishing.Wait()
+		for _, stream := range []string{"a", "b", "c"} {
+			if !hasCommit(n.Log().Entries(stream), tx.ID()) {
+				t.Fatalf("round %d: no Commit of %v on %s after its commit round", round, tx.ID(), stream)
+			}
+		}
+	}
+}
+
+func hasCommit(entries []wire.LogEntry, txn engines.TxnID) bool {
+	for _, logEntry := range entries {
+		entry, err := wire.DecodeEntry(logEntry.Payload)
+		if err == nil && entry.Kind == wire.EntryCommit && entry.Txn == txn {
+			return true
+		}
+	}
+	return false
 }

@@ -81,11 +81,28 @@ func (t *Txn) Execute(ctx context.Context, stream string, operation []byte) ([]b
 // Commit commits: nil once a Commit append was acknowledged at or before
 // the deadline; a *coordinator.AbortedError when committed nowhere;
 // coordinator.ErrIndeterminate when the outcome could not be learned.
+// It returns at the decision (coordinator.Txn.CommitDecided): the first
+// Commit acknowledged in time commits the transaction (rule 6), and the
+// rest of the commit round (the other participants' Commits, or an
+// abort's) goes on on a goroutine of its own, which holds the session
+// until it ends.
 func (t *Txn) Commit(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
 	}
-	err := t.inner.Commit(ctx)
+	err := t.inner.CommitDecided(ctx)
+	// Decided, the transaction's later calls (ID, CommitTimestamp, and
+	// Execute, Commit or Rollback, which return at once) only read its id
+	// and outcome, which the goroutine finishing it never writes again.
+	if t.session != nil && !t.inner.Quiet() {
+		session, inner := t.session, t.inner
+		t.session = nil
+		t.node.finishing.Go(func() {
+			inner.Finish(context.Background())
+			t.node.sessions.Release(session)
+		})
+		return err
+	}
 	t.releaseIfDecided()
 	return err
 }
