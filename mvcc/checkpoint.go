@@ -48,7 +48,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // states with prepare timestamps, and the GC watermark. The same state always
 // gives the same bytes.
 func (s *Store) Checkpoint() []byte {
-	out := make([]byte, 0, checkpointHeaderLen+int(s.approximateBytes)+64)
+	out := make([]byte, 0, s.checkpointLen())
 	out = append(out, checkpointMagic...)
 	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
 	out = s.watermark.AppendKey(out)
@@ -63,6 +63,20 @@ func (s *Store) Checkpoint() []byte {
 		out = s.appendTransaction(out, id)
 	}
 	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+}
+
+// checkpointLen is the length of Checkpoint's bytes, computed from the
+// counters so that the buffer is allocated once at its final size (a
+// checkpoint is as large as the store; growing it by doubling would hold
+// up to three times that). approximateBytes counts each version's and
+// intent's key and value bytes plus itemOverheadBytes; the encoding adds
+// versionEncodedLenMin or intentEncodedLenMin instead.
+func (s *Store) checkpointLen() int {
+	versions, intents := s.versions.Len(), s.intents.Len()
+	dataBytes := int(s.approximateBytes) - itemOverheadBytes*(versions+intents)
+	length := checkpointHeaderLen + 8 + dataBytes + versionEncodedLenMin*versions + 8 +
+		(LifecycleEncodedLen+8)*len(s.transactions) + intentEncodedLenMin*intents + checkpointChecksumLen
+	return max(length, 0)
 }
 
 func (s *Store) appendTransaction(out []byte, id TxnID) []byte {
@@ -158,7 +172,7 @@ func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelow
 		*atOrBelowWatermark = false
 	}
 	if !s.watermark.Less(current.timestamp) {
-		if *atOrBelowWatermark || current.tombstone {
+		if *atOrBelowWatermark || current.tombstone() {
 			return corrupt("version at offset %d: key %q keeps a collectable version at %v below watermark %v", offset,
 				current.key(), current.timestamp, s.watermark)
 		}

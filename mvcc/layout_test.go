@@ -3,6 +3,7 @@ package mvcc
 import (
 	"bytes"
 	"testing"
+	"unsafe"
 
 	"pgregory.net/rapid"
 )
@@ -90,5 +91,17 @@ func TestAscendKeysStops(t *testing.T) {
 		if seen != limit {
 			t.Fatalf("walk with limit %d saw %d versions", limit, seen)
 		}
+	}
+}
+
+// TestItemSizes pins the sizes of the btree items: nodes hold them by
+// value, so every byte here is paid per version (and again for a node's
+// spare slots).
+func TestItemSizes(t *testing.T) {
+	if size := unsafe.Sizeof(version{}); size != 32 {
+		t.Fatalf("version is %d bytes, want 32", size)
+	}
+	if size := unsafe.Sizeof(intent{}); size != 32 {
+		t.Fatalf("intent is %d bytes, want 32", size)
 	}
 }
