@@ -304,8 +304,10 @@ func TestSubscribeReadAndTicks(t *testing.T) {
 	}
 }
 
-// TestRemoveBelow: removing old segments keeps the head, raises the first
-// retained position on disk and in memory, and survives a restart.
+// TestRemoveBelow: removing old entries keeps the head, drops from memory
+// every entry below the position and from disk the whole segments below
+// it, and survives a restart (which reads back from the first segment
+// kept on disk).
 func TestRemoveBelow(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "log")
 	mail := newMailboxes()
@@ -318,8 +320,8 @@ func TestRemoveBelow(t *testing.T) {
 		mail.receive(t, 1) // one batch each: segments fill one by one
 	}
 	first, err := host.RemoveBelow(30)
-	if err != nil || first <= 1 || first > 30 {
-		t.Fatalf("RemoveBelow(30): first %d, %v", first, err)
+	if err != nil || first != 30 {
+		t.Fatalf("RemoveBelow(30): first %d, %v; want 30", first, err)
 	}
 	if err := host.Send(2, wire.MsgReadLog{ReplyTo: 2, Stream: "s", From: 1, CountMax: 1}); err != nil {
 		t.Fatal(err)
@@ -344,5 +346,12 @@ func TestRemoveBelow(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) == 0 || entries[0].Name() == "00000000000000000001.log" {
 		t.Fatalf("segments %v: the first was not removed", entries)
+	}
+	if err := host.Send(2, wire.MsgReadLog{ReplyTo: 2, Stream: "s", From: 1, CountMax: 1}); err != nil {
+		t.Fatal(err)
+	}
+	reread := mail.receive(t, 2).(wire.MsgReadLogReply)
+	if position := reread.Entries[0].Position; position <= 1 || position > 30 {
+		t.Fatalf("read from 1 after a restart: first entry %d, want the first of a kept segment, in 2..30", position)
 	}
 }
