@@ -139,6 +139,10 @@ func (s *Store) restoreVersions(d *binenc.Reader) error {
 	count := d.CountUint64(versionEncodedLenMin)
 	var previous version
 	atOrBelowWatermark := false
+	// The versions come in ascending order; they go into the trees in
+	// descending order, which packs the nodes (see compaction in
+	// versions.go).
+	var newest, older []version
 	for index := uint64(0); index < count && d.Err() == nil; index++ {
 		offset := d.Offset()
 		key := readKey(d)
@@ -152,19 +156,32 @@ func (s *Store) restoreVersions(d *binenc.Reader) error {
 		if index > 0 && !versionLess(previous, current) {
 			return corrupt("version at offset %d: out of order", offset)
 		}
-		if err := s.placeVersion(offset, current, newKey, &atOrBelowWatermark); err != nil {
+		if err := s.checkVersion(offset, current, newKey, &atOrBelowWatermark); err != nil {
 			return err
 		}
+		if newKey {
+			newest = append(newest, current)
+		} else {
+			older = append(older, current)
+		}
+		s.approximateBytes += current.bytes()
 		previous = current
 	}
+	for _, v := range slices.Backward(newest) {
+		s.versions.latest.ReplaceOrInsert(v)
+	}
+	for _, v := range slices.Backward(older) {
+		s.versions.history.ReplaceOrInsert(v)
+	}
+	s.latestBuiltLen = len(newest)
 	return d.Err()
 }
 
-// placeVersion checks a restored version and puts it in its tree: the
-// first version of a key (newKey) is its newest and goes to latest.
-// atOrBelowWatermark tracks, per key, whether a version at or below the
-// watermark was placed already (only one may stay, and no tombstone).
-func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
+// checkVersion checks a restored version: the first version of a key
+// (newKey) is its newest. atOrBelowWatermark tracks, per key, whether a
+// version at or below the watermark was seen already (only one may stay,
+// and no tombstone).
+func (s *Store) checkVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
 	if !validWriteTimestamp(current.timestamp) {
 		return corrupt("version at offset %d: reserved timestamp %v", offset, current.timestamp)
 	}
@@ -177,6 +194,15 @@ func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelow
 				current.key(), current.timestamp, s.watermark)
 		}
 		*atOrBelowWatermark = true
+	}
+	return nil
+}
+
+// placeVersion checks a version (as checkVersion does) and puts it in its
+// tree: a key's newest in latest, the others in history.
+func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
+	if err := s.checkVersion(offset, current, newKey, atOrBelowWatermark); err != nil {
+		return err
 	}
 	if newKey {
 		s.versions.latest.ReplaceOrInsert(current)

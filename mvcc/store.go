@@ -170,6 +170,11 @@ type Store struct {
 	// changed holds the keys whose versions changed since TrackChanges or
 	// the last CheckpointDelta (nil: not tracking; see delta.go).
 	changed map[string]struct{}
+	// degree is the btrees' degree.
+	degree int
+	// latestBuiltLen is the number of versions in latest when it was last
+	// built in descending order (see compaction in versions.go).
+	latestBuiltLen int
 }
 
 // Stats are the store's counters.
@@ -194,6 +199,7 @@ func New(opts Options) *Store {
 			prepared: map[TxnID]clock.Timestamp{},
 		},
 		transactions: map[TxnID]*transaction{},
+		degree:       degree,
 	}
 }
 
@@ -411,6 +417,10 @@ func (s *Store) GC(watermark clock.Timestamp) {
 	})
 	s.collect(s.versions.history, doomed)
 	s.collect(s.versions.latest, doomedNewest)
+	if s.versions.compactionDue(s.latestBuiltLen) {
+		s.versions.compactLatest(s.degree)
+		s.latestBuiltLen = s.versions.latest.Len()
+	}
 }
 
 // collect removes the versions GC doomed from tree.
