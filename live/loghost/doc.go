@@ -52,6 +52,9 @@
 //     returns a safe bound for the stream's own replay), but also any
 //     termination read another stream's processor may still make from a
 //     transaction's start position.
+//   - ForgetBelow(position) removes the entries below position (never the
+//     head) from the service's memory only, in order with the messages
+//     sent before it; the disk keeps them until RemoveBelow.
 //   - Head returns the stream's last position and timestamp once every
 //     message sent before it was stepped: a barrier for a runtime deciding
 //     what to remove (every append sent before it is at or below that

@@ -229,6 +229,30 @@ func (h *Host) RemoveBelow(position uint64) (uint64, error) {
 	}
 }
 
+// ForgetBelow removes the stream's entries below position (never the
+// head) from the service's memory only, and returns the stream's first
+// retained position in memory. The disk keeps them until RemoveBelow: a
+// restart reads back from the first segment kept there. A runtime uses it
+// for what no reader of this run needs any more but a replay after a
+// crash does (the entries after the older of two checkpoints that its
+// processor has applied). It runs on the host's goroutine, in order with
+// the messages sent before it, and waits for it.
+func (h *Host) ForgetBelow(position uint64) (uint64, error) {
+	results := make(chan uint64, 1)
+	err := h.enqueue(item{control: func() {
+		results <- h.driver.Service().RemoveBelow(h.config.Stream, position)
+	}})
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case first := <-results:
+		return first, nil
+	case <-h.done:
+		return 0, h.doneErr()
+	}
+}
+
 // Head returns the stream's last position and its timestamp (0 and the
 // zero timestamp for an empty stream), once every message sent before
 // Head has been stepped. It runs on the host's goroutine and waits for it;

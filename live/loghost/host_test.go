@@ -355,3 +355,44 @@ func TestRemoveBelow(t *testing.T) {
 		t.Fatalf("read from 1 after a restart: first entry %d, want the first of a kept segment, in 2..30", position)
 	}
 }
+
+// TestForgetBelow: dropping entries from memory keeps the head and every
+// segment on disk: reads start at the position, and after a restart the
+// log is read back from its first segment again.
+func TestForgetBelow(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "log")
+	mail := newMailboxes()
+	options := filelog.Options{SegmentBytesMax: 256}
+	host := openHost(t, dir, Config{Deliver: mail.deliver}, options)
+	for sequence := range uint64(40) {
+		if err := host.Send(1, appendMessage(1, sequence, 1)); err != nil {
+			t.Fatal(err)
+		}
+		mail.receive(t, 1)
+	}
+	segments, _ := os.ReadDir(dir)
+	first, err := host.ForgetBelow(35)
+	if err != nil || first != 35 {
+		t.Fatalf("ForgetBelow(35): first %d, %v; want 35", first, err)
+	}
+	readFirst := func() uint64 {
+		if err := host.Send(2, wire.MsgReadLog{ReplyTo: 2, Stream: "s", From: 1, CountMax: 1}); err != nil {
+			t.Fatal(err)
+		}
+		return mail.receive(t, 2).(wire.MsgReadLogReply).Entries[0].Position
+	}
+	if position := readFirst(); position != 35 {
+		t.Fatalf("read from 1 after ForgetBelow(35): first entry %d", position)
+	}
+	if after, _ := os.ReadDir(dir); len(after) != len(segments) {
+		t.Fatalf("ForgetBelow changed the disk: %d segments, were %d", len(after), len(segments))
+	}
+	if err := host.Close(); err != nil {
+		t.Fatal(err)
+	}
+	host = openHost(t, dir, Config{Deliver: mail.deliver}, options)
+	defer host.Close()
+	if position := readFirst(); position != 1 {
+		t.Fatalf("read from 1 after a restart: first entry %d, want 1", position)
+	}
+}
