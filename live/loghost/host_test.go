@@ -304,11 +304,9 @@ func TestSubscribeReadAndTicks(t *testing.T) {
 	}
 }
 
-// TestRemoveBelow: removing old entries keeps the head, drops from memory
-// every entry below the position and from disk the whole segments below
-// it, and survives a restart (which reads back from the first segment
-// kept on disk).
-func TestRemoveBelow(t *testing.T) {
+// openSmallSegments opens a host on 256-byte segments and appends 40
+// entries, one batch each, so that segments fill one by one.
+func openSmallSegments(t *testing.T) (string, filelog.Options, *mailboxes, *Host) {
 	dir := filepath.Join(t.TempDir(), "log")
 	mail := newMailboxes()
 	options := filelog.Options{SegmentBytesMax: 256}
@@ -317,8 +315,17 @@ func TestRemoveBelow(t *testing.T) {
 		if err := host.Send(1, appendMessage(1, sequence, 1)); err != nil {
 			t.Fatal(err)
 		}
-		mail.receive(t, 1) // one batch each: segments fill one by one
+		mail.receive(t, 1)
 	}
+	return dir, options, mail, host
+}
+
+// TestRemoveBelow: removing old entries keeps the head, drops from memory
+// every entry below the position and from disk the whole segments below
+// it, and survives a restart (which reads back from the first segment
+// kept on disk).
+func TestRemoveBelow(t *testing.T) {
+	dir, options, mail, host := openSmallSegments(t)
 	first, err := host.RemoveBelow(30)
 	if err != nil || first != 30 {
 		t.Fatalf("RemoveBelow(30): first %d, %v; want 30", first, err)
@@ -360,16 +367,7 @@ func TestRemoveBelow(t *testing.T) {
 // segment on disk: reads start at the position, and after a restart the
 // log is read back from its first segment again.
 func TestForgetBelow(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "log")
-	mail := newMailboxes()
-	options := filelog.Options{SegmentBytesMax: 256}
-	host := openHost(t, dir, Config{Deliver: mail.deliver}, options)
-	for sequence := range uint64(40) {
-		if err := host.Send(1, appendMessage(1, sequence, 1)); err != nil {
-			t.Fatal(err)
-		}
-		mail.receive(t, 1)
-	}
+	dir, options, mail, host := openSmallSegments(t)
 	segments, _ := os.ReadDir(dir)
 	first, err := host.ForgetBelow(35)
 	if err != nil || first != 35 {
