@@ -51,12 +51,14 @@
 // such a read is ahead of its stream's log, the processor host appends a
 // tick to that log at once instead of waiting for the log service's own.
 //
-// Memory stays bounded on a long run: each stream keeps its log in memory
+// Memory stays bounded on a long run: each stream keeps its log on disk
 // only from the older of its two newest checkpoints (CheckpointEvery) or
 // what a pending termination pins, removed whole segment by segment
-// (SegmentBytesMax); processors raise their engines' garbage-collection
-// watermark to VersionRetention behind the log (engines/processor), so
-// old versions go; the log remembers 64 requests per session.
+// (SegmentBytesMax), and in memory only from what its processor has not
+// applied or a termination pins (dropped at each checkpoint's janitor
+// round); processors raise their engines' garbage-collection watermark to
+// VersionRetention behind the log (engines/processor), so old versions
+// go; the log remembers 64 requests per session.
 //
 // # Contract
 //

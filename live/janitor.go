@@ -51,6 +51,15 @@ import (
 // aborted it on its own — a wound, a refused vote — while its
 // coordinator's Prepare to R is still on its way.) Rounds are rare (one
 // per checkpoint), so each round asks every stream afresh.
+//
+// The same round also drops entries from the log's memory (not from
+// disk) below the minimum of those pins and S's applied position + 1:
+// in a running store only S's replay after a crash needs the entries
+// between its older checkpoint and what it applied, and that replay reads
+// the disk. The argument above holds with P <= S's applied position + 1
+// in place of removable: it used only that S had applied X's start by
+// (1). So the log's memory holds what S has not applied and what pins
+// hold, plus the entries appended since the round.
 type janitor struct {
 	db *DB
 	// mutex guards pending.
@@ -66,6 +75,9 @@ type janitor struct {
 	// by the goroutine, read by tests.
 	removed []atomic.Uint64
 	rounds  []atomic.Int64
+	// forgotten is, per stream, the first position kept in memory after
+	// the last round. Written by the goroutine, read by tests.
+	forgotten []atomic.Uint64
 }
 
 // janitorPollInterval is how often a round waits for a peer's processor
@@ -78,8 +90,8 @@ const (
 
 func newJanitor(db *DB, streams int) *janitor {
 	return &janitor{db: db, pending: make([]uint64, streams), removed: make([]atomic.Uint64, streams),
-		rounds: make([]atomic.Int64, streams),
-		wake:   make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		rounds: make([]atomic.Int64, streams), forgotten: make([]atomic.Uint64, streams),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // checkpointed tells the janitor that stream index wrote a checkpoint
@@ -144,6 +156,7 @@ func (j *janitor) round(index int, removable uint64) error {
 		return nil
 	}
 	bound := minPin(removable, own.pins.Own)
+	memoryBound := minPin(own.appliedPosition+1, own.pins.Own)
 	name := j.db.streams[index].spec.Name
 	heads := make([]uint64, len(j.db.streams))
 	for peer := range j.db.streams {
@@ -165,15 +178,20 @@ func (j *janitor) round(index int, removable uint64) error {
 			return nil
 		}
 		bound = minPin(bound, answer.pins.Peers[name])
+		memoryBound = minPin(memoryBound, answer.pins.Peers[name])
 	}
-	if bound <= j.removed[index].Load() {
-		return nil
+	if bound > j.removed[index].Load() {
+		first, err := j.db.streams[index].log.RemoveBelow(bound)
+		if err != nil {
+			return fmt.Errorf("%w: stream %q: removing log segments below %d: %w", ErrFailed, name, bound, err)
+		}
+		j.removed[index].Store(first)
 	}
-	first, err := j.db.streams[index].log.RemoveBelow(bound)
+	first, err := j.db.streams[index].log.ForgetBelow(memoryBound)
 	if err != nil {
-		return fmt.Errorf("%w: stream %q: removing log segments below %d: %w", ErrFailed, name, bound, err)
+		return fmt.Errorf("%w: stream %q: dropping log entries below %d from memory: %w", ErrFailed, name, memoryBound, err)
 	}
-	j.removed[index].Store(first)
+	j.forgotten[index].Store(first)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines/catalog"
 	"github.com/proven2pc/proven/engines/kv"
+	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/engines/wire"
 )
@@ -80,14 +81,33 @@ func TestRemovalKeepsWhatATerminationNeeds(t *testing.T) {
 	if first := db.janitor.removed[db.byName("s").index].Load(); first > 5 {
 		t.Fatalf("s was removed below %d while r's prepared transaction needs it from 5", first)
 	}
+	if first := db.janitor.forgotten[db.byName("s").index].Load(); first > 5 {
+		t.Fatalf("s was dropped from memory below %d while r's prepared transaction needs it from 5", first)
+	}
 	appendRaw(db, "r", 3, wire.Entry{Kind: wire.EntryAbort, Txn: txn, DeadlineNanos: deadline})
 	fill(t, db, "s", 2)
 	fill(t, db, "r", 2)
 	if first := db.janitor.removed[db.byName("s").index].Load(); first <= 5 {
 		t.Fatalf("s: nothing removed once the transaction was aborted (first retained %d)", first)
 	}
-	if first := db.janitor.removed[db.byName("r").index].Load(); first > 1 {
-		t.Fatalf("r was removed below %d while it still remembers the aborted transaction that starts at 1", first)
+	// Memory keeps no more than the disk (usually less: the entries s
+	// applied since its older checkpoint are gone from memory, unless an
+	// in-flight or aborted ad-hoc transaction pins them).
+	if forgotten, removed := db.janitor.forgotten[db.byName("s").index].Load(),
+		db.janitor.removed[db.byName("s").index].Load(); forgotten < removed {
+		t.Fatalf("s: memory kept from %d, below the disk's first position %d", forgotten, removed)
+	}
+	// The transaction's start on r is its operation's position: 1, or
+	// later when log ticks came first. Removal keeps every entry from it
+	// (in memory, exactly from it; on disk, from its segment).
+	var start uint64
+	db.byName("r").processor.query(func(p *processor.Processor) { start = p.LogPins().Own })
+	if first := db.janitor.removed[db.byName("r").index].Load(); start == 0 || first > start {
+		t.Fatalf("r was removed below %d while it still remembers the aborted transaction that starts at %d", first, start)
+	}
+	if first := db.janitor.forgotten[db.byName("r").index].Load(); first > start {
+		t.Fatalf("r was dropped from memory below %d while it still remembers the aborted transaction that starts at %d",
+			first, start)
 	}
 	closeDB(t, db)
 	db = openDB(t, dir, smallSegments())

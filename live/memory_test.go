@@ -49,7 +49,9 @@ func residentBytes() int64 {
 // -longrun.keys keys from -longrun.goroutines clients, and prints the
 // memory curve: at each point the resident set size and the Go heap in
 // use (after a collection), against the live data size (keys times key
-// and value bytes, every key written once before the run starts); RSS* is
+// and value bytes, every key written once before the run starts); objects
+// is the bytes of the heap's live objects (HeapAlloc; the heap in use,
+// HeapInuse, also counts the free slots of partly used spans); RSS* is
 // the resident set once the free pages went back to the system
 // (debug.FreeOSMemory). Run it once: go test ./live -run XXX -bench
 // LongRunMemory -benchtime=1x.
@@ -89,23 +91,23 @@ func BenchmarkLongRunMemory(b *testing.B) {
 	// The curve goes to stdout as it is measured (b.Logf output is cut
 	// short and comes at the end).
 	fmt.Printf("live data: %d keys x %d bytes = %.1f MB\n", keys, len(key(0))+len(value), float64(liveBytes)/1e6)
-	fmt.Printf("%12s %8s %8s %10s %8s %8s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "heap MB", "heap/live",
-		"RSS* MB", "commits/s\n")
+	fmt.Printf("%12s %8s %8s %10s %8s %8s %10s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "heap MB", "heap/live",
+		"objects MB", "RSS* MB", "commits/s\n")
 	start := time.Now()
-	var rss, heap int64
+	var rss, heap, objects int64
 	for point := 1; point <= *longRunPoints; point++ {
 		run(keys + transactions*point / *longRunPoints)
 		runtime.GC()
 		var stats runtime.MemStats
 		runtime.ReadMemStats(&stats)
-		rss, heap = residentBytes(), int64(stats.HeapInuse)
+		rss, heap, objects = residentBytes(), int64(stats.HeapInuse), int64(stats.HeapAlloc)
 		debug.FreeOSMemory()
 		returned := residentBytes()
 		elapsed := time.Since(start)
 		done := transactions * point / *longRunPoints
-		fmt.Printf("%12d %8.0f %8.1f %10.2f %8.1f %8.2f %10.1f %10.0f\n", done, elapsed.Seconds(), float64(rss)/1e6,
-			float64(rss)/float64(liveBytes), float64(heap)/1e6, float64(heap)/float64(liveBytes), float64(returned)/1e6,
-			float64(done)/elapsed.Seconds())
+		fmt.Printf("%12d %8.0f %8.1f %10.2f %8.1f %8.2f %10.1f %10.1f %10.0f\n", done, elapsed.Seconds(), float64(rss)/1e6,
+			float64(rss)/float64(liveBytes), float64(heap)/1e6, float64(heap)/float64(liveBytes), float64(objects)/1e6,
+			float64(returned)/1e6, float64(done)/elapsed.Seconds())
 	}
 	if *longRunHeapProfile != "" {
 		writeHeapProfile(b, *longRunHeapProfile)

@@ -48,7 +48,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // states with prepare timestamps, and the GC watermark. The same state always
 // gives the same bytes.
 func (s *Store) Checkpoint() []byte {
-	out := make([]byte, 0, checkpointHeaderLen+int(s.approximateBytes)+64)
+	out := make([]byte, 0, s.checkpointLen())
 	out = append(out, checkpointMagic...)
 	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
 	out = s.watermark.AppendKey(out)
@@ -63,6 +63,20 @@ func (s *Store) Checkpoint() []byte {
 		out = s.appendTransaction(out, id)
 	}
 	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+}
+
+// checkpointLen is the length of Checkpoint's bytes, computed from the
+// counters so that the buffer is allocated once at its final size (a
+// checkpoint is as large as the store; growing it by doubling would hold
+// up to three times that). approximateBytes counts each version's and
+// intent's key and value bytes plus itemOverheadBytes; the encoding adds
+// versionEncodedLenMin or intentEncodedLenMin instead.
+func (s *Store) checkpointLen() int {
+	versions, intents := s.versions.Len(), s.intents.Len()
+	dataBytes := int(s.approximateBytes) - itemOverheadBytes*(versions+intents)
+	length := checkpointHeaderLen + 8 + dataBytes + versionEncodedLenMin*versions + 8 +
+		(LifecycleEncodedLen+8)*len(s.transactions) + intentEncodedLenMin*intents + checkpointChecksumLen
+	return max(length, 0)
 }
 
 func (s *Store) appendTransaction(out []byte, id TxnID) []byte {
@@ -125,6 +139,10 @@ func (s *Store) restoreVersions(d *binenc.Reader) error {
 	count := d.CountUint64(versionEncodedLenMin)
 	var previous version
 	atOrBelowWatermark := false
+	// The versions come in ascending order; they go into the trees in
+	// descending order, which packs the nodes (see compaction in
+	// versions.go).
+	var newest, older []version
 	for index := uint64(0); index < count && d.Err() == nil; index++ {
 		offset := d.Offset()
 		key := readKey(d)
@@ -138,19 +156,32 @@ func (s *Store) restoreVersions(d *binenc.Reader) error {
 		if index > 0 && !versionLess(previous, current) {
 			return corrupt("version at offset %d: out of order", offset)
 		}
-		if err := s.placeVersion(offset, current, newKey, &atOrBelowWatermark); err != nil {
+		if err := s.checkVersion(offset, current, newKey, &atOrBelowWatermark); err != nil {
 			return err
 		}
+		if newKey {
+			newest = append(newest, current)
+		} else {
+			older = append(older, current)
+		}
+		s.approximateBytes += current.bytes()
 		previous = current
 	}
+	for _, v := range slices.Backward(newest) {
+		s.versions.latest.ReplaceOrInsert(v)
+	}
+	for _, v := range slices.Backward(older) {
+		s.versions.history.ReplaceOrInsert(v)
+	}
+	s.latestBuiltLen = len(newest)
 	return d.Err()
 }
 
-// placeVersion checks a restored version and puts it in its tree: the
-// first version of a key (newKey) is its newest and goes to latest.
-// atOrBelowWatermark tracks, per key, whether a version at or below the
-// watermark was placed already (only one may stay, and no tombstone).
-func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
+// checkVersion checks a restored version: the first version of a key
+// (newKey) is its newest. atOrBelowWatermark tracks, per key, whether a
+// version at or below the watermark was seen already (only one may stay,
+// and no tombstone).
+func (s *Store) checkVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
 	if !validWriteTimestamp(current.timestamp) {
 		return corrupt("version at offset %d: reserved timestamp %v", offset, current.timestamp)
 	}
@@ -158,11 +189,20 @@ func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelow
 		*atOrBelowWatermark = false
 	}
 	if !s.watermark.Less(current.timestamp) {
-		if *atOrBelowWatermark || current.tombstone {
+		if *atOrBelowWatermark || current.tombstone() {
 			return corrupt("version at offset %d: key %q keeps a collectable version at %v below watermark %v", offset,
 				current.key(), current.timestamp, s.watermark)
 		}
 		*atOrBelowWatermark = true
+	}
+	return nil
+}
+
+// placeVersion checks a version (as checkVersion does) and puts it in its
+// tree: a key's newest in latest, the others in history.
+func (s *Store) placeVersion(offset int, current version, newKey bool, atOrBelowWatermark *bool) error {
+	if err := s.checkVersion(offset, current, newKey, atOrBelowWatermark); err != nil {
+		return err
 	}
 	if newKey {
 		s.versions.latest.ReplaceOrInsert(current)

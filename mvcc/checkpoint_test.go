@@ -115,3 +115,45 @@ func FuzzRestore(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckpointLen checks that the checkpoint buffer is sized exactly:
+// checkpointLen matches the encoding's length with versions, history,
+// tombstones, active and prepared intents.
+func TestCheckpointLen(t *testing.T) {
+	s := New(Options{})
+	ts := func(wall int64) clock.Timestamp { return clock.Timestamp{WallNanos: wall, Node: 1} }
+	write := func(txn TxnID, key, value string, commit clock.Timestamp) {
+		if err := s.Put(txn, []byte(key), []byte(value)); err != nil {
+			t.Fatal(err)
+		}
+		if !commit.IsZero() {
+			if err := s.Commit(txn, commit); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(ts(1), "a", "first", ts(2))
+	write(ts(3), "a", "second value", ts(4))
+	write(ts(5), "b", "", ts(6))
+	if err := s.Delete(ts(7), []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ts(7), ts(8)); err != nil {
+		t.Fatal(err)
+	}
+	write(ts(9), "c", "intent", clock.Timestamp{})
+	write(ts(10), "d", "prepared", clock.Timestamp{})
+	if err := s.Delete(ts(10), []byte("e")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Prepare(ts(10), ts(11)); err != nil {
+		t.Fatal(err)
+	}
+	data := s.Checkpoint()
+	if got, want := s.checkpointLen(), len(data); got != want {
+		t.Fatalf("checkpointLen = %d, checkpoint is %d bytes", got, want)
+	}
+	if cap(data) != len(data) {
+		t.Fatalf("checkpoint capacity %d, length %d: the buffer grew or was oversized", cap(data), len(data))
+	}
+}

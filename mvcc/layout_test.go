@@ -2,8 +2,12 @@ package mvcc
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"testing"
+	"unsafe"
 
+	"github.com/proven2pc/proven/clock"
 	"pgregory.net/rapid"
 )
 
@@ -90,5 +94,69 @@ func TestAscendKeysStops(t *testing.T) {
 		if seen != limit {
 			t.Fatalf("walk with limit %d saw %d versions", limit, seen)
 		}
+	}
+}
+
+// TestItemSizes pins the sizes of the btree items: nodes hold them by
+// value, so every byte here is paid per version (and again for a node's
+// spare slots).
+func TestItemSizes(t *testing.T) {
+	if size := unsafe.Sizeof(version{}); size != 32 {
+		t.Fatalf("version is %d bytes, want 32", size)
+	}
+	if size := unsafe.Sizeof(intent{}); size != 32 {
+		t.Fatalf("intent is %d bytes, want 32", size)
+	}
+}
+
+// TestCompactLatest: GC rebuilds latest once it has grown enough, with the
+// same versions in the same order; a view taken before keeps reading its
+// own tree, and a restore builds latest compacted.
+func TestCompactLatest(t *testing.T) {
+	const keys = latestCompactedLenMin + 100
+	s := New(Options{})
+	for index := range keys {
+		txn := clock.Timestamp{WallNanos: int64(2*index + 10)}
+		if err := s.Put(txn, fmt.Appendf(nil, "key%06d", index), fmt.Appendf(nil, "value%d", index)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(txn, clock.Timestamp{WallNanos: int64(2*index + 11)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.View()
+	oldLatest := s.versions.latest
+	s.GC(clock.Timestamp{WallNanos: 1})
+	if s.versions.latest == oldLatest || s.latestBuiltLen != keys {
+		t.Fatalf("GC did not rebuild latest (built at %d versions)", s.latestBuiltLen)
+	}
+	read := func(scanned interface {
+		Scan(ScanOptions, func(key, value []byte) bool) error
+	}) []string {
+		var pairs []string
+		if err := scanned.Scan(ScanOptions{At: MaxTimestamp}, func(key, value []byte) bool {
+			pairs = append(pairs, string(key)+"="+string(value))
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return pairs
+	}
+	got, want := read(s), read(before)
+	if len(got) != keys || !slices.Equal(got, want) {
+		t.Fatalf("after compaction: %d keys, view before it: %d; equal %v", len(got), len(want), slices.Equal(got, want))
+	}
+	rapid.Check(t, func(t *rapid.T) { checkLayout(t, s.versions) })
+	oldLatest = s.versions.latest
+	s.GC(clock.Timestamp{WallNanos: 2})
+	if s.versions.latest != oldLatest {
+		t.Fatalf("GC rebuilt latest again without growth")
+	}
+	restored, err := Restore(s.Checkpoint(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.latestBuiltLen != keys || !slices.Equal(read(restored), want) {
+		t.Fatalf("restored: built at %d versions, equal %v", restored.latestBuiltLen, slices.Equal(read(restored), want))
 	}
 }

@@ -110,7 +110,7 @@ func (r *reader) get(key []byte, opts ReadOptions) ([]byte, bool, error) {
 		}
 	}
 	v, ok := r.versions.visible(key, opts.At)
-	if !ok || v.tombstone {
+	if !ok || v.tombstone() {
 		return nil, false, nil
 	}
 	return v.value(), true, nil
@@ -251,7 +251,7 @@ func (s *scanner) visit(v version) {
 		s.pending = s.pending[1:]
 		return
 	}
-	if !v.tombstone {
+	if !v.tombstone() {
 		s.emit(key, v.value())
 	}
 }

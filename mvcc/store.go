@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"unsafe"
 
 	"github.com/google/btree"
 	"github.com/proven2pc/proven/clock"
@@ -45,13 +46,23 @@ type Options struct {
 
 // entry is a key and a value (or a tombstone) in one allocation, kept small
 // because btree nodes hold items by value: the smaller the item, the fewer
-// cache lines a seek touches.
+// cache lines a seek touches and the less memory a node's spare slots take.
+// It is a pointer and two lengths (16 bytes) instead of a slice header, a
+// length and a flag (32 bytes): a version is then 32 bytes, not 48.
 type entry struct {
-	// data holds the key, then the value.
-	data      []byte
-	keyLen    uint32
-	tombstone bool
+	// data points to the key's first byte, followed by the value's. It is
+	// the start of an allocation made by newEntry, or a caller's key in a
+	// pivot; nil only when key and value are both empty and nothing points
+	// anywhere.
+	data   *byte
+	keyLen uint32
+	// valueLen is the value's length, or tombstoneLen for a tombstone.
+	valueLen uint32
 }
+
+// tombstoneLen marks a tombstone in entry.valueLen; no value is that long
+// (ValueLenMax is far below it).
+const tombstoneLen = math.MaxUint32
 
 // newEntry packs key and value into one new allocation; a nil value makes a
 // tombstone.
@@ -59,22 +70,42 @@ func newEntry(key, value []byte) entry {
 	data := make([]byte, len(key)+len(value))
 	copy(data, key)
 	copy(data[len(key):], value)
-	return entry{data: data, keyLen: uint32(len(key)), tombstone: value == nil}
+	valueLen := uint32(len(value))
+	if value == nil {
+		valueLen = tombstoneLen
+	}
+	return entry{data: unsafe.SliceData(data), keyLen: uint32(len(key)), valueLen: valueLen}
 }
 
 // pivotEntry wraps key, without copying, for a btree seek.
-func pivotEntry(key []byte) entry { return entry{data: key, keyLen: uint32(len(key))} }
+func pivotEntry(key []byte) entry {
+	return entry{data: unsafe.SliceData(key), keyLen: uint32(len(key)), valueLen: tombstoneLen}
+}
+
+// tombstone reports whether e deletes its key.
+func (e entry) tombstone() bool { return e.valueLen == tombstoneLen }
 
 // key returns the key, capped so an append cannot reach the value.
-func (e entry) key() []byte { return e.data[:e.keyLen:e.keyLen] }
+func (e entry) key() []byte { return unsafe.Slice(e.data, e.keyLen) }
 
 // value returns the value, nil for a tombstone. Invariant: a live value is
 // non-nil, even when empty.
 func (e entry) value() []byte {
-	if e.tombstone {
+	switch {
+	case e.tombstone():
 		return nil
+	case e.valueLen == 0:
+		return []byte{}
 	}
-	return e.data[e.keyLen:]
+	return unsafe.Slice(e.data, e.keyLen+e.valueLen)[e.keyLen:]
+}
+
+// dataLen is the length of the key and the value together.
+func (e entry) dataLen() int {
+	if e.tombstone() {
+		return int(e.keyLen)
+	}
+	return int(e.keyLen) + int(e.valueLen)
 }
 
 // version is one committed value of a key.
@@ -139,6 +170,11 @@ type Store struct {
 	// changed holds the keys whose versions changed since TrackChanges or
 	// the last CheckpointDelta (nil: not tracking; see delta.go).
 	changed map[string]struct{}
+	// degree is the btrees' degree.
+	degree int
+	// latestBuiltLen is the number of versions in latest when it was last
+	// built in descending order (see compaction in versions.go).
+	latestBuiltLen int
 }
 
 // Stats are the store's counters.
@@ -163,6 +199,7 @@ func New(opts Options) *Store {
 			prepared: map[TxnID]clock.Timestamp{},
 		},
 		transactions: map[TxnID]*transaction{},
+		degree:       degree,
 	}
 }
 
@@ -365,7 +402,7 @@ func (s *Store) GC(watermark clock.Timestamp) {
 		}
 		switch {
 		case watermark.Less(v.timestamp):
-		case !passedWatermark && !v.tombstone:
+		case !passedWatermark && !v.tombstone():
 			passedWatermark = true
 		case newest:
 			// A tombstone at or below the watermark: every older version is
@@ -380,6 +417,10 @@ func (s *Store) GC(watermark clock.Timestamp) {
 	})
 	s.collect(s.versions.history, doomed)
 	s.collect(s.versions.latest, doomedNewest)
+	if s.versions.compactionDue(s.latestBuiltLen) {
+		s.versions.compactLatest(s.degree)
+		s.latestBuiltLen = s.versions.latest.Len()
+	}
 }
 
 // collect removes the versions GC doomed from tree.
@@ -435,4 +476,4 @@ func validWriteTimestamp(t clock.Timestamp) bool {
 }
 
 // bytes is e's contribution to Stats.ApproximateBytes.
-func (e entry) bytes() int64 { return int64(len(e.data) + itemOverheadBytes) }
+func (e entry) bytes() int64 { return int64(e.dataLen() + itemOverheadBytes) }

@@ -35,6 +35,46 @@ func newVersionSet(degree int) versionSet {
 // keyLess orders versions by key alone, for the latest tree.
 func keyLess(a, b version) bool { return bytes.Compare(a.key(), b.key()) < 0 }
 
+// Compaction. google/btree splits a full node in two halves and the left
+// half keeps the full node's array: keys inserted in ascending order (a
+// bulk load, a restore, keys that grow with time) leave every node half
+// full in an array grown for a full one, so a node's spare slots cost as
+// much again as its items (about 66 bytes a version at 32-byte items).
+// Inserting in descending order instead leaves each split-off half in an
+// array of its own size (about 34 bytes a version). So a restore inserts
+// its versions in descending order, and the store rebuilds latest that way
+// once it has grown by latestGrowthCompacted since it was last built (at
+// GC, which walks every version anyway), up to latestCompactedLenMax
+// versions: a rebuild costs one insert per key, and beyond that size the
+// pause would be too long for the memory it saves. Compaction changes
+// memory only: the same versions, in the same order.
+const (
+	latestCompactedLenMin = 4096
+	latestCompactedLenMax = 1 << 20
+	// A rebuild is due once latest holds latestGrowthCompacted/4 times as
+	// many versions as when it was built (5/4: 25% more).
+	latestGrowthCompacted = 5
+)
+
+// compactionDue reports whether latest, built with builtLen versions,
+// should be rebuilt.
+func (set versionSet) compactionDue(builtLen int) bool {
+	length := set.latest.Len()
+	return length >= latestCompactedLenMin && length <= latestCompactedLenMax &&
+		4*length >= latestGrowthCompacted*builtLen
+}
+
+// compactLatest rebuilds latest with the same versions, inserted in
+// descending order. Views keep the tree they cloned.
+func (set *versionSet) compactLatest(degree int) {
+	compacted := btree.NewG(degree, keyLess)
+	set.latest.Descend(func(v version) bool {
+		compacted.ReplaceOrInsert(v)
+		return true
+	})
+	set.latest = compacted
+}
+
 // clone returns a copy-on-write copy of both trees.
 func (set versionSet) clone() versionSet {
 	return versionSet{latest: set.latest.Clone(), history: set.history.Clone()}

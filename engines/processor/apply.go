@@ -110,7 +110,7 @@ func (p *Processor) applyOperation(entry wire.Entry, position uint64, now clock.
 	}
 	switch {
 	case t.status == txnAborted:
-		p.replyOperationRefused(entry, position, now, t.abortCode, t.abortReason)
+		p.replyOperationRefused(entry, position, now, t.abortCode(), t.abortReason())
 		return
 	case t.status != txnActive:
 		p.replyOperationRefused(entry, position, now, engines.CodeInvalid,
@@ -118,7 +118,7 @@ func (p *Processor) applyOperation(entry wire.Entry, position uint64, now clock.
 		return
 	case entry.Sequence != 0 && (entry.Sequence <= t.lastSequence || p.isDeferred(t.id, entry.Sequence)):
 		if entry.Sequence == t.lastSequence && t.hasLastReply {
-			p.send(t.replyTo, t.lastReply)
+			p.send(t.replyTo, t.lastReply.message(t.id, p.config.Stream))
 		}
 		return // a duplicate: answered, or deferred and answered later
 	case entry.Sequence == 0 && p.hasDeferred(t.id):
@@ -197,7 +197,7 @@ func (p *Processor) complete(t *txnState, op *deferredOperation, outcome engines
 			p.abort(t, reply.Code, reply.Error)
 		}
 	}
-	t.lastReply, t.hasLastReply = reply, true
+	t.lastReply, t.hasLastReply = newOperationReply(reply), true
 	p.send(t.replyTo, reply)
 }
 
@@ -218,7 +218,7 @@ func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 	case t != nil && (t.status == txnPrepared || t.status == txnCommitted):
 		vote.Prepared, vote.PrepareTimestamp = true, t.prepareTimestamp // a retried prepare
 	case t != nil && t.status == txnAborted:
-		vote.Code, vote.Reason = t.abortCode, t.abortReason
+		vote.Code, vote.Reason = t.abortCode(), t.abortReason()
 	case after(now, entry.DeadlineNanos):
 		if t != nil {
 			p.abort(t, engines.CodeDeadline, "prepare after the deadline")
@@ -228,20 +228,21 @@ func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 		vote.Code, vote.Reason = engines.CodeAborted, "no operation of this transaction reached this stream"
 	case p.hasDeferred(t.id):
 		p.abort(t, engines.CodeInvalid, "prepare while an operation is still waiting")
-		vote.Code, vote.Reason = t.abortCode, t.abortReason
+		vote.Code, vote.Reason = t.abortCode(), t.abortReason()
 	default:
 		prepareTimestamp := p.prepareTimestamp(now)
 		if err := p.engine.Prepare(t.id, prepareTimestamp); err != nil {
 			refusal := engines.AsRefusal(err)
 			p.abort(t, refusal.Code, refusal.Message)
-			vote.Code, vote.Reason = t.abortCode, t.abortReason
+			vote.Code, vote.Reason = t.abortCode(), t.abortReason()
 			break
 		}
 		t.status = txnPrepared
 		p.preparedSet[t.id] = t
 		t.prepareTimestamp = prepareTimestamp
-		t.participants = entry.Participants
-		t.voteRequest = entry.Request
+		extras := t.extrasForUpdate()
+		extras.participants = entry.Participants
+		extras.voteRequest = entry.Request
 		vote.Prepared, vote.PrepareTimestamp = true, prepareTimestamp
 	}
 	p.send(entry.ReplyTo, vote)
@@ -477,7 +478,8 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	delete(p.preparedSet, t.id)
 	p.engine.Abort(t.id)
 	t.status = txnAborted
-	t.abortCode, t.abortReason = code, reason
+	extras := t.extrasForUpdate()
+	extras.abortCode, extras.abortReason = code, reason
 	delete(p.terminations, t.id)
 	if wasPrepared {
 		p.applyPendingCommits()
@@ -485,7 +487,7 @@ func (p *Processor) abort(t *txnState, code engines.ErrorCode, reason string) {
 	for _, op := range p.removeDeferred(t.id) {
 		reply := wire.MsgOperationReply{Request: op.entry.Request, Txn: t.id, Stream: p.config.Stream,
 			Status: engines.StatusFailed, Code: code, Error: reason, Position: op.position, Timestamp: op.stamp}
-		t.lastReply, t.hasLastReply = reply, true
+		t.lastReply, t.hasLastReply = newOperationReply(reply), true
 		p.send(op.entry.ReplyTo, reply)
 	}
 }
@@ -507,7 +509,7 @@ func (p *Processor) outcomeOf(t *txnState, request wire.RequestID) wire.MsgOutco
 	case txnCommitted:
 		outcome.Committed, outcome.CommitTimestamp = true, t.commitTimestamp
 	case txnAborted:
-		outcome.Code, outcome.Reason = t.abortCode, t.abortReason
+		outcome.Code, outcome.Reason = t.abortCode(), t.abortReason()
 	default:
 		outcome.Code, outcome.Reason = engines.CodeInternal, "still "+t.status.String()
 	}

@@ -56,9 +56,13 @@ func (p *Processor) encodeState(format, basePosition uint64, engineState []byte)
 		appendTimestamps(w, op.blockers)
 		w.AppendUvarint(uint64(op.waitFor))
 	}
-	w.AppendBytes(engineState)
-	w.AppendUint32(crc32.Checksum(w.Data(), castagnoli))
-	return w.Data()
+	// The engine's state is most of a checkpoint: make room for it, its
+	// length and the checksum at once, so that appending it copies it
+	// once instead of through every doubling of the buffer.
+	grown := binenc.NewWriter(slices.Grow(w.Data(), binary.MaxVarintLen64+len(engineState)+4))
+	grown.AppendBytes(engineState)
+	grown.AppendUint32(crc32.Checksum(grown.Data(), castagnoli))
+	return grown.Data()
 }
 
 func writeTxn(w *binenc.Writer, t *txnState) {
@@ -85,14 +89,14 @@ func writeTxn(w *binenc.Writer, t *txnState) {
 	w.AppendTimestamp(t.commitTimestamp)
 	w.AppendBool(t.applied)
 	w.AppendBool(t.expired)
-	w.AppendUvarint(uint64(len(t.participants)))
-	for _, participant := range t.participants {
+	w.AppendUvarint(uint64(len(t.participants())))
+	for _, participant := range t.participants() {
 		w.AppendString(participant.Stream)
 		w.AppendUvarint(participant.StartPosition)
 	}
-	w.AppendString(string(t.abortCode))
-	w.AppendString(t.abortReason)
-	appendRequest(w, t.voteRequest)
+	w.AppendString(string(t.abortCode()))
+	w.AppendString(t.abortReason())
+	appendRequest(w, t.voteRequest())
 }
 
 // Recover rebuilds a processor from a checkpoint (nil: a new processor over
@@ -138,7 +142,7 @@ func decodeState(config Config, data []byte, format uint64) (p *Processor, baseP
 	p.maxCommitTimestamp = r.Timestamp()
 	p.maxPrepareTimestamp = r.Timestamp()
 	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
-		t := readTxn(r, config.Stream)
+		t := readTxn(r)
 		p.txns[t.id] = t
 		p.watchDeadline(t)
 		switch {
@@ -183,7 +187,7 @@ func openCheckpoint(checkpoint []byte, want uint64) (binenc.Reader, error) {
 	return reader, nil
 }
 
-func readTxn(r *binenc.Reader, stream string) *txnState {
+func readTxn(r *binenc.Reader) *txnState {
 	t := &txnState{id: r.Timestamp(), status: txnStatus(r.Uvarint()), deadlineNanos: r.Varint(),
 		replyTo: wire.Address(r.Uvarint()), startPosition: r.Uvarint(), lastSequence: uint32(r.Uvarint())}
 	if t.status < txnActive || t.status > txnAborted {
@@ -191,7 +195,7 @@ func readTxn(r *binenc.Reader, stream string) *txnState {
 	}
 	if r.Uvarint() == 1 {
 		t.hasLastReply = true
-		t.lastReply = wire.MsgOperationReply{Request: readRequest(r), Txn: t.id, Stream: stream, Status: engines.Status(r.Uvarint()),
+		t.lastReply = operationReply{Request: readRequest(r), Status: engines.Status(r.Uvarint()),
 			Result: r.Bytes(), Code: engines.ErrorCode(r.Text()), Error: r.Text(), Position: r.Uvarint(),
 			Timestamp: r.Timestamp()}
 	}
@@ -202,12 +206,16 @@ func readTxn(r *binenc.Reader, stream string) *txnState {
 	if t.applied && t.status != txnCommitted {
 		r.Failf("transaction %v: applied but %s", t.id, t.status)
 	}
+	var extras txnExtras
 	for count := r.Count(1); count > 0 && r.Err() == nil; count-- {
-		t.participants = append(t.participants, wire.Participant{Stream: r.Text(), StartPosition: r.Uvarint()})
+		extras.participants = append(extras.participants, wire.Participant{Stream: r.Text(), StartPosition: r.Uvarint()})
 	}
-	t.abortCode = engines.ErrorCode(r.Text())
-	t.abortReason = r.Text()
-	t.voteRequest = readRequest(r)
+	extras.abortCode = engines.ErrorCode(r.Text())
+	extras.abortReason = r.Text()
+	extras.voteRequest = readRequest(r)
+	if extras.participants != nil || extras.abortCode != "" || extras.abortReason != "" || extras.voteRequest != (wire.RequestID{}) {
+		t.extras = &extras
+	}
 	return t
 }
 

@@ -32,7 +32,7 @@ func (p *Processor) LogPins() LogPins {
 		if t.status != txnPrepared {
 			continue
 		}
-		for _, participant := range t.participants {
+		for _, participant := range t.participants() {
 			if participant.Stream == p.config.Stream {
 				continue
 			}

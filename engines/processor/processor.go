@@ -107,10 +107,13 @@ var txnStatusNames = [...]string{txnActive: "active", txnPrepared: "prepared", t
 
 func (s txnStatus) String() string { return txnStatusNames[s] }
 
-// txnState is what the processor knows of one transaction.
+// txnState is what the processor knows of one transaction. The processor
+// remembers every transaction until its deadline, so the record is kept
+// small (192 bytes): the fields only prepared or aborted transactions set
+// are in extras, and the last reply leaves out what the record already
+// says (the transaction, the stream).
 type txnState struct {
 	id            engines.TxnID
-	status        txnStatus
 	deadlineNanos int64
 	replyTo       wire.Address
 	startPosition uint64
@@ -121,23 +124,90 @@ type txnState struct {
 	// so that answering an operation allocates nothing beyond the message.
 	// Invariant: lastReply is meaningful iff hasLastReply.
 	lastSequence uint32
-	lastReply    wire.MsgOperationReply
+	status       txnStatus
 	hasLastReply bool
-	// Invariant: prepareTimestamp is set iff status is prepared or a
-	// prepared transaction later committed or aborted.
-	prepareTimestamp clock.Timestamp
-	commitTimestamp  clock.Timestamp
 	// applied is set once the engine committed it. Invariant: applied
 	// implies status committed.
 	applied bool
 	// expired marks a committed transaction whose deadline passed before
 	// the engine applied it: it is forgotten once applied.
-	expired      bool
+	expired   bool
+	lastReply operationReply
+	// Invariant: prepareTimestamp is set iff status is prepared or a
+	// prepared transaction later committed or aborted.
+	prepareTimestamp clock.Timestamp
+	commitTimestamp  clock.Timestamp
+	// extras is nil until the transaction is prepared or aborted.
+	extras *txnExtras
+}
+
+// txnExtras holds what only some transactions need: a prepared one's
+// participants and vote request, an aborted one's reason.
+type txnExtras struct {
 	participants []wire.Participant
 	abortCode    engines.ErrorCode
 	abortReason  string
 	// voteRequest remembers the prepare request, to answer a retry.
 	voteRequest wire.RequestID
+}
+
+// extrasForUpdate returns t's extras, allocating them the first time.
+func (t *txnState) extrasForUpdate() *txnExtras {
+	if t.extras == nil {
+		t.extras = &txnExtras{}
+	}
+	return t.extras
+}
+
+func (t *txnState) participants() []wire.Participant {
+	if t.extras == nil {
+		return nil
+	}
+	return t.extras.participants
+}
+
+func (t *txnState) abortCode() engines.ErrorCode {
+	if t.extras == nil {
+		return ""
+	}
+	return t.extras.abortCode
+}
+
+func (t *txnState) abortReason() string {
+	if t.extras == nil {
+		return ""
+	}
+	return t.extras.abortReason
+}
+
+func (t *txnState) voteRequest() wire.RequestID {
+	if t.extras == nil {
+		return wire.RequestID{}
+	}
+	return t.extras.voteRequest
+}
+
+// operationReply is a wire.MsgOperationReply without the transaction and
+// the stream, which its record and the processor hold.
+type operationReply struct {
+	Request   wire.RequestID
+	Status    engines.Status
+	Result    []byte
+	Code      engines.ErrorCode
+	Error     string
+	Position  uint64
+	Timestamp clock.Timestamp
+}
+
+func newOperationReply(m wire.MsgOperationReply) operationReply {
+	return operationReply{Request: m.Request, Status: m.Status, Result: m.Result, Code: m.Code, Error: m.Error,
+		Position: m.Position, Timestamp: m.Timestamp}
+}
+
+// message is the reply that r abbreviates, of transaction txn on stream.
+func (r *operationReply) message(txn engines.TxnID, stream string) wire.MsgOperationReply {
+	return wire.MsgOperationReply{Request: r.Request, Txn: txn, Stream: stream, Status: r.Status, Result: r.Result,
+		Code: r.Code, Error: r.Error, Position: r.Position, Timestamp: r.Timestamp}
 }
 
 // txnRecordBlockLen is how many transaction records one allocation makes.

@@ -36,7 +36,7 @@ func (p *Processor) startTermination(t *txnState) {
 		return
 	}
 	term := &termination{txn: t, peers: map[string]*peerProgress{}}
-	for _, participant := range t.participants {
+	for _, participant := range t.participants() {
 		if participant.Stream != p.config.Stream {
 			term.peers[participant.Stream] = &peerProgress{next: max(participant.StartPosition, 1)}
 		}

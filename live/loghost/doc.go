@@ -44,13 +44,17 @@
 //   - A failed write or fsync stops the host: the failed batch's messages
 //     are never delivered, the log is closed, Done is closed, Err and every
 //     Send return the failure, and Close returns it. Nothing is retried.
-//   - RemoveBelow(position) removes the log's whole segments below
-//     position (never the head) from disk and from the service's memory,
-//     in order with the messages sent before it. The caller decides what
+//   - RemoveBelow(position) removes the entries below position (never
+//     the head) from the service's memory and the log's whole segments
+//     below position from disk, in order with the messages sent before
+//     it. The caller decides what
 //     is safe to remove: a processor's checkpoint (store.WriteCheckpoint
 //     returns a safe bound for the stream's own replay), but also any
 //     termination read another stream's processor may still make from a
 //     transaction's start position.
+//   - ForgetBelow(position) removes the entries below position (never the
+//     head) from the service's memory only, in order with the messages
+//     sent before it; the disk keeps them until RemoveBelow.
 //   - Head returns the stream's last position and timestamp once every
 //     message sent before it was stepped: a barrier for a runtime deciding
 //     what to remove (every append sent before it is at or below that

@@ -194,12 +194,17 @@ func (h *Host) enqueue(it item) error {
 	return nil
 }
 
-// RemoveBelow removes the stream's log segments whose entries all lie
-// below position (never the head's), from disk and from the service's
-// memory, and returns the stream's first retained position. It runs on
-// the host's goroutine, in order with the messages sent before it, and
+// RemoveBelow removes the stream's entries below position (never the
+// head) from the service's memory, and its log segments whose entries all
+// lie below position from disk; it returns the stream's first retained
+// position in memory. Memory is not kept to whole segments: the entries
+// of a segment that straddles position would otherwise stay, up to a
+// segment's worth (SegmentBytesMax), though no reader needs them. It runs
+// on the host's goroutine, in order with the messages sent before it, and
 // waits for it. Reads and subscriptions from below the first retained
 // position start at it (see streamlog): remove only what no reader needs.
+// After a restart the log is read back from its first segment on disk, so
+// the first retained position may then be lower.
 func (h *Host) RemoveBelow(position uint64) (uint64, error) {
 	type result struct {
 		first uint64
@@ -208,7 +213,9 @@ func (h *Host) RemoveBelow(position uint64) (uint64, error) {
 	results := make(chan result, 1)
 	err := h.enqueue(item{control: func() {
 		first, err := h.log.RemoveBelow(position)
-		h.driver.Service().RemoveBelow(h.config.Stream, first)
+		if err == nil {
+			first = h.driver.Service().RemoveBelow(h.config.Stream, max(first, position))
+		}
 		results <- result{first, err}
 	}})
 	if err != nil {
@@ -217,6 +224,30 @@ func (h *Host) RemoveBelow(position uint64) (uint64, error) {
 	select {
 	case r := <-results:
 		return r.first, r.err
+	case <-h.done:
+		return 0, h.doneErr()
+	}
+}
+
+// ForgetBelow removes the stream's entries below position (never the
+// head) from the service's memory only, and returns the stream's first
+// retained position in memory. The disk keeps them until RemoveBelow: a
+// restart reads back from the first segment kept there. A runtime uses it
+// for what no reader of this run needs any more but a replay after a
+// crash does (the entries after the older of two checkpoints that its
+// processor has applied). It runs on the host's goroutine, in order with
+// the messages sent before it, and waits for it.
+func (h *Host) ForgetBelow(position uint64) (uint64, error) {
+	results := make(chan uint64, 1)
+	err := h.enqueue(item{control: func() {
+		results <- h.driver.Service().RemoveBelow(h.config.Stream, position)
+	}})
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case first := <-results:
+		return first, nil
 	case <-h.done:
 		return 0, h.doneErr()
 	}

@@ -304,9 +304,9 @@ func TestSubscribeReadAndTicks(t *testing.T) {
 	}
 }
 
-// TestRemoveBelow: removing old segments keeps the head, raises the first
-// retained position on disk and in memory, and survives a restart.
-func TestRemoveBelow(t *testing.T) {
+// openSmallSegments opens a host on 256-byte segments and appends 40
+// entries, one batch each, so that segments fill one by one.
+func openSmallSegments(t *testing.T) (string, filelog.Options, *mailboxes, *Host) {
 	dir := filepath.Join(t.TempDir(), "log")
 	mail := newMailboxes()
 	options := filelog.Options{SegmentBytesMax: 256}
@@ -315,11 +315,20 @@ func TestRemoveBelow(t *testing.T) {
 		if err := host.Send(1, appendMessage(1, sequence, 1)); err != nil {
 			t.Fatal(err)
 		}
-		mail.receive(t, 1) // one batch each: segments fill one by one
+		mail.receive(t, 1)
 	}
+	return dir, options, mail, host
+}
+
+// TestRemoveBelow: removing old entries keeps the head, drops from memory
+// every entry below the position and from disk the whole segments below
+// it, and survives a restart (which reads back from the first segment
+// kept on disk).
+func TestRemoveBelow(t *testing.T) {
+	dir, options, mail, host := openSmallSegments(t)
 	first, err := host.RemoveBelow(30)
-	if err != nil || first <= 1 || first > 30 {
-		t.Fatalf("RemoveBelow(30): first %d, %v", first, err)
+	if err != nil || first != 30 {
+		t.Fatalf("RemoveBelow(30): first %d, %v; want 30", first, err)
 	}
 	if err := host.Send(2, wire.MsgReadLog{ReplyTo: 2, Stream: "s", From: 1, CountMax: 1}); err != nil {
 		t.Fatal(err)
@@ -344,5 +353,44 @@ func TestRemoveBelow(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) == 0 || entries[0].Name() == "00000000000000000001.log" {
 		t.Fatalf("segments %v: the first was not removed", entries)
+	}
+	if err := host.Send(2, wire.MsgReadLog{ReplyTo: 2, Stream: "s", From: 1, CountMax: 1}); err != nil {
+		t.Fatal(err)
+	}
+	reread := mail.receive(t, 2).(wire.MsgReadLogReply)
+	if position := reread.Entries[0].Position; position <= 1 || position > 30 {
+		t.Fatalf("read from 1 after a restart: first entry %d, want the first of a kept segment, in 2..30", position)
+	}
+}
+
+// TestForgetBelow: dropping entries from memory keeps the head and every
+// segment on disk: reads start at the position, and after a restart the
+// log is read back from its first segment again.
+func TestForgetBelow(t *testing.T) {
+	dir, options, mail, host := openSmallSegments(t)
+	segments, _ := os.ReadDir(dir)
+	first, err := host.ForgetBelow(35)
+	if err != nil || first != 35 {
+		t.Fatalf("ForgetBelow(35): first %d, %v; want 35", first, err)
+	}
+	readFirst := func() uint64 {
+		if err := host.Send(2, wire.MsgReadLog{ReplyTo: 2, Stream: "s", From: 1, CountMax: 1}); err != nil {
+			t.Fatal(err)
+		}
+		return mail.receive(t, 2).(wire.MsgReadLogReply).Entries[0].Position
+	}
+	if position := readFirst(); position != 35 {
+		t.Fatalf("read from 1 after ForgetBelow(35): first entry %d", position)
+	}
+	if after, _ := os.ReadDir(dir); len(after) != len(segments) {
+		t.Fatalf("ForgetBelow changed the disk: %d segments, were %d", len(after), len(segments))
+	}
+	if err := host.Close(); err != nil {
+		t.Fatal(err)
+	}
+	host = openHost(t, dir, Config{Deliver: mail.deliver}, options)
+	defer host.Close()
+	if position := readFirst(); position != 1 {
+		t.Fatalf("read from 1 after a restart: first entry %d, want 1", position)
 	}
 }
