@@ -22,7 +22,8 @@ import (
 // synchronous publishes (one, and three to three streams in parallel), at
 // R1 and R3; and read-write transactions through a node (a read and a
 // write on one stream, committed in one phase, or on each of three
-// streams, committed in two), at R1 and R3. Each reports its p50 and p99
+// streams, committed in two), at R1 and R3; and the three-stream one
+// speculated (speculatedReadWrite). Each reports its p50 and p99
 // latency; ops/s is one client's rate (ns/op inverted).
 func BenchmarkLayer(b *testing.B) {
 	cluster, err := natscluster.Start(natscluster.Config{Dir: b.TempDir()})
@@ -47,13 +48,18 @@ func BenchmarkLayer(b *testing.B) {
 		b.Run(fmt.Sprintf("raw-publish-3-parallel/R%d", replicas), func(b *testing.B) {
 			measure(b, func() error { return publishParallel(js, raw) })
 		})
-		n := benchNode(b, cluster, replicas)
+		n := benchNode(b, cluster, replicas, false)
 		for _, streams := range [][]string{{"a"}, {"a", "b", "c"}} {
 			b.Run(fmt.Sprintf("txn-%d-stream/R%d", len(streams), replicas), func(b *testing.B) {
 				measure(b, func() error { return readWrite(n, streams) })
 			})
 		}
 		n.Close()
+		speculating := benchNode(b, cluster, replicas, true)
+		b.Run(fmt.Sprintf("txn-3-stream-speculated/R%d", replicas), func(b *testing.B) {
+			benchSpeculated(b, speculating, []string{"a", "b", "c"})
+		})
+		speculating.Close()
 	}
 }
 
@@ -93,12 +99,19 @@ func publishParallel(js jetstream.JetStream, subjects []string) error {
 	return nil
 }
 
-func benchNode(b *testing.B, cluster *natscluster.Cluster, replicas int) *Node {
+// benchNode starts a node hosting streams a, b and c, with speculation
+// or without (each in a namespace of its own), and waits until it hosts
+// them all.
+func benchNode(b *testing.B, cluster *natscluster.Cluster, replicas int, speculation bool) *Node {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	streams := []catalog.StreamSpec{catalog.KV("a"), catalog.KV("b"), catalog.KV("c")}
-	n, err := Start(ctx, Config{URL: cluster.URLs(), Namespace: fmt.Sprintf("bench%d", replicas), Streams: streams,
-		ID: 1, Nodes: []uint32{1}, Replicas: replicas, Logger: testLogger()})
+	namespace := fmt.Sprintf("bench%d", replicas)
+	if speculation {
+		namespace = fmt.Sprintf("speculated%d", replicas)
+	}
+	n, err := Start(ctx, Config{URL: cluster.URLs(), Namespace: namespace, Streams: streams,
+		ID: 1, Nodes: []uint32{1}, Replicas: replicas, Speculation: speculation, Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}
