@@ -66,8 +66,8 @@ func (e *Engine) AppendCheckpoint(out []byte) []byte {
 	return binenc.SealFrom(e.transactions.AppendCheckpoint(out, e.appendRecord), start)
 }
 
-// CheckpointLenHint is the checkpoint's length without the transactions
-// (engines.CheckpointAppender), plus room for a few of them.
+// CheckpointLenHint (engines.CheckpointAppender) is the checkpoint's
+// length with no live transaction, plus 64 bytes toward their records.
 func (e *Engine) CheckpointLenHint() int {
 	return e.store.CheckpointLen() + checkpointFrameLen + 64
 }

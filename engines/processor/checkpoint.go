@@ -34,7 +34,7 @@ func (p *Processor) Checkpoint() []byte {
 	// the engine's hint fall short), the engine's bytes appended after room
 	// for the longest length prefix, then moved down behind the real one.
 	hint := appender.CheckpointLenHint()
-	out := p.appendProcessorState(nil, checkpointFormat, 0)
+	out := p.processorState(checkpointFormat, 0)
 	out = slices.Grow(out, binary.MaxVarintLen64+hint+hint/64+crc32.Size)
 	lengthAt := len(out)
 	engineAt := lengthAt + binary.MaxVarintLen64
@@ -51,7 +51,7 @@ func (p *Processor) Checkpoint() []byte {
 // (deltaFormat, after the checkpoint of the chain at basePosition, with
 // the engine's delta; see delta.go).
 func (p *Processor) encodeState(format, basePosition uint64, engineState []byte) []byte {
-	out := p.appendProcessorState(nil, format, basePosition)
+	out := p.processorState(format, basePosition)
 	// The engine's state is most of a checkpoint: make room for it, its
 	// length and the checksum at once, so that appending it copies it
 	// once instead of through every doubling of the buffer.
@@ -61,12 +61,11 @@ func (p *Processor) encodeState(format, basePosition uint64, engineState []byte)
 	return grown.Data()
 }
 
-// appendProcessorState appends what encodeState writes before the
-// engine's state: the format, the stream, the positions and timestamps,
-// the transactions and the deferred operations.
-func (p *Processor) appendProcessorState(out []byte, format, basePosition uint64) []byte {
-	writer := binenc.NewWriter(out)
-	w := &writer
+// processorState encodes what encodeState writes before the engine's
+// state: the format, the stream, the positions and timestamps, the
+// transactions and the deferred operations.
+func (p *Processor) processorState(format, basePosition uint64) []byte {
+	w := &binenc.Writer{}
 	w.AppendUvarint(format)
 	w.AppendString(p.config.Stream)
 	if format == deltaFormat {
