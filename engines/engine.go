@@ -52,6 +52,20 @@ type Engine interface {
 	Held() Held
 }
 
+// CheckpointAppender is implemented by an engine that can write its
+// checkpoint into a caller's buffer, so that a large state is encoded once
+// in the buffer that keeps it instead of in a buffer of its own that is
+// then copied.
+type CheckpointAppender interface {
+	// AppendCheckpoint appends exactly the bytes Checkpoint returns to out
+	// and returns the extended slice.
+	AppendCheckpoint(out []byte) []byte
+	// CheckpointLenHint is about the length of the next checkpoint, for
+	// sizing the buffer: exact or a little short when the state is mostly
+	// stored data.
+	CheckpointLenHint() int
+}
+
 // Restorer rebuilds an engine from a checkpoint (nil: a new, empty engine).
 // Corrupt input returns an error, never a panic.
 type Restorer func(checkpoint []byte) (Engine, error)

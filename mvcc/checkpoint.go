@@ -48,7 +48,15 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // states with prepare timestamps, and the GC watermark. The same state always
 // gives the same bytes.
 func (s *Store) Checkpoint() []byte {
-	out := make([]byte, 0, s.checkpointLen())
+	return s.AppendCheckpoint(make([]byte, 0, s.CheckpointLen()))
+}
+
+// AppendCheckpoint appends Checkpoint's bytes to out and returns the
+// extended slice: with CheckpointLen bytes of spare capacity, the store is
+// encoded in place, without a buffer of its own. The checksum covers the
+// appended bytes only.
+func (s *Store) AppendCheckpoint(out []byte) []byte {
+	start := len(out)
 	out = append(out, checkpointMagic...)
 	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
 	out = s.watermark.AppendKey(out)
@@ -62,16 +70,16 @@ func (s *Store) Checkpoint() []byte {
 	for _, id := range ids {
 		out = s.appendTransaction(out, id)
 	}
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out[start:], castagnoli))
 }
 
-// checkpointLen is the length of Checkpoint's bytes, computed from the
+// CheckpointLen is the length of Checkpoint's bytes, computed from the
 // counters so that the buffer is allocated once at its final size (a
 // checkpoint is as large as the store; growing it by doubling would hold
 // up to three times that). approximateBytes counts each version's and
 // intent's key and value bytes plus itemOverheadBytes; the encoding adds
 // versionEncodedLenMin or intentEncodedLenMin instead.
-func (s *Store) checkpointLen() int {
+func (s *Store) CheckpointLen() int {
 	versions, intents := s.versions.Len(), s.intents.Len()
 	dataBytes := int(s.approximateBytes) - itemOverheadBytes*(versions+intents)
 	length := checkpointHeaderLen + 8 + dataBytes + versionEncodedLenMin*versions + 8 +

@@ -117,7 +117,7 @@ func FuzzRestore(f *testing.F) {
 }
 
 // TestCheckpointLen checks that the checkpoint buffer is sized exactly:
-// checkpointLen matches the encoding's length with versions, history,
+// CheckpointLen matches the encoding's length with versions, history,
 // tombstones, active and prepared intents.
 func TestCheckpointLen(t *testing.T) {
 	s := New(Options{})
@@ -150,10 +150,18 @@ func TestCheckpointLen(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := s.Checkpoint()
-	if got, want := s.checkpointLen(), len(data); got != want {
-		t.Fatalf("checkpointLen = %d, checkpoint is %d bytes", got, want)
+	if got, want := s.CheckpointLen(), len(data); got != want {
+		t.Fatalf("CheckpointLen = %d, checkpoint is %d bytes", got, want)
 	}
 	if cap(data) != len(data) {
 		t.Fatalf("checkpoint capacity %d, length %d: the buffer grew or was oversized", cap(data), len(data))
+	}
+	prefix := []byte("prefix")
+	appended := s.AppendCheckpoint(append(make([]byte, 0, len(prefix)+len(data)), prefix...))
+	if !bytes.Equal(appended, append(prefix, data...)) {
+		t.Fatalf("AppendCheckpoint after a prefix is not the prefix and Checkpoint's bytes")
+	}
+	if cap(appended) != len(prefix)+len(data) {
+		t.Fatalf("AppendCheckpoint grew its buffer: capacity %d, want %d", cap(appended), len(prefix)+len(data))
 	}
 }

@@ -39,6 +39,9 @@ const (
 	stringEncodedLenMin = 4
 	spanEncodedLenMin   = 2*stringEncodedLenMin + 1
 	recordEncodedLenMin = 1 + 3*8
+	// checkpointFrameLen is the frame around the store's bytes: magic,
+	// format, the store's length, the transaction count and the checksum.
+	checkpointFrameLen = len(checkpointMagic) + 4 + 8 + 8 + 4
 )
 
 // errCorruptCheckpoint is engines.ErrCorruptCheckpoint, naming kv.
@@ -48,11 +51,29 @@ var errCorruptCheckpoint = fmt.Errorf("%w: kv", engines.ErrCorruptCheckpoint)
 // and every live transaction with its stage and locks. The same state
 // always gives the same bytes.
 func (e *Engine) Checkpoint() []byte {
-	return e.frame(checkpointMagic, checkpointFormat, e.store.Checkpoint())
+	return e.AppendCheckpoint(make([]byte, 0, e.CheckpointLenHint()))
 }
 
-// frame writes a checkpoint or a delta (magic, format) around the
-// store's bytes: the store, then every live transaction.
+// AppendCheckpoint appends Checkpoint's bytes to out, encoding the store
+// in place (engines.CheckpointAppender).
+func (e *Engine) AppendCheckpoint(out []byte) []byte {
+	start := len(out)
+	out = binenc.AppendFrameHeader(out, checkpointMagic, checkpointFormat)
+	lengthAt := len(out)
+	out = binary.BigEndian.AppendUint64(out, 0) // the store's length, once known
+	out = e.store.AppendCheckpoint(out)
+	binary.BigEndian.PutUint64(out[lengthAt:], uint64(len(out)-lengthAt-8))
+	return binenc.SealFrom(e.transactions.AppendCheckpoint(out, e.appendRecord), start)
+}
+
+// CheckpointLenHint (engines.CheckpointAppender) is the checkpoint's
+// length with no live transaction, plus 64 bytes toward their records.
+func (e *Engine) CheckpointLenHint() int {
+	return e.store.CheckpointLen() + checkpointFrameLen + 64
+}
+
+// frame writes a delta (magic, format) around the store's bytes: the
+// store, then every live transaction.
 func (e *Engine) frame(magic string, format uint32, storeBytes []byte) []byte {
 	out := make([]byte, 0, len(storeBytes)+64)
 	out = binenc.AppendFrameHeader(out, magic, format)

@@ -238,6 +238,7 @@ func (h *harness) checkpointRestore(t *rapid.T) {
 	}
 	h.chain = nil
 	data := h.engine.Checkpoint()
+	checkAppendCheckpoint(t, h.engine, data)
 	restored, err := restore(data)
 	if err != nil {
 		t.Fatalf("restore: %v", err)
@@ -368,4 +369,22 @@ func showBytes(encoded []byte) string {
 		return "undecodable: " + err.Error()
 	}
 	return value.String()
+}
+
+// checkAppendCheckpoint checks that data, e's checkpoint, is what frame
+// writes around a copy of the store's checkpoint (the encoding before
+// AppendCheckpoint), and that AppendCheckpoint after other bytes appends
+// the same bytes, the store encoded in place.
+func checkAppendCheckpoint(t *rapid.T, e *Engine, data []byte) {
+	if copied := e.frame(checkpointMagic, checkpointFormat, e.store.Checkpoint()); !bytes.Equal(data, copied) {
+		t.Fatalf("Checkpoint differs from the frame around a copy of the store's bytes")
+	}
+	prefix := rapid.SliceOfN(rapid.Byte(), 0, 20).Draw(t, "prefix")
+	appended := e.AppendCheckpoint(slices.Clone(prefix))
+	if !bytes.Equal(appended[:len(prefix)], prefix) || !bytes.Equal(appended[len(prefix):], data) {
+		t.Fatalf("AppendCheckpoint after %d bytes does not append Checkpoint's bytes", len(prefix))
+	}
+	if hint := e.CheckpointLenHint(); hint < len(data) && e.Held().Transactions == 0 {
+		t.Fatalf("CheckpointLenHint %d, checkpoint %d bytes with no transaction", hint, len(data))
+	}
 }

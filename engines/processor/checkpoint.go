@@ -25,7 +25,25 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Restoring it and replaying the log after AppliedPosition reaches the same
 // state as applying the whole log.
 func (p *Processor) Checkpoint() []byte {
-	return p.encodeState(checkpointFormat, 0, p.engine.Checkpoint())
+	appender, ok := p.engine.(engines.CheckpointAppender)
+	if !ok {
+		return p.encodeState(checkpointFormat, 0, p.engine.Checkpoint())
+	}
+	// The same bytes as encodeState, with the engine's state encoded in
+	// place: a buffer sized once for all of it (and a little more, should
+	// the engine's hint fall short), the engine's bytes appended after room
+	// for the longest length prefix, then moved down behind the real one.
+	hint := appender.CheckpointLenHint()
+	out := p.processorState(checkpointFormat, 0)
+	out = slices.Grow(out, binary.MaxVarintLen64+hint+hint/64+crc32.Size)
+	lengthAt := len(out)
+	engineAt := lengthAt + binary.MaxVarintLen64
+	out = appender.AppendCheckpoint(out[:engineAt])
+	engineLen := len(out) - engineAt
+	lengthLen := binary.PutUvarint(out[lengthAt:engineAt], uint64(engineLen))
+	copy(out[lengthAt+lengthLen:], out[engineAt:])
+	out = out[:lengthAt+lengthLen+engineLen]
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
 }
 
 // encodeState serializes the processor's state with engineState: a full
@@ -33,6 +51,20 @@ func (p *Processor) Checkpoint() []byte {
 // (deltaFormat, after the checkpoint of the chain at basePosition, with
 // the engine's delta; see delta.go).
 func (p *Processor) encodeState(format, basePosition uint64, engineState []byte) []byte {
+	out := p.processorState(format, basePosition)
+	// The engine's state is most of a checkpoint: make room for it, its
+	// length and the checksum at once, so that appending it copies it
+	// once instead of through every doubling of the buffer.
+	grown := binenc.NewWriter(slices.Grow(out, binary.MaxVarintLen64+len(engineState)+crc32.Size))
+	grown.AppendBytes(engineState)
+	grown.AppendUint32(crc32.Checksum(grown.Data(), castagnoli))
+	return grown.Data()
+}
+
+// processorState encodes what encodeState writes before the engine's
+// state: the format, the stream, the positions and timestamps, the
+// transactions and the deferred operations.
+func (p *Processor) processorState(format, basePosition uint64) []byte {
 	w := &binenc.Writer{}
 	w.AppendUvarint(format)
 	w.AppendString(p.config.Stream)
@@ -56,13 +88,7 @@ func (p *Processor) encodeState(format, basePosition uint64, engineState []byte)
 		appendTimestamps(w, op.blockers)
 		w.AppendUvarint(uint64(op.waitFor))
 	}
-	// The engine's state is most of a checkpoint: make room for it, its
-	// length and the checksum at once, so that appending it copies it
-	// once instead of through every doubling of the buffer.
-	grown := binenc.NewWriter(slices.Grow(w.Data(), binary.MaxVarintLen64+len(engineState)+4))
-	grown.AppendBytes(engineState)
-	grown.AppendUint32(crc32.Checksum(grown.Data(), castagnoli))
-	return grown.Data()
+	return w.Data()
 }
 
 func writeTxn(w *binenc.Writer, t *txnState) {

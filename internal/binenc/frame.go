@@ -23,7 +23,13 @@ func AppendFrameHeader(out []byte, magic string, format uint32) []byte {
 // Seal appends the CRC-32C of frame (from its header to its last byte)
 // and returns the frame, complete.
 func Seal(frame []byte) []byte {
-	return binary.BigEndian.AppendUint32(frame, crc32.Checksum(frame, castagnoli))
+	return SealFrom(frame, 0)
+}
+
+// SealFrom is Seal of a frame appended to other bytes: it appends the
+// CRC-32C of out[start:] (the frame, from its header) and returns out.
+func SealFrom(out []byte, start int) []byte {
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out[start:], castagnoli))
 }
 
 // OpenFrame checks a sealed frame (length, checksum, magic, format) and
