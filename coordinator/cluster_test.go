@@ -143,3 +143,65 @@ func TestCoordinatorsShareAClock(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitDecidedThenFinish: CommitDecided returns at the decision,
+// the first Commit acknowledged, with the rest of the commit round still
+// in flight in some transactions (not Quiet); Finish drives it to quiet,
+// and every participant then has its Commit: a snapshot read of every
+// stream sees the writes at once instead of waiting for a termination at
+// the deadline.
+func TestCommitDecidedThenFinish(t *testing.T) {
+	cluster := kvCluster(3, "a", "b", "c")
+	defer cluster.World.Close()
+	ctx := context.Background()
+	const rounds, timeout = 20, 5 * time.Second
+	early := 0
+	cluster.Spawn("client", func(p *sim.Process, coord *coordinator.Coordinator) {
+		for round := range rounds {
+			tx := coord.Begin(ctx, timeout)
+			for _, stream := range []string{"a", "b", "c"} {
+				if err := kv.New(tx, stream).PutInt(ctx, "x", int64(round)); err != nil {
+					p.Fail("round %d: put %s/x: %v", round, stream, err)
+					return
+				}
+			}
+			if err := tx.CommitDecided(ctx); err != nil {
+				p.Fail("round %d: commit: %v", round, err)
+				return
+			}
+			if tx.CommitTimestamp().IsZero() {
+				p.Fail("round %d: decided committed without a commit timestamp", round)
+				return
+			}
+			if !tx.Quiet() {
+				early++
+				tx.Finish(ctx)
+				if !tx.Quiet() {
+					p.Fail("round %d: not quiet after Finish", round)
+					return
+				}
+			}
+			start := p.Now()
+			read := coord.BeginReadOnly(ctx)
+			for _, stream := range []string{"a", "b", "c"} {
+				x, found, err := kv.New(read, stream).GetInt(ctx, "x")
+				if err != nil || !found || x != int64(round) {
+					p.Fail("round %d: read %s/x = %d %t %v", round, stream, x, found, err)
+					return
+				}
+			}
+			if waited := time.Duration(p.Now() - start); waited >= timeout/2 {
+				p.Fail("round %d: the snapshot read waited %v: a participant did not get its Commit", round, waited)
+				return
+			}
+		}
+	})
+	result := cluster.World.Run()
+	if result.Verdict != sim.VerdictOK {
+		t.Fatalf("%s: %s\n%s", result.Failure, result.Reason, result.Detail)
+	}
+	if early == 0 {
+		t.Fatalf("CommitDecided never returned before the end of the commit round in %d transactions", rounds)
+	}
+	t.Logf("%d of %d transactions answered before their commit round ended", early, rounds)
+}
