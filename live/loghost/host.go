@@ -206,27 +206,13 @@ func (h *Host) enqueue(it item) error {
 // After a restart the log is read back from its first segment on disk, so
 // the first retained position may then be lower.
 func (h *Host) RemoveBelow(position uint64) (uint64, error) {
-	type result struct {
-		first uint64
-		err   error
-	}
-	results := make(chan result, 1)
-	err := h.enqueue(item{control: func() {
+	return control(h, func() (uint64, error) {
 		first, err := h.log.RemoveBelow(position)
-		if err == nil {
-			first = h.driver.Service().RemoveBelow(h.config.Stream, max(first, position))
+		if err != nil {
+			return first, err
 		}
-		results <- result{first, err}
-	}})
-	if err != nil {
-		return 0, err
-	}
-	select {
-	case r := <-results:
-		return r.first, r.err
-	case <-h.done:
-		return 0, h.doneErr()
-	}
+		return h.driver.Service().RemoveBelow(h.config.Stream, max(first, position)), nil
+	})
 }
 
 // ForgetBelow removes the stream's entries below position (never the
@@ -238,19 +224,9 @@ func (h *Host) RemoveBelow(position uint64) (uint64, error) {
 // processor has applied). It runs on the host's goroutine, in order with
 // the messages sent before it, and waits for it.
 func (h *Host) ForgetBelow(position uint64) (uint64, error) {
-	results := make(chan uint64, 1)
-	err := h.enqueue(item{control: func() {
-		results <- h.driver.Service().RemoveBelow(h.config.Stream, position)
-	}})
-	if err != nil {
-		return 0, err
-	}
-	select {
-	case first := <-results:
-		return first, nil
-	case <-h.done:
-		return 0, h.doneErr()
-	}
+	return control(h, func() (uint64, error) {
+		return h.driver.Service().RemoveBelow(h.config.Stream, position), nil
+	})
 }
 
 // Head returns the stream's last position and its timestamp (0 and the
@@ -261,23 +237,38 @@ func (h *Host) ForgetBelow(position uint64) (uint64, error) {
 // below the position it returns, and every later one gets a higher
 // timestamp.
 func (h *Host) Head() (uint64, clock.Timestamp, error) {
-	type result struct {
+	type head struct {
 		position  uint64
 		timestamp clock.Timestamp
 	}
+	got, err := control(h, func() (head, error) {
+		position, timestamp := h.driver.Service().Head(h.config.Stream)
+		return head{position, timestamp}, nil
+	})
+	return got.position, got.timestamp, err
+}
+
+// control runs f on the host's goroutine, in order with the messages sent
+// before it, and waits for its result, or for the host to stop.
+func control[T any](h *Host, f func() (T, error)) (T, error) {
+	type result struct {
+		value T
+		err   error
+	}
 	results := make(chan result, 1)
 	err := h.enqueue(item{control: func() {
-		position, timestamp := h.driver.Service().Head(h.config.Stream)
-		results <- result{position, timestamp}
+		value, err := f()
+		results <- result{value, err}
 	}})
+	var zero T
 	if err != nil {
-		return 0, clock.Timestamp{}, err
+		return zero, err
 	}
 	select {
 	case r := <-results:
-		return r.position, r.timestamp, nil
+		return r.value, r.err
 	case <-h.done:
-		return 0, clock.Timestamp{}, h.doneErr()
+		return zero, h.doneErr()
 	}
 }
 
