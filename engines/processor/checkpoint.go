@@ -25,40 +25,39 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Restoring it and replaying the log after AppliedPosition reaches the same
 // state as applying the whole log.
 func (p *Processor) Checkpoint() []byte {
-	appender, ok := p.engine.(engines.CheckpointAppender)
-	if !ok {
-		return p.encodeState(checkpointFormat, 0, p.engine.Checkpoint())
+	if appender, ok := p.engine.(engines.CheckpointAppender); ok {
+		return p.encodeState(checkpointFormat, 0, appender)
 	}
-	// The same bytes as encodeState, with the engine's state encoded in
-	// place: a buffer sized once for all of it (and a little more, should
-	// the engine's hint fall short), the engine's bytes appended after room
-	// for the longest length prefix, then moved down behind the real one.
-	hint := appender.CheckpointLenHint()
-	out := p.processorState(checkpointFormat, 0)
+	return p.encodeState(checkpointFormat, 0, encodedState(p.engine.Checkpoint()))
+}
+
+// encodedState is an engine state already encoded, appended as it is.
+type encodedState []byte
+
+func (e encodedState) AppendCheckpoint(out []byte) []byte { return append(out, e...) }
+
+func (e encodedState) CheckpointLenHint() int { return len(e) }
+
+// encodeState serializes the processor's state with the engine's: a full
+// checkpoint (checkpointFormat, the engine's whole state), or a delta
+// (deltaFormat, after the checkpoint of the chain at basePosition, with
+// the engine's delta; see delta.go). The engine's state is most of a
+// checkpoint, so it is encoded in place, in a buffer sized once for all
+// of it (and a little more, should the hint fall short): appended after
+// room for the longest length prefix, then moved down behind the real
+// one.
+func (p *Processor) encodeState(format, basePosition uint64, engine engines.CheckpointAppender) []byte {
+	hint := engine.CheckpointLenHint()
+	out := p.processorState(format, basePosition)
 	out = slices.Grow(out, binary.MaxVarintLen64+hint+hint/64+crc32.Size)
 	lengthAt := len(out)
 	engineAt := lengthAt + binary.MaxVarintLen64
-	out = appender.AppendCheckpoint(out[:engineAt])
+	out = engine.AppendCheckpoint(out[:engineAt])
 	engineLen := len(out) - engineAt
 	lengthLen := binary.PutUvarint(out[lengthAt:engineAt], uint64(engineLen))
 	copy(out[lengthAt+lengthLen:], out[engineAt:])
 	out = out[:lengthAt+lengthLen+engineLen]
 	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
-}
-
-// encodeState serializes the processor's state with engineState: a full
-// checkpoint (checkpointFormat, the engine's whole state), or a delta
-// (deltaFormat, after the checkpoint of the chain at basePosition, with
-// the engine's delta; see delta.go).
-func (p *Processor) encodeState(format, basePosition uint64, engineState []byte) []byte {
-	out := p.processorState(format, basePosition)
-	// The engine's state is most of a checkpoint: make room for it, its
-	// length and the checksum at once, so that appending it copies it
-	// once instead of through every doubling of the buffer.
-	grown := binenc.NewWriter(slices.Grow(out, binary.MaxVarintLen64+len(engineState)+crc32.Size))
-	grown.AppendBytes(engineState)
-	grown.AppendUint32(crc32.Checksum(grown.Data(), castagnoli))
-	return grown.Data()
 }
 
 // processorState encodes what encodeState writes before the engine's

@@ -51,7 +51,7 @@ func (p *Processor) takeCheckpoint() (data []byte, delta bool) {
 		}
 		return data, false
 	}
-	data = p.encodeState(deltaFormat, p.chain.position, engine.CheckpointDelta())
+	data = p.encodeState(deltaFormat, p.chain.position, encodedState(engine.CheckpointDelta()))
 	p.chain.deltas++
 	p.chain.position = p.appliedPosition
 	return data, true
