@@ -57,13 +57,7 @@ func (e *Engine) Checkpoint() []byte {
 // AppendCheckpoint appends Checkpoint's bytes to out, encoding the store
 // in place (engines.CheckpointAppender).
 func (e *Engine) AppendCheckpoint(out []byte) []byte {
-	start := len(out)
-	out = binenc.AppendFrameHeader(out, checkpointMagic, checkpointFormat)
-	lengthAt := len(out)
-	out = binary.BigEndian.AppendUint64(out, 0) // the store's length, once known
-	out = e.store.AppendCheckpoint(out)
-	binary.BigEndian.PutUint64(out[lengthAt:], uint64(len(out)-lengthAt-8))
-	return binenc.SealFrom(e.transactions.AppendCheckpoint(out, e.appendRecord), start)
+	return e.appendFrame(out, checkpointMagic, checkpointFormat, e.store.AppendCheckpoint)
 }
 
 // CheckpointLenHint (engines.CheckpointAppender) is the checkpoint's
@@ -72,14 +66,17 @@ func (e *Engine) CheckpointLenHint() int {
 	return e.store.CheckpointLen() + checkpointFrameLen + 64
 }
 
-// frame writes a delta (magic, format) around the store's bytes: the
-// store, then every live transaction.
-func (e *Engine) frame(magic string, format uint32, storeBytes []byte) []byte {
-	out := make([]byte, 0, len(storeBytes)+64)
+// appendFrame appends a checkpoint or a delta (magic, format) to out: the
+// store's part, which appendStore appends, as a section (its length
+// first), then every live transaction, and the frame's checksum.
+func (e *Engine) appendFrame(out []byte, magic string, format uint32, appendStore func([]byte) []byte) []byte {
+	start := len(out)
 	out = binenc.AppendFrameHeader(out, magic, format)
-	out = binary.BigEndian.AppendUint64(out, uint64(len(storeBytes)))
-	out = append(out, storeBytes...)
-	return binenc.Seal(e.transactions.AppendCheckpoint(out, e.appendRecord))
+	lengthAt := len(out)
+	out = binary.BigEndian.AppendUint64(out, 0) // the store's length, once known
+	out = appendStore(out)
+	binary.BigEndian.PutUint64(out[lengthAt:], uint64(len(out)-lengthAt-8))
+	return binenc.SealFrom(e.transactions.AppendCheckpoint(out, e.appendRecord), start)
 }
 
 // appendRecord appends kv's part of a transaction.

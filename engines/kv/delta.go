@@ -32,7 +32,9 @@ func (e *Engine) TrackChanges() { e.store.TrackChanges() }
 // CheckpointDelta serializes what changed since TrackChanges or the last
 // delta. Requires: TrackChanges.
 func (e *Engine) CheckpointDelta() []byte {
-	return e.frame(deltaMagic, deltaFormat, e.store.CheckpointDelta())
+	storeDelta := e.store.CheckpointDelta()
+	return e.appendFrame(make([]byte, 0, len(storeDelta)+64), deltaMagic, deltaFormat,
+		func(out []byte) []byte { return append(out, storeDelta...) })
 }
 
 // ApplyCheckpointDelta returns the engine that wrote delta, built from
