@@ -261,13 +261,17 @@ func (p *parser) createView() (Statement, error) {
 func (p *parser) drop() (Statement, error) {
 	p.advance() // DROP
 	var what string
+	var statement func(ifExists bool, name string) Statement
 	switch {
 	case p.acceptKeyword("TABLE"):
 		what = "a table name"
+		statement = func(ifExists bool, name string) Statement { return &DropTable{IfExists: ifExists, Name: name} }
 	case p.acceptWord("index"):
 		what = "an index name"
+		statement = func(ifExists bool, name string) Statement { return &DropIndex{IfExists: ifExists, Name: name} }
 	case p.acceptWord("view"):
 		what = "a view name"
+		statement = func(ifExists bool, name string) Statement { return &DropView{IfExists: ifExists, Name: name} }
 	default:
 		return nil, p.unexpected("expected TABLE, VIEW or INDEX")
 	}
@@ -276,13 +280,7 @@ func (p *parser) drop() (Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch what {
-	case "a table name":
-		return &DropTable{IfExists: ifExists, Name: name}, nil
-	case "an index name":
-		return &DropIndex{IfExists: ifExists, Name: name}, nil
-	}
-	return &DropView{IfExists: ifExists, Name: name}, nil
+	return statement(ifExists, name), nil
 }
 
 func (p *parser) alterTable() (Statement, error) {
