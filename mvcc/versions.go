@@ -43,25 +43,21 @@ func keyLess(a, b version) bool { return bytes.Compare(a.key(), b.key()) < 0 }
 // Inserting in descending order instead leaves each split-off half in an
 // array of its own size (about 34 bytes a version). So a restore inserts
 // its versions in descending order, and the store rebuilds latest that way
-// once it has grown by latestGrowthCompacted since it was last built (at
-// GC, which walks every version anyway), up to latestCompactedLenMax
-// versions: a rebuild costs one insert per key, and beyond that size the
-// pause would be too long for the memory it saves. Compaction changes
-// memory only: the same versions, in the same order.
+// once it has grown by a quarter since it was last built (at GC, which
+// walks every version anyway), up to latestCompactedLenMax versions: a
+// rebuild costs one insert per key, and beyond that size the pause would
+// be too long for the memory it saves. Compaction changes memory only:
+// the same versions, in the same order.
 const (
 	latestCompactedLenMin = 4096
 	latestCompactedLenMax = 1 << 20
-	// A rebuild is due once latest holds latestGrowthCompacted/4 times as
-	// many versions as when it was built (5/4: 25% more).
-	latestGrowthCompacted = 5
 )
 
 // compactionDue reports whether latest, built with builtLen versions,
-// should be rebuilt.
+// should be rebuilt: once it holds a quarter more.
 func (set versionSet) compactionDue(builtLen int) bool {
 	length := set.latest.Len()
-	return length >= latestCompactedLenMin && length <= latestCompactedLenMax &&
-		4*length >= latestGrowthCompacted*builtLen
+	return length >= latestCompactedLenMin && length <= latestCompactedLenMax && 4*length >= 5*builtLen
 }
 
 // compactLatest rebuilds latest with the same versions, inserted in
