@@ -127,7 +127,7 @@ func (r *workloadRun) awaitCommitAfter(ctx context.Context, sinceNanos int64, ti
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		for _, recorder := range []*recorder{r.bank, r.listAppend, r.register} {
-			if len(committedAfter(recorder.history(), sinceNanos)) > 0 {
+			if committedSince(recorder.history(), sinceNanos) {
 				return time.Since(r.start).Nanoseconds()
 			}
 		}
@@ -136,17 +136,16 @@ func (r *workloadRun) awaitCommitAfter(ctx context.Context, sinceNanos int64, ti
 	return 0
 }
 
-// committedAfter returns the ok read-write transactions of history (the
-// operations with a transaction id: reads run ad hoc or read-only)
-// invoked at or after sinceNanos.
-func committedAfter(history checkers.History, sinceNanos int64) []checkers.Operation {
-	var committed []checkers.Operation
+// committedSince reports whether history holds an ok read-write
+// transaction (an operation with a transaction id: reads run ad hoc or
+// read-only) invoked at or after sinceNanos.
+func committedSince(history checkers.History, sinceNanos int64) bool {
 	for _, operation := range history.Operations() {
 		if operation.Type == checkers.TypeOK && operation.Txn != "" && operation.InvokeTimeNanos >= sinceNanos {
-			committed = append(committed, operation)
+			return true
 		}
 	}
-	return committed
+	return false
 }
 
 // DuringLoss counts a history's operations invoked while the quorum was
@@ -161,7 +160,7 @@ type DuringLoss struct {
 // during the loss.
 func (q QuorumReport) DuringLoss() DuringLoss {
 	var counts DuringLoss
-	for _, history := range []checkers.History{q.Bank, q.ListAppend, q.Register} {
+	for _, history := range q.histories() {
 		for _, operation := range history.Operations() {
 			if operation.InvokeTimeNanos < q.LostNanos || operation.InvokeTimeNanos >= q.RestartNanos {
 				continue
@@ -186,7 +185,7 @@ func (q QuorumReport) DuringLoss() DuringLoss {
 // stayed info with its commit timestamp.
 func (r Report) Unsettled() []checkers.Operation {
 	var unsettled []checkers.Operation
-	for _, history := range []checkers.History{r.Bank, r.ListAppend, r.Register} {
+	for _, history := range r.histories() {
 		for _, operation := range history.Operations() {
 			if operation.Type == checkers.TypeInfo && operation.CommitTimestamp == "" {
 				unsettled = append(unsettled, operation)

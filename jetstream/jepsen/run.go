@@ -122,6 +122,11 @@ type Report struct {
 	Settled, SettledCommitted int
 }
 
+// histories returns the workloads' histories.
+func (r Report) histories() []checkers.History {
+	return []checkers.History{r.Bank, r.ListAppend, r.Register}
+}
+
 // Failed returns the results whose verdict is not ok.
 func (r Report) Failed() []checkers.Result {
 	var failed []checkers.Result
@@ -299,10 +304,7 @@ func (r *workloadRun) stopClients() {
 // streams, settles the info completions from them and checks.
 func (r *workloadRun) finish(ctx context.Context) (Report, error) {
 	r.config.Logf("jepsen: healed; final reads")
-	if err := finalReads(ctx, r.state, r.bank, r.listAppend, r.accounts, r.lists); err != nil {
-		return Report{}, err
-	}
-	if err := finalRegisterReads(ctx, r.state, r.register, r.registers); err != nil {
+	if err := r.finalReads(ctx); err != nil {
 		return Report{}, err
 	}
 	report := Report{Bank: r.bank.history(), ListAppend: r.listAppend.history(), Register: r.register.history(),
@@ -331,41 +333,31 @@ func setupBank(ctx context.Context, state *runState, random *rand.Rand, accounts
 	return fmt.Errorf("jepsen: setting up the bank: %w", last)
 }
 
-// finalRegisterReads reads every register once the faults are healed,
-// retrying each until it succeeds.
-func finalRegisterReads(ctx context.Context, state *runState, register *recorder, registers *registers) error {
-	c := &client{run: state, recorder: register, random: rand.New(rand.NewPCG(0, 1)), process: register.process()}
-	deadline := time.Now().Add(time.Minute)
-	for _, key := range registers.keys {
-		for !c.readRegister(registers, key) {
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				return errors.New("jepsen: no final read of a register succeeded within a minute of healing")
-			}
-		}
+// finalReads reads every balance, every list and every register once
+// the faults are healed, retrying each read until it succeeds: the
+// checkers then judge a read after every fault.
+func (r *workloadRun) finalReads(ctx context.Context) error {
+	type finalRead struct {
+		client *client
+		read   func(c *client) bool
 	}
-	return nil
-}
-
-// finalReads reads every balance and every list once the faults are
-// healed, retrying until each succeeds: the checkers then judge a read
-// after every fault.
-func finalReads(ctx context.Context, state *runState, bank, listAppend *recorder, accounts, lists []keyRef) error {
 	random := rand.New(rand.NewPCG(0, 0))
+	clientOf := func(recorder *recorder) *client {
+		return &client{run: r.state, recorder: recorder, random: random, process: recorder.process()}
+	}
+	reads := []finalRead{
+		{clientOf(r.bank), func(c *client) bool { return c.readBalances(r.accounts) }},
+		{clientOf(r.listAppend), func(c *client) bool { return c.readLists(r.lists) }},
+	}
+	registerClient := clientOf(r.register)
+	for _, key := range r.registers.keys {
+		reads = append(reads, finalRead{registerClient, func(c *client) bool { return c.readRegister(r.registers, key) }})
+	}
 	deadline := time.Now().Add(time.Minute)
-	for _, r := range []*recorder{bank, listAppend} {
-		c := &client{run: state, recorder: r, random: random, process: r.process()}
-		for {
+	for _, final := range reads {
+		for !final.read(final.client) {
 			if time.Now().After(deadline) || ctx.Err() != nil {
 				return errors.New("jepsen: no final read succeeded within a minute of healing")
-			}
-			var ok bool
-			if r == bank {
-				ok = c.readBalances(accounts)
-			} else {
-				ok = c.readLists(lists)
-			}
-			if ok {
-				break
 			}
 		}
 	}
