@@ -16,8 +16,9 @@ const (
 	// SpeculationOn: a predictor per client node, with Config.Prediction.
 	SpeculationOn
 	// SpeculationSwarm: the seed's "speculation" stream draws whether it
-	// is on for the run, and with which thresholds (from strict to so lax
-	// that most predictions fail, to exercise mispredictions). The draw
+	// is on for the run, with which thresholds (from strict to so lax
+	// that most predictions fail, to exercise mispredictions), and
+	// whether whole predictions prepare ahead. The draw
 	// uses only that stream, so no other draw of the run shifts.
 	SpeculationSwarm
 )
@@ -36,11 +37,13 @@ func speculationFor(config Config, world *sim.World) (coordinator.PredictorConfi
 		seen := []int{1, 2, 4, 8}
 		rates := []float64{0.2, 0.5, 0.8, 0.95}
 		windows := []int{8, 64}
-		return coordinator.PredictorConfig{
+		config := coordinator.PredictorConfig{
 			ReadWrite: coordinator.Confidence{SeenMin: seen[random.IntN(len(seen))], RateMin: rates[random.IntN(len(rates))]},
 			ReadOnly:  coordinator.Confidence{SeenMin: seen[random.IntN(len(seen))], RateMin: rates[random.IntN(len(rates))]},
 			Window:    windows[random.IntN(len(windows))],
-		}, true
+		}
+		config.PrepareAhead = random.IntN(2) == 0 // drawn last: the earlier draws are as before it existed
+		return config, true
 	}
 	return coordinator.PredictorConfig{}, false
 }
@@ -68,4 +71,5 @@ func addSpeculation(total *coordinator.SpeculationStats, more coordinator.Specul
 	total.Mispredicted += more.Mispredicted
 	total.PredictedOperations += more.PredictedOperations
 	total.UsedOperations += more.UsedOperations
+	total.PreparedAhead += more.PreparedAhead
 }

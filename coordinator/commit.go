@@ -33,6 +33,10 @@ func (m *TxnMachine) Commit(now int64) Ready {
 		m.abortFromNotice(now)
 		return m.ready(now)
 	}
+	if m.speculation != nil && m.speculation.ahead {
+		m.commitAhead(now)
+		return m.ready(now)
+	}
 	if m.speculation != nil && !m.settlePredictions(now) {
 		return m.ready(now)
 	}
@@ -157,13 +161,7 @@ func (m *TxnMachine) sendRound() {
 	case phaseOnePhase:
 		entry.Kind = wire.EntryOnePhase
 	case phasePreparing:
-		entry.Kind = wire.EntryPrepare
-		entry.Participants = listSlots[:0]
-		for i := range m.participants {
-			if p := &m.participants[i]; p.inRound {
-				entry.Participants = append(entry.Participants, wire.Participant{Stream: p.stream, StartPosition: p.start})
-			}
-		}
+		entry = m.prepareEntry(listSlots[:0])
 	case phaseCommitting:
 		entry.Kind = wire.EntryCommit
 		entry.CommitTimestamp = m.commitTimestamp
@@ -182,15 +180,37 @@ func (m *TxnMachine) sendRound() {
 	}
 }
 
+// prepareEntry is the Prepare of the round: its participants, with their
+// start positions, in list's array (Sequence is per participant).
+func (m *TxnMachine) prepareEntry(list []wire.Participant) wire.Entry {
+	entry := wire.Entry{Kind: wire.EntryPrepare, Txn: m.id, DeadlineNanos: m.deadlineNanos, Participants: list}
+	for i := range m.participants {
+		if p := &m.participants[i]; p.inRound {
+			entry.Participants = append(entry.Participants, wire.Participant{Stream: p.stream, StartPosition: p.start})
+		}
+	}
+	return entry
+}
+
 // roundAnswered marks the participant whose round request this answers,
 // or returns nil when it answers none (late, duplicated, or another's).
 func (m *TxnMachine) roundAnswered(request wire.RequestID) *participant {
 	for i := range m.participants {
-		if p := &m.participants[i]; p.inRound && !p.answered && p.request == request {
+		if p := m.roundRequest(i, request); p != nil {
 			p.answered = true
 			m.roundPending--
 			return p
 		}
+	}
+	return nil
+}
+
+// roundRequest returns participant i when request is its round request
+// (or its Prepare appended ahead) and it has not answered; nil otherwise.
+func (m *TxnMachine) roundRequest(i int, request wire.RequestID) *participant {
+	p := &m.participants[i]
+	if p.inRound && !p.answered && (p.request == request || (p.aheadRequest == request && request != wire.RequestID{})) {
+		return p
 	}
 	return nil
 }
@@ -257,6 +277,10 @@ func (m *TxnMachine) abortAnswered(reply *wire.MsgOutcome) {
 // voted takes a participant's vote: a refusal aborts the transaction; the
 // last Prepared vote starts the commit round.
 func (m *TxnMachine) voted(now int64, vote *wire.MsgVote) {
+	if vote.Code == engines.CodeEarly {
+		m.preparedEarly(vote)
+		return
+	}
 	p := m.roundAnswered(vote.Request)
 	switch {
 	case p == nil:

@@ -29,7 +29,7 @@ import (
 //	adhoc m=T id=D stream=S op=(..)  an auto-commit machine (deadline: id + read timeout), sent
 //	readonly m=R snapshot=D          a read-only machine
 //	execute stream=S op=(..)         Execute (TxnMachine) or Read (ReadMachine)
-//	predict                          Predict, one operation per input line: STREAM OPERATION...
+//	predict [whole]                  Predict (PredictWhole), one operation per input line: STREAM OPERATION...
 //	speculation                      what Speculation reports
 //	commit | rollback | cancel | tick
 //	reply stream=S [result=X | refused=CODE | aborted=CODE] [error=..] [position=N] [req=N]
@@ -191,6 +191,9 @@ func (h *machineHarness) predict(t *testing.T, d *datadriven.TestData) coordinat
 	}
 	switch m := h.machine(t).(type) {
 	case *coordinator.TxnMachine:
+		if d.HasArg("whole") {
+			return m.PredictWhole(h.now, predicted)
+		}
 		return m.Predict(h.now, predicted)
 	case *coordinator.ReadMachine:
 		return m.Predict(h.now, predicted)

@@ -34,6 +34,13 @@ type PredictorConfig struct {
 	// reflect: they are halved each time 2*Window transactions of the
 	// category began (default 64).
 	Window int
+	// PrepareAhead lets a read-write transaction whose whole sequence of
+	// operations is predicted (the category's transactions confidently
+	// end there: at least ReadWrite's SeenMin and RateMin of them called
+	// Commit after exactly those operations) append its Prepares right
+	// behind the predictions (TxnMachine.PredictWhole), so that Commit is
+	// left with one round. See speculation.go for what it costs.
+	PrepareAhead bool
 }
 
 // Limits of what a Predictor learns.
@@ -76,6 +83,9 @@ type category struct {
 	// began counts the transactions begun, halved with the counts.
 	began     int
 	positions [][]candidate
+	// endings counts, per number of operations, the transactions that
+	// called Commit after issuing that many (up to predictedPositionsMax).
+	endings [predictedPositionsMax + 1]int
 }
 
 // candidate is one template seen at a position, and how often.
@@ -100,6 +110,9 @@ type SpeculationStats struct {
 	// PredictedOperations were sent at begin; UsedOperations of them gave
 	// their result to a client operation.
 	PredictedOperations, UsedOperations int
+	// PreparedAhead: of the speculated, those predicted whole, with
+	// PrepareAhead on (read-write only).
+	PreparedAhead int
 }
 
 // NewPredictor returns a predictor that has learned nothing.
@@ -143,8 +156,9 @@ type observation struct {
 }
 
 // begin records that a transaction of a category began, and returns its
-// observation and the operations predicted for it.
-func (p *Predictor) begin(name string, readOnly bool, arguments []value.Value) (*observation, []PredictedOperation) {
+// observation and the operations predicted for it, and whether they are
+// the whole transaction and it may prepare ahead.
+func (p *Predictor) begin(name string, readOnly bool, arguments []value.Value) (*observation, []PredictedOperation, bool) {
 	p.mutex.Lock()
 	defer p.mutex.Unlock()
 	key := categoryKey{name: name, readOnly: readOnly}
@@ -153,12 +167,13 @@ func (p *Predictor) begin(name string, readOnly bool, arguments []value.Value) (
 	c := p.categories[key]
 	if c == nil {
 		if len(p.categories) >= categoriesMax {
-			return observed, nil
+			return observed, nil, false
 		}
 		c = &category{}
 		p.categories[key] = c
 	}
 	predicted := p.predict(c, readOnly, arguments)
+	whole := !readOnly && p.config.PrepareAhead && len(predicted) > 0 && p.endsAt(c, len(predicted))
 	c.began++
 	if c.began >= 2*p.config.Window {
 		c.decay()
@@ -167,8 +182,25 @@ func (p *Predictor) begin(name string, readOnly bool, arguments []value.Value) (
 		stats := p.statsOf(readOnly)
 		stats.Speculated++
 		stats.PredictedOperations += len(predicted)
+		if whole {
+			stats.PreparedAhead++
+		}
 	}
-	return observed, predicted
+	return observed, predicted, whole
+}
+
+// endsAt reports whether the category's transactions confidently end
+// after length operations: it is their most frequent length at Commit,
+// seen at read-write confidence.
+func (p *Predictor) endsAt(c *category, length int) bool {
+	most := 0
+	for n := range c.endings {
+		if c.endings[n] > c.endings[most] {
+			most = n
+		}
+	}
+	seen, threshold := c.endings[length], p.config.ReadWrite
+	return most == length && seen >= threshold.SeenMin && float64(seen) >= threshold.RateMin*float64(c.began)
 }
 
 // predict returns the operations of the confident prefix of positions.
@@ -206,6 +238,9 @@ func mostSeen(candidates []candidate) *candidate {
 // decay halves every count, so that recent transactions weigh more.
 func (c *category) decay() {
 	c.began /= 2
+	for n := range c.endings {
+		c.endings[n] /= 2
+	}
 	for _, candidates := range c.positions {
 		for i := range candidates {
 			candidates[i].seen /= 2
@@ -251,6 +286,20 @@ func (o *observation) issue(stream string, operation []byte) {
 		}
 	}
 	candidates[least] = candidate{key: key, template: template, seen: 1}
+}
+
+// commit records that the transaction called Commit after the
+// operations it issued.
+func (o *observation) commit() {
+	if o.issued > predictedPositionsMax {
+		return
+	}
+	p := o.predictor
+	p.mutex.Lock()
+	defer p.mutex.Unlock()
+	if c := p.categories[o.key]; c != nil {
+		c.endings[o.issued]++
+	}
 }
 
 // report adds what a transaction's machine says of its speculation to the

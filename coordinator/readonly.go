@@ -44,7 +44,7 @@ func (c *Coordinator) BeginReadOnlyAt(ctx context.Context, snapshot clock.Timest
 func (c *Coordinator) BeginReadOnlyCategory(ctx context.Context, category string, arguments ...value.Value) *ReadTxn {
 	r := c.BeginReadOnly(ctx)
 	var predicted []PredictedOperation
-	if r.observation, predicted = c.learn(category, true, arguments); len(predicted) > 0 {
+	if r.observation, predicted, _ = c.learn(category, true, arguments); len(predicted) > 0 {
 		c.deliver(r.machine.Predict(c.host.Now(), predicted), nil)
 	}
 	return r

@@ -3,8 +3,10 @@ package coordinator
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/assert"
 )
@@ -24,6 +26,36 @@ import (
 // Abort (unacknowledged by the machine: an optimization, since their
 // processors abort at the deadline anyway).
 
+// Prepared ahead (PredictWhole): when the prediction is the whole
+// transaction (the predictor learned that the category's transactions
+// end there), the machine also appends a Prepare to every stream right
+// behind its predicted operations, saying all of them are used
+// (Entry.Sequence), so the participants vote while the client is still
+// taking the predictions' results, and Commit has only the Commit round
+// left to run. The votes are taken as they come. The price is that the
+// transaction is prepared on a stream while the client may still use
+// another (whose operations may be waiting for a lock):
+//   - Anything but exactly the predicted operations aborts it
+//     (mispredicted): an operation beyond the predictions, on any stream,
+//     and a Commit with a prediction untaken; its Prepares said otherwise.
+//   - A prepared transaction cannot be wounded, so two transactions each
+//     prepared on a stream where the other waits would wait for each
+//     other until the deadline. A processor whose older transaction waits
+//     for one prepared ahead sends that one's coordinator an abort notice,
+//     which a transaction prepared ahead acts on at once, before it
+//     commits (abortAheadNow); and in case the notice is lost, a
+//     predicted operation of a transaction prepared ahead waits at most
+//     aheadWaitIntervals RetryIntervals for its answer, then the
+//     transaction aborts (ReasonConflict), releasing what it holds.
+//   - A Prepare that reaches a processor before the operations it counts
+//     have run there, or while one waits, has no effect and is answered
+//     engines.CodeEarly (see engines/processor); it is sent again under a
+//     new request at Commit (at once if Commit is waiting for it).
+
+// aheadWaitIntervals bounds, in RetryIntervals, how long a predicted
+// operation of a transaction prepared ahead waits for its answer.
+const aheadWaitIntervals = 2
+
 // txnSpeculation is what a speculating transaction predicted.
 type txnSpeculation struct {
 	// predictions are the operations sent at begin, in order.
@@ -34,6 +66,10 @@ type txnSpeculation struct {
 	// taken counts the predictions a client operation took.
 	taken        int
 	mispredicted bool
+	// ahead is set when the Prepares were appended behind the predictions
+	// (PredictWhole); renewed once Commit's vote round gave the Prepares
+	// still unanswered new requests.
+	ahead, renewed bool
 }
 
 // prediction is one predicted operation.
@@ -56,16 +92,46 @@ type prediction struct {
 // Quiet.
 // Requires: a new machine (no operation executed, no decision).
 func (m *TxnMachine) Predict(now int64, predicted []PredictedOperation) Ready {
+	m.predict(now, predicted, false)
+	return m.ready(now)
+}
+
+// PredictWhole is Predict for a prediction of the whole transaction: with
+// two streams or more, a Prepare is appended to each right behind its
+// predicted operations (prepared ahead, see speculation.go), so that
+// Commit has only the Commit round left when the client used exactly the
+// predictions; anything else aborts the transaction (mispredicted).
+// Nothing is awaited.
+// Requires: a new machine.
+func (m *TxnMachine) PredictWhole(now int64, predicted []PredictedOperation) Ready {
+	streams := 0
+	for i, op := range predicted {
+		if !slices.ContainsFunc(predicted[:i], func(earlier PredictedOperation) bool { return earlier.Stream == op.Stream }) {
+			streams++
+		}
+	}
+	m.predict(now, predicted, streams > 1)
+	if m.speculation != nil && m.speculation.ahead {
+		m.prepareAhead()
+	}
+	return m.ready(now)
+}
+
+func (m *TxnMachine) predict(now int64, predicted []PredictedOperation, ahead bool) {
 	m.startInput()
 	m.requireActive("Predict")
 	if m.operationsStarted != 0 || m.speculation != nil {
 		assert.Broken("coordinator: txn %v: Predict after %d operations", m.id, m.operationsStarted)
 	}
 	if len(predicted) == 0 {
-		return m.ready(now)
+		return
 	}
-	s := &txnSpeculation{}
+	s := &txnSpeculation{ahead: ahead}
 	m.speculation = s
+	until := m.patience()
+	if ahead {
+		until = min(until, now+aheadWaitIntervals*int64(m.config.RetryInterval))
+	}
 	for _, op := range predicted {
 		index := m.participantIndex(op.Stream)
 		s.grow(len(m.participants))
@@ -74,10 +140,144 @@ func (m *TxnMachine) Predict(now int64, predicted []PredictedOperation) Ready {
 		s.predicted[index]++
 		s.predictions = append(s.predictions, prediction{participant: index, sequence: p.sequence,
 			operation: op.Operation, handle: -1})
-		m.launch(now, sentOperation{handle: -1, participant: index, kind: wire.EntryOperation, sequence: p.sequence,
-			operation: op.Operation})
+		m.launchUntil(now, sentOperation{handle: -1, participant: index, kind: wire.EntryOperation,
+			sequence: p.sequence, operation: op.Operation}, until)
 	}
-	return m.ready(now)
+}
+
+// prepareAhead appends a Prepare to every participant, saying every
+// prediction sent there is used; the votes are taken as they come, and
+// Commit's vote round (commitAhead) resends to those that did not vote.
+// The participants' start positions are not known yet: each is given as
+// 0, a lower bound (a peer's termination reads that stream from its
+// first retained entry; a prepared transaction pins the whole of it
+// until it ends).
+func (m *TxnMachine) prepareAhead() {
+	entry := wire.Entry{Kind: wire.EntryPrepare, Txn: m.id, DeadlineNanos: m.deadlineNanos}
+	var listSlots [participantSlotsLen]wire.Participant
+	entry.Participants = listSlots[:0]
+	for i := range m.participants {
+		p := &m.participants[i]
+		p.inRound, p.answered, p.request = true, false, m.config.Requests.NextRequest()
+		p.aheadRequest = p.request
+		entry.Participants = append(entry.Participants, wire.Participant{Stream: p.stream})
+	}
+	m.roundPending = len(m.participants)
+	for i := range m.participants {
+		entry.Sequence = m.speculation.predicted[i]
+		m.appendTo(m.participants[i].stream, m.participants[i].request, entry)
+	}
+}
+
+// abortAheadNow acts at once on the abort notice of a transaction
+// prepared ahead that has not begun committing: it may hold an older
+// transaction up (it is prepared on one stream while waiting on another,
+// and a processor cannot wound a prepared transaction, so it asks the
+// coordinator to), and it is over anyway.
+func (m *TxnMachine) abortAheadNow(now int64) {
+	if s := m.speculation; s != nil && s.ahead && (m.phase == phaseActive || m.phase == phasePreparing) {
+		m.abortAfterFailure(now, m.doom)
+	}
+}
+
+// preparedEarly takes the answer to a Prepare that reached its log
+// before the operations it counts ran there: before Commit, it is sent
+// again under a new request at Commit; while Commit waits for votes, at
+// once.
+func (m *TxnMachine) preparedEarly(vote *wire.MsgVote) {
+	for i := range m.participants {
+		p := m.roundRequest(i, vote.Request)
+		if p == nil {
+			continue
+		}
+		p.early = true
+		if m.phase == phasePreparing {
+			m.prepareAgain(i)
+		}
+	}
+}
+
+// prepareAgain sends participant i its Prepare again, under a new request.
+func (m *TxnMachine) prepareAgain(i int) {
+	p := &m.participants[i]
+	p.early, p.request = false, m.config.Requests.NextRequest()
+	var listSlots [participantSlotsLen]wire.Participant
+	entry := m.prepareEntry(listSlots[:0])
+	entry.Sequence = m.usedSequence(i)
+	m.appendTo(p.stream, p.request, entry)
+}
+
+// votedAhead takes a vote that came before Commit: a refusal is kept as
+// an abort notice (acted on at the next Execute, Commit or Cancel).
+func (m *TxnMachine) votedAhead(vote *wire.MsgVote) {
+	if vote.Code == engines.CodeEarly {
+		m.preparedEarly(vote)
+		return
+	}
+	p := m.roundAnswered(vote.Request)
+	switch {
+	case p == nil:
+	case !vote.Prepared:
+		if m.doom == nil {
+			m.doom = abortedFrom(vote.Stream, vote.Code, vote.Reason)
+		}
+	default:
+		p.prepareTimestamp = vote.PrepareTimestamp
+	}
+}
+
+// renewAhead gives the Prepares of a transaction prepared ahead that
+// are still unanswered at the first resend of Commit's vote round new
+// requests. The log drops a resend under the same request as a
+// duplicate, so when the answer to the Prepare appended ahead was lost
+// (a vote, or a CodeEarly that would have had it sent again), only a new
+// request reaches the processor again. A vote for the first request is
+// still taken.
+func (m *TxnMachine) renewAhead() {
+	s := m.speculation
+	if s == nil || !s.ahead || s.renewed || m.phase != phasePreparing {
+		return
+	}
+	s.renewed = true
+	for i := range m.participants {
+		if p := &m.participants[i]; p.inRound && !p.answered {
+			p.request = m.config.Requests.NextRequest()
+		}
+	}
+}
+
+// commitAhead is Commit for a transaction prepared ahead: it commits only
+// when the client took every prediction (its Prepares said so), and then
+// only the votes not come yet are awaited, the Prepares resent to them
+// every RetryInterval (renewAhead).
+func (m *TxnMachine) commitAhead(now int64) {
+	s := m.speculation
+	m.dropPredictions()
+	if s.taken != len(s.predictions) {
+		for i := range s.predictions {
+			if pr := &s.predictions[i]; pr.handle < 0 {
+				stream := m.participants[pr.participant].stream
+				m.decide(StatusAborted, clock.Timestamp{}, &AbortedError{Reason: ReasonMispredicted, Stream: stream,
+					Detail: fmt.Sprintf("prepared ahead, and predicted operation %d on %s was not used", pr.sequence,
+						stream)})
+				break
+			}
+		}
+		m.endRound()
+		m.startAbort(now, false)
+		return
+	}
+	m.phase = phasePreparing
+	m.round = startTimer(now, m.config.resendInterval(), m.patience())
+	if m.roundPending == 0 {
+		m.startCommit(now)
+		return
+	}
+	for i := range m.participants {
+		if m.participants[i].early {
+			m.prepareAgain(i)
+		}
+	}
 }
 
 // Speculation reports how many operations were predicted, how many of
@@ -115,6 +315,13 @@ func (m *TxnMachine) executePredicted(now int64, handle int, index int, operatio
 	s.grow(len(m.participants))
 	s.used[index]++
 	sequence := s.used[index]
+	if sequence > s.predicted[index] && s.ahead {
+		stream := m.participants[index].stream
+		m.abortAfterFailure(now, &AbortedError{Reason: ReasonMispredicted, Stream: stream,
+			Detail: fmt.Sprintf("prepared ahead, and operation %d on %s was not predicted", sequence, stream)})
+		m.results = append(m.results, OperationResult{Operation: handle, Err: m.outcome.Err})
+		return true
+	}
 	if sequence > s.predicted[index] {
 		if m.participants[index].sequence != sequence-1 {
 			assert.Broken("coordinator: txn %v: operation %d on %s after %d sent", m.id, sequence,

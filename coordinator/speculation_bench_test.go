@@ -53,15 +53,16 @@ const (
 // and a KV write of it, begun with the category "order" and the
 // arguments they use. Every orderDeviationEach-th order stops after three
 // operations (a different shape); one that aborts mispredicted is retried
-// with Begin, without speculation. speculate turns the predictor on.
-func runOrders(tb testing.TB, seed uint64, orders int, speculate bool) orderRun {
-	mode := cluster.SpeculationOff
-	if speculate {
-		mode = cluster.SpeculationOn
+// with Begin, without speculation. A prediction turns the predictor on
+// (nil: off).
+func runOrders(tb testing.TB, seed uint64, orders int, prediction *coordinator.PredictorConfig) orderRun {
+	mode, config := cluster.SpeculationOff, coordinator.PredictorConfig{}
+	if prediction != nil {
+		mode, config = cluster.SpeculationOn, *prediction
 	}
 	c := cluster.New(cluster.Config{Seed: seed, Streams: []cluster.StreamSpec{cluster.KV(orderStreamOrders),
 		cluster.Resource(orderStreamTokens), cluster.Queue(orderStreamJobs)}, EngineNodes: 3, Clients: 1,
-		VirtualTimeMax: time.Hour, Speculation: mode})
+		VirtualTimeMax: time.Hour, Speculation: mode, Prediction: config})
 	defer c.World.Close()
 	var run orderRun
 	ctx := context.Background()
@@ -154,14 +155,22 @@ func placeOrder(ctx context.Context, p *sim.Process, coord *coordinator.Coordina
 	return true
 }
 
+// Predictor configurations of the order benchmark: the defaults, and
+// with whole predictions prepared ahead.
+var (
+	speculating  = &coordinator.PredictorConfig{}
+	preparingToo = &coordinator.PredictorConfig{PrepareAhead: true}
+)
+
 // TestSpeculationCutsOrderLatency is the benefit claimed in BENCHMARKS.md,
 // in virtual time (so the numbers are exact and stable): the p50 latency
 // of the four-operation, three-stream order drops by at least 40% with
-// speculation, at a misprediction rate under 5%.
+// speculation, at a misprediction rate under 5%; and by a further round
+// trip when whole predictions prepare ahead.
 func TestSpeculationCutsOrderLatency(t *testing.T) {
 	const orders = 200
-	without := runOrders(t, 1, orders, false)
-	with := runOrders(t, 1, orders, true)
+	without := runOrders(t, 1, orders, nil)
+	with := runOrders(t, 1, orders, speculating)
 	ratio := float64(with.median()) / float64(without.median())
 	stats := with.stats.ReadWrite
 	mispredictionRate := float64(stats.Mispredicted) / float64(stats.Speculated)
@@ -181,6 +190,24 @@ func TestSpeculationCutsOrderLatency(t *testing.T) {
 	if without.stats != (coordinator.PredictorStats{}) {
 		t.Errorf("speculation off, yet stats %+v", without.stats)
 	}
+	if with.stats.ReadWrite.PreparedAhead != 0 {
+		t.Errorf("prepare-ahead off, yet %d transactions prepared ahead", with.stats.ReadWrite.PreparedAhead)
+	}
+
+	ahead := runOrders(t, 1, orders, preparingToo)
+	stats = ahead.stats.ReadWrite
+	saved := roundTrips(with.median()-ahead.median(), with.roundTrip)
+	t.Logf("prepared ahead: p50 %v (%.1f round trips, %.1f fewer than speculation alone), p99 %v; "+
+		"%d of %d prepared ahead, mispredicted %d, %d retried", ahead.median(),
+		roundTrips(ahead.median(), ahead.roundTrip), saved, percentile(ahead.latencies, 99),
+		stats.PreparedAhead, stats.Began, stats.Mispredicted, ahead.retried)
+	if saved < 0.8 {
+		t.Errorf("preparing ahead saved %.2f round trips at p50; want about one", saved)
+	}
+	if stats.PreparedAhead < orders*orderClients*3/4 || stats.Mispredicted*20 >= stats.Speculated {
+		t.Errorf("prepared ahead %d of %d, mispredicted %d; want most prepared ahead and under 5%% mispredicted",
+			stats.PreparedAhead, stats.Began, stats.Mispredicted)
+	}
 }
 
 func roundTrips(latency, roundTrip time.Duration) float64 {
@@ -194,9 +221,9 @@ func roundTrips(latency, roundTrip time.Duration) float64 {
 // simulating one order with speculation.
 func BenchmarkSpeculation(b *testing.B) {
 	orders := max(b.N/orderClients, 50)
-	without := runOrders(b, 1, orders, false)
+	without := runOrders(b, 1, orders, nil)
 	b.ResetTimer()
-	with := runOrders(b, 1, orders, true)
+	with := runOrders(b, 1, orders, speculating)
 	b.StopTimer()
 	stats := with.stats.ReadWrite
 	b.ReportMetric(float64(without.median())/1e6, "p50-ms-off")

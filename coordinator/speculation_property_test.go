@@ -20,7 +20,7 @@ import (
 
 // TestSpeculationIsSerializable: the same random programs, run with
 // speculation off and on (with thresholds from strict to so lax that
-// most predictions fail), on a cluster of three KV streams with clients
+// most predictions fail, prepared ahead or not), on a cluster of three KV streams with clients
 // contending for a few keys. Either way, every committed transaction saw
 // exactly what running the committed transactions one at a time in
 // commit-timestamp order shows it, and every read-only transaction saw
@@ -28,14 +28,22 @@ import (
 // programs' shapes make predictions right (arguments only), wrong (writes
 // computed from reads), and unused (a write only when a read is even).
 func TestSpeculationIsSerializable(t *testing.T) {
+	preparedAhead := 0
+	defer func() {
+		if !t.Failed() && preparedAhead == 0 {
+			t.Error("no transaction prepared ahead in any run")
+		}
+		t.Logf("%d transactions prepared ahead", preparedAhead)
+	}()
 	rapid.Check(t, func(t *rapid.T) {
 		programs := drawPrograms(t)
 		seed := rapid.Uint64Range(1, 1<<30).Draw(t, "seed")
 		prediction := coordinator.PredictorConfig{
 			ReadWrite: coordinator.Confidence{SeenMin: rapid.IntRange(1, 4).Draw(t, "seen"),
 				RateMin: rapid.SampledFrom([]float64{0.2, 0.5, 0.9}).Draw(t, "rate")},
-			ReadOnly: coordinator.Confidence{SeenMin: 1, RateMin: 0.5},
-			Window:   rapid.SampledFrom([]int{4, 64}).Draw(t, "window"),
+			ReadOnly:     coordinator.Confidence{SeenMin: 1, RateMin: 0.5},
+			Window:       rapid.SampledFrom([]int{4, 64}).Draw(t, "window"),
+			PrepareAhead: rapid.Bool().Draw(t, "prepare-ahead"),
 		}
 		for _, speculate := range []bool{false, true} {
 			history, stats := runPrograms(t, seed, programs, speculate, prediction)
@@ -45,6 +53,10 @@ func TestSpeculationIsSerializable(t *testing.T) {
 			if !speculate && stats != (coordinator.PredictorStats{}) {
 				t.Fatalf("speculation off, yet %+v", stats)
 			}
+			if stats.ReadWrite.PreparedAhead != 0 && !prediction.PrepareAhead {
+				t.Fatalf("prepare-ahead off, yet %+v", stats)
+			}
+			preparedAhead += stats.ReadWrite.PreparedAhead
 		}
 	})
 }

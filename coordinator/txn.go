@@ -60,17 +60,23 @@ func (c *Coordinator) BeginCategory(ctx context.Context, timeout time.Duration, 
 		return t
 	}
 	var predicted []PredictedOperation
-	if t.observation, predicted = c.learn(category, false, arguments); len(predicted) > 0 {
+	var whole bool
+	switch t.observation, predicted, whole = c.learn(category, false, arguments); {
+	case whole:
+		c.deliver(t.machine.PredictWhole(c.host.Now(), predicted), nil)
+	case len(predicted) > 0:
 		c.deliver(t.machine.Predict(c.host.Now(), predicted), nil)
 	}
 	return t
 }
 
 // learn starts a transaction's part in the predictor's learning, with
-// the operations predicted for it; nothing without a predictor.
-func (c *Coordinator) learn(category string, readOnly bool, arguments []value.Value) (*observation, []PredictedOperation) {
+// the operations predicted for it and whether they are the whole
+// transaction (PredictorConfig.PrepareAhead); nothing without a
+// predictor.
+func (c *Coordinator) learn(category string, readOnly bool, arguments []value.Value) (*observation, []PredictedOperation, bool) {
 	if c.config.Predictor == nil {
-		return nil, nil
+		return nil, nil, false
 	}
 	return c.config.Predictor.begin(category, readOnly, arguments)
 }
@@ -100,8 +106,8 @@ func (t *Txn) finished() error {
 }
 
 // start gives the machine the abort notice kept for it, if any, and the
-// caller's input (or Cancel, when ctx has already ended), then drives the
-// machine to quiet.
+// caller's input (or Cancel, when ctx has already ended; nothing, when the
+// notice ended the transaction), then drives the machine to quiet.
 func (t *Txn) start(ctx context.Context, input func(now int64) Ready, want *awaited) {
 	t.startUntil(ctx, input, want, nil)
 }
@@ -110,13 +116,19 @@ func (t *Txn) start(ctx context.Context, input func(now int64) Ready, want *awai
 func (t *Txn) startUntil(ctx context.Context, input func(now int64) Ready, want *awaited, enough func() bool) {
 	c := t.c
 	now := c.host.Now()
+	var noticed Ready
 	if notice, doomed := c.doomed[t.machine.ID()]; doomed {
 		delete(c.doomed, t.machine.ID())
-		t.machine.Step(now, notice)
+		noticed = t.machine.Step(now, notice)
 	}
-	if err := ctx.Err(); err != nil {
+	switch err := ctx.Err(); {
+	case t.machine.Outcome().Status != StatusActive:
+		// The notice ended the transaction (one prepared ahead acts on it
+		// at once): the input is not given, and the abort goes on.
+		c.driveUntil(ctx, &t.machine, noticed, want, enough)
+	case err != nil:
 		c.driveUntil(context.Background(), &t.machine, t.machine.Cancel(now, err), want, enough)
-	} else {
+	default:
 		c.driveUntil(ctx, &t.machine, input(now), want, enough)
 	}
 	if t.machine.Outcome().Status != StatusActive {
@@ -180,6 +192,9 @@ func (t *Txn) CommitDecided(ctx context.Context) error {
 func (t *Txn) commit(ctx context.Context, decided func() bool) error {
 	if err := t.finished(); err != nil {
 		return err
+	}
+	if t.observation != nil {
+		t.observation.commit()
 	}
 	t.startUntil(ctx, t.machine.Commit, nil, decided)
 	outcome := t.machine.Outcome()

@@ -101,6 +101,12 @@ type participant struct {
 	request  wire.RequestID
 	// prepareTimestamp is the participant's vote.
 	prepareTimestamp clock.Timestamp
+	// aheadRequest is the request of the Prepare appended ahead (zero:
+	// none); its vote is taken even once the round renewed the request.
+	// early is set when that Prepare came before its operations ran (it
+	// is to be sent again under a new request).
+	aheadRequest wire.RequestID
+	early        bool
 }
 
 // sentOperation is one operation in flight.
@@ -247,9 +253,12 @@ func (m *TxnMachine) AutoCommit(now int64, stream string, operation []byte) (int
 	return 0, m.ready(now)
 }
 
-func (m *TxnMachine) launch(now int64, op sentOperation) {
+func (m *TxnMachine) launch(now int64, op sentOperation) { m.launchUntil(now, op, m.patience()) }
+
+// launchUntil sends an operation that gives up at untilNanos.
+func (m *TxnMachine) launchUntil(now int64, op sentOperation, untilNanos int64) {
 	op.request = m.config.Requests.NextRequest()
-	op.timer = startTimer(now, m.config.resendInterval(), m.patience())
+	op.timer = startTimer(now, m.config.resendInterval(), untilNanos)
 	m.inFlight = append(m.inFlight, op)
 	m.send(&op)
 }
@@ -289,24 +298,28 @@ func (m *TxnMachine) Step(now int64, message any) Ready {
 	case wire.MsgOperationReply:
 		m.operationReplied(now, &reply)
 	case wire.MsgVote:
-		if m.phase == phasePreparing {
+		switch {
+		case m.phase == phasePreparing:
 			m.voted(now, &reply)
+		case m.phase == phaseActive && m.speculation != nil && m.speculation.ahead:
+			m.votedAhead(&reply)
 		}
 	case wire.MsgAppendReply:
 		if m.phase == phaseCommitting {
 			m.commitAcknowledged(&reply)
 		}
 	case wire.MsgOutcome:
-		m.outcomeReceived(&reply)
+		m.outcomeReceived(now, &reply)
 	}
 	return m.ready(now)
 }
 
-func (m *TxnMachine) outcomeReceived(reply *wire.MsgOutcome) {
+func (m *TxnMachine) outcomeReceived(now int64, reply *wire.MsgOutcome) {
 	switch {
 	case reply.Request == (wire.RequestID{}):
 		if reply.Txn == m.id && !reply.Committed && m.outcome.Status == StatusActive {
 			m.doom = abortedFrom(reply.Stream, reply.Code, reply.Reason)
+			m.abortAheadNow(now)
 		}
 	case m.phase == phaseOnePhase:
 		m.onePhaseAnswered(reply)
@@ -385,6 +398,7 @@ func (m *TxnMachine) Tick(now int64) Ready {
 		}
 	}
 	if m.inRound() && m.round.due(now, retry) {
+		m.renewAhead()
 		m.sendRound()
 	}
 	if !m.Quiet() && m.WakeNanos() <= now {
@@ -426,6 +440,12 @@ func (m *TxnMachine) operationUnanswered(now int64, index int) {
 	if m.phase == phaseAutoCommit {
 		m.inFlight = m.inFlight[:0]
 		m.endIndeterminate(op.handle, fmt.Errorf("%w: no answer to an auto-commit operation on %s", ErrIndeterminate, stream))
+		return
+	}
+	if s := m.speculation; s != nil && s.ahead && op.sequence <= s.predicted[op.participant] {
+		m.abortAfterFailure(now, &AbortedError{Reason: ReasonConflict, Stream: stream, Detail: fmt.Sprintf(
+			"prepared ahead, and predicted operation %d on %s was not answered within %v (it may wait for a "+
+				"transaction that waits for this one)", op.sequence, stream, aheadWaitIntervals*m.config.RetryInterval)})
 		return
 	}
 	m.abortAfterFailure(now, &AbortedError{Reason: ReasonDeadline, Stream: stream,

@@ -156,6 +156,11 @@ const (
 	CodeUnknown      ErrorCode = "unknown"      // the participant no longer knows the transaction
 	CodeTooOld       ErrorCode = "too-old"      // a snapshot below the versions kept (garbage collected)
 	CodeInternal     ErrorCode = "internal"     // anything else
+	// CodeEarly answers a Prepare that reached the log before the
+	// operations it counts ran (a coordinator that prepared ahead): it had
+	// no effect, and the coordinator sends it again under a new request.
+	// It never reaches a client.
+	CodeEarly ErrorCode = "early"
 )
 
 // Sentinels matching each code with errors.Is.

@@ -21,13 +21,14 @@ var speculationSeeds = flag.Int("speculation-seeds", 6, "swarm seeds per workloa
 func TestEveryWorkloadPassesWithSpeculation(t *testing.T) {
 	for _, name := range workloads.Names() {
 		t.Run(name, func(t *testing.T) {
-			speculated, mispredicted, began := 0, 0, 0
+			speculated, mispredicted, began, preparedAhead := 0, 0, 0, 0
 			for seed := uint64(1); seed <= uint64(*speculationSeeds); seed++ {
 				report := workloads.Run(workloads.Options{Seed: seed, Workload: workloads.Named(name), Faults: swarm,
 					Speculation: cluster.SpeculationSwarm})
 				if report.Verdict != sim.VerdictOK {
 					t.Fatalf("seed %d: %s", seed, describe(report))
 				}
+				preparedAhead += report.Speculation.ReadWrite.PreparedAhead
 				for _, stats := range []struct{ Began, Speculated, Mispredicted int }{
 					{report.Speculation.ReadWrite.Began, report.Speculation.ReadWrite.Speculated, report.Speculation.ReadWrite.Mispredicted},
 					{report.Speculation.ReadOnly.Began, report.Speculation.ReadOnly.Speculated, report.Speculation.ReadOnly.Mispredicted},
@@ -37,8 +38,8 @@ func TestEveryWorkloadPassesWithSpeculation(t *testing.T) {
 					mispredicted += stats.Mispredicted
 				}
 			}
-			t.Logf("%s over %d seeds: %d transactions with a category, %d speculated, %d mispredicted", name,
-				*speculationSeeds, began, speculated, mispredicted)
+			t.Logf("%s over %d seeds: %d transactions with a category, %d speculated (%d prepared ahead), %d mispredicted",
+				name, *speculationSeeds, began, speculated, preparedAhead, mispredicted)
 			if speculated == 0 {
 				t.Fatalf("no transaction speculated over %d seeds", *speculationSeeds)
 			}

@@ -173,12 +173,36 @@ func (p *Processor) wound(requester *txnState, blockers []engines.TxnID) bool {
 		blocker := p.txns[id]
 		assert.That(blocker != nil, "processor: engine on %s blocked %v on unknown transaction %v", p.config.Stream, requester.id, id)
 		assert.That(id != requester.id, "processor: engine on %s blocked %v on itself", p.config.Stream, id)
-		if blocker.status == txnActive && requester.id.Less(id) {
+		switch {
+		case !requester.id.Less(id):
+		case blocker.status == txnActive:
 			p.abortAndNotify(blocker, engines.CodeAborted, fmt.Sprintf("wounded by older transaction %v", requester.id))
 			wounded = true
+		case blocker.status == txnPrepared && preparedAhead(blocker):
+			// A vote cannot be taken back, but its coordinator may still
+			// abort: ask it to (an abort notice).
+			p.send(blocker.replyTo, wire.MsgOutcome{Txn: id, Stream: p.config.Stream, Code: engines.CodeAborted,
+				Reason: fmt.Sprintf("wounded by older transaction %v while prepared ahead", requester.id)})
 		}
 	}
 	return wounded
+}
+
+// preparedAhead reports whether a prepared transaction was prepared by a
+// Prepare its coordinator appended right behind its predicted operations
+// (coordinator: PredictWhole), before it knew where they landed: every
+// start position it recorded is 0. Such a transaction may still wait for
+// a lock on another stream, so an older transaction it blocks asks its
+// coordinator to abort it (wound-wait, with the coordinator deciding).
+// Any other Prepare gives every participant's start position.
+func preparedAhead(t *txnState) bool {
+	participants := t.participants()
+	for _, participant := range participants {
+		if participant.StartPosition != 0 {
+			return false
+		}
+	}
+	return len(participants) > 0
 }
 
 // complete replies to a finished operation; a one-phase transaction is
@@ -213,6 +237,11 @@ func (p *Processor) replyOperationRefused(entry wire.Entry, position uint64, now
 func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 	t := p.txns[entry.Txn]
 	vote := wire.MsgVote{Request: entry.Request, Txn: entry.Txn, Stream: p.config.Stream}
+	if p.preparedEarly(t, entry, now) {
+		vote.Code, vote.Reason = engines.CodeEarly, "prepare before the operations it counts ran here"
+		p.send(entry.ReplyTo, vote)
+		return
+	}
 	p.keepUsed(t, entry, now)
 	switch {
 	case t != nil && (t.status == txnPrepared || t.status == txnCommitted):
@@ -246,6 +275,33 @@ func (p *Processor) applyPrepare(entry wire.Entry, now clock.Timestamp) {
 		vote.Prepared, vote.PrepareTimestamp = true, prepareTimestamp
 	}
 	p.send(entry.ReplyTo, vote)
+}
+
+// preparedEarly reports whether a Prepare whose Sequence is set reached
+// the log before the operations it says were used had run here: none of
+// the transaction's operations arrived, fewer than Sequence started, or
+// one of them waits (blocked, or queued behind its predecessor). A
+// coordinator that predicted a whole transaction appends its Prepares
+// right behind the predicted operations (prepared ahead), so its Prepare
+// may overtake them on the way to the log, or find one waiting for a
+// lock. Such a Prepare has no effect, and is answered with CodeEarly: the
+// coordinator sends it again under a new request once the operations
+// ran. (A coordinator that prepares only once every operation used was
+// answered never sends one.)
+func (p *Processor) preparedEarly(t *txnState, entry wire.Entry, now clock.Timestamp) bool {
+	used := entry.Sequence
+	switch {
+	case used == 0 || after(now, entry.DeadlineNanos):
+		return false
+	case t == nil:
+		return true
+	case t.status != txnActive:
+		return false
+	case t.lastSequence < used:
+		return true
+	}
+	first := p.firstDeferred(t.id)
+	return first >= 0 && p.deferred[first].entry.Sequence <= used
 }
 
 // keepUsed applies what a Prepare or one-phase commit entry of an active

@@ -54,6 +54,18 @@
 //     starting "mispredicted" (engines cannot undo one operation, and
 //     committing it would commit an operation no client asked for). A
 //     coordinator that did not speculate leaves Sequence zero.
+//   - Prepared early: a Prepare whose Sequence is set but whose operations
+//     1 to Sequence have not all run here (none arrived, fewer started,
+//     or one waits, blocked or queued) has no effect; its vote is
+//     engines.CodeEarly. A coordinator that prepares ahead (coordinator:
+//     PredictWhole) appends it right behind its predicted operations, so
+//     it may overtake them or find one waiting for a lock; the
+//     coordinator sends it again under a new request.
+//   - Prepared ahead (every start position in the Prepare 0): such a
+//     transaction may still wait on another stream, so an older
+//     transaction it blocks, which cannot wound a prepared one, sends its
+//     coordinator an abort notice instead; the coordinator, not yet
+//     committing, aborts it.
 //   - Prepare (rule 3): the vote carries a prepare timestamp no smaller than
 //     the entry's own and greater than every commit timestamp applied.
 //     Snapshots need no bookkeeping: a read at T is served only once the

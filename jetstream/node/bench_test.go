@@ -23,7 +23,7 @@ import (
 // R1 and R3; and read-write transactions through a node (a read and a
 // write on one stream, committed in one phase, or on each of three
 // streams, committed in two), at R1 and R3; and the three-stream one
-// speculated (speculatedReadWrite). Each reports its p50 and p99
+// speculated (speculatedReadWrite), and speculated and prepared ahead. Each reports its p50 and p99
 // latency; ops/s is one client's rate (ns/op inverted).
 func BenchmarkLayer(b *testing.B) {
 	cluster, err := natscluster.Start(natscluster.Config{Dir: b.TempDir()})
@@ -48,20 +48,35 @@ func BenchmarkLayer(b *testing.B) {
 		b.Run(fmt.Sprintf("raw-publish-3-parallel/R%d", replicas), func(b *testing.B) {
 			measure(b, func() error { return publishParallel(js, raw) })
 		})
-		n := benchNode(b, cluster, replicas, false)
+		n := benchNode(b, cluster, replicas, plain)
 		for _, streams := range [][]string{{"a"}, {"a", "b", "c"}} {
 			b.Run(fmt.Sprintf("txn-%d-stream/R%d", len(streams), replicas), func(b *testing.B) {
 				measure(b, func() error { return readWrite(n, streams) })
 			})
 		}
 		n.Close()
-		speculating := benchNode(b, cluster, replicas, true)
+		speculating := benchNode(b, cluster, replicas, speculated)
 		b.Run(fmt.Sprintf("txn-3-stream-speculated/R%d", replicas), func(b *testing.B) {
 			benchSpeculated(b, speculating, []string{"a", "b", "c"})
 		})
 		speculating.Close()
+		preparing := benchNode(b, cluster, replicas, preparedAhead)
+		b.Run(fmt.Sprintf("txn-3-stream-prepared-ahead/R%d", replicas), func(b *testing.B) {
+			benchSpeculated(b, preparing, []string{"a", "b", "c"})
+		})
+		preparing.Close()
 	}
 }
+
+// benchMode is how a benchmark node runs transactions begun with a
+// category.
+type benchMode uint8
+
+const (
+	plain         benchMode = iota // no speculation
+	speculated                     // Config.Speculation
+	preparedAhead                  // Config.Speculation and Config.PrepareAhead
+)
 
 // rawStreams creates three JetStream streams of replicas replicas and
 // returns their subjects.
@@ -102,16 +117,15 @@ func publishParallel(js jetstream.JetStream, subjects []string) error {
 // benchNode starts a node hosting streams a, b and c, with speculation
 // or without (each in a namespace of its own), and waits until it hosts
 // them all.
-func benchNode(b *testing.B, cluster *natscluster.Cluster, replicas int, speculation bool) *Node {
+func benchNode(b *testing.B, cluster *natscluster.Cluster, replicas int, mode benchMode) *Node {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	streams := []catalog.StreamSpec{catalog.KV("a"), catalog.KV("b"), catalog.KV("c")}
-	namespace := fmt.Sprintf("bench%d", replicas)
-	if speculation {
-		namespace = fmt.Sprintf("speculated%d", replicas)
-	}
-	n, err := Start(ctx, Config{URL: cluster.URLs(), Namespace: namespace, Streams: streams,
-		ID: 1, Nodes: []uint32{1}, Replicas: replicas, Speculation: speculation, Logger: testLogger()})
+	namespace := fmt.Sprintf("%s%d", [...]string{plain: "bench", speculated: "speculated", preparedAhead: "ahead"}[mode],
+		replicas)
+	n, err := Start(ctx, Config{URL: cluster.URLs(), Namespace: namespace, Streams: streams, ID: 1,
+		Nodes: []uint32{1}, Replicas: replicas, Speculation: mode != plain, PrepareAhead: mode == preparedAhead,
+		Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -80,7 +80,16 @@ type Config struct {
 	// begun with a category send their predicted operations at begin, in
 	// parallel (coordinator.Coordinator.BeginCategory).
 	Speculation bool
-	Logger      *slog.Logger
+	// PrepareAhead, with Speculation, lets a transaction whose whole
+	// sequence of operations is predicted append its Prepares right
+	// behind the predictions, leaving Commit one round
+	// (coordinator.PredictorConfig.PrepareAhead).
+	PrepareAhead bool
+	// Prediction sets the predictor's thresholds when Speculation is on
+	// (zero fields: the coordinator's defaults); PrepareAhead sets its
+	// PrepareAhead.
+	Prediction coordinator.PredictorConfig
+	Logger     *slog.Logger
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -183,7 +192,9 @@ func Start(ctx context.Context, config Config) (*Node, error) {
 		names[i] = spec.Name
 	}
 	if config.Speculation {
-		n.predictor = coordinator.NewPredictor(coordinator.PredictorConfig{})
+		prediction := config.Prediction
+		prediction.PrepareAhead = prediction.PrepareAhead || config.PrepareAhead
+		n.predictor = coordinator.NewPredictor(prediction)
 	}
 	n.nc, err = nats.Connect(config.URL, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond),
 		nats.Name(fmt.Sprintf("proven-node-%d", config.ID)))

@@ -77,6 +77,12 @@ func (c *speculatedClient) transaction() error {
 func speculatedReadWrite(n *Node, streams []string, written int64) ([]int64, error) {
 	ctx := context.Background()
 	tx := n.BeginCategory(ctx, 5*time.Second, speculatedCategory, value.String(speculatedKey), value.Int(written))
+	return readWriteIn(ctx, tx, streams, written)
+}
+
+// readWriteIn reads speculatedKey on each stream and writes written
+// there, in tx, then commits it. It returns the values read.
+func readWriteIn(ctx context.Context, tx *Txn, streams []string, written int64) ([]int64, error) {
 	reads := make([]int64, 0, len(streams))
 	for _, stream := range streams {
 		store := kv.New(tx, stream)
@@ -117,11 +123,17 @@ func benchSpeculated(b *testing.B, n *Node, streams []string) {
 	after := n.predictor.Stats().ReadWrite
 	began, speculated := after.Began-before.Began, after.Speculated-before.Speculated
 	total := c.committed + c.mispredicted + c.aborted
+	preparedAhead := after.PreparedAhead - before.PreparedAhead
 	b.ReportMetric(100*float64(speculated)/float64(began), "speculated-%")
+	b.ReportMetric(100*float64(preparedAhead)/float64(began), "prepared-ahead-%")
 	b.ReportMetric(100*float64(c.mispredicted)/float64(total), "mispredicted-%")
 	b.ReportMetric(100*float64(c.aborted)/float64(total), "aborted-%")
 	if float64(speculated) < (1-speculatedFailedMax)*float64(began) {
 		b.Errorf("speculated %d of %d transactions", speculated, began)
+	}
+	if n.config.PrepareAhead != (float64(preparedAhead) >= (1-speculatedFailedMax)*float64(began)) {
+		b.Errorf("prepared %d of %d transactions ahead, with Config.PrepareAhead %t", preparedAhead, began,
+			n.config.PrepareAhead)
 	}
 	if float64(c.mispredicted+c.aborted) > speculatedFailedMax*float64(total) {
 		b.Errorf("of %d transactions, %d mispredicted and %d aborted otherwise", total, c.mispredicted, c.aborted)

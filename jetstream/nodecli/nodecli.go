@@ -74,6 +74,8 @@ func parse(args []string, stderr io.Writer) (config node.Config, embedded int, d
 	replicas := flags.Int("replicas", 1, "replicas of the streams and buckets created (3 on a three-server cluster)")
 	leaseTTL := flags.Duration("lease-ttl", 3*time.Second, "how long a processor's lease outlives its last renewal")
 	speculation := flags.Bool("speculation", false, "predict the operations of transactions begun with a category")
+	prepareAhead := flags.Bool("prepare-ahead", false,
+		"with --speculation, prepare a transaction whose every operation is predicted right behind the predictions")
 	verbose := flags.Bool("verbose", false, "log at debug level")
 	flags.IntVar(&embedded, "embedded-nats", 0, "start this many NATS servers in the process, clustered on loopback")
 	flags.StringVar(&data, "data", "", "with --embedded-nats: the directory of the servers' stores")
@@ -104,7 +106,7 @@ func parse(args []string, stderr io.Writer) (config node.Config, embedded int, d
 		level = slog.LevelDebug
 	}
 	config = node.Config{URL: *url, Namespace: *namespace, Streams: specs, ID: uint32(*id), Nodes: ids,
-		Replicas: *replicas, LeaseTTL: *leaseTTL, Speculation: *speculation,
+		Replicas: *replicas, LeaseTTL: *leaseTTL, Speculation: *speculation, PrepareAhead: *prepareAhead,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	return config, embedded, data, nil
 }

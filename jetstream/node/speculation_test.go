@@ -1,0 +1,118 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/coordinator"
+	"github.com/proven2pc/proven/engines/catalog"
+	"github.com/proven2pc/proven/engines/kv"
+	"github.com/proven2pc/proven/engines/value"
+)
+
+// TestPreparedAheadUnderContention: clients contend for one key on three
+// R3 streams with speculated transactions prepared ahead (each reads the
+// key on every stream and writes a fresh value there). A transaction
+// prepared on one stream while it waits on another must not hold the
+// others up until its deadline (a predicted operation waits at most two
+// RetryIntervals), and what commits is serial: ordered by commit
+// timestamp, every committed transaction read, on every stream, the
+// value the one before it wrote, and a snapshot after the run reads the
+// last one's.
+func TestPreparedAheadUnderContention(t *testing.T) {
+	cluster := startCluster(t)
+	streams := []string{"a", "b", "c"}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := Start(ctx, Config{URL: cluster.URLs(), Streams: []catalog.StreamSpec{catalog.KV("a"), catalog.KV("b"),
+		catalog.KV("c")}, ID: 1, Nodes: []uint32{1}, Replicas: 3, Speculation: true, PrepareAhead: true,
+		// Thresholds lax enough that speculation goes on while a quarter
+		// of the transactions are wounded.
+		Prediction: coordinator.PredictorConfig{ReadWrite: coordinator.Confidence{SeenMin: 4, RateMin: 0.5}},
+		Logger:     testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	awaitHosted(t, streams, n)
+
+	type committed struct {
+		at      clock.Timestamp
+		reads   []int64
+		written int64
+	}
+	var (
+		mutex          sync.Mutex
+		commits        []committed
+		aborted        = map[coordinator.Reason]int{}
+		indeterminates []error
+	)
+	run := func(written int64) {
+		tx := n.BeginCategory(ctx, 5*time.Second, speculatedCategory, value.String(speculatedKey), value.Int(written))
+		reads, err := readWriteIn(ctx, tx, streams, written)
+		mutex.Lock()
+		defer mutex.Unlock()
+		var abort *coordinator.AbortedError
+		switch {
+		case err == nil:
+			commits = append(commits, committed{at: tx.CommitTimestamp(), reads: reads, written: written})
+		case errors.As(err, &abort):
+			aborted[abort.Reason]++
+		default:
+			indeterminates = append(indeterminates, err)
+		}
+	}
+	for i := range speculatedWarmup { // one client: the predictor learns the category
+		run(int64(i + 1))
+	}
+	before := n.predictor.Stats().ReadWrite
+	const clients, each = 4, 40
+	var group sync.WaitGroup
+	for client := range clients {
+		group.Go(func() {
+			for i := range each {
+				run(int64(1000*(client+1) + i))
+			}
+		})
+	}
+	group.Wait()
+	stats := n.predictor.Stats().ReadWrite
+	preparedAhead := stats.PreparedAhead - before.PreparedAhead
+	t.Logf("%d committed, aborted %v, %d prepared ahead of %d begun under contention", len(commits), aborted,
+		preparedAhead, stats.Began-before.Began)
+	if len(indeterminates) != 0 {
+		t.Fatalf("%d outcomes unknown on a healthy cluster, first: %v", len(indeterminates), indeterminates[0])
+	}
+	if preparedAhead < clients*each/4 {
+		t.Fatalf("%d of %d contended transactions prepared ahead", preparedAhead, clients*each)
+	}
+	if len(commits) < speculatedWarmup+clients*each*3/4 {
+		t.Fatalf("only %d of %d contended transactions committed", len(commits)-speculatedWarmup, clients*each)
+	}
+	slices.SortFunc(commits, func(x, y committed) int { return x.at.Compare(y.at) })
+	previous := int64(0)
+	for i, c := range commits {
+		for s, read := range c.reads {
+			if read != previous {
+				t.Fatalf("commit %d (wrote %d at %v) read %d on %s, want %d (the commit before it)", i, c.written, c.at,
+					read, streams[s], previous)
+			}
+		}
+		previous = c.written
+	}
+	snapshot := n.BeginReadOnly(ctx)
+	for _, stream := range streams {
+		final, _, err := kv.New(snapshot, stream).GetInt(ctx, speculatedKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if final != previous {
+			t.Fatalf("a snapshot after the run reads %d on %s, want %d (the last commit's)", final, stream, previous)
+		}
+	}
+}
