@@ -101,7 +101,7 @@ func New(host Host, config Config) (*Coordinator, error) {
 	}
 	c.machines = MachineConfig{Self: host.Self(), Log: config.Log, LogOf: config.LogOf, Processor: config.Processor,
 		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: config.Requests,
-		Sites: config.Sites}
+		Sites: config.Sites, Heads: &StreamHeads{}}
 	if c.machines.Requests == nil {
 		c.machines.Requests = &c.requests
 	}

@@ -38,6 +38,40 @@ type MachineConfig struct {
 	// Sites switches the coordinator's code fault sites, asked at each
 	// use (nil: every site off); see Sites.
 	Sites func() Sites
+	// Heads, when set, learns from the machines' operation replies how
+	// far each stream's log reached, for the start positions of a
+	// transaction prepared ahead (nil: they are unknown, 0). Like the
+	// machines, it is used by one goroutine at a time.
+	Heads *StreamHeads
+}
+
+// StreamHeads remembers the highest log position an operation reply
+// showed on each stream: a transaction's entries appended after that
+// reply come later, so it is a lower bound of their positions.
+type StreamHeads struct {
+	// positions is only looked up and raised, never iterated.
+	positions map[string]uint64
+}
+
+// observe raises stream's head to position.
+func (h *StreamHeads) observe(stream string, position uint64) {
+	if h == nil {
+		return
+	}
+	if h.positions == nil {
+		h.positions = map[string]uint64{}
+	}
+	if position > h.positions[stream] {
+		h.positions[stream] = position
+	}
+}
+
+// of returns stream's head (0: none seen, or no StreamHeads).
+func (h *StreamHeads) of(stream string) uint64 {
+	if h == nil {
+		return 0
+	}
+	return h.positions[stream]
 }
 
 // Sites are the coordinator's code fault sites (DESIGN.md, "Code

@@ -101,7 +101,7 @@ func newMachineHarness() *machineHarness {
 	h.requests = coordinator.Requests{Origin: 9}
 	h.config = coordinator.MachineConfig{Self: harnessSelf, Log: harnessLog, RetryInterval: 50 * time.Millisecond,
 		ReadTimeout: time.Second, Requests: &h.requests, Processor: h.processor,
-		Sites: func() coordinator.Sites { return h.sites }}
+		Sites: func() coordinator.Sites { return h.sites }, Heads: &coordinator.StreamHeads{}}
 	return h
 }
 

@@ -148,23 +148,32 @@ func (m *TxnMachine) predict(now int64, predicted []PredictedOperation, ahead bo
 // prepareAhead appends a Prepare to every participant, saying every
 // prediction sent there is used; the votes are taken as they come, and
 // Commit's vote round (commitAhead) resends to those that did not vote.
-// The participants' start positions are not known yet: each is given as
-// 0, a lower bound (a peer's termination reads that stream from its
-// first retained entry; a prepared transaction pins the whole of it
-// until it ends).
+// The participants' start positions are not known yet: each peer's is
+// given as a lower bound, the head of its log as the coordinator's
+// earlier replies showed it (MachineConfig.Heads; 0 when unknown: a
+// termination then reads that stream from its first retained entry),
+// and the receiving stream's own as 0, which marks the Prepare as one
+// appended ahead (a stream's processor knows its own start; any other
+// Prepare gives it, at least 1).
 func (m *TxnMachine) prepareAhead() {
-	entry := wire.Entry{Kind: wire.EntryPrepare, Txn: m.id, DeadlineNanos: m.deadlineNanos}
-	var listSlots [participantSlotsLen]wire.Participant
-	entry.Participants = listSlots[:0]
 	for i := range m.participants {
 		p := &m.participants[i]
 		p.inRound, p.answered, p.request = true, false, m.config.Requests.NextRequest()
 		p.aheadRequest = p.request
-		entry.Participants = append(entry.Participants, wire.Participant{Stream: p.stream})
 	}
 	m.roundPending = len(m.participants)
+	var listSlots [participantSlotsLen]wire.Participant
 	for i := range m.participants {
-		entry.Sequence = m.speculation.predicted[i]
+		entry := wire.Entry{Kind: wire.EntryPrepare, Txn: m.id, DeadlineNanos: m.deadlineNanos,
+			Participants: listSlots[:0], Sequence: m.speculation.predicted[i]}
+		for j := range m.participants {
+			start := m.config.Heads.of(m.participants[j].stream)
+			if j == i {
+				start = 0
+			}
+			entry.Participants = append(entry.Participants, wire.Participant{Stream: m.participants[j].stream,
+				StartPosition: start})
+		}
 		m.appendTo(m.participants[i].stream, m.participants[i].request, entry)
 	}
 }

@@ -346,6 +346,7 @@ func (m *TxnMachine) operationReplied(now int64, reply *wire.MsgOperationReply) 
 	if p.start == 0 || (reply.Position != 0 && reply.Position < p.start) {
 		p.start = reply.Position
 	}
+	m.config.Heads.observe(p.stream, reply.Position)
 	if m.phase == phaseAutoCommit {
 		m.autoCommitAnswered(op, reply)
 		return

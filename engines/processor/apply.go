@@ -178,7 +178,7 @@ func (p *Processor) wound(requester *txnState, blockers []engines.TxnID) bool {
 		case blocker.status == txnActive:
 			p.abortAndNotify(blocker, engines.CodeAborted, fmt.Sprintf("wounded by older transaction %v", requester.id))
 			wounded = true
-		case blocker.status == txnPrepared && preparedAhead(blocker):
+		case blocker.status == txnPrepared && p.preparedAhead(blocker):
 			// A vote cannot be taken back, but its coordinator may still
 			// abort: ask it to (an abort notice).
 			p.send(blocker.replyTo, wire.MsgOutcome{Txn: id, Stream: p.config.Stream, Code: engines.CodeAborted,
@@ -190,19 +190,18 @@ func (p *Processor) wound(requester *txnState, blockers []engines.TxnID) bool {
 
 // preparedAhead reports whether a prepared transaction was prepared by a
 // Prepare its coordinator appended right behind its predicted operations
-// (coordinator: PredictWhole), before it knew where they landed: every
-// start position it recorded is 0. Such a transaction may still wait for
+// (coordinator: PredictWhole), before it knew where they landed: the
+// start position it gives this stream is 0 (any other Prepare gives
+// every participant's, at least 1). Such a transaction may still wait for
 // a lock on another stream, so an older transaction it blocks asks its
 // coordinator to abort it (wound-wait, with the coordinator deciding).
-// Any other Prepare gives every participant's start position.
-func preparedAhead(t *txnState) bool {
-	participants := t.participants()
-	for _, participant := range participants {
-		if participant.StartPosition != 0 {
-			return false
+func (p *Processor) preparedAhead(t *txnState) bool {
+	for _, participant := range t.participants() {
+		if participant.Stream == p.config.Stream {
+			return participant.StartPosition == 0
 		}
 	}
-	return len(participants) > 0
+	return false
 }
 
 // complete replies to a finished operation; a one-phase transaction is

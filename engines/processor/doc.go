@@ -61,7 +61,8 @@
 //     PredictWhole) appends it right behind its predicted operations, so
 //     it may overtake them or find one waiting for a lock; the
 //     coordinator sends it again under a new request.
-//   - Prepared ahead (every start position in the Prepare 0): such a
+//   - Prepared ahead (the Prepare gives this stream's start position as
+//     0; peers' are lower bounds): such a
 //     transaction may still wait on another stream, so an older
 //     transaction it blocks, which cannot wound a prepared one, sends its
 //     coordinator an abort notice instead; the coordinator, not yet

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/engines/value"
 	"github.com/proven2pc/proven/jetstream/remote"
 )
 
@@ -86,7 +87,7 @@ func (s *service) serve(request remote.Request) remote.Reply {
 	ctx := context.Background()
 	switch request.Op {
 	case remote.OpBegin:
-		return s.begin(ctx, time.Duration(request.TimeoutNanos))
+		return s.begin(ctx, request)
 	case remote.OpExecute, remote.OpCommit, remote.OpRollback:
 		return s.onTxn(ctx, request)
 	case remote.OpRead:
@@ -98,11 +99,22 @@ func (s *service) serve(request remote.Request) remote.Reply {
 	return remote.Reply{Error: remote.EncodeError(fmt.Errorf("node: unknown request %q", request.Op))}
 }
 
-func (s *service) begin(ctx context.Context, timeout time.Duration) remote.Reply {
+func (s *service) begin(ctx context.Context, request remote.Request) remote.Reply {
+	timeout := time.Duration(request.TimeoutNanos)
 	if timeout <= 0 || timeout > time.Hour {
 		return remote.Reply{Error: remote.EncodeError(fmt.Errorf("node: transaction timeout %v", timeout))}
 	}
-	txn := s.node.Begin(ctx, timeout)
+	var txn *Txn
+	if request.Category == "" {
+		txn = s.node.Begin(ctx, timeout)
+	} else {
+		arguments, err := value.DecodeKeyTuple(request.Arguments)
+		if err != nil {
+			return remote.Reply{Error: remote.EncodeError(fmt.Errorf("node: arguments of category %q: %w",
+				request.Category, err))}
+		}
+		txn = s.node.BeginCategory(ctx, timeout, request.Category, arguments...)
+	}
 	if txn.err != nil {
 		return remote.Reply{Error: remote.EncodeError(txn.err)}
 	}

@@ -4,16 +4,41 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/coordinator"
 	"github.com/proven2pc/proven/engines/catalog"
 	"github.com/proven2pc/proven/engines/kv"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/jetstream/natscluster"
+	"github.com/proven2pc/proven/jetstream/remote"
 )
+
+// startPreparingNode starts a node hosting KV streams a, b and c with
+// replicas replicas, speculating with prediction and preparing ahead,
+// and waits until it hosts them; it returns the node and the streams.
+func startPreparingNode(t *testing.T, cluster *natscluster.Cluster, replicas int,
+	prediction coordinator.PredictorConfig) (*Node, []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := Start(ctx, Config{URL: cluster.URLs(), Streams: []catalog.StreamSpec{catalog.KV("a"), catalog.KV("b"),
+		catalog.KV("c")}, ID: 1, Nodes: []uint32{1}, Replicas: replicas, Speculation: true, PrepareAhead: true,
+		Prediction: prediction, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	streams := []string{"a", "b", "c"}
+	awaitHosted(t, streams, n)
+	return n, streams
+}
 
 // TestPreparedAheadUnderContention: clients contend for one key on three
 // R3 streams with speculated transactions prepared ahead (each reads the
@@ -26,20 +51,12 @@ import (
 // last one's.
 func TestPreparedAheadUnderContention(t *testing.T) {
 	cluster := startCluster(t)
-	streams := []string{"a", "b", "c"}
+	// Thresholds lax enough that speculation goes on while a quarter of
+	// the transactions are wounded.
+	n, streams := startPreparingNode(t, cluster, 3,
+		coordinator.PredictorConfig{ReadWrite: coordinator.Confidence{SeenMin: 4, RateMin: 0.5}})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	n, err := Start(ctx, Config{URL: cluster.URLs(), Streams: []catalog.StreamSpec{catalog.KV("a"), catalog.KV("b"),
-		catalog.KV("c")}, ID: 1, Nodes: []uint32{1}, Replicas: 3, Speculation: true, PrepareAhead: true,
-		// Thresholds lax enough that speculation goes on while a quarter
-		// of the transactions are wounded.
-		Prediction: coordinator.PredictorConfig{ReadWrite: coordinator.Confidence{SeenMin: 4, RateMin: 0.5}},
-		Logger:     testLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	awaitHosted(t, streams, n)
 
 	type committed struct {
 		at      clock.Timestamp
@@ -114,5 +131,66 @@ func TestPreparedAheadUnderContention(t *testing.T) {
 		if final != previous {
 			t.Fatalf("a snapshot after the run reads %d on %s, want %d (the last commit's)", final, stream, previous)
 		}
+	}
+}
+
+// TestRemoteClientsPrepareAhead: a client with no coordinator of its
+// own begins transactions of a category with their arguments over the
+// node's service (remote.Client.BeginCategory); the node learns them,
+// speculates and prepares them ahead, and each committed transaction
+// read, on every stream, the value the one before it wrote. Arguments
+// that are not a key tuple are refused, naming the category.
+func TestRemoteClientsPrepareAhead(t *testing.T) {
+	cluster := startCluster(t)
+	n, streams := startPreparingNode(t, cluster, 1, coordinator.PredictorConfig{})
+	if err := n.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nc, err := nats.Connect(cluster.URLs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	client := remote.New(nc, n.config.Namespace, 1)
+
+	const transactions = 40
+	written := int64(0)
+	for i := range transactions {
+		next := int64(i + 1)
+		tx := client.BeginCategory(ctx, 5*time.Second, speculatedCategory, value.String(speculatedKey), value.Int(next))
+		for _, stream := range streams {
+			store := kv.New(tx, stream)
+			read, _, err := store.GetInt(ctx, speculatedKey)
+			if err != nil {
+				t.Fatalf("transaction %d: %v", i, err)
+			}
+			if read != written {
+				t.Fatalf("transaction %d read %d on %s, want %d", i, read, stream, written)
+			}
+			if err := store.PutInt(ctx, speculatedKey, next); err != nil {
+				t.Fatalf("transaction %d: %v", i, err)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+		written = next
+	}
+	stats := n.predictor.Stats().ReadWrite
+	t.Logf("%+v", stats)
+	if stats.Began != transactions || stats.PreparedAhead < transactions/2 || stats.Mispredicted != 0 {
+		t.Fatalf("began %d, prepared %d ahead, mispredicted %d; want %d, at least half, none", stats.Began,
+			stats.PreparedAhead, stats.Mispredicted, transactions)
+	}
+
+	reply, err := nc.RequestWithContext(ctx, n.subjects.client(1),
+		[]byte(`{"op":"begin","timeout":1000000000,"category":"c","arguments":"AQID"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(reply.Data), `arguments of category \"c\"`) {
+		t.Fatalf("bad arguments answered %s", reply.Data)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/proven2pc/proven/engines"
+	"github.com/proven2pc/proven/engines/value"
 )
 
 // Client calls one node's transaction service.
@@ -69,6 +70,20 @@ type Txn struct {
 // the node's clock now.
 func (c *Client) Begin(ctx context.Context, timeout time.Duration) *Txn {
 	reply, err := c.call(ctx, Request{Op: OpBegin, TimeoutNanos: int64(timeout)}, c.Patience)
+	return &Txn{client: c, handle: reply.Txn, id: reply.ID, timeout: timeout, err: err}
+}
+
+// BeginCategory starts a transaction of a category (what it does, such
+// as "transfer") with its arguments (what varies: accounts, amounts,
+// keys). On a node with speculation, once the node has learned the
+// category, the transaction's operations are sent at begin, in parallel
+// (and, with prepare-ahead, its Prepares behind them); an operation that
+// differs from the prediction aborts it with coordinator.ErrMispredicted,
+// and the caller may retry with Begin. On any other node it is Begin.
+func (c *Client) BeginCategory(ctx context.Context, timeout time.Duration, category string,
+	arguments ...value.Value) *Txn {
+	reply, err := c.call(ctx, Request{Op: OpBegin, TimeoutNanos: int64(timeout), Category: category,
+		Arguments: value.AppendKeyTuple(nil, arguments...)}, c.Patience)
 	return &Txn{client: c, handle: reply.Txn, id: reply.ID, timeout: timeout, err: err}
 }
 

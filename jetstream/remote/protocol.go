@@ -8,7 +8,8 @@
 // # Protocol
 //
 // Requests go to <namespace>.client.<node id>, JSON-encoded: begin (with
-// the timeout), execute (transaction handle, stream, operation bytes),
+// the timeout, and optionally a category with its arguments, encoded as
+// one value.AppendKeyTuple, for speculative execution), execute (transaction handle, stream, operation bytes),
 // commit, rollback, adhoc (one operation committed on its own), and read (stream, operation, and the snapshot of an
 // earlier read of the same read-only transaction, or none for the node's
 // clock now). Replies carry the result, the transaction id, the commit
@@ -45,6 +46,10 @@ type Request struct {
 	Stream       string `json:"stream,omitempty"`
 	Operation    []byte `json:"operation,omitempty"`
 	Snapshot     string `json:"snapshot,omitempty"`
+	// Category and Arguments: a begin of a transaction of a category
+	// (Client.BeginCategory); Arguments is value.AppendKeyTuple of them.
+	Category  string `json:"category,omitempty"`
+	Arguments []byte `json:"arguments,omitempty"`
 }
 
 // The operations of Request.Op.
