@@ -275,7 +275,9 @@ func (m *TxnMachine) abortAnswered(reply *wire.MsgOutcome) {
 }
 
 // voted takes a participant's vote: a refusal aborts the transaction; the
-// last Prepared vote starts the commit round.
+// last Prepared vote starts the commit round. A vote that comes before
+// Commit (prepared ahead) is kept: a refusal as an abort notice, acted on
+// at the next Execute, Commit or Cancel.
 func (m *TxnMachine) voted(now int64, vote *wire.MsgVote) {
 	if vote.Code == engines.CodeEarly {
 		m.preparedEarly(vote)
@@ -284,11 +286,15 @@ func (m *TxnMachine) voted(now int64, vote *wire.MsgVote) {
 	p := m.roundAnswered(vote.Request)
 	switch {
 	case p == nil:
+	case !vote.Prepared && m.phase == phaseActive:
+		if m.doom == nil {
+			m.doom = abortedFrom(vote.Stream, vote.Code, vote.Reason)
+		}
 	case !vote.Prepared:
 		m.abortAfterFailure(now, abortedFrom(vote.Stream, vote.Code, vote.Reason))
 	default:
 		p.prepareTimestamp = vote.PrepareTimestamp
-		if m.roundPending == 0 {
+		if m.roundPending == 0 && m.phase == phasePreparing {
 			m.startCommit(now)
 		}
 	}

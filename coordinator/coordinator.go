@@ -101,7 +101,10 @@ func New(host Host, config Config) (*Coordinator, error) {
 	}
 	c.machines = MachineConfig{Self: host.Self(), Log: config.Log, LogOf: config.LogOf, Processor: config.Processor,
 		RetryInterval: config.RetryInterval, ReadTimeout: config.ReadTimeout, Requests: config.Requests,
-		Sites: config.Sites, Heads: &StreamHeads{}}
+		Sites: config.Sites}
+	if config.Predictor != nil && config.Predictor.config.PrepareAhead {
+		c.machines.Heads = &StreamHeads{} // only a transaction prepared ahead uses them
+	}
 	if c.machines.Requests == nil {
 		c.machines.Requests = &c.requests
 	}

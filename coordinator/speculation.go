@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
-	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/wire"
 	"github.com/proven2pc/proven/internal/assert"
 )
@@ -214,25 +213,6 @@ func (m *TxnMachine) prepareAgain(i int) {
 	entry := m.prepareEntry(listSlots[:0])
 	entry.Sequence = m.usedSequence(i)
 	m.appendTo(p.stream, p.request, entry)
-}
-
-// votedAhead takes a vote that came before Commit: a refusal is kept as
-// an abort notice (acted on at the next Execute, Commit or Cancel).
-func (m *TxnMachine) votedAhead(vote *wire.MsgVote) {
-	if vote.Code == engines.CodeEarly {
-		m.preparedEarly(vote)
-		return
-	}
-	p := m.roundAnswered(vote.Request)
-	switch {
-	case p == nil:
-	case !vote.Prepared:
-		if m.doom == nil {
-			m.doom = abortedFrom(vote.Stream, vote.Code, vote.Reason)
-		}
-	default:
-		p.prepareTimestamp = vote.PrepareTimestamp
-	}
 }
 
 // renewAhead gives the Prepares of a transaction prepared ahead that

@@ -298,11 +298,8 @@ func (m *TxnMachine) Step(now int64, message any) Ready {
 	case wire.MsgOperationReply:
 		m.operationReplied(now, &reply)
 	case wire.MsgVote:
-		switch {
-		case m.phase == phasePreparing:
+		if m.phase == phasePreparing || (m.phase == phaseActive && m.speculation != nil && m.speculation.ahead) {
 			m.voted(now, &reply)
-		case m.phase == phaseActive && m.speculation != nil && m.speculation.ahead:
-			m.votedAhead(&reply)
 		}
 	case wire.MsgAppendReply:
 		if m.phase == phaseCommitting {
