@@ -3,6 +3,7 @@ package engines
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
@@ -64,6 +65,25 @@ type CheckpointAppender interface {
 	// sizing the buffer: exact or a little short when the state is mostly
 	// stored data.
 	CheckpointLenHint() int
+}
+
+// CheckpointFreezer is implemented by an engine whose checkpoint can be
+// frozen: taken at once and cheaply (its large part copy-on-write), then
+// encoded in pieces as it is written, possibly on another goroutine while
+// the engine goes on. A host writes a checkpoint to a file that way
+// without holding a second copy of the state in memory.
+type CheckpointFreezer interface {
+	FreezeCheckpoint() FrozenCheckpoint
+}
+
+// FrozenCheckpoint is a checkpoint frozen at one moment: the bytes
+// Checkpoint returned then, written in pieces.
+type FrozenCheckpoint interface {
+	// Len is the length of the bytes, exactly.
+	Len() int
+	// WriteTo writes the bytes to w. It may be called from any goroutine,
+	// and more than once.
+	WriteTo(w io.Writer) (int64, error)
 }
 
 // Restorer rebuilds an engine from a checkpoint (nil: a new, empty engine).

@@ -2,6 +2,8 @@ package live
 
 import (
 	"fmt"
+
+	"github.com/proven2pc/proven/live/store"
 )
 
 // checkpointer writes one stream's checkpoints on a goroutine of its own,
@@ -23,7 +25,7 @@ type checkpointer struct {
 
 type checkpointRequest struct {
 	position uint64
-	data     []byte
+	data     store.CheckpointData
 }
 
 func newCheckpointer(db *DB, stream *streamRuntime) *checkpointer {
@@ -35,7 +37,7 @@ func (c *checkpointer) start() { go c.run() }
 
 // offer hands a checkpoint to the goroutine, or drops it when a write is
 // in progress; it reports whether it was taken.
-func (c *checkpointer) offer(position uint64, data []byte) bool {
+func (c *checkpointer) offer(position uint64, data store.CheckpointData) bool {
 	select {
 	case c.requests <- checkpointRequest{position: position, data: data}:
 		return true
@@ -51,7 +53,7 @@ func (c *checkpointer) run() {
 	for {
 		select {
 		case request := <-c.requests:
-			removable, err := c.stream.store.WriteCheckpoint(request.position, request.data)
+			removable, err := c.stream.store.WriteCheckpointFrom(request.position, request.data)
 			if err != nil {
 				c.db.fail(fmt.Errorf("%w: stream %q: writing a checkpoint: %w", ErrFailed, c.stream.spec.Name, err))
 				return

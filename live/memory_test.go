@@ -30,13 +30,24 @@ var (
 )
 
 // residentBytes reads the process's resident set size (Linux).
-func residentBytes() int64 {
+func residentBytes() int64 { return statusBytes("VmRSS:") }
+
+// peakResidentBytes reads the process's peak resident set size so far
+// (Linux): the high-water mark between the curve's points too.
+func peakResidentBytes() int64 { return statusBytes("VmHWM:") }
+
+// resetPeakResident starts a new high-water mark for peakResidentBytes
+// (Linux 4.0 and later; elsewhere the peak is since the process started).
+func resetPeakResident() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// statusBytes reads a size in kB from /proc/self/status.
+func statusBytes(field string) int64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for line := range bytes.Lines(data) {
-		if value, found := bytes.CutPrefix(line, []byte("VmRSS:")); found {
+		if value, found := bytes.CutPrefix(line, []byte(field)); found {
 			kilobytes, _ := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(value), []byte(" kB"))), 10, 64)
 			return kilobytes << 10
 		}
@@ -91,12 +102,15 @@ func BenchmarkLongRunMemory(b *testing.B) {
 	// The curve goes to stdout as it is measured (b.Logf output is cut
 	// short and comes at the end).
 	fmt.Printf("live data: %d keys x %d bytes = %.1f MB\n", keys, len(key(0))+len(value), float64(liveBytes)/1e6)
-	fmt.Printf("%12s %8s %8s %10s %8s %8s %10s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "heap MB", "heap/live",
-		"objects MB", "RSS* MB", "commits/s\n")
+	fmt.Printf("%12s %8s %8s %10s %8s %9s %8s %9s %10s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "peak MB", "peak/live",
+		"heap MB", "heap/live", "objects MB", "RSS* MB", "commits/s\n")
 	start := time.Now()
-	var rss, heap, objects int64
+	var rss, peak, peakMax, heap, objects int64
+	resetPeakResident()
 	for point := 1; point <= *longRunPoints; point++ {
 		run(keys + transactions*point / *longRunPoints)
+		peak = peakResidentBytes()
+		peakMax = max(peakMax, peak)
 		runtime.GC()
 		var stats runtime.MemStats
 		runtime.ReadMemStats(&stats)
@@ -105,14 +119,16 @@ func BenchmarkLongRunMemory(b *testing.B) {
 		returned := residentBytes()
 		elapsed := time.Since(start)
 		done := transactions * point / *longRunPoints
-		fmt.Printf("%12d %8.0f %8.1f %10.2f %8.1f %8.2f %10.1f %10.1f %10.0f\n", done, elapsed.Seconds(), float64(rss)/1e6,
-			float64(rss)/float64(liveBytes), float64(heap)/1e6, float64(heap)/float64(liveBytes), float64(objects)/1e6,
-			float64(returned)/1e6, float64(done)/elapsed.Seconds())
+		fmt.Printf("%12d %8.0f %8.1f %10.2f %8.1f %9.2f %8.1f %9.2f %10.1f %10.1f %10.0f\n", done, elapsed.Seconds(), float64(rss)/1e6,
+			float64(rss)/float64(liveBytes), float64(peak)/1e6, float64(peak)/float64(liveBytes), float64(heap)/1e6,
+			float64(heap)/float64(liveBytes), float64(objects)/1e6, float64(returned)/1e6, float64(done)/elapsed.Seconds())
+		resetPeakResident()
 	}
 	if *longRunHeapProfile != "" {
 		writeHeapProfile(b, *longRunHeapProfile)
 	}
 	b.ReportMetric(float64(rss)/float64(liveBytes), "rss/live")
+	b.ReportMetric(float64(peakMax)/float64(liveBytes), "peak-rss/live")
 	b.ReportMetric(float64(heap)/float64(liveBytes), "heap/live")
 	b.ReportMetric(float64(failed.Load()), "not-committed")
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/wire"
+	"github.com/proven2pc/proven/internal/binenc"
+	"github.com/proven2pc/proven/live/store"
 )
 
 // processorInboxMax bounds the messages waiting for one processor; beyond
@@ -206,14 +208,24 @@ func (h *processorHost) nudge(message any) {
 		Stream: h.stream.spec.Name, Payload: tickPayload, Unacknowledged: true})
 }
 
-// route writes the checkpoint a step asks for (before its messages
-// leave: persist before you speak), then sends its messages.
+// route hands the checkpoint a step asks for to the checkpointer, then
+// sends its messages. The checkpoint comes frozen (live sets
+// processor.Config.FreezeCheckpoints): the checkpointer encodes it as it
+// writes it, on its own goroutine, while the processor goes on.
 func (h *processorHost) route(ready processor.Ready) {
-	if ready.Checkpoint != nil {
-		if err := h.writeCheckpoint(ready.Checkpoint); err != nil {
-			h.err = err
-			return
+	if ready.FrozenCheckpoint != nil {
+		h.err = h.writeCheckpoint(ready.FrozenCheckpoint.Position, ready.FrozenCheckpoint)
+	} else if ready.Checkpoint != nil {
+		position, err := processor.CheckpointPosition(ready.Checkpoint)
+		if err != nil {
+			err = fmt.Errorf("live: stream %q: the processor's checkpoint: %w", h.stream.spec.Name, err)
+		} else {
+			err = h.writeCheckpoint(position, binenc.Bytes(ready.Checkpoint))
 		}
+		h.err = err
+	}
+	if h.err != nil {
+		return
 	}
 	for _, out := range ready.Messages {
 		h.db.router.send(h.address, out.To, out.Message)
@@ -222,11 +234,7 @@ func (h *processorHost) route(ready processor.Ready) {
 
 // writeCheckpoint hands a checkpoint to the stream's checkpointer (which
 // writes it, then tells the janitor), unless the store has failed.
-func (h *processorHost) writeCheckpoint(checkpoint []byte) error {
-	position, err := processor.CheckpointPosition(checkpoint)
-	if err != nil {
-		return fmt.Errorf("live: stream %q: the processor's checkpoint: %w", h.stream.spec.Name, err)
-	}
+func (h *processorHost) writeCheckpoint(position uint64, checkpoint store.CheckpointData) error {
 	if err := h.db.Err(); err != nil {
 		return err
 	}
@@ -245,7 +253,7 @@ func (h *processorHost) finish() {
 	if h.db.Err() != nil || h.processor.AppliedPosition() <= h.checkpointPosition {
 		return
 	}
-	if _, err := h.stream.store.WriteCheckpoint(h.processor.AppliedPosition(), h.processor.Checkpoint()); err != nil {
+	if _, err := h.stream.store.WriteCheckpointFrom(h.processor.AppliedPosition(), h.processor.FreezeCheckpoint()); err != nil {
 		h.err = fmt.Errorf("%w: stream %q: writing the last checkpoint: %w", ErrFailed, h.stream.spec.Name, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 	"maps"
 	"slices"
 
@@ -57,20 +58,78 @@ func (s *Store) Checkpoint() []byte {
 // appended bytes only.
 func (s *Store) AppendCheckpoint(out []byte) []byte {
 	start := len(out)
-	out = append(out, checkpointMagic...)
-	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
-	out = s.watermark.AppendKey(out)
-	out = binary.BigEndian.AppendUint64(out, uint64(s.versions.Len()))
+	out = s.appendCheckpointHead(out)
 	s.versions.Ascend(func(v version) bool {
 		out = appendEntry(out, v.key(), &v.timestamp, v.value())
 		return true
 	})
+	out = s.appendTransactions(out)
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out[start:], castagnoli))
+}
+
+// appendCheckpointHead appends what comes before the versions: the
+// magic, the format, the watermark and the version count.
+func (s *Store) appendCheckpointHead(out []byte) []byte {
+	out = append(out, checkpointMagic...)
+	out = binary.BigEndian.AppendUint32(out, checkpointFormat)
+	out = s.watermark.AppendKey(out)
+	return binary.BigEndian.AppendUint64(out, uint64(s.versions.Len()))
+}
+
+// appendTransactions appends what comes after the versions (before the
+// checksum): the transactions and their intents.
+func (s *Store) appendTransactions(out []byte) []byte {
 	ids := slices.SortedFunc(maps.Keys(s.transactions), TxnID.Compare)
 	out = binary.BigEndian.AppendUint64(out, uint64(len(ids)))
 	for _, id := range ids {
 		out = s.appendTransaction(out, id)
 	}
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out[start:], castagnoli))
+	return out
+}
+
+// FrozenCheckpoint is the store's checkpoint at the moment it was frozen,
+// encoded only when written: Checkpoint's bytes, in pieces. Freezing costs
+// two btree clones (copy-on-write, as View) and the encoding of the
+// transactions (the few in progress); the versions, most of a checkpoint,
+// are encoded chunk by chunk as they are written, so a host can write a
+// checkpoint to a file without holding a copy of the store. Later writes,
+// commits and GC do not change it. FreezeCheckpoint must be called from
+// the store's owner; the FrozenCheckpoint may then be written from any
+// goroutine, and more than once.
+type FrozenCheckpoint struct {
+	sealed binenc.Sealed
+}
+
+// FreezeCheckpoint returns the store's checkpoint, frozen now.
+func (s *Store) FreezeCheckpoint() *FrozenCheckpoint {
+	head := s.appendCheckpointHead(nil)
+	tail := s.appendTransactions(nil)
+	versions := frozenVersions{versions: s.versions.clone(),
+		length: s.CheckpointLen() - len(head) - len(tail) - checkpointChecksumLen}
+	return &FrozenCheckpoint{sealed: binenc.Sealed{Prefix: head, Inner: versions, Suffix: tail}}
+}
+
+// Len is the length of the checkpoint's bytes (CheckpointLen when it was
+// frozen).
+func (f *FrozenCheckpoint) Len() int { return f.sealed.Len() }
+
+// WriteTo writes the checkpoint's bytes to w, in chunks.
+func (f *FrozenCheckpoint) WriteTo(w io.Writer) (int64, error) { return f.sealed.WriteTo(w) }
+
+// frozenVersions is the Stream of a checkpoint's versions.
+type frozenVersions struct {
+	versions versionSet
+	length   int
+}
+
+func (f frozenVersions) Len() int { return f.length }
+
+func (f frozenVersions) WriteTo(w io.Writer) (int64, error) {
+	chunks := binenc.NewChunkWriter(w)
+	f.versions.Ascend(func(v version) bool {
+		return chunks.Append(func(out []byte) []byte { return appendEntry(out, v.key(), &v.timestamp, v.value()) })
+	})
+	return chunks.Flush()
 }
 
 // CheckpointLen is the length of Checkpoint's bytes, computed from the

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"testing"
 
 	"github.com/proven2pc/proven/clock"
+	"github.com/proven2pc/proven/internal/binenc"
 )
 
 // sampleStore has versions, a tombstone, an Active and a Prepared
@@ -163,5 +165,41 @@ func TestCheckpointLen(t *testing.T) {
 	}
 	if cap(appended) != len(prefix)+len(data) {
 		t.Fatalf("AppendCheckpoint grew its buffer: capacity %d, want %d", cap(appended), len(prefix)+len(data))
+	}
+}
+
+// TestFrozenCheckpointInChunks freezes a store larger than many chunks,
+// rewrites every key and collects the old versions, then writes the
+// frozen checkpoint: the bytes Checkpoint gave when it was frozen.
+func TestFrozenCheckpointInChunks(t *testing.T) {
+	s := New(Options{})
+	ts := func(wall int64) clock.Timestamp { return clock.Timestamp{WallNanos: wall, Node: 1} }
+	value := bytes.Repeat([]byte("v"), 100)
+	write := func(round int64) {
+		for i := range 5000 {
+			txn := ts(round*100_000 + int64(2*i+1))
+			if err := s.Put(txn, fmt.Appendf(nil, "key:%05d", i), value); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(txn, txn.Next()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(1)
+	frozen, want := s.FreezeCheckpoint(), s.Checkpoint()
+	if len(want) < 5*binenc.StreamChunkLen {
+		t.Fatalf("checkpoint of %d bytes spans fewer than five chunks", len(want))
+	}
+	write(2)
+	s.GC(ts(3 * 100_000))
+	var out bytes.Buffer
+	n, err := frozen.WriteTo(&out)
+	if err != nil || n != int64(len(want)) || frozen.Len() != len(want) || !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("frozen checkpoint: %d bytes (Len %d, %v), equal %t; Checkpoint gave %d", n, frozen.Len(), err,
+			bytes.Equal(out.Bytes(), want), len(want))
+	}
+	if bytes.Equal(s.Checkpoint(), want) {
+		t.Fatal("the store did not change after the freeze: the test shows nothing")
 	}
 }

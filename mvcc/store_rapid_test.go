@@ -22,6 +22,14 @@ type storeMachine struct {
 	latest int64 // largest wall time used so far, to aim timestamps near it
 	// chain is a full checkpoint and the deltas after it (delta_test.go).
 	chain checkpointChain
+	// frozen are checkpoints frozen earlier, with the bytes Checkpoint
+	// gave at that moment.
+	frozen []frozenCheckpoint
+}
+
+type frozenCheckpoint struct {
+	checkpoint *FrozenCheckpoint
+	want       []byte
 }
 
 type frozenView struct {
@@ -224,6 +232,55 @@ func (m *storeMachine) checkpoint(t *rapid.T) {
 	m.chain = checkpointChain{} // the restored store tracks no changes
 }
 
+func (m *storeMachine) freeze(t *rapid.T) {
+	if len(m.frozen) >= 3 {
+		m.frozen = m.frozen[1:]
+	}
+	m.frozen = append(m.frozen, frozenCheckpoint{checkpoint: m.store.FreezeCheckpoint(), want: m.store.Checkpoint()})
+}
+
+// writeFrozen writes a frozen checkpoint, after whatever the store did
+// since: the bytes are the checkpoint's at the moment it was frozen. A
+// write that fails partway returns the error.
+func (m *storeMachine) writeFrozen(t *rapid.T) {
+	if len(m.frozen) == 0 {
+		t.Skip("nothing frozen yet")
+	}
+	frozen := rapid.SampledFrom(m.frozen).Draw(t, "frozen")
+	if got := frozen.checkpoint.Len(); got != len(frozen.want) {
+		t.Fatalf("frozen checkpoint Len %d, Checkpoint gave %d bytes", got, len(frozen.want))
+	}
+	failAfter := rapid.IntRange(-1, len(frozen.want)-1).Draw(t, "failAfter")
+	out := &failingWriter{failAfter: failAfter}
+	n, err := frozen.checkpoint.WriteTo(out)
+	if failAfter >= 0 {
+		if err == nil {
+			t.Fatalf("a write failing after %d bytes: no error", failAfter)
+		}
+		return
+	}
+	if err != nil || n != int64(len(frozen.want)) || !bytes.Equal(out.data, frozen.want) {
+		t.Fatalf("frozen checkpoint wrote %d bytes (%v), differing from Checkpoint's %d then", n, err, len(frozen.want))
+	}
+}
+
+// failingWriter keeps what is written to it and fails once failAfter
+// bytes are written (never when it is negative).
+type failingWriter struct {
+	data      []byte
+	failAfter int
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.failAfter >= 0 && len(w.data)+len(p) > w.failAfter {
+		n := w.failAfter - len(w.data)
+		w.data = append(w.data, p[:n]...)
+		return n, errors.New("disk full")
+	}
+	w.data = append(w.data, p...)
+	return len(p), nil
+}
+
 func (m *storeMachine) takeView(t *rapid.T) {
 	if len(m.views) >= 3 {
 		m.views = m.views[1:]
@@ -336,6 +393,8 @@ func TestStoreMatchesModel(t *testing.T) {
 			"startChain":   m.startChain,
 			"delta":        m.delta,
 			"view":         m.takeView,
+			"freeze":       m.freeze,
+			"writeFrozen":  m.writeFrozen,
 			"readView":     m.readView,
 			"":             m.check,
 		})

@@ -60,6 +60,15 @@ func (e *Engine) AppendCheckpoint(out []byte) []byte {
 	return e.appendFrame(out, checkpointMagic, checkpointFormat, e.store.AppendCheckpoint)
 }
 
+// FreezeCheckpoint (engines.CheckpointFreezer) freezes Checkpoint's bytes:
+// the store copy-on-write (mvcc.FrozenCheckpoint), the transactions
+// encoded now.
+func (e *Engine) FreezeCheckpoint() engines.FrozenCheckpoint {
+	store := e.store.FreezeCheckpoint()
+	prefix := binary.BigEndian.AppendUint64(binenc.AppendFrameHeader(nil, checkpointMagic, checkpointFormat), uint64(store.Len()))
+	return binenc.Sealed{Prefix: prefix, Inner: store, Suffix: e.transactions.AppendCheckpoint(nil, e.appendRecord)}
+}
+
 // CheckpointLenHint (engines.CheckpointAppender) is the checkpoint's
 // length with no live transaction, plus 64 bytes toward their records.
 func (e *Engine) CheckpointLenHint() int {

@@ -57,6 +57,28 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 }
 
+// TestFrozenCheckpoint freezes a busy engine, changes it (a commit, a
+// new transaction with locks, an abort), then writes the frozen
+// checkpoint: Checkpoint's bytes at the freeze.
+func TestFrozenCheckpoint(t *testing.T) {
+	e := busyEngine(t)
+	frozen, want := e.FreezeCheckpoint(), e.Checkpoint()
+	if err := e.Commit(txnID(3), clock.Timestamp{WallNanos: 30}); err != nil {
+		t.Fatal(err)
+	}
+	mustDone(t, e.Apply(txnID(4), Operation{Kind: OperationPut, Key: "c", Value: value.Int(4)}.Encode(), clock.Timestamp{}))
+	e.Abort(txnID(2))
+	if bytes.Equal(e.Checkpoint(), want) {
+		t.Fatal("the engine did not change after the freeze: the test shows nothing")
+	}
+	for range 2 {
+		var out bytes.Buffer
+		if n, err := frozen.WriteTo(&out); err != nil || n != int64(len(want)) || frozen.Len() != len(want) || !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("frozen checkpoint: %d bytes (Len %d, %v); Checkpoint gave %d then", n, frozen.Len(), err, len(want))
+		}
+	}
+}
+
 // TestRestoreRejectsCorruption flips, truncates and extends a checkpoint,
 // and forges well-checksummed ones that break the engine's invariants.
 func TestRestoreRejectsCorruption(t *testing.T) {

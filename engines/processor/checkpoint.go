@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"slices"
 
 	"github.com/proven2pc/proven/clock"
@@ -29,6 +30,39 @@ func (p *Processor) Checkpoint() []byte {
 		return p.encodeState(checkpointFormat, 0, appender)
 	}
 	return p.encodeState(checkpointFormat, 0, encodedState(p.engine.Checkpoint()))
+}
+
+// FrozenCheckpoint is a checkpoint frozen at one moment: the bytes
+// Checkpoint returned then, encoded as they are written. With an engine
+// that freezes its own (engines.CheckpointFreezer, as kv's does), freezing
+// encodes only the processor's state and the engine's small parts; the
+// engine's stored data is encoded chunk by chunk as WriteTo writes it, so
+// a host writing a checkpoint to a file holds no second copy of the
+// state. Other engines' state is encoded at the freeze. WriteTo may run
+// on any goroutine while the processor goes on, and more than once.
+type FrozenCheckpoint struct {
+	// Position is the applied position the checkpoint covers
+	// (CheckpointPosition of its bytes).
+	Position uint64
+	sealed   binenc.Sealed
+}
+
+// Len is the length of the checkpoint's bytes.
+func (f *FrozenCheckpoint) Len() int { return f.sealed.Len() }
+
+// WriteTo writes the checkpoint's bytes to w.
+func (f *FrozenCheckpoint) WriteTo(w io.Writer) (int64, error) { return f.sealed.WriteTo(w) }
+
+// FreezeCheckpoint returns Checkpoint's bytes, frozen now.
+func (p *Processor) FreezeCheckpoint() *FrozenCheckpoint {
+	var engine binenc.Stream
+	if freezer, ok := p.engine.(engines.CheckpointFreezer); ok {
+		engine = freezer.FreezeCheckpoint()
+	} else {
+		engine = binenc.Bytes(p.engine.Checkpoint())
+	}
+	prefix := binary.AppendUvarint(p.processorState(checkpointFormat, 0), uint64(engine.Len()))
+	return &FrozenCheckpoint{Position: p.appliedPosition, sealed: binenc.Sealed{Prefix: prefix, Inner: engine}}
 }
 
 // encodedState is an engine state already encoded, appended as it is.

@@ -37,24 +37,30 @@ type incrementalEngine interface {
 	ApplyCheckpointDelta(delta []byte) (engines.Engine, error)
 }
 
-// takeCheckpoint returns the next checkpoint: a delta when a chain is open
-// and not at its length, else a full one (which opens a chain when
-// deltas are on and the engine writes them).
-func (p *Processor) takeCheckpoint() (data []byte, delta bool) {
+// takeCheckpoint returns the next checkpoint (in Ready's checkpoint
+// fields): a delta when a chain is open and not at its length, else a
+// full one (which opens a chain when deltas are on and the engine writes
+// them; frozen with Config.FreezeCheckpoints).
+func (p *Processor) takeCheckpoint() Ready {
 	engine, incremental := p.engine.(incrementalEngine)
 	if !incremental || p.config.DeltasPerCheckpoint <= 0 || !p.chain.open || p.chain.deltas >= p.config.DeltasPerCheckpoint {
-		data = p.Checkpoint()
+		var taken Ready
+		if p.config.FreezeCheckpoints {
+			taken.FrozenCheckpoint = p.FreezeCheckpoint()
+		} else {
+			taken.Checkpoint = p.Checkpoint()
+		}
 		p.chain = checkpointChain{}
 		if incremental && p.config.DeltasPerCheckpoint > 0 {
 			engine.TrackChanges()
 			p.chain = checkpointChain{open: true, position: p.appliedPosition}
 		}
-		return data, false
+		return taken
 	}
-	data = p.encodeState(deltaFormat, p.chain.position, encodedState(engine.CheckpointDelta()))
+	data := p.encodeState(deltaFormat, p.chain.position, encodedState(engine.CheckpointDelta()))
 	p.chain.deltas++
 	p.chain.position = p.appliedPosition
-	return data, true
+	return Ready{Checkpoint: data, CheckpointDelta: true}
 }
 
 // checkpointChain is where the processor's chain of checkpoints stands.

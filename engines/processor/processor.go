@@ -33,6 +33,10 @@ type Config struct {
 	// follow a full one, with an engine that writes them (delta.go); 0:
 	// every checkpoint is full.
 	DeltasPerCheckpoint int
+	// FreezeCheckpoints has a full checkpoint come as a FrozenCheckpoint
+	// (Ready.FrozenCheckpoint) instead of bytes, so that a host writing it
+	// to a file holds no copy of the engine's state (checkpoint.go).
+	FreezeCheckpoints bool
 	// VersionRetention is how far behind the log's time (the last applied
 	// entry's timestamp) the engine keeps old versions for snapshot reads
 	// (default 10s; negative: forever). Every CollectEvery positions the
@@ -90,7 +94,10 @@ type Ready struct {
 	// the chain that the last full checkpoint started (RecoverChain reads
 	// it back); a full checkpoint replaces the chain.
 	CheckpointDelta bool
-	Messages        []Outbound
+	// FrozenCheckpoint, with Config.FreezeCheckpoints, comes instead of a
+	// full Checkpoint: the same bytes, encoded as the host writes them.
+	FrozenCheckpoint *FrozenCheckpoint
+	Messages         []Outbound
 }
 
 // txnStatus is a transaction's state on this stream.
@@ -428,8 +435,7 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 	if m.Stream != p.config.Stream {
 		return p.ready(nil)
 	}
-	var checkpoint []byte
-	delta := false
+	var taken Ready // the checkpoint due, if any
 	for _, entry := range m.Entries {
 		if entry.Position <= p.appliedPosition {
 			continue // a duplicate
@@ -442,16 +448,16 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		p.sinceCheckpoint++
 		if p.sinceCheckpoint >= p.config.CheckpointEvery {
 			p.sinceCheckpoint = 0
-			if checkpoint != nil {
+			if taken.Checkpoint != nil {
 				// Two checkpoints in one push: the host stores only the last,
 				// so it must not follow the first: it is full.
 				p.chain = checkpointChain{}
 			}
-			checkpoint, delta = p.takeCheckpoint()
+			taken = p.takeCheckpoint()
 		}
 	}
-	ready := p.ready(checkpoint)
-	ready.CheckpointDelta = delta
+	ready := p.ready(taken.Checkpoint)
+	ready.CheckpointDelta, ready.FrozenCheckpoint = taken.CheckpointDelta, taken.FrozenCheckpoint
 	return ready
 }
 

@@ -411,6 +411,7 @@ func TestChainsOfDeltasRecoverTheSameState(t *testing.T) {
 		config := h.config("s")
 		config.CheckpointEvery = rapid.IntRange(1, 4).Draw(t, "checkpointEvery")
 		config.DeltasPerCheckpoint = rapid.IntRange(0, 4).Draw(t, "deltasPerCheckpoint")
+		config.FreezeCheckpoints = rapid.Bool().Draw(t, "freezeCheckpoints")
 		p := New(config, newRegisterEngine())
 		crashAt := rapid.IntRange(0, len(run.log)).Draw(t, "crashAt")
 		var full []byte
@@ -418,6 +419,16 @@ func TestChainsOfDeltasRecoverTheSameState(t *testing.T) {
 		current := 0 // the deltas of the current chain, at the end of deltas
 		for _, entry := range run.log[:crashAt] {
 			ready := p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{entry}})
+			if frozen := ready.FrozenCheckpoint; frozen != nil {
+				// A full checkpoint, frozen: written as a host would.
+				var out bytes.Buffer
+				if _, err := frozen.WriteTo(&out); err != nil || !config.FreezeCheckpoints || ready.Checkpoint != nil {
+					t.Fatalf("frozen checkpoint (freezing %t, bytes too %t): %v", config.FreezeCheckpoints, ready.Checkpoint != nil, err)
+				}
+				ready.Checkpoint = out.Bytes()
+			} else if config.FreezeCheckpoints && ready.Checkpoint != nil && !ready.CheckpointDelta {
+				t.Fatal("a full checkpoint came as bytes with FreezeCheckpoints")
+			}
 			switch {
 			case ready.Checkpoint == nil:
 			case ready.CheckpointDelta:

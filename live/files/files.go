@@ -3,6 +3,7 @@ package files
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -111,6 +112,20 @@ func (osFS) Lock(name string) (Unlocker, error) { return lockFile(name) }
 // whole: it writes dir/name.tmp, syncs it, renames it over dir/name and
 // syncs dir. A leftover .tmp file from an earlier crash is replaced.
 func WriteAtomic(fsys FS, dir, name string, data ...[]byte) error {
+	return WriteAtomicFunc(fsys, dir, name, func(w io.Writer) error {
+		for _, part := range data {
+			if _, err := w.Write(part); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// WriteAtomicFunc is WriteAtomic of what write writes to the temporary
+// file, in as many pieces as it likes (content too large to hold in one
+// buffer).
+func WriteAtomicFunc(fsys FS, dir, name string, write func(io.Writer) error) error {
 	path := filepath.Join(dir, name)
 	temporary := path + TemporarySuffix
 	if err := fsys.Remove(temporary); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -120,7 +135,7 @@ func WriteAtomic(fsys FS, dir, name string, data ...[]byte) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAndSync(file, data); err != nil {
+	if err := writeAndSync(file, write); err != nil {
 		return fmt.Errorf("writing %s: %w", temporary, err)
 	}
 	if err := fsys.Rename(temporary, path); err != nil {
@@ -133,14 +148,9 @@ func WriteAtomic(fsys FS, dir, name string, data ...[]byte) error {
 // readers ignore such files.
 const TemporarySuffix = ".tmp"
 
-// writeAndSync writes data to file, syncs and closes it.
-func writeAndSync(file File, data [][]byte) error {
-	var err error
-	for _, part := range data {
-		if err == nil {
-			_, err = file.Write(part)
-		}
-	}
+// writeAndSync writes to file, syncs and closes it.
+func writeAndSync(file File, write func(io.Writer) error) error {
+	err := write(file)
 	if err == nil {
 		err = file.Sync()
 	}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/proven2pc/proven/internal/binenc"
 	"github.com/proven2pc/proven/live/files"
 )
 
@@ -36,16 +38,42 @@ func checkpointName(position uint64) string {
 	return fmt.Sprintf("%020d%s", position, checkpointSuffix)
 }
 
-// checkpointHeader returns the header of a checkpoint file holding data
-// (written before data, which is not copied).
-func checkpointHeader(position uint64, data []byte) []byte {
+// CheckpointData is what a checkpoint file holds, written in pieces (a
+// processor.FrozenCheckpoint; binenc.Bytes for bytes at hand).
+type CheckpointData interface {
+	Len() int
+	WriteTo(w io.Writer) (int64, error)
+}
+
+// checkpointHeader returns the header of a checkpoint file holding data.
+// Its checksum covers the header's first 28 bytes, then data: data is
+// written once for it, before it is written to the file.
+func checkpointHeader(position uint64, data CheckpointData) ([]byte, error) {
 	b := make([]byte, 0, checkpointHeaderLen)
 	b = append(b, checkpointMagic...)
 	b = binary.BigEndian.AppendUint32(b, FormatVersion)
 	b = binary.BigEndian.AppendUint64(b, position)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(data)))
-	sum := crc32.Update(crc32.Checksum(b, castagnoli), castagnoli, data)
-	return binary.BigEndian.AppendUint32(b, sum)
+	b = binary.BigEndian.AppendUint64(b, uint64(data.Len()))
+	summer := &checksumWriter{sum: crc32.Checksum(b, castagnoli)}
+	err := writeData(summer, data)
+	return binary.BigEndian.AppendUint32(b, summer.sum), err
+}
+
+// writeData writes data to w, all of it: as many bytes as it says.
+func writeData(w io.Writer, data CheckpointData) error {
+	n, err := data.WriteTo(w)
+	if err == nil && n != int64(data.Len()) {
+		err = fmt.Errorf("checkpoint data of %d bytes wrote %d", data.Len(), n)
+	}
+	return err
+}
+
+// checksumWriter keeps the CRC-32C of what is written to it.
+type checksumWriter struct{ sum uint32 }
+
+func (c *checksumWriter) Write(p []byte) (int, error) {
+	c.sum = crc32.Update(c.sum, castagnoli, p)
+	return len(p), nil
 }
 
 // decodeCheckpoint verifies a checkpoint file; it returns the data or
@@ -78,6 +106,13 @@ func decodeCheckpoint(content []byte, position uint64) ([]byte, string) {
 // the stream's log may be removed (every checkpoint kept covers it):
 // pass it to the log host's RemoveBelow.
 func (st *Stream) WriteCheckpoint(position uint64, data []byte) (removableBelow uint64, err error) {
+	return st.WriteCheckpointFrom(position, binenc.Bytes(data))
+}
+
+// WriteCheckpointFrom is WriteCheckpoint of data written in pieces: a
+// checkpoint as large as the stream's state goes to its file without a
+// copy of it in memory. data is written twice (its checksum first).
+func (st *Stream) WriteCheckpointFrom(position uint64, data CheckpointData) (removableBelow uint64, err error) {
 	st.checkpointMutex.Lock()
 	defer st.checkpointMutex.Unlock()
 	fsys := st.store.options.FS
@@ -85,7 +120,17 @@ func (st *Stream) WriteCheckpoint(position uint64, data []byte) (removableBelow 
 	if err := fsys.MkdirAll(dir); err != nil {
 		return 0, err
 	}
-	if err := files.WriteAtomic(fsys, dir, checkpointName(position), checkpointHeader(position, data), data); err != nil {
+	header, err := checkpointHeader(position, data)
+	if err != nil {
+		return 0, fmt.Errorf("store: encoding checkpoint %d of stream %q: %w", position, st.Name(), err)
+	}
+	write := func(w io.Writer) error {
+		if _, err := w.Write(header); err != nil {
+			return err
+		}
+		return writeData(w, data)
+	}
+	if err := files.WriteAtomicFunc(fsys, dir, checkpointName(position), write); err != nil {
 		return 0, fmt.Errorf("store: writing checkpoint %d of stream %q: %w", position, st.Name(), err)
 	}
 	positions, err := st.checkpointPositions()
