@@ -448,7 +448,7 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		p.sinceCheckpoint++
 		if p.sinceCheckpoint >= p.config.CheckpointEvery {
 			p.sinceCheckpoint = 0
-			if taken.Checkpoint != nil {
+			if taken.Checkpoint != nil || taken.FrozenCheckpoint != nil {
 				// Two checkpoints in one push: the host stores only the last,
 				// so it must not follow the first: it is full.
 				p.chain = checkpointChain{}
