@@ -127,7 +127,7 @@ func (f frozenVersions) Len() int { return f.length }
 func (f frozenVersions) WriteTo(w io.Writer) (int64, error) {
 	chunks := binenc.NewChunkWriter(w)
 	f.versions.Ascend(func(v version) bool {
-		return chunks.Append(func(out []byte) []byte { return appendEntry(out, v.key(), &v.timestamp, v.value()) })
+		return chunks.Wrote(appendEntry(chunks.Chunk(), v.key(), &v.timestamp, v.value()))
 	})
 	return chunks.Flush()
 }

@@ -95,8 +95,9 @@ func (c *checksumWriter) Write(p []byte) (int, error) {
 // gathers before it writes them (ChunkWriter).
 const StreamChunkLen = 64 << 10
 
-// ChunkWriter gathers an encoding appended item by item and writes it to
-// w in chunks of about StreamChunkLen bytes; it keeps the first error.
+// ChunkWriter gathers an encoding appended item by item (to Chunk, handed
+// back with Wrote) and writes it to w in chunks of about StreamChunkLen
+// bytes; it keeps the first error.
 type ChunkWriter struct {
 	w     io.Writer
 	chunk []byte
@@ -106,17 +107,23 @@ type ChunkWriter struct {
 
 // NewChunkWriter returns a ChunkWriter that writes to w.
 func NewChunkWriter(w io.Writer) *ChunkWriter {
-	return &ChunkWriter{w: w, chunk: make([]byte, 0, StreamChunkLen)}
+	// Room for a chunk and an item as long again: an item appended to a
+	// chunk not yet full fits without growing the array.
+	return &ChunkWriter{w: w, chunk: make([]byte, 0, 2*StreamChunkLen)}
 }
 
-// Append passes the chunk to appendItem, which appends one item to it,
-// and writes the chunk once it is full; it reports whether no write has
-// failed (stop appending once it is false).
-func (c *ChunkWriter) Append(appendItem func([]byte) []byte) bool {
+// Chunk returns the chunk to append an item to; pass the result to Wrote.
+// (An append function passed in would be a closure allocated per item.)
+func (c *ChunkWriter) Chunk() []byte { return c.chunk }
+
+// Wrote takes back the chunk Chunk returned, with an item appended, and
+// writes it once it is full; it reports whether no write has failed (stop
+// appending once it is false).
+func (c *ChunkWriter) Wrote(chunk []byte) bool {
 	if c.err != nil {
 		return false
 	}
-	c.chunk = appendItem(c.chunk)
+	c.chunk = chunk
 	if len(c.chunk) >= StreamChunkLen {
 		c.write()
 	}
