@@ -26,7 +26,7 @@ var (
 	longRunValueBytes   = flag.Int("longrun.value", 100, "BenchmarkLongRunMemory: bytes per value")
 	longRunGoroutines   = flag.Int("longrun.goroutines", 64, "BenchmarkLongRunMemory: concurrent clients")
 	longRunPoints       = flag.Int("longrun.points", 10, "BenchmarkLongRunMemory: points on the memory curve")
-	longRunHeapProfile  = flag.String("longrun.heapprofile", "", "BenchmarkLongRunMemory: write a heap profile here at the last point")
+	longRunHeapProfile  = flag.String("longrun.heapprofile", "", "BenchmarkLongRunMemory: write a heap profile at each point, to this path and the point's number")
 )
 
 // residentBytes reads the process's resident set size (Linux).
@@ -58,9 +58,11 @@ func statusBytes(field string) int64 {
 // BenchmarkLongRunMemory commits -longrun.transactions durable single-key
 // transactions (Begin, Put of a -longrun.value-byte value, Commit) over
 // -longrun.keys keys from -longrun.goroutines clients, and prints the
-// memory curve: at each point the resident set size and the Go heap in
-// use (after a collection), against the live data size (keys times key
-// and value bytes, every key written once before the run starts); objects
+// memory curve: at each point the resident set size, its peak since the
+// point before (the high-water mark: a transient between points shows
+// there), and the Go heap in use (after a collection), against the live
+// data size (keys times key and value bytes, every key written once
+// before the run starts); objects
 // is the bytes of the heap's live objects (HeapAlloc; the heap in use,
 // HeapInuse, also counts the free slots of partly used spans); RSS* is
 // the resident set once the free pages went back to the system
@@ -69,6 +71,8 @@ func statusBytes(field string) int64 {
 func BenchmarkLongRunMemory(b *testing.B) {
 	ctx := context.Background()
 	keys, transactions, goroutines := *longRunKeys, *longRunTransactions, *longRunGoroutines
+	runtime.GC()
+	baseline := residentBytes() // the process before the store: the runtime, the binary's pages
 	db := openDB(b, filepath.Join(b.TempDir(), "store"), Options{Streams: []catalog.StreamSpec{catalog.KV("kv")},
 		Logger: quiet, VersionRetention: time.Second, ReadTimeout: 2 * time.Second})
 	defer closeDB(b, db)
@@ -101,7 +105,8 @@ func BenchmarkLongRunMemory(b *testing.B) {
 	liveBytes := int64(keys) * int64(len(key(0))+len(value))
 	// The curve goes to stdout as it is measured (b.Logf output is cut
 	// short and comes at the end).
-	fmt.Printf("live data: %d keys x %d bytes = %.1f MB\n", keys, len(key(0))+len(value), float64(liveBytes)/1e6)
+	fmt.Printf("live data: %d keys x %d bytes = %.1f MB; the process before the store was opened: %.1f MB resident\n",
+		keys, len(key(0))+len(value), float64(liveBytes)/1e6, float64(baseline)/1e6)
 	fmt.Printf("%12s %8s %8s %10s %8s %9s %8s %9s %10s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "peak MB", "peak/live",
 		"heap MB", "heap/live", "objects MB", "RSS* MB", "commits/s\n")
 	start := time.Now()
@@ -122,10 +127,10 @@ func BenchmarkLongRunMemory(b *testing.B) {
 		fmt.Printf("%12d %8.0f %8.1f %10.2f %8.1f %9.2f %8.1f %9.2f %10.1f %10.1f %10.0f\n", done, elapsed.Seconds(), float64(rss)/1e6,
 			float64(rss)/float64(liveBytes), float64(peak)/1e6, float64(peak)/float64(liveBytes), float64(heap)/1e6,
 			float64(heap)/float64(liveBytes), float64(objects)/1e6, float64(returned)/1e6, float64(done)/elapsed.Seconds())
+		if *longRunHeapProfile != "" {
+			writeHeapProfile(b, fmt.Sprintf("%s.%d", *longRunHeapProfile, point))
+		}
 		resetPeakResident()
-	}
-	if *longRunHeapProfile != "" {
-		writeHeapProfile(b, *longRunHeapProfile)
 	}
 	b.ReportMetric(float64(rss)/float64(liveBytes), "rss/live")
 	b.ReportMetric(float64(peakMax)/float64(liveBytes), "peak-rss/live")

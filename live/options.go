@@ -32,8 +32,9 @@ type Options struct {
 	// checkpoints (default 16384). Reopening replays at most about twice
 	// this many entries per stream; old log segments are removed below the
 	// older of a stream's two newest checkpoints, so this also bounds the
-	// log a stream keeps in memory. A checkpoint serializes the whole
-	// engine: raise it for large data sets.
+	// log a stream keeps in memory. A checkpoint writes the whole engine
+	// (encoded as it is written, not held in memory): raise it for large
+	// data sets.
 	CheckpointEvery int
 	// VersionRetention is how far behind its log's time a stream keeps
 	// old versions for snapshot reads (default 5s): a read-only
