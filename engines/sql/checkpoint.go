@@ -6,6 +6,7 @@ import (
 	"github.com/proven2pc/proven/clock"
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/value"
+	"github.com/proven2pc/proven/internal/binenc"
 	"github.com/proven2pc/proven/mvcc"
 )
 
@@ -31,12 +32,32 @@ const (
 // Checkpoint serializes the store and every live transaction with its
 // locks.
 func (e *Engine) Checkpoint() []byte {
+	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(checkpointVersion),
+		value.Bytes(e.store.Checkpoint()), e.encodeTransactions(), e.encodeRowCounts()))
+}
+
+// FreezeCheckpoint (engines.CheckpointFreezer) freezes Checkpoint's bytes:
+// the store copy-on-write (mvcc.FrozenCheckpoint), the transactions and
+// row counts encoded now. Checkpoint encodes the store three times over
+// (its bytes, a bytes value of them, the list); written frozen, it is
+// encoded once, in pieces.
+func (e *Engine) FreezeCheckpoint() engines.FrozenCheckpoint {
+	store := e.store.FreezeCheckpoint()
+	prefix := value.AppendListHead(nil, 5)
+	prefix = value.Append(prefix, value.String(checkpointMagic))
+	prefix = value.Append(prefix, value.Int(checkpointVersion))
+	prefix = value.AppendBytesHead(prefix, store.Len())
+	suffix := value.Append(value.Append(nil, e.encodeTransactions()), e.encodeRowCounts())
+	return binenc.Joined{Prefix: prefix, Inner: store, Suffix: suffix}
+}
+
+// encodeTransactions encodes every live transaction with its locks, by id.
+func (e *Engine) encodeTransactions() value.Value {
 	var transactions []value.Value
 	for _, id := range e.others(engines.TxnID{}) {
 		transactions = append(transactions, encodeTransaction(id, e.transactions.Lookup(id)))
 	}
-	return value.Append(nil, value.List(value.String(checkpointMagic), value.Int(checkpointVersion),
-		value.Bytes(e.store.Checkpoint()), value.List(transactions...), e.encodeRowCounts()))
+	return value.List(transactions...)
 }
 
 func encodeTransaction(id engines.TxnID, t *transaction) value.Value {

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -87,6 +88,10 @@ func (h *isolationHarness) command(t *testing.T, d *datadriven.TestData) string 
 		held := h.engine.Held()
 		out = append(out, fmt.Sprintf("transactions=%d locks=%d", held.Transactions, held.Locks))
 	case "restore":
+		var frozen bytes.Buffer
+		if _, err := h.engine.FreezeCheckpoint().WriteTo(&frozen); err != nil || !bytes.Equal(frozen.Bytes(), h.engine.Checkpoint()) {
+			t.Fatalf("%s: the frozen checkpoint (%v) differs from Checkpoint", d.Pos, err)
+		}
 		restored, err := Restore(h.engine.Checkpoint())
 		if err != nil {
 			t.Fatalf("%s: restore: %v", d.Pos, err)

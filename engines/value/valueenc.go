@@ -73,9 +73,9 @@ func Append(dst []byte, v Value) []byte {
 	case KindString:
 		return appendValueText(append(dst, valueTagString), v.text)
 	case KindBytes:
-		return appendValueText(append(dst, valueTagBytes), v.text)
+		return append(AppendBytesHead(dst, len(v.text)), v.text...)
 	case KindList:
-		dst = binary.AppendUvarint(append(dst, valueTagList), uint64(len(v.items)))
+		dst = AppendListHead(dst, len(v.items))
 		for _, item := range v.items {
 			dst = Append(dst, item)
 		}
@@ -95,6 +95,18 @@ func Append(dst []byte, v Value) []byte {
 		return append(append(dst, valueTagUUID), v.text...)
 	}
 	panic("value: Append of invalid kind " + v.kind.String())
+}
+
+// AppendListHead appends the start of a list of n items, whose encodings
+// (Append) follow it: for encoding a list in pieces.
+func AppendListHead(dst []byte, n int) []byte {
+	return binary.AppendUvarint(append(dst, valueTagList), uint64(n))
+}
+
+// AppendBytesHead appends the start of a bytes value of length n, whose n
+// bytes follow it: for encoding one written in pieces.
+func AppendBytesHead(dst []byte, n int) []byte {
+	return binary.AppendUvarint(append(dst, valueTagBytes), uint64(n))
 }
 
 func appendValueText(dst []byte, text string) []byte {

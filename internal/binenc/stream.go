@@ -34,43 +34,59 @@ func (b Bytes) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// Sealed is the Stream of a frame (or any sealed bytes) whose body has a
-// part too large to encode at once: Prefix, Inner, Suffix, then the
-// CRC-32C of them all, as Seal would append it.
-type Sealed struct {
+// Joined is the Stream of Prefix, Inner and Suffix, one after another:
+// an encoding whose middle part is too large to encode at once.
+type Joined struct {
 	Prefix []byte
 	Inner  Stream // nil: none
 	Suffix []byte
 }
 
-// Len is the length of the sealed bytes, checksum included.
-func (s Sealed) Len() int {
-	length := len(s.Prefix) + len(s.Suffix) + checksumLen
-	if s.Inner != nil {
-		length += s.Inner.Len()
+// Len is the length of the joined bytes.
+func (j Joined) Len() int {
+	length := len(j.Prefix) + len(j.Suffix)
+	if j.Inner != nil {
+		length += j.Inner.Len()
 	}
 	return length
 }
 
-// WriteTo writes the sealed bytes to w. It fails, rather than write bytes
+// WriteTo writes the joined bytes to w. It fails, rather than write bytes
 // that the length prefixes before them would misdescribe, when Inner
 // writes other than Inner.Len() bytes.
-func (s Sealed) WriteTo(w io.Writer) (int64, error) {
-	sum := &checksumWriter{w: w}
-	if _, err := sum.Write(s.Prefix); err != nil {
-		return sum.n, err
+func (j Joined) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(j.Prefix)
+	written := int64(n)
+	if err != nil {
+		return written, err
 	}
-	if s.Inner != nil {
-		want := s.Inner.Len()
-		n, err := s.Inner.WriteTo(sum)
+	if j.Inner != nil {
+		want := j.Inner.Len()
+		n, err := j.Inner.WriteTo(w)
+		written += n
 		if err != nil {
-			return sum.n, err
+			return written, err
 		}
 		if n != int64(want) {
-			return sum.n, fmt.Errorf("binenc: a stream wrote %d bytes, %d announced", n, want)
+			return written, fmt.Errorf("binenc: a stream wrote %d bytes, %d announced", n, want)
 		}
 	}
-	if _, err := sum.Write(s.Suffix); err != nil {
+	n, err = w.Write(j.Suffix)
+	return written + int64(n), err
+}
+
+// Sealed is the Stream of a frame (or any sealed bytes) whose body has a
+// part too large to encode at once: Prefix, Inner, Suffix, then the
+// CRC-32C of them all, as Seal would append it.
+type Sealed Joined
+
+// Len is the length of the sealed bytes, checksum included.
+func (s Sealed) Len() int { return Joined(s).Len() + checksumLen }
+
+// WriteTo writes the sealed bytes to w (failing as Joined's WriteTo does).
+func (s Sealed) WriteTo(w io.Writer) (int64, error) {
+	sum := &checksumWriter{w: w}
+	if _, err := Joined(s).WriteTo(sum); err != nil {
 		return sum.n, err
 	}
 	n, err := w.Write(binary.BigEndian.AppendUint32(nil, sum.sum))
