@@ -232,21 +232,28 @@ func (m *storeMachine) checkpoint(t *rapid.T) {
 	m.chain = checkpointChain{} // the restored store tracks no changes
 }
 
-func (m *storeMachine) freeze(t *rapid.T) {
-	if len(m.frozen) >= 3 {
-		m.frozen = m.frozen[1:]
+// keepThree appends item to list and keeps the last three.
+func keepThree[T any](list []T, item T) []T {
+	return append(list[max(len(list)-2, 0):], item)
+}
+
+// drawKept draws one of list, skipping the action when list is empty.
+func drawKept[T any](t *rapid.T, list []T, label string) T {
+	if len(list) == 0 {
+		t.Skip("no " + label + " kept yet")
 	}
-	m.frozen = append(m.frozen, frozenCheckpoint{checkpoint: m.store.FreezeCheckpoint(), want: m.store.Checkpoint()})
+	return rapid.SampledFrom(list).Draw(t, label)
+}
+
+func (m *storeMachine) freeze(t *rapid.T) {
+	m.frozen = keepThree(m.frozen, frozenCheckpoint{checkpoint: m.store.FreezeCheckpoint(), want: m.store.Checkpoint()})
 }
 
 // writeFrozen writes a frozen checkpoint, after whatever the store did
 // since: the bytes are the checkpoint's at the moment it was frozen. A
 // write that fails partway returns the error.
 func (m *storeMachine) writeFrozen(t *rapid.T) {
-	if len(m.frozen) == 0 {
-		t.Skip("nothing frozen yet")
-	}
-	frozen := rapid.SampledFrom(m.frozen).Draw(t, "frozen")
+	frozen := drawKept(t, m.frozen, "frozen")
 	if got := frozen.checkpoint.Len(); got != len(frozen.want) {
 		t.Fatalf("frozen checkpoint Len %d, Checkpoint gave %d bytes", got, len(frozen.want))
 	}
@@ -282,17 +289,11 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 }
 
 func (m *storeMachine) takeView(t *rapid.T) {
-	if len(m.views) >= 3 {
-		m.views = m.views[1:]
-	}
-	m.views = append(m.views, frozenView{view: m.store.View(), model: m.model.clone()})
+	m.views = keepThree(m.views, frozenView{view: m.store.View(), model: m.model.clone()})
 }
 
 func (m *storeMachine) readView(t *rapid.T) {
-	if len(m.views) == 0 {
-		t.Skip("no view taken yet")
-	}
-	frozen := rapid.SampledFrom(m.views).Draw(t, "view")
+	frozen := drawKept(t, m.views, "view")
 	if rapid.Bool().Draw(t, "viewScan") {
 		checkScan(t, frozen.view.Scan, frozen.model, m.scanOptions(t))
 		return
