@@ -8,11 +8,13 @@ import (
 
 // checkpointer writes one stream's checkpoints on a goroutine of its own,
 // so that the processor keeps applying entries while a checkpoint (the
-// whole engine, serialized) is written and fsynced. A checkpoint is an
-// optimization — the log is the truth, and no message depends on one —
-// so one offered while the previous is still being written is dropped:
-// the processor offers the next one CheckpointEvery entries later, and at
-// most one checkpoint is held in memory.
+// whole engine) is encoded, written and fsynced. A checkpoint comes
+// frozen (processor.FrozenCheckpoint: the engine's data copy-on-write),
+// and is encoded in chunks as it is written, so no copy of the state is
+// held. A checkpoint is an optimization — the log is the truth, and no
+// message depends on one — so one offered while the previous is still
+// being written is dropped: the processor offers the next one
+// CheckpointEvery entries later.
 type checkpointer struct {
 	db     *DB
 	stream *streamRuntime
