@@ -26,6 +26,7 @@ var (
 	longRunValueBytes   = flag.Int("longrun.value", 100, "BenchmarkLongRunMemory: bytes per value")
 	longRunGoroutines   = flag.Int("longrun.goroutines", 64, "BenchmarkLongRunMemory: concurrent clients")
 	longRunPoints       = flag.Int("longrun.points", 10, "BenchmarkLongRunMemory: points on the memory curve")
+	longRunRate         = flag.Float64("longrun.rate", 0, "BenchmarkLongRunMemory: transactions started per second after the load (0: as fast as they go; 2778 is 10M in an hour)")
 	longRunHeapProfile  = flag.String("longrun.heapprofile", "", "BenchmarkLongRunMemory: write a heap profile at each point, to this path and the point's number")
 )
 
@@ -87,11 +88,16 @@ func BenchmarkLongRunMemory(b *testing.B) {
 		return tx.Commit(ctx) == nil
 	}
 	var next, failed atomic.Int64
+	// paced, once set, holds transaction i until its time at -longrun.rate.
+	var paced func(i int64)
 	run := func(limit int) {
 		var group sync.WaitGroup
 		for range goroutines {
 			group.Go(func() {
 				for i := next.Add(1) - 1; i < int64(limit); i = next.Add(1) - 1 {
+					if paced != nil {
+						paced(i)
+					}
 					if !commit(int(i)) {
 						failed.Add(1)
 					}
@@ -110,6 +116,11 @@ func BenchmarkLongRunMemory(b *testing.B) {
 	fmt.Printf("%12s %8s %8s %10s %8s %9s %8s %9s %10s %10s %10s", "committed", "seconds", "RSS MB", "RSS/live", "peak MB", "peak/live",
 		"heap MB", "heap/live", "objects MB", "RSS* MB", "commits/s\n")
 	start := time.Now()
+	if *longRunRate > 0 {
+		paced = func(i int64) {
+			time.Sleep(time.Until(start.Add(time.Duration(float64(i-int64(keys)) / *longRunRate * float64(time.Second)))))
+		}
+	}
 	var rss, peak, peakMax, heap, objects int64
 	resetPeakResident()
 	for point := 1; point <= *longRunPoints; point++ {
