@@ -138,14 +138,17 @@ func TestCheckpointsSurviveFaultsAndCrashes(t *testing.T) {
 		var durable []byte // the newest checkpoint a completed write made durable
 		var durablePosition uint64
 		for position := uint64(1); position <= uint64(rapid.IntRange(1, 6).Draw(t, "checkpoints")); position++ {
-			data := fmt.Appendf(nil, "checkpoint-%d-%s", position, bytes.Repeat([]byte{'c'}, int(position)))
+			data := fmt.Appendf(nil, "checkpoint-%d-%s", position, bytes.Repeat([]byte{'c'}, int(position)*rapid.IntRange(1, 40).Draw(t, "length")))
+			// The data goes to the file in pieces, as a frozen
+			// checkpoint's does, so a fault can hit any of its writes.
+			pieces := pieceStream{data: data, piece: rapid.IntRange(1, 64).Draw(t, "piece")}
 			faulty := rapid.Bool().Draw(t, "faulty")
 			if faulty {
 				fsys.Inject(faultfs.Fault{Op: rapid.SampledFrom([]faultfs.Op{faultfs.OpWrite, faultfs.OpSync,
 					faultfs.OpRename, faultfs.OpSyncDir, faultfs.OpCreate}).Draw(t, "op"),
-					Countdown: 1, ShortBytes: rapid.IntRange(0, 40).Draw(t, "shortBytes")})
+					Countdown: rapid.IntRange(1, 3).Draw(t, "countdown"), ShortBytes: rapid.IntRange(0, 40).Draw(t, "shortBytes")})
 			}
-			_, err := stream.WriteCheckpoint(position, data)
+			_, err := stream.WriteCheckpointFrom(position, pieces)
 			fsys.Clear()
 			if err == nil {
 				durable, durablePosition = data, position
@@ -176,6 +179,94 @@ func TestCheckpointsSurviveFaultsAndCrashes(t *testing.T) {
 		}
 		store.Close()
 	})
+}
+
+// pieceStream writes data in pieces of at most piece bytes.
+type pieceStream struct {
+	data  []byte
+	piece int
+}
+
+func (p pieceStream) Len() int { return len(p.data) }
+
+func (p pieceStream) WriteTo(w io.Writer) (int64, error) {
+	var written int64
+	for rest := p.data; len(rest) > 0; {
+		n, err := w.Write(rest[:min(p.piece, len(rest))])
+		written += int64(n)
+		if err != nil {
+			return written, err
+		}
+		rest = rest[n:]
+	}
+	return written, nil
+}
+
+// TestCheckpointDataThatMisbehaves: data that writes fewer or more bytes
+// than it announces, or fails, is an error, and leaves the newest
+// checkpoint as it was; data whose second writing differs from its first
+// (its checksum) leaves a file that reading skips as damaged.
+func TestCheckpointDataThatMisbehaves(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	store, err := Open(dir, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	stream, err := store.Stream("users", "kv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.WriteCheckpoint(1, []byte("good")); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]CheckpointData{
+		"short":  lyingStream{pieceStream{data: []byte("abc"), piece: 2}, 1},
+		"long":   lyingStream{pieceStream{data: []byte("abc"), piece: 2}, -1},
+		"failed": failingStream{},
+	} {
+		if _, err := stream.WriteCheckpointFrom(2, data); err == nil {
+			t.Fatalf("%s data: no error", name)
+		}
+		if position, got, ok, err := stream.NewestCheckpoint(); err != nil || !ok || position != 1 || string(got) != "good" {
+			t.Fatalf("after %s data: newest checkpoint %d %q (%t, %v), want 1 \"good\"", name, position, got, ok, err)
+		}
+	}
+	if _, err := stream.WriteCheckpointFrom(3, &changingStream{}); err != nil {
+		t.Fatal(err)
+	}
+	if position, got, ok, err := stream.NewestCheckpoint(); err != nil || !ok || position != 1 || string(got) != "good" {
+		t.Fatalf("after data that changed: newest checkpoint %d %q (%t, %v), want 1 \"good\"", position, got, ok, err)
+	}
+}
+
+// lyingStream announces by more (or less, when negative) bytes than it
+// writes.
+type lyingStream struct {
+	pieceStream
+	by int
+}
+
+func (l lyingStream) Len() int { return l.pieceStream.Len() + l.by }
+
+type failingStream struct{}
+
+func (failingStream) Len() int { return 10 }
+
+func (failingStream) WriteTo(w io.Writer) (int64, error) {
+	n, _ := w.Write([]byte("12345"))
+	return int64(n), errors.New("encoding failed")
+}
+
+// changingStream writes other bytes each time.
+type changingStream struct{ writes byte }
+
+func (c *changingStream) Len() int { return 4 }
+
+func (c *changingStream) WriteTo(w io.Writer) (int64, error) {
+	c.writes++
+	n, err := w.Write([]byte{'d', 'a', 't', c.writes})
+	return int64(n), err
 }
 
 func openStream(t *rapid.T, dir string, fsys files.FS) (*Store, *Stream) {
