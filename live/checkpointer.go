@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/proven2pc/proven/live/store"
 )
@@ -14,15 +15,20 @@ import (
 // held. A checkpoint is an optimization — the log is the truth, and no
 // message depends on one — so one offered while the previous is still
 // being written is dropped: the processor offers the next one
-// CheckpointEvery entries later.
+// CheckpointEvery entries later. The processor host holds the processor's
+// checkpoints while one is written (processor.HoldCheckpoints), so that
+// few are frozen only to be dropped, and the one due is taken as soon as
+// the write ends.
 type checkpointer struct {
 	db     *DB
 	stream *streamRuntime
 	// requests is unbuffered: a send succeeds only while the goroutine
 	// waits for one.
 	requests chan checkpointRequest
-	stop     chan struct{}
-	done     chan struct{}
+	// writing is true from a request's receipt to the end of its write.
+	writing atomic.Bool
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 type checkpointRequest struct {
@@ -55,7 +61,9 @@ func (c *checkpointer) run() {
 	for {
 		select {
 		case request := <-c.requests:
+			c.writing.Store(true)
 			removable, err := c.stream.store.WriteCheckpointFrom(request.position, request.data)
+			c.writing.Store(false)
 			if err != nil {
 				c.db.fail(fmt.Errorf("%w: stream %q: writing a checkpoint: %w", ErrFailed, c.stream.spec.Name, err))
 				return

@@ -155,6 +155,7 @@ func (h *processorHost) batch() {
 			continue
 		}
 		h.nudge(items[i].message)
+		h.processor.HoldCheckpoints(h.checkpoints.writing.Load())
 		ready := h.processor.Step(items[i].from, items[i].message)
 		h.state.Unlock()
 		h.route(ready)

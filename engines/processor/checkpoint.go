@@ -53,6 +53,14 @@ func (f *FrozenCheckpoint) Len() int { return f.sealed.Len() }
 // WriteTo writes the checkpoint's bytes to w.
 func (f *FrozenCheckpoint) WriteTo(w io.Writer) (int64, error) { return f.sealed.WriteTo(w) }
 
+// HoldCheckpoints postpones, while held is true, the checkpoints that come
+// due: the first entry applied after the host lets go takes the one due
+// (the count of entries since the last goes on). A host still writing
+// the previous checkpoint holds them: one taken meanwhile would be
+// dropped, and freezing it wasted (a freeze makes the engine's next
+// writes copy the B-tree nodes they touch).
+func (p *Processor) HoldCheckpoints(held bool) { p.checkpointsHeld = held }
+
 // FreezeCheckpoint returns Checkpoint's bytes, frozen now.
 func (p *Processor) FreezeCheckpoint() *FrozenCheckpoint {
 	var engine binenc.Stream

@@ -296,6 +296,9 @@ type Processor struct {
 	reads           []*pendingRead
 	terminations    map[engines.TxnID]*termination
 	sinceCheckpoint int
+	// checkpointsHeld postpones the checkpoints that come due
+	// (HoldCheckpoints).
+	checkpointsHeld bool
 	// chain is where the chain of incremental checkpoints stands.
 	chain checkpointChain
 	// subscribedFrom is the position the last subscription asked from.
@@ -446,7 +449,7 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		}
 		p.apply(entry)
 		p.sinceCheckpoint++
-		if p.sinceCheckpoint >= p.config.CheckpointEvery {
+		if p.sinceCheckpoint >= p.config.CheckpointEvery && !p.checkpointsHeld {
 			p.sinceCheckpoint = 0
 			if taken.Checkpoint != nil || taken.FrozenCheckpoint != nil {
 				// Two checkpoints in one push: the host stores only the last,

@@ -398,6 +398,34 @@ func FuzzRecover(f *testing.F) {
 	})
 }
 
+// TestHeldCheckpointsWaitForRelease: a checkpoint comes every
+// CheckpointEvery applied entries, except while the host holds them; the
+// first entry applied after it lets go takes the one due.
+func TestHeldCheckpointsWaitForRelease(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		run := generate(t)
+		h := newHarness()
+		config := h.config("s")
+		config.CheckpointEvery = rapid.IntRange(1, 4).Draw(t, "checkpointEvery")
+		config.FreezeCheckpoints = rapid.Bool().Draw(t, "freezeCheckpoints")
+		p := New(config, newRegisterEngine())
+		since := 0
+		for index, entry := range run.log {
+			held := rapid.Bool().Draw(t, "held")
+			p.HoldCheckpoints(held)
+			ready := p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{entry}})
+			since++
+			took, due := ready.Checkpoint != nil || ready.FrozenCheckpoint != nil, since >= config.CheckpointEvery && !held
+			if took != due {
+				t.Fatalf("entry %d (%d since the last checkpoint, held %t): checkpoint %t", index, since, held, took)
+			}
+			if took {
+				since = 0
+			}
+		}
+	})
+}
+
 // A host that keeps a processor's chain of incremental checkpoints (the
 // last full one and the deltas after it; sometimes, as after a crash in
 // the middle of writing a full one, the deltas of the chain before too)
