@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"slices"
 	"time"
 
@@ -114,7 +115,10 @@ func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
 	self := Address(sim.Addr{Node: ctx.ID()})
 	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log, LogOf: n.config.LogOf,
 		CheckpointEvery: n.config.CheckpointEvery, DeltasPerCheckpoint: n.config.DeltasPerCheckpoint,
-		VersionRetention: n.config.VersionRetention, CollectEvery: n.config.CollectEvery, Sites: n.config.sites.processor()}
+		VersionRetention: n.config.VersionRetention, CollectEvery: n.config.CollectEvery, Sites: n.config.sites.processor(),
+		// Frozen, as the live runtime takes them: the simulator proves the
+		// path production runs (the bytes are Checkpoint's).
+		FreezeCheckpoints: true}
 	// The chain is records this node wrote and the disk verified (a
 	// damaged one ends it), so it must restore.
 	full, deltas := checkpointChain(ctx.Disk(), checkpointFile(spec.Name))
@@ -194,13 +198,22 @@ func (n *EngineNode) Timer(ctx *sim.NodeContext, tag uint64) {
 // send stores a checkpoint (a full one replaces the file, a delta is
 // appended to it) and sends messages.
 func (n *EngineNode) send(ctx *sim.NodeContext, stream string, ready processor.Ready) {
-	if ready.Checkpoint != nil {
+	checkpoint := ready.Checkpoint
+	if frozen := ready.FrozenCheckpoint; frozen != nil {
+		var out bytes.Buffer
+		out.Grow(frozen.Len())
+		if _, err := frozen.WriteTo(&out); err != nil {
+			assert.Broken("cluster: writing stream %q's frozen checkpoint to memory: %v", stream, err)
+		}
+		checkpoint = out.Bytes()
+	}
+	if checkpoint != nil {
 		disk := ctx.Disk()
 		file := checkpointFile(stream)
 		if !ready.CheckpointDelta {
 			disk.Remove(file)
 		}
-		disk.Append(file, ready.Checkpoint)
+		disk.Append(file, checkpoint)
 		disk.Sync(file)
 	}
 	for _, m := range ready.Messages {
