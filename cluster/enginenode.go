@@ -115,10 +115,7 @@ func (n *EngineNode) startProcessor(ctx *sim.NodeContext, spec StreamSpec) {
 	self := Address(sim.Addr{Node: ctx.ID()})
 	config := processor.Config{Stream: spec.Name, Self: self, Log: n.config.Log, LogOf: n.config.LogOf,
 		CheckpointEvery: n.config.CheckpointEvery, DeltasPerCheckpoint: n.config.DeltasPerCheckpoint,
-		VersionRetention: n.config.VersionRetention, CollectEvery: n.config.CollectEvery, Sites: n.config.sites.processor(),
-		// Frozen, as the live runtime takes them: the simulator proves the
-		// path production runs (the bytes are Checkpoint's).
-		FreezeCheckpoints: true}
+		VersionRetention: n.config.VersionRetention, CollectEvery: n.config.CollectEvery, Sites: n.config.sites.processor()}
 	// The chain is records this node wrote and the disk verified (a
 	// damaged one ends it), so it must restore.
 	full, deltas := checkpointChain(ctx.Disk(), checkpointFile(spec.Name))
@@ -195,26 +192,30 @@ func (n *EngineNode) Timer(ctx *sim.NodeContext, tag uint64) {
 	ctx.SetTimer(n.config.sites.tickInterval(n.config.TickInterval), engineTickTag)
 }
 
+// storeCheckpoint appends checkpoint bytes to the stream's checkpoint
+// file, durably.
+func (n *EngineNode) storeCheckpoint(ctx *sim.NodeContext, stream string, data []byte) {
+	file := checkpointFile(stream)
+	ctx.Disk().Append(file, data)
+	ctx.Disk().Sync(file)
+}
+
 // send stores a checkpoint (a full one replaces the file, a delta is
 // appended to it) and sends messages.
 func (n *EngineNode) send(ctx *sim.NodeContext, stream string, ready processor.Ready) {
-	checkpoint := ready.Checkpoint
-	if frozen := ready.FrozenCheckpoint; frozen != nil {
+	if frozen := ready.Checkpoint; frozen != nil {
+		// The frozen checkpoint written as the live runtime writes it (in
+		// chunks), so the simulator proves that path.
 		var out bytes.Buffer
 		out.Grow(frozen.Len())
 		if _, err := frozen.WriteTo(&out); err != nil {
 			assert.Broken("cluster: writing stream %q's frozen checkpoint to memory: %v", stream, err)
 		}
-		checkpoint = out.Bytes()
+		ctx.Disk().Remove(checkpointFile(stream))
+		n.storeCheckpoint(ctx, stream, out.Bytes())
 	}
-	if checkpoint != nil {
-		disk := ctx.Disk()
-		file := checkpointFile(stream)
-		if !ready.CheckpointDelta {
-			disk.Remove(file)
-		}
-		disk.Append(file, checkpoint)
-		disk.Sync(file)
+	if ready.CheckpointDelta != nil {
+		n.storeCheckpoint(ctx, stream, ready.CheckpointDelta)
 	}
 	for _, m := range ready.Messages {
 		if n.config.coverage != nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/proven2pc/proven/live/store"
+	"github.com/proven2pc/proven/engines/processor"
 )
 
 // checkpointer writes one stream's checkpoints on a goroutine of its own,
@@ -24,20 +24,15 @@ type checkpointer struct {
 	stream *streamRuntime
 	// requests is unbuffered: a send succeeds only while the goroutine
 	// waits for one.
-	requests chan checkpointRequest
+	requests chan *processor.FrozenCheckpoint
 	// writing is true from a request's receipt to the end of its write.
 	writing atomic.Bool
 	stop    chan struct{}
 	done    chan struct{}
 }
 
-type checkpointRequest struct {
-	position uint64
-	data     store.CheckpointData
-}
-
 func newCheckpointer(db *DB, stream *streamRuntime) *checkpointer {
-	return &checkpointer{db: db, stream: stream, requests: make(chan checkpointRequest),
+	return &checkpointer{db: db, stream: stream, requests: make(chan *processor.FrozenCheckpoint),
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -45,9 +40,9 @@ func (c *checkpointer) start() { go c.run() }
 
 // offer hands a checkpoint to the goroutine, or drops it when a write is
 // in progress; it reports whether it was taken.
-func (c *checkpointer) offer(position uint64, data store.CheckpointData) bool {
+func (c *checkpointer) offer(checkpoint *processor.FrozenCheckpoint) bool {
 	select {
-	case c.requests <- checkpointRequest{position: position, data: data}:
+	case c.requests <- checkpoint:
 		return true
 	default:
 		return false
@@ -60,9 +55,9 @@ func (c *checkpointer) run() {
 	defer close(c.done)
 	for {
 		select {
-		case request := <-c.requests:
+		case checkpoint := <-c.requests:
 			c.writing.Store(true)
-			removable, err := c.stream.store.WriteCheckpointFrom(request.position, request.data)
+			removable, err := c.stream.store.WriteCheckpointFrom(checkpoint.Position, checkpoint)
 			c.writing.Store(false)
 			if err != nil {
 				c.db.fail(fmt.Errorf("%w: stream %q: writing a checkpoint: %w", ErrFailed, c.stream.spec.Name, err))

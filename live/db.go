@@ -205,7 +205,7 @@ func (db *DB) startProcessor(s *streamRuntime) error {
 	}
 	config := processor.Config{Stream: s.spec.Name, Self: processorAddress(s.index), Log: logAddress,
 		CheckpointEvery: db.options.CheckpointEvery, VersionRetention: db.options.VersionRetention,
-		CollectEvery: collectEvery, FreezeCheckpoints: true}
+		CollectEvery: collectEvery}
 	p, err := processor.Recover(config, checkpoint, s.spec.Restore)
 	if err != nil {
 		return fmt.Errorf("live: stream %q: restoring the checkpoint at %d: %w", s.spec.Name, position, err)

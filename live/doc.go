@@ -15,12 +15,11 @@
 //   - a processor host per stream (here): the stream's processor on a
 //     goroutine, restored from its newest intact checkpoint and replaying
 //     the log after it, ticked every 50ms; the checkpoints it asks for
-//     come frozen (processor.Config.FreezeCheckpoints: copy-on-write) and
+//     come frozen (processor.FrozenCheckpoint: copy-on-write) and
 //     a checkpointer goroutine per stream encodes each as it writes it
 //     (store.Stream.WriteCheckpointFrom), so that no copy of the state is
-//     held; one asked for while the previous is still being written is
-//     dropped (the log is the truth; the next comes CheckpointEvery
-//     entries later);
+//     held; while one is being written the host holds the next
+//     (processor.HoldCheckpoints), which comes when the write ends;
 //   - sessions: a transaction (or one call of a read-only transaction or
 //     of the ad-hoc executor) borrows a session — a coordinator with a
 //     mailbox address and a request origin of its own — from a pool of at

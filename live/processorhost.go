@@ -9,8 +9,6 @@ import (
 	"github.com/proven2pc/proven/engines"
 	"github.com/proven2pc/proven/engines/processor"
 	"github.com/proven2pc/proven/engines/wire"
-	"github.com/proven2pc/proven/internal/binenc"
-	"github.com/proven2pc/proven/live/store"
 )
 
 // processorInboxMax bounds the messages waiting for one processor; beyond
@@ -210,23 +208,15 @@ func (h *processorHost) nudge(message any) {
 }
 
 // route hands the checkpoint a step asks for to the checkpointer, then
-// sends its messages. The checkpoint comes frozen (live sets
-// processor.Config.FreezeCheckpoints): the checkpointer encodes it as it
-// writes it, on its own goroutine, while the processor goes on.
+// sends its messages. The checkpoint comes frozen: the checkpointer
+// encodes it as it writes it, on its own goroutine, while the processor
+// goes on. (The runtime asks for no deltas: Config.DeltasPerCheckpoint is
+// 0.)
 func (h *processorHost) route(ready processor.Ready) {
-	if ready.FrozenCheckpoint != nil {
-		h.err = h.writeCheckpoint(ready.FrozenCheckpoint.Position, ready.FrozenCheckpoint)
-	} else if ready.Checkpoint != nil {
-		position, err := processor.CheckpointPosition(ready.Checkpoint)
-		if err != nil {
-			err = fmt.Errorf("live: stream %q: the processor's checkpoint: %w", h.stream.spec.Name, err)
-		} else {
-			err = h.writeCheckpoint(position, binenc.Bytes(ready.Checkpoint))
+	if ready.Checkpoint != nil {
+		if h.err = h.writeCheckpoint(ready.Checkpoint); h.err != nil {
+			return
 		}
-		h.err = err
-	}
-	if h.err != nil {
-		return
 	}
 	for _, out := range ready.Messages {
 		h.db.router.send(h.address, out.To, out.Message)
@@ -235,12 +225,12 @@ func (h *processorHost) route(ready processor.Ready) {
 
 // writeCheckpoint hands a checkpoint to the stream's checkpointer (which
 // writes it, then tells the janitor), unless the store has failed.
-func (h *processorHost) writeCheckpoint(position uint64, checkpoint store.CheckpointData) error {
+func (h *processorHost) writeCheckpoint(checkpoint *processor.FrozenCheckpoint) error {
 	if err := h.db.Err(); err != nil {
 		return err
 	}
-	if h.checkpoints.offer(position, checkpoint) {
-		h.checkpointPosition = position
+	if h.checkpoints.offer(checkpoint) {
+		h.checkpointPosition = checkpoint.Position
 	}
 	return nil
 }

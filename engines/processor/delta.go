@@ -14,7 +14,7 @@ import (
 // the transactions it remembers) and what the engine changed since the
 // checkpoint or delta before it; then a full one again. A host appends a
 // delta (Ready.CheckpointDelta) to the chain and replaces the chain with a
-// full checkpoint; RecoverChain restores the full one and applies each
+// full checkpoint (Ready.Checkpoint); RecoverChain restores the full one and applies each
 // delta that continues it. The first checkpoint of a processor (new or
 // recovered) is full, so a chain never continues past a restart, and what
 // a chain restores is the state of the processor that wrote its last
@@ -39,17 +39,12 @@ type incrementalEngine interface {
 
 // takeCheckpoint returns the next checkpoint (in Ready's checkpoint
 // fields): a delta when a chain is open and not at its length, else a
-// full one (which opens a chain when deltas are on and the engine writes
-// them; frozen with Config.FreezeCheckpoints).
+// full one, frozen (which opens a chain when deltas are on and the engine
+// writes them).
 func (p *Processor) takeCheckpoint() Ready {
 	engine, incremental := p.engine.(incrementalEngine)
 	if !incremental || p.config.DeltasPerCheckpoint <= 0 || !p.chain.open || p.chain.deltas >= p.config.DeltasPerCheckpoint {
-		var taken Ready
-		if p.config.FreezeCheckpoints {
-			taken.FrozenCheckpoint = p.FreezeCheckpoint()
-		} else {
-			taken.Checkpoint = p.Checkpoint()
-		}
+		taken := Ready{Checkpoint: p.FreezeCheckpoint()}
 		p.chain = checkpointChain{}
 		if incremental && p.config.DeltasPerCheckpoint > 0 {
 			engine.TrackChanges()
@@ -60,7 +55,7 @@ func (p *Processor) takeCheckpoint() Ready {
 	data := p.encodeState(deltaFormat, p.chain.position, encodedState(engine.CheckpointDelta()))
 	p.chain.deltas++
 	p.chain.position = p.appliedPosition
-	return Ready{Checkpoint: data, CheckpointDelta: true}
+	return Ready{CheckpointDelta: data}
 }
 
 // checkpointChain is where the processor's chain of checkpoints stands.

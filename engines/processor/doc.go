@@ -109,8 +109,8 @@
 //     harmless. With Config.DeltasPerCheckpoint and an engine that writes
 //     deltas, checkpoints form chains (a full one, then deltas of what
 //     changed; delta.go) that RecoverChain restores to the same state.
-//     With Config.FreezeCheckpoints a full checkpoint comes as a
-//     FrozenCheckpoint (checkpoint.go): the same bytes, the engine's
+//     A full checkpoint comes frozen (Ready.Checkpoint, a
+//     FrozenCheckpoint: checkpoint.go): Checkpoint's bytes, the engine's
 //     stored data copy-on-write and encoded as the host writes it, so a
 //     host writing it to a file holds no copy of the state.
 //

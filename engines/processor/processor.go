@@ -33,10 +33,6 @@ type Config struct {
 	// follow a full one, with an engine that writes them (delta.go); 0:
 	// every checkpoint is full.
 	DeltasPerCheckpoint int
-	// FreezeCheckpoints has a full checkpoint come as a FrozenCheckpoint
-	// (Ready.FrozenCheckpoint) instead of bytes, so that a host writing it
-	// to a file holds no copy of the engine's state (checkpoint.go).
-	FreezeCheckpoints bool
 	// VersionRetention is how far behind the log's time (the last applied
 	// entry's timestamp) the engine keeps old versions for snapshot reads
 	// (default 10s; negative: forever). Every CollectEvery positions the
@@ -83,21 +79,20 @@ type Outbound struct {
 	Message any
 }
 
-// Ready is what a step produced: a checkpoint to store (replacing the
-// previous one; optional, since the log is the source of truth) and
-// messages to send. Messages shares its array with the processor: it is
-// valid until the next call of Start, Step or Tick, so the host sends (or
-// copies) them before calling again.
+// Ready is what a step produced: a checkpoint to store (optional, since
+// the log is the source of truth) and messages to send. Messages shares
+// its array with the processor: it is valid until the next call of Start,
+// Step or Tick, so the host sends (or copies) them before calling again.
 type Ready struct {
-	Checkpoint []byte
-	// CheckpointDelta says Checkpoint is a delta: the host appends it to
-	// the chain that the last full checkpoint started (RecoverChain reads
-	// it back); a full checkpoint replaces the chain.
-	CheckpointDelta bool
-	// FrozenCheckpoint, with Config.FreezeCheckpoints, comes instead of a
-	// full Checkpoint: the same bytes, encoded as the host writes them.
-	FrozenCheckpoint *FrozenCheckpoint
-	Messages         []Outbound
+	// Checkpoint is a full checkpoint, frozen (checkpoint.go): the host
+	// writes its bytes (FrozenCheckpoint.WriteTo) in place of the previous
+	// checkpoint and its chain of deltas.
+	Checkpoint *FrozenCheckpoint
+	// CheckpointDelta is an incremental checkpoint (delta.go): the host
+	// appends it to the chain the last full checkpoint started
+	// (RecoverChain reads it back).
+	CheckpointDelta []byte
+	Messages        []Outbound
 }
 
 // txnStatus is a transaction's state on this stream.
@@ -341,7 +336,7 @@ func New(config Config, engine engines.Engine) *Processor {
 // to its stream from the first entry it has not applied.
 func (p *Processor) Start() Ready {
 	p.subscribe()
-	return p.ready(nil)
+	return p.ready()
 }
 
 // AppliedPosition returns the position of the last applied entry.
@@ -389,7 +384,7 @@ func (p *Processor) Step(from wire.Address, message any) Ready {
 		// Acknowledges a resolve append; the entry itself arrives through
 		// the subscription.
 	}
-	return p.ready(nil)
+	return p.ready()
 }
 
 // Tick is called by the host periodically (every few log tick intervals):
@@ -401,7 +396,7 @@ func (p *Processor) Tick() Ready {
 	}
 	p.positionAtLastTick = p.appliedPosition
 	p.retryTerminations()
-	return p.ready(nil)
+	return p.ready()
 }
 
 func (p *Processor) subscribe() {
@@ -416,8 +411,8 @@ func (p *Processor) send(to wire.Address, message any) {
 
 // ready hands the step's messages to the host and keeps their array for
 // the next step (the host sends them before calling again; see Ready).
-func (p *Processor) ready(checkpoint []byte) Ready {
-	r := Ready{Checkpoint: checkpoint}
+func (p *Processor) ready() Ready {
+	var r Ready
 	if len(p.out) > 0 {
 		r.Messages = p.out
 	}
@@ -436,7 +431,7 @@ const outboundReuseMax = 1024
 // (a lost message) stops it and asks for the missing entries again.
 func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 	if m.Stream != p.config.Stream {
-		return p.ready(nil)
+		return p.ready()
 	}
 	var taken Ready // the checkpoint due, if any
 	for _, entry := range m.Entries {
@@ -451,7 +446,7 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 		p.sinceCheckpoint++
 		if p.sinceCheckpoint >= p.config.CheckpointEvery && !p.checkpointsHeld {
 			p.sinceCheckpoint = 0
-			if taken.Checkpoint != nil || taken.FrozenCheckpoint != nil {
+			if taken.Checkpoint != nil || taken.CheckpointDelta != nil {
 				// Two checkpoints in one push: the host stores only the last,
 				// so it must not follow the first: it is full.
 				p.chain = checkpointChain{}
@@ -459,8 +454,8 @@ func (p *Processor) receiveEntries(m wire.MsgEntries) Ready {
 			taken = p.takeCheckpoint()
 		}
 	}
-	ready := p.ready(taken.Checkpoint)
-	ready.CheckpointDelta, ready.FrozenCheckpoint = taken.CheckpointDelta, taken.FrozenCheckpoint
+	ready := p.ready()
+	ready.Checkpoint, ready.CheckpointDelta = taken.Checkpoint, taken.CheckpointDelta
 	return ready
 }
 

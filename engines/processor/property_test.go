@@ -398,40 +398,15 @@ func FuzzRecover(f *testing.F) {
 	})
 }
 
-// TestHeldCheckpointsWaitForRelease: a checkpoint comes every
-// CheckpointEvery applied entries, except while the host holds them; the
-// first entry applied after it lets go takes the one due.
-func TestHeldCheckpointsWaitForRelease(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		run := generate(t)
-		h := newHarness()
-		config := h.config("s")
-		config.CheckpointEvery = rapid.IntRange(1, 4).Draw(t, "checkpointEvery")
-		config.FreezeCheckpoints = rapid.Bool().Draw(t, "freezeCheckpoints")
-		p := New(config, newRegisterEngine())
-		since := 0
-		for index, entry := range run.log {
-			held := rapid.Bool().Draw(t, "held")
-			p.HoldCheckpoints(held)
-			ready := p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{entry}})
-			since++
-			took, due := ready.Checkpoint != nil || ready.FrozenCheckpoint != nil, since >= config.CheckpointEvery && !held
-			if took != due {
-				t.Fatalf("entry %d (%d since the last checkpoint, held %t): checkpoint %t", index, since, held, took)
-			}
-			if took {
-				since = 0
-			}
-		}
-	})
-}
-
 // A host that keeps a processor's chain of incremental checkpoints (the
-// last full one and the deltas after it; sometimes, as after a crash in
-// the middle of writing a full one, the deltas of the chain before too)
-// recovers, at any crash, a processor that replays the rest of the log to
-// the uninterrupted state, byte for byte; every delta of the current chain
-// is applied.
+// last full one, frozen and written as a host writes it, and the deltas
+// after it; sometimes, as after a crash in the middle of writing a full
+// one, the deltas of the chain before too) recovers, at any crash, a
+// processor that replays the rest of the log to the uninterrupted state,
+// byte for byte; every delta of the current chain is applied. A
+// checkpoint comes every CheckpointEvery applied entries, except while
+// the host holds them (HoldCheckpoints); the first entry applied after it
+// lets go takes the one due.
 func TestChainsOfDeltasRecoverTheSameState(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		run := generate(t)
@@ -439,31 +414,35 @@ func TestChainsOfDeltasRecoverTheSameState(t *testing.T) {
 		config := h.config("s")
 		config.CheckpointEvery = rapid.IntRange(1, 4).Draw(t, "checkpointEvery")
 		config.DeltasPerCheckpoint = rapid.IntRange(0, 4).Draw(t, "deltasPerCheckpoint")
-		config.FreezeCheckpoints = rapid.Bool().Draw(t, "freezeCheckpoints")
 		p := New(config, newRegisterEngine())
 		crashAt := rapid.IntRange(0, len(run.log)).Draw(t, "crashAt")
 		var full []byte
 		var deltas [][]byte
 		current := 0 // the deltas of the current chain, at the end of deltas
-		for _, entry := range run.log[:crashAt] {
+		since := 0   // entries applied since the last checkpoint
+		for index, entry := range run.log[:crashAt] {
+			held := rapid.IntRange(0, 3).Draw(t, "held") == 0
+			p.HoldCheckpoints(held)
 			ready := p.Step(logAddress, wire.MsgEntries{Stream: "s", Entries: []wire.LogEntry{entry}})
-			if frozen := ready.FrozenCheckpoint; frozen != nil {
-				// A full checkpoint, frozen: written as a host would.
-				var out bytes.Buffer
-				if _, err := frozen.WriteTo(&out); err != nil || !config.FreezeCheckpoints || ready.Checkpoint != nil {
-					t.Fatalf("frozen checkpoint (freezing %t, bytes too %t): %v", config.FreezeCheckpoints, ready.Checkpoint != nil, err)
-				}
-				ready.Checkpoint = out.Bytes()
-			} else if config.FreezeCheckpoints && ready.Checkpoint != nil && !ready.CheckpointDelta {
-				t.Fatal("a full checkpoint came as bytes with FreezeCheckpoints")
+			since++
+			took, due := ready.Checkpoint != nil || ready.CheckpointDelta != nil, since >= config.CheckpointEvery && !held
+			if took != due || (ready.Checkpoint != nil && ready.CheckpointDelta != nil) {
+				t.Fatalf("entry %d (%d since the last checkpoint, held %t): full %t, delta %t", index, since, held,
+					ready.Checkpoint != nil, ready.CheckpointDelta != nil)
+			}
+			if took {
+				since = 0
 			}
 			switch {
-			case ready.Checkpoint == nil:
-			case ready.CheckpointDelta:
-				deltas = append(deltas, ready.Checkpoint)
+			case ready.CheckpointDelta != nil:
+				deltas = append(deltas, ready.CheckpointDelta)
 				current++
-			default:
-				full, current = ready.Checkpoint, 0
+			case ready.Checkpoint != nil:
+				var out bytes.Buffer
+				if _, err := ready.Checkpoint.WriteTo(&out); err != nil {
+					t.Fatalf("writing the frozen checkpoint: %v", err)
+				}
+				full, current = out.Bytes(), 0
 				if !rapid.Bool().Draw(t, "staleDeltasLeft") {
 					deltas = nil
 				}

@@ -207,16 +207,8 @@ func (p pieceStream) WriteTo(w io.Writer) (int64, error) {
 // checkpoint as it was; data whose second writing differs from its first
 // (its checksum) leaves a file that reading skips as damaged.
 func TestCheckpointDataThatMisbehaves(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "store")
-	store, err := Open(dir, Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, stream := openStream(t, filepath.Join(t.TempDir(), "store"), files.OS)
 	defer store.Close()
-	stream, err := store.Stream("users", "kv")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := stream.WriteCheckpoint(1, []byte("good")); err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +261,7 @@ func (c *changingStream) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-func openStream(t *rapid.T, dir string, fsys files.FS) (*Store, *Stream) {
+func openStream(t interface{ Fatalf(string, ...any) }, dir string, fsys files.FS) (*Store, *Stream) {
 	store, err := Open(dir, Options{FS: fsys, Logger: quiet})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
