@@ -49,6 +49,13 @@ func (n *Node) Serve() error {
 	if err != nil {
 		return fmt.Errorf("node: serving transactions: %w", err)
 	}
+	// The server has the subscription once Serve returns (a client on
+	// another server of the cluster sees it once the servers exchange
+	// interest).
+	if err := n.nc.Flush(); err != nil {
+		_ = subscription.Unsubscribe()
+		return fmt.Errorf("node: serving transactions: %w", err)
+	}
 	s.subscription = subscription
 	n.mutex.Lock()
 	n.subscriptions = append(n.subscriptions, subscription)

@@ -134,6 +134,23 @@ func TestPreparedAheadUnderContention(t *testing.T) {
 	}
 }
 
+// awaitService waits until a request on subject finds the node's service:
+// the client may be connected to another server of the cluster than the
+// node, and servers learn each other's subscriptions asynchronously.
+func awaitService(t *testing.T, nc *nats.Conn, subject string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, err := nc.Request(subject, []byte(`{"op":"ping"}`), time.Second)
+		if !errors.Is(err, nats.ErrNoResponders) {
+			return // answered (an unknown request), or a failure the test will meet
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no responder on %s after 10s", subject)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestRemoteClientsPrepareAhead: a client with no coordinator of its
 // own begins transactions of a category with their arguments over the
 // node's service (remote.Client.BeginCategory); the node learns them,
@@ -153,6 +170,7 @@ func TestRemoteClientsPrepareAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
+	awaitService(t, nc, n.subjects.client(1))
 	client := remote.New(nc, n.config.Namespace, 1)
 
 	const transactions = 40
