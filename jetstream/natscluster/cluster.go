@@ -16,7 +16,6 @@ package natscluster
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +67,11 @@ type member struct {
 	process     *process       // with Config.Command; nil while killed
 }
 
+// startAttempts bounds Start's attempts: a port found free can be taken
+// before its server listens on it (by another process's server, say), and
+// Start then tries again with other ports.
+const startAttempts = 3
+
 // Start starts the servers and waits until each accepts connections.
 func Start(config Config) (*Cluster, error) {
 	if config.Dir == "" {
@@ -82,18 +86,30 @@ func Start(config Config) (*Cluster, error) {
 	if config.StartTimeout <= 0 {
 		config.StartTimeout = 10 * time.Second
 	}
+	for attempt := 1; ; attempt++ {
+		c, err := start(config)
+		if err == nil || !errors.Is(err, errPortTaken) || attempt == startAttempts {
+			return c, err
+		}
+	}
+}
+
+// start makes one attempt at starting the cluster, on fresh ports. The
+// store directories are kept: a server started again on other ports
+// recovers its streams from them, as after a restart.
+func start(config Config) (*Cluster, error) {
+	ports, err := choosePorts(2 * config.Size)
+	if err != nil {
+		return nil, err
+	}
 	c := &Cluster{config: config}
 	for i := range config.Size {
-		ports, err := freePorts(2)
-		if err != nil {
-			return nil, err
-		}
 		dir := filepath.Join(config.Dir, fmt.Sprintf("n%d", i+1))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("natscluster: %w", err)
 		}
-		c.servers = append(c.servers, &member{name: fmt.Sprintf("%s-n%d", config.Name, i+1), port: ports[0],
-			clusterPort: ports[1], dir: dir})
+		c.servers = append(c.servers, &member{name: fmt.Sprintf("%s-n%d", config.Name, i+1), port: ports[2*i],
+			clusterPort: ports[2*i+1], dir: dir})
 	}
 	for i := range c.servers {
 		if err := c.Restart(i); err != nil {
@@ -102,30 +118,6 @@ func Start(config Config) (*Cluster, error) {
 		}
 	}
 	return c, nil
-}
-
-// freePorts asks the kernel for count distinct free ports on loopback.
-func freePorts(count int) ([]int, error) {
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, count)
-	for range count {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("natscluster: finding a free port: %w", err)
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-func (c *Cluster) options(m *member) *server.Options {
-	return serverOptions(c.spec(m))
 }
 
 // spec describes member m's server.
@@ -208,14 +200,9 @@ func (c *Cluster) Restart(i int) error {
 		m.process = p
 		return nil
 	}
-	s, err := server.NewServer(c.options(m))
+	s, err := startServer(c.spec(m), c.config.StartTimeout)
 	if err != nil {
-		return fmt.Errorf("natscluster: server %s: %w", m.name, err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(c.config.StartTimeout) {
-		s.Shutdown()
-		return fmt.Errorf("natscluster: server %s did not accept connections within %v", m.name, c.config.StartTimeout)
+		return err
 	}
 	m.server = s
 	return nil

@@ -1,11 +1,13 @@
 package natscluster
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -46,8 +48,15 @@ func (c *Cluster) arguments(m *member) []string {
 		"--cluster-port", strconv.Itoa(spec.clusterPort), "--routes", strings.Join(spec.routes, ",")}
 }
 
+// serveTimeout bounds Serve's wait for its server to accept connections
+// (the parent's StartTimeout usually ends it first, with SIGKILL).
+const serveTimeout = time.Minute
+
 // Serve runs one server of a cluster started with Config.Command, as
-// args describe it, until ctx ends (or the process is killed).
+// args describe it, until ctx ends (or the process is killed). It prints
+// a line to standard output when the server accepts connections on its
+// ports (the parent waits for it), and returns an error at once if the
+// server cannot listen on them.
 func Serve(ctx context.Context, args []string) error {
 	flags := flag.NewFlagSet("natscluster", flag.ContinueOnError)
 	var spec serverSpec
@@ -68,11 +77,11 @@ func Serve(ctx context.Context, args []string) error {
 	if routes != "" {
 		spec.routes = strings.Split(routes, ",")
 	}
-	s, err := server.NewServer(serverOptions(spec))
+	s, err := startServer(spec, serveTimeout)
 	if err != nil {
-		return fmt.Errorf("natscluster: server %s: %w", spec.name, err)
+		return err
 	}
-	go s.Start()
+	fmt.Println(readyLine(spec.name))
 	<-ctx.Done()
 	s.Shutdown()
 	s.WaitForShutdown()
@@ -85,9 +94,25 @@ type process struct {
 	exited chan struct{}
 }
 
-// startProcess starts cmd and waits until m's client port accepts
-// connections.
+// readyLine is what Serve prints when its server accepts connections.
+func readyLine(name string) string { return "natscluster: server " + name + " ready" }
+
+// startProcess starts cmd and waits until m's server accepts connections:
+// until it prints its ready line, or, when the command has a standard
+// output of its own, until m's client port accepts a connection. (A
+// connection proves less: the client port may accept while the cluster
+// port could not be listened on.)
 func startProcess(cmd *exec.Cmd, m *member, timeout time.Duration) (*process, error) {
+	var ready <-chan struct{}
+	if cmd.Stdout == nil {
+		reader, writer, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("natscluster: starting server %s: %w", m.name, err)
+		}
+		cmd.Stdout = writer
+		defer writer.Close()
+		ready = awaitLine(reader, readyLine(m.name))
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("natscluster: starting server %s: %w", m.name, err)
 	}
@@ -99,13 +124,20 @@ func startProcess(cmd *exec.Cmd, m *member, timeout time.Duration) (*process, er
 	address := net.JoinHostPort("127.0.0.1", strconv.Itoa(m.port))
 	deadline := time.Now().Add(timeout)
 	for {
-		connection, err := net.DialTimeout("tcp", address, time.Second)
-		if err == nil {
-			connection.Close()
-			return p, nil
+		if ready == nil {
+			connection, err := net.DialTimeout("tcp", address, time.Second)
+			if err == nil {
+				connection.Close()
+				return p, nil
+			}
 		}
 		select {
+		case <-ready:
+			return p, nil
 		case <-p.exited:
+			if !portsFree(m) {
+				return nil, fmt.Errorf("natscluster: server %s exited before accepting connections: %w", m.name, errPortTaken)
+			}
 			return nil, fmt.Errorf("natscluster: server %s exited before accepting connections", m.name)
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -114,6 +146,24 @@ func startProcess(cmd *exec.Cmd, m *member, timeout time.Duration) (*process, er
 			return nil, fmt.Errorf("natscluster: server %s did not accept connections within %v", m.name, timeout)
 		}
 	}
+}
+
+// awaitLine reads reader to its end and closes it; the channel closes
+// when line has been read.
+func awaitLine(reader *os.File, line string) <-chan struct{} {
+	found := make(chan struct{})
+	go func() {
+		defer reader.Close()
+		scanner := bufio.NewScanner(reader)
+		seen := false
+		for scanner.Scan() {
+			if !seen && scanner.Text() == line {
+				seen = true
+				close(found)
+			}
+		}
+	}()
+	return found
 }
 
 // kill sends SIGKILL and waits for the process to end.
