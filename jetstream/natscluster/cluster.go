@@ -1,9 +1,10 @@
 // Package natscluster runs NATS servers with JetStream inside the calling
 // process, as a cluster on loopback: for tests, benchmarks and the
 // single-binary mode of proven-node. Each server listens on 127.0.0.1 on
-// free ports chosen at Start and kept across restarts (so the routes
-// between servers stay valid), and stores its JetStream data in a
-// directory of its own, also kept across restarts.
+// free ports chosen at Start, outside the kernel's range for outgoing
+// connections, and kept across restarts (so the routes between servers
+// stay valid), and stores its JetStream data in a directory of its own,
+// also kept across restarts.
 //
 // Kill stops a server and Restart starts it again on the same ports and
 // store directory, where it recovers its streams and rejoins the cluster.
