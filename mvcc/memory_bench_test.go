@@ -3,6 +3,7 @@ package mvcc
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -55,6 +56,81 @@ func BenchmarkMemoryPerKey(b *testing.B) {
 			}
 			b.ReportMetric(perKey, "B/key")
 			b.ReportMetric(perKey-float64(len("key:00000000")+valueLen), "overhead-B/key")
+		})
+	}
+}
+
+// BenchmarkMemoryUnderOverwrites loads 100k keys of 100-byte values in
+// order, then overwrites random keys for five rounds of 1M commits, as
+// the runtime's long run does: a collection every 1024 commits keeping
+// the last 16384 commits' versions, and (freeze=true) a checkpoint frozen
+// every 16384 commits and written 4096 commits later (as the runtime's
+// checkpointer writes it while commits go on). It reports the store's heap after the load and after the first
+// and the last round ("MB-loaded", "MB-round1", "MB-last"): whether the
+// B-trees drift as copy-on-write clones make writes copy nodes
+// (BENCHMARKS.md, "Memory over a long run"). Run it once: -benchtime=1x.
+func BenchmarkMemoryUnderOverwrites(b *testing.B) {
+	const keys, valueLen, rounds, roundCommits = 100_000, 100, 5, 1_000_000
+	const collectEvery, retained, freezeEvery, holdFor = 1024, 16384, 16384, 4096
+	value := bytes.Repeat([]byte("v"), valueLen)
+	for _, freeze := range []bool{false, true} {
+		b.Run(fmt.Sprintf("freeze=%v", freeze), func(b *testing.B) {
+			var loaded, first, last int64
+			for range b.N {
+				before := heapInUse()
+				store := New(Options{})
+				commits := int64(0)
+				put := func(index int) {
+					commits++
+					txn := clock.Timestamp{WallNanos: 2 * commits}
+					if err := store.Put(txn, fmt.Appendf(nil, "key:%08d", index), value); err != nil {
+						b.Fatal(err)
+					}
+					if err := store.Commit(txn, clock.Timestamp{WallNanos: 2*commits + 1}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				collect := func() { store.GC(clock.Timestamp{WallNanos: 2 * (commits - retained)}) }
+				for index := range keys {
+					put(index)
+				}
+				collect()
+				loaded = heapInUse() - before
+				random := rand.New(rand.NewPCG(1, 2))
+				var frozen *FrozenCheckpoint
+				release := func() {
+					if frozen != nil {
+						if _, err := frozen.WriteTo(io.Discard); err != nil {
+							b.Fatal(err)
+						}
+						frozen = nil
+					}
+				}
+				for round := 1; round <= rounds; round++ {
+					for i := range roundCommits {
+						put(random.IntN(keys))
+						if i%collectEvery == 0 {
+							collect()
+						}
+						if freeze && i%freezeEvery == 0 {
+							frozen = store.FreezeCheckpoint()
+						}
+						if i%freezeEvery == holdFor {
+							release()
+						}
+					}
+					release()
+					collect()
+					if round == 1 {
+						first = heapInUse() - before
+					}
+				}
+				last = heapInUse() - before
+				runtime.KeepAlive(store)
+			}
+			b.ReportMetric(float64(loaded)/1e6, "MB-loaded")
+			b.ReportMetric(float64(first)/1e6, "MB-round1")
+			b.ReportMetric(float64(last)/1e6, "MB-last")
 		})
 	}
 }
