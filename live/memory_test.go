@@ -27,6 +27,7 @@ var (
 	longRunGoroutines   = flag.Int("longrun.goroutines", 64, "BenchmarkLongRunMemory: concurrent clients")
 	longRunPoints       = flag.Int("longrun.points", 10, "BenchmarkLongRunMemory: points on the memory curve")
 	longRunRate         = flag.Float64("longrun.rate", 0, "BenchmarkLongRunMemory: transactions started per second after the load (0: as fast as they go; 2778 is 10M in an hour)")
+	longRunSettle       = flag.Duration("longrun.settle", 0, "BenchmarkLongRunMemory: wait this long after each point's transactions before measuring (past the retention, the deadlines and the next checkpoint: the curve without what the last second holds)")
 	longRunHeapProfile  = flag.String("longrun.heapprofile", "", "BenchmarkLongRunMemory: write a heap profile at each point, to this path and the point's number")
 )
 
@@ -125,6 +126,7 @@ func BenchmarkLongRunMemory(b *testing.B) {
 	resetPeakResident()
 	for point := 1; point <= *longRunPoints; point++ {
 		run(keys + transactions*point / *longRunPoints)
+		time.Sleep(*longRunSettle)
 		peak = peakResidentBytes()
 		peakMax = max(peakMax, peak)
 		runtime.GC()
