@@ -48,7 +48,9 @@ type Config struct {
 	// Command, when set, runs each server as a child process: it builds
 	// the command from the server's arguments, for a program that passes
 	// them to Serve (a test binary re-executed, for instance). Its
-	// standard error shows the server's failures.
+	// standard error shows the server's failures. Leave its standard
+	// output unset: Start reads Serve's ready line from it (with one set,
+	// Start only waits for the client port to accept a connection).
 	Command func(args []string) *exec.Cmd
 }
 
